@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { Digest, EventId, Reason, RequestId, Timestamp, TimeWindow } from '../common';
+import { IdentityId } from '../identity-id';
+
+/** Which policy decided, so every decision can be traced to reviewed policy text. */
+export const PolicyStamp = z.strictObject({
+  version: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  label: z.string().min(1).max(64),
+  tier: z.string().min(1).max(64),
+  rules: z.array(z.string().max(128)).min(1),
+});
+export type PolicyStamp = z.infer<typeof PolicyStamp>;
+
+export const ApprovalRequestedV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  requester: IdentityId,
+  policy: PolicyStamp,
+  quorum: z.number().int().min(1).max(10),
+  eligibleGroups: z.array(z.string()).min(1),
+  expiresAt: Timestamp,
+});
+export type ApprovalRequestedV1 = z.infer<typeof ApprovalRequestedV1>;
+
+export const VoteRecordedV1 = z.strictObject({
+  requestId: RequestId,
+  voteId: EventId,
+  voter: IdentityId,
+  decision: z.enum(['approve', 'deny']),
+  reason: Reason.optional(),
+  approvals: z.number().int().min(0),
+  quorum: z.number().int().min(1),
+});
+export type VoteRecordedV1 = z.infer<typeof VoteRecordedV1>;
+
+export const VOTE_REJECTION_CODES = [
+  'unknown_request',
+  'self_approval',
+  'digest_mismatch',
+  'not_eligible',
+  'duplicate_vote',
+  'already_resolved',
+] as const;
+
+export const VoteRejectedV1 = z.strictObject({
+  requestId: RequestId,
+  voteId: EventId,
+  voter: IdentityId,
+  code: z.enum(VOTE_REJECTION_CODES),
+  message: z.string().max(500),
+});
+export type VoteRejectedV1 = z.infer<typeof VoteRejectedV1>;
+
+export const Approver = z.strictObject({
+  id: IdentityId,
+  voteId: EventId.optional(),
+  reason: Reason.optional(),
+  at: Timestamp,
+});
+
+export const RequestApprovedV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  requester: IdentityId,
+  acceptedEventId: EventId,
+  mode: z.enum(['auto', 'quorum']),
+  approvers: z.array(Approver).min(1),
+  policy: PolicyStamp,
+  window: TimeWindow,
+  approvedAt: Timestamp,
+});
+export type RequestApprovedV1 = z.infer<typeof RequestApprovedV1>;
+
+export const RequestDeniedV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  requester: IdentityId,
+  deniedBy: IdentityId,
+  reason: Reason.optional(),
+  policy: PolicyStamp,
+  deniedAt: Timestamp,
+});
+export type RequestDeniedV1 = z.infer<typeof RequestDeniedV1>;
+
+export const RequestExpiredV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  requester: IdentityId,
+  policy: PolicyStamp,
+  approvals: z.number().int().min(0),
+  quorum: z.number().int().min(1),
+  expiredAt: Timestamp,
+});
+export type RequestExpiredV1 = z.infer<typeof RequestExpiredV1>;

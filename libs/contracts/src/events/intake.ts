@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { CanonicalAction } from '../action';
+import { Digest, EventId, Reason, RequestId, Timestamp } from '../common';
+import { IdentityId } from '../identity-id';
+
+export const FieldErrorSchema = z.object({ path: z.string(), code: z.string(), message: z.string() });
+
+export const RequestAcceptedV1 = z.strictObject({
+  requestId: RequestId,
+  requester: IdentityId,
+  submissionId: EventId,
+  action: CanonicalAction,
+  digest: Digest,
+  reason: Reason,
+  acceptedAt: Timestamp,
+});
+export type RequestAcceptedV1 = z.infer<typeof RequestAcceptedV1>;
+
+export const RequestRejectedV1 = z.strictObject({
+  requestId: RequestId.optional(),
+  requester: IdentityId,
+  submissionId: EventId,
+  errors: z.array(FieldErrorSchema).min(1),
+  rejectedAt: Timestamp,
+});
+export type RequestRejectedV1 = z.infer<typeof RequestRejectedV1>;
+
+export const OUTCOMES = ['accepted', 'rejected', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** What the requester hears, on its own notification subject. Expired is its own outcome. */
+export const RequesterNotifiedV1 = z.strictObject({
+  requestId: RequestId.optional(),
+  submissionId: EventId.optional(),
+  requester: IdentityId,
+  outcome: z.enum(OUTCOMES),
+  detail: z.string().max(2000).optional(),
+  errors: z.array(FieldErrorSchema).optional(),
+  causationEventId: EventId,
+  notifiedAt: Timestamp,
+});
+export type RequesterNotifiedV1 = z.infer<typeof RequesterNotifiedV1>;

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { ActionRequest } from '../action';
+import { Digest, Reason, RequestId } from '../common';
+
+/** Published by an upstream system on its own submission subject. */
+export const RequestSubmittedV1 = z.strictObject({
+  requestId: RequestId,
+  action: ActionRequest,
+  reason: Reason,
+});
+export type RequestSubmittedV1 = z.infer<typeof RequestSubmittedV1>;
+
+/** Published by an approver (bot, CLI or the Slack edge) on its own vote subject. */
+export const VoteCastV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  decision: z.enum(['approve', 'deny']),
+  reason: Reason.optional(),
+});
+export type VoteCastV1 = z.infer<typeof VoteCastV1>;

@@ -1,0 +1,95 @@
+import type { Envelope } from './envelope';
+import { EventTypes, type EventType } from './event-types';
+import { parseIdentityId, type ServiceName } from './identity-id';
+
+/**
+ * Every subject, stream and durable consumer name lives here. Subjects carry the sender's name in
+ * a fixed token, so a NATS permission on that token proves who published.
+ */
+export const Subjects = {
+  submit: (requester: string) => `cs.submit.${requester}`,
+  vote: (approver: string) => `cs.vote.${approver}`,
+  notify: (requester: string) => `cs.notify.${requester}`,
+  serviceEvents: (service: ServiceName) => `cs.evt.${service}.>`,
+  serviceEvent: (service: ServiceName, type: string) => `cs.evt.${service}.${type.replace(/^countersign\./, '')}`,
+  auditRecords: 'cs.audit.record',
+} as const;
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  description: string;
+  /** Streams nobody may ever delete or purge, even the provisioner. */
+  immutable: boolean;
+}
+
+export const Streams = {
+  submissions: { name: 'CS_SUBMISSIONS', subjects: ['cs.submit.>'], description: 'request submissions from upstream systems', immutable: false },
+  votes: { name: 'CS_VOTES', subjects: ['cs.vote.>'], description: 'signed votes from approvers', immutable: false },
+  events: { name: 'CS_EVENTS', subjects: ['cs.evt.>'], description: 'service events relayed from each service store', immutable: false },
+  notifications: { name: 'CS_NOTIFY', subjects: ['cs.notify.>'], description: 'outcomes for requesters', immutable: false },
+  audit: { name: 'CS_AUDIT', subjects: ['cs.audit.>'], description: 'hash-chained audit records for SIEMs', immutable: true },
+} as const satisfies Record<string, StreamSpec>;
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  service: ServiceName;
+}
+
+const consumer = (service: ServiceName, stream: StreamSpec, from: string, filterSubject: string): ConsumerSpec => ({
+  stream: stream.name,
+  durable: `${service}-${from}`,
+  filterSubject,
+  service,
+});
+
+/** One filter subject per consumer: nats-server 2.9 supports no more. */
+export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
+  intake: [
+    consumer('intake', Streams.submissions, 'submissions', 'cs.submit.>'),
+    consumer('intake', Streams.events, 'approval', Subjects.serviceEvents('approval')),
+    consumer('intake', Streams.events, 'executor', Subjects.serviceEvents('executor')),
+  ],
+  approval: [
+    consumer('approval', Streams.events, 'intake', Subjects.serviceEvents('intake')),
+    consumer('approval', Streams.votes, 'votes', 'cs.vote.>'),
+  ],
+  broker: [
+    consumer('broker', Streams.events, 'intake', Subjects.serviceEvents('intake')),
+    consumer('broker', Streams.events, 'approval', Subjects.serviceEvents('approval')),
+    consumer('broker', Streams.events, 'executor', Subjects.serviceEvents('executor')),
+  ],
+  executor: [
+    consumer('executor', Streams.events, 'intake', Subjects.serviceEvents('intake')),
+    consumer('executor', Streams.events, 'approval', Subjects.serviceEvents('approval')),
+    consumer('executor', Streams.events, 'broker', Subjects.serviceEvents('broker')),
+  ],
+  audit: [
+    consumer('audit', Streams.events, 'events', 'cs.evt.>'),
+    consumer('audit', Streams.submissions, 'submissions', 'cs.submit.>'),
+    consumer('audit', Streams.votes, 'votes', 'cs.vote.>'),
+  ],
+};
+
+/** A SIEM reader's durable consumer on the audit stream. */
+export const siemConsumer = (reader: string): ConsumerSpec & { service?: never } =>
+  ({ stream: Streams.audit.name, durable: `siem-${reader}`, filterSubject: 'cs.audit.>' }) as ConsumerSpec & { service?: never };
+
+/** The subject an envelope is published on, derived from its type and signer. */
+export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>): string {
+  const { name } = parseIdentityId(envelope.signer);
+  const type = envelope.type as EventType;
+  if (type === EventTypes.RequestSubmitted) return Subjects.submit(name);
+  if (type === EventTypes.VoteCast) return Subjects.vote(name);
+  if (type === EventTypes.AuditRecord) return Subjects.auditRecords;
+  if (type === EventTypes.RequesterNotified) {
+    const requester = (envelope.data as { requester: string }).requester;
+    return Subjects.notify(parseIdentityId(requester).name);
+  }
+  return Subjects.serviceEvent(name as ServiceName, type);
+}
+
+/** The NATS header that JetStream deduplicates on; we always set it to the event id. */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';

@@ -1,0 +1,4 @@
+export * from './keys';
+export * from './sealing';
+export * from './signing';
+export * from './trust-store';

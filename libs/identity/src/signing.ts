@@ -1,0 +1,66 @@
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson, type Envelope, type UnsignedEnvelope, SPEC_VERSION } from '@countersign/contracts';
+import { importPrivateKey, type StoredKeyPair } from './keys';
+
+/** The exact bytes a signature covers: every attribute but `signature`, RFC 8785 canonicalized. */
+export function signingInput(envelope: UnsignedEnvelope | Envelope): Buffer {
+  const { signature: _omit, ...unsigned } = envelope as Envelope;
+  return Buffer.from(canonicalJson(unsigned), 'utf8');
+}
+
+export function signEnvelope<T>(unsigned: UnsignedEnvelope<T>, privateKey: KeyObject): Envelope<T> {
+  const signature = sign(null, signingInput(unsigned), privateKey).toString('base64url');
+  return { ...unsigned, signature };
+}
+
+export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject): boolean {
+  try {
+    return verify(null, signingInput(envelope), publicKey, Buffer.from(envelope.signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+export interface NewEnvelope<T> {
+  id: string;
+  type: string;
+  subject: string;
+  time: string;
+  data: T;
+  correlationid?: string;
+  causationid?: string;
+}
+
+/** One identity's signing capability; the private key never leaves this object. */
+export class EnvelopeSigner {
+  private readonly privateKey: KeyObject;
+
+  constructor(
+    readonly identity: string,
+    private readonly key: Pick<StoredKeyPair, 'keyId' | 'privateKey'>,
+  ) {
+    this.privateKey = importPrivateKey(key.privateKey);
+  }
+
+  get keyId(): string {
+    return this.key.keyId;
+  }
+
+  sign<T>(event: NewEnvelope<T>): Envelope<T> {
+    const unsigned: UnsignedEnvelope<T> = {
+      specversion: SPEC_VERSION,
+      id: event.id,
+      source: `countersign/${this.identity}`,
+      type: event.type,
+      subject: event.subject,
+      time: event.time,
+      datacontenttype: 'application/json',
+      data: event.data,
+      ...(event.correlationid === undefined ? {} : { correlationid: event.correlationid }),
+      ...(event.causationid === undefined ? {} : { causationid: event.causationid }),
+      signer: this.identity,
+      keyid: this.key.keyId,
+    };
+    return signEnvelope(unsigned, this.privateKey);
+  }
+}
