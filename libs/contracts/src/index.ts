@@ -13,3 +13,4 @@ export * from './events/executor';
 export * from './events/intake';
 export * from './events/operations';
 export * from './events/requester';
+export * from './ids';

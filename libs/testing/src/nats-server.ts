@@ -1,0 +1,97 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+
+export interface NatsServerOptions {
+  /**
+   * Renders the server configuration for a port and JetStream store directory. Leave out for an
+   * open server (only for tests of the harness itself: project tests use generated configuration).
+   */
+  config?: (settings: { port: number; storeDir: string }) => string;
+  /** Working directory to keep config and data in; a fresh temporary one by default. */
+  dir?: string;
+  port?: number;
+}
+
+export interface RunningNatsServer {
+  url: string;
+  port: number;
+  dir: string;
+  /** Stops the server (SIGTERM, then SIGKILL) and removes the directory unless `keep`. */
+  stop(options?: { keep?: boolean }): Promise<void>;
+  /** Stops and starts again on the same port and data directory. */
+  restart(): Promise<void>;
+}
+
+export const NATS_INSTALL_HINT =
+  'nats-server is not installed. Install it with: sudo apt-get install -y nats-server (Debian/Ubuntu), ' +
+  'or download it from the NATS releases page and put it on PATH.';
+
+export function natsServerAvailable(): boolean {
+  return spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts a real nats-server on a free loopback port with the given configuration. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
+  if (!natsServerAvailable()) throw new Error(NATS_INSTALL_HINT);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'countersign-nats-'));
+  const port = options.port ?? (await freePort());
+  const storeDir = join(dir, 'jetstream');
+  mkdirSync(storeDir, { recursive: true });
+  const render = options.config ?? (({ port: p, storeDir: s }) => `listen: 127.0.0.1:${p}\njetstream { store_dir: "${s}" }\n`);
+  const configPath = join(dir, 'nats.conf');
+  writeFileSync(configPath, render({ port, storeDir }));
+
+  let child = await launch(configPath);
+  const stopChild = () => terminate(child);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    dir,
+    async stop({ keep = false } = {}) {
+      await stopChild();
+      if (!keep && !options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stopChild();
+      child = await launch(configPath);
+    },
+  };
+}
+
+function launch(configPath: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('nats-server', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => fail(new Error(`nats-server did not become ready:\n${log}`)), 10_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Server is ready')) {
+        clearTimeout(timer);
+        child.stderr?.removeAllListeners('data');
+        child.stderr?.resume();
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`nats-server exited with ${String(code)}:\n${log}`)));
+  });
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
