@@ -1,0 +1,5 @@
+export * from './description';
+export * from './home';
+export * from './nats-config';
+export * from './permissions';
+export * from './provision';

@@ -1,0 +1,103 @@
+import { Consumers, Streams, Subjects, siemConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
+
+export interface SubjectPermissions {
+  publish: { allow: string[]; deny: string[] };
+  subscribe: { allow: string[]; deny: string[] };
+}
+
+export type Principal =
+  | { kind: 'service'; name: ServiceName }
+  | { kind: 'requester'; name: string }
+  | { kind: 'approver'; name: string }
+  | { kind: 'siem'; name: string }
+  | { kind: 'operator'; name: string }
+  | { kind: 'provisioner' };
+
+/** The NATS user name of a principal; also the token of its private inbox prefix. */
+export function natsUserName(principal: Principal): string {
+  return principal.kind === 'provisioner' ? 'provisioner' : principal.kind === 'service' ? principal.name : `${principal.kind}-${principal.name}`;
+}
+
+export function inboxPrefix(principal: Principal): string {
+  return `_INBOX_${natsUserName(principal)}`;
+}
+
+/** No identity that runs the pipeline may reshape or erase JetStream state. */
+const JETSTREAM_ADMIN = [
+  '$JS.API.STREAM.CREATE.>',
+  '$JS.API.STREAM.UPDATE.>',
+  '$JS.API.STREAM.DELETE.>',
+  '$JS.API.STREAM.PURGE.>',
+  '$JS.API.STREAM.MSG.DELETE.>',
+  '$JS.API.CONSUMER.DELETE.>',
+  '$JS.API.CONSUMER.CREATE.>',
+  '$JS.API.CONSUMER.DURABLE.CREATE.>',
+  '$JS.API.STREAM.RESTORE.>',
+  '$JS.API.STREAM.SNAPSHOT.>',
+];
+
+const AUDIT_ERASURE = [`$JS.API.STREAM.DELETE.${Streams.audit.name}`, `$JS.API.STREAM.PURGE.${Streams.audit.name}`, `$JS.API.STREAM.MSG.DELETE.${Streams.audit.name}`];
+
+/** What a durable pull consumer's owner must be able to say to the server, and nothing more. */
+function pullConsumer(consumer: Pick<ConsumerSpec, 'stream' | 'durable'>): string[] {
+  return [
+    `$JS.API.CONSUMER.INFO.${consumer.stream}.${consumer.durable}`,
+    `$JS.API.CONSUMER.MSG.NEXT.${consumer.stream}.${consumer.durable}`,
+    `$JS.ACK.${consumer.stream}.${consumer.durable}.>`,
+  ];
+}
+
+function ownPublishes(name: ServiceName): string[] {
+  const extra: Partial<Record<ServiceName, string[]>> = { intake: ['cs.notify.*'], audit: [Subjects.auditRecords] };
+  return [`cs.evt.${name}.>`, ...(extra[name] ?? [])];
+}
+
+function permissions(principal: Principal, publish: string[], deny: string[] = JETSTREAM_ADMIN, subscribe: string[] = []): SubjectPermissions {
+  return {
+    publish: { allow: ['$JS.API.INFO', ...publish], deny },
+    subscribe: { allow: [`${inboxPrefix(principal)}.>`, ...subscribe], deny: [] },
+  };
+}
+
+/** Read-only access to streams for the operator's status and audit commands. */
+function readOnlyStreams(): string[] {
+  const streams = [Streams.audit.name, Streams.events.name, Streams.notifications.name];
+  return streams.flatMap((stream) => [
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.>`,
+    `$JS.ACK.${stream}.>`,
+  ]);
+}
+
+/** The whole permission model in one function: every principal's allow and deny lists. */
+export function natsPermissionsFor(principal: Principal): SubjectPermissions {
+  switch (principal.kind) {
+    case 'service': {
+      const consumers = Consumers[principal.name];
+      const streams = [...new Set(consumers.map((c) => c.stream))];
+      return permissions(principal, [
+        ...ownPublishes(principal.name),
+        ...streams.map((stream) => `$JS.API.STREAM.INFO.${stream}`),
+        ...consumers.flatMap(pullConsumer),
+      ]);
+    }
+    case 'requester':
+      return permissions(principal, [Subjects.submit(principal.name)], JETSTREAM_ADMIN, [Subjects.notify(principal.name)]);
+    case 'approver':
+      return permissions(principal, [Subjects.vote(principal.name)]);
+    case 'siem':
+      return permissions(principal, [`$JS.API.STREAM.INFO.${Streams.audit.name}`, ...pullConsumer(siemConsumer(principal.name))]);
+    case 'operator':
+      // Ephemeral read consumers only; the operator never publishes events.
+      return permissions(principal, readOnlyStreams(), [...JETSTREAM_ADMIN.filter((s) => !s.startsWith('$JS.API.CONSUMER')), ...AUDIT_ERASURE]);
+    case 'provisioner':
+      // Shapes streams and consumers at start-up; cannot forge events or erase the audit trail.
+      return { publish: { allow: ['$JS.API.>'], deny: AUDIT_ERASURE }, subscribe: { allow: [`${inboxPrefix(principal)}.>`], deny: [] } };
+  }
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { identityId, type IdentityKind } from '@countersign/contracts';
+import { generateKeyPair } from '../keys';
+import type { TrustStoreDocument } from '../trust-store';
+import { IdentityDescription, type Registry } from './description';
+import { HomeLayout, type IdentityFile } from './home';
+import type { NatsUser } from './nats-config';
+import { inboxPrefix, natsPermissionsFor, natsUserName, type Principal } from './permissions';
+
+export interface ProvisionResult {
+  home: string;
+  identities: string[];
+  natsUsers: string[];
+  /** Identities whose keys were generated in this run (the rest were kept). */
+  generated: string[];
+}
+
+/** Every principal the description names, in a stable order. */
+export function principalsOf(description: IdentityDescription): Principal[] {
+  return [
+    ...description.services.map((name) => ({ kind: 'service', name }) as const),
+    ...description.requesters.map(({ name }) => ({ kind: 'requester', name }) as const),
+    ...description.approvers.map(({ name }) => ({ kind: 'approver', name }) as const),
+    ...description.siemReaders.map((name) => ({ kind: 'siem', name }) as const),
+    ...description.operators.map((name) => ({ kind: 'operator', name }) as const),
+  ];
+}
+
+function writePrivate(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+function writePublic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Keys survive re-provisioning: rotating them on every start would orphan every stored signature. */
+function ensureIdentity(home: string, id: string, withEncryption: boolean, generated: string[]): IdentityFile {
+  const path = HomeLayout.identity(home, id);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as IdentityFile;
+  const file: IdentityFile = {
+    id,
+    signing: generateKeyPair('ed25519', id),
+    ...(withEncryption ? { encryption: generateKeyPair('x25519', id) } : {}),
+  };
+  writePrivate(path, file);
+  generated.push(id);
+  return file;
+}
+
+function ensureNatsUser(home: string, principal: Principal): NatsUser {
+  const user = natsUserName(principal);
+  const path = HomeLayout.natsUser(home, user);
+  const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { password: string }) : undefined;
+  const credentials = { user, password: existing?.password ?? randomBytes(24).toString('base64url'), inboxPrefix: inboxPrefix(principal) };
+  if (!existing) writePrivate(path, credentials);
+  return { ...credentials, permissions: natsPermissionsFor(principal) };
+}
+
+const toTrusted = (pair: IdentityFile['signing']) => ({ keyId: pair.keyId, publicKey: pair.publicKey, status: 'active' as const });
+
+/**
+ * Generates (or completes) a development home: keys per identity, the public trust store, the
+ * registry, and NATS users with per-identity permissions. Idempotent; existing secrets are kept.
+ */
+export function provision(options: { description: unknown; home: string }): ProvisionResult {
+  const description = IdentityDescription.parse(options.description);
+  const { home } = options;
+  const generated: string[] = [];
+  const principals = principalsOf(description);
+  const files = principals.map((principal) => {
+    const id = identityId(principal.kind as IdentityKind, (principal as { name: string }).name);
+    return ensureIdentity(home, id, id === 'service:executor', generated);
+  });
+  const trust: TrustStoreDocument = {
+    version: 1,
+    environment: description.environment,
+    identities: files.map((file) => ({
+      id: file.id,
+      signingKeys: [toTrusted(file.signing)],
+      encryptionKeys: file.encryption ? [toTrusted(file.encryption)] : [],
+    })),
+  };
+  writePublic(HomeLayout.trust(home), trust);
+  const registry: Registry = { environment: description.environment, requesters: description.requesters, approvers: description.approvers };
+  writePublic(HomeLayout.registry(home), registry);
+  const users = [{ kind: 'provisioner' } as const, ...principals].map((principal) => ensureNatsUser(home, principal));
+  writePrivate(HomeLayout.natsUsers(home), users);
+  return { home, identities: files.map((file) => file.id), natsUsers: users.map((user) => user.user), generated };
+}
