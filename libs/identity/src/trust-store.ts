@@ -133,7 +133,7 @@ export class TrustStore {
     if (!verifyEnvelopeSignature(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
     const data = parseWith(EVENT_TYPES[envelope.type].schema, envelope.data, 'data');
     if (!data.ok) return fail('invalid_data', `data does not match ${envelope.type}`, data.errors);
-    return { ok: true, envelope: { ...envelope, data: data.value } as Envelope<never>, type: envelope.type };
+    return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
   }
 }
 

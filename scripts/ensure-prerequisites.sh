@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks: npm dependencies (from the committed lockfile; `npm ci`
+# rejects lockfiles made on these machines, see docs/operations.md) and nats-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing npm dependencies"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+if ! node -e "require('better-sqlite3')" >/dev/null 2>&1; then
+  echo "==> building better-sqlite3 for this Node"
+  npm rebuild better-sqlite3 --loglevel=error
+fi
+
+if ! command -v nats-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing nats-server from Debian packages"
+    apt-get update -qq && apt-get install -y -qq nats-server >/dev/null
+  else
+    echo "nats-server is not installed. Install it with: sudo apt-get install -y nats-server" >&2
+    echo "(or put a nats-server binary from the NATS releases on PATH) and run this again." >&2
+    exit 1
+  fi
+fi
