@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
+import { Consumers, type ServiceName } from '@countersign/contracts';
+import { JetStreamTransport, OutboxRelay } from '@countersign/messaging';
+import { loadServiceConfig } from './config';
+import { deadLetterSink } from './dead-letters';
+import { openRuntime, type ServiceRuntime } from './runtime';
+
+export interface ServiceDefinition {
+  service: ServiceName;
+  /** The service's Nest module, built around the opened runtime. */
+  module: (runtime: ServiceRuntime) => DynamicModule;
+  /** Also serve HTTP (intake's submission endpoint) on COUNTERSIGN_HTTP_PORT. */
+  http?: boolean;
+}
+
+/** Printed once everything listens; the stack launcher and the e2e tests wait for it. */
+export const READY_MARKER = 'COUNTERSIGN_READY';
+
+const BACKOFF_MS = [200, 1_000, 3_000, 10_000];
+
+/**
+ * Starts one service as its own process: runtime (identity, store, NATS), the JetStream transport
+ * for its durable consumers, the outbox relay, and the Nest app. SIGINT/SIGTERM stop it in reverse
+ * order so in-flight messages settle and the store closes cleanly.
+ */
+export async function bootstrapService(definition: ServiceDefinition): Promise<void> {
+  const config = loadServiceConfig(definition.service);
+  const runtime = await openRuntime(config);
+  const transport = new JetStreamTransport({
+    connection: runtime.nc,
+    consumers: Consumers[definition.service],
+    verify: (bytes) => runtime.trust.verifyBytes(bytes),
+    deadLetter: deadLetterSink(runtime),
+    maxDeliver: config.maxDeliver,
+    backoffMs: BACKOFF_MS,
+  });
+  const relay = new OutboxRelay({ name: 'relay', identity: config.identity, store: runtime.store, checkpoints: runtime.checkpoints, nc: runtime.nc, logger: runtime.logger });
+  const app = await startApp(definition, runtime, transport);
+  relay.start();
+  const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
+  console.log(`${READY_MARKER} ${definition.service}${address}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.logger.log(`stopping on ${signal}`);
+    await app.close();
+    await relay.stop();
+    await runtime.nc.drain();
+    await runtime.store.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
+}
+
+async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, transport: JetStreamTransport): Promise<INestApplication | INestMicroservice> {
+  const module = definition.module(runtime);
+  if (!definition.http) {
+    const microservice = await NestFactory.createMicroservice(module, { strategy: transport, logger: ['log', 'warn', 'error'] });
+    await microservice.listen();
+    return microservice;
+  }
+  const web = await NestFactory.create(module, { logger: ['log', 'warn', 'error'], bodyParser: false });
+  web.connectMicroservice({ strategy: transport });
+  await web.startAllMicroservices();
+  await web.listen(runtime.config.httpPort ?? 0, runtime.config.httpHost);
+  return web;
+}

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SERVICE_NAMES, type ServiceName } from '@countersign/contracts';
+
+/**
+ * Everything a service reads from its environment, validated once at start-up so a typo fails the
+ * process with the variable's name instead of surfacing later as undefined behaviour.
+ */
+const Env = z.object({
+  COUNTERSIGN_HOME: z.string().min(1).default(join(process.cwd(), '.countersign')),
+  COUNTERSIGN_NATS_URL: z.string().regex(/^(nats|tls):\/\//, 'a nats:// URL').default('nats://127.0.0.1:4322'),
+  COUNTERSIGN_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  KURRENTDB_URL: z.string().optional(),
+  COUNTERSIGN_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  COUNTERSIGN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  COUNTERSIGN_POLICY_FILE: z.string().optional(),
+  COUNTERSIGN_TARGETS_FILE: z.string().optional(),
+  COUNTERSIGN_TIMER_MS: z.coerce.number().int().min(50).default(1000),
+  COUNTERSIGN_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
+});
+
+export interface ServiceConfig {
+  service: ServiceName;
+  identity: `service:${ServiceName}`;
+  home: string;
+  natsUrl: string;
+  store: { kind: 'sqlite'; file: string } | { kind: 'kurrentdb'; url: string };
+  httpPort?: number;
+  /** Loopback locally; 0.0.0.0 inside a container. */
+  httpHost: string;
+  policyFile: string;
+  targetsFile: string;
+  /** How often timers (expiry, revocation, in-doubt reconciliation) look for due work. */
+  timerMs: number;
+  maxDeliver: number;
+}
+
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  if (!SERVICE_NAMES.includes(service)) throw new Error(`unknown service ${String(service)}`);
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid environment for ${service}: ${problems}`);
+  }
+  const vars = parsed.data;
+  if (vars.COUNTERSIGN_STORE === 'kurrentdb' && !vars.KURRENTDB_URL) {
+    throw new Error('COUNTERSIGN_STORE=kurrentdb needs KURRENTDB_URL (a kurrentdb:// connection string with this service’s user)');
+  }
+  const home = vars.COUNTERSIGN_HOME;
+  return {
+    service,
+    identity: `service:${service}`,
+    home,
+    natsUrl: vars.COUNTERSIGN_NATS_URL,
+    store:
+      vars.COUNTERSIGN_STORE === 'kurrentdb'
+        ? { kind: 'kurrentdb', url: vars.KURRENTDB_URL ?? '' }
+        : { kind: 'sqlite', file: join(home, 'data', `${service}.sqlite`) },
+    ...(vars.COUNTERSIGN_HTTP_PORT === undefined ? {} : { httpPort: vars.COUNTERSIGN_HTTP_PORT }),
+    httpHost: vars.COUNTERSIGN_HTTP_HOST,
+    policyFile: vars.COUNTERSIGN_POLICY_FILE ?? join(process.cwd(), 'deploy', 'policies', 'default.policy.json'),
+    targetsFile: vars.COUNTERSIGN_TARGETS_FILE ?? join(home, 'targets.json'),
+    timerMs: vars.COUNTERSIGN_TIMER_MS,
+    maxDeliver: vars.COUNTERSIGN_MAX_DELIVER,
+  };
+}

@@ -1,0 +1,23 @@
+import { deterministicId, EventTypes } from '@countersign/contracts';
+import type { DeadLetter } from '@countersign/messaging';
+import { toDeadLetterData } from '@countersign/messaging';
+import type { ServiceRuntime } from './runtime';
+
+export const DEAD_LETTER_STREAM = 'deadletters';
+
+/**
+ * Records a terminated message in the service's own store before the transport terminates it, so
+ * nothing acknowledged disappears: the relay carries the record to audit like any other event.
+ * The id derives from the stream position, so recording the same message twice is an idempotent append.
+ */
+export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' | 'clock' | 'logger'>) {
+  return async (letter: DeadLetter): Promise<void> => {
+    const now = runtime.clock().toISOString();
+    const id = deterministicId(`${letter.stream}:${letter.streamSequence}`, `deadletter:${letter.consumer}`);
+    const data = toDeadLetterData(letter, now);
+    const envelope = runtime.signer.sign({ id, type: EventTypes.MessageDeadLettered, subject: letter.subject, time: now, data });
+    const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope }], 'any');
+    if (result.idempotent) return;
+    runtime.logger.warn(`dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`);
+  };
+}

@@ -1,0 +1,50 @@
+import { deterministicId, isEventType, type Envelope } from '@countersign/contracts';
+import type { NewEvent, StoredEvent } from '@countersign/event-store';
+import type { EnvelopeSigner } from '@countersign/identity';
+
+/**
+ * How domain events meet the store. A wire event (a contract type) is signed into an envelope and
+ * the envelope is stored, so the relay later publishes exactly the signed bytes. A local event
+ * (`local.*`) is kept as plain data and never leaves the service.
+ */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+  id?: string;
+}
+
+/** What caused a decision: the inbound event (or timer tick) id and the time it is handled at. */
+export interface Cause {
+  id: string;
+  now: Date;
+}
+
+export const isLocalType = (type: string) => type.startsWith('local.');
+
+export function toDomainEvent(stored: StoredEvent): DomainEvent {
+  if (isLocalType(stored.type)) return { type: stored.type, data: stored.data, id: stored.id };
+  const envelope = stored.data as Envelope;
+  return { type: envelope.type, data: envelope.data, id: envelope.id };
+}
+
+function requestIdOf(data: unknown): string | undefined {
+  const requestId = (data as { requestId?: unknown } | null)?.requestId;
+  return typeof requestId === 'string' ? requestId : undefined;
+}
+
+export function toNewEvent(event: DomainEvent, index: number, stream: string, cause: Cause, signer: EnvelopeSigner): NewEvent {
+  const id = event.id ?? deterministicId(cause.id, `${stream}:${event.type}:${index}`);
+  if (isLocalType(event.type)) return { id, type: event.type, data: event.data };
+  if (!isEventType(event.type)) throw new Error(`domain produced unknown event type ${event.type}`);
+  const requestId = requestIdOf(event.data);
+  const envelope = signer.sign({
+    id,
+    type: event.type,
+    subject: requestId ?? stream,
+    time: cause.now.toISOString(),
+    data: event.data,
+    ...(requestId === undefined ? {} : { correlationid: requestId }),
+    causationid: cause.id,
+  });
+  return { id, type: event.type, data: envelope };
+}

@@ -1,0 +1,7 @@
+export * from './bootstrap';
+export * from './config';
+export * from './dead-letters';
+export * from './decision-runner';
+export * from './domain-events';
+export * from './runtime';
+export * from './service-runtime.module';

@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  /** Resolves with the first output line matching `marker`; rejects if the process exits first. */
+  ready: Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Spawns a process, hands every output line to `log`, and waits for its ready marker. */
+export function spawnManaged(name: string, args: string[], env: NodeJS.ProcessEnv, marker: RegExp, log: (name: string, line: string) => void, cwd: string): ManagedChild {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let onReady: (line: string) => void = () => undefined;
+  let onEarlyExit: (error: Error) => void = () => undefined;
+  const ready = new Promise<string>((resolve, reject) => {
+    onReady = resolve;
+    onEarlyExit = reject;
+  });
+  const recent: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
+      log(name, line);
+      if (marker.test(line)) onReady(line);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      onEarlyExit(new Error(`${name} exited with ${String(code)} before it was ready:\n${recent.join('\n')}`));
+      resolve(code);
+    });
+  });
+  return { name, process: child, ready, exited };
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
+export async function stopChild(child: ManagedChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const kill = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  child.process.kill(signal);
+  await child.exited;
+  clearTimeout(kill);
+}

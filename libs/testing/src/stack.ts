@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Consumers, SERVICE_NAMES, Streams, siemConsumer, type ServiceName } from '@countersign/contracts';
+import { HomeLayout, loadNatsCredentials, loadNatsUsers, provision, renderNatsConfig, type IdentityDescription } from '@countersign/identity';
+import { connectNats, provisionJetStream } from '@countersign/messaging';
+import { spawnManaged, stopChild, type ManagedChild } from './child';
+import { freePort } from './free-port';
+import { startNatsServer, type RunningNatsServer } from './nats-server';
+
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+const READY = /COUNTERSIGN_READY|demo-target listening on/;
+
+export interface StackOptions {
+  /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
+  home?: string;
+  services?: readonly ServiceName[];
+  demoTarget?: boolean;
+  natsPort?: number;
+  intakeHttpPort?: number;
+  /** Extra environment for the services, e.g. a shorter timer interval. */
+  env?: Record<string, string>;
+  policyFile?: string;
+  log?: (name: string, line: string) => void;
+}
+
+export interface Stack {
+  home: string;
+  nats: RunningNatsServer;
+  natsUrl: string;
+  intakeUrl: string;
+  demoTargetUrl: string;
+  description: IdentityDescription;
+  start(name: string): Promise<void>;
+  stop(name: string, signal?: NodeJS.Signals): Promise<void>;
+  restart(name: string, signal?: NodeJS.Signals): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Brings up the real stack as separate processes: provisioning, nats-server with the generated
+ * users and permissions, JetStream streams and consumers, the demo target and the five services.
+ * Used by `npm start`, the end-to-end suites and the benchmark.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const temporary = options.home === undefined;
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
+  const description = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'identities.json'), 'utf8')) as IdentityDescription;
+  provision({ description, home });
+  const nats = await startNatsServer({
+    dir: join(home, 'nats'),
+    ...(options.natsPort ? { port: options.natsPort } : {}),
+    config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
+  });
+  await provisionStreams(home, nats.url, description);
+  const demoPort = await freePort();
+  const intakePort = options.intakeHttpPort ?? (await freePort());
+  const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
+  writeFileSync(join(home, 'targets.json'), `${JSON.stringify({ 'demo-target': demoTargetUrl }, null, 2)}\n`);
+
+  const log = options.log ?? (() => undefined);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COUNTERSIGN_HOME: home,
+    COUNTERSIGN_NATS_URL: nats.url,
+    COUNTERSIGN_STORE: 'sqlite',
+    COUNTERSIGN_HTTP_PORT: String(intakePort),
+    DEMO_TARGET_PORT: String(demoPort),
+    DEMO_TARGET_DB: join(home, 'data', 'demo-target.sqlite'),
+    ...(options.policyFile ? { COUNTERSIGN_POLICY_FILE: options.policyFile } : {}),
+    ...options.env,
+  };
+  const children = new Map<string, ManagedChild>();
+  const start = async (name: string) => {
+    const child = spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], env, READY, log, REPO_ROOT);
+    children.set(name, child);
+    await child.ready;
+  };
+  const stop = async (name: string, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = children.get(name);
+    if (child) await stopChild(child, signal);
+  };
+  const names = [...(options.demoTarget === false ? [] : ['demo-target']), ...(options.services ?? SERVICE_NAMES)];
+  try {
+    await Promise.all(names.map(start));
+  } catch (error) {
+    await Promise.all([...children.values()].map((child) => stopChild(child, 'SIGKILL')));
+    await nats.stop({ keep: !temporary });
+    throw error;
+  }
+  return {
+    home,
+    nats,
+    natsUrl: nats.url,
+    intakeUrl: `http://127.0.0.1:${intakePort}`,
+    demoTargetUrl,
+    description,
+    start,
+    stop,
+    restart: async (name, signal) => {
+      await stop(name, signal);
+      await start(name);
+    },
+    shutdown: async () => {
+      await Promise.all([...children.keys()].map((name) => stop(name)));
+      await nats.stop({ keep: true });
+      if (temporary) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The explicit start-up step that shapes JetStream, run as the provisioner identity. */
+export async function provisionStreams(home: string, natsUrl: string, description: IdentityDescription): Promise<void> {
+  const credentials = loadNatsCredentials(home, 'provisioner');
+  const nc = await connectNats({ url: natsUrl, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: 'provisioner' });
+  try {
+    const consumers = [...Object.values(Consumers).flat(), ...description.siemReaders.map((reader) => siemConsumer(reader))];
+    const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers });
+    if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
+  } finally {
+    await nc.close();
+  }
+}
+
+export { HomeLayout };

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { startStack, REPO_ROOT } from '@countersign/testing';
+
+const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
+const RESET = '\x1b[0m';
+const palette = new Map<string, string>();
+
+function prefixed(name: string, line: string): void {
+  if (!palette.has(name)) palette.set(name, COLORS[palette.size % COLORS.length] ?? '');
+  const color = process.stdout.isTTY ? (palette.get(name) ?? '') : '';
+  console.log(`${color}${name.padEnd(11)}|${process.stdout.isTTY ? RESET : ''} ${line}`);
+}
+
+/** `npm start`: the local stack with the embedded store, in the foreground until Ctrl-C. */
+async function main(): Promise<void> {
+  const home = process.env.COUNTERSIGN_HOME ?? join(REPO_ROOT, '.countersign');
+  const natsPort = Number(process.env.COUNTERSIGN_NATS_PORT ?? 4322);
+  const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
+  prefixed('countersign', `provisioning identities and NATS users into ${home}`);
+  const stack = await startStack({ home, natsPort, intakeHttpPort: httpPort, log: prefixed });
+  const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
+  console.log(`
+Countersign is running.
+  NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
+  intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
+  demo target  ${stack.demoTargetUrl}
+
+Submit a first request (low risk: auto-approved, executed against the demo target):
+  ${env} npx countersign submit --as deploy-bot --kind http.request --target demo-target --env staging \\
+      --param method=POST --param path=/deploy --reason "first deploy" --wait
+
+A production change needs two approvers (alice and bob); see docs/protocol.md and:
+  ${env} npx countersign status <request-id>
+  ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
+  ${env} npx countersign audit verify
+
+Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    prefixed('countersign', 'stopping');
+    await stack.shutdown();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
