@@ -57,6 +57,11 @@ export interface Rejection {
   /** The identity the message claimed to come from, when it got far enough to say. */
   claimedSigner?: string;
   errors?: FieldError[];
+  /**
+   * Set only for `invalid_data`: the signature held, so the envelope is authentic even though its
+   * payload is not valid. Intake uses it to answer the requester with field errors.
+   */
+  authentic?: Envelope;
 }
 
 export type Verified<T extends EventType = EventType> = { ok: true; envelope: Envelope<EventData<T>>; type: T };
@@ -132,7 +137,7 @@ export class TrustStore {
     if (!mayEmit(envelope.type, kind, name)) return fail('type_not_allowed', `${envelope.signer} may not emit ${envelope.type}`);
     if (!verifyEnvelopeSignature(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
     const data = parseWith(EVENT_TYPES[envelope.type].schema, envelope.data, 'data');
-    if (!data.ok) return fail('invalid_data', `data does not match ${envelope.type}`, data.errors);
+    if (!data.ok) return { ...fail('invalid_data', `data does not match ${envelope.type}`, data.errors), authentic: envelope };
     return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
   }
 }

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
-import { Consumers, type ServiceName } from '@countersign/contracts';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Consumers, MAX_ENVELOPE_BYTES, type ServiceName } from '@countersign/contracts';
+import type { Verification } from '@countersign/identity';
 import { JetStreamTransport, OutboxRelay } from '@countersign/messaging';
 import { loadServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
@@ -13,6 +15,8 @@ export interface ServiceDefinition {
   module: (runtime: ServiceRuntime) => DynamicModule;
   /** Also serve HTTP (intake's submission endpoint) on COUNTERSIGN_HTTP_PORT. */
   http?: boolean;
+  /** Replaces plain trust-store verification, e.g. to let intake answer invalid submissions itself. */
+  verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array) => Verification;
 }
 
 /** Printed once everything listens; the stack launcher and the e2e tests wait for it. */
@@ -31,7 +35,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   const transport = new JetStreamTransport({
     connection: runtime.nc,
     consumers: Consumers[definition.service],
-    verify: (bytes) => runtime.trust.verifyBytes(bytes),
+    verify: definition.verify?.(runtime) ?? ((bytes) => runtime.trust.verifyBytes(bytes)),
     deadLetter: deadLetterSink(runtime),
     maxDeliver: config.maxDeliver,
     backoffMs: BACKOFF_MS,
@@ -63,7 +67,8 @@ async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, 
     await microservice.listen();
     return microservice;
   }
-  const web = await NestFactory.create(module, { logger: ['log', 'warn', 'error'], bodyParser: false });
+  const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'] });
+  web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
   web.connectMicroservice({ strategy: transport });
   await web.startAllMicroservices();
   await web.listen(runtime.config.httpPort ?? 0, runtime.config.httpHost);

@@ -4,13 +4,14 @@ import type { EnvelopeSigner } from '@countersign/identity';
 
 /**
  * How domain events meet the store. A wire event (a contract type) is signed into an envelope and
- * the envelope is stored, so the relay later publishes exactly the signed bytes. A local event
- * (`local.*`) is kept as plain data and never leaves the service.
+ * the envelope is stored, so the relay later publishes exactly the signed bytes. Any other type is
+ * local: kept as plain data (its time in the metadata) and never leaves the service.
  */
 export interface DomainEvent {
   type: string;
   data: unknown;
   id?: string;
+  time?: string;
 }
 
 /** What caused a decision: the inbound event (or timer tick) id and the time it is handled at. */
@@ -19,12 +20,15 @@ export interface Cause {
   now: Date;
 }
 
-export const isLocalType = (type: string) => type.startsWith('local.');
+export const isLocalType = (type: string) => !isEventType(type);
 
 export function toDomainEvent(stored: StoredEvent): DomainEvent {
-  if (isLocalType(stored.type)) return { type: stored.type, data: stored.data, id: stored.id };
+  if (isLocalType(stored.type)) {
+    const time = typeof stored.metadata.time === 'string' ? stored.metadata.time : stored.recordedAt;
+    return { type: stored.type, data: stored.data, id: stored.id, time };
+  }
   const envelope = stored.data as Envelope;
-  return { type: envelope.type, data: envelope.data, id: envelope.id };
+  return { type: envelope.type, data: envelope.data, id: envelope.id, time: envelope.time };
 }
 
 function requestIdOf(data: unknown): string | undefined {
@@ -34,14 +38,14 @@ function requestIdOf(data: unknown): string | undefined {
 
 export function toNewEvent(event: DomainEvent, index: number, stream: string, cause: Cause, signer: EnvelopeSigner): NewEvent {
   const id = event.id ?? deterministicId(cause.id, `${stream}:${event.type}:${index}`);
-  if (isLocalType(event.type)) return { id, type: event.type, data: event.data };
-  if (!isEventType(event.type)) throw new Error(`domain produced unknown event type ${event.type}`);
+  const time = event.time ?? cause.now.toISOString();
+  if (isLocalType(event.type)) return { id, type: event.type, data: event.data, metadata: { time } };
   const requestId = requestIdOf(event.data);
   const envelope = signer.sign({
     id,
     type: event.type,
     subject: requestId ?? stream,
-    time: cause.now.toISOString(),
+    time,
     data: event.data,
     ...(requestId === undefined ? {} : { correlationid: requestId }),
     causationid: cause.id,

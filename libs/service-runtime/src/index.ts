@@ -5,3 +5,4 @@ export * from './decision-runner';
 export * from './domain-events';
 export * from './runtime';
 export * from './service-runtime.module';
+export * from './due-work';

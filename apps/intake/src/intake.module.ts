@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { HttpController } from './http.controller';
+import { IntakeService } from './intake.service';
+import { OutcomesHandler } from './outcomes.handler';
+import { SubmissionsHandler } from './submissions.handler';
+
+@Module({})
+export class IntakeModule {
+  static register(runtime: ServiceRuntime): DynamicModule {
+    return {
+      module: IntakeModule,
+      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+      controllers: [SubmissionsHandler, OutcomesHandler, HttpController],
+      providers: [IntakeService],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { EnvelopeSchema, FieldErrorSchema, RequestSubmittedV1 } from '@countersign/contracts';
+
+/** OpenAPI 3.1 for intake's HTTP edge, generated from the same zod schemas the code validates with. */
+export function openApiDocument(): Record<string, unknown> {
+  const errorBody = z.object({ error: z.string(), message: z.string().optional(), errors: z.array(FieldErrorSchema) });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Countersign intake', version: '1.0.0', description: 'Submit a signed request for an approval-gated action.' },
+    paths: {
+      '/v1/submissions': {
+        post: {
+          summary: 'Submit a signed countersign.request.submitted.v1 envelope',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
+          responses: {
+            '202': {
+              description: 'Accepted for approval (or already received: the same envelope id was submitted before)',
+              content: {
+                'application/json': {
+                  schema: z.toJSONSchema(z.object({ status: z.enum(['accepted', 'already_received']), eventId: z.string(), requestId: z.string().optional(), digest: z.string().optional() })),
+                },
+              },
+            },
+            '400': { description: 'Malformed or rejected; every error names its field', content: { 'application/json': { schema: z.toJSONSchema(errorBody) } } },
+            '401': { description: 'Signature, key or signer not trusted for this type', content: { 'application/json': { schema: z.toJSONSchema(errorBody) } } },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Envelope: z.toJSONSchema(EnvelopeSchema, { unrepresentable: 'any' }),
+        RequestSubmittedV1: z.toJSONSchema(RequestSubmittedV1, { unrepresentable: 'any' }),
+      },
+    },
+  };
+}

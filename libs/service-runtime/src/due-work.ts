@@ -1,0 +1,59 @@
+import type { Subscription } from '@countersign/event-store';
+import { toDomainEvent, type DomainEvent } from './domain-events';
+import type { ServiceRuntime } from './runtime';
+
+/** What an event means for the schedule: `dueAt` schedules the key, `null` clears it. */
+export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
+
+/**
+ * Work that falls due at a time (a pending approval's expiry, a credential's window end). The index
+ * is rebuilt from the service's own store on start, so a restart loses no deadline; a timer hands
+ * due keys to `fire`, whose command is idempotent and whose events clear the key again.
+ */
+export class DueWork {
+  private readonly due = new Map<string, number>();
+  private subscription: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'>,
+    private readonly schedule: (event: DomainEvent) => ScheduleChange,
+    private readonly fire: (key: string) => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.subscription = this.runtime.store.subscribeToAll(
+      -1,
+      (stored) => {
+        const change = this.schedule(toDomainEvent(stored));
+        if (change?.dueAt === null) this.due.delete(change.key);
+        else if (change) this.due.set(change.key, Date.parse(change.dueAt));
+        return Promise.resolve();
+      },
+      (error) => this.runtime.logger.error(`schedule index stopped: ${String(error)}`),
+    );
+    this.timer = setInterval(() => void this.tick(), this.runtime.config.timerMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscription?.stop();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.runtime.clock().getTime();
+      for (const [key, dueAt] of this.due) {
+        if (dueAt > now) continue;
+        // Until the clearing event arrives, try again a tick later rather than on every tick.
+        this.due.set(key, now + this.runtime.config.timerMs);
+        await this.fire(key).catch((error: unknown) => this.runtime.logger.warn(`due work ${key} failed: ${String(error)}`));
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+}
