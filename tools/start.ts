@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startStack, REPO_ROOT } from '@countersign/testing';
+import { startStack, REPO_ROOT } from '@countersign/stack';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const RESET = '\x1b[0m';

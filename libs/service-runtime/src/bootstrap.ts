@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Consumers, MAX_ENVELOPE_BYTES, type ServiceName } from '@countersign/contracts';
 import type { Verification } from '@countersign/identity';
-import { JetStreamTransport, OutboxRelay } from '@countersign/messaging';
+import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay } from '@countersign/messaging';
 import { loadServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { openRuntime, type ServiceRuntime } from './runtime';
@@ -42,7 +43,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   });
   const relay = new OutboxRelay({ name: 'relay', identity: config.identity, store: runtime.store, checkpoints: runtime.checkpoints, nc: runtime.nc, logger: runtime.logger });
   const app = await startApp(definition, runtime, transport);
-  relay.start();
+  await relay.start();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
   console.log(`${READY_MARKER} ${definition.service}${address}`);
 
@@ -64,12 +65,13 @@ async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, 
   const module = definition.module(runtime);
   if (!definition.http) {
     const microservice = await NestFactory.createMicroservice(module, { strategy: transport, logger: ['log', 'warn', 'error'] });
+    microservice.useGlobalFilters(new JetStreamErrorFilter());
     await microservice.listen();
     return microservice;
   }
   const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'] });
   web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
-  web.connectMicroservice({ strategy: transport });
+  web.connectMicroservice<MicroserviceOptions>({ strategy: transport }).useGlobalFilters(new JetStreamErrorFilter());
   await web.startAllMicroservices();
   await web.listen(runtime.config.httpPort ?? 0, runtime.config.httpHost);
   return web;

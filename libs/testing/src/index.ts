@@ -1,4 +1,2 @@
-export * from './child';
 export * from './free-port';
 export * from './nats-server';
-export * from './stack';

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { Consumers, SERVICE_NAMES, Streams, siemConsumer, type ServiceName } from '@countersign/contracts';
 import { HomeLayout, loadNatsCredentials, loadNatsUsers, provision, renderNatsConfig, type IdentityDescription } from '@countersign/identity';
 import { connectNats, provisionJetStream } from '@countersign/messaging';
+import { freePort, startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged, stopChild, type ManagedChild } from './child';
-import { freePort } from './free-port';
-import { startNatsServer, type RunningNatsServer } from './nats-server';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;

@@ -1,0 +1,2 @@
+export * from './child';
+export * from './stack';
