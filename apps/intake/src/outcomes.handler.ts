@@ -10,6 +10,7 @@ import {
   type RequestExpiredV1,
   type ExecutionSucceededV1,
   type ExecutionRefusedV1,
+  type CredentialRefusedV1,
 } from '@countersign/contracts';
 import { JETSTREAM_TRANSPORT } from '@countersign/messaging';
 import { IntakeService } from './intake.service';
@@ -47,6 +48,11 @@ export class OutcomesHandler {
   @EventPattern(EventTypes.ExecutionInDoubt, JETSTREAM_TRANSPORT)
   inDoubt(@Payload() event: Envelope<ExecutionInDoubtV1>) {
     return this.intake.notify(event.data.requestId, 'failed', event, `in doubt, needs a human: ${event.data.reason}`);
+  }
+
+  @EventPattern(EventTypes.CredentialRefused, JETSTREAM_TRANSPORT)
+  credentialRefused(@Payload() event: Envelope<CredentialRefusedV1>) {
+    return this.intake.notify(event.data.requestId, 'failed', event, `broker refused a credential: ${event.data.code}`);
   }
 
   @EventPattern(EventTypes.ExecutionRefused, JETSTREAM_TRANSPORT)

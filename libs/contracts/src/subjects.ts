@@ -50,6 +50,7 @@ export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
   intake: [
     consumer('intake', Streams.submissions, 'submissions', 'cs.submit.>'),
     consumer('intake', Streams.events, 'approval', Subjects.serviceEvents('approval')),
+    consumer('intake', Streams.events, 'broker', Subjects.serviceEvents('broker')),
     consumer('intake', Streams.events, 'executor', Subjects.serviceEvents('executor')),
   ],
   approval: [

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Consumers, MAX_ENVELOPE_BYTES, type ServiceName } from '@countersign/contracts';
+import { Consumers, MAX_ENVELOPE_BYTES, type Envelope, type ServiceName } from '@countersign/contracts';
 import type { Verification } from '@countersign/identity';
 import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay } from '@countersign/messaging';
 import { loadServiceConfig } from './config';
@@ -18,6 +18,8 @@ export interface ServiceDefinition {
   http?: boolean;
   /** Replaces plain trust-store verification, e.g. to let intake answer invalid submissions itself. */
   verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array) => Verification;
+  /** Handlers registered without decorators, e.g. audit's one handler for every event type. */
+  handlers?: (app: INestApplicationContext) => Array<{ pattern: string; handler: (envelope: Envelope) => Promise<void> }>;
 }
 
 /** Printed once everything listens; the stack launcher and the e2e tests wait for it. */
@@ -66,6 +68,7 @@ async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, 
   if (!definition.http) {
     const microservice = await NestFactory.createMicroservice(module, { strategy: transport, logger: ['log', 'warn', 'error'] });
     microservice.useGlobalFilters(new JetStreamErrorFilter());
+    for (const { pattern, handler } of definition.handlers?.(microservice) ?? []) transport.addHandler(pattern, handler, true);
     await microservice.listen();
     return microservice;
   }

@@ -4,31 +4,43 @@ import type { EnvelopeSigner } from '@countersign/identity';
 import { toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
 
 const MAX_ATTEMPTS = 8;
+const CACHED_STREAMS = 2_000;
+
+type Folder<S> = Pick<Decider<unknown, DomainEvent, S>, 'evolve' | 'initialState'>;
+
+interface Folded<S> {
+  /** Revision of the last event folded in; -1 for an empty stream. */
+  revision: number;
+  state: S;
+}
 
 /**
  * Runs one command against one stream: read, fold, decide, append with the revision that was read.
  * A concurrent writer makes the append fail; we then decide again on the newer state, which is
  * what makes two consumers racing on one request safe. Deciders are idempotent, so a redelivered
  * message decides nothing new.
+ *
+ * Folded states are cached per stream (states are immutable values), so a long stream such as the
+ * audit log is read from where we left off instead of from its start on every command.
  */
 export class DecisionRunner {
+  private readonly cache = new WeakMap<object, Map<string, Folded<unknown>>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly signer: EnvelopeSigner,
   ) {}
 
-  async load<S>(decider: Pick<Decider<unknown, DomainEvent, S>, 'evolve' | 'initialState'>, stream: string): Promise<S> {
-    const stored = await this.store.readStream(stream);
-    return fold(decider, stored.map(toDomainEvent));
+  async load<S>(decider: Folder<S>, stream: string): Promise<S> {
+    return (await this.catchUp(decider, stream)).state;
   }
 
   async run<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, command: C, cause: Cause): Promise<E[]> {
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.store.readStream(stream);
-      const state = fold(decider, stored.map((event) => toDomainEvent(event) as E));
-      const events = decider.decide(command, state);
+      const folded = await this.catchUp(decider as unknown as Folder<S>, stream);
+      const events = decider.decide(command, folded.state);
       if (events.length === 0) return [];
-      const expected = stored.length === 0 ? 'no_stream' : stored.length - 1;
+      const expected = folded.revision < 0 ? 'no_stream' : folded.revision;
       try {
         const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer));
         await this.store.append(stream, newEvents, expected);
@@ -37,5 +49,22 @@ export class DecisionRunner {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
+    const streams = this.streamsOf(decider);
+    const cached = (streams.get(stream) as Folded<S> | undefined) ?? { revision: -1, state: decider.initialState() };
+    const newer = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
+    const folded = newer.length === 0 ? cached : { revision: newer[newer.length - 1]!.revision, state: fold({ evolve: decider.evolve, initialState: () => cached.state }, newer.map(toDomainEvent)) };
+    streams.delete(stream);
+    streams.set(stream, folded);
+    if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value as string);
+    return folded;
+  }
+
+  private streamsOf(decider: object): Map<string, Folded<unknown>> {
+    let streams = this.cache.get(decider);
+    if (!streams) this.cache.set(decider, (streams = new Map()));
+    return streams;
   }
 }

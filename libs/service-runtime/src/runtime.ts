@@ -29,7 +29,7 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   const trust = loadTrustStore(config.home);
   const { store, checkpoints } = await openStore(config);
   const credentials = loadNatsCredentials(config.home, config.service);
-  const nc = await connectNats({ url: config.natsUrl, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: config.identity, logger });
+  const nc = await connectNats({ url: config.natsUrl.split(','), user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: config.identity, logger });
   return {
     config,
     identityFile,

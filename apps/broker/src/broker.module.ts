@@ -1,0 +1,12 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { BrokerHandlers } from './broker.handlers';
+import { BrokerService } from './broker.service';
+import { RevocationTimer } from './revocation.timer';
+
+@Module({})
+export class BrokerModule {
+  static register(runtime: ServiceRuntime): DynamicModule {
+    return { module: BrokerModule, imports: [ServiceRuntimeModule.forRuntime(runtime)], controllers: [BrokerHandlers], providers: [BrokerService, RevocationTimer] };
+  }
+}

@@ -1,0 +1,4 @@
+import { bootstrapService } from '@countersign/service-runtime';
+import { BrokerModule } from './broker.module';
+
+void bootstrapService({ service: 'broker', module: (runtime) => BrokerModule.register(runtime) });

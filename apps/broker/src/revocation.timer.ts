@@ -1,0 +1,31 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventTypes, type CredentialIssuedV1 } from '@countersign/contracts';
+import { DueWork, RUNTIME, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import { BrokerService } from './broker.service';
+
+/** A credential nobody used still dies when its window ends: revoked, not merely left to expire. */
+export function revocationSchedule(event: DomainEvent): ScheduleChange {
+  if (event.type === EventTypes.CredentialIssued) {
+    const issued = event.data as CredentialIssuedV1;
+    return { key: issued.requestId, dueAt: issued.expiresAt };
+  }
+  if (event.type === EventTypes.CredentialRevoked) return { key: (event.data as { requestId: string }).requestId, dueAt: null };
+  return undefined;
+}
+
+@Injectable()
+export class RevocationTimer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly work: DueWork;
+
+  constructor(@Inject(RUNTIME) runtime: ServiceRuntime, broker: BrokerService) {
+    this.work = new DueWork(runtime, revocationSchedule, (requestId) => broker.revokeIfDue(requestId));
+  }
+
+  onApplicationBootstrap(): void {
+    this.work.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.work.stop();
+  }
+}

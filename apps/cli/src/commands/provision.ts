@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ZodError } from 'zod';
+import { toFieldErrors } from '@countersign/contracts';
+import { HomeLayout, provision, type ProvisionResult } from '@countersign/identity';
+import { optionalString, type CommandLine } from '../args';
+import { CliError, ExitCode, type CliContext } from '../context';
+import { formatRows } from '../output';
+import type { Command } from './command';
+
+/** The repository's own description, found from this file so the default works from any directory. */
+const DEFAULT_DESCRIPTION = join(__dirname, '..', '..', '..', '..', 'deploy', 'identities.json');
+
+function readDescription(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new CliError(`cannot read the identity description ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Only names and paths: private keys and NATS passwords stay in the home's private files. */
+export function provisionSummary(result: ProvisionResult) {
+  const generated = new Set(result.generated);
+  return {
+    home: result.home,
+    trustStore: HomeLayout.trust(result.home),
+    registry: HomeLayout.registry(result.home),
+    identities: result.identities.map((id) => ({ id, keys: generated.has(id) ? 'generated' : 'kept' })),
+    natsUsers: result.natsUsers,
+  };
+}
+
+export function formatProvisionSummary(summary: ReturnType<typeof provisionSummary>): string[] {
+  const generated = summary.identities.filter((identity) => identity.keys === 'generated').length;
+  return [
+    `provisioned ${summary.home}`,
+    ...formatRows([
+      ['  trust store', summary.trustStore],
+      ['  registry', summary.registry],
+      ['  keys', `${generated} generated, ${summary.identities.length - generated} kept`],
+    ]),
+    '  identities:',
+    ...summary.identities.map((identity) => `    ${identity.id.padEnd(28)} ${identity.keys}`),
+    `  NATS users: ${summary.natsUsers.join(', ')}`,
+  ];
+}
+
+function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
+  const descriptionPath = resolve(optionalString(line.values, 'description') ?? DEFAULT_DESCRIPTION);
+  let result: ProvisionResult;
+  try {
+    result = provision({ description: readDescription(descriptionPath), home: ctx.home });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    if (error instanceof ZodError)
+      throw new CliError(`invalid identity description ${descriptionPath}`, ExitCode.invalidInput, toFieldErrors(error));
+    throw new CliError(`provisioning from ${descriptionPath} failed: ${(error as Error).message}`);
+  }
+  const summary = provisionSummary(result);
+  ctx.out.result(summary, () => formatProvisionSummary(summary));
+  return Promise.resolve(ExitCode.ok);
+}
+
+export const provisionCommand: Command = {
+  name: 'provision',
+  summary: 'generate keys, trust store, registry and NATS users into the home (idempotent)',
+  usage: [
+    'countersign provision [--description deploy/identities.json]',
+    '',
+    '  Existing keys and passwords are kept; only missing identities get new ones.',
+    '  Prints names and paths only, never private keys or passwords.',
+  ],
+  examples: ['countersign provision', 'countersign --home /srv/countersign provision --description deploy/identities.json'],
+  options: { description: { type: 'string' } },
+  run,
+};

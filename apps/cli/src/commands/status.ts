@@ -1,0 +1,39 @@
+import { verifyChain } from '@countersign/audit-chain';
+import { optionalString, positional, type CommandLine } from '../args';
+import { examineEntries, entriesForRequest } from '../audit/entries';
+import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
+import { formatTimeline, timelineEntry } from '../audit/timeline';
+import { CliError, ExitCode, type CliContext } from '../context';
+import type { Command } from './command';
+
+/**
+ * The timeline is read from the audit stream, the one place every service's events meet. Each
+ * line's signature is checked with the public trust store, and a broken hash chain is called out,
+ * because a timeline drawn from a tampered log would mislead the operator reading it.
+ */
+async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
+  const requestId = positional(line, 0, 'request id (countersign status <request-id>)', 'status');
+  const operator = optionalString(line.values, 'as') ?? DEFAULT_OPERATOR;
+  const file = optionalString(line.values, 'file');
+  const entries = examineEntries(await loadAuditEntries(ctx, { operator, ...(file ? { file } : {}) }), ctx.trustStore());
+  const timeline = entriesForRequest(entries, requestId).map(timelineEntry);
+  if (timeline.length === 0) throw new CliError(`no audit records for request ${requestId}`);
+  const chain = verifyChain(entries.map((entry) => entry.record));
+  if (!chain.ok) ctx.out.warn(`the audit chain is broken (${chain.code}: ${chain.message}); run 'countersign audit verify'`);
+  ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline }, () => formatTimeline(requestId, timeline));
+  return ExitCode.ok;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the timeline of one request from the audit stream',
+  usage: [
+    'countersign status <request-id> [--as <operator>] [--file <records.jsonl>]',
+    '',
+    '  --as    operator identity whose NATS user reads CS_AUDIT (default: admin)',
+    '  --file  read an exported audit file instead of the stream (works offline)',
+  ],
+  examples: ['countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44', 'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json'],
+  options: { as: { type: 'string' }, file: { type: 'string' } },
+  run,
+};

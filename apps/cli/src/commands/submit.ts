@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { PubAck } from 'nats';
+import { EventTypes, identityId, Subjects, type Envelope, type RequestSubmittedV1 } from '@countersign/contracts';
+import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
+import { flag, optionalString, positiveInteger, requiredString, stringList, type CommandLine, type OptionValues } from '../args';
+import { CliError, ExitCode, type CliContext } from '../context';
+import { formatRows } from '../output';
+import { publishEnvelope, withConnection } from '../nats';
+import type { Command } from './command';
+import { waitForOutcome } from './outcomes';
+import { buildSubmission, type SubmissionInput } from './submission';
+
+const DEFAULT_TIMEOUT_SECONDS = 60;
+
+function submissionInput(values: OptionValues): SubmissionInput {
+  const text = (option: string) => optionalString(values, option);
+  return {
+    kind: text('kind'),
+    target: text('target'),
+    environment: text('env'),
+    params: stringList(values, 'param'),
+    paramsJson: text('params-json'),
+    amount: text('amount'),
+    currency: text('currency'),
+    sensitivity: text('sensitivity'),
+    windowMinutes: positiveInteger(values, 'window-minutes', 'submit'),
+    reason: text('reason'),
+    requestId: text('request-id'),
+  };
+}
+
+/** Signs with the requester's own key: intake believes the signature, not the CLI. */
+function signSubmission(ctx: CliContext, requester: string, data: RequestSubmittedV1, now: Date): Envelope<RequestSubmittedV1> {
+  const id = identityId('requester', requester);
+  const signer = new EnvelopeSigner(id, loadIdentity(ctx.home, id).signing);
+  return signer.sign({
+    id: randomUUID(),
+    type: EventTypes.RequestSubmitted,
+    subject: data.requestId,
+    time: now.toISOString(),
+    data,
+    correlationid: data.requestId,
+  });
+}
+
+function printSubmitted(ctx: CliContext, envelope: Envelope<RequestSubmittedV1>, subject: string, ack: PubAck): void {
+  const summary = {
+    requestId: envelope.data.requestId,
+    eventId: envelope.id,
+    subject,
+    stream: ack.stream,
+    sequence: ack.seq,
+    duplicate: ack.duplicate,
+  };
+  ctx.out.result(summary, () => [
+    `submitted request ${summary.requestId}`,
+    ...formatRows([
+      ['  event id', envelope.id],
+      ['  published', `${subject} (stream ${ack.stream}, sequence ${ack.seq}${ack.duplicate ? ', duplicate: already stored' : ''})`],
+    ]),
+  ]);
+}
+
+async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
+  const requester = requiredString(line.values, 'as', 'submit');
+  const wait = flag(line.values, 'wait');
+  const timeoutSeconds = positiveInteger(line.values, 'timeout', 'submit') ?? DEFAULT_TIMEOUT_SECONDS;
+  const now = new Date();
+  const built = buildSubmission(submissionInput(line.values), now, randomUUID);
+  if (!built.ok) throw new CliError('invalid submission, nothing was published', ExitCode.invalidInput, built.errors);
+  const envelope = signSubmission(ctx, requester, built.value, now);
+  const subject = Subjects.submit(requester);
+  return withConnection(ctx, { kind: 'requester', name: requester }, async (nc) => {
+    // Subscribe before publishing: intake can answer faster than a late subscription would start.
+    const subscription = wait ? nc.subscribe(Subjects.notify(requester)) : undefined;
+    if (subscription) await nc.flush();
+    printSubmitted(ctx, envelope, subject, await publishEnvelope(nc, subject, envelope));
+    if (!subscription) return ExitCode.ok;
+    return waitForOutcome(ctx, subscription, { requestId: envelope.data.requestId, submissionId: envelope.id }, timeoutSeconds * 1000);
+  });
+}
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary: 'sign and submit an action request as a requester',
+  usage: [
+    'countersign submit --as <requester> --kind <kind> --target <target> --env <environment> --reason "<why>"',
+    "                   [--param key=value ...] [--params-json '{...}'] [--amount 12500.00 --currency EUR]",
+    '                   [--sensitivity public|internal|confidential|restricted] [--window-minutes N]',
+    '                   [--request-id <uuid>] [--wait [--timeout 60]]',
+    '',
+    '  --wait    stay for the outcome: exit 0 executed, 3 rejected/denied/expired/failed, 4 timeout',
+    '  --param   values are strings; use --params-json for numbers, booleans and nesting',
+  ],
+  examples: [
+    'countersign submit --as deploy-bot --kind http.request --target billing-api --env staging \\',
+    '  --param method=POST --param path=/v1/deploy --reason "release 4.2" --wait',
+    'countersign submit --as payments-agent --kind payment.transfer --target vendor-pay --env production \\',
+    '  --amount 12500.00 --currency EUR --sensitivity confidential --window-minutes 30 --reason "invoice 7781"',
+  ],
+  options: {
+    as: { type: 'string' },
+    kind: { type: 'string' },
+    target: { type: 'string' },
+    env: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    'params-json': { type: 'string' },
+    amount: { type: 'string' },
+    currency: { type: 'string' },
+    sensitivity: { type: 'string' },
+    'window-minutes': { type: 'string' },
+    reason: { type: 'string' },
+    'request-id': { type: 'string' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+  },
+  run,
+};

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { EventTypes, identityId, parseWith, Subjects, VoteCastV1 } from '@countersign/contracts';
+import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
+import { flag, optionalString, requiredString, type CommandLine, type OptionValues } from '../args';
+import { CliError, ExitCode, UsageError, type CliContext } from '../context';
+import { formatRows } from '../output';
+import { publishEnvelope, withConnection } from '../nats';
+import type { Command } from './command';
+
+function decision(values: OptionValues): 'approve' | 'deny' {
+  const approve = flag(values, 'approve');
+  const deny = flag(values, 'deny');
+  if (approve === deny) throw new UsageError('give exactly one of --approve or --deny', 'vote');
+  return approve ? 'approve' : 'deny';
+}
+
+/** Validated against the contract before signing: a vote intake would refuse is never sent. */
+export function buildVote(values: OptionValues) {
+  const reason = optionalString(values, 'reason');
+  return parseWith(VoteCastV1, {
+    requestId: optionalString(values, 'request'),
+    digest: optionalString(values, 'digest'),
+    decision: decision(values),
+    ...(reason === undefined ? {} : { reason }),
+  });
+}
+
+async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
+  const approver = requiredString(line.values, 'as', 'vote');
+  const vote = buildVote(line.values);
+  if (!vote.ok) throw new CliError('invalid vote, nothing was published', ExitCode.invalidInput, vote.errors);
+  const id = identityId('approver', approver);
+  const signer = new EnvelopeSigner(id, loadIdentity(ctx.home, id).signing);
+  const data = vote.value;
+  const envelope = signer.sign({
+    id: randomUUID(),
+    type: EventTypes.VoteCast,
+    subject: data.requestId,
+    time: new Date().toISOString(),
+    data,
+    correlationid: data.requestId,
+  });
+  const subject = Subjects.vote(approver);
+  const ack = await withConnection(ctx, { kind: 'approver', name: approver }, (nc) => publishEnvelope(nc, subject, envelope));
+  const summary = {
+    requestId: data.requestId,
+    eventId: envelope.id,
+    decision: data.decision,
+    digest: data.digest,
+    subject,
+    stream: ack.stream,
+    sequence: ack.seq,
+  };
+  ctx.out.result(summary, () => [
+    `voted ${data.decision} on request ${data.requestId} as ${id}`,
+    ...formatRows([
+      ['  digest', data.digest],
+      ['  event id', envelope.id],
+      ['  published', `${subject} (stream ${ack.stream}, sequence ${ack.seq})`],
+    ]),
+  ]);
+  return ExitCode.ok;
+}
+
+export const voteCommand: Command = {
+  name: 'vote',
+  summary: 'sign and cast an approver vote on the action digest you reviewed',
+  usage: [
+    'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> (--approve | --deny) [--reason "<why>"]',
+    '',
+    '  --digest  the action digest you reviewed; a vote for any other digest is rejected',
+  ],
+  examples: ['countersign vote --as alice --request 0f9c…-… --digest 3b1f… --approve --reason "change ticket CHG-118"'],
+  options: {
+    as: { type: 'string' },
+    request: { type: 'string' },
+    digest: { type: 'string' },
+    approve: { type: 'boolean' },
+    deny: { type: 'boolean' },
+    reason: { type: 'string' },
+  },
+  run,
+};

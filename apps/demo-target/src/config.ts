@@ -1,0 +1,53 @@
+import type { KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { NAME_PATTERN } from '@countersign/contracts';
+import { HomeLayout, loadTrustStore, type TrustStore } from '@countersign/identity';
+
+export const BROKER_IDENTITY = 'service:broker';
+export const DEFAULT_PORT = 4380;
+
+export interface DemoTargetConfig {
+  port: number;
+  host: string;
+  home: string;
+  dbPath: string;
+  targetName: string;
+  brokerKey: KeyObject;
+  brokerKeyId: string;
+}
+
+/**
+ * Everything comes from the environment and the provisioned home; the broker key is taken from the
+ * trust store, the same public document every service uses, never from a request.
+ */
+export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
+  const home = env.COUNTERSIGN_HOME ?? join(process.cwd(), '.countersign');
+  const targetName = env.DEMO_TARGET_NAME ?? 'demo-target';
+  if (!NAME_PATTERN.test(targetName)) throw new Error(`DEMO_TARGET_NAME ${targetName} is not a valid target name`);
+  const trust = loadTrustStore(home);
+  const broker = brokerSigningKey(trust);
+  return {
+    port: parsePort(env.DEMO_TARGET_PORT),
+    host: env.DEMO_TARGET_HOST ?? '127.0.0.1',
+    home,
+    dbPath: env.DEMO_TARGET_DB ?? HomeLayout.data(home, 'demo-target'),
+    targetName,
+    ...broker,
+  };
+}
+
+function brokerSigningKey(trust: TrustStore): { brokerKey: KeyObject; brokerKeyId: string } {
+  const brokerKey = trust.activeSigningKey(BROKER_IDENTITY);
+  const keyId = trust.document.identities
+    .find((identity) => identity.id === BROKER_IDENTITY)
+    ?.signingKeys.find((key) => key.status === 'active')?.keyId;
+  if (!brokerKey || !keyId) throw new Error(`the trust store has no active signing key for ${BROKER_IDENTITY}`);
+  return { brokerKey, brokerKeyId: keyId };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`DEMO_TARGET_PORT ${value} is not a port`);
+  return port;
+}

@@ -1,0 +1,32 @@
+import type { KeyObject } from 'node:crypto';
+import type { CredentialIssuedV1, Envelope } from '@countersign/contracts';
+import { verifyExecutionToken } from '@countersign/credentials';
+import type { OpenedCredential } from '@countersign/executor-domain';
+import { open, type TrustStore } from '@countersign/identity';
+
+export const EXECUTOR = 'service:executor';
+
+/**
+ * The crypto half of the chain check, kept out of the pure domain: open the sealed box with the
+ * executor's own key, then verify the JWT against the broker's key from the trust store (never a
+ * key the token names). Any failure is an unopened credential; the domain refuses those.
+ */
+export async function openCredential(
+  issued: Envelope<CredentialIssuedV1>,
+  target: string,
+  keys: { decryption: KeyObject; trust: TrustStore },
+  now: Date,
+): Promise<OpenedCredential & { token?: string }> {
+  const { requestId, digest, sealed } = issued.data;
+  let token: string;
+  try {
+    token = open(sealed, keys.decryption, `${requestId}:${digest}`);
+  } catch {
+    return { opened: false, error: 'sealed credential does not open with the executor key' };
+  }
+  const brokerKey = keys.trust.activeSigningKey('service:broker');
+  if (!brokerKey) return { opened: false, error: 'no active broker key in the trust store' };
+  const verified = await verifyExecutionToken(token, { brokerKey, audience: EXECUTOR, now, expected: { requestId, digest, target } });
+  if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
+  return { opened: true, claims: verified.claims, token };
+}

@@ -1,0 +1,32 @@
+import { Controller, Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventTypes, type Envelope } from '@countersign/contracts';
+import { JETSTREAM_TRANSPORT } from '@countersign/messaging';
+import { ExecutorService } from './executor.service';
+
+type Link = Envelope<{ requestId: string }>;
+
+/** The three links of the chain may arrive in any order, each on its own consumer. */
+@Controller()
+export class ExecutorHandlers implements OnApplicationBootstrap {
+  constructor(@Inject(ExecutorService) private readonly executor: ExecutorService) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.executor.reconcileInDoubt();
+  }
+
+  @EventPattern(EventTypes.RequestAccepted, JETSTREAM_TRANSPORT)
+  onAccepted(@Payload() envelope: Link): Promise<void> {
+    return this.executor.onEvidence(envelope);
+  }
+
+  @EventPattern(EventTypes.RequestApproved, JETSTREAM_TRANSPORT)
+  onApproved(@Payload() envelope: Link): Promise<void> {
+    return this.executor.onEvidence(envelope);
+  }
+
+  @EventPattern(EventTypes.CredentialIssued, JETSTREAM_TRANSPORT)
+  onIssued(@Payload() envelope: Link): Promise<void> {
+    return this.executor.onEvidence(envelope);
+  }
+}

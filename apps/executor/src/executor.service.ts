@@ -1,0 +1,83 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventTypes, type CredentialIssuedV1, type Envelope } from '@countersign/contracts';
+import { HttpRequestAdapter, mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
+import { checkChain, evidenceDecider, evidenceStream, executionDecider, executionStream, readyToExecute, type ExecutionCommand } from '@countersign/executor-domain';
+import { importPrivateKey } from '@countersign/identity';
+import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { EXECUTOR, openCredential } from './credential-opener';
+
+/**
+ * The executor trusts nothing it did not check itself: it keeps its own copy of the chain, opens
+ * the credential, verifies everything, and claims the execution in its store (only one claim can
+ * win) before the action runs. A crash after the claim leaves the request in doubt, never re-run.
+ */
+@Injectable()
+export class ExecutorService {
+  private readonly decryption: KeyObject;
+  private readonly adapters: Map<string, ActionAdapter>;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+    const encryption = runtime.identityFile.encryption;
+    if (!encryption) throw new Error('the executor identity has no encryption key: re-run provisioning');
+    this.decryption = importPrivateKey(encryption.privateKey);
+    const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
+    const http = new HttpRequestAdapter(targets, { timeoutMs: 10_000 });
+    this.adapters = new Map([[http.kind, http]]);
+  }
+
+  /** Any link of the chain: record it, then execute if the chain is now complete. */
+  async onEvidence(envelope: Envelope<{ requestId: string }>): Promise<void> {
+    const { requestId } = envelope.data;
+    const now = this.runtime.clock();
+    await this.runtime.runner.run(evidenceDecider, evidenceStream(requestId), { type: 'RecordEvidence', envelope }, { id: envelope.id, now });
+    await this.executeIfReady(requestId);
+  }
+
+  private async executeIfReady(requestId: string): Promise<void> {
+    const evidence = await this.runtime.runner.load(evidenceDecider, evidenceStream(requestId));
+    if (!readyToExecute(evidence) || !evidence.issued || !evidence.accepted) return;
+    const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
+    if (execution.status !== 'unclaimed') return;
+    const now = this.runtime.clock();
+    const issued = evidence.issued as Envelope<CredentialIssuedV1>;
+    const credential = await openCredential(issued, evidence.accepted.data.action.target, { decryption: this.decryption, trust: this.runtime.trust }, now);
+    const check = checkChain(evidence, { now: now.toISOString(), executorId: EXECUTOR, credential, supportedKinds: [...this.adapters.keys()] });
+    const claimId = randomUUID();
+    const claimed = await this.decide({ type: 'ClaimExecution', requestId, claimId, now: now.toISOString(), check }, claimId);
+    if (!check.ok || !credential.token || claimed[0]?.type !== EventTypes.ExecutionStarted) return;
+    const adapter = this.adapters.get(check.action.kind);
+    const result = adapter
+      ? await adapter.execute(check.action, { token: credential.token }, { requestId, digest: check.digest })
+      : { ok: false as const, code: 'unsupported_action', message: `no adapter for ${check.action.kind}` };
+    const done = this.runtime.clock().toISOString();
+    const command: ExecutionCommand = mayHaveTakenEffect(result)
+      ? { type: 'ReconcileInDoubt', requestId, now: done }
+      : { type: 'RecordOutcome', requestId, outcome: result, now: done };
+    await this.decide(command, `${claimId}:outcome`);
+  }
+
+  /** At start-up, every claim without a result is in doubt: it may or may not have run. */
+  async reconcileInDoubt(): Promise<void> {
+    for (const requestId of await this.unfinishedClaims()) {
+      await this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`);
+    }
+  }
+
+  private async unfinishedClaims(): Promise<string[]> {
+    const lastType = new Map<string, string>();
+    for (let position = -1; ; ) {
+      const page = await this.runtime.store.readAll(position, 500);
+      if (page.length === 0) break;
+      for (const event of page) if (event.stream.startsWith('execution-')) lastType.set(event.stream.slice('execution-'.length), event.type);
+      position = page[page.length - 1]!.position;
+    }
+    return [...lastType].filter(([, type]) => type === EventTypes.ExecutionStarted).map(([requestId]) => requestId);
+  }
+
+  private decide(command: ExecutionCommand, causeId: string) {
+    const now = this.runtime.clock();
+    return this.runtime.runner.run(executionDecider, executionStream(command.requestId), command, { id: causeId, now });
+  }
+}
