@@ -1,0 +1,46 @@
+#!/bin/sh
+# The docker-compose provisioning step (runs as root, once, before the services start).
+#
+# 1. `node scripts/provision.js` generates the home into $COUNTERSIGN_HOME (keys, trust store,
+#    registry, NATS users), writes the NATS users include to $COUNTERSIGN_NATS_AUTH_FILE (the NATS
+#    nodes wait for it), creates the JetStream streams and consumers with
+#    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers, and the services' KurrentDB
+#    users ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD).
+# 2. This script then gives each service a home of its own under $COUNTERSIGN_BUNDLES_DIR: the
+#    public trust store and registry, plus that service's signing key and NATS password and nothing
+#    else, so no container but this one ever holds another identity's private key.
+set -eu
+
+: "${COUNTERSIGN_HOME:?}" "${COUNTERSIGN_BUNDLES_DIR:?}" "${COUNTERSIGN_NATS_AUTH_FILE:?}"
+# The uid of the `node` user the services run as (deploy/docker/Dockerfile).
+SERVICE_UID=1000
+
+node scripts/provision.js
+
+if [ ! -s "$COUNTERSIGN_NATS_AUTH_FILE" ]; then
+  echo "provision.sh: $COUNTERSIGN_NATS_AUTH_FILE was not written; the NATS nodes cannot start" >&2
+  exit 1
+fi
+chmod 0644 "$COUNTERSIGN_NATS_AUTH_FILE"
+
+bundle_public() {
+  mkdir -p "$1"
+  cp "$COUNTERSIGN_HOME/trust.json" "$COUNTERSIGN_HOME/registry.json" "$1/"
+}
+
+for service in intake approval broker executor audit; do
+  bundle="$COUNTERSIGN_BUNDLES_DIR/$service"
+  bundle_public "$bundle"
+  mkdir -p "$bundle/identities" "$bundle/nats/users"
+  cp "$COUNTERSIGN_HOME/identities/service-$service.json" "$bundle/identities/"
+  cp "$COUNTERSIGN_HOME/nats/users/$service.json" "$bundle/nats/users/"
+  chown -R "$SERVICE_UID:$SERVICE_UID" "$bundle"
+  chmod 0700 "$bundle/identities" "$bundle/nats" "$bundle/nats/users"
+  chmod 0600 "$bundle/identities/service-$service.json" "$bundle/nats/users/$service.json"
+  echo "provision.sh: home for $service ready"
+done
+
+# The demo target only verifies tokens: public files, no secrets.
+bundle_public "$COUNTERSIGN_BUNDLES_DIR/demo-target"
+chown -R "$SERVICE_UID:$SERVICE_UID" "$COUNTERSIGN_BUNDLES_DIR/demo-target"
+echo "provision.sh: done"

@@ -1,0 +1,3 @@
+export * from './action-adapter';
+export * from './http-request-adapter';
+export * from './http-request-parameters';

@@ -1,0 +1,18 @@
+/**
+ * Tags for `deterministicId(cause, tag)`. Events answering a vote hash the vote id; resolutions
+ * hash the request id, so even a buggy replay could only ever re-append the one resolution.
+ */
+export const IdTags = {
+  opened: 'approval.opened',
+  requested: 'approval.requested',
+  voteRecorded: 'vote.recorded',
+  voteRejected: 'vote.rejected',
+  approved: 'request.approved',
+  denied: 'request.denied',
+  expired: 'request.expired',
+} as const;
+
+/** Leaves an absent reason out rather than writing `undefined`, so events compare and sign cleanly. */
+export function optionalReason(reason: string | undefined): { reason?: string } {
+  return reason === undefined ? {} : { reason };
+}

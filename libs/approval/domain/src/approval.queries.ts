@@ -1,0 +1,21 @@
+import type { ApprovalState, PendingApproval, RecordedVote } from './approval.state';
+import { hasReached } from './time';
+
+/** The deadline the shell's timer should fire `ExpireIfDue` at, while the approval is pending. */
+export function pendingExpiry(state: ApprovalState): string | undefined {
+  return state.status === 'pending' ? state.request.expiresAt : undefined;
+}
+
+/** Expired already, or pending with its deadline reached (the next ExpireIfDue will record it). */
+export function isExpired(state: ApprovalState, now: string): boolean {
+  return state.status === 'expired' || (state.status === 'pending' && hasReached(now, state.request.expiresAt));
+}
+
+export function isResolved(state: ApprovalState): boolean {
+  return state.status === 'approved' || state.status === 'denied' || state.status === 'expired';
+}
+
+/** Approving votes so far; each is a distinct person, because duplicates are rejected. */
+export function approvalsOf(state: Pick<PendingApproval, 'votes'>): RecordedVote[] {
+  return state.votes.filter((vote) => vote.decision === 'approve');
+}

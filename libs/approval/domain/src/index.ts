@@ -1,0 +1,44 @@
+import type { Decider } from '@countersign/decider';
+import type { ApprovalCommand } from './approval.commands';
+import { decide } from './approval.decide';
+import type { ApprovalEvent } from './approval.events';
+import { evolve, initialState, type ApprovalState } from './approval.state';
+
+/**
+ * Approval's decider for one request stream (`request-<requestId>` in approval's own store).
+ * Its first event is always the local `approval.opened`, which the shell stores but neither signs
+ * nor relays (see `isLocalEvent`); every other event is a contract event, ready to sign.
+ */
+export const approvalDecider: Decider<ApprovalCommand, ApprovalEvent, ApprovalState> = { decide, evolve, initialState };
+
+export type { ApprovalCommand, CastVote, ExpireIfDue, OpenApproval, PeopleFacts } from './approval.commands';
+export { executionWindow } from './approval.decide';
+export {
+  isLocalEvent,
+  LocalEventTypes,
+  type ApprovalEvent,
+  type ApprovalOpened,
+  type ApprovalOpenedData,
+  type ApprovalRequested,
+  type DomainEvent,
+  type PublishedApprovalEvent,
+  type RequestApproved,
+  type RequestDenied,
+  type RequestExpired,
+  type VoteRecorded,
+  type VoteRejected,
+} from './approval.events';
+export { IdTags } from './approval.ids';
+export { approvalsOf, isExpired, isResolved, pendingExpiry } from './approval.queries';
+export {
+  evolve,
+  initialState,
+  streamFor,
+  type ApprovalState,
+  type PendingApproval,
+  type RecordedVote,
+  type Resolution,
+  type ResolvedApproval,
+  type UnknownApproval,
+} from './approval.state';
+export { decide };

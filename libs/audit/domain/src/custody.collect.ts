@@ -1,0 +1,71 @@
+import {
+  EventTypes,
+  type CredentialIssuedV1,
+  type Envelope,
+  type ExecutionFailedV1,
+  type ExecutionStartedV1,
+  type ExecutionSucceededV1,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+  type RequestSubmittedV1,
+  type VoteCastV1,
+} from '@countersign/contracts';
+
+export const CUSTODY_VIOLATION_CODES = [
+  'missing_event',
+  'missing_vote',
+  'duplicate_event',
+  'broken_link',
+  'requester_mismatch',
+  'approver_mismatch',
+  'identities_not_distinct',
+  'out_of_order',
+  'digest_mismatch',
+] as const;
+export type CustodyViolationCode = (typeof CUSTODY_VIOLATION_CODES)[number];
+export interface CustodyViolation {
+  code: CustodyViolationCode;
+  message: string;
+}
+
+/** One request's chain, each link present exactly once. Data types are trusted: the trust store validated them. */
+export interface CustodyChain {
+  submitted: Envelope<RequestSubmittedV1>;
+  accepted: Envelope<RequestAcceptedV1>;
+  approved: Envelope<RequestApprovedV1>;
+  issued: Envelope<CredentialIssuedV1>;
+  started: Envelope<ExecutionStartedV1>;
+  finished: Envelope<ExecutionSucceededV1 | ExecutionFailedV1>;
+  votes: readonly Envelope<VoteCastV1>[];
+}
+
+type Link = Exclude<keyof CustodyChain, 'votes'>;
+
+const LINK_TYPES: Record<Link, readonly string[]> = {
+  submitted: [EventTypes.RequestSubmitted],
+  accepted: [EventTypes.RequestAccepted],
+  approved: [EventTypes.RequestApproved],
+  issued: [EventTypes.CredentialIssued],
+  started: [EventTypes.ExecutionStarted],
+  finished: [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed],
+};
+
+/**
+ * Picks each link out of a request's events. The same envelope delivered twice counts once; two
+ * different ones of a kind (two approvals, two started executions) are a violation in themselves.
+ */
+export function collectChain(events: readonly Envelope[]): { chain: CustodyChain } | { violations: CustodyViolation[] } {
+  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+  const violations: CustodyViolation[] = [];
+  const picked: Partial<Record<Link, Envelope>> = {};
+  for (const link of Object.keys(LINK_TYPES) as Link[]) {
+    const found = unique.filter((event) => LINK_TYPES[link].includes(event.type));
+    if (found.length === 0) violations.push({ code: 'missing_event', message: `no ${link} event was recorded` });
+    if (found.length > 1)
+      violations.push({ code: 'duplicate_event', message: `${found.length} ${link} events: ${found.map((e) => e.id).join(', ')}` });
+    picked[link] = found[0];
+  }
+  if (violations.length > 0) return { violations };
+  const votes = unique.filter((event) => event.type === EventTypes.VoteCast) as Envelope<VoteCastV1>[];
+  return { chain: { ...(picked as Record<Link, Envelope>), votes } as CustodyChain };
+}

@@ -1,0 +1,119 @@
+// Test-only builders for one request's full chain of envelopes. They are plain objects: the domain
+// never verifies signatures (the shell's trust store did that before the decider sees anything),
+// so a dummy 86-character base64url string keeps the envelope shape honest without any keys.
+import { EventTypes, actionDigest, type CanonicalAction, type Envelope } from '@countersign/contracts';
+
+export const DUMMY_SIGNATURE = 'A'.repeat(86);
+export const REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export const IDS = {
+  submitted: '10000000-0000-4000-8000-000000000001',
+  accepted: '10000000-0000-4000-8000-000000000002',
+  vote: '10000000-0000-4000-8000-000000000003',
+  approved: '10000000-0000-4000-8000-000000000004',
+  issued: '10000000-0000-4000-8000-000000000005',
+  started: '10000000-0000-4000-8000-000000000006',
+  succeeded: '10000000-0000-4000-8000-000000000007',
+  credential: '10000000-0000-4000-8000-000000000008',
+} as const;
+export const REQUESTER = 'requester:deploy-bot';
+export const APPROVER = 'approver:alice';
+
+export const action: CanonicalAction = {
+  kind: 'http.request',
+  target: 'demo-target',
+  environment: 'staging',
+  parameters: { method: 'POST', path: '/migrate' },
+  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
+  requestId: REQUEST_ID,
+};
+export const DIGEST = actionDigest(action);
+
+export function envelope(id: string, type: string, signer: string, time: string, data: Record<string, unknown>): Envelope {
+  return {
+    specversion: '1.0',
+    id,
+    source: `countersign/${signer}`,
+    type,
+    subject: REQUEST_ID,
+    time,
+    datacontenttype: 'application/json',
+    data,
+    correlationid: REQUEST_ID,
+    signer,
+    keyid: `${signer}#1`,
+    signature: DUMMY_SIGNATURE,
+  };
+}
+
+const at = (seconds: number) => new Date(Date.parse('2026-11-21T09:59:00.000Z') + seconds * 1000).toISOString();
+const { submitted, accepted, vote, approved, issued, started, succeeded, credential } = IDS;
+
+/** A request that went through every step, by four different identities, in order. */
+export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approved' | 'issued' | 'started' | 'succeeded', Envelope> {
+  const policy = { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] };
+  const { requestId: _omit, window: _window, ...request } = action;
+  return {
+    submitted: envelope(submitted, EventTypes.RequestSubmitted, REQUESTER, at(0), {
+      requestId: REQUEST_ID,
+      action: request,
+      reason: 'migration 42',
+    }),
+    accepted: envelope(accepted, EventTypes.RequestAccepted, 'service:intake', at(1), {
+      requestId: REQUEST_ID,
+      requester: REQUESTER,
+      submissionId: submitted,
+      action,
+      digest: DIGEST,
+      reason: 'migration 42',
+      acceptedAt: at(1),
+    }),
+    vote: envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' }),
+    approved: envelope(approved, EventTypes.RequestApproved, 'service:approval', at(21), {
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      requester: REQUESTER,
+      acceptedEventId: accepted,
+      mode: 'quorum',
+      approvers: [{ id: APPROVER, voteId: vote, at: at(20) }],
+      policy,
+      window: action.window,
+      approvedAt: at(21),
+    }),
+    issued: envelope(issued, EventTypes.CredentialIssued, 'service:broker', at(22), {
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      credentialId: credential,
+      executor: 'service:executor',
+      approvalEventId: approved,
+      notBefore: at(22),
+      expiresAt: at(922),
+      sealed: { alg: 'X25519-HKDF-SHA256-A256GCM', recipientKeyId: 'k', epk: 'e', iv: 'i', ciphertext: 'c', tag: 't' },
+      issuedAt: at(22),
+    }),
+    started: envelope(started, EventTypes.ExecutionStarted, 'service:executor', at(23), {
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      credentialId: credential,
+      startedAt: at(23),
+    }),
+    succeeded: envelope(succeeded, EventTypes.ExecutionSucceeded, 'service:executor', at(24), {
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      credentialId: credential,
+      result: { status: 204 },
+      finishedAt: at(24),
+    }),
+  };
+}
+
+/** Replaces fields of one envelope's data (or its envelope attributes) in a copy of the full chain. */
+export function withData(
+  chain: Record<string, Envelope>,
+  link: string,
+  data: Record<string, unknown>,
+  attributes: Partial<Envelope> = {},
+): Envelope[] {
+  return Object.entries(chain).map(([name, event]) =>
+    name === link ? { ...event, ...attributes, data: { ...(event.data as Record<string, unknown>), ...data } } : event,
+  );
+}

@@ -1,0 +1,51 @@
+import type {
+  CREDENTIAL_REFUSAL_CODES,
+  CredentialRevokedV1,
+  Envelope,
+  RequestAcceptedV1,
+  RequestApprovedV1,
+  SealedBox,
+} from '@countersign/contracts';
+
+export type CredentialRefusalCode = (typeof CREDENTIAL_REFUSAL_CODES)[number];
+export type RevocationReason = CredentialRevokedV1['reason'];
+
+/** Intake's signed RequestAccepted, already verified by the shell's trust store. */
+export interface RecordAcceptedRequest {
+  type: 'RecordAcceptedRequest';
+  accepted: Envelope<RequestAcceptedV1>;
+}
+
+/**
+ * The shell minted and sealed a credential for these terms (from `issuanceTerms` with the same
+ * `now`); the decider re-checks everything before the credential may leave the broker.
+ */
+export interface IssueCredential {
+  type: 'IssueCredential';
+  approval: Envelope<RequestApprovedV1>;
+  now: string;
+  credentialId: string;
+  executor: string;
+  sealed: SealedBox;
+  notBefore: string;
+  expiresAt: string;
+}
+
+export interface RefuseCredential {
+  type: 'RefuseCredential';
+  approval: Envelope<RequestApprovedV1>;
+  now: string;
+  code: CredentialRefusalCode;
+  message: string;
+}
+
+/** `causeId` is the event that ended the credential (an execution result, or the issuance for a timer). */
+export interface RevokeCredential {
+  type: 'RevokeCredential';
+  requestId: string;
+  reason: RevocationReason;
+  causeId: string;
+  now: string;
+}
+
+export type CredentialCommand = RecordAcceptedRequest | IssueCredential | RefuseCredential | RevokeCredential;

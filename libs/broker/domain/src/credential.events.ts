@@ -1,0 +1,31 @@
+import type {
+  CredentialIssuedV1,
+  CredentialRefusedV1,
+  CredentialRevokedV1,
+  Envelope,
+  EventTypes,
+  RequestAcceptedV1,
+} from '@countersign/contracts';
+
+/** One stream per request in the broker's own store: its copy of the request, then the credential's life. */
+export const credentialStream = (requestId: string): string => `credential-${requestId}`;
+
+/**
+ * An event as the decider produces it. `id` is derived from the cause (deterministicId) so a
+ * redelivered message appends the very same ids; the shell signs wire events under that id.
+ */
+export interface DomainEvent<Type extends string, Data> {
+  type: Type;
+  id: string;
+  data: Data;
+}
+
+/** Kept in the broker's store only, never published: intake already published the original. */
+export const AcceptedRequestRecordedType = 'local.accepted.recorded';
+
+export type AcceptedRequestRecorded = DomainEvent<typeof AcceptedRequestRecordedType, { accepted: Envelope<RequestAcceptedV1> }>;
+export type CredentialIssued = DomainEvent<typeof EventTypes.CredentialIssued, CredentialIssuedV1>;
+export type CredentialRefused = DomainEvent<typeof EventTypes.CredentialRefused, CredentialRefusedV1>;
+export type CredentialRevoked = DomainEvent<typeof EventTypes.CredentialRevoked, CredentialRevokedV1>;
+
+export type CredentialEvent = AcceptedRequestRecorded | CredentialIssued | CredentialRefused | CredentialRevoked;

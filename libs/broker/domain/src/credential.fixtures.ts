@@ -1,0 +1,112 @@
+// Test-only builders. Envelopes are plain objects: the domain never verifies signatures (the
+// shell's trust store did that before the decider sees anything), so a dummy 86-character
+// base64url string keeps the envelope shape honest without any keys.
+import {
+  EventTypes,
+  actionDigest,
+  type CanonicalAction,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+  type SealedBox,
+} from '@countersign/contracts';
+import type { IssueCredential } from './credential.commands';
+
+export const DUMMY_SIGNATURE = 'A'.repeat(86);
+export const REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export const ACCEPTED_ID = '1c7d9b63-4a2f-4e2b-8d68-7b2a1f3e5c22';
+export const APPROVAL_ID = '2d8eac74-5b3a-4f3c-9e79-8c3b2a4f6d33';
+export const OTHER_APPROVAL_ID = '3e9fbd85-6c4b-4a4d-8f8a-9d4c3b5a7e44';
+export const CREDENTIAL_ID = '4fa0ce96-7d5c-4b5e-9a9b-ae5d4c6b8f55';
+export const REQUESTER = 'requester:deploy-bot';
+export const EXECUTOR = 'service:executor';
+export const NOW = '2026-11-21T10:00:00.400Z';
+
+export const action: CanonicalAction = {
+  kind: 'http.request',
+  target: 'demo-target',
+  environment: 'staging',
+  parameters: { method: 'POST', path: '/migrate' },
+  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
+  requestId: REQUEST_ID,
+};
+export const DIGEST = actionDigest(action);
+
+export const sealed: SealedBox = {
+  alg: 'X25519-HKDF-SHA256-A256GCM',
+  recipientKeyId: 'executor-x25519-1',
+  epk: 'ZXBr',
+  iv: 'aXY=',
+  ciphertext: 'Y2lwaGVy',
+  tag: 'dGFn',
+};
+
+export function envelope<T>(fields: { id: string; type: string; signer: string; time: string; data: T }): Envelope<T> {
+  return {
+    specversion: '1.0',
+    source: `countersign/${fields.signer}`,
+    subject: REQUEST_ID,
+    datacontenttype: 'application/json',
+    keyid: `${fields.signer}#1`,
+    signature: DUMMY_SIGNATURE,
+    correlationid: REQUEST_ID,
+    ...fields,
+  };
+}
+
+export function accepted(data: Partial<RequestAcceptedV1> = {}, signer = 'service:intake'): Envelope<RequestAcceptedV1> {
+  return envelope({
+    id: ACCEPTED_ID,
+    type: EventTypes.RequestAccepted,
+    signer,
+    time: '2026-11-21T09:59:00.100Z',
+    data: {
+      requestId: REQUEST_ID,
+      requester: REQUESTER,
+      submissionId: '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66',
+      action,
+      digest: DIGEST,
+      reason: 'schema migration 42',
+      acceptedAt: '2026-11-21T09:59:00.100Z',
+      ...data,
+    },
+  });
+}
+
+export function approval(
+  data: Partial<RequestApprovedV1> = {},
+  overrides: { id?: string; signer?: string } = {},
+): Envelope<RequestApprovedV1> {
+  return envelope({
+    id: overrides.id ?? APPROVAL_ID,
+    type: EventTypes.RequestApproved,
+    signer: overrides.signer ?? 'service:approval',
+    time: '2026-11-21T09:59:30.000Z',
+    data: {
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      requester: REQUESTER,
+      acceptedEventId: ACCEPTED_ID,
+      mode: 'quorum',
+      approvers: [{ id: 'approver:alice', voteId: '6bc2e0b8-9f7e-4d7a-9cbd-ca7f6e8dab77', at: '2026-11-21T09:59:29.000Z' }],
+      policy: { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] },
+      window: action.window,
+      approvedAt: '2026-11-21T09:59:30.000Z',
+      ...data,
+    },
+  });
+}
+
+export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCredential {
+  return {
+    type: 'IssueCredential',
+    approval: approval(),
+    now: NOW,
+    credentialId: CREDENTIAL_ID,
+    executor: EXECUTOR,
+    sealed,
+    notBefore: '2026-11-21T10:00:00.000Z',
+    expiresAt: '2026-11-21T10:15:00.000Z',
+    ...overrides,
+  };
+}

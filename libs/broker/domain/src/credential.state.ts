@@ -1,0 +1,47 @@
+import {
+  EventTypes,
+  type CredentialIssuedV1,
+  type CredentialRevokedV1,
+  type Envelope,
+  type RequestAcceptedV1,
+} from '@countersign/contracts';
+import { AcceptedRequestRecordedType, type CredentialEvent } from './credential.events';
+
+/** What the broker knows about one request. Approvals may arrive before the request, so no status union. */
+export interface CredentialState {
+  /** The broker's own copy of intake's accepted request; null until it arrives. */
+  accepted: Envelope<RequestAcceptedV1> | null;
+  /** The one credential this request may ever get, with the id of the event that issued it. */
+  issued: { eventId: string; credential: CredentialIssuedV1 } | null;
+  revoked: CredentialRevokedV1 | null;
+  /** Approval event ids already answered (issued or refused): a redelivered approval changes nothing. */
+  answeredApprovals: readonly string[];
+}
+
+export const initialCredentialState = (): CredentialState => ({
+  accepted: null,
+  issued: null,
+  revoked: null,
+  answeredApprovals: [],
+});
+
+export function evolveCredential(state: CredentialState, event: CredentialEvent): CredentialState {
+  switch (event.type) {
+    case AcceptedRequestRecordedType:
+      return { ...state, accepted: event.data.accepted };
+    case EventTypes.CredentialIssued:
+      return {
+        ...state,
+        issued: { eventId: event.id, credential: event.data },
+        answeredApprovals: [...state.answeredApprovals, event.data.approvalEventId],
+      };
+    case EventTypes.CredentialRefused:
+      return { ...state, answeredApprovals: [...state.answeredApprovals, event.data.approvalEventId] };
+    case EventTypes.CredentialRevoked:
+      return { ...state, revoked: event.data };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}

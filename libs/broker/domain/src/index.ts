@@ -1,0 +1,5 @@
+export * from './credential.commands';
+export * from './credential.decide';
+export * from './credential.events';
+export * from './credential.state';
+export * from './issuance-terms';

@@ -1,0 +1,3 @@
+export * from './execution-token';
+export * from './mint';
+export * from './verify';

@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { StoredEvent, Subscription } from './port';
+
+/**
+ * Remembers which subscription's handler is running. A handler that calls `stop()` on its own
+ * subscription must not wait for the loop to end: the loop is waiting for that very handler.
+ */
+const runningHandler = new AsyncLocalStorage<Subscription>();
+
+export function callHandler(owner: Subscription, call: () => Promise<void>): Promise<void> {
+  return runningHandler.run(owner, call);
+}
+
+export function isInsideHandlerOf(owner: Subscription): boolean {
+  return runningHandler.getStore() === owner;
+}
+
+/** A subscription without an error callback must not die silently: a stalled relay looks healthy. */
+export function reportErrorOrLog(onError: ((error: unknown) => void) | undefined, error: unknown): void {
+  if (onError) onError(error);
+  else console.error('event store subscription stopped:', error);
+}
+
+/** What a polling catch-up subscription needs from its store. */
+export interface CatchUpSource {
+  /** Up to `maxCount` events after `position` (exclusive), in store order. */
+  readAfter(position: number, maxCount: number): StoredEvent[];
+  /** Changes whenever this process appends; lets the loop skip a wait when it missed a wake-up. */
+  appendCount(): number;
+  /** Calls `wake` on the next append made through this handle; returns the unregister function. */
+  onNextAppend(wake: () => void): () => void;
+}
+
+export interface CatchUpOptions {
+  batchSize: number;
+  /** Upper bound on how late an append made by another handle or process is noticed. */
+  pollIntervalMs: number;
+  onFinished: () => void;
+}
+
+/**
+ * Reads history in batches, then waits for appends: woken at once by appends made through the same
+ * handle, and by a poll timer for appends from another handle or process on the same file.
+ */
+export class CatchUpSubscription implements Subscription {
+  private stopped = false;
+  private wakeWaiter: (() => void) | undefined;
+  private readonly finished: Promise<void>;
+
+  constructor(
+    private readonly source: CatchUpSource,
+    private cursor: number,
+    private readonly handler: (event: StoredEvent) => Promise<void>,
+    private readonly onError: ((error: unknown) => void) | undefined,
+    private readonly options: CatchUpOptions,
+  ) {
+    this.finished = this.run().finally(() => this.options.onFinished());
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeWaiter?.();
+    return isInsideHandlerOf(this) ? Promise.resolve() : this.finished;
+  }
+
+  private async run(): Promise<void> {
+    // Defer the first read so a subscriber can finish wiring itself up before its handler runs.
+    await Promise.resolve();
+    try {
+      while (!this.stopped) {
+        const seenAppends = this.source.appendCount();
+        const batch = this.source.readAfter(this.cursor, this.options.batchSize);
+        for (const event of batch) {
+          if (this.stopped) return;
+          await callHandler(this, () => this.handler(event));
+          this.cursor = event.position;
+        }
+        const caughtUp = batch.length < this.options.batchSize && seenAppends === this.source.appendCount();
+        if (caughtUp && !this.stopped) await this.waitForAppend();
+      }
+    } catch (error) {
+      this.stopped = true;
+      reportErrorOrLog(this.onError, error);
+    }
+  }
+
+  private waitForAppend(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        unregister();
+        this.wakeWaiter = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, this.options.pollIntervalMs);
+      const unregister = this.source.onNextAppend(wake);
+      this.wakeWaiter = wake;
+    });
+  }
+}

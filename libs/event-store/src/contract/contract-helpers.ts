@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { CheckpointStore, EventStore, NewEvent, StoredEvent } from '../port';
+
+/** What a contract run needs: a fresh store, its checkpoints and a way to throw both away. */
+export interface EventStoreUnderTest {
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  cleanup: () => Promise<void>;
+}
+
+/** Gives each test the store under test; `get()` is only valid inside a test. */
+export interface ContractContext {
+  get(): EventStoreUnderTest;
+}
+
+/**
+ * Unique stream names, so the suite also runs against a shared server that already holds other
+ * events (KurrentDB): every assertion looks only at the streams its test created.
+ */
+export function streamName(label: string): string {
+  return `contract_${label}-${randomUUID().replace(/-/g, '')}`;
+}
+
+/** Event ids are UUIDs because KurrentDB requires them. */
+export function newEvent(data: unknown = { n: 1 }, metadata?: Record<string, unknown>): NewEvent {
+  return { id: randomUUID(), type: 'contract.tested.v1', data, ...(metadata ? { metadata } : {}) };
+}
+
+export function events(count: number): NewEvent[] {
+  return Array.from({ length: count }, (_, index) => newEvent({ index }));
+}
+
+/** The position just before a test's own events: the position of a fresh marker event. */
+export async function markPosition(store: EventStore): Promise<number> {
+  const result = await store.append(streamName('marker'), [newEvent()], 'no_stream');
+  return result.position;
+}
+
+export async function readAllOf(store: EventStore, from: number, streams: string[]): Promise<StoredEvent[]> {
+  const all = await store.readAll(from, 10_000);
+  return all.filter((event) => streams.includes(event.stream));
+}
+
+/** A subscription handler that records the events `accept` lets through. */
+export function collectInto(
+  list: StoredEvent[],
+  accept: (event: StoredEvent) => boolean = () => true,
+): (event: StoredEvent) => Promise<void> {
+  return (event) => {
+    if (accept(event)) list.push(event);
+    return Promise.resolve();
+  };
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export const ids = (stored: StoredEvent[]): string[] => stored.map((event) => event.id);
+export const idsOf = (written: NewEvent[]): string[] => written.map((event) => event.id);

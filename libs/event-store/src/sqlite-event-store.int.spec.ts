@@ -1,0 +1,187 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeEventStoreContract } from './event-store.contract';
+import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const POLL_MS = 50;
+
+describeEventStoreContract('SQLite adapter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
+  const store = SqliteEventStore.open(join(dir, 'data', 'service.sqlite'), { pollIntervalMs: POLL_MS });
+  return Promise.resolve({
+    store,
+    checkpoints: store.checkpoints(),
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+});
+
+const collectInto = (list: StoredEvent[]) => (stored: StoredEvent) => {
+  list.push(stored);
+  return Promise.resolve();
+};
+
+const event = (data: unknown = { n: 1 }) => ({ id: randomUUID(), type: 'sqlite.tested.v1', data });
+
+/** Runs a Node child that appends to the file through the real adapter, then dies without closing. */
+function appendInChildProcess(file: string, count: number): Promise<{ signal: NodeJS.Signals | null; ids: string[] }> {
+  const script = `
+    const { SqliteEventStore } = require(${JSON.stringify(join(__dirname, 'sqlite-event-store.ts'))});
+    const { randomUUID } = require('node:crypto');
+    const store = SqliteEventStore.open(${JSON.stringify(file)});
+    const events = Array.from({ length: ${count} }, (_, index) => ({ id: randomUUID(), type: 'child.appended.v1', data: { index } }));
+    store.append('child', events, 'any').then(() => {
+      process.stdout.write(JSON.stringify(events.map((e) => e.id)));
+      process.kill(process.pid, 'SIGKILL');
+    });`;
+  const child = spawn(process.execPath, ['-r', require.resolve('@swc-node/register'), '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (_code, signal) => resolve({ signal, ids: output ? (JSON.parse(output) as string[]) : [] }));
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('SQLite adapter — file behaviour', () => {
+  let dir: string;
+  let file: string;
+  const opened: SqliteEventStore[] = [];
+  const open = (options: ConstructorParameters<typeof SqliteEventStore>[1] = {}) => {
+    const store = SqliteEventStore.open(file, { pollIntervalMs: POLL_MS, ...options });
+    opened.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
+    file = join(dir, 'service.sqlite');
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs in WAL mode with synchronous = FULL, so acknowledged appends survive power loss', () => {
+    expect(open().durabilitySettings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+  });
+
+  it('keeps events appended by a process that was killed right after the append returned', async () => {
+    open(); // create the file first so the child only appends
+    const child = await appendInChildProcess(file, 3);
+    expect(child.signal).toBe('SIGKILL');
+    expect(child.ids).toHaveLength(3);
+
+    const reopened = open();
+    const stored = await reopened.readStream('child');
+    expect(stored.map((stored) => stored.id)).toEqual(child.ids);
+    expect(stored.map((stored) => stored.revision)).toEqual([0, 1, 2]);
+  }, 30_000);
+
+  it('keeps events, revisions and checkpoints across close and reopen', async () => {
+    const first = open();
+    await first.append('s', [event(), event()], 'no_stream');
+    await first.checkpoints().save('relay', 2);
+    await first.close();
+
+    const second = open();
+    expect((await second.readStream('s')).map((stored) => stored.revision)).toEqual([0, 1]);
+    expect(await second.checkpoints().load('relay')).toBe(2);
+    await expect(second.append('s', [event()], 0)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    expect((await second.append('s', [event()], 1)).nextExpectedRevision).toBe(2);
+  });
+
+  it('delivers appends made through a second handle on the same file (poll path)', async () => {
+    const reader = open();
+    const writer = open();
+    const seen: StoredEvent[] = [];
+    const subscription = reader.subscribeToAll(-1, collectInto(seen));
+    await writer.append('other-handle', [event()], 'no_stream');
+    await waitFor(() => seen.length === 1, 5_000);
+    await writer.append('other-handle', [event()], 0);
+    await waitFor(() => seen.length === 2, 5_000);
+    await subscription.stop();
+    expect(seen.map((stored) => stored.revision)).toEqual([0, 1]);
+  });
+
+  it('wakes a subscriber at once on an append through the same handle, and stops without waiting for a poll', async () => {
+    const store = open({ pollIntervalMs: 60_000 });
+    const seen: StoredEvent[] = [];
+    const subscription = store.subscribeToAll(-1, collectInto(seen));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let it catch up and wait
+    const started = Date.now();
+    await store.append('notified', [event()], 'no_stream');
+    await waitFor(() => seen.length === 1, 2_000);
+    await subscription.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('delivers appends made by another process', async () => {
+    const reader = open();
+    const seen: StoredEvent[] = [];
+    const subscription = reader.subscribeToAll(-1, collectInto(seen));
+    const child = await appendInChildProcess(file, 2);
+    await waitFor(() => seen.length === 2, 5_000);
+    await subscription.stop();
+    expect(seen.map((stored) => stored.id)).toEqual(child.ids);
+  }, 30_000);
+
+  it('sees the other handle’s writes when checking the expected revision', async () => {
+    const one = open();
+    const two = open();
+    await one.append('shared', [event()], 'no_stream');
+    await expect(two.append('shared', [event()], 'no_stream')).rejects.toMatchObject({ actual: 0 });
+  });
+
+  it('takes recordedAt and checkpoint times from the injected clock', async () => {
+    const store = open({ now: () => new Date('2026-01-02T03:04:05.678Z') });
+    await store.append('clocked', [event()], 'no_stream');
+    const [stored] = await store.readStream('clocked');
+    expect(stored?.recordedAt).toBe('2026-01-02T03:04:05.678Z');
+  });
+
+  it('fails closed with StoreUnavailableError when another connection holds the write lock', async () => {
+    const store = open({ busyTimeoutMs: 50 });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(store.append('locked', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(await store.readStream('locked')).toEqual([]);
+  });
+
+  it('fails with StoreUnavailableError after close', async () => {
+    const store = open();
+    await store.close();
+    await expect(store.readAll(-1, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.append('closed', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('refuses data that JSON cannot carry', async () => {
+    const store = open();
+    await expect(store.append('bad', [{ ...event(), data: undefined }], 'any')).rejects.toThrow(TypeError);
+    await expect(store.append('bad', [event({ big: 1n })], 'any')).rejects.toThrow(TypeError);
+    expect(await store.readStream('bad')).toEqual([]);
+  });
+});

@@ -1,0 +1,217 @@
+import type Database from 'better-sqlite3';
+import { assertMaxCount, assertReadOptions, assertValidAppend, encodeJson, revisionMatches, type CurrentRevision } from './append-rules';
+import { CatchUpSubscription } from './catch-up-subscription';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadOptions,
+  type StoredEvent,
+  type Subscription,
+} from './port';
+import {
+  guardSqlite,
+  openDatabase,
+  prepareStatements,
+  settle,
+  toLimit,
+  toStoredEvent,
+  type EventRow,
+  type Statements,
+} from './sqlite-schema';
+
+export interface SqliteEventStoreOptions {
+  /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
+  now?: () => Date;
+  /** How late a subscription may notice an append made by another handle or process (ms). */
+  pollIntervalMs?: number;
+  /** How long a write waits for another connection's write lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+const SUBSCRIPTION_BATCH = 256;
+
+/**
+ * The embedded event store: one SQLite file per service. better-sqlite3 is synchronous, so every
+ * append runs to completion before the next starts in this process; BEGIN IMMEDIATE takes the
+ * file's write lock up front so appends from other processes serialize with ours as well.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+  private readonly now: () => Date;
+  private readonly pollIntervalMs: number;
+  private readonly wakeOnAppend = new Set<() => void>();
+  private readonly subscriptions = new Set<Subscription>();
+  private appendCount = 0;
+  private readonly appendTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+
+  static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    return new SqliteEventStore(file, options);
+  }
+
+  constructor(
+    readonly file: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.db = guardSqlite(file, () => openDatabase(file, options.busyTimeoutMs ?? 5000));
+    this.sql = prepareStatements(this.db);
+    const transaction = this.db.transaction(this.appendInTransaction.bind(this));
+    this.appendTransaction = (stream, events, expected) => transaction.immediate(stream, events, expected);
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return settle(() => {
+      assertValidAppend(stream, events, expected);
+      const result = this.guard(() => this.appendTransaction(stream, events, expected));
+      if (!result.idempotent) this.notifyAppended();
+      return result;
+    });
+  }
+
+  readStream(stream: string, options: ReadOptions = {}): Promise<StoredEvent[]> {
+    return settle(() => {
+      const { fromRevision = 0, maxCount = Infinity } = options;
+      assertReadOptions(fromRevision, maxCount);
+      const rows = this.guard(() => this.sql.byStream.all(stream, fromRevision, toLimit(maxCount)));
+      return rows.map(toStoredEvent);
+    });
+  }
+
+  readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]> {
+    return settle(() => {
+      assertMaxCount(maxCount);
+      return this.readAfter(fromPosition, maxCount);
+    });
+  }
+
+  subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription {
+    const source = {
+      readAfter: (position: number, maxCount: number) => this.readAfter(position, maxCount),
+      appendCount: () => this.appendCount,
+      onNextAppend: (wake: () => void) => {
+        this.wakeOnAppend.add(wake);
+        return () => this.wakeOnAppend.delete(wake);
+      },
+    };
+    const subscription: Subscription = new CatchUpSubscription(source, fromPosition, handler, onError, {
+      batchSize: SUBSCRIPTION_BATCH,
+      pollIntervalMs: this.pollIntervalMs,
+      onFinished: () => this.subscriptions.delete(subscription),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** What the file promises about durability, for health checks and the tests that pin it. */
+  durabilitySettings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA' } {
+    const journalMode = String(this.db.pragma('journal_mode', { simple: true }));
+    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    const synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] ?? 'OFF';
+    return { journalMode, synchronous };
+  }
+
+  /** The checkpoint store kept in the same file, so a service has a single thing to back up. */
+  checkpoints(): CheckpointStore {
+    return new SqliteCheckpointStore(this.db, this.now);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    if (this.db.open) this.db.close();
+  }
+
+  private appendInTransaction(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
+    const existing = this.findById(events.map((event) => event.id));
+    if (existing.length > 0) return this.retryOrConflict(stream, events, expected, existing);
+    const current = this.currentRevision(stream);
+    if (!revisionMatches(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current);
+    const recordedAt = this.now().toISOString();
+    let revision = current === 'no_stream' ? -1 : current;
+    let position = -1;
+    for (const event of events) {
+      revision += 1;
+      const data = encodeJson(event.data, `data of event ${event.id}`);
+      const metadata = encodeJson(event.metadata ?? {}, `metadata of event ${event.id}`);
+      const { lastInsertRowid } = this.sql.insert.run(event.id, stream, revision, event.type, data, metadata, recordedAt);
+      position = Number(lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position, idempotent: false };
+  }
+
+  /**
+   * Some ids are already stored. Only a complete earlier append of the same ids, in the same order
+   * and stream, counts as a retry; anything else means the caller decided on stale state.
+   */
+  private retryOrConflict(stream: string, events: NewEvent[], expected: ExpectedRevision, existing: EventRow[]): AppendResult {
+    const byId = new Map(existing.map((row) => [row.id, row]));
+    const rows = events.map((event) => byId.get(event.id));
+    const first = rows[0];
+    const isRetry = rows.every(
+      (row, index) => row !== undefined && first !== undefined && row.stream === stream && row.revision === first.revision + index,
+    );
+    const last = rows[rows.length - 1];
+    if (!isRetry || last === undefined) {
+      throw new WrongExpectedRevisionError(stream, expected, this.currentRevision(stream));
+    }
+    return { nextExpectedRevision: last.revision, position: last.position, idempotent: true };
+  }
+
+  private findById(ids: string[]): EventRow[] {
+    return this.sql.byIds.all(JSON.stringify(ids));
+  }
+
+  private currentRevision(stream: string): CurrentRevision {
+    return this.sql.lastRevision.get(stream)?.revision ?? 'no_stream';
+  }
+
+  private readAfter(position: number, maxCount: number): StoredEvent[] {
+    const rows = this.guard(() => this.sql.after.all(position, toLimit(maxCount)));
+    return rows.map(toStoredEvent);
+  }
+
+  private notifyAppended(): void {
+    this.appendCount += 1;
+    for (const wake of [...this.wakeOnAppend]) wake();
+  }
+
+  private guard<T>(operation: () => T): T {
+    return guardSqlite(this.file, operation);
+  }
+}
+
+/** Durable named positions in the service's own SQLite file (table `checkpoints`). */
+export class SqliteCheckpointStore implements CheckpointStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => Date,
+  ) {}
+
+  load(name: string): Promise<number | undefined> {
+    return settle(() => {
+      const row = guardSqlite(this.db.name, () =>
+        this.db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?').get(name),
+      );
+      return row?.position;
+    });
+  }
+
+  save(name: string, position: number): Promise<void> {
+    return settle(() => {
+      if (!Number.isSafeInteger(position)) throw new RangeError(`checkpoint ${name}: position must be an integer`);
+      guardSqlite(this.db.name, () =>
+        this.db
+          .prepare(
+            `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+          )
+          .run(name, position, this.now().toISOString()),
+      );
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreUnavailableError, type StoredEvent } from './port';
+
+/** Table layout of a service's SQLite file; `position` is the store-wide order ($all). */
+export const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    stream      TEXT    NOT NULL,
+    revision    INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  );
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name       TEXT    PRIMARY KEY,
+    position   INTEGER NOT NULL,
+    updated_at TEXT    NOT NULL
+  );`;
+
+/** Opens (creating if needed) a store file with the durability settings the store promises. */
+export function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    // WAL with synchronous = NORMAL only fsyncs at checkpoints, so a commit we have already
+    // acknowledged can vanish on power loss. Callers act on an acknowledged append (the relay
+    // publishes it, the executor's claim lets it run the action), so losing one would let the bus
+    // and the store disagree or an action run twice. FULL fsyncs the WAL on every commit.
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export interface EventRow {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    insert: db.prepare<[string, string, number, string, string, string, string]>(
+      'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // One statement for any number of ids: the ids travel as a JSON array.
+    byIds: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))'),
+    lastRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
+    byStream: db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    ),
+    after: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+  };
+}
+
+/** SQLite codes that mean "the file cannot serve us right now", as opposed to a bug in our SQL. */
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
+
+export function guardSqlite<T>(file: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    // Duck-typed: the native addon throws errors from Node's own realm, which `instanceof` misses
+    // under test runners that sandbox globals (Jest).
+    const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+      throw new StoreUnavailableError(`SQLite store ${file}: ${String(message)}`, { cause: error });
+    }
+    if (typeof message === 'string' && /database connection is not open/.test(message)) {
+      throw new StoreUnavailableError(`SQLite store ${file} is closed`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Runs synchronous SQLite work behind the async port, so a throw becomes a rejection. */
+export function settle<T>(work: () => T): Promise<T> {
+  // The executor runs synchronously and a throw inside it rejects the promise.
+  return new Promise((resolve) => resolve(work()));
+}
+
+export function toLimit(maxCount: number): number {
+  return maxCount === Infinity ? -1 : maxCount; // -1: no LIMIT in SQLite
+}
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    recordedAt: row.recorded_at,
+  };
+}

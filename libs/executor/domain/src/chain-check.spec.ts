@@ -1,0 +1,140 @@
+import { actionDigest } from '@countersign/contracts';
+import { checkChain } from './chain-check';
+import {
+  ACCEPTED_ID,
+  CREDENTIAL_ID,
+  DIGEST,
+  EXECUTOR,
+  NOW,
+  REQUEST_ID,
+  REQUESTER,
+  action,
+  accepted,
+  approved,
+  claims,
+  evidence,
+  input,
+  issued,
+} from './chain.fixtures';
+import type { ChainCheckInput, ExecutionRefusalCode } from './chain.types';
+import type { EvidenceState } from './evidence';
+
+describe('checkChain', () => {
+  it('authorises exactly the accepted action under the issued credential', () => {
+    expect(checkChain(evidence(), input())).toStrictEqual({
+      ok: true,
+      requestId: REQUEST_ID,
+      digest: DIGEST,
+      credentialId: CREDENTIAL_ID,
+      action,
+    });
+  });
+
+  it('accepts an audience list that includes the executor', () => {
+    expect(
+      checkChain(evidence(), input({ credential: { opened: true, claims: claims({ aud: ['service:other', EXECUTOR] }) } })),
+    ).toMatchObject({ ok: true });
+  });
+
+  const other = 'e0e0e0e0-0000-4000-8000-000000000000';
+  const opened = (overrides: Parameters<typeof claims>[0]): Partial<ChainCheckInput> => ({
+    credential: { opened: true, claims: claims(overrides) },
+  });
+  const cases: [string, EvidenceState, Partial<ChainCheckInput>, ExecutionRefusalCode][] = [
+    ['the credential has not arrived', evidence({ issued: null }), {}, 'chain_incomplete'],
+    ['nothing but the credential arrived', evidence({ accepted: null, approved: null }), {}, 'chain_incomplete'],
+    ['a second, different approval arrived', evidence({ conflicting: [other] }), {}, 'chain_incomplete'],
+    ['the approval refers to another accepted event', evidence({ approved: approved({ acceptedEventId: other }) }), {}, 'chain_incomplete'],
+    ['the credential refers to another approval', evidence({ issued: issued({ approvalEventId: ACCEPTED_ID }) }), {}, 'chain_incomplete'],
+    ['the credential names another request', evidence({ issued: issued({ requestId: other }) }), {}, 'chain_incomplete'],
+    ['the approval names another requester', evidence({ approved: approved({ requester: 'requester:other' }) }), {}, 'chain_incomplete'],
+    ['the approval is signed by the broker', evidence({ approved: approved({}, 'service:broker') }), {}, 'signature_invalid'],
+    ['the credential is signed by the approval service', evidence({ issued: issued({}, 'service:approval') }), {}, 'signature_invalid'],
+    [
+      'the accepted action was altered after digesting',
+      evidence({ accepted: accepted({ action: { ...action, target: 'prod-db' } }) }),
+      {},
+      'digest_mismatch',
+    ],
+    ['the approved digest differs', evidence({ approved: approved({ digest: 'f'.repeat(64) }) }), {}, 'digest_mismatch'],
+    ['the issued digest differs', evidence({ issued: issued({ digest: 'f'.repeat(64) }) }), {}, 'digest_mismatch'],
+    ['the JWT digest differs', evidence(), opened({ cs_dig: 'f'.repeat(64) }), 'digest_mismatch'],
+    ['the sealed box did not open', evidence(), { credential: { opened: false, error: 'aead tag mismatch' } }, 'credential_invalid'],
+    [
+      'the credential was issued to another executor',
+      evidence({ issued: issued({ executor: 'service:executor-2' }) }),
+      {},
+      'credential_invalid',
+    ],
+    ['the JWT was not issued by the broker', evidence(), opened({ iss: 'service:approval' }), 'credential_invalid'],
+    ['the JWT is for another audience', evidence(), opened({ aud: 'service:other' }), 'credential_invalid'],
+    ['the JWT is about another subject', evidence(), opened({ sub: 'service:other' }), 'credential_invalid'],
+    ['the JWT is another credential', evidence(), opened({ jti: other }), 'credential_invalid'],
+    ['the JWT is for another request', evidence(), opened({ cs_req: other }), 'credential_invalid'],
+    ['the JWT is for another target', evidence(), opened({ cs_tgt: 'prod-db' }), 'credential_invalid'],
+    ['the JWT outlives the issued bounds', evidence(), opened({ exp: claims().exp + 60 }), 'credential_invalid'],
+    ['the credential expired', evidence(), { now: '2026-11-21T10:15:00.000Z' }, 'window_closed'],
+    ['the credential is not valid yet', evidence(), { now: '2026-11-21T09:59:59.999Z' }, 'window_closed'],
+    [
+      'the approved window closed before the credential',
+      evidence({ approved: approved({ window: { ...action.window, notAfter: '2026-11-21T10:00:04.000Z' } }) }),
+      {},
+      'window_closed',
+    ],
+    [
+      'the requester approved',
+      evidence({ approved: approved({ approvers: [{ id: REQUESTER, at: '2026-11-21T09:59:29.000Z' }] }) }),
+      {},
+      'identities_not_distinct',
+    ],
+    [
+      'an approver is counted twice',
+      evidence({
+        approved: approved({
+          approvers: [
+            { id: 'approver:alice', at: 'x' },
+            { id: 'approver:alice', at: 'y' },
+          ],
+        }),
+      }),
+      {},
+      'identities_not_distinct',
+    ],
+    [
+      'the executor approved',
+      evidence({ approved: approved({ approvers: [{ id: EXECUTOR, at: '2026-11-21T09:59:29.000Z' }] }) }),
+      {},
+      'identities_not_distinct',
+    ],
+    [
+      'the requester is the executor',
+      evidence({ accepted: accepted({ requester: EXECUTOR }), approved: approved({ requester: EXECUTOR }) }),
+      {},
+      'identities_not_distinct',
+    ],
+    ['no adapter runs the action kind', evidence(), { supportedKinds: ['sql.migrate'] }, 'unsupported_action'],
+  ];
+
+  it.each(cases)('refuses when %s', (_case, chain, overrides, code) => {
+    expect(checkChain(chain, input(overrides))).toMatchObject({ ok: false, code });
+  });
+
+  it('refuses when the approved window reaches past the accepted one, all digests agreeing', () => {
+    const narrow = { ...action, window: { notBefore: action.window.notBefore, notAfter: '2026-11-21T10:00:04.000Z' } };
+    const digest = actionDigest(narrow);
+    const chain = evidence({ accepted: accepted({ action: narrow, digest }), approved: approved({ digest }), issued: issued({ digest }) });
+    expect(checkChain(chain, input({ credential: { opened: true, claims: claims({ cs_dig: digest }) } }))).toStrictEqual({
+      ok: false,
+      code: 'window_closed',
+      message: `${NOW} is outside the accepted window 2026-11-21T09:59:00.000Z..2026-11-21T10:00:04.000Z`,
+    });
+  });
+
+  it('names every missing link', () => {
+    expect(checkChain(evidence({ accepted: null, issued: null }), input())).toStrictEqual({
+      ok: false,
+      code: 'chain_incomplete',
+      message: 'missing: request accepted, credential issued',
+    });
+  });
+});

@@ -1,0 +1,123 @@
+// Test-only builders for a complete, valid chain. Envelopes are plain objects: the domain never
+// verifies signatures (the shell's trust store did that before the decider sees anything), so a
+// dummy 86-character base64url string keeps the envelope shape honest without any keys.
+import {
+  EventTypes,
+  actionDigest,
+  type CanonicalAction,
+  type CredentialIssuedV1,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+} from '@countersign/contracts';
+import type { ChainCheckInput, CredentialClaims } from './chain.types';
+import { initialEvidenceState, type EvidenceState } from './evidence';
+
+export const DUMMY_SIGNATURE = 'A'.repeat(86);
+export const REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export const ACCEPTED_ID = '1c7d9b63-4a2f-4e2b-8d68-7b2a1f3e5c22';
+export const APPROVED_ID = '2d8eac74-5b3a-4f3c-9e79-8c3b2a4f6d33';
+export const ISSUED_ID = '3e9fbd85-6c4b-4a4d-8f8a-9d4c3b5a7e44';
+export const CREDENTIAL_ID = '4fa0ce96-7d5c-4b5e-9a9b-ae5d4c6b8f55';
+export const CLAIM_ID = '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66';
+export const REQUESTER = 'requester:deploy-bot';
+export const EXECUTOR = 'service:executor';
+export const NOW = '2026-11-21T10:00:05.000Z';
+
+export const action: CanonicalAction = {
+  kind: 'http.request',
+  target: 'demo-target',
+  environment: 'staging',
+  parameters: { method: 'POST', path: '/migrate' },
+  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
+  requestId: REQUEST_ID,
+};
+export const DIGEST = actionDigest(action);
+
+function envelope<T>(id: string, type: string, signer: string, time: string, data: T): Envelope<T> {
+  return {
+    specversion: '1.0',
+    id,
+    source: `countersign/${signer}`,
+    type,
+    subject: REQUEST_ID,
+    time,
+    datacontenttype: 'application/json',
+    data,
+    correlationid: REQUEST_ID,
+    signer,
+    keyid: `${signer}#1`,
+    signature: DUMMY_SIGNATURE,
+  };
+}
+
+export function accepted(data: Partial<RequestAcceptedV1> = {}): Envelope<RequestAcceptedV1> {
+  return envelope(ACCEPTED_ID, EventTypes.RequestAccepted, 'service:intake', '2026-11-21T09:59:00.100Z', {
+    requestId: REQUEST_ID,
+    requester: REQUESTER,
+    submissionId: '6bc2e0b8-9f7e-4d7a-9cbd-ca7f6e8dab77',
+    action,
+    digest: DIGEST,
+    reason: 'schema migration 42',
+    acceptedAt: '2026-11-21T09:59:00.100Z',
+    ...data,
+  });
+}
+
+export function approved(data: Partial<RequestApprovedV1> = {}, signer = 'service:approval'): Envelope<RequestApprovedV1> {
+  return envelope(APPROVED_ID, EventTypes.RequestApproved, signer, '2026-11-21T09:59:30.000Z', {
+    requestId: REQUEST_ID,
+    digest: DIGEST,
+    requester: REQUESTER,
+    acceptedEventId: ACCEPTED_ID,
+    mode: 'quorum',
+    approvers: [{ id: 'approver:alice', at: '2026-11-21T09:59:29.000Z' }],
+    policy: { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] },
+    window: action.window,
+    approvedAt: '2026-11-21T09:59:30.000Z',
+    ...data,
+  });
+}
+
+export function issued(data: Partial<CredentialIssuedV1> = {}, signer = 'service:broker'): Envelope<CredentialIssuedV1> {
+  return envelope(ISSUED_ID, EventTypes.CredentialIssued, signer, '2026-11-21T10:00:00.400Z', {
+    requestId: REQUEST_ID,
+    digest: DIGEST,
+    credentialId: CREDENTIAL_ID,
+    executor: EXECUTOR,
+    approvalEventId: APPROVED_ID,
+    notBefore: '2026-11-21T10:00:00.000Z',
+    expiresAt: '2026-11-21T10:15:00.000Z',
+    sealed: {
+      alg: 'X25519-HKDF-SHA256-A256GCM',
+      recipientKeyId: 'executor-x25519-1',
+      epk: 'ZXBr',
+      iv: 'aXY=',
+      ciphertext: 'Y2lwaGVy',
+      tag: 'dGFn',
+    },
+    issuedAt: '2026-11-21T10:00:00.400Z',
+    ...data,
+  });
+}
+
+export function evidence(links: Partial<Pick<EvidenceState, 'accepted' | 'approved' | 'issued' | 'conflicting'>> = {}): EvidenceState {
+  return { ...initialEvidenceState(), accepted: accepted(), approved: approved(), issued: issued(), ...links };
+}
+
+export const claims = (overrides: Partial<CredentialClaims> = {}): CredentialClaims => ({
+  iss: 'service:broker',
+  sub: EXECUTOR,
+  aud: EXECUTOR,
+  jti: CREDENTIAL_ID,
+  nbf: Date.parse('2026-11-21T10:00:00.000Z') / 1000,
+  exp: Date.parse('2026-11-21T10:15:00.000Z') / 1000,
+  cs_req: REQUEST_ID,
+  cs_dig: DIGEST,
+  cs_tgt: 'demo-target',
+  ...overrides,
+});
+
+export function input(overrides: Partial<ChainCheckInput> = {}): ChainCheckInput {
+  return { now: NOW, executorId: EXECUTOR, credential: { opened: true, claims: claims() }, ...overrides };
+}

@@ -1,0 +1,25 @@
+import type { Decider } from '@countersign/decider';
+import type { IntakeCommand } from './intake.commands';
+import { decide } from './intake.decide';
+import type { IntakeEvent } from './intake.events';
+import { evolve, initialState, type IntakeState } from './intake.state';
+
+/**
+ * Intake's decider for one request stream (`request-<requestId>`): accepts or rejects
+ * submissions and tells the requester about every outcome once.
+ */
+export const intakeDecider: Decider<IntakeCommand, IntakeEvent, IntakeState> = { decide, evolve, initialState };
+
+export type { HandleSubmission, IntakeCommand, LaterOutcome, NotifyOutcome, RequesterRegistration } from './intake.commands';
+export { IdTags } from './intake.decide';
+export {
+  IntakeErrorCodes,
+  type DomainEvent,
+  type IntakeEvent,
+  type RequestAccepted,
+  type RequestRejected,
+  type RequesterNotified,
+} from './intake.events';
+export { evolve, initialState, streamFor, submissionStreamFor, type AcceptedRequest, type IntakeState } from './intake.state';
+export { MAX_WINDOW_SECONDS, requestIdOf } from './submission.checks';
+export { decide };

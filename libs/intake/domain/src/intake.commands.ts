@@ -1,0 +1,41 @@
+import type { Outcome } from '@countersign/contracts';
+
+/** What the identity registry says about the signer; undefined when it is not in the registry. */
+export interface RequesterRegistration {
+  registered: boolean;
+  allowedKinds: readonly string[];
+  allowedEnvironments: readonly string[];
+}
+
+/** A verified submission envelope, handed over before its data has been schema-checked. */
+export interface HandleSubmission {
+  type: 'HandleSubmission';
+  /** The submission envelope's id. */
+  submissionId: string;
+  /** The verified signer, e.g. `requester:deploy-bot`. */
+  requester: string;
+  /** The requester name taken from the subject token of `cs.submit.<name>`. */
+  subjectRequester: string;
+  /** The envelope's `data`, validated here against RequestSubmittedV1. */
+  payload: unknown;
+  registration: RequesterRegistration | undefined;
+  now: string;
+  /** Window length when the submission names none; capped at MAX_WINDOW_SECONDS. */
+  defaultWindowSeconds: number;
+}
+
+/** The outcomes intake relays after acceptance; accepted/rejected come from HandleSubmission. */
+export type LaterOutcome = Extract<Outcome, 'approved' | 'denied' | 'expired' | 'executed' | 'failed'>;
+
+/** Tell the requester how its accepted request ended up, caused by an approval or executor event. */
+export interface NotifyOutcome {
+  type: 'NotifyOutcome';
+  requestId: string;
+  outcome: LaterOutcome;
+  /** Id of the approval/executor event this notification answers. */
+  causationEventId: string;
+  detail?: string;
+  now: string;
+}
+
+export type IntakeCommand = HandleSubmission | NotifyOutcome;

@@ -1,0 +1,217 @@
+import {
+  deterministicId,
+  EventTypes,
+  RequestAcceptedV1,
+  RequesterNotifiedV1,
+  RequestRejectedV1,
+  type Outcome,
+} from '@countersign/contracts';
+import { DeciderSpecification } from '@countersign/decider/testing';
+import type { HandleSubmission } from './intake.commands';
+import { IdTags } from './intake.decide';
+import { IntakeErrorCodes as Codes, type RequesterNotified } from './intake.events';
+import {
+  acceptedEvents,
+  APPROVED_EVENT_ID,
+  canonicalAction,
+  handleSubmission,
+  notifyOutcome,
+  NOW,
+  OTHER_SUBMISSION_ID,
+  rejectedEvents,
+  REQUEST_ID,
+  REQUESTER,
+  SUBMISSION_ID,
+  submissionPayload,
+} from './intake.fixtures';
+import { intakeDecider } from './index';
+
+const spec = DeciderSpecification(intakeDecider);
+const action = submissionPayload().action;
+
+describe('intake decider', () => {
+  describe('when nothing was submitted yet', () => {
+    it('accepts a valid submission, fills the default window and tells the requester', () => {
+      spec.given([]).when(handleSubmission()).then(acceptedEvents());
+    });
+
+    it('keeps a requested window that is open and short enough', () => {
+      const window = { notBefore: '2026-11-21T12:00:00.000Z', notAfter: '2026-11-21T13:00:00.000Z' };
+      const payload = submissionPayload({ action: { ...action, window } });
+      spec
+        .given([])
+        .when(handleSubmission({ payload }))
+        .then(acceptedEvents(undefined, canonicalAction(window)));
+    });
+
+    it('caps the default window at 24 hours', () => {
+      const window = { notBefore: NOW, notAfter: '2026-11-22T10:00:00.000Z' };
+      spec
+        .given([])
+        .when(handleSubmission({ defaultWindowSeconds: 7 * 86400 }))
+        .then(acceptedEvents(undefined, canonicalAction(window)));
+    });
+
+    it('emits events that satisfy the wire contract', () => {
+      const [accepted, notified] = intakeDecider.decide(handleSubmission(), intakeDecider.initialState());
+      expect(RequestAcceptedV1.safeParse(accepted?.data).success).toBe(true);
+      expect(RequesterNotifiedV1.safeParse(notified?.data).success).toBe(true);
+      const [rejected] = intakeDecider.decide(handleSubmission({ payload: 42 }), intakeDecider.initialState());
+      expect(RequestRejectedV1.safeParse(rejected?.data).success).toBe(true);
+    });
+
+    it.each<[string, Partial<HandleSubmission>, string[][]]>([
+      // [why, command overrides, expected errors as [path, code]]
+      ['an unregistered signer', { registration: undefined }, [['requester', Codes.RequesterNotRegistered]]],
+      [
+        'a deregistered signer',
+        { registration: { registered: false, allowedKinds: ['http.request'], allowedEnvironments: ['staging'] } },
+        [['requester', Codes.RequesterNotRegistered]],
+      ],
+      [
+        'a kind this requester may not ask for',
+        { payload: submissionPayload({ action: { ...action, kind: 'payment.transfer' } }) },
+        [['action.kind', Codes.KindNotAllowed]],
+      ],
+      [
+        'kind and environment both not allowed',
+        { payload: submissionPayload({ action: { ...action, kind: 'db.migrate', environment: 'production' } }) },
+        [
+          ['action.kind', Codes.KindNotAllowed],
+          ['action.environment', Codes.EnvironmentNotAllowed],
+        ],
+      ],
+      ['a missing reason', { payload: submissionPayload({ reason: undefined }) }, [['reason', 'invalid_type']]],
+      ['an unknown action field', { payload: submissionPayload({ action: { ...action, sudo: true } }) }, [['action', 'unrecognized_keys']]],
+      [
+        'a window that already ended',
+        { payload: submissionPayload({ action: { ...action, window: { notBefore: '2026-11-21T08:00:00.000Z', notAfter: NOW } } }) },
+        [['action.window.notAfter', Codes.WindowEnded]],
+      ],
+      [
+        'a window longer than 24h',
+        { payload: submissionPayload({ action: { ...action, window: { notBefore: NOW, notAfter: '2026-11-22T10:00:00.001Z' } } }) },
+        [['action.window', Codes.WindowTooLong]],
+      ],
+    ])('rejects %s, naming the field', (_why, overrides, expected) => {
+      const [rejected, notified] = intakeDecider.decide(handleSubmission(overrides), intakeDecider.initialState());
+      expect(rejected?.type).toBe(EventTypes.RequestRejected);
+      expect(rejected?.type === EventTypes.RequestRejected && rejected.data.errors.map((e) => [e.path, e.code])).toStrictEqual(expected);
+      expect(notified?.type === EventTypes.RequesterNotified && notified.data.outcome).toBe('rejected');
+    });
+
+    it('rejects a payload that is not an object without inventing a request id', () => {
+      const errors = [{ path: '(root)', code: 'invalid_type', message: 'Invalid input: expected object, received string' }];
+      spec
+        .given([])
+        .when(handleSubmission({ payload: 'hello' }))
+        .then(rejectedEvents(errors, { requestId: undefined }));
+    });
+
+    it('rejects a signer who is not the requester of the subject, and answers the signer', () => {
+      const errors = [
+        {
+          path: 'requester',
+          code: Codes.RequesterMismatch,
+          message: 'signed by requester:deploy-bot but published on the subject of requester mallory',
+        },
+      ];
+      const tags: [string, string] = [IdTags.mismatchRejected, IdTags.mismatchNotified];
+      spec
+        .given([])
+        .when(handleSubmission({ subjectRequester: 'mallory' }))
+        .then(rejectedEvents(errors, { tags }));
+    });
+  });
+
+  describe('when the submission was already answered', () => {
+    it('does nothing on redelivery of an accepted submission', () => {
+      spec.given(acceptedEvents()).when(handleSubmission()).thenNothingHappened();
+    });
+
+    it('does nothing on redelivery of a rejected submission', () => {
+      const errors = [{ path: 'requester', code: Codes.RequesterNotRegistered, message: 'x' }];
+      spec.given(rejectedEvents(errors)).when(handleSubmission()).thenNothingHappened();
+    });
+
+    it('does nothing on redelivery of a replayed (mismatched) submission', () => {
+      const [first] = intakeDecider.decide(handleSubmission({ subjectRequester: 'mallory' }), intakeDecider.initialState());
+      spec
+        .given([first!])
+        .when(handleSubmission({ subjectRequester: 'mallory' }))
+        .thenNothingHappened();
+    });
+
+    it('still accepts the genuine submission after its replay was refused first', () => {
+      const replay = intakeDecider.decide(handleSubmission({ subjectRequester: 'mallory' }), intakeDecider.initialState());
+      spec.given(replay).when(handleSubmission()).then(acceptedEvents());
+    });
+  });
+
+  describe('when the request id was already accepted', () => {
+    it('rejects another submission reusing it as a duplicate', () => {
+      const errors = [
+        { path: 'requestId', code: Codes.DuplicateRequest, message: 'this request id was already accepted for another submission' },
+      ];
+      spec
+        .given(acceptedEvents())
+        .when(handleSubmission({ submissionId: OTHER_SUBMISSION_ID }))
+        .then(rejectedEvents(errors, { submissionId: OTHER_SUBMISSION_ID }));
+    });
+  });
+
+  describe('when the request id was only rejected before', () => {
+    it('accepts a corrected resubmission under a new submission id', () => {
+      const errors = [{ path: 'action.kind', code: Codes.KindNotAllowed, message: 'x' }];
+      spec
+        .given(rejectedEvents(errors))
+        .when(handleSubmission({ submissionId: OTHER_SUBMISSION_ID }))
+        .then(acceptedEvents(OTHER_SUBMISSION_ID));
+    });
+  });
+
+  describe('notifying later outcomes', () => {
+    const notified = (outcome: Outcome, causationEventId = APPROVED_EVENT_ID, extra: { detail?: string } = {}): RequesterNotified => ({
+      id: deterministicId(REQUEST_ID, IdTags.outcome(outcome)),
+      type: EventTypes.RequesterNotified,
+      time: '2026-11-21T10:05:00.000Z',
+      data: {
+        requestId: REQUEST_ID,
+        submissionId: SUBMISSION_ID,
+        requester: REQUESTER,
+        outcome,
+        ...extra,
+        causationEventId,
+        notifiedAt: '2026-11-21T10:05:00.000Z',
+      },
+    });
+
+    it.each(['approved', 'denied', 'expired', 'executed', 'failed'] as const)('tells the requester once that it was %s', (outcome) => {
+      spec
+        .given(acceptedEvents())
+        .when(notifyOutcome({ outcome }))
+        .then([notified(outcome)]);
+    });
+
+    it('carries the detail when there is one', () => {
+      spec
+        .given(acceptedEvents())
+        .when(notifyOutcome({ outcome: 'failed', detail: 'HTTP 503' }))
+        .then([notified('failed', APPROVED_EVENT_ID, { detail: 'HTTP 503' })]);
+    });
+
+    it('does nothing on a redelivered or second cause of the same outcome', () => {
+      const first = notified('failed');
+      spec
+        .given([...acceptedEvents(), first])
+        .when(notifyOutcome({ outcome: 'failed', causationEventId: OTHER_SUBMISSION_ID }))
+        .thenNothingHappened();
+    });
+
+    it('does nothing for a request intake never accepted', () => {
+      spec.given([]).when(notifyOutcome()).thenNothingHappened();
+      const errors = [{ path: 'action.kind', code: Codes.KindNotAllowed, message: 'x' }];
+      spec.given(rejectedEvents(errors)).when(notifyOutcome()).thenNothingHappened();
+    });
+  });
+});

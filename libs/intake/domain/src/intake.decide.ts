@@ -1,0 +1,166 @@
+import {
+  actionDigest,
+  deterministicId,
+  EventTypes,
+  identityId,
+  parseWith,
+  RequestSubmittedV1,
+  type CanonicalAction,
+  type FieldError,
+  type RequestSubmittedV1 as Submitted,
+  type TimeWindow,
+} from '@countersign/contracts';
+import type { HandleSubmission, IntakeCommand, NotifyOutcome } from './intake.commands';
+import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
+import type { IntakeState } from './intake.state';
+import { checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
+
+/** Tags for deterministicId: each event a command can cause gets its own, stable per cause. */
+export const IdTags = {
+  accepted: 'request.accepted',
+  rejected: 'request.rejected',
+  notified: 'requester.notified',
+  mismatchRejected: 'request.rejected.requester-mismatch',
+  mismatchNotified: 'requester.notified.requester-mismatch',
+  outcome: (outcome: string) => `requester.notified.${outcome}`,
+} as const;
+
+export function decide(command: IntakeCommand, state: IntakeState): IntakeEvent[] {
+  switch (command.type) {
+    case 'HandleSubmission':
+      return handleSubmission(command, state);
+    case 'NotifyOutcome':
+      return notifyOutcome(command, state);
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+}
+
+function handleSubmission(command: HandleSubmission, state: IntakeState): IntakeEvent[] {
+  // The subject token is what the bus proves; a signature by someone else on it is a replay or a
+  // misroute. Checked before idempotency so a replay can never pass as the genuine submission.
+  if (command.requester !== identityId('requester', command.subjectRequester)) {
+    return state.mismatched.includes(command.submissionId) ? [] : rejectMismatch(command);
+  }
+  if (state.answered.includes(command.submissionId)) return [];
+  const examined = examine(command, state);
+  return examined.ok ? accept(command, examined.value) : reject(command, examined.errors, IdTags.rejected, IdTags.notified);
+}
+
+interface Acceptable {
+  submitted: Submitted;
+  window: TimeWindow;
+}
+
+/** Gate first (may this workload ask at all?), then shape, then what it asks for. */
+function examine(command: HandleSubmission, state: IntakeState): Checked<Acceptable> {
+  const { registration } = command;
+  if (!registration?.registered) {
+    const message = `${command.requester} is not a registered requester`;
+    return { ok: false, errors: [{ path: 'requester', code: IntakeErrorCodes.RequesterNotRegistered, message }] };
+  }
+  const parsed = parseWith(RequestSubmittedV1, command.payload);
+  if (!parsed.ok) return parsed;
+  const errors = checkAllowed(parsed.value.action, registration);
+  if (state.status === 'accepted') {
+    errors.push({
+      path: 'requestId',
+      code: IntakeErrorCodes.DuplicateRequest,
+      message: 'this request id was already accepted for another submission',
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const window = resolveWindow(parsed.value.action.window, command.now, command.defaultWindowSeconds);
+  return window.ok ? { ok: true, value: { submitted: parsed.value, window: window.value } } : window;
+}
+
+function accept(command: HandleSubmission, { submitted, window }: Acceptable): IntakeEvent[] {
+  const action: CanonicalAction = { ...submitted.action, window, requestId: submitted.requestId };
+  const accepted: RequestAccepted = {
+    id: deterministicId(command.submissionId, IdTags.accepted),
+    type: EventTypes.RequestAccepted,
+    time: command.now,
+    data: {
+      requestId: submitted.requestId,
+      requester: command.requester,
+      submissionId: command.submissionId,
+      action,
+      digest: actionDigest(action),
+      reason: submitted.reason,
+      acceptedAt: command.now,
+    },
+  };
+  const notified = notification(command, deterministicId(command.submissionId, IdTags.notified), {
+    requestId: submitted.requestId,
+    outcome: 'accepted',
+    causationEventId: accepted.id,
+  });
+  return [accepted, notified];
+}
+
+function reject(command: HandleSubmission, errors: FieldError[], rejectedTag: string, notifiedTag: string): IntakeEvent[] {
+  const requestId = requestIdOf(command.payload);
+  const rejected: RequestRejected = {
+    id: deterministicId(command.submissionId, rejectedTag),
+    type: EventTypes.RequestRejected,
+    time: command.now,
+    data: { ...optional({ requestId }), requester: command.requester, submissionId: command.submissionId, errors, rejectedAt: command.now },
+  };
+  const notified = notification(command, deterministicId(command.submissionId, notifiedTag), {
+    ...optional({ requestId }),
+    outcome: 'rejected',
+    errors,
+    causationEventId: rejected.id,
+  });
+  return [rejected, notified];
+}
+
+/**
+ * Answered to the signer, not to the subject's owner: the signature is what identifies a party,
+ * and it tells the signer that an envelope of theirs is being replayed elsewhere.
+ */
+function rejectMismatch(command: HandleSubmission): IntakeEvent[] {
+  const message = `signed by ${command.requester} but published on the subject of requester ${command.subjectRequester}`;
+  const errors = [{ path: 'requester', code: IntakeErrorCodes.RequesterMismatch, message }];
+  return reject(command, errors, IdTags.mismatchRejected, IdTags.mismatchNotified);
+}
+
+/** Once per (request, outcome), and only for requests intake itself accepted. */
+function notifyOutcome(command: NotifyOutcome, state: IntakeState): IntakeEvent[] {
+  if (state.status !== 'accepted' || state.notified.includes(command.outcome)) return [];
+  const { requestId, requester, submissionId } = state.request;
+  const event: RequesterNotified = {
+    // Derived from the request, not the cause: two causes of one outcome (failed, in doubt) are one notice.
+    id: deterministicId(requestId, IdTags.outcome(command.outcome)),
+    type: EventTypes.RequesterNotified,
+    time: command.now,
+    data: {
+      requestId,
+      submissionId,
+      requester,
+      outcome: command.outcome,
+      ...optional({ detail: command.detail }),
+      causationEventId: command.causationEventId,
+      notifiedAt: command.now,
+    },
+  };
+  return [event];
+}
+
+type NotificationFields = Pick<RequesterNotified['data'], 'requestId' | 'outcome' | 'errors' | 'causationEventId'>;
+
+function notification(command: HandleSubmission, id: string, fields: NotificationFields): RequesterNotified {
+  return {
+    id,
+    type: EventTypes.RequesterNotified,
+    time: command.now,
+    data: { ...fields, submissionId: command.submissionId, requester: command.requester, notifiedAt: command.now },
+  };
+}
+
+/** Leaves out absent optional fields rather than writing `undefined`, so events compare and sign cleanly. */
+function optional<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,30 @@
+import type { EventData, EventType, EventTypes } from '@countersign/contracts';
+
+/**
+ * A domain event is exactly what the shell signs: `id` and `time` become the envelope's `id` and
+ * `time`, `type` and `data` are the contract's. Ids are derived inside the decider with
+ * `deterministicId` (a pure hash of the cause), so a redelivered message yields the same ids.
+ */
+export interface DomainEvent<T extends EventType> {
+  id: string;
+  type: T;
+  time: string;
+  data: EventData<T>;
+}
+
+export type RequestAccepted = DomainEvent<typeof EventTypes.RequestAccepted>;
+export type RequestRejected = DomainEvent<typeof EventTypes.RequestRejected>;
+export type RequesterNotified = DomainEvent<typeof EventTypes.RequesterNotified>;
+
+export type IntakeEvent = RequestAccepted | RequestRejected | RequesterNotified;
+
+/** Rejection codes intake adds to the contract's field-error vocabulary (zod codes cover the rest). */
+export const IntakeErrorCodes = {
+  RequesterMismatch: 'requester_mismatch',
+  RequesterNotRegistered: 'requester_not_registered',
+  KindNotAllowed: 'kind_not_allowed',
+  EnvironmentNotAllowed: 'environment_not_allowed',
+  DuplicateRequest: 'duplicate_request',
+  WindowEnded: 'window_ended',
+  WindowTooLong: 'window_too_long',
+} as const;

@@ -1,0 +1,53 @@
+import { RequestId, type ActionRequest, type FieldError, type TimeWindow } from '@countersign/contracts';
+import type { RequesterRegistration } from './intake.commands';
+import { IntakeErrorCodes } from './intake.events';
+import { addSeconds, secondsBetween } from './time';
+
+/** No window may be longer than a day: a credential for "whenever" is a standing credential. */
+export const MAX_WINDOW_SECONDS = 24 * 60 * 60;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** The request id in a not-yet-validated payload, when it is a well-formed one. */
+export function requestIdOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const parsed = RequestId.safeParse((payload as { requestId?: unknown }).requestId);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The verification gate: may this workload ask for this kind of action in this environment? */
+export function checkAllowed(action: ActionRequest, registration: RequesterRegistration): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!registration.allowedKinds.includes(action.kind)) {
+    errors.push({ path: 'action.kind', code: IntakeErrorCodes.KindNotAllowed, message: `this requester may not ask for ${action.kind}` });
+  }
+  if (!registration.allowedEnvironments.includes(action.environment)) {
+    const message = `this requester may not act in ${action.environment}`;
+    errors.push({ path: 'action.environment', code: IntakeErrorCodes.EnvironmentNotAllowed, message });
+  }
+  return errors;
+}
+
+/** The window the action is bound to: the one asked for if acceptable, else [now, now + default]. */
+export function resolveWindow(requested: TimeWindow | undefined, now: string, defaultWindowSeconds: number): Checked<TimeWindow> {
+  if (requested === undefined) return { ok: true, value: defaultWindow(now, defaultWindowSeconds) };
+  const errors: FieldError[] = [];
+  if (Date.parse(requested.notAfter) <= Date.parse(now)) {
+    errors.push({ path: 'action.window.notAfter', code: IntakeErrorCodes.WindowEnded, message: `the window ended before ${now}` });
+  }
+  if (secondsBetween(requested.notBefore, requested.notAfter) > MAX_WINDOW_SECONDS) {
+    errors.push({
+      path: 'action.window',
+      code: IntakeErrorCodes.WindowTooLong,
+      message: `a window may last at most ${MAX_WINDOW_SECONDS} seconds`,
+    });
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: requested };
+}
+
+function defaultWindow(now: string, defaultWindowSeconds: number): TimeWindow {
+  if (!Number.isInteger(defaultWindowSeconds) || defaultWindowSeconds < 1) {
+    throw new RangeError(`defaultWindowSeconds must be a positive integer, got ${defaultWindowSeconds} (this is a bug)`);
+  }
+  return { notBefore: now, notAfter: addSeconds(now, Math.min(defaultWindowSeconds, MAX_WINDOW_SECONDS)) };
+}

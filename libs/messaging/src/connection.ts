@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { Events, connect, type NatsConnection, type Status } from 'nats';
+
+export interface NatsConnectionSettings {
+  url: string | string[];
+  user: string;
+  pass: string;
+  /** Shown by the server in connection lists and logs. */
+  name: string;
+  /** Defaults to `_INBOX_<user>`, the only inbox a service user may subscribe to. */
+  inboxPrefix?: string;
+  /** Pause between reconnect attempts; reconnection itself never gives up. */
+  reconnectTimeWaitMs?: number;
+  logger?: Pick<Logger, 'log' | 'warn' | 'error'>;
+}
+
+const SUBJECT_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The per-user inbox prefix. With the default `_INBOX`, every user would need to subscribe to
+ * `_INBOX.>` and could read every other user's replies (PubAcks, consumer pulls).
+ */
+export function inboxPrefixFor(user: string): string {
+  if (!SUBJECT_TOKEN.test(user)) throw new Error(`NATS user ${user} cannot be used as a subject token`);
+  return `_INBOX_${user}`;
+}
+
+/**
+ * Connects with the settings every Countersign process needs: per-user inbox, no async stack
+ * traces (they halve JetStream publish throughput) and unbounded reconnects, because the relay and
+ * the consumers ride out a server restart rather than crash.
+ */
+export async function connectNats(settings: NatsConnectionSettings): Promise<NatsConnection> {
+  const logger = settings.logger ?? new Logger(`nats:${settings.name}`);
+  const nc = await connect({
+    servers: settings.url,
+    user: settings.user,
+    pass: settings.pass,
+    name: settings.name,
+    inboxPrefix: settings.inboxPrefix ?? inboxPrefixFor(settings.user),
+    noAsyncTraces: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: settings.reconnectTimeWaitMs ?? 1_000,
+  });
+  watchStatus(nc, logger);
+  return nc;
+}
+
+/**
+ * A plain publish the server refuses does not throw: the permission violation only shows up on the
+ * status stream, so it must be logged here or it is invisible.
+ */
+function watchStatus(nc: NatsConnection, logger: Pick<Logger, 'log' | 'warn' | 'error'>): void {
+  const watch = async () => {
+    for await (const status of nc.status()) {
+      const denied = status.permissionContext;
+      const where = denied ? ` (${denied.operation} ${denied.subject})` : '';
+      if (status.type === Events.Error) logger.error(`nats error: ${detail(status)}${where}`);
+      else if (status.type === Events.Disconnect) logger.warn(`nats disconnected from ${detail(status)}`);
+      else if (status.type === Events.Reconnect) logger.log(`nats reconnected to ${detail(status)}`);
+    }
+  };
+  watch().catch((error: unknown) => logger.error(`nats status watch ended: ${String(error)}`));
+}
+
+const detail = (status: Status): string => (typeof status.data === 'object' ? JSON.stringify(status.data) : String(status.data));

@@ -1,0 +1,136 @@
+import type { LoggerService } from '@nestjs/common';
+import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
+import type { Verification } from '@countersign/identity';
+import type { JsMsg } from 'nats';
+import { backoffDelay } from './backoff';
+import type { DeadLetter } from './dead-letter';
+import { JetStreamContext, terminalVerdict } from './jetstream-context';
+
+export type Dispatch = (envelope: Envelope, context: JetStreamContext) => Promise<'handled' | 'no_handler'>;
+
+export interface MessagePolicy {
+  verify: (bytes: Uint8Array) => Verification;
+  deadLetter: (letter: DeadLetter) => Promise<void>;
+  dispatch: Dispatch;
+  maxDeliver: number;
+  backoffMs: number[];
+  /** While a handler runs, the ack_wait timer is reset this often so a slow handler is not redelivered under it. */
+  workingIntervalMs?: number;
+  logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
+}
+
+export type Outcome = 'acked' | 'ignored' | 'retried' | 'dead_lettered';
+
+interface Rejection {
+  code: string;
+  message: string;
+  errors?: FieldError[];
+  claimedSigner?: string;
+}
+
+/**
+ * One message, start to finish: verify before reading, check that the bus subject matches the
+ * signer (a signer may only publish on its own subject), dispatch by event type, then ack, retry
+ * with backoff, or dead-letter and terminate. Never throws: every path settles the message.
+ */
+export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
+  const context = contextOf(msg);
+  const verification = policy.verify(msg.data);
+  if (!verification.ok) {
+    const { code, message, errors, claimedSigner } = verification;
+    return reject(msg, context, policy, { code, message, ...optional({ errors, claimedSigner }) });
+  }
+  const envelope = verification.envelope as Envelope;
+  const mismatch = subjectMismatch(envelope, msg.subject);
+  if (mismatch) return reject(msg, context, policy, { code: 'subject_mismatch', message: mismatch, claimedSigner: envelope.signer });
+  if (context.deliveries > policy.maxDeliver) {
+    // Back after a crash on its last allowed attempt: do not let a poison message crash-loop us.
+    return reject(msg, context, policy, {
+      code: 'max_deliveries',
+      message: `delivered ${context.deliveries} times`,
+      claimedSigner: envelope.signer,
+    });
+  }
+  return handle(msg, envelope, context, policy);
+}
+
+async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Outcome> {
+  const heartbeat = policy.workingIntervalMs ? setInterval(() => msg.working(), policy.workingIntervalMs) : undefined;
+  try {
+    const result = await policy.dispatch(envelope, context);
+    await confirmAck(msg, policy);
+    return result === 'handled' ? 'acked' : 'ignored';
+  } catch (error) {
+    return failed(msg, envelope, context, policy, error);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy, error: unknown): Promise<Outcome> {
+  const signer = { claimedSigner: envelope.signer };
+  const terminal = terminalVerdict(error);
+  if (terminal) return reject(msg, context, policy, { ...terminal, ...signer });
+  if (context.deliveries >= policy.maxDeliver) {
+    const message = `handler failed on all ${context.deliveries} deliveries; last error: ${describe(error)}`;
+    return reject(msg, context, policy, { code: 'max_deliveries', message, ...signer });
+  }
+  const delay = backoffDelay(policy.backoffMs, context.deliveries);
+  policy.logger.warn(
+    `${where(context)} ${envelope.type} failed (delivery ${context.deliveries}), retry in ${delay} ms: ${describe(error)}`,
+  );
+  msg.nak(delay);
+  return 'retried';
+}
+
+/** Records the dead letter first; only then is the message terminated, so nothing is lost. */
+async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePolicy, rejection: Rejection): Promise<Outcome> {
+  const [info] = context.getArgs();
+  const letter: DeadLetter = { ...rejection, ...info, payload: msg.data };
+  try {
+    await policy.deadLetter(letter);
+  } catch (error) {
+    const delay = backoffDelay(policy.backoffMs, context.deliveries);
+    policy.logger.error(`${where(context)} could not be dead-lettered (${rejection.code}), retry in ${delay} ms: ${describe(error)}`);
+    msg.nak(delay);
+    return 'retried';
+  }
+  policy.logger.warn(`${where(context)} dead-lettered: ${rejection.code}: ${rejection.message}`);
+  msg.term();
+  return 'dead_lettered';
+}
+
+/** A lost ack only means a redelivery, which idempotent handlers absorb; it is logged, not retried. */
+async function confirmAck(msg: JsMsg, policy: MessagePolicy): Promise<void> {
+  try {
+    await msg.ackAck();
+  } catch (error) {
+    policy.logger.warn(`ack of ${msg.info.stream}#${msg.info.streamSequence} not confirmed: ${describe(error)}`);
+  }
+}
+
+function subjectMismatch(envelope: Envelope, subject: string): string | undefined {
+  try {
+    const expected = subjectFor(envelope);
+    return expected === subject ? undefined : `${envelope.signer} must publish ${envelope.type} on ${expected}, not ${subject}`;
+  } catch (error) {
+    return `no subject for ${envelope.type} from ${envelope.signer}: ${describe(error)}`;
+  }
+}
+
+function contextOf(msg: JsMsg): JetStreamContext {
+  const { stream, consumer, streamSequence, deliveryCount } = msg.info;
+  return new JetStreamContext({ subject: msg.subject, stream, consumer, streamSequence, deliveries: deliveryCount });
+}
+
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+const where = (context: JetStreamContext) => `${context.consumer} ${context.stream}#${context.streamSequence}`;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
+}

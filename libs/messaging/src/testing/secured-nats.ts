@@ -1,0 +1,63 @@
+import type { ServiceName } from '@countersign/contracts';
+import { inboxPrefix, natsPermissionsFor, renderNatsConfig, type NatsUser, type Principal } from '@countersign/identity';
+import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
+import type { NatsConnection } from 'nats';
+import { connectNats } from '../connection';
+
+/**
+ * A real nats-server with the production permission model (the lead's provisioning renders it)
+ * plus one unrestricted `admin`, which exists only here: it proves what the stream configuration
+ * itself refuses, beneath the permission layer.
+ */
+export interface SecuredNats {
+  server: RunningNatsServer;
+  connectAs(user: string): Promise<NatsConnection>;
+  stop(): Promise<void>;
+}
+
+const password = (user: string) => `test-${user}-password`;
+
+function userFor(principal: Principal, name: string): NatsUser {
+  return { user: name, password: password(name), inboxPrefix: inboxPrefix(principal), permissions: natsPermissionsFor(principal) };
+}
+
+export function testNatsUsers(services: ServiceName[]): NatsUser[] {
+  const admin: NatsUser = {
+    user: 'admin',
+    password: password('admin'),
+    inboxPrefix: '_INBOX_admin',
+    permissions: { publish: { allow: ['>'], deny: [] }, subscribe: { allow: ['>'], deny: [] } },
+  };
+  return [
+    admin,
+    userFor({ kind: 'provisioner' }, 'provisioner'),
+    ...services.map((name) => userFor({ kind: 'service', name }, name)),
+    userFor({ kind: 'requester', name: 'deploy-bot' }, 'requester-deploy-bot'),
+  ];
+}
+
+export async function startSecuredNats(services: ServiceName[] = ['intake', 'approval']): Promise<SecuredNats> {
+  const users = testNatsUsers(services);
+  const server = await startNatsServer({ config: (settings) => renderNatsConfig(settings, users) });
+  const connections: NatsConnection[] = [];
+  const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+  return {
+    server,
+    async connectAs(user) {
+      const nc = await connectNats({
+        url: server.url,
+        user,
+        pass: password(user),
+        name: `test-${user}`,
+        reconnectTimeWaitMs: 100,
+        logger: silent,
+      });
+      connections.push(nc);
+      return nc;
+    },
+    async stop() {
+      await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()));
+      await server.stop();
+    },
+  };
+}

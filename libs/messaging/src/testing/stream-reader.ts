@@ -1,0 +1,21 @@
+import type { NatsConnection } from 'nats';
+
+export interface BusMessage {
+  seq: number;
+  subject: string;
+  msgId: string | undefined;
+  json: unknown;
+}
+
+/** Every message currently in a stream, in stream order, read with direct gets (no consumer). */
+export async function readBusStream(nc: NatsConnection, stream: string): Promise<BusMessage[]> {
+  const jsm = await nc.jetstreamManager();
+  const { state } = await jsm.streams.info(stream);
+  const messages: BusMessage[] = [];
+  if (state.messages === 0) return messages;
+  for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
+    const stored = await jsm.streams.getMessage(stream, { seq });
+    messages.push({ seq, subject: stored.subject, msgId: stored.header?.get('Nats-Msg-Id') || undefined, json: stored.json() });
+  }
+  return messages;
+}

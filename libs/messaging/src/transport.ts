@@ -1,0 +1,122 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { ConsumerSpec, Envelope } from '@countersign/contracts';
+import type { Verification } from '@countersign/identity';
+import { lastValueFrom } from 'rxjs';
+import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
+import { sleep } from './backoff';
+import type { DeadLetter } from './dead-letter';
+import { JETSTREAM_TRANSPORT, type JetStreamContext } from './jetstream-context';
+import { processMessage, type MessagePolicy } from './message-processor';
+
+export interface JetStreamTransportOptions {
+  /** Owned by the caller (often shared with the relay); close() stops consuming but leaves it open. */
+  connection: NatsConnection;
+  /** Durable pull consumers, created beforehand by provisioning; the service may not create them. */
+  consumers: ConsumerSpec[];
+  verify: (bytes: Uint8Array) => Verification;
+  /** Records a rejected message (usually appends MessageDeadLettered to the service store). */
+  deadLetter: (letter: DeadLetter) => Promise<void>;
+  /** Deliveries a failing message gets before it is dead-lettered. */
+  maxDeliver: number;
+  /** nak delay after delivery n is backoffMs[n-1]; past the list, the last one. */
+  backoffMs: number[];
+  /** Messages pulled per request; small, because buffered messages age towards ack_wait too. */
+  batch?: number;
+}
+
+const RESTART_DELAY_MS = 1_000;
+
+/**
+ * A Nest transport over durable JetStream pull consumers. Each consumer is processed one message
+ * at a time (see processMessage for the verify → dispatch → ack/nak/term rules).
+ *
+ * Delivery is at least once: a message can arrive again after a nak, an ack_wait expiry, a lost
+ * ack, or a republish after the duplicate window. Handlers MUST be idempotent (Countersign derives
+ * the ids of the events a handler appends from the inbound event id, so a repeat is a no-op).
+ */
+export class JetStreamTransport extends Server<{ error: (error: unknown) => void }> implements CustomTransportStrategy {
+  override readonly transportId = JETSTREAM_TRANSPORT;
+  private readonly log = new Logger('JetStreamTransport');
+  private readonly listeners: Array<(error: unknown) => void> = [];
+  private readonly running: Array<{ messages?: ConsumerMessages; done: Promise<void> }> = [];
+  private stopping = new AbortController();
+
+  constructor(private readonly options: JetStreamTransportOptions) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /** Stops pulling, lets the message in hand finish and settle, and returns. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all(this.running.map((entry) => entry.messages?.close() ?? Promise.resolve()));
+    await Promise.all(this.running.map((entry) => entry.done));
+    this.running.length = 0;
+  }
+
+  on<K extends 'error'>(event: K, callback: (error: unknown) => void): void {
+    if (event === 'error') this.listeners.push(callback);
+  }
+
+  unwrap<T>(): T {
+    return this.options.connection as T;
+  }
+
+  /** Fails fast (before Nest reports the microservice ready) when a consumer does not exist. */
+  private async start(): Promise<void> {
+    this.stopping = new AbortController();
+    const js = this.options.connection.jetstream();
+    const consumers = await Promise.all(this.options.consumers.map((spec) => js.consumers.get(spec.stream, spec.durable)));
+    consumers.forEach((consumer, index) => {
+      const entry: { messages?: ConsumerMessages; done: Promise<void> } = { done: Promise.resolve() };
+      entry.done = this.supervise(consumer, this.options.consumers[index]!, entry);
+      this.running.push(entry);
+    });
+  }
+
+  /** Keeps a consumer loop alive across unexpected ends (e.g. the iterator failing) until close(). */
+  private async supervise(consumer: Consumer, spec: ConsumerSpec, entry: { messages?: ConsumerMessages }): Promise<void> {
+    const policy = await this.policyFor(consumer);
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      try {
+        entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 10 });
+        if (signal.aborted) entry.messages.stop(); // close() ran while consume() was starting
+        for await (const msg of entry.messages) await processMessage(msg, policy);
+      } catch (error) {
+        this.log.error(`consumer ${spec.stream}/${spec.durable} stopped: ${String(error)}`);
+        this.listeners.forEach((listener) => listener(error));
+      }
+      await sleep(RESTART_DELAY_MS, signal);
+    }
+  }
+
+  private async policyFor(consumer: Consumer): Promise<MessagePolicy> {
+    const ackWaitMs = millis((await consumer.info(true)).config.ack_wait ?? 0);
+    return {
+      verify: this.options.verify,
+      deadLetter: this.options.deadLetter,
+      dispatch: (envelope, context) => this.dispatch(envelope, context),
+      maxDeliver: this.options.maxDeliver,
+      backoffMs: this.options.backoffMs,
+      ...(ackWaitMs > 0 ? { workingIntervalMs: Math.max(100, Math.floor(ackWaitMs / 3)) } : {}),
+      logger: this.log,
+    };
+  }
+
+  /** Nest's handler for the event type; types nobody here handles are acked as not of interest. */
+  private async dispatch(envelope: Envelope, context: JetStreamContext): Promise<'handled' | 'no_handler'> {
+    const handler = this.getHandlerByPattern(envelope.type);
+    if (!handler) return 'no_handler';
+    const result: unknown = await handler(envelope, context);
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    return 'handled';
+  }
+}

@@ -1,0 +1,57 @@
+import type { CanonicalAction, RequestAcceptedV1 } from '@countersign/contracts';
+import { parsePolicy } from './policy.parse';
+import type { Policy } from './policy.schema';
+
+/** Test fixtures shared by the policy specs. Not exported from the library. */
+export const NOW = '2026-11-21T10:00:00.000Z';
+
+export const BASE_DOCUMENT = {
+  label: 'test-1',
+  reviewBy: '2026-12-31',
+  defaults: { pendingTtlSeconds: 900, executionWindowSeconds: 600 },
+  approvers: {
+    finance: ['approver:alice', 'approver:bob', 'approver:carol'],
+    sre: ['approver:alice', 'approver:bob', 'approver:dave'],
+  },
+  tiers: [
+    { name: 'low-risk', match: { kinds: ['http.request'], environments: ['dev', 'staging'] }, mode: 'auto' },
+    { name: 'payments-high', match: { kinds: ['payment.transfer'], minAmount: '10000' }, mode: 'quorum', quorum: 2, groups: ['finance'] },
+    {
+      name: 'restricted-data',
+      match: { dataSensitivity: ['restricted'] },
+      mode: 'quorum',
+      quorum: 3,
+      groups: ['sre', 'finance'],
+      pendingTtlSeconds: 3600,
+    },
+    {
+      name: 'production-change',
+      match: { environments: ['production'] },
+      mode: 'quorum',
+      quorum: 2,
+      groups: ['sre'],
+      executionWindowSeconds: 300,
+    },
+  ],
+  fallback: { quorum: 2, groups: ['sre', 'finance'] },
+};
+
+export function policyFrom(document: unknown): Policy {
+  const parsed = parsePolicy(JSON.stringify(document), 'test.policy.json');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.policy;
+}
+
+export function acceptedWith(action: Partial<CanonicalAction>): Pick<RequestAcceptedV1, 'action'> {
+  return {
+    action: {
+      kind: 'http.request',
+      target: 'billing-api',
+      environment: 'staging',
+      parameters: {},
+      window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
+      requestId: '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10',
+      ...action,
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluatePolicy } from './policy.evaluate';
+import { acceptedWith, BASE_DOCUMENT, NOW } from './policy.fixtures';
+import { formatPolicyErrors, parsePolicy, policyVersion } from './policy.parse';
+
+const DEFAULT_FILE = join(__dirname, '../../../deploy/policies/default.policy.json');
+
+const withTier = (index: number, patch: object) => ({
+  ...BASE_DOCUMENT,
+  tiers: BASE_DOCUMENT.tiers.map((tier, i) => (i === index ? { ...tier, ...patch } : tier)),
+});
+
+describe('parsePolicy', () => {
+  it('accepts a valid document and stamps its version and source', () => {
+    const text = JSON.stringify(BASE_DOCUMENT);
+    const parsed = parsePolicy(text, 'test.policy.json');
+    expect(parsed.ok && { version: parsed.policy.version, source: parsed.policy.source }).toStrictEqual({
+      version: policyVersion(text),
+      source: 'test.policy.json',
+    });
+  });
+
+  it('fills an absent fallback with two people from every group', () => {
+    const { fallback: _omitted, ...document } = BASE_DOCUMENT;
+    const parsed = parsePolicy(JSON.stringify(document), 'p.json');
+    expect(parsed.ok && parsed.policy.fallback).toStrictEqual({ quorum: 2, groups: ['finance', 'sre'] });
+  });
+
+  it.each([
+    // [why, document, expected errors as path/code]
+    ['broken JSON', '{"label": ', [['(root)', 'invalid_json']]],
+    ['missing label', { ...BASE_DOCUMENT, label: undefined }, [['label', 'invalid_type']]],
+    ['reviewBy not a date', { ...BASE_DOCUMENT, reviewBy: 'next spring' }, [['reviewBy', 'invalid_format']]],
+    ['float amount', withTier(1, { match: { minAmount: 10000 } }), [['tiers.1.match.minAmount', 'invalid_type']]],
+    ['amount with a comma', withTier(1, { match: { minAmount: '10,000' } }), [['tiers.1.match.minAmount', 'invalid_format']]],
+    ['unknown mode', withTier(0, { mode: 'yolo' }), [['tiers.0.mode', 'invalid_value']]],
+    ['typo in a match key', withTier(0, { match: { environment: ['dev'] } }), [['tiers.0.match', 'unrecognized_keys']]],
+    ['tier named default', withTier(0, { name: 'default' }), [['tiers.0.name', 'custom']]],
+    ['approver of the wrong kind', { ...BASE_DOCUMENT, approvers: { sre: ['requester:deploy-bot'] } }, [['approvers.sre.0', 'custom']]],
+    ['quorum tier without quorum', withTier(1, { quorum: undefined }), [['tiers.1.quorum', 'required']]],
+    ['quorum tier without groups', withTier(1, { groups: undefined }), [['tiers.1.groups', 'required']]],
+    ['auto tier with groups', withTier(0, { groups: ['sre'] }), [['tiers.0.groups', 'not_allowed']]],
+    ['unknown group', withTier(1, { groups: ['finance', 'treasury'] }), [['tiers.1.groups.1', 'unknown_group']]],
+    ['quorum larger than the people available', withTier(1, { quorum: 4 }), [['tiers.1.quorum', 'quorum_unreachable']]],
+    ['duplicate tier names', withTier(1, { name: 'low-risk' }), [['tiers.1.name', 'duplicate_tier']]],
+    ['unreachable fallback', { ...BASE_DOCUMENT, fallback: { quorum: 5, groups: ['sre'] } }, [['fallback.quorum', 'quorum_unreachable']]],
+    [
+      'no approvers at all',
+      { ...BASE_DOCUMENT, tiers: [], approvers: {}, fallback: undefined },
+      [
+        ['approvers', 'empty'],
+        ['fallback.quorum', 'quorum_unreachable'],
+      ],
+    ],
+    [
+      'execution window over 24h',
+      { ...BASE_DOCUMENT, defaults: { pendingTtlSeconds: 900, executionWindowSeconds: 90000 } },
+      [['defaults.executionWindowSeconds', 'too_big']],
+    ],
+  ])('refuses %s, naming the field', (_why, document, expected) => {
+    const text = typeof document === 'string' ? document : JSON.stringify(document);
+    const parsed = parsePolicy(text, 'bad.policy.json');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.errors.map((error) => [error.path, error.code])).toStrictEqual(expected);
+    expect(parsed.errors.every((error) => error.file === 'bad.policy.json')).toBe(true);
+  });
+
+  it('formats errors one per line with file and path', () => {
+    const parsed = parsePolicy(JSON.stringify(withTier(1, { quorum: 4 })), 'p.json');
+    expect(!parsed.ok && formatPolicyErrors(parsed.errors)).toBe(
+      'p.json: tiers.1.quorum: quorum 4 can never be met: the groups have 3 distinct approvers (quorum_unreachable)',
+    );
+  });
+});
+
+describe('policyVersion', () => {
+  const text = JSON.stringify(BASE_DOCUMENT);
+
+  it('is sha256 of the canonical JSON, so formatting and key order do not change it', () => {
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(BASE_DOCUMENT).reverse()), null, 2);
+    expect(policyVersion(text)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(policyVersion(reordered)).toBe(policyVersion(text));
+  });
+
+  it('changes with any value', () => {
+    expect(policyVersion(JSON.stringify(withTier(1, { quorum: 3 })))).not.toBe(policyVersion(text));
+  });
+});
+
+describe('deploy/policies/default.policy.json', () => {
+  const parsed = parsePolicy(readFileSync(DEFAULT_FILE, 'utf8'), 'default.policy.json');
+  const policy = parsed.ok ? parsed.policy : undefined;
+
+  it('is valid', () => {
+    expect(parsed.ok ? [] : formatPolicyErrors(parsed.errors)).toStrictEqual([]);
+  });
+
+  it.each([
+    // [action, tier, mode, quorum, approvers]
+    [{ environment: 'staging' }, 'low-risk', 'auto', 1, []],
+    [{ environment: 'dev' }, 'low-risk', 'auto', 1, []],
+    [
+      { kind: 'payment.transfer', environment: 'staging', amount: { value: '10000', currency: 'EUR' } },
+      'payments-high',
+      'quorum',
+      2,
+      ['approver:alice', 'approver:bob', 'approver:carol'],
+    ],
+    [{ environment: 'production' }, 'production-change', 'quorum', 2, ['approver:alice', 'approver:bob', 'approver:dave']],
+    [
+      { kind: 'payment.transfer', environment: 'staging', amount: { value: '5', currency: 'EUR' } },
+      'default',
+      'quorum',
+      2,
+      ['approver:alice', 'approver:bob', 'approver:dave', 'approver:carol'],
+    ],
+  ] as const)('routes %j to %s', (action, tier, mode, quorum, approvers) => {
+    const decision = evaluatePolicy(policy!, acceptedWith(action), NOW);
+    expect([decision.stamp.tier, decision.mode, decision.quorum, decision.eligibleApprovers]).toStrictEqual([
+      tier,
+      mode,
+      quorum,
+      approvers,
+    ]);
+    expect(decision.pendingExpiresAt).toBe('2026-11-21T10:15:00.000Z');
+    expect(decision.executionWindowSeconds).toBe(900);
+  });
+});

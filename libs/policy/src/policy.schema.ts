@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ActionKind, DataSensitivity, IdentityId, NAME_PATTERN } from '@countersign/contracts';
+
+/** The name the fallback tier is stamped with; no tier in a document may take it. */
+export const FALLBACK_TIER = 'default';
+
+const DAY_SECONDS = 24 * 60 * 60;
+/** Longer than a week pending means nobody is looking; fail the request rather than keep it open. */
+const MAX_PENDING_TTL_SECONDS = 7 * DAY_SECONDS;
+/** The same 24h cap intake puts on a request's window. */
+const MAX_EXECUTION_WINDOW_SECONDS = DAY_SECONDS;
+/** The contract caps a quorum at 10 approvers. */
+const MAX_QUORUM = 10;
+
+// Label and tier name together form the auto-approver id `policy:<label>@<tier>`, which must stay
+// a valid identity id (at most 96 characters after the kind).
+const PolicyLabel = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,39}$/, 'lowercase letters, digits, dots and dashes, at most 40');
+const TierName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'lowercase letters, digits and dashes, at most 48')
+  .refine((name) => name !== FALLBACK_TIER, `"${FALLBACK_TIER}" is reserved for the fallback tier`);
+const GroupName = z.string().regex(NAME_PATTERN, 'a group name: lowercase letters, digits and dashes');
+const Token = z.string().regex(NAME_PATTERN, 'lowercase letters, digits and dashes');
+const ApproverId = IdentityId.refine((id) => id.startsWith('approver:'), 'an approver identity like approver:alice');
+const DecimalAmount = z.string().regex(/^(0|[1-9]\d{0,14})(\.\d{1,4})?$/, 'a decimal string like "10000" or "12500.50"');
+const PendingTtl = z.number().int().min(1).max(MAX_PENDING_TTL_SECONDS);
+const ExecutionWindow = z.number().int().min(1).max(MAX_EXECUTION_WINDOW_SECONDS);
+const Quorum = z.number().int().min(1).max(MAX_QUORUM);
+const Groups = z.array(GroupName).min(1);
+
+/** Criteria a request must all meet (AND); each list matches any of its entries (OR). */
+export const TierMatch = z.strictObject({
+  kinds: z.array(ActionKind).min(1).optional(),
+  environments: z.array(Token).min(1).optional(),
+  targets: z.array(Token).min(1).optional(),
+  /** Inclusive lower bound on `action.amount.value`; a request without an amount does not match. */
+  minAmount: DecimalAmount.optional(),
+  dataSensitivity: z.array(DataSensitivity).min(1).optional(),
+});
+export type TierMatch = z.infer<typeof TierMatch>;
+
+export const Tier = z.strictObject({
+  name: TierName,
+  description: z.string().max(500).optional(),
+  match: TierMatch,
+  mode: z.enum(['auto', 'quorum']),
+  /** Distinct people needed; quorum tiers only. */
+  quorum: Quorum.optional(),
+  /** Approver groups whose members may vote; quorum tiers only. */
+  groups: Groups.optional(),
+  pendingTtlSeconds: PendingTtl.optional(),
+  executionWindowSeconds: ExecutionWindow.optional(),
+});
+export type Tier = z.infer<typeof Tier>;
+
+/** Where a request that matches no tier goes. Always human: there is no auto fallback. */
+export const FallbackTier = z.strictObject({
+  quorum: Quorum,
+  groups: Groups,
+  pendingTtlSeconds: PendingTtl.optional(),
+  executionWindowSeconds: ExecutionWindow.optional(),
+});
+export type FallbackTier = z.infer<typeof FallbackTier>;
+
+export const PolicyDocument = z.strictObject({
+  $comment: z.string().optional(),
+  label: PolicyLabel,
+  /** The date (UTC) by which people must re-review this policy; after it, auto tiers need humans. */
+  reviewBy: z.iso.date(),
+  defaults: z.strictObject({ pendingTtlSeconds: PendingTtl, executionWindowSeconds: ExecutionWindow }),
+  /** Group name -> approver identities. Groups live here so one reviewed file says who may approve. */
+  approvers: z.record(GroupName, z.array(ApproverId).min(1)),
+  /** Evaluated in order; the first tier whose match fits wins. */
+  tiers: z.array(Tier).max(100),
+  /** Optional; when absent, any two distinct people from any group (see DEFAULT_FALLBACK_QUORUM). */
+  fallback: FallbackTier.optional(),
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;
+
+/** Quorum of the implicit fallback: two people, the smallest number that is more than one. */
+export const DEFAULT_FALLBACK_QUORUM = 2;
+
+/** A validated policy, with its version and where it was read from. */
+export type Policy = Omit<PolicyDocument, 'fallback'> & {
+  fallback: FallbackTier;
+  /** `sha256:<hex>` of the canonical JSON of the document. */
+  version: string;
+  /** The file name it was parsed from, for error messages and `countersign policy test`. */
+  source: string;
+};

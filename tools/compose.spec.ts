@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICE_NAMES } from '@countersign/contracts';
+
+/**
+ * docker-compose.yml cannot be run here (no Docker engine), so this checks that it says what the
+ * docs promise: every service, the provisioning step, a 3-node NATS cluster on a fixed version with
+ * fsync on every message, KurrentDB in secure mode, per-service credentials and read-only homes,
+ * and the documented environment variables and ports. `scripts/check-compose.sh` checks the syntax.
+ */
+const root = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+interface YamlParser {
+  safeLoad?: (text: string) => unknown;
+  load: (text: string) => unknown;
+}
+// js-yaml is already installed (through Jest and ESLint); it is not a dependency of its own.
+const yaml = jest.requireActual<YamlParser>('js-yaml');
+const parseYaml = (text: string): unknown => (yaml.safeLoad ?? yaml.load)(text);
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  entrypoint?: string[];
+  user?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+}
+
+const compose = parseYaml(read('docker-compose.yml')) as ComposeFile;
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+};
+const env = (name: string): Record<string, string> => service(name).environment ?? {};
+const mounts = (name: string) => (service(name).volumes ?? []).map((spec) => spec.split(':') as [string, string, string?]);
+const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'];
+const operationsDoc = read('docs/operations.md');
+const protocolDoc = read('docs/protocol.md');
+
+function versionOf(image: string): number[] {
+  const match = /^nats:(\d+)\.(\d+)\.(\d+)(-alpine[\d.]*)?$/.exec(image);
+  if (!match) throw new Error(`${image} is not a pinned nats:<major>.<minor>.<patch> image`);
+  return match.slice(1, 4).map(Number);
+}
+
+const atLeast = (version: number[], floor: number[]) => {
+  for (const [index, part] of floor.entries()) {
+    const value = version[index] ?? 0;
+    if (value !== part) return value > part;
+  }
+  return true;
+};
+
+describe('docker-compose.yml', () => {
+  it('names the five services, provisioning, the demo target, KurrentDB and three NATS nodes', () => {
+    const names = Object.keys(compose.services);
+    expect(names).toEqual(expect.arrayContaining([...SERVICE_NAMES, 'provision', 'demo-target', 'kurrentdb', ...NATS_NODES]));
+  });
+
+  it.each(NATS_NODES)('runs %s on nats-server 2.12.3 or later with its own cluster config', (node) => {
+    expect(atLeast(versionOf(service(node).image ?? ''), [2, 12, 3])).toBe(true);
+    const config = mounts(node).find(([, target]) => target === '/etc/nats/nats.conf');
+    expect(config?.[0]).toBe(`./deploy/nats/${node}.conf`);
+    expect(config?.[2]).toBe('ro');
+    expect(mounts(node)).toContainEqual(['nats-auth', '/etc/nats/auth', 'ro']);
+  });
+
+  it.each(NATS_NODES)('configures %s with fsync on every message, file storage, routes to all nodes and the provisioned users', (node) => {
+    const config = read(`deploy/nats/${node}.conf`);
+    const jetstream = /jetstream\s*\{([^}]*)\}/.exec(config)?.[1] ?? '';
+    expect(jetstream).toMatch(/^\s*sync_interval:\s*always\s*$/m);
+    expect(jetstream).toMatch(/^\s*store_dir:\s*"\/data\/jetstream"\s*$/m);
+    expect(config).toMatch(new RegExp(`^server_name:\\s*${node}\\s*$`, 'm'));
+    for (const peer of NATS_NODES) expect(config).toContain(`nats-route://${peer}:6222`);
+    // Include paths are relative to the config's folder (/etc/nats), where the auth volume is mounted.
+    expect(config).toMatch(/^include "auth\/users\.conf"$/m);
+    expect(env('provision').COUNTERSIGN_NATS_AUTH_FILE).toBe('/nats-auth/users.conf');
+    expect(mounts('provision')).toContainEqual(['nats-auth', '/nats-auth']);
+  });
+
+  it('provisions with scripts/provision.js before any service starts, with 3 JetStream replicas', () => {
+    const provision = service('provision');
+    expect(provision.command).toEqual(['sh', 'deploy/docker/provision.sh']);
+    expect(read('deploy/docker/provision.sh')).toMatch(/^node scripts\/provision\.js$/m);
+    expect(env('provision').COUNTERSIGN_JETSTREAM_REPLICAS).toBe('3');
+    for (const name of [...SERVICE_NAMES, 'demo-target']) {
+      expect(service(name).depends_on?.provision).toEqual({ condition: 'service_completed_successfully' });
+    }
+  });
+
+  it('runs KurrentDB in secure mode, never without fsync, with the cluster size stated', () => {
+    const kurrent = service('kurrentdb');
+    expect(kurrent.image).toMatch(/^docker\.kurrent\.io\/kurrent-latest\/kurrentdb:\d+\.\d+/);
+    expect(env('kurrentdb').KURRENTDB_CLUSTER_SIZE).toMatch(/^\d+$/);
+    expect(env('kurrentdb').KURRENTDB_CERTIFICATE_FILE).toBeDefined();
+    expect(env('kurrentdb').KURRENTDB_INSECURE).toBeUndefined();
+    expect(env('kurrentdb').KURRENTDB_UNSAFE_DISABLE_FLUSH_TO_DISK).toBe('false');
+  });
+
+  it.each(SERVICE_NAMES)('starts %s with its own command, KurrentDB user and read-only home', (name) => {
+    expect(service(name).command).toEqual(['node', 'scripts/service.js', name]);
+    const vars = env(name);
+    expect(vars.COUNTERSIGN_HOME).toBe('/countersign');
+    expect(vars.COUNTERSIGN_NATS_URL).toMatch(/^nats:\/\/nats-[123]:4222$/);
+    expect(vars.COUNTERSIGN_STORE).toBe('kurrentdb');
+    expect(vars.KURRENTDB_URL).toMatch(
+      new RegExp(`^kurrentdb://${name}:\\$\\{KURRENTDB_${name.toUpperCase()}_PASSWORD:\\?[^}]*\\}@kurrentdb:2113\\?tls=true&`),
+    );
+    expect(mounts(name)).toContainEqual([`home-${name}`, '/countersign', 'ro']);
+    // Only provisioning ever sees the full home with every identity's private key.
+    expect(mounts(name).map(([source]) => source)).not.toContain('countersign-home');
+  });
+
+  it('gives every service a home volume of its own', () => {
+    const homes = SERVICE_NAMES.map((name) => mounts(name).find(([, target]) => target === '/countersign')?.[0]);
+    expect(new Set(homes).size).toBe(SERVICE_NAMES.length);
+    for (const name of SERVICE_NAMES) expect(mounts('provision')).toContainEqual([`home-${name}`, `/bundles/${name}`]);
+  });
+
+  it("publishes intake's HTTP port, and the docs name the same port", () => {
+    const port = env('intake').COUNTERSIGN_HTTP_PORT;
+    expect(port).toMatch(/^\d+$/);
+    expect(service('intake').ports).toContain(`${port}:${port}`);
+    expect(operationsDoc).toContain(`COUNTERSIGN_HTTP_PORT=${port}`);
+    expect(operationsDoc).toContain(`http://localhost:${port}/v1/submissions`);
+    expect(protocolDoc).toContain(`http://127.0.0.1:${port}/v1/submissions`);
+  });
+
+  it('uses only environment variables that docs/operations.md documents, and documents every one config.ts reads', () => {
+    const used = new Set(Object.values(compose.services).flatMap((entry) => Object.keys(entry.environment ?? {})));
+    const serviceVars = [...read('libs/service-runtime/src/config.ts').matchAll(/^\s+((?:COUNTERSIGN|KURRENTDB)_[A-Z_]+):/gm)].map(
+      ([, name]) => name!,
+    );
+    expect(serviceVars.length).toBeGreaterThan(5);
+    const ours = [...used].filter(
+      (name) => /^(COUNTERSIGN|KURRENTDB|DEMO_TARGET)_/.test(name) && !/^KURRENTDB_(?!URL$|ADMIN_URL$|[A-Z]+_PASSWORD$)/.test(name),
+    );
+    const undocumented = [...new Set([...ours, ...serviceVars])].filter((name) => !operationsDoc.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('declares every named volume, and the example env file sets every required variable', () => {
+    const named = Object.values(compose.services)
+      .flatMap((entry) => entry.volumes ?? [])
+      .map((spec) => spec.split(':')[0]!)
+      .filter((source) => !source.startsWith('.') && !source.startsWith('/'));
+    expect(Object.keys(compose.volumes).sort()).toEqual([...new Set(named)].sort());
+    const required = [...read('docker-compose.yml').matchAll(/\$\{([A-Z_]+):\?/g)].map(([, name]) => name!);
+    const example = read('deploy/docker/compose.env.example');
+    for (const name of new Set(required)) expect(example).toMatch(new RegExp(`^${name}=\\S+$`, 'm'));
+  });
+
+  it('builds one image from node:20-bookworm-slim with npm install, not npm ci', () => {
+    const dockerfile = read('deploy/docker/Dockerfile');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^RUN npm install /m);
+    expect(dockerfile).not.toMatch(/^RUN.*npm ci/m);
+    expect(dockerfile).not.toMatch(/^COPY \. /m);
+    for (const name of SERVICE_NAMES) expect(service(name).build?.dockerfile).toBe('deploy/docker/Dockerfile');
+  });
+});
