@@ -1,5 +1,5 @@
 import { EVENT_TYPES, EventTypes, type Envelope } from '@countersign/contracts';
-import { bootstrapService } from '@countersign/service-runtime';
+import { acceptAuthenticSubmissions, bootstrapService } from '@countersign/service-runtime';
 import { AuditModule } from './audit.module';
 import { AuditService } from './audit.service';
 
@@ -9,6 +9,7 @@ const everyType = Object.keys(EVENT_TYPES).filter((type) => type !== EventTypes.
 void bootstrapService({
   service: 'audit',
   module: (runtime) => AuditModule.register(runtime),
+  verify: acceptAuthenticSubmissions,
   handlers: (app) => {
     const audit = app.get(AuditService);
     return everyType.map((type) => ({ pattern: type, handler: (envelope: Envelope) => audit.record(envelope) }));

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   EventTypes,
@@ -12,11 +12,12 @@ import {
   type ExecutionRefusedV1,
   type CredentialRefusedV1,
 } from '@countersign/contracts';
-import { JETSTREAM_TRANSPORT } from '@countersign/messaging';
+import { JetStreamErrorFilter, JETSTREAM_TRANSPORT } from '@countersign/messaging';
 import { IntakeService } from './intake.service';
 
 /** Tells requesters how their accepted requests ended, so an agent never has to poll. */
 @Controller()
+@UseFilters(new JetStreamErrorFilter())
 export class OutcomesHandler {
   constructor(private readonly intake: IntakeService) {}
 

@@ -1,11 +1,12 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventTypes, type Envelope } from '@countersign/contracts';
-import { JETSTREAM_TRANSPORT, type JetStreamContext } from '@countersign/messaging';
+import { JetStreamErrorFilter, JETSTREAM_TRANSPORT, type JetStreamContext } from '@countersign/messaging';
 import { IntakeService } from './intake.service';
 
 /** Submissions from upstream systems, one subject per requester: `cs.submit.<name>`. */
 @Controller()
+@UseFilters(new JetStreamErrorFilter())
 export class SubmissionsHandler {
   constructor(private readonly intake: IntakeService) {}
 

@@ -71,6 +71,7 @@ export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
     consumer('audit', Streams.events, 'events', 'cs.evt.>'),
     consumer('audit', Streams.submissions, 'submissions', 'cs.submit.>'),
     consumer('audit', Streams.votes, 'votes', 'cs.vote.>'),
+    consumer('audit', Streams.notifications, 'notifications', 'cs.notify.>'),
   ],
 };
 

@@ -74,7 +74,8 @@ async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, 
   }
   const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'] });
   web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
-  web.connectMicroservice<MicroserviceOptions>({ strategy: transport }).useGlobalFilters(new JetStreamErrorFilter());
+  // A hybrid app's microservice cannot take global filters; its handlers carry @UseFilters instead.
+  web.connectMicroservice<MicroserviceOptions>({ strategy: transport });
   await web.startAllMicroservices();
   await web.listen(runtime.config.httpPort ?? 0, runtime.config.httpHost);
   return web;

@@ -6,3 +6,4 @@ export * from './domain-events';
 export * from './runtime';
 export * from './service-runtime.module';
 export * from './due-work';
+export * from './verification';

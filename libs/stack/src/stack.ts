@@ -20,6 +20,8 @@ export interface StackOptions {
   /** Extra environment for the services, e.g. a shorter timer interval. */
   env?: Record<string, string>;
   policyFile?: string;
+  /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
+  description?: IdentityDescription;
   log?: (name: string, line: string) => void;
 }
 
@@ -44,7 +46,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporary = options.home === undefined;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
-  const description = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'identities.json'), 'utf8')) as IdentityDescription;
+  const description = options.description ?? defaultDescription();
   provision({ description, home });
   const nats = await startNatsServer({
     dir: join(home, 'nats'),
@@ -106,6 +108,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+export function defaultDescription(): IdentityDescription {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'identities.json'), 'utf8')) as IdentityDescription;
 }
 
 /** The explicit start-up step that shapes JetStream, run as the provisioner identity. */

@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApprovalRequestedV1, Envelope } from '@countersign/contracts';
+import { defaultDescription, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
+import { ApproverClient, AuditReader, RequesterClient, eventually } from './clients';
+
+/** A tier for environment `qa` whose pending approvals expire after two seconds. */
+function e2ePolicyFile(): string {
+  const policy = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'), 'utf8')) as { label: string; tiers: unknown[] };
+  policy.label = 'e2e';
+  policy.tiers.unshift({ name: 'qa-short-fuse', match: { environments: ['qa'] }, mode: 'quorum', quorum: 2, groups: ['sre'], pendingTtlSeconds: 2 });
+  const file = join(mkdtempSync(join(tmpdir(), 'countersign-policy-')), 'e2e.policy.json');
+  writeFileSync(file, JSON.stringify(policy, null, 2));
+  return file;
+}
+
+export interface Scenario {
+  stack: Stack;
+  deployBot: RequesterClient;
+  paymentsAgent: RequesterClient;
+  approvers: Record<'alice' | 'bob' | 'carol' | 'dave', ApproverClient>;
+  audit: AuditReader;
+  close(): Promise<void>;
+}
+
+/** The real stack, plus the outside parties of the e2e stories, each with its own identity. */
+export async function startScenario(): Promise<Scenario> {
+  const description = defaultDescription();
+  for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
+  const stack = await startStack({ description, policyFile: e2ePolicyFile(), env: { COUNTERSIGN_TIMER_MS: '200' }, log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined });
+  const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
+    RequesterClient.connect(stack, 'deploy-bot'),
+    RequesterClient.connect(stack, 'payments-agent'),
+    AuditReader.connect(stack),
+    ApproverClient.connect(stack, 'alice'),
+    ApproverClient.connect(stack, 'bob'),
+    ApproverClient.connect(stack, 'carol'),
+    ApproverClient.connect(stack, 'dave'),
+  ]);
+  const approvers = { alice, bob, carol, dave };
+  return {
+    stack,
+    deployBot,
+    paymentsAgent,
+    approvers,
+    audit,
+    close: async () => {
+      await Promise.all([deployBot.close(), paymentsAgent.close(), audit.close(), ...Object.values(approvers).map((a) => a.close())]);
+      await stack.shutdown();
+    },
+  };
+}
+
+/** Waits until the requester has heard `outcome` for the request; returns everything it heard. */
+export function outcomeOf(requester: RequesterClient, requestId: string, outcome: string, timeoutMs = 20_000): Promise<string[]> {
+  return eventually(() => {
+    const heard = requester.outcomes({ requestId });
+    if (!heard.includes(outcome)) throw new Error(`expected ${outcome} for ${requestId}, heard [${heard.join(', ')}]`);
+    return heard;
+  }, timeoutMs);
+}
+
+/** The digest approvers see, taken from approval's ApprovalRequested on the audit stream. */
+export function approvalRequested(audit: AuditReader, requestId: string): Promise<ApprovalRequestedV1> {
+  return eventually(() => {
+    const found = audit.eventsFor(requestId).find((event) => event.type === 'countersign.approval.requested.v1') as Envelope<ApprovalRequestedV1> | undefined;
+    if (!found) throw new Error(`no approval requested for ${requestId} yet`);
+    return found.data;
+  });
+}
