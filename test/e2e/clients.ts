@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection, Subscription } from 'nats';
+import type { ConsumerMessages, NatsConnection, Subscription } from 'nats';
 import { EventTypes, Streams, Subjects, type ActionRequest, type Envelope, type RequesterNotifiedV1, type AuditRecordV1 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadNatsCredentials, loadTrustStore, type TrustStore } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
@@ -109,6 +109,8 @@ export class ApproverClient {
 /** A SIEM reader on its own durable consumer of the audit stream. */
 export class AuditReader {
   readonly records: AuditRecordV1[] = [];
+  private messages: ConsumerMessages | undefined;
+  private reading: Promise<void> = Promise.resolve();
 
   private constructor(private readonly nc: NatsConnection) {}
 
@@ -121,7 +123,8 @@ export class AuditReader {
   private async start(reader: string): Promise<void> {
     const consumer = await this.nc.jetstream().consumers.get(Streams.audit.name, `siem-${reader}`);
     const messages = await consumer.consume({ max_messages: 100 });
-    void (async () => {
+    this.messages = messages;
+    this.reading = (async () => {
       for await (const msg of messages) {
         const envelope = msg.json<Envelope<AuditRecordV1>>();
         this.records.push(envelope.data);
@@ -134,8 +137,10 @@ export class AuditReader {
     return this.records.filter((record) => record.requestId === requestId).map((record) => record.event as unknown as Envelope);
   }
 
-  close(): Promise<void> {
-    return this.nc.close();
+  async close(): Promise<void> {
+    await this.messages?.close();
+    await this.reading;
+    await this.nc.close();
   }
 }
 

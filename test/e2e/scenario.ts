@@ -28,7 +28,7 @@ export interface Scenario {
 export async function startScenario(): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
-  const stack = await startStack({ description, policyFile: e2ePolicyFile(), env: { COUNTERSIGN_TIMER_MS: '200' }, log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined });
+  const stack = await startStack({ description, policyFile: e2ePolicyFile(), env: { COUNTERSIGN_TIMER_MS: '200' }, jetstream: { ackWaitMs: 4_000 }, log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
     RequesterClient.connect(stack, 'deploy-bot'),
     RequesterClient.connect(stack, 'payments-agent'),

@@ -1,12 +1,15 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope, RequestAcceptedV1, RequestApprovedV1 } from '@countersign/contracts';
+import { deterministicId, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
 import { credentialDecider, credentialStream, dueRevocations, issuanceTerms, type CredentialState } from '@countersign/broker-domain';
 import { mintExecutionToken } from '@countersign/credentials';
 import { importPrivateKey, seal } from '@countersign/identity';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
 const EXECUTOR = 'service:executor';
+
+/** Approvals that arrived before the accepted request they refer to, kept until it does. */
+const parkedStream = (requestId: string) => `parked-approval-${requestId}`;
 
 /** Thrown to retry later (nak with backoff): the approval overtook the request it refers to. */
 export class NotYet extends Error {}
@@ -25,16 +28,25 @@ export class BrokerService {
 
   async recordAccepted(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
     const now = this.runtime.clock();
-    await this.runtime.runner.run(credentialDecider, credentialStream(accepted.data.requestId), { type: 'RecordAcceptedRequest', accepted }, { id: accepted.id, now });
+    const { requestId } = accepted.data;
+    await this.runtime.runner.run(credentialDecider, credentialStream(requestId), { type: 'RecordAcceptedRequest', accepted }, { id: accepted.id, now });
+    for (const parked of await this.runtime.store.readStream(parkedStream(requestId))) await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
   }
 
   async onApproved(approval: Envelope<RequestApprovedV1>): Promise<void> {
     const stream = credentialStream(approval.data.requestId);
-    const state = await this.runtime.runner.load(credentialDecider, stream);
+    let state = await this.runtime.runner.load(credentialDecider, stream);
+    if (!state.accepted) {
+      // The approval overtook the request (they come on different consumers). Park it; whichever
+      // of the two handlers runs second sees the other's write and issues. Issuing is idempotent.
+      await this.park(approval);
+      state = await this.runtime.runner.load(credentialDecider, stream);
+      if (!state.accepted) return;
+    }
     const now = this.runtime.clock();
     const terms = issuanceTerms(state, approval, now.toISOString());
     if (!terms.ok) {
-      if (terms.code === 'request_unknown' || terms.retryAt) throw new NotYet(`${terms.code}: ${terms.message}`);
+      if (terms.retryAt) throw new NotYet(`${terms.code}: ${terms.message}`);
       const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: terms.code, message: terms.message };
       await this.runtime.runner.run(credentialDecider, stream, refuse, { id: approval.id, now });
       return;
@@ -44,6 +56,11 @@ export class BrokerService {
     const sealed = await this.sealedCredential(state, approval, credentialId, terms, now);
     const issue = { type: 'IssueCredential' as const, approval, now: now.toISOString(), credentialId, executor: EXECUTOR, sealed, ...terms };
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
+  }
+
+  private async park(approval: Envelope<RequestApprovedV1>): Promise<void> {
+    const id = deterministicId(approval.id, 'broker.approval.parked');
+    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type: 'local.approval.parked', data: approval }], 'any');
   }
 
   async revokeOnCompletion(requestId: string, causeId: string): Promise<void> {

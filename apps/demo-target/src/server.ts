@@ -97,7 +97,17 @@ async function performAction(req: IncomingMessage, res: ServerResponse, url: URL
     at: now.toISOString(),
   };
   if (context.log.record(effect) === 'token_reused') return reply(res, 409, { error: 'token_reused' });
+  await slowAnswer(url);
   return reply(res, 200, { ok: true, effectId: effect.effectId });
+}
+
+/**
+ * `?respondAfterMs=N` (at most 10 s) answers late, after the effect is recorded: the window in
+ * which a caller that crashes cannot know whether the action happened (the in-doubt case).
+ */
+function slowAnswer(url: URL): Promise<void> {
+  const delay = Math.min(Math.max(Number(url.searchParams.get('respondAfterMs')) || 0, 0), 10_000);
+  return new Promise((resolve) => setTimeout(resolve, delay));
 }
 
 type Binding = { token: string; requestId: string; digest: string } | { error: string };

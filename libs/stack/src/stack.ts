@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consumers, SERVICE_NAMES, Streams, siemConsumer, type ServiceName } from '@countersign/contracts';
 import { HomeLayout, loadNatsCredentials, loadNatsUsers, provision, renderNatsConfig, type IdentityDescription } from '@countersign/identity';
-import { connectNats, provisionJetStream } from '@countersign/messaging';
+import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
 import { freePort, startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged, stopChild, type ManagedChild } from './child';
 
@@ -20,6 +20,8 @@ export interface StackOptions {
   /** Extra environment for the services, e.g. a shorter timer interval. */
   env?: Record<string, string>;
   policyFile?: string;
+  /** JetStream settings for provisioning, e.g. a short ack wait so tests see redeliveries quickly. */
+  jetstream?: Partial<JetStreamSettings>;
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   log?: (name: string, line: string) => void;
@@ -53,7 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.natsPort ? { port: options.natsPort } : {}),
     config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
   });
-  await provisionStreams(home, nats.url, description);
+  await provisionStreams(home, nats.url, description, options.jetstream);
   const demoPort = await freePort();
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
@@ -115,12 +117,12 @@ export function defaultDescription(): IdentityDescription {
 }
 
 /** The explicit start-up step that shapes JetStream, run as the provisioner identity. */
-export async function provisionStreams(home: string, natsUrl: string, description: IdentityDescription): Promise<void> {
+export async function provisionStreams(home: string, natsUrl: string, description: IdentityDescription, settings: Partial<JetStreamSettings> = {}): Promise<void> {
   const credentials = loadNatsCredentials(home, 'provisioner');
   const nc = await connectNats({ url: natsUrl, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: 'provisioner' });
   try {
     const consumers = [...Object.values(Consumers).flat(), ...description.siemReaders.map((reader) => siemConsumer(reader))];
-    const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers });
+    const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
   } finally {
     await nc.close();
