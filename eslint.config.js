@@ -39,7 +39,21 @@ module.exports = tseslint.config(
     ignores: ['**/*.spec.ts'],
     rules: {
       // Deciders are pure: no runtime, clock or I/O; time and ids come in through the command.
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'nats', '@nestjs/*', 'better-sqlite3', '@kurrent/*', '@countersign/event-store', '@countersign/messaging'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'nats',
+            '@nestjs/*',
+            'better-sqlite3',
+            '@kurrent/*',
+            '@countersign/event-store',
+            '@countersign/messaging',
+          ],
+        },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Time enters through the command.' },

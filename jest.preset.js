@@ -6,9 +6,7 @@ const swcrc = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 const { paths } = JSON.parse(readFileSync(join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 
-const moduleNameMapper = Object.fromEntries(
-  Object.entries(paths).map(([alias, [target]]) => [`^${alias}$`, join('<rootDir>', target)]),
-);
+const moduleNameMapper = Object.fromEntries(Object.entries(paths).map(([alias, [target]]) => [`^${alias}$`, join('<rootDir>', target)]));
 
 module.exports = {
   rootDir: __dirname,

@@ -6,8 +6,12 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const setup = spawnSync('bash', [path.join(__dirname, 'ensure-prerequisites.sh')], { cwd: root, stdio: 'inherit' });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
-const run = spawnSync(process.execPath, [path.join(__dirname, 'run-ts.js'), path.join(root, 'tools', 'start.ts'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const run = spawnSync(
+  process.execPath,
+  [path.join(__dirname, 'run-ts.js'), path.join(root, 'tools', 'start.ts'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(run.status ?? 0);

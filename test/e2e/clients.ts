@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumerMessages, NatsConnection, Subscription } from 'nats';
-import { EventTypes, Streams, Subjects, type ActionRequest, type Envelope, type RequesterNotifiedV1, type AuditRecordV1 } from '@countersign/contracts';
+import {
+  EventTypes,
+  Streams,
+  Subjects,
+  type ActionRequest,
+  type Envelope,
+  type RequesterNotifiedV1,
+  type AuditRecordV1,
+} from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadNatsCredentials, loadTrustStore, type TrustStore } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import type { Stack } from '@countersign/stack';
@@ -8,7 +16,13 @@ import type { Stack } from '@countersign/stack';
 /** Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions. */
 export async function connectAs(stack: Stack, user: string): Promise<NatsConnection> {
   const credentials = loadNatsCredentials(stack.home, user);
-  return connectNats({ url: stack.natsUrl, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: `e2e-${user}` });
+  return connectNats({
+    url: stack.natsUrl,
+    user: credentials.user,
+    pass: credentials.password,
+    inboxPrefix: credentials.inboxPrefix,
+    name: `e2e-${user}`,
+  });
 }
 
 /** An upstream system: signs submissions with its own key and hears its outcomes on its own subject. */
@@ -41,14 +55,24 @@ export class RequesterClient {
         if (error) return;
         const verified = this.trust.verifyBytes(msg.data);
         // Only intake may speak to requesters; anything else on this subject is ignored.
-        if (verified.ok && verified.type === EventTypes.RequesterNotified) this.notifications.push(verified.envelope as Envelope<RequesterNotifiedV1>);
+        if (verified.ok && verified.type === EventTypes.RequesterNotified)
+          this.notifications.push(verified.envelope as Envelope<RequesterNotifiedV1>);
       },
     });
   }
 
   sign(data: unknown, overrides: Partial<Envelope> = {}): Envelope {
     const requestId = (data as { requestId?: string }).requestId ?? randomUUID();
-    return { ...this.signer.sign({ id: randomUUID(), type: EventTypes.RequestSubmitted, subject: requestId, time: new Date().toISOString(), data }), ...overrides };
+    return {
+      ...this.signer.sign({
+        id: randomUUID(),
+        type: EventTypes.RequestSubmitted,
+        subject: requestId,
+        time: new Date().toISOString(),
+        data,
+      }),
+      ...overrides,
+    };
   }
 
   async publish(envelope: Envelope): Promise<void> {
@@ -96,7 +120,13 @@ export class ApproverClient {
   }
 
   async vote(requestId: string, digest: string, decision: 'approve' | 'deny', reason = 'e2e'): Promise<string> {
-    const envelope = this.signer.sign({ id: randomUUID(), type: EventTypes.VoteCast, subject: requestId, time: new Date().toISOString(), data: { requestId, digest, decision, reason } });
+    const envelope = this.signer.sign({
+      id: randomUUID(),
+      type: EventTypes.VoteCast,
+      subject: requestId,
+      time: new Date().toISOString(),
+      data: { requestId, digest, decision, reason },
+    });
     await this.nc.jetstream().publish(Subjects.vote(this.name), JSON.stringify(envelope), { msgID: envelope.id });
     return envelope.id;
   }

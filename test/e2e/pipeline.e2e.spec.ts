@@ -5,7 +5,12 @@ import { approvalRequested, outcomeOf, startScenario, type Scenario } from './sc
 
 jest.setTimeout(90_000);
 
-const deploy = (environment: string) => ({ kind: 'http.request', target: 'demo-target', environment, parameters: { method: 'POST', path: '/deploy', body: { version: '1.4.2' } } });
+const deploy = (environment: string) => ({
+  kind: 'http.request',
+  target: 'demo-target',
+  environment,
+  parameters: { method: 'POST', path: '/deploy', body: { version: '1.4.2' } },
+});
 
 describe('the approval-gated pipeline on the real stack', () => {
   let s: Scenario;
@@ -25,12 +30,20 @@ describe('the approval-gated pipeline on the real stack', () => {
     expect(await outcomeOf(s.deployBot, requestId, 'executed')).toEqual(['accepted', 'approved', 'executed']);
     expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
     const custody = await eventually(() => {
-      const verified = s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.CustodyVerified) as Envelope<CustodyVerifiedV1> | undefined;
+      const verified = s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.CustodyVerified) as
+        Envelope<CustodyVerifiedV1> | undefined;
       if (!verified) throw new Error('custody not verified yet');
       return verified.data.custody;
     });
     const identities = custody.map((link) => `${link.role}=${link.identity}`);
-    expect(identities).toEqual(['requester=requester:deploy-bot', 'approver=policy:default-2026-11@low-risk', 'broker=service:broker', 'executor=service:executor'].map((x) => x.replace('default-2026-11', 'e2e')));
+    expect(identities).toEqual(
+      [
+        'requester=requester:deploy-bot',
+        'approver=policy:default-2026-11@low-risk',
+        'broker=service:broker',
+        'executor=service:executor',
+      ].map((x) => x.replace('default-2026-11', 'e2e')),
+    );
     expect(new Set(custody.map((link) => link.identity)).size).toBe(4);
   });
 
@@ -41,7 +54,8 @@ describe('the approval-gated pipeline on the real stack', () => {
     // dave owns the payments agent: his vote is its own request's vote, and is rejected.
     await s.approvers.dave.vote(requestId, digest, 'approve', 'my agent, my call');
     const rejected = await eventually(() => {
-      const vote = s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.VoteRejected) as Envelope<VoteRejectedV1> | undefined;
+      const vote = s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.VoteRejected) as
+        Envelope<VoteRejectedV1> | undefined;
       if (!vote) throw new Error('no rejection yet');
       return vote.data;
     });
@@ -85,18 +99,28 @@ describe('the approval-gated pipeline on the real stack', () => {
     await outcomeOf(s.deployBot, requestId, 'rejected');
     const notice = s.deployBot.notificationsFor(requestId)[0]!;
     expect(notice.data.errors).toEqual([expect.objectContaining({ path: 'action.target' })]);
-    await eventually(() => expect(typesFor(requestId)).toEqual([EventTypes.RequestSubmitted, EventTypes.RequestRejected, EventTypes.RequesterNotified]));
+    await eventually(() =>
+      expect(typesFor(requestId)).toEqual([EventTypes.RequestSubmitted, EventTypes.RequestRejected, EventTypes.RequesterNotified]),
+    );
     expect(await effectsAt(s.stack, requestId)).toHaveLength(0);
   });
 
   it('answers a malformed HTTP submission with 400 and the failing field', async () => {
     const requestId = randomUUID();
     const envelope = s.deployBot.sign({ requestId, action: { ...deploy('staging'), environment: '' }, reason: 'over http' });
-    const response = await fetch(`${s.stack.intakeUrl}/v1/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envelope) });
+    const response = await fetch(`${s.stack.intakeUrl}/v1/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(envelope),
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: Array<{ path: string }> };
     expect(body.errors.map((error) => error.path)).toContain('action.environment');
-    const unsigned = await fetch(`${s.stack.intakeUrl}/v1/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...envelope, signature: 'A'.repeat(86) }) });
+    const unsigned = await fetch(`${s.stack.intakeUrl}/v1/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...envelope, signature: 'A'.repeat(86) }),
+    });
     expect(unsigned.status).toBe(401);
   });
 });

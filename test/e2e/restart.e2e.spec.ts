@@ -24,21 +24,25 @@ describe('restarting any one service mid-flow', () => {
     await s?.close();
   });
 
-  it.each(SERVICE_NAMES.map((name) => [name]))('loses nothing and executes nothing twice when %s restarts', async (service: ServiceName) => {
-    const before = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `before ${service} restart`)));
-    await s.stack.stop(service, service === 'executor' ? 'SIGTERM' : 'SIGKILL');
-    const during = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `while ${service} is down`)));
-    await s.stack.start(service);
-    const after = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `after ${service} restart`)));
-    const all = [...before, ...during, ...after];
-    for (const { requestId } of all) {
-      expect(await outcomeOf(s.deployBot, requestId, 'executed', 40_000)).toEqual(['accepted', 'approved', 'executed']);
-    }
-    for (const { requestId } of all) expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
-    await eventually(() => {
-      for (const { requestId } of all) expect(s.audit.eventsFor(requestId).map((event) => event.type)).toContain(EventTypes.CustodyVerified);
-    }, 40_000);
-  });
+  it.each(SERVICE_NAMES.map((name) => [name]))(
+    'loses nothing and executes nothing twice when %s restarts',
+    async (service: ServiceName) => {
+      const before = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `before ${service} restart`)));
+      await s.stack.stop(service, service === 'executor' ? 'SIGTERM' : 'SIGKILL');
+      const during = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `while ${service} is down`)));
+      await s.stack.start(service);
+      const after = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, `after ${service} restart`)));
+      const all = [...before, ...during, ...after];
+      for (const { requestId } of all) {
+        expect(await outcomeOf(s.deployBot, requestId, 'executed', 40_000)).toEqual(['accepted', 'approved', 'executed']);
+      }
+      for (const { requestId } of all) expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
+      await eventually(() => {
+        for (const { requestId } of all)
+          expect(s.audit.eventsFor(requestId).map((event) => event.type)).toContain(EventTypes.CustodyVerified);
+      }, 40_000);
+    },
+  );
 });
 
 describe('an executor crash between claim and result', () => {

@@ -7,9 +7,19 @@ import { ApproverClient, AuditReader, RequesterClient, eventually } from './clie
 
 /** A tier for environment `qa` whose pending approvals expire after two seconds. */
 function e2ePolicyFile(): string {
-  const policy = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'), 'utf8')) as { label: string; tiers: unknown[] };
+  const policy = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'), 'utf8')) as {
+    label: string;
+    tiers: unknown[];
+  };
   policy.label = 'e2e';
-  policy.tiers.unshift({ name: 'qa-short-fuse', match: { environments: ['qa'] }, mode: 'quorum', quorum: 2, groups: ['sre'], pendingTtlSeconds: 2 });
+  policy.tiers.unshift({
+    name: 'qa-short-fuse',
+    match: { environments: ['qa'] },
+    mode: 'quorum',
+    quorum: 2,
+    groups: ['sre'],
+    pendingTtlSeconds: 2,
+  });
   const file = join(mkdtempSync(join(tmpdir(), 'countersign-policy-')), 'e2e.policy.json');
   writeFileSync(file, JSON.stringify(policy, null, 2));
   return file;
@@ -28,7 +38,13 @@ export interface Scenario {
 export async function startScenario(): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
-  const stack = await startStack({ description, policyFile: e2ePolicyFile(), env: { COUNTERSIGN_TIMER_MS: '200' }, jetstream: { ackWaitMs: 4_000 }, log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined });
+  const stack = await startStack({
+    description,
+    policyFile: e2ePolicyFile(),
+    env: { COUNTERSIGN_TIMER_MS: '200' },
+    jetstream: { ackWaitMs: 4_000 },
+    log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
+  });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
     RequesterClient.connect(stack, 'deploy-bot'),
     RequesterClient.connect(stack, 'payments-agent'),
@@ -64,7 +80,8 @@ export function outcomeOf(requester: RequesterClient, requestId: string, outcome
 /** The digest approvers see, taken from approval's ApprovalRequested on the audit stream. */
 export function approvalRequested(audit: AuditReader, requestId: string): Promise<ApprovalRequestedV1> {
   return eventually(() => {
-    const found = audit.eventsFor(requestId).find((event) => event.type === 'countersign.approval.requested.v1') as Envelope<ApprovalRequestedV1> | undefined;
+    const found = audit.eventsFor(requestId).find((event) => event.type === 'countersign.approval.requested.v1') as
+      Envelope<ApprovalRequestedV1> | undefined;
     if (!found) throw new Error(`no approval requested for ${requestId} yet`);
     return found.data;
   });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
+import { EventTypes, type Envelope } from '@countersign/contracts';
 import { AUDIT_LOG_STREAM, auditLogDecider, requestIdOf } from '@countersign/audit-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { CustodyChecks } from './custody.checks';
@@ -16,8 +16,13 @@ export class AuditService {
 
   async record(envelope: Envelope): Promise<void> {
     const now = this.runtime.clock();
-    const recorded = await this.runtime.runner.run(auditLogDecider, AUDIT_LOG_STREAM, { type: 'RecordEvent', envelope, recordedAt: now.toISOString() }, { id: envelope.id, now });
-    for (const event of recorded) this.custody.observe((event.data as AuditRecordV1).event as unknown as Envelope);
+    const recorded = await this.runtime.runner.run(
+      auditLogDecider,
+      AUDIT_LOG_STREAM,
+      { type: 'RecordEvent', envelope, recordedAt: now.toISOString() },
+      { id: envelope.id, now },
+    );
+    for (const event of recorded) this.custody.observe(event.data.event as unknown as Envelope);
     const requestId = requestIdOf(envelope);
     if (requestId && FINISHED.includes(envelope.type)) this.custody.schedule(requestId, now);
   }

@@ -23,7 +23,7 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     this.subscription = this.runtime.store.subscribeToAll(-1, (stored) => {
-      if (stored.stream === AUDIT_LOG_STREAM) this.observe(((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope));
+      if (stored.stream === AUDIT_LOG_STREAM) this.observe((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope);
       if (stored.stream.startsWith('custody-')) this.pending.delete(stored.stream.slice('custody-'.length));
       return Promise.resolve();
     });
@@ -42,7 +42,8 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     events.set(envelope.id, envelope);
     this.evidence.set(requestId, events);
     const finished = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt] as string[];
-    if (finished.includes(envelope.type) && !this.pending.has(requestId)) this.pending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
+    if (finished.includes(envelope.type) && !this.pending.has(requestId))
+      this.pending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
   }
 
   schedule(requestId: string, now: Date): void {
@@ -66,8 +67,14 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     const events = [...(this.evidence.get(requestId)?.values() ?? [])];
     const result = checkCustody(events);
     if (!result.ok && result.incomplete && now.getTime() < deadline) return;
-    const done = await this.runtime.runner.run(custodyDecider, custodyStream(requestId), { type: 'CheckCustody', requestId, events, now: now.toISOString() }, { id: `custody:${requestId}`, now });
+    const done = await this.runtime.runner.run(
+      custodyDecider,
+      custodyStream(requestId),
+      { type: 'CheckCustody', requestId, events, now: now.toISOString() },
+      { id: `custody:${requestId}`, now },
+    );
     this.pending.delete(requestId);
-    if (done[0]?.type === EventTypes.AuditViolation) this.runtime.logger.warn(`custody violation for ${requestId}: ${JSON.stringify(done[0].data)}`);
+    if (done[0]?.type === EventTypes.AuditViolation)
+      this.runtime.logger.warn(`custody violation for ${requestId}: ${JSON.stringify(done[0].data)}`);
   }
 }

@@ -7,6 +7,11 @@ import { RevocationTimer } from './revocation.timer';
 @Module({})
 export class BrokerModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return { module: BrokerModule, imports: [ServiceRuntimeModule.forRuntime(runtime)], controllers: [BrokerHandlers], providers: [BrokerService, RevocationTimer] };
+    return {
+      module: BrokerModule,
+      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+      controllers: [BrokerHandlers],
+      providers: [BrokerService, RevocationTimer],
+    };
   }
 }

@@ -29,8 +29,14 @@ export class BrokerService {
   async recordAccepted(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
     const now = this.runtime.clock();
     const { requestId } = accepted.data;
-    await this.runtime.runner.run(credentialDecider, credentialStream(requestId), { type: 'RecordAcceptedRequest', accepted }, { id: accepted.id, now });
-    for (const parked of await this.runtime.store.readStream(parkedStream(requestId))) await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
+    await this.runtime.runner.run(
+      credentialDecider,
+      credentialStream(requestId),
+      { type: 'RecordAcceptedRequest', accepted },
+      { id: accepted.id, now },
+    );
+    for (const parked of await this.runtime.store.readStream(parkedStream(requestId)))
+      await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
   }
 
   async onApproved(approval: Envelope<RequestApprovedV1>): Promise<void> {
@@ -54,7 +60,15 @@ export class BrokerService {
     if (state.issued) return; // a redelivered approval: the credential already exists
     const credentialId = randomUUID();
     const sealed = await this.sealedCredential(state, approval, credentialId, terms, now);
-    const issue = { type: 'IssueCredential' as const, approval, now: now.toISOString(), credentialId, executor: EXECUTOR, sealed, ...terms };
+    const issue = {
+      type: 'IssueCredential' as const,
+      approval,
+      now: now.toISOString(),
+      credentialId,
+      executor: EXECUTOR,
+      sealed,
+      ...terms,
+    };
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
   }
 
@@ -65,7 +79,13 @@ export class BrokerService {
 
   async revokeOnCompletion(requestId: string, causeId: string): Promise<void> {
     const now = this.runtime.clock();
-    const command = { type: 'RevokeCredential' as const, requestId, reason: 'execution_completed' as const, causeId, now: now.toISOString() };
+    const command = {
+      type: 'RevokeCredential' as const,
+      requestId,
+      reason: 'execution_completed' as const,
+      causeId,
+      now: now.toISOString(),
+    };
     await this.runtime.runner.run(credentialDecider, credentialStream(requestId), command, { id: causeId, now });
   }
 
@@ -79,7 +99,13 @@ export class BrokerService {
   }
 
   /** Mints the single-use token and seals it to the executor: the bus and audit never see it. */
-  private async sealedCredential(state: CredentialState, approval: Envelope<RequestApprovedV1>, credentialId: string, terms: { notBefore: string; expiresAt: string }, now: Date) {
+  private async sealedCredential(
+    state: CredentialState,
+    approval: Envelope<RequestApprovedV1>,
+    credentialId: string,
+    terms: { notBefore: string; expiresAt: string },
+    now: Date,
+  ) {
     const recipient = this.runtime.trust.activeEncryptionKey(EXECUTOR);
     if (!recipient || !state.accepted) throw new Error('no active encryption key for the executor: cannot deliver a credential');
     const { requestId, digest } = approval.data;

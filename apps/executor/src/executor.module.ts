@@ -6,6 +6,11 @@ import { ExecutorService } from './executor.service';
 @Module({})
 export class ExecutorModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return { module: ExecutorModule, imports: [ServiceRuntimeModule.forRuntime(runtime)], controllers: [ExecutorHandlers], providers: [ExecutorService] };
+    return {
+      module: ExecutorModule,
+      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+      controllers: [ExecutorHandlers],
+      providers: [ExecutorService],
+    };
   }
 }

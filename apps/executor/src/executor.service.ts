@@ -1,9 +1,17 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventTypes, type CredentialIssuedV1, type Envelope } from '@countersign/contracts';
+import { EventTypes, type Envelope } from '@countersign/contracts';
 import { HttpRequestAdapter, mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
-import { checkChain, evidenceDecider, evidenceStream, executionDecider, executionStream, readyToExecute, type ExecutionCommand } from '@countersign/executor-domain';
+import {
+  checkChain,
+  evidenceDecider,
+  evidenceStream,
+  executionDecider,
+  executionStream,
+  readyToExecute,
+  type ExecutionCommand,
+} from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { EXECUTOR, openCredential } from './credential-opener';
@@ -31,7 +39,12 @@ export class ExecutorService {
   async onEvidence(envelope: Envelope<{ requestId: string }>): Promise<void> {
     const { requestId } = envelope.data;
     const now = this.runtime.clock();
-    await this.runtime.runner.run(evidenceDecider, evidenceStream(requestId), { type: 'RecordEvidence', envelope }, { id: envelope.id, now });
+    await this.runtime.runner.run(
+      evidenceDecider,
+      evidenceStream(requestId),
+      { type: 'RecordEvidence', envelope },
+      { id: envelope.id, now },
+    );
     await this.executeIfReady(requestId);
   }
 
@@ -41,9 +54,19 @@ export class ExecutorService {
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
     if (execution.status !== 'unclaimed') return;
     const now = this.runtime.clock();
-    const issued = evidence.issued as Envelope<CredentialIssuedV1>;
-    const credential = await openCredential(issued, evidence.accepted.data.action.target, { decryption: this.decryption, trust: this.runtime.trust }, now);
-    const check = checkChain(evidence, { now: now.toISOString(), executorId: EXECUTOR, credential, supportedKinds: [...this.adapters.keys()] });
+    const issued = evidence.issued;
+    const credential = await openCredential(
+      issued,
+      evidence.accepted.data.action.target,
+      { decryption: this.decryption, trust: this.runtime.trust },
+      now,
+    );
+    const check = checkChain(evidence, {
+      now: now.toISOString(),
+      executorId: EXECUTOR,
+      credential,
+      supportedKinds: [...this.adapters.keys()],
+    });
     const claimId = randomUUID();
     const claimed = await this.decide({ type: 'ClaimExecution', requestId, claimId, now: now.toISOString(), check }, claimId);
     if (!check.ok || !credential.token || claimed[0]?.type !== EventTypes.ExecutionStarted) return;
@@ -67,10 +90,11 @@ export class ExecutorService {
 
   private async unfinishedClaims(): Promise<string[]> {
     const lastType = new Map<string, string>();
-    for (let position = -1; ; ) {
+    for (let position = -1; ;) {
       const page = await this.runtime.store.readAll(position, 500);
       if (page.length === 0) break;
-      for (const event of page) if (event.stream.startsWith('execution-')) lastType.set(event.stream.slice('execution-'.length), event.type);
+      for (const event of page)
+        if (event.stream.startsWith('execution-')) lastType.set(event.stream.slice('execution-'.length), event.type);
       position = page[page.length - 1]!.position;
     }
     return [...lastType].filter(([, type]) => type === EventTypes.ExecutionStarted).map(([requestId]) => requestId);

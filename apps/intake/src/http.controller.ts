@@ -42,12 +42,22 @@ export class HttpController {
     const verification = this.runtime.trust.verify(body);
     const authentic = verification.ok ? verification.envelope : verification.authentic;
     if (!authentic) {
-      const status = verification.ok || ['malformed', 'invalid_envelope', 'unknown_type'].includes(verification.code) ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED;
+      const status =
+        verification.ok || ['malformed', 'invalid_envelope', 'unknown_type'].includes(verification.code)
+          ? HttpStatus.BAD_REQUEST
+          : HttpStatus.UNAUTHORIZED;
       const { code, message, errors } = verification as { code: string; message: string; errors?: FieldError[] };
       throw new HttpException({ error: code, message, errors: errors ?? [] }, status);
     }
     if (authentic.type !== EventTypes.RequestSubmitted) {
-      throw new HttpException({ error: 'wrong_type', message: `expected ${EventTypes.RequestSubmitted}`, errors: [{ path: 'type', code: 'wrong_type', message: 'not a submission' }] }, HttpStatus.BAD_REQUEST);
+      throw new HttpException(
+        {
+          error: 'wrong_type',
+          message: `expected ${EventTypes.RequestSubmitted}`,
+          errors: [{ path: 'type', code: 'wrong_type', message: 'not a submission' }],
+        },
+        HttpStatus.BAD_REQUEST,
+      );
     }
     return authentic;
   }
@@ -61,5 +71,8 @@ function answer(eventId: string, events: IntakeEvent[]): SubmissionAnswer {
     return { status: 'accepted', eventId, requestId, digest };
   }
   const { requestId, errors } = decision.data as { requestId?: string; errors: FieldError[] };
-  throw new HttpException({ status: 'rejected', eventId, ...(requestId ? { requestId } : {}), error: 'rejected', errors }, HttpStatus.BAD_REQUEST);
+  throw new HttpException(
+    { status: 'rejected', eventId, ...(requestId ? { requestId } : {}), error: 'rejected', errors },
+    HttpStatus.BAD_REQUEST,
+  );
 }

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseIdentityId, type Envelope } from '@countersign/contracts';
-import { intakeDecider, requestIdOf, streamFor, submissionStreamFor, type IntakeEvent, type LaterOutcome } from '@countersign/intake-domain';
+import {
+  intakeDecider,
+  requestIdOf,
+  streamFor,
+  submissionStreamFor,
+  type IntakeEvent,
+  type LaterOutcome,
+} from '@countersign/intake-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
 /** Default execution window when a submission names none. */
@@ -26,7 +33,11 @@ export class IntakeService {
       requester: envelope.signer,
       subjectRequester,
       payload: envelope.data,
-      registration: requester && { registered: true, allowedKinds: requester.allowedKinds, allowedEnvironments: requester.allowedEnvironments },
+      registration: requester && {
+        registered: true,
+        allowedKinds: requester.allowedKinds,
+        allowedEnvironments: requester.allowedEnvironments,
+      },
       now: now.toISOString(),
       defaultWindowSeconds: DEFAULT_WINDOW_SECONDS,
     };
@@ -35,7 +46,14 @@ export class IntakeService {
 
   async notify(requestId: string, outcome: LaterOutcome, cause: Envelope, detail?: string): Promise<void> {
     const now = this.runtime.clock();
-    const command = { type: 'NotifyOutcome' as const, requestId, outcome, causationEventId: cause.id, now: now.toISOString(), ...(detail ? { detail } : {}) };
+    const command = {
+      type: 'NotifyOutcome' as const,
+      requestId,
+      outcome,
+      causationEventId: cause.id,
+      now: now.toISOString(),
+      ...(detail ? { detail } : {}),
+    };
     await this.runtime.runner.run(intakeDecider, streamFor(requestId), command, { id: cause.id, now });
   }
 

@@ -17,12 +17,25 @@ export function openApiDocument(): Record<string, unknown> {
               description: 'Accepted for approval (or already received: the same envelope id was submitted before)',
               content: {
                 'application/json': {
-                  schema: z.toJSONSchema(z.object({ status: z.enum(['accepted', 'already_received']), eventId: z.string(), requestId: z.string().optional(), digest: z.string().optional() })),
+                  schema: z.toJSONSchema(
+                    z.object({
+                      status: z.enum(['accepted', 'already_received']),
+                      eventId: z.string(),
+                      requestId: z.string().optional(),
+                      digest: z.string().optional(),
+                    }),
+                  ),
                 },
               },
             },
-            '400': { description: 'Malformed or rejected; every error names its field', content: { 'application/json': { schema: z.toJSONSchema(errorBody) } } },
-            '401': { description: 'Signature, key or signer not trusted for this type', content: { 'application/json': { schema: z.toJSONSchema(errorBody) } } },
+            '400': {
+              description: 'Malformed or rejected; every error names its field',
+              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
+            },
+            '401': {
+              description: 'Signature, key or signer not trusted for this type',
+              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
+            },
           },
         },
       },

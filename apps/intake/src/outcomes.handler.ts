@@ -23,17 +23,32 @@ export class OutcomesHandler {
 
   @EventPattern(EventTypes.RequestApproved, JETSTREAM_TRANSPORT)
   approved(@Payload() event: Envelope<RequestApprovedV1>) {
-    return this.intake.notify(event.data.requestId, 'approved', event, `approved under ${event.data.policy.label}/${event.data.policy.tier}`);
+    return this.intake.notify(
+      event.data.requestId,
+      'approved',
+      event,
+      `approved under ${event.data.policy.label}/${event.data.policy.tier}`,
+    );
   }
 
   @EventPattern(EventTypes.RequestDenied, JETSTREAM_TRANSPORT)
   denied(@Payload() event: Envelope<RequestDeniedV1>) {
-    return this.intake.notify(event.data.requestId, 'denied', event, `denied by ${event.data.deniedBy}${event.data.reason ? `: ${event.data.reason}` : ''}`);
+    return this.intake.notify(
+      event.data.requestId,
+      'denied',
+      event,
+      `denied by ${event.data.deniedBy}${event.data.reason ? `: ${event.data.reason}` : ''}`,
+    );
   }
 
   @EventPattern(EventTypes.RequestExpired, JETSTREAM_TRANSPORT)
   expired(@Payload() event: Envelope<RequestExpiredV1>) {
-    return this.intake.notify(event.data.requestId, 'expired', event, `no decision before ${event.data.expiredAt} (${event.data.approvals}/${event.data.quorum} approvals)`);
+    return this.intake.notify(
+      event.data.requestId,
+      'expired',
+      event,
+      `no decision before ${event.data.expiredAt} (${event.data.approvals}/${event.data.quorum} approvals)`,
+    );
   }
 
   @EventPattern(EventTypes.ExecutionSucceeded, JETSTREAM_TRANSPORT)

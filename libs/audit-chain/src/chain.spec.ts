@@ -4,7 +4,11 @@ function buildChain(length: number) {
   const records = [];
   let head: ChainHead = GENESIS;
   for (let i = 0; i < length; i += 1) {
-    const record = nextRecord(head, { id: `event-${i}`, type: 'countersign.request.accepted.v1', data: { n: i } }, `2026-11-21T10:00:${String(i % 60).padStart(2, '0')}.000Z`);
+    const record = nextRecord(
+      head,
+      { id: `event-${i}`, type: 'countersign.request.accepted.v1', data: { n: i } },
+      `2026-11-21T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
+    );
     records.push(record);
     head = { sequence: record.sequence, hash: record.hash };
   }

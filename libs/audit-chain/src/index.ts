@@ -33,7 +33,8 @@ export function nextRecord(head: ChainHead, event: Record<string, unknown>, reco
 }
 
 export type ChainBreakCode = 'malformed' | 'sequence_gap' | 'broken_link' | 'hash_mismatch';
-export type ChainVerification = { ok: true; count: number; head: ChainHead } | { ok: false; index: number; code: ChainBreakCode; message: string };
+export type ChainVerification =
+  { ok: true; count: number; head: ChainHead } | { ok: false; index: number; code: ChainBreakCode; message: string };
 
 /** Checks a run of records from the start of the chain (or from `from`, a trusted earlier head). */
 export function verifyChain(records: readonly unknown[], from: ChainHead = GENESIS): ChainVerification {
@@ -42,9 +43,12 @@ export function verifyChain(records: readonly unknown[], from: ChainHead = GENES
     const parsed = AuditRecordV1.safeParse(candidate);
     if (!parsed.success) return { ok: false, index, code: 'malformed', message: parsed.error.issues[0]?.message ?? 'malformed record' };
     const record = parsed.data;
-    if (record.sequence !== head.sequence + 1) return { ok: false, index, code: 'sequence_gap', message: `expected sequence ${head.sequence + 1}, found ${record.sequence}` };
-    if (record.previousHash !== head.hash) return { ok: false, index, code: 'broken_link', message: `record ${record.sequence} does not follow ${head.hash}` };
-    if (recordHash(record) !== record.hash) return { ok: false, index, code: 'hash_mismatch', message: `record ${record.sequence} was altered` };
+    if (record.sequence !== head.sequence + 1)
+      return { ok: false, index, code: 'sequence_gap', message: `expected sequence ${head.sequence + 1}, found ${record.sequence}` };
+    if (record.previousHash !== head.hash)
+      return { ok: false, index, code: 'broken_link', message: `record ${record.sequence} does not follow ${head.hash}` };
+    if (recordHash(record) !== record.hash)
+      return { ok: false, index, code: 'hash_mismatch', message: `record ${record.sequence} was altered` };
     head = { sequence: record.sequence, hash: record.hash };
   }
   return { ok: true, count: records.length, head };

@@ -10,7 +10,10 @@ export const IdentityName = z.string().regex(NAME_PATTERN, 'lowercase letters, d
 
 export const IdentityId = z
   .string()
-  .regex(/^(service|requester|approver|siem|operator|policy|target):[a-z0-9][a-z0-9.@-]{0,95}$/, 'an identity id like requester:deploy-bot');
+  .regex(
+    /^(service|requester|approver|siem|operator|policy|target):[a-z0-9][a-z0-9.@-]{0,95}$/,
+    'an identity id like requester:deploy-bot',
+  );
 export type IdentityId = z.infer<typeof IdentityId>;
 
 export const SERVICE_NAMES = ['intake', 'approval', 'broker', 'executor', 'audit'] as const;

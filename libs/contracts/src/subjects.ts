@@ -24,7 +24,12 @@ export interface StreamSpec {
 }
 
 export const Streams = {
-  submissions: { name: 'CS_SUBMISSIONS', subjects: ['cs.submit.>'], description: 'request submissions from upstream systems', immutable: false },
+  submissions: {
+    name: 'CS_SUBMISSIONS',
+    subjects: ['cs.submit.>'],
+    description: 'request submissions from upstream systems',
+    immutable: false,
+  },
   votes: { name: 'CS_VOTES', subjects: ['cs.vote.>'], description: 'signed votes from approvers', immutable: false },
   events: { name: 'CS_EVENTS', subjects: ['cs.evt.>'], description: 'service events relayed from each service store', immutable: false },
   notifications: { name: 'CS_NOTIFY', subjects: ['cs.notify.>'], description: 'outcomes for requesters', immutable: false },

@@ -73,11 +73,7 @@ export interface EventStore {
    * The handler is awaited; one event at a time. A throwing handler stops the subscription and
    * the error is passed to `onError`.
    */
-  subscribeToAll(
-    fromPosition: number,
-    handler: (event: StoredEvent) => Promise<void>,
-    onError?: (error: unknown) => void,
-  ): Subscription;
+  subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription;
   close(): Promise<void>;
 }
 

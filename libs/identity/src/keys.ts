@@ -9,8 +9,7 @@ export interface StoredKeyPair {
 }
 
 export function generateKeyPair(algorithm: 'ed25519' | 'x25519', owner: string): StoredKeyPair {
-  const pair =
-    algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
+  const pair = algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
   const publicKey = pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   return {
     keyId: keyIdFor(owner, publicKey),

@@ -15,7 +15,11 @@ function fixture() {
       { id: 'service:intake', signingKeys: [{ ...intakeKey, status: 'active' }] },
     ],
   });
-  return { trust, requester: new EnvelopeSigner('requester:deploy-bot', requesterKey), intake: new EnvelopeSigner('service:intake', intakeKey) };
+  return {
+    trust,
+    requester: new EnvelopeSigner('requester:deploy-bot', requesterKey),
+    intake: new EnvelopeSigner('service:intake', intakeKey),
+  };
 }
 
 const submission = (requestId = randomUUID()) => ({
@@ -60,6 +64,8 @@ describe('envelope signatures', () => {
   });
 
   it('canonicalizes keys in code-unit order regardless of insertion order', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x'], c: { z: 1e21, y: 0.1 } })).toBe('{"a":[true,null,"x"],"b":1,"c":{"y":0.1,"z":1e+21}}');
+    expect(canonicalJson({ b: 1, a: [true, null, 'x'], c: { z: 1e21, y: 0.1 } })).toBe(
+      '{"a":[true,null,"x"],"b":1,"c":{"y":0.1,"z":1e+21}}',
+    );
   });
 });

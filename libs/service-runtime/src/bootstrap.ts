@@ -43,7 +43,14 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
     maxDeliver: config.maxDeliver,
     backoffMs: BACKOFF_MS,
   });
-  const relay = new OutboxRelay({ name: 'relay', identity: config.identity, store: runtime.store, checkpoints: runtime.checkpoints, nc: runtime.nc, logger: runtime.logger });
+  const relay = new OutboxRelay({
+    name: 'relay',
+    identity: config.identity,
+    store: runtime.store,
+    checkpoints: runtime.checkpoints,
+    nc: runtime.nc,
+    logger: runtime.logger,
+  });
   const app = await startApp(definition, runtime, transport);
   await relay.start();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
@@ -63,7 +70,11 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
 }
 
-async function startApp(definition: ServiceDefinition, runtime: ServiceRuntime, transport: JetStreamTransport): Promise<INestApplication | INestMicroservice> {
+async function startApp(
+  definition: ServiceDefinition,
+  runtime: ServiceRuntime,
+  transport: JetStreamTransport,
+): Promise<INestApplication | INestMicroservice> {
   const module = definition.module(runtime);
   if (!definition.http) {
     const microservice = await NestFactory.createMicroservice(module, { strategy: transport, logger: ['log', 'warn', 'error'] });

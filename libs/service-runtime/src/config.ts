@@ -8,7 +8,10 @@ import { SERVICE_NAMES, type ServiceName } from '@countersign/contracts';
  */
 const Env = z.object({
   COUNTERSIGN_HOME: z.string().min(1).default(join(process.cwd(), '.countersign')),
-  COUNTERSIGN_NATS_URL: z.string().regex(/^(nats|tls):\/\//, 'a nats:// URL').default('nats://127.0.0.1:4322'),
+  COUNTERSIGN_NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\//, 'a nats:// URL')
+    .default('nats://127.0.0.1:4322'),
   COUNTERSIGN_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
   KURRENTDB_URL: z.string().optional(),
   COUNTERSIGN_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),

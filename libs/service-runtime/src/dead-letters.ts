@@ -15,9 +15,17 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
     const now = runtime.clock().toISOString();
     const id = deterministicId(`${letter.stream}:${letter.streamSequence}`, `deadletter:${letter.consumer}`);
     const data = toDeadLetterData(letter, now);
-    const envelope = runtime.signer.sign({ id, type: EventTypes.MessageDeadLettered, subject: `${letter.stream}:${letter.streamSequence}`, time: now, data });
+    const envelope = runtime.signer.sign({
+      id,
+      type: EventTypes.MessageDeadLettered,
+      subject: `${letter.stream}:${letter.streamSequence}`,
+      time: now,
+      data,
+    });
     const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope }], 'any');
     if (result.idempotent) return;
-    runtime.logger.warn(`dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`);
+    runtime.logger.warn(
+      `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,
+    );
   };
 }

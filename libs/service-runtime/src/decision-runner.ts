@@ -37,7 +37,7 @@ export class DecisionRunner {
 
   async run<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, command: C, cause: Cause): Promise<E[]> {
     for (let attempt = 1; ; attempt += 1) {
-      const folded = await this.catchUp(decider as unknown as Folder<S>, stream);
+      const folded = await this.catchUp(decider, stream);
       const events = decider.decide(command, folded.state);
       if (events.length === 0) return [];
       const expected = folded.revision < 0 ? 'no_stream' : folded.revision;
@@ -55,7 +55,13 @@ export class DecisionRunner {
     const streams = this.streamsOf(decider);
     const cached = (streams.get(stream) as Folded<S> | undefined) ?? { revision: -1, state: decider.initialState() };
     const newer = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
-    const folded = newer.length === 0 ? cached : { revision: newer[newer.length - 1]!.revision, state: fold({ evolve: decider.evolve, initialState: () => cached.state }, newer.map(toDomainEvent)) };
+    const folded =
+      newer.length === 0
+        ? cached
+        : {
+            revision: newer[newer.length - 1]!.revision,
+            state: fold({ evolve: decider.evolve, initialState: () => cached.state }, newer.map(toDomainEvent)),
+          };
     streams.delete(stream);
     streams.set(stream, folded);
     if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value as string);
@@ -64,7 +70,7 @@ export class DecisionRunner {
 
   private streamsOf(decider: object): Map<string, Folded<unknown>> {
     let streams = this.cache.get(decider);
-    if (!streams) this.cache.set(decider, (streams = new Map()));
+    if (!streams) this.cache.set(decider, (streams = new Map<string, Folded<unknown>>()));
     return streams;
   }
 }

@@ -1,7 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import type { CheckpointStore, EventStore } from '@countersign/event-store';
-import { EnvelopeSigner, loadIdentity, loadNatsCredentials, loadRegistry, loadTrustStore, type IdentityFile, type Registry, type TrustStore } from '@countersign/identity';
+import {
+  EnvelopeSigner,
+  loadIdentity,
+  loadNatsCredentials,
+  loadRegistry,
+  loadTrustStore,
+  type IdentityFile,
+  type Registry,
+  type TrustStore,
+} from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import type { ServiceConfig } from './config';
 import { DecisionRunner } from './decision-runner';
@@ -29,7 +38,14 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   const trust = loadTrustStore(config.home);
   const { store, checkpoints } = await openStore(config);
   const credentials = loadNatsCredentials(config.home, config.service);
-  const nc = await connectNats({ url: config.natsUrl.split(','), user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: config.identity, logger });
+  const nc = await connectNats({
+    url: config.natsUrl.split(','),
+    user: credentials.user,
+    pass: credentials.password,
+    inboxPrefix: credentials.inboxPrefix,
+    name: config.identity,
+    logger,
+  });
   return {
     config,
     identityFile,

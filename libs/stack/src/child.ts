@@ -10,7 +10,14 @@ export interface ManagedChild {
 }
 
 /** Spawns a process, hands every output line to `log`, and waits for its ready marker. */
-export function spawnManaged(name: string, args: string[], env: NodeJS.ProcessEnv, marker: RegExp, log: (name: string, line: string) => void, cwd: string): ManagedChild {
+export function spawnManaged(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  marker: RegExp,
+  log: (name: string, line: string) => void,
+  cwd: string,
+): ManagedChild {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let onReady: (line: string) => void = () => undefined;
   let onEarlyExit: (error: Error) => void = () => undefined;

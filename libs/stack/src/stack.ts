@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consumers, SERVICE_NAMES, Streams, siemConsumer, type ServiceName } from '@countersign/contracts';
-import { HomeLayout, loadNatsCredentials, loadNatsUsers, provision, renderNatsConfig, type IdentityDescription } from '@countersign/identity';
+import {
+  HomeLayout,
+  loadNatsCredentials,
+  loadNatsUsers,
+  provision,
+  renderNatsConfig,
+  type IdentityDescription,
+} from '@countersign/identity';
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
 import { freePort, startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged, stopChild, type ManagedChild } from './child';
@@ -117,9 +124,20 @@ export function defaultDescription(): IdentityDescription {
 }
 
 /** The explicit start-up step that shapes JetStream, run as the provisioner identity. */
-export async function provisionStreams(home: string, natsUrl: string, description: IdentityDescription, settings: Partial<JetStreamSettings> = {}): Promise<void> {
+export async function provisionStreams(
+  home: string,
+  natsUrl: string,
+  description: IdentityDescription,
+  settings: Partial<JetStreamSettings> = {},
+): Promise<void> {
   const credentials = loadNatsCredentials(home, 'provisioner');
-  const nc = await connectNats({ url: natsUrl, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: 'provisioner' });
+  const nc = await connectNats({
+    url: natsUrl,
+    user: credentials.user,
+    pass: credentials.password,
+    inboxPrefix: credentials.inboxPrefix,
+    name: 'provisioner',
+  });
   try {
     const consumers = [...Object.values(Consumers).flat(), ...description.siemReaders.map((reader) => siemConsumer(reader))];
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });

@@ -15,7 +15,11 @@ export type Principal =
 
 /** The NATS user name of a principal; also the token of its private inbox prefix. */
 export function natsUserName(principal: Principal): string {
-  return principal.kind === 'provisioner' ? 'provisioner' : principal.kind === 'service' ? principal.name : `${principal.kind}-${principal.name}`;
+  return principal.kind === 'provisioner'
+    ? 'provisioner'
+    : principal.kind === 'service'
+      ? principal.name
+      : `${principal.kind}-${principal.name}`;
 }
 
 export function inboxPrefix(principal: Principal): string {
@@ -36,7 +40,11 @@ const JETSTREAM_ADMIN = [
   '$JS.API.STREAM.SNAPSHOT.>',
 ];
 
-const AUDIT_ERASURE = [`$JS.API.STREAM.DELETE.${Streams.audit.name}`, `$JS.API.STREAM.PURGE.${Streams.audit.name}`, `$JS.API.STREAM.MSG.DELETE.${Streams.audit.name}`];
+const AUDIT_ERASURE = [
+  `$JS.API.STREAM.DELETE.${Streams.audit.name}`,
+  `$JS.API.STREAM.PURGE.${Streams.audit.name}`,
+  `$JS.API.STREAM.MSG.DELETE.${Streams.audit.name}`,
+];
 
 /** What a durable pull consumer's owner must be able to say to the server, and nothing more. */
 function pullConsumer(consumer: Pick<ConsumerSpec, 'stream' | 'durable'>): string[] {
@@ -52,7 +60,12 @@ function ownPublishes(name: ServiceName): string[] {
   return [`cs.evt.${name}.>`, ...(extra[name] ?? [])];
 }
 
-function permissions(principal: Principal, publish: string[], deny: string[] = JETSTREAM_ADMIN, subscribe: string[] = []): SubjectPermissions {
+function permissions(
+  principal: Principal,
+  publish: string[],
+  deny: string[] = JETSTREAM_ADMIN,
+  subscribe: string[] = [],
+): SubjectPermissions {
   return {
     publish: { allow: ['$JS.API.INFO', ...publish], deny },
     subscribe: { allow: [`${inboxPrefix(principal)}.>`, ...subscribe], deny: [] },
@@ -95,7 +108,10 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
       return permissions(principal, [`$JS.API.STREAM.INFO.${Streams.audit.name}`, ...pullConsumer(siemConsumer(principal.name))]);
     case 'operator':
       // Ephemeral read consumers only; the operator never publishes events.
-      return permissions(principal, readOnlyStreams(), [...JETSTREAM_ADMIN.filter((s) => !s.startsWith('$JS.API.CONSUMER')), ...AUDIT_ERASURE]);
+      return permissions(principal, readOnlyStreams(), [
+        ...JETSTREAM_ADMIN.filter((s) => !s.startsWith('$JS.API.CONSUMER')),
+        ...AUDIT_ERASURE,
+      ]);
     case 'provisioner':
       // Shapes streams and consumers at start-up; cannot forge events or erase the audit trail.
       return { publish: { allow: ['$JS.API.>'], deny: AUDIT_ERASURE }, subscribe: { allow: [`${inboxPrefix(principal)}.>`], deny: [] } };

@@ -17,7 +17,13 @@ describe('provisioning against a real nats-server', () => {
 
   const connectAs = async (user: string) => {
     const credentials = loadNatsCredentials(home, user);
-    const nc = await connect({ servers: server.url, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, noAsyncTraces: true });
+    const nc = await connect({
+      servers: server.url,
+      user: credentials.user,
+      pass: credentials.password,
+      inboxPrefix: credentials.inboxPrefix,
+      noAsyncTraces: true,
+    });
     connections.push(nc);
     return nc;
   };
@@ -28,7 +34,14 @@ describe('provisioning against a real nats-server', () => {
     server = await startNatsServer({ config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)) });
     const jsm = await (await connectAs('provisioner')).jetstreamManager();
     for (const stream of Object.values(Streams)) {
-      await jsm.streams.add({ name: stream.name, subjects: [...stream.subjects], storage: StorageType.File, retention: RetentionPolicy.Limits, deny_delete: stream.immutable, deny_purge: stream.immutable });
+      await jsm.streams.add({
+        name: stream.name,
+        subjects: [...stream.subjects],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        deny_delete: stream.immutable,
+        deny_purge: stream.immutable,
+      });
     }
   });
 
@@ -52,14 +65,20 @@ describe('provisioning against a real nats-server', () => {
     const js = (await connectAs('requester-deploy-bot')).jetstream();
     await expect(js.publish('cs.submit.deploy-bot', new Uint8Array([1]))).resolves.toMatchObject({ stream: 'CS_SUBMISSIONS' });
     await expect(js.publish('cs.submit.payments-agent', new Uint8Array([1]))).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
-    await expect(js.publish('cs.evt.approval.request.approved.v1', new Uint8Array([1]))).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(js.publish('cs.evt.approval.request.approved.v1', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
   });
 
   it('keeps each service to its own event subjects', async () => {
     const js = (await connectAs('intake')).jetstream();
     await expect(js.publish('cs.evt.intake.request.accepted.v1', new Uint8Array([1]))).resolves.toBeDefined();
-    await expect(js.publish('cs.evt.approval.request.approved.v1', new Uint8Array([1]))).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
-    await expect(js.publish('cs.evt.broker.credential.issued.v1', new Uint8Array([1]))).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(js.publish('cs.evt.approval.request.approved.v1', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
+    await expect(js.publish('cs.evt.broker.credential.issued.v1', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
   });
 
   it('denies JetStream delete, purge and update to service identities and erasure of audit to everyone', async () => {
@@ -69,6 +88,8 @@ describe('provisioning against a real nats-server', () => {
       await expect(request(audit, `$JS.API.STREAM.${verb}.${Streams.audit.name}`)).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
     }
     const provisioner = await connectAs('provisioner');
-    await expect(request(provisioner, `$JS.API.STREAM.PURGE.${Streams.audit.name}`)).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(request(provisioner, `$JS.API.STREAM.PURGE.${Streams.audit.name}`)).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
   });
 });
