@@ -8,7 +8,8 @@ bash scripts/ensure-prerequisites.sh || exit 1
 results=test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
-step() { echo; echo "==> $1"; shift; "$@" || status=1; }
+failed_steps=()
+step() { local name=$1; echo; echo "==> $name"; shift; "$@" || { status=1; failed_steps+=("$name"); }; }
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 npx nx show projects >/dev/null 2>&1 # builds the project graph the module-boundary rule reads
@@ -21,5 +22,6 @@ for suite in unit integration e2e security; do
   step "jest: $suite" npx jest --selectProjects "$suite" --json --outputFile="$results/$suite.json" --passWithNoTests
 done
 
+[ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
 node scripts/sum-results.js "$results" || status=1
 exit $status
