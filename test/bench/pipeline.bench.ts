@@ -5,7 +5,7 @@ import { EnvelopeSigner, loadIdentity, loadNatsCredentials } from '@countersign/
 import { connectNats } from '@countersign/messaging';
 import { startStack, type Stack } from '@countersign/stack';
 import { measurePrimitives } from './machine-bound';
-import { perRequest, readCounters } from './pipeline-counters';
+import { perRequest, readCounters, type WorkCounters } from './pipeline-counters';
 
 /**
  * Drives N auto-approved requests through the real stack (five processes, real nats-server,
@@ -74,6 +74,18 @@ async function drive(stack: Stack, count: number): Promise<{ seconds: number; la
   return { seconds, latenciesMs };
 }
 
+/** Audit trails the requester's last notification; count its work once the streams stop growing. */
+async function settledCounters(read: () => Promise<WorkCounters>): Promise<WorkCounters> {
+  let last = await read();
+  for (let waited = 0; waited < 60_000; waited += 1_000) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = await read();
+    if (now.published === last.published && now.appended === last.appended) return now;
+    last = now;
+  }
+  return last;
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
@@ -85,8 +97,7 @@ async function main(): Promise<void> {
     await drive(stack, WARMUP);
     const before = await readCounters(provisioner, stack.home, siem);
     const run = await drive(stack, N);
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // let audit finish the tail
-    const work = perRequest(before, await readCounters(provisioner, stack.home, siem), N);
+    const work = perRequest(before, await settledCounters(() => readCounters(provisioner, stack.home, siem)), N);
     const costs = await measurePrimitives();
     await provisioner.close();
 
