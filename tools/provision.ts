@@ -1,0 +1,49 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultHome, loadNatsUsers, provision, renderAuthorization, type IdentityDescription } from '@countersign/identity';
+import { provisionStreams, REPO_ROOT } from '@countersign/stack';
+
+/**
+ * Deployment provisioning, run once before the services start (docker-compose `provision`):
+ * identities and NATS users into COUNTERSIGN_HOME, the NATS users include for the cluster nodes,
+ * then JetStream streams and consumers once the cluster answers.
+ */
+async function main(): Promise<void> {
+  const home = defaultHome();
+  const descriptionFile = process.env.COUNTERSIGN_DESCRIPTION ?? join(REPO_ROOT, 'deploy', 'identities.json');
+  const description = JSON.parse(readFileSync(descriptionFile, 'utf8')) as IdentityDescription;
+  const result = provision({ description, home });
+  console.log(`provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`);
+
+  const authFile = process.env.COUNTERSIGN_NATS_AUTH_FILE;
+  if (authFile) {
+    // Written atomically: the NATS nodes start as soon as the file appears.
+    writeFileSync(`${authFile}.tmp`, renderAuthorization(loadNatsUsers(home)), { mode: 0o600 });
+    renameSync(`${authFile}.tmp`, authFile);
+    console.log(`provision: NATS users written to ${authFile}`);
+  }
+  const natsUrl = process.env.COUNTERSIGN_NATS_URL;
+  if (natsUrl) {
+    const replicas = Number(process.env.COUNTERSIGN_JETSTREAM_REPLICAS ?? 1);
+    await retry(() => provisionStreams(home, natsUrl, description, { replicas }), 120_000);
+    console.log(`provision: JetStream streams and consumers ready (${replicas} replicas)`);
+  }
+}
+
+async function retry(action: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      console.log(`provision: waiting for JetStream (${error instanceof Error ? error.message : String(error)})`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
