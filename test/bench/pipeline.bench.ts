@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { EventTypes, Subjects } from '@countersign/contracts';
-import { EnvelopeSigner, loadIdentity, loadNatsCredentials } from '@countersign/identity';
-import { connectNats } from '@countersign/messaging';
-import { startStack, type Stack } from '@countersign/stack';
+import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
+import { connectAs, startStack, type Stack } from '@countersign/stack';
 import { measurePrimitives } from './machine-bound';
 import { perRequest, readCounters, type WorkCounters } from './pipeline-counters';
 
@@ -16,17 +15,6 @@ const N = Number(process.env.BENCH_N ?? 400);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REQUESTER = 'deploy-bot';
-
-const connectAs = (stack: Stack, user: string) => {
-  const credentials = loadNatsCredentials(stack.home, user);
-  return connectNats({
-    url: stack.natsUrl,
-    user: credentials.user,
-    pass: credentials.password,
-    inboxPrefix: credentials.inboxPrefix,
-    name: `bench-${user}`,
-  });
-};
 
 async function drive(stack: Stack, count: number): Promise<{ seconds: number; latenciesMs: number[] }> {
   const nc = await connectAs(stack, `requester-${REQUESTER}`);

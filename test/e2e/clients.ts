@@ -9,21 +9,10 @@ import {
   type RequesterNotifiedV1,
   type AuditRecordV1,
 } from '@countersign/contracts';
-import { EnvelopeSigner, loadIdentity, loadNatsCredentials, loadTrustStore, type TrustStore } from '@countersign/identity';
-import { connectNats } from '@countersign/messaging';
-import type { Stack } from '@countersign/stack';
+import { EnvelopeSigner, loadIdentity, loadTrustStore, type TrustStore } from '@countersign/identity';
+import { connectAs, type Stack } from '@countersign/stack';
 
-/** Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions. */
-export async function connectAs(stack: Stack, user: string): Promise<NatsConnection> {
-  const credentials = loadNatsCredentials(stack.home, user);
-  return connectNats({
-    url: stack.natsUrl,
-    user: credentials.user,
-    pass: credentials.password,
-    inboxPrefix: credentials.inboxPrefix,
-    name: `e2e-${user}`,
-  });
-}
+export { connectAs };
 
 /** An upstream system: signs submissions with its own key and hears its outcomes on its own subject. */
 export class RequesterClient {

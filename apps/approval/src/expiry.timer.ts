@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type ApprovalRequestedV1 } from '@countersign/contracts';
-import { DueWork, RUNTIME, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
 import { ApprovalService } from './approval.service';
 
 const RESOLUTIONS: readonly string[] = [EventTypes.RequestApproved, EventTypes.RequestDenied, EventTypes.RequestExpired];
@@ -14,18 +14,8 @@ export function expirySchedule(event: DomainEvent): ScheduleChange {
 }
 
 @Injectable()
-export class ExpiryTimer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly work: DueWork;
-
+export class ExpiryTimer extends ScheduledWork {
   constructor(@Inject(RUNTIME) runtime: ServiceRuntime, approval: ApprovalService) {
-    this.work = new DueWork(runtime, expirySchedule, (requestId) => approval.expireIfDue(requestId));
-  }
-
-  onApplicationBootstrap(): void {
-    this.work.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.work.stop();
+    super(runtime, expirySchedule, (requestId) => approval.expireIfDue(requestId));
   }
 }

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type CredentialIssuedV1 } from '@countersign/contracts';
-import { DueWork, RUNTIME, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
 import { BrokerService } from './broker.service';
 
 /** A credential nobody used still dies when its window ends: revoked, not merely left to expire. */
@@ -14,18 +14,8 @@ export function revocationSchedule(event: DomainEvent): ScheduleChange {
 }
 
 @Injectable()
-export class RevocationTimer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly work: DueWork;
-
+export class RevocationTimer extends ScheduledWork {
   constructor(@Inject(RUNTIME) runtime: ServiceRuntime, broker: BrokerService) {
-    this.work = new DueWork(runtime, revocationSchedule, (requestId) => broker.revokeIfDue(requestId));
-  }
-
-  onApplicationBootstrap(): void {
-    this.work.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.work.stop();
+    super(runtime, revocationSchedule, (requestId) => broker.revokeIfDue(requestId));
   }
 }

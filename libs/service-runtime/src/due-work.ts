@@ -1,3 +1,4 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@countersign/event-store';
 import { toDomainEvent, type DomainEvent } from './domain-events';
 import type { ServiceRuntime } from './runtime';
@@ -55,5 +56,22 @@ export class DueWork {
     } finally {
       this.ticking = false;
     }
+  }
+}
+
+/** A Nest provider that runs one DueWork for the application's lifetime. */
+export abstract class ScheduledWork implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly work: DueWork;
+
+  protected constructor(runtime: ServiceRuntime, schedule: (event: DomainEvent) => ScheduleChange, fire: (key: string) => Promise<void>) {
+    this.work = new DueWork(runtime, schedule, fire);
+  }
+
+  onApplicationBootstrap(): void {
+    this.work.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.work.stop();
   }
 }

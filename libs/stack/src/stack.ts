@@ -148,3 +148,15 @@ export async function provisionStreams(
 }
 
 export { HomeLayout };
+
+/** Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions. */
+export function connectAs(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string) {
+  const credentials = loadNatsCredentials(stack.home, user);
+  return connectNats({
+    url: stack.natsUrl,
+    user: credentials.user,
+    pass: credentials.password,
+    inboxPrefix: credentials.inboxPrefix,
+    name: user,
+  });
+}
