@@ -3,9 +3,10 @@
 #
 # 1. `node scripts/provision.js` generates the home into $COUNTERSIGN_HOME (keys, trust store,
 #    registry, NATS users), writes the NATS users include to $COUNTERSIGN_NATS_AUTH_FILE (the NATS
-#    nodes wait for it), creates the JetStream streams and consumers with
-#    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers, and the services' KurrentDB
-#    users ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD).
+#    nodes wait for it), and creates the JetStream streams and consumers with
+#    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers; then
+#    deploy/kurrentdb/provision-acls.ts creates the services' KurrentDB users and stream policy
+#    ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD).
 # 2. This script then gives each service a home of its own under $COUNTERSIGN_BUNDLES_DIR: the
 #    public trust store and registry, plus that service's signing key and NATS password and nothing
 #    else, so no container but this one ever holds another identity's private key.
@@ -16,6 +17,11 @@ set -eu
 SERVICE_UID=1000
 
 node scripts/provision.js
+# One KurrentDB user per service, each confined to its own `<service>-` streams; exits non-zero
+# unless every access probe (as each service user) comes out as planned.
+if [ -n "${KURRENTDB_ADMIN_URL:-}" ]; then
+  node scripts/run-ts.js deploy/kurrentdb/provision-acls.ts
+fi
 
 if [ ! -s "$COUNTERSIGN_NATS_AUTH_FILE" ]; then
   echo "provision.sh: $COUNTERSIGN_NATS_AUTH_FILE was not written; the NATS nodes cannot start" >&2
@@ -40,7 +46,13 @@ for service in intake approval broker executor audit; do
   echo "provision.sh: home for $service ready"
 done
 
-# The demo target only verifies tokens: public files, no secrets.
-bundle_public "$COUNTERSIGN_BUNDLES_DIR/demo-target"
-chown -R "$SERVICE_UID:$SERVICE_UID" "$COUNTERSIGN_BUNDLES_DIR/demo-target"
+# The demo target verifies tokens with public keys and follows revocations over NATS: public files
+# plus its own NATS password, no private key.
+target_bundle="$COUNTERSIGN_BUNDLES_DIR/demo-target"
+bundle_public "$target_bundle"
+mkdir -p "$target_bundle/nats/users"
+cp "$COUNTERSIGN_HOME/nats/users/target-demo-target.json" "$target_bundle/nats/users/"
+chown -R "$SERVICE_UID:$SERVICE_UID" "$target_bundle"
+chmod 0700 "$target_bundle/nats" "$target_bundle/nats/users"
+chmod 0600 "$target_bundle/nats/users/target-demo-target.json"
 echo "provision.sh: done"

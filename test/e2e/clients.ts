@@ -108,13 +108,14 @@ export class ApproverClient {
     return new ApproverClient(name, await connectAs(stack, `approver-${name}`), stack);
   }
 
-  async vote(requestId: string, digest: string, decision: 'approve' | 'deny', reason = 'e2e'): Promise<string> {
+  /** `review`: a vote on the break-glass review of the request rather than on the request. */
+  async vote(requestId: string, digest: string, decision: 'approve' | 'deny', reason = 'e2e', review = false): Promise<string> {
     const envelope = this.signer.sign({
       id: randomUUID(),
       type: EventTypes.VoteCast,
       subject: requestId,
       time: new Date().toISOString(),
-      data: { requestId, digest, decision, reason },
+      data: { requestId, digest, decision, reason, ...(review ? { review: true } : {}) },
     });
     await this.nc.jetstream().publish(Subjects.vote(this.name), JSON.stringify(envelope), { msgID: envelope.id });
     return envelope.id;

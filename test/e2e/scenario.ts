@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalRequestedV1, Envelope } from '@countersign/contracts';
 import { defaultDescription, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
 import { ApproverClient, AuditReader, RequesterClient, eventually } from './clients';
 
-/** A tier for environment `qa` whose pending approvals expire after two seconds. */
-function e2ePolicyFile(): string {
+/** A tier for environment `qa` whose pending approvals expire after two seconds, after any `extraTiers`. */
+function e2ePolicyFile(extraTiers: readonly object[]): string {
   const policy = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'), 'utf8')) as {
     label: string;
     tiers: unknown[];
@@ -20,8 +20,12 @@ function e2ePolicyFile(): string {
     groups: ['sre'],
     pendingTtlSeconds: 2,
   });
-  const file = join(mkdtempSync(join(tmpdir(), 'countersign-policy-')), 'e2e.policy.json');
+  policy.tiers.unshift(...extraTiers);
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-policy-'));
+  const file = join(dir, 'e2e.policy.json');
   writeFileSync(file, JSON.stringify(policy, null, 2));
+  // The tier file names its Cedar file (`authorization`), which lives next to it.
+  copyFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.cedar'), join(dir, 'default.cedar'));
   return file;
 }
 
@@ -35,12 +39,12 @@ export interface Scenario {
 }
 
 /** The real stack, plus the outside parties of the e2e stories, each with its own identity. */
-export async function startScenario(): Promise<Scenario> {
+export async function startScenario(options: { extraTiers?: readonly object[] } = {}): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
-    policyFile: e2ePolicyFile(),
+    policyFile: e2ePolicyFile(options.extraTiers ?? []),
     env: { COUNTERSIGN_TIMER_MS: '200' },
     jetstream: { ackWaitMs: 4_000 },
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,

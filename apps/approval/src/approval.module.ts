@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
 import { ApprovalHandlers } from './approval.handlers';
 import { ApprovalService } from './approval.service';
-import { ExpiryTimer } from './expiry.timer';
+import { DeadlineTimer } from './deadline.timer';
 
 @Module({})
 export class ApprovalModule {
@@ -11,7 +11,7 @@ export class ApprovalModule {
       module: ApprovalModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],
       controllers: [ApprovalHandlers],
-      providers: [ApprovalService, ExpiryTimer],
+      providers: [ApprovalService, DeadlineTimer],
     };
   }
 }

@@ -1,34 +1,35 @@
-import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, RequestAcceptedV1, VoteCastV1 } from '@countersign/contracts';
 import { approvalDecider, streamFor, type PeopleFacts } from '@countersign/approval-domain';
-import { evaluatePolicy, formatPolicyErrors, parsePolicy, type Policy } from '@countersign/policy';
+import { decideRequest, loadPolicyBundleOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
 /**
- * Approval's use cases around the pure decider. The policy is read once at start-up; a policy that
- * fails to load stops the service (fail closed) instead of approving under an unknown rule set.
+ * Approval's use cases around the pure decider. The policy (tier file and its Cedar file) is read
+ * once at start-up; a policy that fails to load stops the service (fail closed) instead of
+ * approving under an unknown rule set. Cedar runs here, in the shell, and the decider gets its
+ * answers as data.
  */
 @Injectable()
 export class ApprovalService {
-  readonly policy: Policy;
+  readonly policy: PolicyBundle;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
-    const file = runtime.config.policyFile;
-    const parsed = parsePolicy(readFileSync(file, 'utf8'), file);
-    if (!parsed.ok) throw new Error(`approval policy does not load:\n${formatPolicyErrors(parsed.errors)}`);
-    this.policy = parsed.policy;
-    runtime.logger.log(`policy ${this.policy.label} (${this.policy.version}) from ${file}`);
+    this.policy = loadPolicyBundleOrThrow(runtime.config.policyFile);
+    const { policy, files } = this.policy;
+    runtime.logger.log(`policy ${policy.label} (${policy.version}) from ${files.policy} and ${files.cedar}`);
   }
 
   async open(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
     const now = this.runtime.clock();
+    const people = this.peopleFacts(accepted.data.requester);
+    const { decision } = decideRequest(this.policy, accepted.data, people, now.toISOString());
     const command = {
       type: 'OpenApproval' as const,
       accepted: accepted.data,
       acceptedEventId: accepted.id,
-      policyDecision: evaluatePolicy(this.policy, accepted.data, now.toISOString()),
-      people: this.peopleFacts(accepted.data.requester),
+      policyDecision: decision,
+      people,
       now: now.toISOString(),
     };
     await this.runtime.runner.run(approvalDecider, streamFor(accepted.data.requestId), command, { id: accepted.id, now });
@@ -40,10 +41,11 @@ export class ApprovalService {
     await this.runtime.runner.run(approvalDecider, streamFor(vote.data.requestId), command, { id: vote.id, now });
   }
 
-  async expireIfDue(requestId: string): Promise<void> {
+  /** Escalates or expires a pending approval; escalates or flags an open break-glass review. */
+  async checkDeadlines(requestId: string): Promise<void> {
     const now = this.runtime.clock();
-    const command = { type: 'ExpireIfDue' as const, requestId, now: now.toISOString() };
-    await this.runtime.runner.run(approvalDecider, streamFor(requestId), command, { id: `expiry:${requestId}`, now });
+    const command = { type: 'CheckDeadlines' as const, requestId, now: now.toISOString() };
+    await this.runtime.runner.run(approvalDecider, streamFor(requestId), command, { id: `deadline:${requestId}`, now });
   }
 
   /** People behind identities, from the registry: an owner may not approve its agent's requests. */

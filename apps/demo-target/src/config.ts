@@ -1,7 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { NAME_PATTERN } from '@countersign/contracts';
-import { HomeLayout, loadTrustStore, type TrustStore } from '@countersign/identity';
+import {
+  HomeLayout,
+  loadNatsCredentials,
+  loadTrustStore,
+  natsUserName,
+  type NatsCredentials,
+  type TrustStore,
+} from '@countersign/identity';
 
 export const BROKER_IDENTITY = 'service:broker';
 export const DEFAULT_PORT = 4380;
@@ -14,6 +21,10 @@ export interface DemoTargetConfig {
   targetName: string;
   brokerKey: KeyObject;
   brokerKeyId: string;
+  /** Verifies the broker's revocation events. */
+  trust: TrustStore;
+  /** Where to follow revocations, as the target's own NATS user; absent when COUNTERSIGN_NATS_URL is unset. */
+  nats?: { servers: string[]; credentials: NatsCredentials };
 }
 
 /**
@@ -33,7 +44,14 @@ export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
     dbPath: env.DEMO_TARGET_DB ?? HomeLayout.data(home, 'demo-target'),
     targetName,
     ...broker,
+    trust,
+    ...(env.COUNTERSIGN_NATS_URL ? { nats: natsSettings(env.COUNTERSIGN_NATS_URL, home, targetName) } : {}),
   };
+}
+
+/** The target's NATS user (`target-<name>`) is provisioned from the `targets` of deploy/identities.json. */
+function natsSettings(url: string, home: string, targetName: string): NonNullable<DemoTargetConfig['nats']> {
+  return { servers: url.split(','), credentials: loadNatsCredentials(home, natsUserName({ kind: 'target', name: targetName })) };
 }
 
 function brokerSigningKey(trust: TrustStore): { brokerKey: KeyObject; brokerKeyId: string } {

@@ -13,6 +13,18 @@ export interface Effect {
   at: string;
 }
 
+/** A credential the broker revoked: a token carrying this jti is refused from now on. */
+export interface Revocation {
+  jti: string;
+  requestId: string;
+  reason: string;
+  revokedAt: string;
+  /** The CredentialRevoked event that said so, for tracing. */
+  eventId: string;
+}
+
+export type RecordOutcome = 'recorded' | 'token_reused' | 'token_revoked';
+
 interface EffectRow {
   effect_id: string;
   request_id: string;
@@ -40,16 +52,26 @@ const SCHEMA = `
     at TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS effects_by_request ON effects (request_id);
+  CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    event_id TEXT NOT NULL
+  );
 `;
 
 /**
- * Used token ids and effects in one SQLite file. Spending the jti and recording the effect happen
- * in one transaction, so there is never an effect without a spent token nor a spent token without
- * its effect, and a restart cannot make a used token usable again.
+ * Used and revoked token ids and effects in one SQLite file. Checking the jti against both lists,
+ * spending it and recording the effect happen in one transaction, so there is never an effect
+ * without a spent token nor a spent token without its effect, a revocation cannot slip in between
+ * the check and the spend, and a restart makes no token usable again.
  */
 export class EffectLog {
   private readonly db: Database.Database;
-  private readonly spend: (effect: Effect) => void;
+  private readonly spend: (effect: Effect) => RecordOutcome;
+  private readonly addRevocation: Database.Statement;
+  private readonly findRevocation: Database.Statement;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -61,24 +83,42 @@ export class EffectLog {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     const useToken = this.db.prepare('INSERT INTO used_tokens (jti, effect_id, used_at) VALUES (?, ?, ?)');
+    const findUse = this.db.prepare('SELECT 1 FROM used_tokens WHERE jti = ?');
+    this.findRevocation = this.db.prepare('SELECT 1 FROM revoked_tokens WHERE jti = ?');
+    this.addRevocation = this.db.prepare(
+      'INSERT OR IGNORE INTO revoked_tokens (jti, request_id, reason, revoked_at, event_id) VALUES (@jti, @requestId, @reason, @revokedAt, @eventId)',
+    );
     const addEffect = this.db.prepare(
       'INSERT INTO effects (effect_id, request_id, digest, jti, method, path, at) VALUES (@effectId, @requestId, @digest, @jti, @method, @path, @at)',
     );
-    this.spend = this.db.transaction((effect: Effect) => {
+    // Reuse is reported before revocation: a spent token that was revoked afterwards (the usual
+    // end of a credential) is answered as reused, as it always was.
+    this.spend = this.db.transaction((effect: Effect): RecordOutcome => {
+      if (findUse.get(effect.jti)) return 'token_reused';
+      if (this.findRevocation.get(effect.jti)) return 'token_revoked';
       useToken.run(effect.jti, effect.effectId, effect.at);
       addEffect.run(effect);
+      return 'recorded';
     });
   }
 
-  /** Records the effect unless its token was already spent; the primary key decides, even across processes. */
-  record(effect: Effect): 'recorded' | 'token_reused' {
+  /** Records the effect unless its token was spent or revoked; the primary key decides, even across processes. */
+  record(effect: Effect): RecordOutcome {
     try {
-      this.spend(effect);
-      return 'recorded';
+      return this.spend(effect);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'token_reused';
       throw error;
     }
+  }
+
+  /** Idempotent: a redelivered revocation changes nothing. */
+  revoke(revocation: Revocation): 'recorded' | 'known' {
+    return this.addRevocation.run(revocation).changes === 1 ? 'recorded' : 'known';
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.findRevocation.get(jti) !== undefined;
   }
 
   list(filter: { requestId?: string } = {}): Effect[] {

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyExecutionToken } from '@countersign/credentials';
-import { EffectLog, type Effect } from './effect-log';
+import { EffectLog, type Effect, type Revocation } from './effect-log';
 
 export interface DemoTargetOptions {
   /** The broker's public signing key, from the trust store: the only key whose tokens we honour. */
@@ -19,6 +19,9 @@ export interface DemoTarget {
   readonly server: Server;
   /** Resolves with the base URL once the server accepts connections. */
   listen(port: number, host?: string): Promise<string>;
+  /** Records a broker revocation (the NATS feed calls this): the token's jti is refused from now on. */
+  revoke(revocation: Revocation): 'recorded' | 'known';
+  isRevoked(jti: string): boolean;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,8 @@ const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
 
 /**
  * A stand-in for a protected system (a deploy API, a payment API): it honours a request only with a
- * valid broker-minted execution token bound to the request and digest in the headers, and only once.
+ * valid broker-minted execution token bound to the request and digest in the headers, only once,
+ * and never after the broker revoked it.
  */
 export function createDemoTarget(options: DemoTargetOptions): DemoTarget {
   const context: Context = {
@@ -54,6 +58,8 @@ export function createDemoTarget(options: DemoTargetOptions): DemoTarget {
         server.once('error', reject);
         server.listen(port, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`));
       }),
+    revoke: (revocation) => context.log.revoke(revocation),
+    isRevoked: (jti) => context.log.isRevoked(jti),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -96,7 +102,9 @@ async function performAction(req: IncomingMessage, res: ServerResponse, url: URL
     path: `${url.pathname}${url.search}`,
     at: now.toISOString(),
   };
-  if (context.log.record(effect) === 'token_reused') return reply(res, 409, { error: 'token_reused' });
+  const outcome = context.log.record(effect);
+  if (outcome === 'token_reused') return reply(res, 409, { error: 'token_reused' });
+  if (outcome === 'token_revoked') return unauthorized(res, 'token_revoked');
   await slowAnswer(url);
   return reply(res, 200, { ok: true, effectId: effect.effectId });
 }

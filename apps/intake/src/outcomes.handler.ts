@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   EventTypes,
+  type ApprovalEscalatedV1,
   type Envelope,
   type ExecutionFailedV1,
   type ExecutionInDoubtV1,
@@ -28,6 +29,17 @@ export class OutcomesHandler {
       'approved',
       event,
       `approved under ${event.data.policy.label}/${event.data.policy.tier}`,
+    );
+  }
+
+  /** Nobody decided in time and more people were asked: the requester learns it is still waiting, longer. */
+  @EventPattern(EventTypes.ApprovalEscalated, JETSTREAM_TRANSPORT)
+  escalated(@Payload() event: Envelope<ApprovalEscalatedV1>) {
+    return this.intake.notify(
+      event.data.requestId,
+      'escalated',
+      event,
+      `no decision yet (${event.data.approvals}/${event.data.quorum} approvals): now also asking ${event.data.addedGroups.join(', ')}; expires at ${event.data.expiresAt}`,
     );
   }
 

@@ -38,6 +38,11 @@ export const ActionRequest = z.strictObject({
   amount: Amount.optional(),
   dataSensitivity: DataSensitivity.optional(),
   window: TimeWindow.optional(),
+  /**
+   * The requester invokes break-glass: only a policy tier marked `breakGlass` for this kind may
+   * take it (reduced quorum, mandatory review afterwards). Part of the digest, so approvers see it.
+   */
+  breakGlass: z.literal(true).optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
 

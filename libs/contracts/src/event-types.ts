@@ -6,6 +6,7 @@ import * as executor from './events/executor';
 import * as intake from './events/intake';
 import * as operations from './events/operations';
 import * as requester from './events/requester';
+import * as review from './events/review';
 import type { IdentityKind, ServiceName } from './identity-id';
 
 /** Who may emit a type: a kind of external party, a named service, or any service. */
@@ -31,6 +32,11 @@ export const EVENT_TYPES = {
   'countersign.request.approved.v1': { schema: approval.RequestApprovedV1, emitter: fromService('approval') },
   'countersign.request.denied.v1': { schema: approval.RequestDeniedV1, emitter: fromService('approval') },
   'countersign.request.expired.v1': { schema: approval.RequestExpiredV1, emitter: fromService('approval') },
+  'countersign.approval.escalated.v1': { schema: approval.ApprovalEscalatedV1, emitter: fromService('approval') },
+  'countersign.review.required.v1': { schema: review.ReviewRequiredV1, emitter: fromService('approval') },
+  'countersign.review.escalated.v1': { schema: review.ReviewEscalatedV1, emitter: fromService('approval') },
+  'countersign.review.overdue.v1': { schema: review.ReviewOverdueV1, emitter: fromService('approval') },
+  'countersign.review.completed.v1': { schema: review.ReviewCompletedV1, emitter: fromService('approval') },
   'countersign.credential.issued.v1': { schema: broker.CredentialIssuedV1, emitter: fromService('broker') },
   'countersign.credential.refused.v1': { schema: broker.CredentialRefusedV1, emitter: fromService('broker') },
   'countersign.credential.revoked.v1': { schema: broker.CredentialRevokedV1, emitter: fromService('broker') },
@@ -60,6 +66,11 @@ export const EventTypes = {
   RequestApproved: 'countersign.request.approved.v1',
   RequestDenied: 'countersign.request.denied.v1',
   RequestExpired: 'countersign.request.expired.v1',
+  ApprovalEscalated: 'countersign.approval.escalated.v1',
+  ReviewRequired: 'countersign.review.required.v1',
+  ReviewEscalated: 'countersign.review.escalated.v1',
+  ReviewOverdue: 'countersign.review.overdue.v1',
+  ReviewCompleted: 'countersign.review.completed.v1',
   CredentialIssued: 'countersign.credential.issued.v1',
   CredentialRefused: 'countersign.credential.refused.v1',
   CredentialRevoked: 'countersign.credential.revoked.v1',

@@ -13,4 +13,5 @@ export * from './events/executor';
 export * from './events/intake';
 export * from './events/operations';
 export * from './events/requester';
+export * from './events/review';
 export * from './ids';

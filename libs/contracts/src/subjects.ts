@@ -84,6 +84,17 @@ export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
 export const siemConsumer = (reader: string): ConsumerSpec & { service?: never } =>
   ({ stream: Streams.audit.name, durable: `siem-${reader}`, filterSubject: 'cs.audit.>' }) as ConsumerSpec & { service?: never };
 
+/**
+ * A protected target's durable consumer of the broker's credential revocations: durable, so a
+ * target that was down catches up on the revocations it missed before it honours another token.
+ */
+export const targetConsumer = (target: string): ConsumerSpec & { service?: never } =>
+  ({
+    stream: Streams.events.name,
+    durable: `target-${target}`,
+    filterSubject: Subjects.serviceEvent('broker', EventTypes.CredentialRevoked),
+  }) as ConsumerSpec & { service?: never };
+
 /** The subject an envelope is published on, derived from its type and signer. */
 export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>): string {
   const { name } = parseIdentityId(envelope.signer);

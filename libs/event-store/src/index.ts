@@ -6,3 +6,6 @@ export {
   type KurrentClient,
   type KurrentDbEventStoreOptions,
 } from './kurrentdb-event-store';
+export * from './kurrentdb-acl';
+export * from './kurrentdb-acl-apply';
+export { connectionStringAs } from './kurrentdb-admin-http';

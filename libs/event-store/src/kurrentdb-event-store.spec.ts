@@ -1,82 +1,9 @@
-import {
-  END,
-  START,
-  StreamNotFoundError,
-  UnavailableError,
-  WrongExpectedVersionError,
-  type AllStreamResolvedEvent,
-} from '@kurrent/kurrentdb-client';
+import { END, START, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store';
+import { FakeSubscription, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
 import { USER_EVENTS_REGEX } from './kurrentdb-mapping';
 import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
-
-/** A recorded event as the client hands it out. */
-function resolved(
-  stream: string,
-  revision: number,
-  position: number | bigint,
-  id = randomUUID(),
-  data: Record<string, unknown> = { revision, text: 'ü' },
-): AllStreamResolvedEvent {
-  const commit = BigInt(position);
-  return {
-    event: {
-      streamId: stream,
-      id,
-      revision: BigInt(revision),
-      type: 'test.happened.v1',
-      data,
-      metadata: { trace: 't' },
-      isJson: true,
-      created: new Date('2026-01-01T00:00:00.000Z'),
-      position: { commit, prepare: commit },
-    },
-    commitPosition: commit,
-  };
-}
-
-/** What a client read returns: the items, then optionally a failure, like a gRPC stream. */
-function iterate<T>(items: T[], failure?: Error): AsyncIterableIterator<T> {
-  return (async function* () {
-    for (const item of items) yield await Promise.resolve(item);
-    if (failure) throw failure;
-  })();
-}
-
-/** A live subscription: yields what is pushed until unsubscribed. */
-class FakeSubscription {
-  private queue: AllStreamResolvedEvent[] = [];
-  private wake: (() => void) | undefined;
-  closed = false;
-  readonly unsubscribe = jest.fn(() => {
-    this.closed = true;
-    this.wake?.();
-    return Promise.resolve();
-  });
-  push(...events: AllStreamResolvedEvent[]): void {
-    this.queue.push(...events);
-    this.wake?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<AllStreamResolvedEvent> {
-    while (!this.closed) {
-      const next = this.queue.shift();
-      if (next) yield next;
-      else await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
-
-function fakeClient() {
-  return {
-    appendToStream: jest.fn(),
-    readStream: jest.fn(() => iterate<AllStreamResolvedEvent>([], new StreamNotFoundError())),
-    readAll: jest.fn(() => iterate<AllStreamResolvedEvent>([])),
-    subscribeToAll: jest.fn(),
-    setStreamMetadata: jest.fn(() => Promise.resolve({ success: true, nextExpectedRevision: 0n })),
-    dispose: jest.fn(() => Promise.resolve()),
-  };
-}
 
 const newEvent = (data: unknown = { a: 1 }) => ({ id: randomUUID(), type: 'test.happened.v1', data });
 

@@ -1,27 +1,9 @@
-import {
-  ANY,
-  BACKWARDS,
-  END,
-  FORWARDS,
-  KurrentDBClient,
-  START,
-  StreamNotFoundError,
-  jsonEvent,
-  type AllStreamSubscription,
-  type ReadStreamOptions,
-} from '@kurrent/kurrentdb-client';
+import { BACKWARDS, END, FORWARDS, KurrentDBClient, START, type ReadStreamOptions } from '@kurrent/kurrentdb-client';
 import { assertMaxCount, assertReadOptions, assertValidAppend, type CurrentRevision } from './append-rules';
-import { callHandler, isInsideHandlerOf, reportErrorOrLog } from './catch-up-subscription';
-import {
-  CHECKPOINT_EVENT_TYPE,
-  toAllPosition,
-  toEventData,
-  toPortError,
-  toSafeNumber,
-  toStoredEvent,
-  toStreamState,
-  userEventsFilter,
-} from './kurrentdb-mapping';
+import { CHECKPOINT_STREAM_PREFIX } from './kurrentdb-acl';
+import { toAllPosition, toEventData, toPortError, toSafeNumber, toStoredEvent, toStreamState } from './kurrentdb-mapping';
+import { StreamNamespace } from './kurrentdb-namespace';
+import { KurrentDbCheckpointStore, KurrentSubscription, readStreamOrEmpty, type KurrentClient } from './kurrentdb-reads';
 import {
   StoreUnavailableError,
   WrongExpectedRevisionError,
@@ -35,15 +17,19 @@ import {
   type Subscription,
 } from './port';
 
-/** The part of the client this adapter uses; tests hand in a fake with these methods. */
-export type KurrentClient = Pick<
-  KurrentDBClient,
-  'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata' | 'dispose'
->;
+export { KurrentDbCheckpointStore, type KurrentClient } from './kurrentdb-reads';
 
 export interface KurrentDbEventStoreOptions {
-  /** Checkpoint stream name prefix; make it per service when services share a cluster. */
+  /**
+   * `<service>-`: every stream this store touches is namespaced with it on the server (and the
+   * prefix stripped on the way back), and $all reads see only those streams. Required when
+   * services share a cluster; the stream ACLs in kurrentdb-acl.ts are written per prefix.
+   */
+  streamPrefix?: string;
+  /** Checkpoint stream name prefix, inside the namespace. */
   checkpointStreamPrefix?: string;
+  /** Let the first checkpoint save set maxCount 1 on its stream (needs $mw; off when provisioning does it). */
+  limitCheckpointStreams?: boolean;
 }
 
 /** How far back an 'any' / 'stream_exists' append looks for an earlier copy of itself. */
@@ -55,7 +41,8 @@ const RETRY_SCAN = 64;
  */
 export class KurrentDbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
-  private readonly checkpointPrefix: string;
+  private readonly namespace: StreamNamespace;
+  private readonly limitCheckpointStreams: boolean;
 
   static fromConnectionString(connectionString: string, options?: KurrentDbEventStoreOptions): KurrentDbEventStore {
     return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString), options);
@@ -65,7 +52,8 @@ export class KurrentDbEventStore implements EventStore {
     private readonly client: KurrentClient,
     options: KurrentDbEventStoreOptions = {},
   ) {
-    this.checkpointPrefix = options.checkpointStreamPrefix ?? 'countersign-checkpoint-';
+    this.namespace = new StreamNamespace(options.streamPrefix ?? '', options.checkpointStreamPrefix ?? CHECKPOINT_STREAM_PREFIX);
+    this.limitCheckpointStreams = options.limitCheckpointStreams ?? true;
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -73,7 +61,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       const retry = await this.findEarlierCopy(stream, events, expected);
       if (retry) return retry;
-      const result = await this.client.appendToStream(stream, events.map(toEventData), {
+      const result = await this.client.appendToStream(this.namespace.toServer(stream), events.map(toEventData), {
         streamState: toStreamState(expected),
       });
       const nextExpectedRevision = toSafeNumber(result.nextExpectedRevision, 'revision');
@@ -108,11 +96,12 @@ export class KurrentDbEventStore implements EventStore {
       const reading = this.client.readAll({
         direction: FORWARDS,
         fromPosition: from,
-        filter: userEventsFilter(),
+        filter: this.namespace.allFilter(),
         ...(maxCount === Infinity ? {} : { maxCount: maxCount + extra }),
       });
       for await (const resolved of reading) {
-        const event = toStoredEvent(resolved);
+        const stored = toStoredEvent(resolved);
+        const event = stored && this.namespace.ownEvent(stored);
         if (event && event.position > fromPosition && events.length < maxCount) events.push(event);
       }
     } catch (error) {
@@ -124,18 +113,19 @@ export class KurrentDbEventStore implements EventStore {
   subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription {
     const source = this.client.subscribeToAll({
       fromPosition: fromPosition < 0 ? START : toAllPosition(fromPosition),
-      filter: userEventsFilter(),
+      filter: this.namespace.allFilter(),
     });
-    const subscription: Subscription = new KurrentSubscription(source, fromPosition, handler, onError, () =>
+    const own = (event: StoredEvent) => this.namespace.ownEvent(event);
+    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, handler, onError, () =>
       this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
     return subscription;
   }
 
-  /** Checkpoints as streams `<prefix><name>` in the same database. */
+  /** Checkpoints as streams `<streamPrefix><checkpointStreamPrefix><name>` in the same database. */
   checkpoints(): CheckpointStore {
-    return new KurrentDbCheckpointStore(this.client, this.checkpointPrefix);
+    return new KurrentDbCheckpointStore(this.client, (name) => this.namespace.checkpointStream(name), this.limitCheckpointStreams);
   }
 
   async close(): Promise<void> {
@@ -172,8 +162,10 @@ export class KurrentDbEventStore implements EventStore {
     return last ? last.revision : 'no_stream';
   }
 
+  /** Reads one of our streams by its port name. */
   private async read(stream: string, options: ReadStreamOptions): Promise<StoredEvent[]> {
-    return readStreamOrEmpty(this.client, stream, options);
+    const events = await readStreamOrEmpty(this.client, this.namespace.toServer(stream), options);
+    return events.map((event) => this.namespace.strip(event));
   }
 }
 
@@ -183,92 +175,4 @@ function retryWindow(expected: ExpectedRevision, count: number): ReadStreamOptio
   }
   const fromRevision = expected === 'no_stream' ? 0n : BigInt(expected + 1);
   return { direction: FORWARDS, fromRevision, maxCount: count };
-}
-
-async function readStreamOrEmpty(client: KurrentClient, stream: string, options: ReadStreamOptions): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
-  try {
-    for await (const resolved of client.readStream(stream, options)) {
-      const event = toStoredEvent(resolved);
-      if (event) events.push(event);
-    }
-  } catch (error) {
-    if (error instanceof StreamNotFoundError) return [];
-    throw toPortError(error);
-  }
-  return events;
-}
-
-/** Awaits the handler per event: the async iterator does not pull the next one until it returns. */
-class KurrentSubscription implements Subscription {
-  private stopped = false;
-  private readonly finished: Promise<void>;
-
-  constructor(
-    private readonly source: AllStreamSubscription,
-    private readonly fromPosition: number,
-    handler: (event: StoredEvent) => Promise<void>,
-    onError: ((error: unknown) => void) | undefined,
-    onFinished: () => void,
-  ) {
-    this.finished = this.run(handler, onError).finally(onFinished);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.source.unsubscribe().catch(() => undefined);
-    if (!isInsideHandlerOf(this)) await this.finished;
-  }
-
-  private async run(handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Promise<void> {
-    try {
-      for await (const resolved of this.source) {
-        if (this.stopped) return;
-        const event = toStoredEvent(resolved);
-        // The filter already drops these; the checks keep the port's guarantees if a server does not.
-        if (!event || event.position <= this.fromPosition || event.type === CHECKPOINT_EVENT_TYPE) continue;
-        await callHandler(this, () => handler(event));
-      }
-      if (!this.stopped) throw new StoreUnavailableError('KurrentDB ended the $all subscription');
-    } catch (error) {
-      if (!this.stopped) reportErrorOrLog(onError, toPortError(error));
-      this.stopped = true;
-    }
-  }
-}
-
-/** Last event wins; maxCount 1 lets the server scavenge the older ones. */
-export class KurrentDbCheckpointStore implements CheckpointStore {
-  private readonly limited = new Set<string>();
-
-  constructor(
-    private readonly client: KurrentClient,
-    private readonly prefix: string,
-  ) {}
-
-  async load(name: string): Promise<number | undefined> {
-    const options: ReadStreamOptions = { direction: BACKWARDS, fromRevision: END, maxCount: 1 };
-    const [last] = await readStreamOrEmpty(this.client, this.streamOf(name), options);
-    const position = (last?.data as { position?: unknown } | undefined)?.position;
-    return typeof position === 'number' ? position : undefined;
-  }
-
-  async save(name: string, position: number): Promise<void> {
-    if (!Number.isSafeInteger(position)) throw new RangeError(`checkpoint ${name}: position must be an integer`);
-    const stream = this.streamOf(name);
-    try {
-      if (!this.limited.has(stream)) {
-        await this.client.setStreamMetadata(stream, { maxCount: 1 });
-        this.limited.add(stream);
-      }
-      const event = jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } });
-      await this.client.appendToStream(stream, event, { streamState: ANY });
-    } catch (error) {
-      throw toPortError(error);
-    }
-  }
-
-  private streamOf(name: string): string {
-    return `${this.prefix}${name}`;
-  }
 }

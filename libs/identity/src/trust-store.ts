@@ -46,6 +46,8 @@ export const REJECTION_CODES = [
   'signer_mismatch',
   'type_not_allowed',
   'bad_signature',
+  'future_timestamp',
+  'stale_timestamp',
   'invalid_data',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
@@ -62,6 +64,29 @@ export interface Rejection {
    * payload is not valid. Intake uses it to answer the requester with field errors.
    */
   authentic?: Envelope;
+}
+
+/**
+ * How fresh an event from an outside party must be: its signed `time` may lie at most `maxSkewMs`
+ * before or after `now`. `now` is the moment the event entered the system (the bus consumer uses
+ * the time JetStream stored the message, so a consumer that was down does not turn old-but-honest
+ * traffic into rejections).
+ */
+export interface Freshness {
+  now: Date;
+  maxSkewMs: number;
+}
+
+/** Five minutes either way, as Slack allows for its signed requests. */
+export const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * Types signed by parties outside the system (requesters, approvers): the ingress points where a
+ * captured message could be replayed. Derived from the emitter table so a new external type is
+ * covered without anyone remembering to list it here.
+ */
+export function isExternalIngressType(type: string): boolean {
+  return isEventType(type) && 'kind' in EVENT_TYPES[type].emitter;
 }
 
 export type Verified<T extends EventType = EventType> = { ok: true; envelope: Envelope<EventData<T>>; type: T };
@@ -109,13 +134,20 @@ export class TrustStore {
     return undefined;
   }
 
-  verifyBytes(bytes: Uint8Array | string): Verification {
+  verifyBytes(bytes: Uint8Array | string, freshness?: Freshness): Verification {
     const json = parseJson(bytes);
     if (!json.ok) return { ok: false, code: 'malformed', message: 'payload is not JSON', errors: json.errors };
-    return this.verify(json.value);
+    return this.verify(json.value, freshness);
   }
 
-  verify(candidate: unknown): Verification {
+  /**
+   * With `freshness`, an external ingress event whose signed time is too far from `now` is refused.
+   * Service events are exempt on purpose: the outbox relay may publish them long after they were
+   * signed (a service, the bus or the store was down for an hour), and refusing them then would
+   * lose decisions that were already taken. They are bound to their cause by deterministic ids and
+   * digests instead, and replaying one is absorbed by the consumers' idempotency.
+   */
+  verify(candidate: unknown, freshness?: Freshness): Verification {
     const parsed = parseWith(EnvelopeSchema, candidate);
     if (!parsed.ok) {
       return { ok: false, code: 'invalid_envelope', message: 'not a Countersign envelope', errors: parsed.errors, ...claimed(candidate) };
@@ -136,10 +168,21 @@ export class TrustStore {
     const { kind, name } = parseIdentityId(envelope.signer);
     if (!mayEmit(envelope.type, kind, name)) return fail('type_not_allowed', `${envelope.signer} may not emit ${envelope.type}`);
     if (!verifyEnvelopeSignature(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
+    // After the signature: only a time the signer really vouched for is worth judging.
+    const untimely = freshness && isExternalIngressType(envelope.type) ? timeliness(envelope.time, freshness) : undefined;
+    if (untimely) return fail(untimely.code, untimely.message, [{ path: 'time', code: untimely.code, message: untimely.message }]);
     const data = parseWith(EVENT_TYPES[envelope.type].schema, envelope.data, 'data');
     if (!data.ok) return { ...fail('invalid_data', `data does not match ${envelope.type}`, data.errors), authentic: envelope };
     return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
   }
+}
+
+function timeliness(time: string, { now, maxSkewMs }: Freshness): { code: RejectionCode; message: string } | undefined {
+  const drift = Date.parse(time) - now.getTime();
+  if (Number.isNaN(drift)) return { code: 'invalid_envelope', message: `time ${time} is not a date` };
+  if (drift > maxSkewMs) return { code: 'future_timestamp', message: `time ${time} is ${drift} ms ahead of ${now.toISOString()}` };
+  if (-drift > maxSkewMs) return { code: 'stale_timestamp', message: `time ${time} is ${-drift} ms older than ${now.toISOString()}` };
+  return undefined;
 }
 
 function entry(identity: string, key: z.infer<typeof TrustedKey>): KeyEntry {

@@ -6,3 +6,4 @@ export * from './message-processor';
 export * from './provisioning';
 export * from './relay';
 export * from './transport';
+export * from './seen-events';

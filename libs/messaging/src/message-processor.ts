@@ -1,15 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
 import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
-import type { Verification } from '@countersign/identity';
+import { DEFAULT_MAX_SKEW_MS, isExternalIngressType, type Freshness, type Verification } from '@countersign/identity';
 import type { JsMsg } from 'nats';
 import { backoffDelay } from './backoff';
 import type { DeadLetter } from './dead-letter';
 import { JetStreamContext, terminalVerdict } from './jetstream-context';
+import type { SeenEvents } from './seen-events';
 
 export type Dispatch = (envelope: Envelope, context: JetStreamContext) => Promise<'handled' | 'no_handler'>;
 
 export interface MessagePolicy {
-  verify: (bytes: Uint8Array) => Verification;
+  /** Signature layer; `freshness` bounds the signed time of external ingress events. */
+  verify: (bytes: Uint8Array, freshness?: Freshness) => Verification;
   deadLetter: (letter: DeadLetter) => Promise<void>;
   dispatch: Dispatch;
   maxDeliver: number;
@@ -17,6 +19,12 @@ export interface MessagePolicy {
   /** While a handler runs, the ack_wait timer is reset this often so a slow handler is not redelivered under it. */
   workingIntervalMs?: number;
   logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
+  /** How far an external ingress event's signed time may be from its arrival; 5 minutes by default. */
+  maxSkewMs?: number;
+  /** Arrival time of a message without a JetStream timestamp (never the case on a real bus). */
+  clock?: () => Date;
+  /** Durable replay guard for external ingress events; without it, only JetStream's window dedups. */
+  seenEvents?: SeenEvents;
 }
 
 export type Outcome = 'acked' | 'ignored' | 'retried' | 'dead_lettered';
@@ -35,7 +43,7 @@ interface Rejection {
  */
 export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
   const context = contextOf(msg);
-  const verification = policy.verify(msg.data);
+  const verification = policy.verify(msg.data, { now: arrivalOf(msg, policy), maxSkewMs: policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
   if (!verification.ok) {
     const { code, message, errors, claimedSigner } = verification;
     return reject(msg, context, policy, { code, message, ...optional({ errors, claimedSigner }) });
@@ -57,6 +65,9 @@ export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise
 async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Outcome> {
   const heartbeat = policy.workingIntervalMs ? setInterval(() => msg.working(), policy.workingIntervalMs) : undefined;
   try {
+    // Inside the try: a store that cannot answer means retry later, like a failing handler.
+    const replay = await replayOf(envelope, context, policy);
+    if (replay) return await reject(msg, context, policy, replay);
     const result = await policy.dispatch(envelope, context);
     await confirmAck(msg, policy);
     return result === 'handled' ? 'acked' : 'ignored';
@@ -81,6 +92,29 @@ async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
   );
   msg.nak(delay);
   return 'retried';
+}
+
+/**
+ * A replay is an external event id already handled from another bus position. The same message
+ * redelivered (same stream sequence, e.g. after a crash before the ack) is not one.
+ */
+async function replayOf(envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Rejection | undefined> {
+  if (!policy.seenEvents || !isExternalIngressType(envelope.type)) return undefined;
+  const sighting = await policy.seenEvents.remember(envelope.id, { stream: context.stream, streamSequence: context.streamSequence });
+  if (sighting !== 'replay') return undefined;
+  const message = `event ${envelope.id} was already received; ${context.stream}#${context.streamSequence} is a replay`;
+  return { code: 'replayed_event', message, claimedSigner: envelope.signer };
+}
+
+/**
+ * When the message entered the bus: JetStream's stored timestamp, set by the server, the same on
+ * every redelivery and unaffected by how long this consumer was down. Judging freshness against it
+ * (not our wall clock) keeps honest submissions queued during an outage acceptable, while a
+ * captured one republished later gets a new, later timestamp and is refused as stale.
+ */
+function arrivalOf(msg: JsMsg, policy: MessagePolicy): Date {
+  const nanos = msg.info.timestampNanos;
+  return Number.isFinite(nanos) && nanos > 0 ? new Date(Math.floor(nanos / 1e6)) : (policy.clock?.() ?? new Date());
 }
 
 /** Records the dead letter first; only then is the message terminated, so nothing is lost. */

@@ -1,20 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { ConsumerSpec, Envelope } from '@countersign/contracts';
-import type { Verification } from '@countersign/identity';
+import type { Freshness, Verification } from '@countersign/identity';
 import { lastValueFrom } from 'rxjs';
 import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
 import { sleep } from './backoff';
 import type { DeadLetter } from './dead-letter';
 import { JETSTREAM_TRANSPORT, type JetStreamContext } from './jetstream-context';
 import { processMessage, type MessagePolicy } from './message-processor';
+import type { SeenEvents } from './seen-events';
 
 export interface JetStreamTransportOptions {
   /** Owned by the caller (often shared with the relay); close() stops consuming but leaves it open. */
   connection: NatsConnection;
   /** Durable pull consumers, created beforehand by provisioning; the service may not create them. */
   consumers: ConsumerSpec[];
-  verify: (bytes: Uint8Array) => Verification;
+  /** Must honour `freshness` (TrustStore.verifyBytes does) or external events go unbounded in time. */
+  verify: (bytes: Uint8Array, freshness?: Freshness) => Verification;
   /** Records a rejected message (usually appends MessageDeadLettered to the service store). */
   deadLetter: (letter: DeadLetter) => Promise<void>;
   /** Deliveries a failing message gets before it is dead-lettered. */
@@ -23,6 +25,15 @@ export interface JetStreamTransportOptions {
   backoffMs: number[];
   /** Messages pulled per request; small, because buffered messages age towards ack_wait too. */
   batch?: number;
+  /** Allowed distance between an external ingress event's signed time and its arrival; default 5 minutes. */
+  maxSkewMs?: number;
+  /** Fallback arrival time for a message without a JetStream timestamp. */
+  clock?: () => Date;
+  /**
+   * Durable replay guard for external ingress events (submissions, votes): give it to the service
+   * that acts on them. An id seen before at another bus position is dead-lettered as `replayed_event`.
+   */
+  seenEvents?: SeenEvents;
 }
 
 const RESTART_DELAY_MS = 1_000;
@@ -108,6 +119,7 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
       backoffMs: this.options.backoffMs,
       ...(ackWaitMs > 0 ? { workingIntervalMs: Math.max(100, Math.floor(ackWaitMs / 3)) } : {}),
       logger: this.log,
+      ...pick(this.options, ['maxSkewMs', 'clock', 'seenEvents']),
     };
   }
 
@@ -119,4 +131,8 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     return 'handled';
   }
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]])) as Partial<Pick<T, K>>;
 }

@@ -1,4 +1,33 @@
+export {
+  CEDAR_ACTIONS,
+  DENIED_UNEVALUATED,
+  isAllowed,
+  verdictRules,
+  type Authorization,
+  type CedarAction,
+  type Verdict,
+} from './authorization';
 export { compareDecimal, isDecimal, type Ordering } from './decimal';
-export { evaluatePolicy, isReviewOverdue, matchRules, REVIEW_OVERDUE_RULE, type PolicyDecision } from './policy.evaluate';
+export { locateJsonError, locateJsonPath, locationOf, type TextLocation } from './json-location';
+export { evaluatePolicy, type PolicyDecision, type ReviewPlan } from './policy.evaluate';
+export { matchRules } from './policy.match';
 export { approversOf, formatPolicyErrors, parsePolicy, policyVersion, type ParsedPolicy, type PolicyError } from './policy.parse';
-export { DEFAULT_FALLBACK_QUORUM, FALLBACK_TIER, FallbackTier, PolicyDocument, Tier, TierMatch, type Policy } from './policy.schema';
+export {
+  BREAK_GLASS_RULE,
+  BREAK_GLASS_UNAVAILABLE_RULE,
+  isReviewOverdue,
+  REVIEW_OVERDUE_RULE,
+  selectRoute,
+  type Route,
+} from './policy.route';
+export {
+  DEFAULT_FALLBACK_QUORUM,
+  Escalation,
+  FALLBACK_TIER,
+  FallbackTier,
+  PolicyDocument,
+  ReviewSpec,
+  Tier,
+  TierMatch,
+  type Policy,
+} from './policy.schema';

@@ -1,6 +1,7 @@
 import type { CanonicalAction } from '@countersign/contracts';
-import { evaluatePolicy, REVIEW_OVERDUE_RULE } from './policy.evaluate';
-import { acceptedWith, BASE_DOCUMENT, NOW, policyFrom } from './policy.fixtures';
+import { evaluatePolicy } from './policy.evaluate';
+import { acceptedWith, allowAll, BASE_DOCUMENT, NOW, policyFrom } from './policy.fixtures';
+import { REVIEW_OVERDUE_RULE } from './policy.route';
 
 const policy = policyFrom(BASE_DOCUMENT);
 const usd = (value: string) => ({ value, currency: 'USD' });
@@ -104,8 +105,9 @@ describe('evaluatePolicy routing', () => {
   ];
 
   it.each(scenarios)('$desc', ({ action, tier, mode, quorum, rules, approvers }) => {
-    const decision = evaluatePolicy(policy, acceptedWith(action), NOW);
-    expect(decision.stamp).toStrictEqual({ version: policy.version, label: 'test-1', tier, rules });
+    const decision = evaluatePolicy(policy, acceptedWith(action), NOW, allowAll(policy));
+    const cedar = ['cedar:Request:allow:ask', ...(mode === 'auto' ? ['cedar:AutoApprove:allow:auto'] : [])];
+    expect(decision.stamp).toStrictEqual({ version: policy.version, label: 'test-1', tier, rules: [...rules, ...cedar] });
     expect({ mode: decision.mode, quorum: decision.quorum, approvers: decision.eligibleApprovers }).toStrictEqual({
       mode,
       quorum,
@@ -116,21 +118,21 @@ describe('evaluatePolicy routing', () => {
 
 describe('evaluatePolicy timing', () => {
   it('uses the defaults for TTL and execution window', () => {
-    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'dev' }), NOW);
+    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'dev' }), NOW, allowAll(policy));
     expect(decision.pendingExpiresAt).toBe('2026-11-21T10:15:00.000Z');
     expect(decision.executionWindowSeconds).toBe(600);
   });
 
   it('uses tier overrides', () => {
-    const prod = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), NOW);
+    const prod = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), NOW, allowAll(policy));
     expect(prod.executionWindowSeconds).toBe(300);
-    const restricted = evaluatePolicy(policy, acceptedWith({ kind: 'db.migrate', dataSensitivity: 'restricted' }), NOW);
+    const restricted = evaluatePolicy(policy, acceptedWith({ kind: 'db.migrate', dataSensitivity: 'restricted' }), NOW, allowAll(policy));
     expect(restricted.pendingExpiresAt).toBe('2026-11-21T11:00:00.000Z');
   });
 
   it('never keeps an approval pending past the end of the request window', () => {
     const window = { notBefore: NOW, notAfter: '2026-11-21T10:05:00.000Z' };
-    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production', window }), NOW);
+    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production', window }), NOW, allowAll(policy));
     expect(decision.pendingExpiresAt).toBe('2026-11-21T10:05:00.000Z');
   });
 });
@@ -141,15 +143,18 @@ describe('evaluatePolicy after reviewBy (fail closed)', () => {
     ['2026-12-31T23:59:59.999Z', false, 'the whole reviewBy day is still in time'],
     ['2027-01-01T00:00:00.000Z', true, 'the day after reviewBy is overdue'],
   ])('at %s overdue=%s (%s)', (now, overdue) => {
-    const decision = evaluatePolicy(policy, acceptedWith({}), now);
+    const decision = evaluatePolicy(policy, acceptedWith({}), now, allowAll(policy));
     expect(decision.mode).toBe(overdue ? 'quorum' : 'auto');
     expect(decision.stamp.rules.includes(REVIEW_OVERDUE_RULE)).toBe(overdue);
   });
 
   it('turns an auto tier into the fallback’s people, keeping the tier name', () => {
-    const decision = evaluatePolicy(policy, acceptedWith({}), '2027-02-01T00:00:00.000Z');
+    const decision = evaluatePolicy(policy, acceptedWith({}), '2027-02-01T00:00:00.000Z', allowAll(policy));
     expect(decision).toMatchObject({
-      stamp: { tier: 'low-risk', rules: ['tier:low-risk', 'match:kind=http.request', 'match:environment=staging', REVIEW_OVERDUE_RULE] },
+      stamp: {
+        tier: 'low-risk',
+        rules: ['tier:low-risk', 'match:kind=http.request', 'match:environment=staging', 'cedar:Request:allow:ask', REVIEW_OVERDUE_RULE],
+      },
       mode: 'quorum',
       quorum: 2,
       eligibleGroups: ['sre', 'finance'],
@@ -157,15 +162,24 @@ describe('evaluatePolicy after reviewBy (fail closed)', () => {
   });
 
   it('still marks human tiers as overdue so the stamp tells reviewers', () => {
-    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), '2027-02-01T00:00:00.000Z');
+    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), '2027-02-01T00:00:00.000Z', allowAll(policy));
     expect(decision.mode).toBe('quorum');
-    expect(decision.stamp.rules).toStrictEqual(['tier:production-change', 'match:environment=production', REVIEW_OVERDUE_RULE]);
+    expect(decision.stamp.rules).toStrictEqual([
+      'tier:production-change',
+      'match:environment=production',
+      'cedar:Request:allow:ask',
+      REVIEW_OVERDUE_RULE,
+    ]);
   });
 });
 
 describe('evaluatePolicy with an empty match', () => {
   it('a catch-all tier matches everything and says so', () => {
     const catchAll = policyFrom({ ...BASE_DOCUMENT, tiers: [{ name: 'all', match: {}, mode: 'quorum', quorum: 1, groups: ['sre'] }] });
-    expect(evaluatePolicy(catchAll, acceptedWith({}), NOW).stamp.rules).toStrictEqual(['tier:all', 'match:any']);
+    expect(evaluatePolicy(catchAll, acceptedWith({}), NOW, allowAll(policy)).stamp.rules).toStrictEqual([
+      'tier:all',
+      'match:any',
+      'cedar:Request:allow:ask',
+    ]);
   });
 });

@@ -1,111 +1,123 @@
-import type { CanonicalAction, PolicyStamp, RequestAcceptedV1 } from '@countersign/contracts';
-import { compareDecimal } from './decimal';
+import type { PolicyStamp, RequestAcceptedV1 } from '@countersign/contracts';
+import { isAllowed, verdictRules, type Authorization } from './authorization';
 import { approversOf } from './policy.parse';
-import { FALLBACK_TIER, type Policy, type Tier, type TierMatch } from './policy.schema';
+import { REVIEW_OVERDUE_RULE, selectRoute, type Route } from './policy.route';
+import type { Escalation, Policy } from './policy.schema';
 import { addSeconds, earlier } from './time';
-
-/** Stamp rule added to every decision taken after the policy's `reviewBy` date. */
-export const REVIEW_OVERDUE_RULE = 'policy:review-overdue';
 
 /** What the approval service needs to open an approval; the decider stores it as given. */
 export interface PolicyDecision {
   stamp: PolicyStamp;
-  mode: 'auto' | 'quorum';
+  /** `refused`: Cedar does not let the requester ask for this; the request is denied at once. */
+  mode: 'auto' | 'quorum' | 'refused';
   /** Distinct people who must approve. Auto tiers say 1: the policy itself is the one approver. */
   quorum: number;
   eligibleGroups: string[];
-  /** Approver identities of those groups; empty for auto. */
+  /** Members of those groups Cedar lets approve this request; empty for auto and refused. */
   eligibleApprovers: string[];
+  /** Members of the groups (or escalation groups) Cedar refused, with the rules why. */
+  refusedApprovers: Record<string, string[]>;
+  /** The Cedar rules that let each eligible approver (either stage) vote; stamped when they decide. */
+  approverRules: Record<string, string[]>;
   /** When a pending approval expires: now + TTL, never after the request's own window ends. */
   pendingExpiresAt: string;
   executionWindowSeconds: number;
+  /** More people may vote from `escalatesAt`; absent when the tier has none or it would come too late. */
+  escalation?: { escalatesAt: string; groups: string[]; eligibleApprovers: string[] };
+  /** Break-glass: the review its approval owes. */
+  review?: ReviewPlan;
 }
 
-interface Route {
-  tier: string;
-  rules: string[];
-  mode: 'auto' | 'quorum';
+export interface ReviewPlan {
+  groups: string[];
+  reviewers: string[];
+  deadlineSeconds: number;
+  escalation?: { afterSeconds: number; groups: string[]; reviewers: string[] };
+}
+
+interface People {
   quorum: number;
   groups: string[];
-  pendingTtlSeconds: number | undefined;
-  executionWindowSeconds: number | undefined;
+  escalation: Escalation | undefined;
 }
 
 /**
- * Routes an accepted request: the first matching tier wins, no match goes to the human fallback
- * tier, and once `reviewBy` has passed an auto tier needs people too (fail closed).
+ * Decides how a request is approved: the tier from the policy, narrowed by Cedar's answers. A
+ * requester Cedar refuses is refused; an auto tier needs people when Cedar refuses auto-approval
+ * or the policy is past its `reviewBy` date (fail closed); only approvers Cedar allows may vote.
  */
-export function evaluatePolicy(policy: Policy, accepted: Pick<RequestAcceptedV1, 'action'>, now: string): PolicyDecision {
-  const overdue = isReviewOverdue(policy, now);
-  const route = routeFor(policy, accepted.action, overdue);
-  const rules = overdue ? [...route.rules, REVIEW_OVERDUE_RULE] : route.rules;
+export function evaluatePolicy(
+  policy: Policy,
+  accepted: Pick<RequestAcceptedV1, 'action'>,
+  now: string,
+  authorization: Authorization,
+): PolicyDecision {
+  const route = selectRoute(policy, accepted.action, now);
   const ttl = route.pendingTtlSeconds ?? policy.defaults.pendingTtlSeconds;
-  return {
-    stamp: { version: policy.version, label: policy.label, tier: route.tier, rules },
-    mode: route.mode,
-    quorum: route.quorum,
-    eligibleGroups: route.groups,
-    eligibleApprovers: approversOf(policy.approvers, route.groups),
-    pendingExpiresAt: earlier(addSeconds(now, ttl), accepted.action.window.notAfter),
-    executionWindowSeconds: route.executionWindowSeconds ?? policy.defaults.executionWindowSeconds,
-  };
-}
-
-/** True once the whole `reviewBy` day (UTC) has passed. */
-export function isReviewOverdue(policy: Pick<Policy, 'reviewBy'>, now: string): boolean {
-  const endOfReviewDay = Date.parse(`${policy.reviewBy}T00:00:00.000Z`) + 24 * 60 * 60 * 1000;
-  return Date.parse(now) >= endOfReviewDay;
-}
-
-function routeFor(policy: Policy, action: CanonicalAction, overdue: boolean): Route {
-  for (const tier of policy.tiers) {
-    const matched = matchRules(tier.match, action);
-    if (matched) return tierRoute(policy, tier, [`tier:${tier.name}`, ...matched], overdue);
+  const pendingExpiresAt = earlier(addSeconds(now, ttl), accepted.action.window.notAfter);
+  const executionWindowSeconds = route.executionWindowSeconds ?? policy.defaults.executionWindowSeconds;
+  const stamp = (rules: string[]): PolicyStamp => ({
+    version: policy.version,
+    label: policy.label,
+    tier: route.tier,
+    rules: [...route.rules, ...rules, ...(route.overdue ? [REVIEW_OVERDUE_RULE] : [])],
+  });
+  const timing = { pendingExpiresAt, executionWindowSeconds, refusedApprovers: {}, approverRules: {}, eligibleApprovers: [] };
+  const requestRules = verdictRules('Request', authorization.request);
+  if (!isAllowed(authorization.request)) {
+    return { ...timing, stamp: stamp(requestRules), mode: 'refused', quorum: 1, eligibleGroups: [] };
   }
-  const { quorum, groups, pendingTtlSeconds, executionWindowSeconds } = policy.fallback;
+  const autoRules = route.mode === 'auto' && !route.overdue ? verdictRules('AutoApprove', authorization.autoApprove) : [];
+  if (route.mode === 'auto' && !route.overdue && isAllowed(authorization.autoApprove)) {
+    return { ...timing, stamp: stamp([...requestRules, ...autoRules]), mode: 'auto', quorum: 1, eligibleGroups: [] };
+  }
+  const people = peopleFor(policy, route);
   return {
-    tier: FALLBACK_TIER,
-    rules: [`tier:${FALLBACK_TIER}`, 'match:none'],
+    ...timing,
+    ...voters(policy, people, authorization, now, pendingExpiresAt),
+    ...(route.review ? { review: reviewPlan(policy, route.review) } : {}),
+    stamp: stamp([...requestRules, ...autoRules]),
     mode: 'quorum',
-    quorum,
-    groups,
-    pendingTtlSeconds,
-    executionWindowSeconds,
+    quorum: people.quorum,
+    eligibleGroups: people.groups,
   };
 }
 
-function tierRoute(policy: Policy, tier: Tier, rules: string[], overdue: boolean): Route {
-  const common = { tier: tier.name, rules, pendingTtlSeconds: tier.pendingTtlSeconds, executionWindowSeconds: tier.executionWindowSeconds };
-  if (tier.mode === 'auto' && !overdue) return { ...common, mode: 'auto', quorum: 1, groups: [] };
-  // An overdue auto tier borrows the fallback's people: nobody reviewed it, so humans decide.
-  if (tier.mode === 'auto') return { ...common, mode: 'quorum', quorum: policy.fallback.quorum, groups: policy.fallback.groups };
-  if (tier.quorum === undefined || tier.groups === undefined) {
-    throw new Error(`tier ${tier.name} has no quorum or groups; parsePolicy should have refused it (this is a bug)`);
+/** A quorum tier's own people; an auto tier that may not approve alone borrows the fallback's. */
+function peopleFor(policy: Policy, route: Route): People {
+  if (route.mode === 'quorum' && route.quorum !== undefined)
+    return { quorum: route.quorum, groups: route.groups, escalation: route.escalation };
+  if (route.mode === 'quorum') throw new Error(`tier ${route.tier} has no quorum; parsePolicy should have refused it (this is a bug)`);
+  const { quorum, groups, escalation } = policy.fallback;
+  return { quorum, groups, escalation };
+}
+
+type Voters = Pick<PolicyDecision, 'eligibleApprovers' | 'refusedApprovers' | 'approverRules' | 'escalation'>;
+
+function voters(policy: Policy, people: People, authorization: Authorization, now: string, expiresAt: string): Voters {
+  const refusedApprovers: Record<string, string[]> = {};
+  const approverRules: Record<string, string[]> = {};
+  const admit = (ids: string[]) =>
+    ids.filter((id) => {
+      const verdict = authorization.approve[id];
+      const rules = verdict ? verdictRules('Approve', verdict) : ['cedar:Approve:deny:error'];
+      if (isAllowed(verdict)) approverRules[id] = rules;
+      else refusedApprovers[id] = rules;
+      return isAllowed(verdict);
+    });
+  const eligibleApprovers = admit(approversOf(policy.approvers, people.groups));
+  const escalatesAt = people.escalation && addSeconds(now, people.escalation.afterSeconds);
+  if (!people.escalation || !escalatesAt || Date.parse(escalatesAt) >= Date.parse(expiresAt)) {
+    return { eligibleApprovers, refusedApprovers, approverRules };
   }
-  return { ...common, mode: 'quorum', quorum: tier.quorum, groups: tier.groups };
+  const added = approversOf(policy.approvers, people.escalation.groups).filter((id) => !eligibleApprovers.includes(id));
+  const escalation = { escalatesAt, groups: people.escalation.groups, eligibleApprovers: admit(added) };
+  return { eligibleApprovers, refusedApprovers, approverRules, escalation };
 }
 
-/** The rules a tier's match produced, or undefined when any of its criteria does not hold. */
-export function matchRules(match: TierMatch, action: CanonicalAction): string[] | undefined {
-  const results = [
-    listed(match.kinds, action.kind, 'kind'),
-    listed(match.environments, action.environment, 'environment'),
-    listed(match.targets, action.target, 'target'),
-    atLeast(match.minAmount, action.amount?.value),
-    listed(match.dataSensitivity, action.dataSensitivity, 'dataSensitivity'),
-  ];
-  if (results.includes(false)) return undefined;
-  const rules = results.filter((result): result is string => typeof result === 'string');
-  return rules.length > 0 ? rules : ['match:any'];
-}
-
-// Each criterion answers: undefined = not part of this tier, false = fails, a rule id = holds.
-function listed(list: readonly string[] | undefined, value: string | undefined, field: string): string | false | undefined {
-  if (list === undefined) return undefined;
-  return value !== undefined && list.includes(value) ? `match:${field}=${value}` : false;
-}
-
-function atLeast(minimum: string | undefined, value: string | undefined): string | false | undefined {
-  if (minimum === undefined) return undefined;
-  return value !== undefined && compareDecimal(value, minimum) >= 0 ? `match:amount>=${minimum}` : false;
+function reviewPlan(policy: Policy, review: NonNullable<Route['review']>): ReviewPlan {
+  const { groups, deadlineSeconds, escalation } = review;
+  const plan: ReviewPlan = { groups, reviewers: approversOf(policy.approvers, groups), deadlineSeconds };
+  if (escalation) plan.escalation = { ...escalation, reviewers: approversOf(policy.approvers, escalation.groups) };
+  return plan;
 }

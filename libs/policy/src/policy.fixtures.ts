@@ -1,4 +1,5 @@
 import type { CanonicalAction, RequestAcceptedV1 } from '@countersign/contracts';
+import type { Authorization, Verdict } from './authorization';
 import { parsePolicy } from './policy.parse';
 import type { Policy } from './policy.schema';
 
@@ -8,6 +9,7 @@ export const NOW = '2026-11-21T10:00:00.000Z';
 export const BASE_DOCUMENT = {
   label: 'test-1',
   reviewBy: '2026-12-31',
+  authorization: 'test.cedar',
   defaults: { pendingTtlSeconds: 900, executionWindowSeconds: 600 },
   approvers: {
     finance: ['approver:alice', 'approver:bob', 'approver:carol'],
@@ -53,5 +55,18 @@ export function acceptedWith(action: Partial<CanonicalAction>): Pick<RequestAcce
       requestId: '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10',
       ...action,
     },
+  };
+}
+
+const allow = (id: string): Verdict => ({ allowed: true, policies: [id] });
+
+/** Cedar said yes to everything: the requester may ask, the policy may auto-approve, everyone may vote. */
+export function allowAll(policy: Pick<Policy, 'approvers'>, overrides: Partial<Authorization> = {}): Authorization {
+  const everyone = Object.values(policy.approvers).flat();
+  return {
+    request: allow('ask'),
+    autoApprove: allow('auto'),
+    approve: Object.fromEntries(everyone.map((id) => [id, allow('vote')])),
+    ...overrides,
   };
 }

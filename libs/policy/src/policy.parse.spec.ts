@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluatePolicy } from './policy.evaluate';
-import { acceptedWith, BASE_DOCUMENT, NOW } from './policy.fixtures';
+import { acceptedWith, allowAll, BASE_DOCUMENT, NOW } from './policy.fixtures';
 import { formatPolicyErrors, parsePolicy, policyVersion } from './policy.parse';
 
 const DEFAULT_FILE = join(__dirname, '../../../deploy/policies/default.policy.json');
@@ -68,10 +68,92 @@ describe('parsePolicy', () => {
   });
 
   it('formats errors one per line with file and path', () => {
-    const parsed = parsePolicy(JSON.stringify(withTier(1, { quorum: 4 })), 'p.json');
+    const text = JSON.stringify(withTier(1, { quorum: 4 }));
+    const parsed = parsePolicy(text, 'p.json');
     expect(!parsed.ok && formatPolicyErrors(parsed.errors)).toBe(
-      'p.json: tiers.1.quorum: quorum 4 can never be met: the groups have 3 distinct approvers (quorum_unreachable)',
+      `p.json:1:${text.indexOf('"quorum":4') + 10}: tiers.1.quorum: quorum 4 can never be met: the groups have 3 distinct approvers (quorum_unreachable)`,
     );
+  });
+
+  it('names the line of the offending field in a formatted file', () => {
+    const text = JSON.stringify(withTier(2, { quorum: 9 }), null, 2);
+    const parsed = parsePolicy(text, 'p.json');
+    const line = text.split('\n').findIndex((row) => row.includes('"quorum": 9')) + 1;
+    expect(!parsed.ok && parsed.errors.map((error) => [error.path, error.line])).toStrictEqual([['tiers.2.quorum', line]]);
+  });
+
+  it('names the line of a missing field as the line its object starts on', () => {
+    const text = JSON.stringify(withTier(1, { quorum: undefined }), null, 2);
+    const parsed = parsePolicy(text, 'p.json');
+    const tierLine = text.split('\n').findIndex((row) => row.includes('"payments-high"')); // the line after the tier's `{`
+    expect(!parsed.ok && parsed.errors[0]).toMatchObject({ path: 'tiers.1.quorum', code: 'required', line: tierLine });
+  });
+
+  it('names the line and column of a JSON syntax error', () => {
+    const parsed = parsePolicy('{\n  "label": "x",\n  "tiers": [,]\n}', 'p.json');
+    expect(!parsed.ok && formatPolicyErrors(parsed.errors)).toMatch(/^p\.json:3:13: \(root\): .* \(invalid_json\)$/);
+  });
+});
+
+describe('parsePolicy: escalation, break-glass and authorization', () => {
+  const escalation = { afterSeconds: 300, groups: ['finance'] };
+  const review = { groups: ['finance'], deadlineSeconds: 86400 };
+  const breakGlass = {
+    name: 'emergency',
+    match: { kinds: ['http.request'] },
+    mode: 'quorum',
+    quorum: 1,
+    groups: ['sre'],
+    breakGlass: true,
+    review,
+  };
+  const withBreakGlass = (patch: object) => ({ ...BASE_DOCUMENT, tiers: [{ ...breakGlass, ...patch }, ...BASE_DOCUMENT.tiers] });
+
+  it.each([
+    ['an escalation on a quorum tier', withTier(3, { escalation })],
+    ['an escalation on the fallback', { ...BASE_DOCUMENT, fallback: { ...BASE_DOCUMENT.fallback, escalation } }],
+    ['a break-glass tier with its review', withBreakGlass({})],
+    ['a review that escalates', withBreakGlass({ review: { ...review, escalation: { afterSeconds: 3600, groups: ['sre'] } } })],
+  ])('accepts %s', (_why, document) => {
+    const parsed = parsePolicy(JSON.stringify(document), 'p.json');
+    expect(parsed.ok ? [] : formatPolicyErrors(parsed.errors)).toStrictEqual([]);
+  });
+
+  it.each([
+    ['no authorization file', { ...BASE_DOCUMENT, authorization: undefined }, [['authorization', 'invalid_type']]],
+    ['an authorization path, not a file name', { ...BASE_DOCUMENT, authorization: '../x.cedar' }, [['authorization', 'invalid_format']]],
+    [
+      'escalation at or after the TTL',
+      withTier(3, { escalation: { ...escalation, afterSeconds: 900 } }),
+      [['tiers.3.escalation.afterSeconds', 'escalation_too_late']],
+    ],
+    [
+      'escalation to an unknown group',
+      withTier(3, { escalation: { ...escalation, groups: ['ops'] } }),
+      [['tiers.3.escalation.groups.0', 'unknown_group']],
+    ],
+    ['escalation on an auto tier', withTier(0, { escalation }), [['tiers.0.escalation', 'not_allowed']]],
+    ['break-glass on an auto tier', withTier(0, { breakGlass: true }), [['tiers.0.breakGlass', 'not_allowed']]],
+    [
+      'break-glass without declared kinds',
+      withBreakGlass({ match: { environments: ['production'] } }),
+      [['tiers.0.match.kinds', 'required']],
+    ],
+    ['break-glass without a review', withBreakGlass({ review: undefined }), [['tiers.0.review', 'required']]],
+    ['a review on an ordinary tier', withTier(3, { review }), [['tiers.3.review', 'not_allowed']]],
+    [
+      'a review by an unknown group',
+      withBreakGlass({ review: { ...review, groups: ['audit'] } }),
+      [['tiers.0.review.groups.0', 'unknown_group']],
+    ],
+    [
+      'a review escalating after its deadline',
+      withBreakGlass({ review: { ...review, escalation: { afterSeconds: 86400, groups: ['sre'] } } }),
+      [['tiers.0.review.escalation.afterSeconds', 'escalation_too_late']],
+    ],
+  ])('refuses %s', (_why, document, expected) => {
+    const parsed = parsePolicy(JSON.stringify(document), 'p.json');
+    expect(parsed.ok ? [] : parsed.errors.map((error) => [error.path, error.code])).toStrictEqual(expected);
   });
 });
 
@@ -117,7 +199,7 @@ describe('deploy/policies/default.policy.json', () => {
       ['approver:alice', 'approver:bob', 'approver:dave', 'approver:carol'],
     ],
   ] as const)('routes %j to %s', (action, tier, mode, quorum, approvers) => {
-    const decision = evaluatePolicy(policy!, acceptedWith(action), NOW);
+    const decision = evaluatePolicy(policy!, acceptedWith(action), NOW, allowAll(policy!));
     expect([decision.stamp.tier, decision.mode, decision.quorum, decision.eligibleApprovers]).toStrictEqual([
       tier,
       mode,

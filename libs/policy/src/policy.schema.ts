@@ -7,6 +7,8 @@ export const FALLBACK_TIER = 'default';
 const DAY_SECONDS = 24 * 60 * 60;
 /** Longer than a week pending means nobody is looking; fail the request rather than keep it open. */
 const MAX_PENDING_TTL_SECONDS = 7 * DAY_SECONDS;
+/** A break-glass review may take longer than an approval: a month at most. */
+const MAX_REVIEW_SECONDS = 30 * DAY_SECONDS;
 /** The same 24h cap intake puts on a request's window. */
 const MAX_EXECUTION_WINDOW_SECONDS = DAY_SECONDS;
 /** The contract caps a quorum at 10 approvers. */
@@ -27,6 +29,24 @@ const PendingTtl = z.number().int().min(1).max(MAX_PENDING_TTL_SECONDS);
 const ExecutionWindow = z.number().int().min(1).max(MAX_EXECUTION_WINDOW_SECONDS);
 const Quorum = z.number().int().min(1).max(MAX_QUORUM);
 const Groups = z.array(GroupName).min(1);
+const ReviewSeconds = z.number().int().min(1).max(MAX_REVIEW_SECONDS);
+/** The Cedar file, in the policy file's own folder: plain file name, no path. */
+const CedarFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.cedar$/, 'a file name ending in .cedar, next to this file');
+
+/**
+ * When nobody decides within `afterSeconds` of the request opening, `groups` may vote too (votes
+ * already cast keep counting). The tier's pending TTL still ends it: it must be longer.
+ */
+export const Escalation = z.strictObject({ afterSeconds: PendingTtl, groups: Groups });
+export type Escalation = z.infer<typeof Escalation>;
+
+/** The after-the-fact review a break-glass approval owes: who, by when, and who next if nobody does. */
+export const ReviewSpec = z.strictObject({
+  groups: Groups,
+  deadlineSeconds: ReviewSeconds,
+  escalation: z.strictObject({ afterSeconds: ReviewSeconds, groups: Groups }).optional(),
+});
+export type ReviewSpec = z.infer<typeof ReviewSpec>;
 
 /** Criteria a request must all meet (AND); each list matches any of its entries (OR). */
 export const TierMatch = z.strictObject({
@@ -50,6 +70,13 @@ export const Tier = z.strictObject({
   groups: Groups.optional(),
   pendingTtlSeconds: PendingTtl.optional(),
   executionWindowSeconds: ExecutionWindow.optional(),
+  escalation: Escalation.optional(),
+  /**
+   * Only requests that invoke break-glass (`action.breakGlass`) take this tier, and only for the
+   * kinds its match lists; ordinary requests skip it. Needs a `review`.
+   */
+  breakGlass: z.literal(true).optional(),
+  review: ReviewSpec.optional(),
 });
 export type Tier = z.infer<typeof Tier>;
 
@@ -59,6 +86,7 @@ export const FallbackTier = z.strictObject({
   groups: Groups,
   pendingTtlSeconds: PendingTtl.optional(),
   executionWindowSeconds: ExecutionWindow.optional(),
+  escalation: Escalation.optional(),
 });
 export type FallbackTier = z.infer<typeof FallbackTier>;
 
@@ -67,6 +95,8 @@ export const PolicyDocument = z.strictObject({
   label: PolicyLabel,
   /** The date (UTC) by which people must re-review this policy; after it, auto tiers need humans. */
   reviewBy: z.iso.date(),
+  /** The Cedar policies deciding who may request, approve and auto-approve; part of the version. */
+  authorization: CedarFileName,
   defaults: z.strictObject({ pendingTtlSeconds: PendingTtl, executionWindowSeconds: ExecutionWindow }),
   /** Group name -> approver identities. Groups live here so one reviewed file says who may approve. */
   approvers: z.record(GroupName, z.array(ApproverId).min(1)),
@@ -83,7 +113,10 @@ export const DEFAULT_FALLBACK_QUORUM = 2;
 /** A validated policy, with its version and where it was read from. */
 export type Policy = Omit<PolicyDocument, 'fallback'> & {
   fallback: FallbackTier;
-  /** `sha256:<hex>` of the canonical JSON of the document. */
+  /**
+   * `sha256:<hex>` of the canonical JSON of the document (see policyVersion); the loader that
+   * also reads the Cedar file replaces it with the version of both files together.
+   */
   version: string;
   /** The file name it was parsed from, for error messages and `countersign policy test`. */
   source: string;

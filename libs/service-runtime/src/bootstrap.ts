@@ -4,8 +4,8 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Consumers, MAX_ENVELOPE_BYTES, type Envelope, type ServiceName } from '@countersign/contracts';
-import type { Verification } from '@countersign/identity';
-import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay } from '@countersign/messaging';
+import type { Freshness, Verification } from '@countersign/identity';
+import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents } from '@countersign/messaging';
 import { loadServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { openRuntime, type ServiceRuntime } from './runtime';
@@ -17,7 +17,7 @@ export interface ServiceDefinition {
   /** Also serve HTTP (intake's submission endpoint) on COUNTERSIGN_HTTP_PORT. */
   http?: boolean;
   /** Replaces plain trust-store verification, e.g. to let intake answer invalid submissions itself. */
-  verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array) => Verification;
+  verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array, freshness?: Freshness) => Verification;
   /** Handlers registered without decorators, e.g. audit's one handler for every event type. */
   handlers?: (app: INestApplicationContext) => Array<{ pattern: string; handler: (envelope: Envelope) => Promise<void> }>;
 }
@@ -38,10 +38,16 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   const transport = new JetStreamTransport({
     connection: runtime.nc,
     consumers: Consumers[definition.service],
-    verify: definition.verify?.(runtime) ?? ((bytes) => runtime.trust.verifyBytes(bytes)),
+    verify: definition.verify?.(runtime) ?? ((bytes, freshness) => runtime.trust.verifyBytes(bytes, freshness)),
     deadLetter: deadLetterSink(runtime),
     maxDeliver: config.maxDeliver,
     backoffMs: BACKOFF_MS,
+    clock: runtime.clock,
+    // Every consumer of external ingress events (intake and audit on submissions, approval and
+    // audit on votes) remembers their ids in its own store, so a copy republished after JetStream's
+    // duplicate window is refused by each of them, before any state changes, and reported as a
+    // dead letter. Audit included: it records the refusal, not a second copy of the event.
+    seenEvents: new StoreSeenEvents(runtime.store),
   });
   const relay = new OutboxRelay({
     name: 'relay',

@@ -1,5 +1,5 @@
 import { EventTypes } from '@countersign/contracts';
-import type { Verification } from '@countersign/identity';
+import type { Freshness, Verification } from '@countersign/identity';
 import type { ServiceRuntime } from './runtime';
 
 /**
@@ -9,8 +9,9 @@ import type { ServiceRuntime } from './runtime';
  */
 export const acceptAuthenticSubmissions =
   (runtime: Pick<ServiceRuntime, 'trust'>) =>
-  (bytes: Uint8Array): Verification => {
-    const verification = runtime.trust.verifyBytes(bytes);
+  (bytes: Uint8Array, freshness?: Freshness): Verification => {
+    // Freshness is judged before the payload: a stale or future submission is refused, not answered.
+    const verification = runtime.trust.verifyBytes(bytes, freshness);
     if (!verification.ok && verification.authentic?.type === EventTypes.RequestSubmitted) {
       return { ok: true, envelope: verification.authentic as never, type: EventTypes.RequestSubmitted };
     }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumers, SERVICE_NAMES, Streams, siemConsumer, type ServiceName } from '@countersign/contracts';
+import { Consumers, SERVICE_NAMES, Streams, siemConsumer, targetConsumer, type ServiceName } from '@countersign/contracts';
 import {
   HomeLayout,
   loadNatsCredentials,
@@ -16,6 +16,7 @@ import { spawnManaged, stopChild, type ManagedChild } from './child';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
+const DEMO_TARGET = 'demo-target';
 
 export interface StackOptions {
   /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
@@ -55,7 +56,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporary = options.home === undefined;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
-  const description = options.description ?? defaultDescription();
+  const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   provision({ description, home });
   const nats = await startNatsServer({
     dir: join(home, 'nats'),
@@ -119,6 +120,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/**
+ * The demo target follows the broker's revocations over NATS as its own identity, so a stack that
+ * runs it must provision that identity (NATS user and durable consumer), whatever description it got.
+ */
+function withDemoTarget(description: IdentityDescription, demoTarget: boolean): IdentityDescription {
+  const targets = description.targets ?? [];
+  if (!demoTarget || targets.some((target) => target.name === DEMO_TARGET)) return description;
+  return { ...description, targets: [...targets, { name: DEMO_TARGET }] };
+}
+
 export function defaultDescription(): IdentityDescription {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'identities.json'), 'utf8')) as IdentityDescription;
 }
@@ -139,7 +150,11 @@ export async function provisionStreams(
     name: 'provisioner',
   });
   try {
-    const consumers = [...Object.values(Consumers).flat(), ...description.siemReaders.map((reader) => siemConsumer(reader))];
+    const consumers = [
+      ...Object.values(Consumers).flat(),
+      ...description.siemReaders.map((reader) => siemConsumer(reader)),
+      ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
+    ];
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
   } finally {

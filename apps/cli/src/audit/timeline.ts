@@ -48,6 +48,19 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
   })),
   [EventTypes.RequestDenied]: as<C.RequestDeniedV1>((d) => ({ deniedBy: d.deniedBy, ...(d.reason ? { reason: d.reason } : {}) })),
   [EventTypes.RequestExpired]: as<C.RequestExpiredV1>((d) => ({ approvals: ratio(d.approvals, d.quorum) })),
+  [EventTypes.ApprovalEscalated]: as<C.ApprovalEscalatedV1>((d) => ({
+    added: d.addedGroups.join(','),
+    approvals: ratio(d.approvals, d.quorum),
+    expires: d.expiresAt,
+  })),
+  [EventTypes.ReviewRequired]: as<C.ReviewRequiredV1>((d) => ({ groups: d.reviewGroups.join(','), due: d.dueAt })),
+  [EventTypes.ReviewEscalated]: as<C.ReviewEscalatedV1>((d) => ({ added: d.addedGroups.join(','), due: d.dueAt })),
+  [EventTypes.ReviewOverdue]: as<C.ReviewOverdueV1>((d) => ({ due: d.dueAt })),
+  [EventTypes.ReviewCompleted]: as<C.ReviewCompletedV1>((d) => ({
+    reviewer: d.reviewer,
+    verdict: d.verdict,
+    ...(d.late ? { late: 'yes' } : {}),
+  })),
   [EventTypes.CredentialIssued]: as<C.CredentialIssuedV1>((d) => ({
     credential: d.credentialId,
     executor: d.executor,

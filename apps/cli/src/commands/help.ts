@@ -35,6 +35,7 @@ export function generalHelp(commands: readonly Command[]): string[] {
     '  countersign status <request-id>',
     '  countersign vote --as alice --request <request-id> --digest <digest from status> --approve',
     '  countersign audit verify --request <request-id>',
+    '  countersign policy test deploy/policies',
   ];
 }
 

@@ -4,9 +4,10 @@ import type { TrustStore } from '@countersign/identity';
 import { ExitCode, type CliContext } from '../context';
 import { formatFieldErrors } from '../output';
 
-/** Which outcomes end the wait, and how. Accepted and approved are milestones, not endings. */
+/** Which outcomes end the wait, and how. Accepted, escalated and approved are milestones, not endings. */
 export const EXIT_FOR_OUTCOME: Record<Outcome, ExitCode | undefined> = {
   accepted: undefined,
+  escalated: undefined,
   approved: undefined,
   executed: ExitCode.ok,
   rejected: ExitCode.negativeOutcome,

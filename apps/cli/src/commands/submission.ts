@@ -14,6 +14,8 @@ export interface SubmissionInput {
   windowMinutes?: number;
   reason?: string;
   requestId?: string;
+  /** Invoke break-glass (`action.breakGlass`). */
+  breakGlass?: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ function optionalActionFields(input: SubmissionInput, now: Date): Record<string,
   // Either half of an amount makes it an amount, so a forgotten currency is reported, not dropped.
   if (input.amount !== undefined || input.currency !== undefined) fields.amount = { value: input.amount, currency: input.currency };
   if (input.sensitivity !== undefined) fields.dataSensitivity = input.sensitivity;
+  if (input.breakGlass === true) fields.breakGlass = true;
   if (input.windowMinutes !== undefined) {
     fields.window = { notBefore: now.toISOString(), notAfter: new Date(now.getTime() + input.windowMinutes * 60_000).toISOString() };
   }

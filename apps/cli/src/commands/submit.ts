@@ -26,6 +26,7 @@ function submissionInput(values: OptionValues): SubmissionInput {
     windowMinutes: positiveInteger(values, 'window-minutes', 'submit'),
     reason: text('reason'),
     requestId: text('request-id'),
+    breakGlass: flag(values, 'break-glass'),
   };
 }
 
@@ -87,8 +88,10 @@ export const submitCommand: Command = {
     'countersign submit --as <requester> --kind <kind> --target <target> --env <environment> --reason "<why>"',
     "                   [--param key=value ...] [--params-json '{...}'] [--amount 12500.00 --currency EUR]",
     '                   [--sensitivity public|internal|confidential|restricted] [--window-minutes N]',
-    '                   [--request-id <uuid>] [--wait [--timeout 60]]',
+    '                   [--request-id <uuid>] [--break-glass] [--wait [--timeout 60]]',
     '',
+    '  --break-glass  an emergency: only a break-glass tier of the policy takes it (reduced quorum,',
+    '                 mandatory review afterwards); part of the digest approvers see',
     '  --wait    stay for the outcome: exit 0 executed, 3 rejected/denied/expired/failed, 4 timeout',
     '  --param   values are strings; use --params-json for numbers, booleans and nesting',
   ],
@@ -111,6 +114,7 @@ export const submitCommand: Command = {
     'window-minutes': { type: 'string' },
     reason: { type: 'string' },
     'request-id': { type: 'string' },
+    'break-glass': { type: 'boolean' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
   },

@@ -22,6 +22,7 @@ export function buildVote(values: OptionValues) {
     digest: optionalString(values, 'digest'),
     decision: decision(values),
     ...(reason === undefined ? {} : { reason }),
+    ...(flag(values, 'review') ? { review: true } : {}),
   });
 }
 
@@ -66,11 +67,16 @@ export const voteCommand: Command = {
   name: 'vote',
   summary: 'sign and cast an approver vote on the action digest you reviewed',
   usage: [
-    'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> (--approve | --deny) [--reason "<why>"]',
+    'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> (--approve | --deny) [--reason "<why>"] [--review]',
     '',
     '  --digest  the action digest you reviewed; a vote for any other digest is rejected',
+    '  --review  close the after-the-fact review of a break-glass approval instead: --approve upholds',
+    '            the emergency decision, --deny disputes it',
   ],
-  examples: ['countersign vote --as alice --request 0f9c…-… --digest 3b1f… --approve --reason "change ticket CHG-118"'],
+  examples: [
+    'countersign vote --as alice --request 0f9c…-… --digest 3b1f… --approve --reason "change ticket CHG-118"',
+    'countersign vote --as carol --request 0f9c…-… --digest 3b1f… --review --approve --reason "outage INC-42, fix was needed"',
+  ],
   options: {
     as: { type: 'string' },
     request: { type: 'string' },
@@ -78,6 +84,7 @@ export const voteCommand: Command = {
     approve: { type: 'boolean' },
     deny: { type: 'boolean' },
     reason: { type: 'string' },
+    review: { type: 'boolean' },
   },
   run,
 };

@@ -10,8 +10,9 @@ export interface PeopleFacts {
 }
 
 /**
- * Open the approval of a request intake accepted. The shell evaluates the policy and passes the
- * decision in, so replaying this stream never depends on whichever policy is loaded today.
+ * Open the approval of a request intake accepted. The shell evaluates the policy (tiers and Cedar;
+ * Cedar runs in WebAssembly, never in here) and passes the decision in, so replaying this stream
+ * never depends on whichever policy is loaded today.
  */
 export interface OpenApproval {
   type: 'OpenApproval';
@@ -23,7 +24,7 @@ export interface OpenApproval {
   now: string;
 }
 
-/** A verified vote envelope. */
+/** A verified vote envelope: on the request, or (`vote.review`) on its break-glass review. */
 export interface CastVote {
   type: 'CastVote';
   /** The vote envelope's id; a redelivery carries the same one. */
@@ -34,11 +35,14 @@ export interface CastVote {
   now: string;
 }
 
-/** Sent by the shell's timer; harmless when early, late or repeated. */
-export interface ExpireIfDue {
-  type: 'ExpireIfDue';
+/**
+ * Sent by the shell's timer at `nextDeadline(state)`: escalates or expires a pending approval, and
+ * escalates or marks overdue an open break-glass review. Harmless when early, late or repeated.
+ */
+export interface CheckDeadlines {
+  type: 'CheckDeadlines';
   requestId: string;
   now: string;
 }
 
-export type ApprovalCommand = OpenApproval | CastVote | ExpireIfDue;
+export type ApprovalCommand = OpenApproval | CastVote | CheckDeadlines;

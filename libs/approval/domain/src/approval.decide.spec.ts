@@ -79,7 +79,7 @@ describe('approval decider', () => {
     it('does nothing on an expiry tick', () => {
       spec
         .given([])
-        .when({ type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(99) })
+        .when({ type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(99) })
         .thenNothingHappened();
     });
 
@@ -196,14 +196,14 @@ describe('approval decider', () => {
     it('does nothing on an expiry tick before the deadline', () => {
       spec
         .given(pending())
-        .when({ type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(14) })
+        .when({ type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(14) })
         .thenNothingHappened();
     });
 
     it('expires at the deadline, counting the approvals it had', () => {
       spec
         .given([...pending(), recordedEvent(1, 'alice', 'approve', 1)])
-        .when({ type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(15) })
+        .when({ type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(15) })
         .then([expiredEvent(1, at(15))]);
     });
 
@@ -238,7 +238,7 @@ describe('approval decider', () => {
     it('does nothing on an expiry tick or a redelivered request', () => {
       spec
         .given(history())
-        .when({ type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(99) })
+        .when({ type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(99) })
         .thenNothingHappened();
       spec.given(history()).when(openApproval()).thenNothingHappened();
     });
@@ -265,7 +265,7 @@ describe('approval decider', () => {
       ...approvalDecider.decide(castVote(2, 'bob'), fold(approvalDecider, history)),
       ...approvalDecider.decide(castVote(3, 'dave'), fold(approvalDecider, history)),
       ...approvalDecider.decide(castVote(2, 'bob', 'deny'), fold(approvalDecider, history)),
-      ...approvalDecider.decide({ type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(20) }, fold(approvalDecider, history)),
+      ...approvalDecider.decide({ type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(20) }, fold(approvalDecider, history)),
     ];
     for (const event of events) {
       if (isLocalEvent(event)) continue;

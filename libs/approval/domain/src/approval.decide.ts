@@ -1,11 +1,12 @@
 import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
-import type { ApprovalCommand, CastVote, ExpireIfDue, OpenApproval } from './approval.commands';
-import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteRecorded, VoteRejected } from './approval.events';
+import type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval } from './approval.commands';
+import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteRecorded } from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import { approvalsOf } from './approval.queries';
-import { nameOf, personOf, type ApprovalState, type PendingApproval, type RecordedVote } from './approval.state';
-import { screenVote, type Refusal } from './approval.votes';
-import { approvalRequested, autoApproved, denied, expired, quorumApproved } from './resolutions';
+import { evolve, nameOf, personOf, type ApprovalState, type PendingApproval, type RecordedVote } from './approval.state';
+import { screenVote, voteRejected } from './approval.votes';
+import { approvalRequested, autoApproved, denied, escalated, expired, quorumApproved, refusedByPolicy } from './resolutions';
+import { decideReviewVote, reviewDeadlines, reviewRequired } from './review';
 import { addSeconds, earlier, hasReached, later } from './time';
 
 export function decide(command: ApprovalCommand, state: ApprovalState): ApprovalEvent[] {
@@ -14,8 +15,8 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
       return openApproval(command, state);
     case 'CastVote':
       return castVote(command, state);
-    case 'ExpireIfDue':
-      return expireIfDue(command, state);
+    case 'CheckDeadlines':
+      return checkDeadlines(command, state);
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -29,13 +30,19 @@ function openApproval(command: OpenApproval, state: ApprovalState): ApprovalEven
   const request = opened.data;
   // Approval came too late for the request's own window: nothing left to approve.
   if (hasReached(command.now, request.expiresAt)) return [opened, expired(request, 0, command.now)];
+  if (request.mode === 'refused') return [opened, refusedByPolicy(request, command.now)];
   if (request.mode === 'auto') return [opened, autoApproved(request, executionWindow(request, command.now), command.now)];
   return [opened, approvalRequested(request, command.now)];
 }
 
 function openedEvent({ accepted, acceptedEventId, policyDecision: decision, people, now }: OpenApproval): ApprovalOpened {
   const requesterPersons = [nameOf(accepted.requester), ...(people.requesterOwner === undefined ? [] : [people.requesterOwner])];
-  const personOfEligible = Object.fromEntries(decision.eligibleApprovers.map((id) => [id, people.personOf[id] ?? nameOf(id)]));
+  const everyone = [
+    ...decision.eligibleApprovers,
+    ...(decision.escalation?.eligibleApprovers ?? []),
+    ...(decision.review?.reviewers ?? []),
+    ...(decision.review?.escalation?.reviewers ?? []),
+  ];
   const data: ApprovalOpenedData = {
     requestId: accepted.requestId,
     requester: accepted.requester,
@@ -48,10 +55,14 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     quorum: decision.quorum,
     eligibleGroups: decision.eligibleGroups,
     eligibleApprovers: decision.eligibleApprovers,
-    personOf: personOfEligible,
+    refusedApprovers: decision.refusedApprovers,
+    approverRules: decision.approverRules,
+    personOf: Object.fromEntries(everyone.map((id) => [id, people.personOf[id] ?? nameOf(id)])),
     // Defence in depth: whatever the shell computed, never wait past the request's window.
     expiresAt: earlier(decision.pendingExpiresAt, accepted.action.window.notAfter),
+    ...(decision.escalation ? { escalation: decision.escalation } : {}),
     executionWindowSeconds: decision.executionWindowSeconds,
+    ...(decision.review ? { review: decision.review } : {}),
     openedAt: now,
   };
   return { id: deterministicId(acceptedEventId, IdTags.opened), type: 'approval.opened', time: now, data };
@@ -59,17 +70,22 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
 
 function castVote(command: CastVote, state: ApprovalState): ApprovalEvent[] {
   if (state.handledVotes.includes(command.voteId)) return []; // a redelivered vote
+  if (command.vote.review === true) return decideReviewVote(command, state);
   if (state.status === 'unknown')
     return [voteRejected(command, { code: 'unknown_request', message: 'no approval is open for this request' })];
-  if (state.status === 'pending' && hasReached(command.now, state.request.expiresAt)) {
-    // The timer has not fired yet, but the deadline passed: record the expiry before refusing.
-    const refusal: Refusal = { code: 'already_resolved', message: `the request expired at ${state.request.expiresAt}` };
-    return [expired(state.request, approvalsOf(state).length, command.now), voteRejected(command, refusal)];
+  // The timer may not have fired yet: let time do its work first (escalate, or expire and refuse).
+  const due = state.status === 'pending' ? pendingDeadlines(state, command.now) : [];
+  const current = due.reduce(evolve, state);
+  if (current.status === 'pending') {
+    const refusal = screenVote(current, command);
+    return [...due, ...(refusal ? [voteRejected(command, refusal)] : recordVote(command, current))];
   }
-  if (state.status !== 'pending')
-    return [voteRejected(command, { code: 'already_resolved', message: `the request was already ${state.status}` })];
-  const refusal = screenVote(state, command);
-  return refusal ? [voteRejected(command, refusal)] : recordVote(command, state);
+  if (current.status === 'unknown') return due; // unreachable: an opened approval never becomes unknown
+  const message =
+    current.status === 'expired' && state.status === 'pending'
+      ? `the request expired at ${current.request.expiresAt}`
+      : `the request was already ${current.status}${current.status === 'approved' && current.review?.status === 'open' ? '; its break-glass review is open: vote with review' : ''}`;
+  return [...due, voteRejected(command, { code: 'already_resolved', message })];
 }
 
 /** Records the vote; a deny resolves at once, an approval resolves when the quorum is reached. */
@@ -101,12 +117,35 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
     ...optionalReason(reason),
     at: command.now,
   };
-  return [recorded, quorumApproved(request, [...approvalsOf(state), thisVote], executionWindow(request, command.now), command.now)];
+  const votes = [...approvalsOf(state), thisVote];
+  const approved = quorumApproved(request, votes, executionWindow(request, command.now), command.now);
+  // Break-glass: the approval and the review it owes are one decision, appended together.
+  const review = request.review
+    ? [
+        reviewRequired(
+          request,
+          votes.map((vote) => vote.voter),
+          command.now,
+        ),
+      ]
+    : [];
+  return [recorded, approved, ...review];
 }
 
-function expireIfDue(command: ExpireIfDue, state: ApprovalState): ApprovalEvent[] {
-  if (state.status !== 'pending' || !hasReached(command.now, state.request.expiresAt)) return [];
-  return [expired(state.request, approvalsOf(state).length, command.now)];
+function checkDeadlines(command: CheckDeadlines, state: ApprovalState): ApprovalEvent[] {
+  if (state.status === 'pending') return pendingDeadlines(state, command.now);
+  if (state.status === 'unknown') return [];
+  return reviewDeadlines(state, command.now);
+}
+
+/** Expiry wins over escalation: a timer that fires late past both only expires the request. */
+function pendingDeadlines(state: PendingApproval, now: string): ApprovalEvent[] {
+  const { request } = state;
+  if (hasReached(now, request.expiresAt)) return [expired(request, approvalsOf(state).length, now)];
+  if (request.escalation && !state.escalated && hasReached(now, request.escalation.escalatesAt)) {
+    return [escalated(request, approvalsOf(state).length, now)];
+  }
+  return [];
 }
 
 /**
@@ -116,13 +155,4 @@ function expireIfDue(command: ExpireIfDue, state: ApprovalState): ApprovalEvent[
 export function executionWindow(request: Pick<ApprovalOpenedData, 'window' | 'executionWindowSeconds'>, now: string): TimeWindow {
   const notBefore = later(now, request.window.notBefore);
   return { notBefore, notAfter: earlier(request.window.notAfter, addSeconds(notBefore, request.executionWindowSeconds)) };
-}
-
-function voteRejected(command: CastVote, { code, message }: Refusal): VoteRejected {
-  return {
-    id: deterministicId(command.voteId, IdTags.voteRejected),
-    type: EventTypes.VoteRejected,
-    time: command.now,
-    data: { requestId: command.vote.requestId, voteId: command.voteId, voter: command.voter, code, message },
-  };
 }

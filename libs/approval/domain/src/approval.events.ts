@@ -1,4 +1,5 @@
 import type { EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
+import type { ReviewPlan } from '@countersign/policy';
 
 /**
  * A domain event is exactly what the shell signs: `id` and `time` become the envelope's, `type`
@@ -18,6 +19,11 @@ export type VoteRejected = DomainEvent<typeof EventTypes.VoteRejected>;
 export type RequestApproved = DomainEvent<typeof EventTypes.RequestApproved>;
 export type RequestDenied = DomainEvent<typeof EventTypes.RequestDenied>;
 export type RequestExpired = DomainEvent<typeof EventTypes.RequestExpired>;
+export type ApprovalEscalated = DomainEvent<typeof EventTypes.ApprovalEscalated>;
+export type ReviewRequired = DomainEvent<typeof EventTypes.ReviewRequired>;
+export type ReviewEscalated = DomainEvent<typeof EventTypes.ReviewEscalated>;
+export type ReviewOverdue = DomainEvent<typeof EventTypes.ReviewOverdue>;
+export type ReviewCompleted = DomainEvent<typeof EventTypes.ReviewCompleted>;
 
 /** Types of events that stay in approval's own store: stored, never signed, never relayed. */
 export const LocalEventTypes = { ApprovalOpened: 'approval.opened' } as const;
@@ -37,15 +43,25 @@ export interface ApprovalOpenedData {
   /** The window intake accepted the action for. */
   window: TimeWindow;
   policy: PolicyStamp;
-  mode: 'auto' | 'quorum';
+  /** `refused`: Cedar does not let the requester ask for this; the policy denies it at once. */
+  mode: 'auto' | 'quorum' | 'refused';
   quorum: number;
   eligibleGroups: string[];
+  /** Who may vote before any escalation: group members Cedar allows. */
   eligibleApprovers: string[];
-  /** Person of each eligible approver. */
+  /** Group members Cedar refused, with the rules why; their votes are `not_eligible`. */
+  refusedApprovers: Record<string, string[]>;
+  /** The Cedar rules that let each approver vote; stamped on the decision their votes make. */
+  approverRules: Record<string, string[]>;
+  /** Person of each eligible approver, escalation approver and reviewer. */
   personOf: Record<string, string>;
   /** The policy's pending deadline, never later than the end of the request window. */
   expiresAt: string;
+  /** From `escalatesAt`, `eligibleApprovers` of the escalation may vote too. */
+  escalation?: { escalatesAt: string; groups: string[]; eligibleApprovers: string[] };
   executionWindowSeconds: number;
+  /** Break-glass: the review the approval will owe. */
+  review?: ReviewPlan;
   openedAt: string;
 }
 
@@ -56,7 +72,9 @@ export interface ApprovalOpened {
   data: ApprovalOpenedData;
 }
 
-export type PublishedApprovalEvent = ApprovalRequested | VoteRecorded | VoteRejected | RequestApproved | RequestDenied | RequestExpired;
+export type ReviewEvent = ReviewRequired | ReviewEscalated | ReviewOverdue | ReviewCompleted;
+export type PublishedApprovalEvent =
+  ApprovalRequested | VoteRecorded | VoteRejected | RequestApproved | RequestDenied | RequestExpired | ApprovalEscalated | ReviewEvent;
 export type ApprovalEvent = ApprovalOpened | PublishedApprovalEvent;
 
 /** True for events the shell must store but neither sign nor relay. */

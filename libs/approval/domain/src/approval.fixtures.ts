@@ -78,6 +78,8 @@ export const decision = (overrides: Partial<PolicyDecision> = {}): PolicyDecisio
   quorum: 2,
   eligibleGroups: ['finance'],
   eligibleApprovers: ELIGIBLE,
+  refusedApprovers: {},
+  approverRules: {},
   pendingExpiresAt: at(15),
   executionWindowSeconds: 900,
   ...overrides,
@@ -130,6 +132,8 @@ export function openedEvent(overrides: Partial<ApprovalOpened['data']> = {}, tim
       quorum: 2,
       eligibleGroups: ['finance'],
       eligibleApprovers: ELIGIBLE,
+      refusedApprovers: {},
+      approverRules: {},
       // Only eligible approvers; those missing from the registry stand for themselves.
       personOf: {
         'approver:alice': 'alice',

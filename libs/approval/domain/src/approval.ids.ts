@@ -10,6 +10,11 @@ export const IdTags = {
   approved: 'request.approved',
   denied: 'request.denied',
   expired: 'request.expired',
+  escalated: 'approval.escalated',
+  reviewRequired: 'review.required',
+  reviewEscalated: 'review.escalated',
+  reviewOverdue: 'review.overdue',
+  reviewCompleted: 'review.completed',
 } as const;
 
 /** Leaves an absent reason out rather than writing `undefined`, so events compare and sign cleanly. */

@@ -94,7 +94,7 @@ function commandFor(s: Step, votes: CastVote[], minute: number, quorum: number):
     case 'redeliver':
       return votes.length === 0 ? undefined : { ...votes[s.pick % votes.length]!, now: at(minute) };
     case 'tick':
-      return { type: 'ExpireIfDue', requestId: REQUEST_ID, now: at(minute) };
+      return { type: 'CheckDeadlines', requestId: REQUEST_ID, now: at(minute) };
     case 'open':
       return openApproval({ policyDecision: decision({ quorum }), now: at(minute) });
   }

@@ -1,12 +1,27 @@
 import type { ApprovalState, PendingApproval, RecordedVote } from './approval.state';
 import { hasReached } from './time';
 
-/** The deadline the shell's timer should fire `ExpireIfDue` at, while the approval is pending. */
+/** The deadline the pending approval expires at, while it is pending. */
 export function pendingExpiry(state: ApprovalState): string | undefined {
   return state.status === 'pending' ? state.request.expiresAt : undefined;
 }
 
-/** Expired already, or pending with its deadline reached (the next ExpireIfDue will record it). */
+/**
+ * When the shell's timer should next send CheckDeadlines: the escalation, then the expiry of a
+ * pending approval; the escalation, then the deadline of an open review. Undefined: nothing due.
+ */
+export function nextDeadline(state: ApprovalState): string | undefined {
+  if (state.status === 'pending') {
+    const escalation = state.request.escalation;
+    return escalation && !state.escalated ? escalation.escalatesAt : state.request.expiresAt;
+  }
+  if (state.status === 'unknown' || state.review?.status !== 'open') return undefined;
+  const { review } = state;
+  if (review.escalatesAt !== undefined && !review.escalated) return review.escalatesAt;
+  return review.overdue ? undefined : review.dueAt;
+}
+
+/** Expired already, or pending with its deadline reached (the next CheckDeadlines will record it). */
 export function isExpired(state: ApprovalState, now: string): boolean {
   return state.status === 'expired' || (state.status === 'pending' && hasReached(now, state.request.expiresAt));
 }
@@ -18,4 +33,16 @@ export function isResolved(state: ApprovalState): boolean {
 /** Approving votes so far; each is a distinct person, because duplicates are rejected. */
 export function approvalsOf(state: Pick<PendingApproval, 'votes'>): RecordedVote[] {
   return state.votes.filter((vote) => vote.decision === 'approve');
+}
+
+/** Who may vote now: the tier's approvers, and the escalation's once it happened. */
+export function eligibleNow(state: Pick<PendingApproval, 'request' | 'escalated'>): string[] {
+  const { eligibleApprovers, escalation } = state.request;
+  return state.escalated && escalation ? [...eligibleApprovers, ...escalation.eligibleApprovers] : eligibleApprovers;
+}
+
+/** The groups that may vote now. */
+export function groupsNow(state: Pick<PendingApproval, 'request' | 'escalated'>): string[] {
+  const { eligibleGroups, escalation } = state.request;
+  return state.escalated && escalation ? [...new Set([...eligibleGroups, ...escalation.groups])] : eligibleGroups;
 }

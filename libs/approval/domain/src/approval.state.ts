@@ -17,14 +17,32 @@ export interface RecordedVote {
 
 export type Resolution = 'approved' | 'denied' | 'expired';
 
-/** Votes already answered (recorded or rejected), so a redelivered vote changes nothing. */
+/** The after-the-fact review a break-glass approval owes; it never expires, it is closed by a reviewer. */
+export interface ReviewState {
+  status: 'open' | 'closed';
+  /** Who approved the emergency; none of them may review it. */
+  approvers: readonly string[];
+  dueAt: string;
+  escalatesAt: string | undefined;
+  escalated: boolean;
+  overdue: boolean;
+}
+
+/** Votes already answered (recorded, rejected, or closing a review), so a redelivered vote changes nothing. */
 interface Handled {
   handledVotes: readonly string[];
 }
 
+interface Opened extends Handled {
+  request: ApprovalOpenedData;
+  votes: readonly RecordedVote[];
+  /** The escalation groups may vote too. */
+  escalated: boolean;
+}
+
 export type UnknownApproval = Handled & { status: 'unknown' };
-export type PendingApproval = Handled & { status: 'pending'; request: ApprovalOpenedData; votes: readonly RecordedVote[] };
-export type ResolvedApproval = Handled & { status: Resolution; request: ApprovalOpenedData; votes: readonly RecordedVote[] };
+export type PendingApproval = Opened & { status: 'pending' };
+export type ResolvedApproval = Opened & { status: Resolution; review?: ReviewState };
 export type ApprovalState = UnknownApproval | PendingApproval | ResolvedApproval;
 
 export function initialState(): ApprovalState {
@@ -34,9 +52,11 @@ export function initialState(): ApprovalState {
 export function evolve(state: ApprovalState, event: ApprovalEvent): ApprovalState {
   switch (event.type) {
     case 'approval.opened':
-      return { status: 'pending', handledVotes: state.handledVotes, request: event.data, votes: [] };
+      return { status: 'pending', handledVotes: state.handledVotes, request: event.data, votes: [], escalated: false };
     case 'countersign.approval.requested.v1':
       return state;
+    case 'countersign.approval.escalated.v1':
+      return state.status === 'unknown' ? state : { ...state, escalated: true };
     case 'countersign.vote.rejected.v1':
       return { ...state, handledVotes: [...state.handledVotes, event.data.voteId] };
     case 'countersign.vote.recorded.v1':
@@ -47,6 +67,18 @@ export function evolve(state: ApprovalState, event: ApprovalEvent): ApprovalStat
       return resolve(state, 'denied');
     case 'countersign.request.expired.v1':
       return resolve(state, 'expired');
+    case 'countersign.review.required.v1': {
+      const { approvers, dueAt, escalatesAt } = event.data;
+      return withReview(state, () => ({ status: 'open', approvers, dueAt, escalatesAt, escalated: false, overdue: false }));
+    }
+    case 'countersign.review.escalated.v1':
+      return withReview(state, (review) => review && { ...review, escalated: true });
+    case 'countersign.review.overdue.v1':
+      return withReview(state, (review) => review && { ...review, overdue: true });
+    case 'countersign.review.completed.v1': {
+      const closed = withReview(state, (review) => review && { ...review, status: 'closed' });
+      return { ...closed, handledVotes: [...closed.handledVotes, event.data.voteId] };
+    }
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -83,4 +115,10 @@ function recordVote(state: ApprovalState, data: VoteData, at: string): ApprovalS
 
 function resolve(state: ApprovalState, status: Resolution): ApprovalState {
   return state.status === 'unknown' ? state : { ...state, status };
+}
+
+function withReview(state: ApprovalState, change: (review: ReviewState | undefined) => ReviewState | undefined): ApprovalState {
+  if (state.status === 'unknown' || state.status === 'pending') return state;
+  const review = change(state.review);
+  return review ? { ...state, review } : state;
 }

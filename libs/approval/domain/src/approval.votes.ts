@@ -1,5 +1,8 @@
-import type { VoteRejectedV1 } from '@countersign/contracts';
+import { deterministicId, EventTypes, type VoteRejectedV1 } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
+import type { VoteRejected } from './approval.events';
+import { IdTags } from './approval.ids';
+import { eligibleNow, groupsNow } from './approval.queries';
 import { nameOf, personOf, type PendingApproval } from './approval.state';
 
 export interface Refusal {
@@ -21,8 +24,19 @@ export function screenVote(state: PendingApproval, command: CastVote): Refusal |
       message: `${command.voter} is, or answers for, the requester ${request.requester} and may not vote on it`,
     };
   }
-  if (!request.eligibleApprovers.includes(command.voter)) {
-    return { code: 'not_eligible', message: `${command.voter} is not in the eligible groups: ${request.eligibleGroups.join(', ')}` };
+  const refusedBy = request.refusedApprovers[command.voter];
+  if (refusedBy) {
+    return {
+      code: 'not_eligible',
+      message: `the authorization policy does not let ${command.voter} approve this (${refusedBy.join(', ')})`,
+    };
+  }
+  const { escalation } = request;
+  if (escalation && !state.escalated && escalation.eligibleApprovers.includes(command.voter)) {
+    return { code: 'not_eligible', message: `${command.voter} may vote once the request escalates at ${escalation.escalatesAt}` };
+  }
+  if (!eligibleNow(state).includes(command.voter)) {
+    return { code: 'not_eligible', message: `${command.voter} is not in the eligible groups: ${groupsNow(state).join(', ')}` };
   }
   const earlier = state.votes.find((vote) => vote.person === person);
   if (earlier) {
@@ -32,4 +46,13 @@ export function screenVote(state: PendingApproval, command: CastVote): Refusal |
     return { code: 'digest_mismatch', message: `the vote names digest ${command.vote.digest}; the request's digest is ${request.digest}` };
   }
   return undefined;
+}
+
+export function voteRejected(command: CastVote, { code, message }: Refusal): VoteRejected {
+  return {
+    id: deterministicId(command.voteId, IdTags.voteRejected),
+    type: EventTypes.VoteRejected,
+    time: command.now,
+    data: { requestId: command.vote.requestId, voteId: command.voteId, voter: command.voter, code, message },
+  };
 }

@@ -11,11 +11,12 @@ import { evolve, initialState, type ApprovalState } from './approval.state';
  */
 export const approvalDecider: Decider<ApprovalCommand, ApprovalEvent, ApprovalState> = { decide, evolve, initialState };
 
-export type { ApprovalCommand, CastVote, ExpireIfDue, OpenApproval, PeopleFacts } from './approval.commands';
+export type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval, PeopleFacts } from './approval.commands';
 export { executionWindow } from './approval.decide';
 export {
   isLocalEvent,
   LocalEventTypes,
+  type ApprovalEscalated,
   type ApprovalEvent,
   type ApprovalOpened,
   type ApprovalOpenedData,
@@ -25,11 +26,16 @@ export {
   type RequestApproved,
   type RequestDenied,
   type RequestExpired,
+  type ReviewCompleted,
+  type ReviewEscalated,
+  type ReviewEvent,
+  type ReviewOverdue,
+  type ReviewRequired,
   type VoteRecorded,
   type VoteRejected,
 } from './approval.events';
 export { IdTags } from './approval.ids';
-export { approvalsOf, isExpired, isResolved, pendingExpiry } from './approval.queries';
+export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, nextDeadline, pendingExpiry } from './approval.queries';
 export {
   evolve,
   initialState,
@@ -39,6 +45,7 @@ export {
   type RecordedVote,
   type Resolution,
   type ResolvedApproval,
+  type ReviewState,
   type UnknownApproval,
 } from './approval.state';
 export { decide };

@@ -1,5 +1,13 @@
 import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
-import type { ApprovalOpenedData, ApprovalRequested, RequestApproved, RequestDenied, RequestExpired } from './approval.events';
+import type { PolicyStamp } from '@countersign/contracts';
+import type {
+  ApprovalEscalated,
+  ApprovalOpenedData,
+  ApprovalRequested,
+  RequestApproved,
+  RequestDenied,
+  RequestExpired,
+} from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import type { RecordedVote } from './approval.state';
 
@@ -34,7 +42,20 @@ export function quorumApproved(
   now: string,
 ): RequestApproved {
   const approvers = votes.map((vote) => ({ id: vote.voter, voteId: vote.voteId, ...optionalReason(vote.reason), at: vote.at }));
-  return approved(request, 'quorum', approvers, window, now);
+  const policy = stampWith(
+    request,
+    votes.map((vote) => vote.voter),
+  );
+  return approved(request, 'quorum', approvers, window, now, policy);
+}
+
+/**
+ * The policy stamp of a decision people made: the rules that routed and admitted the request, and
+ * the Cedar rules that let each of the deciding voters vote.
+ */
+export function stampWith(request: Pick<ApprovalOpenedData, 'policy' | 'approverRules'>, voters: readonly string[]): PolicyStamp {
+  const rules = [...request.policy.rules, ...voters.flatMap((voter) => request.approverRules[voter] ?? [])];
+  return { ...request.policy, rules: [...new Set(rules)] };
 }
 
 function approved(
@@ -43,6 +64,7 @@ function approved(
   approvers: RequestApproved['data']['approvers'],
   window: TimeWindow,
   now: string,
+  policy: PolicyStamp = request.policy,
 ): RequestApproved {
   return {
     id: deterministicId(request.requestId, IdTags.approved),
@@ -55,14 +77,32 @@ function approved(
       acceptedEventId: request.acceptedEventId,
       mode,
       approvers,
-      policy: request.policy,
+      policy,
       window,
       approvedAt: now,
     },
   };
 }
 
+/** Denied by a vote, stamped with the rules that let the voter vote. */
 export function denied(request: ApprovalOpenedData, deniedBy: string, reason: string | undefined, now: string): RequestDenied {
+  return deniedWith(request, deniedBy, reason, now, stampWith(request, [deniedBy]));
+}
+
+/** Cedar does not let the requester ask for this: the policy itself denies it, before anyone is asked. */
+export function refusedByPolicy(request: ApprovalOpenedData, now: string): RequestDenied {
+  const cedarRules = request.policy.rules.filter((rule) => rule.startsWith('cedar:Request:'));
+  const reason = `the authorization policy does not let ${request.requester} request this (${cedarRules.join(', ')})`.slice(0, 500);
+  return deniedWith(request, `policy:${request.policy.label}@${request.policy.tier}`, reason, now, request.policy);
+}
+
+function deniedWith(
+  request: ApprovalOpenedData,
+  deniedBy: string,
+  reason: string | undefined,
+  now: string,
+  policy: PolicyStamp,
+): RequestDenied {
   return {
     id: deterministicId(request.requestId, IdTags.denied),
     type: EventTypes.RequestDenied,
@@ -73,7 +113,7 @@ export function denied(request: ApprovalOpenedData, deniedBy: string, reason: st
       requester: request.requester,
       deniedBy,
       ...optionalReason(reason),
-      policy: request.policy,
+      policy,
       deniedAt: now,
     },
   };
@@ -93,6 +133,29 @@ export function expired(request: ApprovalOpenedData, approvals: number, now: str
       approvals,
       quorum: request.quorum,
       expiredAt: request.expiresAt,
+    },
+  };
+}
+
+/** Nobody decided in time: the escalation groups may vote too, until the request expires. */
+export function escalated(request: ApprovalOpenedData, approvals: number, now: string): ApprovalEscalated {
+  const escalation = request.escalation;
+  if (!escalation) throw new Error('escalated() without an escalation (this is a bug)');
+  return {
+    id: deterministicId(request.requestId, IdTags.escalated),
+    type: EventTypes.ApprovalEscalated,
+    time: now,
+    data: {
+      requestId: request.requestId,
+      digest: request.digest,
+      requester: request.requester,
+      policy: request.policy,
+      quorum: request.quorum,
+      approvals,
+      addedGroups: escalation.groups,
+      eligibleGroups: [...new Set([...request.eligibleGroups, ...escalation.groups])],
+      expiresAt: request.expiresAt,
+      escalatedAt: now,
     },
   };
 }

@@ -92,3 +92,23 @@ export const RequestExpiredV1 = z.strictObject({
   expiredAt: Timestamp,
 });
 export type RequestExpiredV1 = z.infer<typeof RequestExpiredV1>;
+
+/**
+ * Nobody decided within the tier's escalation time: more groups may now vote (votes already cast
+ * still count) until `expiresAt`, after which the request expires. The requester is told.
+ */
+export const ApprovalEscalatedV1 = z.strictObject({
+  requestId: RequestId,
+  digest: Digest,
+  requester: IdentityId,
+  policy: PolicyStamp,
+  quorum: z.number().int().min(1).max(10),
+  approvals: z.number().int().min(0),
+  /** The groups added by the escalation. */
+  addedGroups: z.array(z.string()).min(1),
+  /** Everyone who may vote from now on: the tier's groups and the added ones. */
+  eligibleGroups: z.array(z.string()).min(1),
+  expiresAt: Timestamp,
+  escalatedAt: Timestamp,
+});
+export type ApprovalEscalatedV1 = z.infer<typeof ApprovalEscalatedV1>;

@@ -25,7 +25,8 @@ export const RequestRejectedV1 = z.strictObject({
 });
 export type RequestRejectedV1 = z.infer<typeof RequestRejectedV1>;
 
-export const OUTCOMES = ['accepted', 'rejected', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+/** `escalated` is a milestone (the request went to a second group), not an ending. */
+export const OUTCOMES = ['accepted', 'rejected', 'escalated', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** What the requester hears, on its own notification subject. Expired is its own outcome. */

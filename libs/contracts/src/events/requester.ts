@@ -16,5 +16,10 @@ export const VoteCastV1 = z.strictObject({
   digest: Digest,
   decision: z.enum(['approve', 'deny']),
   reason: Reason.optional(),
+  /**
+   * A vote on the after-the-fact review of a break-glass approval rather than on the request:
+   * approve upholds the emergency decision, deny disputes it. Either closes the review.
+   */
+  review: z.literal(true).optional(),
 });
 export type VoteCastV1 = z.infer<typeof VoteCastV1>;

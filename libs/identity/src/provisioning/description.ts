@@ -20,6 +20,12 @@ export const Approver = z.strictObject({
   person: z.string().min(1),
 });
 
+/**
+ * A protected system actions run against. It signs nothing (no keys); it gets a NATS user only to
+ * follow the broker's credential revocations.
+ */
+export const Target = z.strictObject({ name: IdentityName });
+
 export const IdentityDescription = z.strictObject({
   environment: z.string().min(1),
   services: z.array(z.enum(SERVICE_NAMES)).length(SERVICE_NAMES.length),
@@ -27,6 +33,7 @@ export const IdentityDescription = z.strictObject({
   approvers: z.array(Approver),
   siemReaders: z.array(IdentityName),
   operators: z.array(IdentityName),
+  targets: z.array(Target).optional(),
 });
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;

@@ -1,4 +1,4 @@
-import { Consumers, Streams, Subjects, siemConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
+import { Consumers, Streams, Subjects, siemConsumer, targetConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
 
 export interface SubjectPermissions {
   publish: { allow: string[]; deny: string[] };
@@ -11,6 +11,7 @@ export type Principal =
   | { kind: 'approver'; name: string }
   | { kind: 'siem'; name: string }
   | { kind: 'operator'; name: string }
+  | { kind: 'target'; name: string }
   | { kind: 'provisioner' };
 
 /** The NATS user name of a principal; also the token of its private inbox prefix. */
@@ -106,6 +107,9 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
       return permissions(principal, [Subjects.vote(principal.name)]);
     case 'siem':
       return permissions(principal, [`$JS.API.STREAM.INFO.${Streams.audit.name}`, ...pullConsumer(siemConsumer(principal.name))]);
+    case 'target':
+      // Reads the broker's revocations through its own durable consumer; publishes no event at all.
+      return permissions(principal, pullConsumer(targetConsumer(principal.name)));
     case 'operator':
       // Ephemeral read consumers only; the operator never publishes events.
       return permissions(principal, readOnlyStreams(), [

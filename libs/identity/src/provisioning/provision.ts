@@ -89,7 +89,9 @@ export function provision(options: { description: unknown; home: string }): Prov
   writePublic(HomeLayout.trust(home), trust);
   const registry: Registry = { environment: description.environment, requesters: description.requesters, approvers: description.approvers };
   writePublic(HomeLayout.registry(home), registry);
-  const users = [{ kind: 'provisioner' } as const, ...principals].map((principal) => ensureNatsUser(home, principal));
+  // Targets get a NATS user (to follow revocations) but no keys: they never sign anything.
+  const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
+  const users = [{ kind: 'provisioner' } as const, ...principals, ...targets].map((principal) => ensureNatsUser(home, principal));
   writePrivate(HomeLayout.natsUsers(home), users);
   return { home, identities: files.map((file) => file.id), natsUsers: users.map((user) => user.user), generated };
 }

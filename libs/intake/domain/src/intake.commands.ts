@@ -25,7 +25,7 @@ export interface HandleSubmission {
 }
 
 /** The outcomes intake relays after acceptance; accepted/rejected come from HandleSubmission. */
-export type LaterOutcome = Extract<Outcome, 'approved' | 'denied' | 'expired' | 'executed' | 'failed'>;
+export type LaterOutcome = Extract<Outcome, 'escalated' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed'>;
 
 /** Tell the requester how its accepted request ended up, caused by an approval or executor event. */
 export interface NotifyOutcome {

@@ -186,12 +186,15 @@ describe('intake decider', () => {
       },
     });
 
-    it.each(['approved', 'denied', 'expired', 'executed', 'failed'] as const)('tells the requester once that it was %s', (outcome) => {
-      spec
-        .given(acceptedEvents())
-        .when(notifyOutcome({ outcome }))
-        .then([notified(outcome)]);
-    });
+    it.each(['escalated', 'approved', 'denied', 'expired', 'executed', 'failed'] as const)(
+      'tells the requester once that it was %s',
+      (outcome) => {
+        spec
+          .given(acceptedEvents())
+          .when(notifyOutcome({ outcome }))
+          .then([notified(outcome)]);
+      },
+    );
 
     it('carries the detail when there is one', () => {
       spec

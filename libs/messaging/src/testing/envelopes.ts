@@ -41,3 +41,14 @@ export function testEnvelope(signer: EnvelopeSigner, tag: string, id: string = r
 }
 
 export const encodeEnvelope = (envelope: unknown) => Buffer.from(JSON.stringify(envelope), 'utf8');
+
+/** A valid signed submission (an external ingress event) from a requester signer, dated `time`. */
+export function testSubmission(signer: EnvelopeSigner, time: string, id: string = randomUUID()): Envelope {
+  const requestId = randomUUID();
+  const data = {
+    requestId,
+    action: { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: {} },
+    reason: 'ingress test',
+  };
+  return signer.sign({ id, type: EventTypes.RequestSubmitted, subject: requestId, time, data });
+}

@@ -1,0 +1,112 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  StreamNotFoundError,
+  jsonEvent,
+  type AllStreamSubscription,
+  type KurrentDBClient,
+  type ReadStreamOptions,
+} from '@kurrent/kurrentdb-client';
+import { callHandler, isInsideHandlerOf, reportErrorOrLog } from './catch-up-subscription';
+import { CHECKPOINT_EVENT_TYPE, toPortError, toStoredEvent } from './kurrentdb-mapping';
+import { StoreUnavailableError, type CheckpointStore, type StoredEvent, type Subscription } from './port';
+
+/** The part of the client this adapter uses; tests hand in a fake with these methods. */
+export type KurrentClient = Pick<
+  KurrentDBClient,
+  'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata' | 'dispose'
+>;
+
+/** Events of one server stream as the server names them; [] when the stream does not exist. */
+export async function readStreamOrEmpty(client: KurrentClient, stream: string, options: ReadStreamOptions): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  try {
+    for await (const resolved of client.readStream(stream, options)) {
+      const event = toStoredEvent(resolved);
+      if (event) events.push(event);
+    }
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw toPortError(error);
+  }
+  return events;
+}
+
+/** Awaits the handler per event: the async iterator does not pull the next one until it returns. */
+export class KurrentSubscription implements Subscription {
+  private stopped = false;
+  private readonly finished: Promise<void>;
+
+  /** `own` maps a server event to the port's view, or drops it (undefined). */
+  constructor(
+    private readonly source: AllStreamSubscription,
+    private readonly fromPosition: number,
+    private readonly own: (event: StoredEvent) => StoredEvent | undefined,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError: ((error: unknown) => void) | undefined,
+    onFinished: () => void,
+  ) {
+    this.finished = this.run(handler, onError).finally(onFinished);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.source.unsubscribe().catch(() => undefined);
+    if (!isInsideHandlerOf(this)) await this.finished;
+  }
+
+  private async run(handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Promise<void> {
+    try {
+      for await (const resolved of this.source) {
+        if (this.stopped) return;
+        const stored = toStoredEvent(resolved);
+        // The server filter already drops the rest; the checks keep the port's guarantees if a server does not.
+        const event = stored && this.own(stored);
+        if (!event || event.position <= this.fromPosition) continue;
+        await callHandler(this, () => handler(event));
+      }
+      if (!this.stopped) throw new StoreUnavailableError('KurrentDB ended the $all subscription');
+    } catch (error) {
+      if (!this.stopped) reportErrorOrLog(onError, toPortError(error));
+      this.stopped = true;
+    }
+  }
+}
+
+/**
+ * Last event wins. With `limitStreams`, the first save sets maxCount 1 so the server can scavenge
+ * older checkpoints; that needs metadata-write ($mw) on the stream, which a least-privilege service
+ * user does not have, so in deployment provisioning sets it (see kurrentdb-acl.ts) and this is off.
+ */
+export class KurrentDbCheckpointStore implements CheckpointStore {
+  private readonly limited = new Set<string>();
+
+  constructor(
+    private readonly client: KurrentClient,
+    private readonly streamOf: (name: string) => string,
+    private readonly limitStreams = true,
+  ) {}
+
+  async load(name: string): Promise<number | undefined> {
+    const options: ReadStreamOptions = { direction: BACKWARDS, fromRevision: END, maxCount: 1 };
+    const [last] = await readStreamOrEmpty(this.client, this.streamOf(name), options);
+    const position = (last?.data as { position?: unknown } | undefined)?.position;
+    return typeof position === 'number' ? position : undefined;
+  }
+
+  async save(name: string, position: number): Promise<void> {
+    if (!Number.isSafeInteger(position)) throw new RangeError(`checkpoint ${name}: position must be an integer`);
+    const stream = this.streamOf(name);
+    try {
+      if (this.limitStreams && !this.limited.has(stream)) {
+        await this.client.setStreamMetadata(stream, { maxCount: 1 });
+        this.limited.add(stream);
+      }
+      const event = jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } });
+      await this.client.appendToStream(stream, event, { streamState: ANY });
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CanonicalAction } from '@countersign/contracts';
+
+/** Fixtures shared by the engine's specs. Not exported from the library. */
+export const POLICIES_DIR = join(__dirname, '../../../deploy/policies');
+export const NOW = '2026-11-21T10:00:00.000Z';
+export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
+
+export function acceptedWith(requester: string, action: Partial<CanonicalAction>) {
+  return {
+    requestId: REQUEST_ID,
+    requester: `requester:${requester}`,
+    action: {
+      kind: 'http.request',
+      target: 'billing-api',
+      environment: 'staging',
+      parameters: {},
+      window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
+      requestId: REQUEST_ID,
+      ...action,
+    },
+  };
+}
+
+/** A temporary copy of deploy/policies, with some files replaced or added. */
+export function policyDir(files: Record<string, string | object> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-policies-'));
+  for (const name of ['default.policy.json', 'default.cedar', 'default.fixtures.json']) {
+    writeFileSync(join(dir, name), readFileSync(join(POLICIES_DIR, name)));
+  }
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  }
+  return dir;
+}
+
+export const readJson = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
