@@ -64,6 +64,12 @@ export class RequesterClient {
     };
   }
 
+  /** Signs as if at `time`, e.g. to play a submission captured long ago. */
+  signAt(data: unknown, time: Date): Envelope {
+    const requestId = (data as { requestId?: string }).requestId ?? randomUUID();
+    return this.signer.sign({ id: randomUUID(), type: EventTypes.RequestSubmitted, subject: requestId, time: time.toISOString(), data });
+  }
+
   async publish(envelope: Envelope): Promise<void> {
     await this.nc.jetstream().publish(Subjects.submit(this.name), JSON.stringify(envelope), { msgID: envelope.id });
   }

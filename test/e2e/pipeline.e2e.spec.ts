@@ -122,5 +122,14 @@ describe('the approval-gated pipeline on the real stack', () => {
       body: JSON.stringify({ ...envelope, signature: 'A'.repeat(86) }),
     });
     expect(unsigned.status).toBe(401);
+    const stale = s.deployBot.sign({ requestId: randomUUID(), action: deploy('staging'), reason: 'captured an hour ago' }, {});
+    const resigned = s.deployBot.signAt(stale.data, new Date(Date.now() - 3_600_000));
+    const replayed = await fetch(`${s.stack.intakeUrl}/v1/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(resigned),
+    });
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: string }).error).toBe('stale_timestamp');
   });
 });

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Post } from '@nestjs/common';
 import { EventTypes, parseIdentityId, type Envelope, type FieldError } from '@countersign/contracts';
 import type { IntakeEvent } from '@countersign/intake-domain';
+import { DEFAULT_MAX_SKEW_MS } from '@countersign/identity';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { IntakeService } from './intake.service';
 import { openApiDocument } from './openapi';
@@ -39,7 +40,8 @@ export class HttpController {
   }
 
   private authenticate(body: unknown): Envelope {
-    const verification = this.runtime.trust.verify(body);
+    // Over HTTP the arrival time is now: a captured submission replayed later is stale.
+    const verification = this.runtime.trust.verify(body, { now: this.runtime.clock(), maxSkewMs: DEFAULT_MAX_SKEW_MS });
     const authentic = verification.ok ? verification.envelope : verification.authentic;
     if (!authentic) {
       const status =
