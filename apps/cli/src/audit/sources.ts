@@ -9,39 +9,30 @@ import { parseJsonLines, type RawAuditEntry } from './entries';
 /** The operator account every read-only command uses unless told otherwise. */
 export const DEFAULT_OPERATOR = 'admin';
 
-/** Long enough for a large stream on a slow link; a stuck read must still end. */
-const READ_TIMEOUT_MS = 60_000;
+/** Messages fetched at once; each is one small request to the server. */
+const READ_WINDOW = 32;
 
 /**
- * Reads the whole audit stream with an ordered consumer: ephemeral, in memory, no acks, and
- * recreated by the client if a message is skipped. That is all the operator's NATS permissions
- * allow (create and pull consumers on CS_AUDIT, never delete or purge), and all a reader needs.
+ * Reads the whole audit stream message by message (stream "get" by sequence). That is all the
+ * operator's NATS permissions allow: stream info and message reads, no consumers and no acks, so
+ * an operator can never take or acknowledge a message meant for a service or a SIEM.
  */
 export async function readAuditStream(nc: NatsConnection): Promise<RawAuditEntry[]> {
-  const js = nc.jetstream();
-  const stream = await js.streams.get(Streams.audit.name);
-  const { state } = await stream.info();
+  const jsm = await nc.jetstreamManager({ checkAPI: false });
+  const { state } = await jsm.streams.info(Streams.audit.name);
   if (state.messages === 0) return [];
-  // The ordered consumer cannot be deleted by the operator; let the server drop it soon after.
-  const consumer = await js.consumers.get(Streams.audit.name, { inactive_threshold: 30_000 });
-  const messages = await consumer.consume({ max_messages: 500, expires: 5_000 });
+  const sequences = Array.from({ length: state.last_seq - state.first_seq + 1 }, (_, index) => state.first_seq + index);
   const entries: RawAuditEntry[] = [];
-  let complete = false;
-  const timer = setTimeout(() => void messages.close(), READ_TIMEOUT_MS);
-  try {
-    for await (const message of messages) {
-      entries.push({ origin: `${Streams.audit.name} #${message.seq}`, text: message.string() });
-      // pending counts what is left after this message: 0 means we have read up to the end.
-      if (message.info.pending === 0) {
-        complete = true;
-        break;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
+  for (let at = 0; at < sequences.length; at += READ_WINDOW) {
+    const batch = await Promise.all(
+      sequences.slice(at, at + READ_WINDOW).map((seq) => jsm.streams.getMessage(Streams.audit.name, { seq })),
+    );
+    for (const message of batch)
+      entries.push({ origin: `${Streams.audit.name} #${message.seq}`, text: new TextDecoder().decode(message.data) });
   }
-  // A partial read would verify as a shorter, perfectly valid chain: refuse it instead.
-  if (!complete) throw new CliError(`could not read all of ${Streams.audit.name} within ${READ_TIMEOUT_MS / 1000}s`);
+  // The audit stream denies deletes, so a gap means the read was not what the server holds.
+  if (entries.length !== state.messages)
+    throw new CliError(`read ${entries.length} of ${state.messages} messages of ${Streams.audit.name}`);
   return entries;
 }
 

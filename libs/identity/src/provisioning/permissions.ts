@@ -42,6 +42,7 @@ const JETSTREAM_ADMIN = [
 ];
 
 const AUDIT_ERASURE = [
+  `$JS.API.STREAM.UPDATE.${Streams.audit.name}`,
   `$JS.API.STREAM.DELETE.${Streams.audit.name}`,
   `$JS.API.STREAM.PURGE.${Streams.audit.name}`,
   `$JS.API.STREAM.MSG.DELETE.${Streams.audit.name}`,
@@ -73,20 +74,13 @@ function permissions(
   };
 }
 
-/** Read-only access to streams for the operator's status and audit commands. */
+/**
+ * Read-only access for the operator's status and audit commands: stream info and reads of single
+ * messages. No consumers and no acks, so the operator can never take a message meant for a service.
+ */
 function readOnlyStreams(): string[] {
   const streams = [Streams.audit.name, Streams.events.name, Streams.notifications.name];
-  return streams.flatMap((stream) => [
-    `$JS.API.STREAM.INFO.${stream}`,
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-    `$JS.API.CONSUMER.CREATE.${stream}`,
-    `$JS.API.CONSUMER.CREATE.${stream}.>`,
-    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
-    `$JS.API.CONSUMER.INFO.${stream}.>`,
-    `$JS.ACK.${stream}.>`,
-  ]);
+  return streams.flatMap((stream) => [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`]);
 }
 
 /** The whole permission model in one function: every principal's allow and deny lists. */
@@ -111,11 +105,8 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
       // Reads the broker's revocations through its own durable consumer; publishes no event at all.
       return permissions(principal, pullConsumer(targetConsumer(principal.name)));
     case 'operator':
-      // Ephemeral read consumers only; the operator never publishes events.
-      return permissions(principal, readOnlyStreams(), [
-        ...JETSTREAM_ADMIN.filter((s) => !s.startsWith('$JS.API.CONSUMER')),
-        ...AUDIT_ERASURE,
-      ]);
+      // Reads single messages only; the operator never publishes events nor touches consumers.
+      return permissions(principal, readOnlyStreams(), [...JETSTREAM_ADMIN, ...AUDIT_ERASURE]);
     case 'provisioner':
       // Shapes streams and consumers at start-up; cannot forge events or erase the audit trail.
       return { publish: { allow: ['$JS.API.>'], deny: AUDIT_ERASURE }, subscribe: { allow: [`${inboxPrefix(principal)}.>`], deny: [] } };
