@@ -183,3 +183,100 @@ describe('evaluatePolicy with an empty match', () => {
     ]);
   });
 });
+
+describe('evaluatePolicy with Cedar’s answers', () => {
+  const no = (id: string) => ({ allowed: false, policies: [id] });
+
+  it('refuses a request Cedar does not let the requester make, naming the forbid', () => {
+    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), NOW, allowAll(policy, { request: no('no-prod') }));
+    expect([decision.mode, decision.eligibleApprovers, decision.stamp.rules.at(-1)]).toStrictEqual([
+      'refused',
+      [],
+      'cedar:Request:deny:no-prod',
+    ]);
+  });
+
+  it('fails closed when Cedar could not decide', () => {
+    const broken = { allowed: true, policies: ['ask'], errors: ['boom'] };
+    const decision = evaluatePolicy(policy, acceptedWith({}), NOW, allowAll(policy, { request: broken }));
+    expect([decision.mode, decision.stamp.rules.at(-1)]).toStrictEqual(['refused', 'cedar:Request:deny:error']);
+  });
+
+  it('sends an auto tier to the fallback’s people when Cedar refuses auto-approval', () => {
+    const decision = evaluatePolicy(policy, acceptedWith({}), NOW, allowAll(policy, { autoApprove: no('not-here') }));
+    expect([decision.mode, decision.quorum, decision.eligibleGroups, decision.stamp.rules.at(-1)]).toStrictEqual([
+      'quorum',
+      2,
+      ['sre', 'finance'],
+      'cedar:AutoApprove:deny:not-here',
+    ]);
+  });
+
+  it('keeps approvers Cedar refuses (or never answered for) out, with the rules why', () => {
+    const { 'approver:dave': _dave, ...approve } = allowAll(policy).approve;
+    const decision = evaluatePolicy(policy, acceptedWith({ environment: 'production' }), NOW, {
+      ...allowAll(policy),
+      approve: { ...approve, 'approver:bob': no('not-bob') },
+    });
+    expect(decision.eligibleApprovers).toStrictEqual(['approver:alice']);
+    expect(decision.refusedApprovers).toStrictEqual({
+      'approver:bob': ['cedar:Approve:deny:not-bob'],
+      'approver:dave': ['cedar:Approve:deny:error'],
+    });
+    expect(decision.approverRules).toStrictEqual({ 'approver:alice': ['cedar:Approve:allow:vote'] });
+  });
+});
+
+describe('evaluatePolicy: escalation and break-glass', () => {
+  const escalating = policyFrom({
+    ...BASE_DOCUMENT,
+    tiers: [
+      {
+        name: 'glass',
+        match: { kinds: ['http.request'] },
+        mode: 'quorum',
+        quorum: 1,
+        groups: ['sre'],
+        breakGlass: true,
+        review: { groups: ['finance'], deadlineSeconds: 3600 },
+      },
+      { ...BASE_DOCUMENT.tiers[3], escalation: { afterSeconds: 600, groups: ['finance'] } },
+    ],
+  });
+
+  it('escalates to the added people only (Cedar still applies), at now + afterSeconds', () => {
+    const decision = evaluatePolicy(escalating, acceptedWith({ environment: 'production' }), NOW, allowAll(escalating));
+    expect(decision.escalation).toStrictEqual({
+      escalatesAt: '2026-11-21T10:10:00.000Z',
+      groups: ['finance'],
+      eligibleApprovers: ['approver:carol'],
+    });
+  });
+
+  it('drops an escalation that would come after the request window ends', () => {
+    const window = { notBefore: NOW, notAfter: '2026-11-21T10:05:00.000Z' };
+    const decision = evaluatePolicy(escalating, acceptedWith({ environment: 'production', window }), NOW, allowAll(escalating));
+    expect(decision.escalation).toBeUndefined();
+  });
+
+  it('gives a break-glass tier only to requests that invoke break-glass, with the review it owes', () => {
+    const ordinary = evaluatePolicy(escalating, acceptedWith({ environment: 'production' }), NOW, allowAll(escalating));
+    const emergency = evaluatePolicy(escalating, acceptedWith({ environment: 'production', breakGlass: true }), NOW, allowAll(escalating));
+    expect([ordinary.stamp.tier, ordinary.review]).toStrictEqual(['production-change', undefined]);
+    expect([emergency.stamp.tier, emergency.quorum, emergency.stamp.rules.slice(0, 2), emergency.review]).toStrictEqual([
+      'glass',
+      1,
+      ['tier:glass', 'breakglass'],
+      { groups: ['finance'], reviewers: ['approver:alice', 'approver:bob', 'approver:carol'], deadlineSeconds: 3600 },
+    ]);
+  });
+
+  it('routes a break-glass request no break-glass tier takes as usual, and says so', () => {
+    const decision = evaluatePolicy(escalating, acceptedWith({ kind: 'db.migrate', breakGlass: true }), NOW, allowAll(escalating));
+    expect([decision.stamp.tier, decision.stamp.rules.slice(0, 3), decision.review]).toStrictEqual([
+      'default',
+      ['tier:default', 'match:none', 'breakglass:unavailable'],
+      undefined,
+    ]);
+  });
+});
