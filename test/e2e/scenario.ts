@@ -6,12 +6,14 @@ import { defaultDescription, REPO_ROOT, startStack, type Stack } from '@counters
 import { ApproverClient, AuditReader, RequesterClient, eventually } from './clients';
 
 /** A tier for environment `qa` whose pending approvals expire after two seconds, after any `extraTiers`. */
-function e2ePolicyFile(extraTiers: readonly object[]): string {
+function e2ePolicyFile(extraTiers: readonly object[], reviewBy?: string): string {
   const policy = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'), 'utf8')) as {
     label: string;
+    reviewBy: string;
     tiers: unknown[];
   };
   policy.label = 'e2e';
+  if (reviewBy) policy.reviewBy = reviewBy;
   policy.tiers.unshift({
     name: 'qa-short-fuse',
     match: { environments: ['qa'] },
@@ -39,12 +41,12 @@ export interface Scenario {
 }
 
 /** The real stack, plus the outside parties of the e2e stories, each with its own identity. */
-export async function startScenario(options: { extraTiers?: readonly object[] } = {}): Promise<Scenario> {
+export async function startScenario(options: { extraTiers?: readonly object[]; reviewBy?: string } = {}): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
-    policyFile: e2ePolicyFile(options.extraTiers ?? []),
+    policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200' },
     jetstream: { ackWaitMs: 4_000 },
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
