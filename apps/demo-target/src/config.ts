@@ -55,12 +55,9 @@ function natsSettings(url: string, home: string, targetName: string): NonNullabl
 }
 
 function brokerSigningKey(trust: TrustStore): { brokerKey: KeyObject; brokerKeyId: string } {
-  const brokerKey = trust.activeSigningKey(BROKER_IDENTITY);
-  const keyId = trust.document.identities
-    .find((identity) => identity.id === BROKER_IDENTITY)
-    ?.signingKeys.find((key) => key.status === 'active')?.keyId;
-  if (!brokerKey || !keyId) throw new Error(`the trust store has no active signing key for ${BROKER_IDENTITY}`);
-  return { brokerKey, brokerKeyId: keyId };
+  const active = trust.activeSigningKey(BROKER_IDENTITY);
+  if (!active) throw new Error(`the trust store has no active signing key for ${BROKER_IDENTITY}`);
+  return { brokerKey: active.key, brokerKeyId: active.keyId };
 }
 
 function parsePort(value: string | undefined): number {

@@ -24,9 +24,15 @@ export async function openCredential(
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
   }
-  const brokerKey = keys.trust.activeSigningKey('service:broker');
-  if (!brokerKey) return { opened: false, error: 'no active broker key in the trust store' };
-  const verified = await verifyExecutionToken(token, { brokerKey, audience: EXECUTOR, now, expected: { requestId, digest, target } });
+  const broker = keys.trust.activeSigningKey('service:broker');
+  if (!broker) return { opened: false, error: 'no active broker key in the trust store' };
+  const verified = await verifyExecutionToken(token, {
+    brokerKey: broker.key,
+    brokerKeyId: broker.keyId,
+    audience: EXECUTOR,
+    now,
+    expected: { requestId, digest, target },
+  });
   if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
   return { opened: true, claims: verified.claims, token };
 }

@@ -15,7 +15,11 @@ export function signEnvelope<T>(unsigned: UnsignedEnvelope<T>, privateKey: KeyOb
 
 export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject): boolean {
   try {
-    return verify(null, signingInput(envelope), publicKey, Buffer.from(envelope.signature, 'base64url'));
+    const signature = Buffer.from(envelope.signature, 'base64url');
+    // base64url leaves spare bits in the last character: accept only the one canonical spelling,
+    // or a signed record could be altered without its signature failing.
+    if (signature.length !== 64 || signature.toString('base64url') !== envelope.signature) return false;
+    return verify(null, signingInput(envelope), publicKey, signature);
   } catch {
     return false;
   }

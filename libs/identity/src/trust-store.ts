@@ -122,16 +122,16 @@ export class TrustStore {
     return this.document.identities.some((candidate) => candidate.id === identity);
   }
 
-  /** The active signing public key of an identity (for JWT verification by the executor and targets). */
-  activeSigningKey(identity: string): KeyObject | undefined {
+  /**
+   * The active signing key of an identity with its id, for JWT verification by the executor and
+   * targets: they pin both, so a token naming any other key id is refused before any crypto.
+   */
+  activeSigningKey(identity: string): { keyId: string; key: KeyObject } | undefined {
     return activeKey(this.signingKeys, identity);
   }
 
   activeEncryptionKey(identity: string): { keyId: string; key: KeyObject } | undefined {
-    for (const [keyId, candidate] of this.encryptionKeys) {
-      if (candidate.identity === identity && candidate.status === 'active') return { keyId, key: candidate.key };
-    }
-    return undefined;
+    return activeKey(this.encryptionKeys, identity);
   }
 
   verifyBytes(bytes: Uint8Array | string, freshness?: Freshness): Verification {
@@ -189,9 +189,9 @@ function entry(identity: string, key: z.infer<typeof TrustedKey>): KeyEntry {
   return { identity, status: key.status, key: importPublicKey(key.publicKey) };
 }
 
-function activeKey(keys: Map<string, KeyEntry>, identity: string): KeyObject | undefined {
-  for (const candidate of keys.values()) {
-    if (candidate.identity === identity && candidate.status === 'active') return candidate.key;
+function activeKey(keys: Map<string, KeyEntry>, identity: string): { keyId: string; key: KeyObject } | undefined {
+  for (const [keyId, candidate] of keys) {
+    if (candidate.identity === identity && candidate.status === 'active') return { keyId, key: candidate.key };
   }
   return undefined;
 }

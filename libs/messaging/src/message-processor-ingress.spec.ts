@@ -111,7 +111,7 @@ describe('processMessage: freshness of external ingress events', () => {
   });
 });
 
-describe('processMessage: replay guard for external ingress events', () => {
+describe('processMessage: replay guard', () => {
   it('handles the first sighting and a redelivery of the same bus message, refuses a republished copy', async () => {
     const seen = new MemorySeenEvents();
     const { policy, letters, handled } = harness({ seenEvents: seen });
@@ -129,16 +129,14 @@ describe('processMessage: replay guard for external ingress events', () => {
     expect(letters[0]!.message).toContain(submission.id);
   });
 
-  it('does not consult the guard for service events', async () => {
+  it('reports a second copy of a service event, from another bus position, as a replay', async () => {
     const seen = new MemorySeenEvents();
-    const { policy } = harness({ seenEvents: seen });
+    const { policy, letters } = harness({ seenEvents: seen });
     const event = testEnvelope(intake, 'service');
-    await processMessage(delivery(event, { subject: 'cs.evt.intake.message.deadlettered.v1', storedAt: new Date(event.time) }).msg, policy);
-    await processMessage(
-      delivery(event, { subject: 'cs.evt.intake.message.deadlettered.v1', seq: 8, storedAt: new Date(event.time) }).msg,
-      policy,
-    );
-    expect(seen.calls).toBe(0);
+    const subject = 'cs.evt.intake.message.deadlettered.v1';
+    expect(await processMessage(delivery(event, { subject, storedAt: new Date(event.time) }).msg, policy)).toBe('acked');
+    expect(await processMessage(delivery(event, { subject, seq: 8, storedAt: new Date(event.time) }).msg, policy)).toBe('dead_lettered');
+    expect(letters[0]).toMatchObject({ code: 'replayed_event', claimedSigner: 'service:intake', streamSequence: 8 });
   });
 
   it('retries with backoff, rather than dead-lettering, when the guard cannot reach its store', async () => {

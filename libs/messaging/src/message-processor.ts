@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
-import { DEFAULT_MAX_SKEW_MS, isExternalIngressType, type Freshness, type Verification } from '@countersign/identity';
+import { DEFAULT_MAX_SKEW_MS, type Freshness, type Verification } from '@countersign/identity';
 import type { JsMsg } from 'nats';
 import { backoffDelay } from './backoff';
 import type { DeadLetter } from './dead-letter';
@@ -95,11 +95,13 @@ async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
 }
 
 /**
- * A replay is an external event id already handled from another bus position. The same message
- * redelivered (same stream sequence, e.g. after a crash before the ack) is not one.
+ * A replay is an event id already handled from another bus position, whoever signed it. The same
+ * message redelivered (same stream sequence, e.g. after a crash before the ack) is not one. A
+ * service event republished by its relay after JetStream's duplicate window is reported too: it is
+ * harmless (its first copy was handled), and reporting it keeps every second copy visible to audit.
  */
 async function replayOf(envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Rejection | undefined> {
-  if (!policy.seenEvents || !isExternalIngressType(envelope.type)) return undefined;
+  if (!policy.seenEvents) return undefined;
   const sighting = await policy.seenEvents.remember(envelope.id, { stream: context.stream, streamSequence: context.streamSequence });
   if (sighting !== 'replay') return undefined;
   const message = `event ${envelope.id} was already received; ${context.stream}#${context.streamSequence} is a replay`;
