@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const descriptionFile = process.env.COUNTERSIGN_DESCRIPTION ?? join(REPO_ROOT, 'deploy', 'identities.json');
   const description = JSON.parse(readFileSync(descriptionFile, 'utf8')) as IdentityDescription;
   const result = provision({ description, home });
-  console.log(`provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`);
+  console.log(
+    `provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`,
+  );
 
   const authFile = process.env.COUNTERSIGN_NATS_AUTH_FILE;
   if (authFile) {
