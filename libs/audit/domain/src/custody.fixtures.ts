@@ -1,10 +1,9 @@
-// Test-only builders for one request's full chain of envelopes. They are plain objects: the domain
-// never verifies signatures (the shell's trust store did that before the decider sees anything),
-// so a dummy 86-character base64url string keeps the envelope shape honest without any keys.
-import { EventTypes, actionDigest, type CanonicalAction, type Envelope } from '@countersign/contracts';
+// Test-only builders for one request's full chain of envelopes (see @countersign/contracts/testing).
+import { EventTypes, type Envelope } from '@countersign/contracts';
+import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
 
-export const DUMMY_SIGNATURE = 'A'.repeat(86);
-export const REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
+export const REQUEST_ID = FIXTURE_REQUEST_ID;
 export const IDS = {
   submitted: '10000000-0000-4000-8000-000000000001',
   accepted: '10000000-0000-4000-8000-000000000002',
@@ -15,34 +14,13 @@ export const IDS = {
   succeeded: '10000000-0000-4000-8000-000000000007',
   credential: '10000000-0000-4000-8000-000000000008',
 } as const;
-export const REQUESTER = 'requester:deploy-bot';
+export const REQUESTER = FIXTURE_REQUESTER;
 export const APPROVER = 'approver:alice';
-
-export const action: CanonicalAction = {
-  kind: 'http.request',
-  target: 'demo-target',
-  environment: 'staging',
-  parameters: { method: 'POST', path: '/migrate' },
-  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
-  requestId: REQUEST_ID,
-};
-export const DIGEST = actionDigest(action);
+export const action = fixtureAction;
+export const DIGEST = FIXTURE_DIGEST;
 
 export function envelope(id: string, type: string, signer: string, time: string, data: Record<string, unknown>): Envelope {
-  return {
-    specversion: '1.0',
-    id,
-    source: `countersign/${signer}`,
-    type,
-    subject: REQUEST_ID,
-    time,
-    datacontenttype: 'application/json',
-    data,
-    correlationid: REQUEST_ID,
-    signer,
-    keyid: `${signer}#1`,
-    signature: DUMMY_SIGNATURE,
-  };
+  return fixtureEnvelope({ id, type, signer, time, data });
 }
 
 const at = (seconds: number) => new Date(Date.parse('2026-11-21T09:59:00.000Z') + seconds * 1000).toISOString();

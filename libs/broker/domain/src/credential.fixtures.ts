@@ -1,36 +1,20 @@
-// Test-only builders. Envelopes are plain objects: the domain never verifies signatures (the
-// shell's trust store did that before the decider sees anything), so a dummy 86-character
-// base64url string keeps the envelope shape honest without any keys.
-import {
-  EventTypes,
-  actionDigest,
-  type CanonicalAction,
-  type Envelope,
-  type RequestAcceptedV1,
-  type RequestApprovedV1,
-  type SealedBox,
-} from '@countersign/contracts';
+// Test-only builders (see @countersign/contracts/testing for why envelopes carry dummy signatures).
+import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type SealedBox } from '@countersign/contracts';
+import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
 import type { IssueCredential } from './credential.commands';
 
-export const DUMMY_SIGNATURE = 'A'.repeat(86);
-export const REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
+export const REQUEST_ID = FIXTURE_REQUEST_ID;
 export const ACCEPTED_ID = '1c7d9b63-4a2f-4e2b-8d68-7b2a1f3e5c22';
 export const APPROVAL_ID = '2d8eac74-5b3a-4f3c-9e79-8c3b2a4f6d33';
 export const OTHER_APPROVAL_ID = '3e9fbd85-6c4b-4a4d-8f8a-9d4c3b5a7e44';
 export const CREDENTIAL_ID = '4fa0ce96-7d5c-4b5e-9a9b-ae5d4c6b8f55';
-export const REQUESTER = 'requester:deploy-bot';
+export const REQUESTER = FIXTURE_REQUESTER;
 export const EXECUTOR = 'service:executor';
 export const NOW = '2026-11-21T10:00:00.400Z';
 
-export const action: CanonicalAction = {
-  kind: 'http.request',
-  target: 'demo-target',
-  environment: 'staging',
-  parameters: { method: 'POST', path: '/migrate' },
-  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
-  requestId: REQUEST_ID,
-};
-export const DIGEST = actionDigest(action);
+export const action = fixtureAction;
+export const DIGEST = FIXTURE_DIGEST;
 
 export const sealed: SealedBox = {
   alg: 'X25519-HKDF-SHA256-A256GCM',
@@ -41,18 +25,7 @@ export const sealed: SealedBox = {
   tag: 'dGFn',
 };
 
-export function envelope<T>(fields: { id: string; type: string; signer: string; time: string; data: T }): Envelope<T> {
-  return {
-    specversion: '1.0',
-    source: `countersign/${fields.signer}`,
-    subject: REQUEST_ID,
-    datacontenttype: 'application/json',
-    keyid: `${fields.signer}#1`,
-    signature: DUMMY_SIGNATURE,
-    correlationid: REQUEST_ID,
-    ...fields,
-  };
-}
+export const envelope = fixtureEnvelope;
 
 export function accepted(data: Partial<RequestAcceptedV1> = {}, signer = 'service:intake'): Envelope<RequestAcceptedV1> {
   return envelope({

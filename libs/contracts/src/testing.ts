@@ -1,0 +1,33 @@
+// Test-only builders shared by the domain specs. Envelopes are plain objects: deciders never
+// verify signatures (the shell's trust store did that before a decider sees anything), so a dummy
+// 86-character base64url string keeps the envelope shape honest without any keys.
+import { actionDigest, type CanonicalAction } from './action';
+import type { Envelope } from './envelope';
+
+export const DUMMY_SIGNATURE = 'A'.repeat(86);
+export const FIXTURE_REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
+export const FIXTURE_REQUESTER = 'requester:deploy-bot';
+
+/** A staging HTTP action with a one-hour window, and its digest. */
+export const fixtureAction: CanonicalAction = {
+  kind: 'http.request',
+  target: 'demo-target',
+  environment: 'staging',
+  parameters: { method: 'POST', path: '/migrate' },
+  window: { notBefore: '2026-11-21T09:59:00.000Z', notAfter: '2026-11-21T11:00:00.000Z' },
+  requestId: FIXTURE_REQUEST_ID,
+};
+export const FIXTURE_DIGEST = actionDigest(fixtureAction);
+
+export function fixtureEnvelope<T>(fields: { id: string; type: string; signer: string; time: string; data: T }): Envelope<T> {
+  return {
+    specversion: '1.0',
+    source: `countersign/${fields.signer}`,
+    subject: FIXTURE_REQUEST_ID,
+    datacontenttype: 'application/json',
+    keyid: `${fields.signer}#1`,
+    signature: DUMMY_SIGNATURE,
+    correlationid: FIXTURE_REQUEST_ID,
+    ...fields,
+  };
+}
