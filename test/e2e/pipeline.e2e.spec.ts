@@ -36,14 +36,12 @@ describe('the approval-gated pipeline on the real stack', () => {
       return verified.data.custody;
     });
     const identities = custody.map((link) => `${link.role}=${link.identity}`);
-    expect(identities).toEqual(
-      [
-        'requester=requester:deploy-bot',
-        'approver=policy:default-2026-11@low-risk',
-        'broker=service:broker',
-        'executor=service:executor',
-      ].map((x) => x.replace('default-2026-11', 'e2e')),
-    );
+    expect(identities).toEqual([
+      'requester=requester:deploy-bot',
+      'approver=policy:e2e@low-risk',
+      'broker=service:broker',
+      'executor=service:executor',
+    ]);
     expect(new Set(custody.map((link) => link.identity)).size).toBe(4);
   });
 

@@ -35,7 +35,7 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     await this.subscription?.stop();
   }
 
-  observe(envelope: Envelope): void {
+  private observe(envelope: Envelope): void {
     const requestId = requestIdOf(envelope);
     if (!requestId) return;
     const events = this.evidence.get(requestId) ?? new Map<string, Envelope>();
@@ -44,10 +44,6 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     const finished = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt] as string[];
     if (finished.includes(envelope.type) && !this.pending.has(requestId))
       this.pending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
-  }
-
-  schedule(requestId: string, now: Date): void {
-    if (!this.pending.has(requestId)) this.pending.set(requestId, now.getTime() + COMPLETION_GRACE_MS);
   }
 
   private async checkDue(): Promise<void> {

@@ -42,15 +42,16 @@ export class HttpController {
   private authenticate(body: unknown): Envelope {
     // Over HTTP the arrival time is now: a captured submission replayed later is stale.
     const verification = this.runtime.trust.verify(body, { now: this.runtime.clock(), maxSkewMs: DEFAULT_MAX_SKEW_MS });
-    const authentic = verification.ok ? verification.envelope : verification.authentic;
-    if (!authentic) {
-      const status =
-        verification.ok || ['malformed', 'invalid_envelope', 'unknown_type'].includes(verification.code)
-          ? HttpStatus.BAD_REQUEST
-          : HttpStatus.UNAUTHORIZED;
-      const { code, message, errors } = verification as { code: string; message: string; errors?: FieldError[] };
-      throw new HttpException({ error: code, message, errors: errors ?? [] }, status);
-    }
+    if (verification.ok) return this.submissionOnly(verification.envelope);
+    if (verification.authentic) return this.submissionOnly(verification.authentic);
+    const malformed = ['malformed', 'invalid_envelope', 'unknown_type'].includes(verification.code);
+    throw new HttpException(
+      { error: verification.code, message: verification.message, errors: verification.errors ?? [] },
+      malformed ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED,
+    );
+  }
+
+  private submissionOnly(authentic: Envelope): Envelope {
     if (authentic.type !== EventTypes.RequestSubmitted) {
       throw new HttpException(
         {

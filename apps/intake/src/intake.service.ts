@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseIdentityId, type Envelope } from '@countersign/contracts';
+import type { Envelope } from '@countersign/contracts';
 import {
   intakeDecider,
   requestIdOf,
@@ -55,9 +55,5 @@ export class IntakeService {
       ...(detail ? { detail } : {}),
     };
     await this.runtime.runner.run(intakeDecider, streamFor(requestId), command, { id: cause.id, now });
-  }
-
-  static requesterName(signer: string): string {
-    return parseIdentityId(signer).name;
   }
 }
