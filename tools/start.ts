@@ -17,13 +17,15 @@ async function main(): Promise<void> {
   const natsPort = Number(process.env.COUNTERSIGN_NATS_PORT ?? 4322);
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
   prefixed('countersign', `provisioning identities and NATS users into ${home}`);
-  const stack = await startStack({ home, natsPort, intakeHttpPort: httpPort, log: prefixed });
+  const slack = slackSettings();
+  const stack = await startStack({ home, natsPort, intakeHttpPort: httpPort, log: prefixed, ...(slack ? { slack } : {}) });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
 Countersign is running.
   NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
   ${env} npx countersign submit --as deploy-bot --kind http.request --target demo-target --env staging \\
@@ -46,6 +48,20 @@ Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** The Slack edge runs when the operator gave it a bot token; its other settings are checked by the edge. */
+function slackSettings(): { env: Record<string, string> } | undefined {
+  if (!process.env.SLACK_BOT_TOKEN) return undefined;
+  const names = [
+    'COUNTERSIGN_SLACK_MODE',
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'SLACK_APP_TOKEN',
+    'SLACK_API_URL',
+    'SLACK_CHANNEL_ID',
+  ];
+  return { env: Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))) };
 }
 
 main().catch((error: unknown) => {

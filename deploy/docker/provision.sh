@@ -46,6 +46,17 @@ for service in intake approval broker executor audit; do
   echo "provision.sh: home for $service ready"
 done
 
+# The Slack edge: its own channel key and NATS password, nothing else.
+channel_bundle="$COUNTERSIGN_BUNDLES_DIR/channel-slack"
+bundle_public "$channel_bundle"
+mkdir -p "$channel_bundle/identities" "$channel_bundle/nats/users"
+cp "$COUNTERSIGN_HOME/identities/channel-slack.json" "$channel_bundle/identities/"
+cp "$COUNTERSIGN_HOME/nats/users/channel-slack.json" "$channel_bundle/nats/users/"
+chown -R "$SERVICE_UID:$SERVICE_UID" "$channel_bundle"
+chmod 0700 "$channel_bundle/identities" "$channel_bundle/nats" "$channel_bundle/nats/users"
+chmod 0600 "$channel_bundle/identities/channel-slack.json" "$channel_bundle/nats/users/channel-slack.json"
+echo "provision.sh: home for the Slack edge ready"
+
 # The demo target verifies tokens with public keys and follows revocations over NATS: public files
 # plus its own NATS password, no private key.
 target_bundle="$COUNTERSIGN_BUNDLES_DIR/demo-target"

@@ -41,7 +41,9 @@ export interface Scenario {
 }
 
 /** The real stack, plus the outside parties of the e2e stories, each with its own identity. */
-export async function startScenario(options: { extraTiers?: readonly object[]; reviewBy?: string } = {}): Promise<Scenario> {
+export async function startScenario(
+  options: { extraTiers?: readonly object[]; reviewBy?: string; slack?: { env: Record<string, string> } } = {},
+): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
@@ -49,6 +51,7 @@ export async function startScenario(options: { extraTiers?: readonly object[]; r
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200' },
     jetstream: { ackWaitMs: 4_000 },
+    ...(options.slack ? { slack: options.slack } : {}),
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
   });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([

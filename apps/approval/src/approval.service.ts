@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope, RequestAcceptedV1, VoteCastV1 } from '@countersign/contracts';
-import { approvalDecider, streamFor, type PeopleFacts } from '@countersign/approval-domain';
+import type { Envelope, RequestAcceptedV1, VoteCastV1, VoteRelayedV1 } from '@countersign/contracts';
+import { approvalDecider, streamFor, type CastVote, type PeopleFacts } from '@countersign/approval-domain';
 import { decideRequest, loadPolicyBundleOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { relayedVoter } from './relayed-voter';
 
 /**
  * Approval's use cases around the pure decider. The policy (tier file and its Cedar file) is read
@@ -35,10 +36,27 @@ export class ApprovalService {
     await this.runtime.runner.run(approvalDecider, streamFor(accepted.data.requestId), command, { id: accepted.id, now });
   }
 
+  /** A vote signed by the approver's own key: the signer is the voter. */
   async vote(vote: Envelope<VoteCastV1>): Promise<void> {
+    await this.castVote(vote.id, { voter: vote.signer, via: 'signed', vote: vote.data });
+  }
+
+  /**
+   * A vote a channel (the Slack edge) relayed and signed. It counts for the approver the registry
+   * maps the Slack user to, and only if that is the approver the edge named; otherwise it is
+   * answered in the channel's name as unmapped.
+   */
+  async relayedVote(relayed: Envelope<VoteRelayedV1>): Promise<void> {
+    const { approver: _approver, slack: _slack, ...vote } = relayed.data;
+    const mapped = relayedVoter(this.runtime.registry, relayed.data);
+    const voter = mapped.ok ? { voter: mapped.voter } : { voter: relayed.signer, unmapped: mapped.unmapped };
+    await this.castVote(relayed.id, { ...voter, via: 'slack', vote });
+  }
+
+  private async castVote(voteId: string, cast: Pick<CastVote, 'voter' | 'via' | 'unmapped' | 'vote'>): Promise<void> {
     const now = this.runtime.clock();
-    const command = { type: 'CastVote' as const, voteId: vote.id, voter: vote.signer, vote: vote.data, now: now.toISOString() };
-    await this.runtime.runner.run(approvalDecider, streamFor(vote.data.requestId), command, { id: vote.id, now });
+    const command: CastVote = { type: 'CastVote', voteId, ...cast, now: now.toISOString() };
+    await this.runtime.runner.run(approvalDecider, streamFor(cast.vote.requestId), command, { id: voteId, now });
   }
 
   /** Escalates or expires a pending approval; escalates or flags an open break-glass review. */

@@ -23,6 +23,7 @@ const fromService = (service: ServiceName): Emitter => ({ service });
 export const EVENT_TYPES = {
   'countersign.request.submitted.v1': { schema: requester.RequestSubmittedV1, emitter: { kind: 'requester' } },
   'countersign.vote.cast.v1': { schema: requester.VoteCastV1, emitter: { kind: 'approver' } },
+  'countersign.vote.relayed.v1': { schema: requester.VoteRelayedV1, emitter: { kind: 'channel' } },
   'countersign.request.accepted.v1': { schema: intake.RequestAcceptedV1, emitter: fromService('intake') },
   'countersign.request.rejected.v1': { schema: intake.RequestRejectedV1, emitter: fromService('intake') },
   'countersign.requester.notified.v1': { schema: intake.RequesterNotifiedV1, emitter: fromService('intake') },
@@ -57,6 +58,7 @@ export type EventData<T extends EventType> = z.output<(typeof EVENT_TYPES)[T]['s
 export const EventTypes = {
   RequestSubmitted: 'countersign.request.submitted.v1',
   VoteCast: 'countersign.vote.cast.v1',
+  VoteRelayed: 'countersign.vote.relayed.v1',
   RequestAccepted: 'countersign.request.accepted.v1',
   RequestRejected: 'countersign.request.rejected.v1',
   RequesterNotified: 'countersign.requester.notified.v1',

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 /** The kinds of principal Countersign knows. The kind is part of the id so it can never be confused. */
-export const IDENTITY_KINDS = ['service', 'requester', 'approver', 'siem', 'operator', 'policy', 'target'] as const;
+/**
+ * `channel` is an edge that relays people's decisions from somewhere they already work (Slack); it
+ * signs what it relays, and the vote counts for the person the registry maps the channel user to.
+ */
+export const IDENTITY_KINDS = ['service', 'requester', 'approver', 'siem', 'operator', 'policy', 'target', 'channel'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /** A name is one NATS subject token: lowercase, digits and dashes. */
@@ -11,7 +15,7 @@ export const IdentityName = z.string().regex(NAME_PATTERN, 'lowercase letters, d
 export const IdentityId = z
   .string()
   .regex(
-    /^(service|requester|approver|siem|operator|policy|target):[a-z0-9][a-z0-9.@-]{0,95}$/,
+    /^(service|requester|approver|siem|operator|policy|target|channel):[a-z0-9][a-z0-9.@-]{0,95}$/,
     'an identity id like requester:deploy-bot',
   );
 export type IdentityId = z.infer<typeof IdentityId>;

@@ -9,6 +9,8 @@ import { parseIdentityId, type ServiceName } from './identity-id';
 export const Subjects = {
   submit: (requester: string) => `cs.submit.${requester}`,
   vote: (approver: string) => `cs.vote.${approver}`,
+  /** Four tokens, so no approver's `cs.vote.<name>` permission can ever cover it. */
+  relayedVote: (channel: string) => `cs.vote.via.${channel}`,
   notify: (requester: string) => `cs.notify.${requester}`,
   serviceEvents: (service: ServiceName) => `cs.evt.${service}.>`,
   serviceEvent: (service: ServiceName, type: string) => `cs.evt.${service}.${type.replace(/^countersign\./, '')}`,
@@ -95,12 +97,24 @@ export const targetConsumer = (target: string): ConsumerSpec & { service?: never
     filterSubject: Subjects.serviceEvent('broker', EventTypes.CredentialRevoked),
   }) as ConsumerSpec & { service?: never };
 
+/**
+ * A channel's (the Slack edge's) durable consumer of approval's events: it posts a card when a
+ * request needs people and updates it with every vote and the outcome.
+ */
+export const channelConsumer = (channel: string): ConsumerSpec & { service?: never } =>
+  ({
+    stream: Streams.events.name,
+    durable: `channel-${channel}`,
+    filterSubject: Subjects.serviceEvents('approval'),
+  }) as ConsumerSpec & { service?: never };
+
 /** The subject an envelope is published on, derived from its type and signer. */
 export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>): string {
   const { name } = parseIdentityId(envelope.signer);
   const type = envelope.type as EventType;
   if (type === EventTypes.RequestSubmitted) return Subjects.submit(name);
   if (type === EventTypes.VoteCast) return Subjects.vote(name);
+  if (type === EventTypes.VoteRelayed) return Subjects.relayedVote(name);
   if (type === EventTypes.AuditRecord) return Subjects.auditRecords;
   if (type === EventTypes.RequesterNotified) {
     const requester = (envelope.data as { requester: string }).requester;

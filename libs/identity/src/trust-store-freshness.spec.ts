@@ -58,7 +58,7 @@ const revocation = (time: string) => {
 describe('signature-layer freshness of external ingress events', () => {
   it('names exactly the types outside parties sign as external ingress', () => {
     const external = Object.keys(EVENT_TYPES).filter(isExternalIngressType);
-    expect(external.sort()).toEqual([EventTypes.RequestSubmitted, EventTypes.VoteCast].sort());
+    expect(external.sort()).toEqual([EventTypes.RequestSubmitted, EventTypes.VoteCast, EventTypes.VoteRelayed].sort());
     expect(isExternalIngressType('countersign.unknown.v1')).toBe(false);
   });
 

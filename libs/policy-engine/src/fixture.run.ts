@@ -44,6 +44,7 @@ function compare(expected: Expectation, decision: PolicyDecision, authorization:
   if (expected.escalation !== undefined) check('escalation', expected.escalation, escalationOf(decision, now, expected.escalation));
   if (expected.review !== undefined) check('review', expected.review, reviewOf(decision, expected.review));
   check('reviewOverdue', expected.reviewOverdue, decision.stamp.rules.includes(REVIEW_OVERDUE_RULE));
+  check('stepUp', expected.stepUp, decision.stepUp);
   return mismatches;
 }
 

@@ -38,6 +38,8 @@ const Expectation = z.strictObject({
     .nullable()
     .optional(),
   reviewOverdue: z.boolean().optional(),
+  /** Whether approvals must be signed with the approver's own key (a Slack click does not count). */
+  stepUp: z.boolean().optional(),
 });
 export type Expectation = z.infer<typeof Expectation>;
 

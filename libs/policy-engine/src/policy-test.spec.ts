@@ -31,6 +31,22 @@ describe('runPolicyTests', () => {
     expect(failed[0]!.line).toBe(text.split('\n').findIndex((row) => row.includes('"a production HTTP call')));
   });
 
+  it('fails when a tier loses the step-up a case expects', () => {
+    const policy = readJson(POLICIES_DIR, 'default.policy.json');
+    const tiers = policy['tiers'] as Array<Record<string, unknown>>;
+    const dir = policyDir({
+      'default.policy.json': {
+        ...policy,
+        tiers: tiers.map((tier) => (tier['name'] === 'payments-critical' ? { ...tier, stepUp: false } : tier)),
+      },
+    });
+    const failed = runPolicyTests(dir).cases.filter((result) => result.mismatches.length > 0);
+    expect(failed.map((result) => result.mismatches)).toStrictEqual([
+      ['stepUp: expected true, got false'],
+      ['stepUp: expected true, got false'],
+    ]);
+  });
+
   it('fails on a policy no fixture file tests', () => {
     const dir = policyDir({ 'other.policy.json': readJson(POLICIES_DIR, 'default.policy.json') });
     expect(runPolicyTests(dir).errors).toStrictEqual([`${join(dir, 'other.policy.json')}: no *.fixtures.json tests this policy`]);

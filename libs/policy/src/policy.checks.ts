@@ -36,6 +36,7 @@ function checkAutoTier(tier: Tier, at: string): FieldError[] {
   if (tier.escalation !== undefined) errors.push(notAllowed('escalation', 'auto tiers decide at once: nothing to escalate'));
   if (tier.breakGlass !== undefined) errors.push(notAllowed('breakGlass', 'break-glass needs people: use mode quorum'));
   if (tier.review !== undefined) errors.push(notAllowed('review', 'only break-glass tiers are reviewed afterwards'));
+  if (tier.stepUp === true) errors.push(notAllowed('stepUp', 'auto tiers take no vote, so there is nothing to step up: use mode quorum'));
   return errors;
 }
 

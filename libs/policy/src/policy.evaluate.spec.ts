@@ -280,3 +280,58 @@ describe('evaluatePolicy: escalation and break-glass', () => {
     ]);
   });
 });
+
+describe('evaluatePolicy: step-up', () => {
+  const stepUp = policyFrom({
+    ...BASE_DOCUMENT,
+    tiers: [
+      {
+        name: 'glass',
+        match: { kinds: ['http.request'] },
+        mode: 'quorum',
+        quorum: 1,
+        groups: ['sre'],
+        breakGlass: true,
+        review: { groups: ['finance'], deadlineSeconds: 3600 },
+        stepUp: true,
+      },
+      {
+        name: 'payments-critical',
+        match: { kinds: ['payment.transfer'], minAmount: '100000' },
+        mode: 'quorum',
+        quorum: 2,
+        groups: ['finance'],
+        stepUp: true,
+      },
+      { ...BASE_DOCUMENT.tiers[0], stepUp: false },
+      ...BASE_DOCUMENT.tiers.slice(1),
+    ],
+  });
+  const decide = (action: Parameters<typeof acceptedWith>[0], authorization = allowAll(stepUp)) =>
+    evaluatePolicy(stepUp, acceptedWith(action), NOW, authorization);
+
+  it.each([
+    ['a step-up tier asks for it', { kind: 'payment.transfer', amount: { value: '100000', currency: 'EUR' } }, 'payments-critical', true],
+    ['a break-glass tier with step-up asks for it', { environment: 'production', breakGlass: true }, 'glass', true],
+    [
+      'a quorum tier without it does not',
+      { kind: 'payment.transfer', amount: { value: '99999', currency: 'EUR' } },
+      'payments-high',
+      false,
+    ],
+    ['an auto tier never does', { environment: 'staging' }, 'low-risk', false],
+    ['the fallback never does', { kind: 'db.migrate', environment: 'qa' }, 'default', false],
+    ['break-glass no break-glass tier takes is routed as usual', { kind: 'db.migrate', breakGlass: true }, 'default', false],
+  ] as const)('%s', (_why, action, tier, expected) => {
+    const decision = decide(action);
+    expect([decision.stamp.tier, decision.stepUp]).toStrictEqual([tier, expected]);
+  });
+
+  it('is not asked of a request Cedar refuses: nobody votes on it', () => {
+    const refused = decide(
+      { kind: 'payment.transfer', amount: { value: '100000', currency: 'EUR' } },
+      allowAll(stepUp, { request: { allowed: false, policies: ['no'] } }),
+    );
+    expect([refused.stamp.tier, refused.mode, refused.stepUp]).toStrictEqual(['payments-critical', 'refused', false]);
+  });
+});

@@ -26,6 +26,11 @@ export interface PolicyDecision {
   escalation?: { escalatesAt: string; groups: string[]; eligibleApprovers: string[] };
   /** Break-glass: the review its approval owes. */
   review?: ReviewPlan;
+  /**
+   * Step-up: only approvals signed with the approver's own key count; a relayed Slack click does
+   * not (a deny does). Only ever true for a quorum decision of a tier that says `stepUp`.
+   */
+  stepUp: boolean;
 }
 
 export interface ReviewPlan {
@@ -62,7 +67,14 @@ export function evaluatePolicy(
     tier: route.tier,
     rules: [...route.rules, ...rules, ...(route.overdue ? [REVIEW_OVERDUE_RULE] : [])],
   });
-  const timing = { pendingExpiresAt, executionWindowSeconds, refusedApprovers: {}, approverRules: {}, eligibleApprovers: [] };
+  const timing = {
+    pendingExpiresAt,
+    executionWindowSeconds,
+    refusedApprovers: {},
+    approverRules: {},
+    eligibleApprovers: [],
+    stepUp: false,
+  };
   const requestRules = verdictRules('Request', authorization.request);
   if (!isAllowed(authorization.request)) {
     return { ...timing, stamp: stamp(requestRules), mode: 'refused', quorum: 1, eligibleGroups: [] };
@@ -80,6 +92,7 @@ export function evaluatePolicy(
     mode: 'quorum',
     quorum: people.quorum,
     eligibleGroups: people.groups,
+    stepUp: route.stepUp,
   };
 }
 

@@ -82,6 +82,17 @@ describe('parsePolicy', () => {
     expect(!parsed.ok && parsed.errors.map((error) => [error.path, error.line])).toStrictEqual([['tiers.2.quorum', line]]);
   });
 
+  it('names the file and line of step-up on an auto tier', () => {
+    const text = JSON.stringify(withTier(0, { stepUp: true }), null, 2);
+    const parsed = parsePolicy(text, 'p.json');
+    const rows = text.split('\n');
+    const line = rows.findIndex((row) => row.includes('"stepUp": true')) + 1;
+    const column = rows[line - 1]!.indexOf('true') + 1;
+    expect(!parsed.ok && formatPolicyErrors(parsed.errors)).toBe(
+      `p.json:${line}:${column}: tiers.0.stepUp: auto tiers take no vote, so there is nothing to step up: use mode quorum (not_allowed)`,
+    );
+  });
+
   it('names the line of a missing field as the line its object starts on', () => {
     const text = JSON.stringify(withTier(1, { quorum: undefined }), null, 2);
     const parsed = parsePolicy(text, 'p.json');
@@ -114,6 +125,9 @@ describe('parsePolicy: escalation, break-glass and authorization', () => {
     ['an escalation on the fallback', { ...BASE_DOCUMENT, fallback: { ...BASE_DOCUMENT.fallback, escalation } }],
     ['a break-glass tier with its review', withBreakGlass({})],
     ['a review that escalates', withBreakGlass({ review: { ...review, escalation: { afterSeconds: 3600, groups: ['sre'] } } })],
+    ['step-up on a quorum tier', withTier(1, { stepUp: true })],
+    ['step-up on a break-glass tier', withBreakGlass({ stepUp: true })],
+    ['step-up switched off on an auto tier', withTier(0, { stepUp: false })],
   ])('accepts %s', (_why, document) => {
     const parsed = parsePolicy(JSON.stringify(document), 'p.json');
     expect(parsed.ok ? [] : formatPolicyErrors(parsed.errors)).toStrictEqual([]);
@@ -134,6 +148,8 @@ describe('parsePolicy: escalation, break-glass and authorization', () => {
     ],
     ['escalation on an auto tier', withTier(0, { escalation }), [['tiers.0.escalation', 'not_allowed']]],
     ['break-glass on an auto tier', withTier(0, { breakGlass: true }), [['tiers.0.breakGlass', 'not_allowed']]],
+    ['step-up on an auto tier', withTier(0, { stepUp: true }), [['tiers.0.stepUp', 'not_allowed']]],
+    ['step-up that is not a boolean', withTier(1, { stepUp: 'yes' }), [['tiers.1.stepUp', 'invalid_type']]],
     [
       'break-glass without declared kinds',
       withBreakGlass({ match: { environments: ['production'] } }),
@@ -208,5 +224,17 @@ describe('deploy/policies/default.policy.json', () => {
     ]);
     expect(decision.pendingExpiresAt).toBe('2026-11-21T10:15:00.000Z');
     expect(decision.executionWindowSeconds).toBe(900);
+  });
+
+  it.each([
+    // [action, tier, stepUp]
+    [{ kind: 'payment.transfer', amount: { value: '100000', currency: 'EUR' } }, 'payments-critical', true],
+    [{ kind: 'payment.transfer', amount: { value: '99999.99', currency: 'EUR' } }, 'payments-high', false],
+    [{ environment: 'production', breakGlass: true }, 'production-break-glass', true],
+    [{ environment: 'production' }, 'production-change', false],
+    [{ environment: 'staging' }, 'low-risk', false],
+  ] as const)('asks step-up for %j (%s): %s', (action, tier, stepUp) => {
+    const decision = evaluatePolicy(policy!, acceptedWith(action), NOW, allowAll(policy!));
+    expect([decision.stamp.tier, decision.stepUp]).toStrictEqual([tier, stepUp]);
   });
 });

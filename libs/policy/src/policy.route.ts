@@ -23,6 +23,8 @@ export interface Route {
   /** A break-glass tier took the request; it then owes a review. */
   breakGlass: boolean;
   review: ReviewSpec | undefined;
+  /** Approvals must be signed with the approver's own key; a relayed channel click does not count. */
+  stepUp: boolean;
   /** The policy's `reviewBy` date has passed: auto tiers need people (fail closed). */
   overdue: boolean;
 }
@@ -55,6 +57,7 @@ export function selectRoute(policy: Policy, action: CanonicalAction, now: string
       escalation: tier.escalation,
       breakGlass: tier.breakGlass === true,
       review: tier.review,
+      stepUp: tier.stepUp === true,
       overdue,
     };
   }
@@ -71,6 +74,7 @@ export function selectRoute(policy: Policy, action: CanonicalAction, now: string
     escalation,
     breakGlass: false,
     review: undefined,
+    stepUp: false,
     overdue,
   };
 }

@@ -77,6 +77,12 @@ export const Tier = z.strictObject({
    */
   breakGlass: z.literal(true).optional(),
   review: ReviewSpec.optional(),
+  /**
+   * Step-up: an approval counts only when signed with the approver's own key (a `vote.cast`, e.g.
+   * `countersign vote`); a click relayed by a channel (Slack) does not, because the channel proves
+   * what it saw, not who the person is. Denies count from any channel. Quorum tiers only.
+   */
+  stepUp: z.boolean().optional(),
 });
 export type Tier = z.infer<typeof Tier>;
 

@@ -3,10 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Consumers, MAX_ENVELOPE_BYTES, type Envelope, type ServiceName } from '@countersign/contracts';
+import { Consumers, MAX_ENVELOPE_BYTES, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
 import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents } from '@countersign/messaging';
-import { loadServiceConfig } from './config';
+import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { openRuntime, type ServiceRuntime } from './runtime';
 
@@ -14,8 +14,11 @@ export interface ServiceDefinition {
   service: ServiceName;
   /** The service's Nest module, built around the opened runtime. */
   module: (runtime: ServiceRuntime) => DynamicModule;
-  /** Also serve HTTP (intake's submission endpoint) on COUNTERSIGN_HTTP_PORT. */
-  http?: boolean;
+  /**
+   * Also serve HTTP on COUNTERSIGN_HTTP_PORT: JSON bodies (intake's submission endpoint), or `raw`
+   * to keep each request's exact bytes in `req.rawBody` too (Slack signs the raw body).
+   */
+  http?: boolean | 'raw';
   /** Replaces plain trust-store verification, e.g. to let intake answer invalid submissions itself. */
   verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array, freshness?: Freshness) => Verification;
   /** Handlers registered without decorators, e.g. audit's one handler for every event type. */
@@ -33,11 +36,21 @@ const BACKOFF_MS = [200, 1_000, 3_000, 10_000];
  * order so in-flight messages settle and the store closes cleanly.
  */
 export async function bootstrapService(definition: ServiceDefinition): Promise<void> {
-  const config = loadServiceConfig(definition.service);
+  await bootstrap(loadServiceConfig(definition.service), Consumers[definition.service], definition);
+}
+
+export type ChannelDefinition = Omit<ServiceDefinition, 'service'> & { channel: string; consumers: ConsumerSpec[] };
+
+/** Starts a channel edge (Slack's) the way services start, as its own identity. */
+export async function bootstrapChannel(definition: ChannelDefinition): Promise<void> {
+  await bootstrap(loadChannelConfig(definition.channel), definition.consumers, definition);
+}
+
+async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
   const runtime = await openRuntime(config);
   const transport = new JetStreamTransport({
     connection: runtime.nc,
-    consumers: Consumers[definition.service],
+    consumers,
     verify: definition.verify?.(runtime) ?? ((bytes, freshness) => runtime.trust.verifyBytes(bytes, freshness)),
     deadLetter: deadLetterSink(runtime),
     maxDeliver: config.maxDeliver,
@@ -60,7 +73,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   const app = await startApp(definition, runtime, transport);
   await relay.start();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
-  console.log(`${READY_MARKER} ${definition.service}${address}`);
+  console.log(`${READY_MARKER} ${config.service}${address}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -77,7 +90,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
 }
 
 async function startApp(
-  definition: ServiceDefinition,
+  definition: Omit<ServiceDefinition, 'service'>,
   runtime: ServiceRuntime,
   transport: JetStreamTransport,
 ): Promise<INestApplication | INestMicroservice> {
@@ -89,10 +102,13 @@ async function startApp(
     await microservice.listen();
     return microservice;
   }
-  const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'] });
+  const rawBody = definition.http === 'raw';
+  const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody });
   web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
+  if (rawBody) web.useBodyParser('urlencoded', { limit: MAX_ENVELOPE_BYTES, extended: false });
   // A hybrid app's microservice cannot take global filters; its handlers carry @UseFilters instead.
   web.connectMicroservice<MicroserviceOptions>({ strategy: transport });
+  for (const { pattern, handler } of definition.handlers?.(web) ?? []) transport.addHandler(pattern, handler, true);
   await web.startAllMicroservices();
   await web.listen(runtime.config.httpPort ?? 0, runtime.config.httpHost);
   return web;

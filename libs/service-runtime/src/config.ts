@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SERVICE_NAMES, type ServiceName } from '@countersign/contracts';
+import { SERVICE_NAMES, type IdentityId, type ServiceName } from '@countersign/contracts';
 
 /**
  * Everything a service reads from its environment, validated once at start-up so a typo fails the
@@ -13,6 +13,8 @@ const Env = z.object({
     .regex(/^(nats|tls):\/\//, 'a nats:// URL')
     .default('nats://127.0.0.1:4322'),
   COUNTERSIGN_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  /** Where SQLite stores live; `<home>/data` unless the home is mounted read-only (containers). */
+  COUNTERSIGN_DATA_DIR: z.string().min(1).optional(),
   KURRENTDB_URL: z.string().optional(),
   COUNTERSIGN_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   COUNTERSIGN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -23,8 +25,11 @@ const Env = z.object({
 });
 
 export interface ServiceConfig {
-  service: ServiceName;
-  identity: `service:${ServiceName}`;
+  /** The process's name: a service, or `channel-<name>` for an edge such as Slack's. */
+  service: string;
+  identity: IdentityId;
+  /** The NATS user it connects as (see natsUserName in @countersign/identity). */
+  natsUser: string;
   home: string;
   natsUrl: string;
   store: { kind: 'sqlite'; file: string } | { kind: 'kurrentdb'; url: string };
@@ -40,6 +45,16 @@ export interface ServiceConfig {
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   if (!SERVICE_NAMES.includes(service)) throw new Error(`unknown service ${String(service)}`);
+  return loadConfig({ service, identity: `service:${service}`, natsUser: service }, env);
+}
+
+/** A channel edge (e.g. `slack`) runs like a service under its own identity, NATS user and store. */
+export function loadChannelConfig(channel: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return loadConfig({ service: `channel-${channel}`, identity: `channel:${channel}`, natsUser: `channel-${channel}` }, env);
+}
+
+function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUser'>, env: NodeJS.ProcessEnv): ServiceConfig {
+  const { service } = names;
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
@@ -51,14 +66,13 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
   }
   const home = vars.COUNTERSIGN_HOME;
   return {
-    service,
-    identity: `service:${service}`,
+    ...names,
     home,
     natsUrl: vars.COUNTERSIGN_NATS_URL,
     store:
       vars.COUNTERSIGN_STORE === 'kurrentdb'
         ? { kind: 'kurrentdb', url: vars.KURRENTDB_URL ?? '' }
-        : { kind: 'sqlite', file: join(home, 'data', `${service}.sqlite`) },
+        : { kind: 'sqlite', file: join(vars.COUNTERSIGN_DATA_DIR ?? join(home, 'data'), `${service}.sqlite`) },
     ...(vars.COUNTERSIGN_HTTP_PORT === undefined ? {} : { httpPort: vars.COUNTERSIGN_HTTP_PORT }),
     httpHost: vars.COUNTERSIGN_HTTP_HOST,
     policyFile: vars.COUNTERSIGN_POLICY_FILE ?? join(process.cwd(), 'deploy', 'policies', 'default.policy.json'),

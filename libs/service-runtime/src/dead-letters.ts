@@ -15,6 +15,14 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
     const now = runtime.clock().toISOString();
     const id = deterministicId(`${letter.stream}:${letter.streamSequence}`, `deadletter:${letter.consumer}`);
     const data = toDeadLetterData(letter, now);
+    if (!runtime.signer.identity.startsWith('service:')) {
+      // Only services may publish dead letters; an edge keeps its own, locally, for its operator.
+      await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: 'local.deadlettered', data, metadata: { time: now } }], 'any');
+      runtime.logger.warn(
+        `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,
+      );
+      return;
+    }
     const envelope = runtime.signer.sign({
       id,
       type: EventTypes.MessageDeadLettered,

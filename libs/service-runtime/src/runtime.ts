@@ -37,7 +37,7 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
   const trust = loadTrustStore(config.home);
   const { store, checkpoints } = await openStore(config);
-  const credentials = loadNatsCredentials(config.home, config.service);
+  const credentials = loadNatsCredentials(config.home, config.natsUser);
   const nc = await connectNats({
     url: config.natsUrl.split(','),
     user: credentials.user,

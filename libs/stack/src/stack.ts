@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumers, SERVICE_NAMES, Streams, siemConsumer, targetConsumer, type ServiceName } from '@countersign/contracts';
+import { Consumers, SERVICE_NAMES, Streams, channelConsumer, siemConsumer, targetConsumer, type ServiceName } from '@countersign/contracts';
 import {
   HomeLayout,
   loadNatsCredentials,
@@ -17,6 +17,7 @@ import { spawnManaged, stopChild, type ManagedChild } from './child';
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
 const DEMO_TARGET = 'demo-target';
+const SLACK_EDGE = 'slack-edge';
 
 export interface StackOptions {
   /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
@@ -30,6 +31,11 @@ export interface StackOptions {
   policyFile?: string;
   /** JetStream settings for provisioning, e.g. a short ack wait so tests see redeliveries quickly. */
   jetstream?: Partial<JetStreamSettings>;
+  /**
+   * Also run the Slack edge with this environment (its SLACK_* settings, e.g. a stand-in's URL and
+   * secrets). It gets its own HTTP port for Slack's interactivity requests.
+   */
+  slack?: { env: Record<string, string> };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   log?: (name: string, line: string) => void;
@@ -40,6 +46,8 @@ export interface Stack {
   nats: RunningNatsServer;
   natsUrl: string;
   intakeUrl: string;
+  /** The Slack edge's base URL (HTTP mode), when it runs. */
+  slackEdgeUrl: string;
   demoTargetUrl: string;
   description: IdentityDescription;
   start(name: string): Promise<void>;
@@ -66,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await provisionStreams(home, nats.url, description, options.jetstream);
   const demoPort = await freePort();
   const intakePort = options.intakeHttpPort ?? (await freePort());
+  const slackPort = await freePort();
   const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
   writeFileSync(join(home, 'targets.json'), `${JSON.stringify({ 'demo-target': demoTargetUrl }, null, 2)}\n`);
 
@@ -82,8 +91,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const children = new Map<string, ManagedChild>();
+  const envOf = (name: string): NodeJS.ProcessEnv =>
+    name === SLACK_EDGE ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) } : env;
   const start = async (name: string) => {
-    const child = spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], env, READY, log, REPO_ROOT);
+    const child = spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT);
     children.set(name, child);
     await child.ready;
   };
@@ -91,7 +102,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const child = children.get(name);
     if (child) await stopChild(child, signal);
   };
-  const names = [...(options.demoTarget === false ? [] : ['demo-target']), ...(options.services ?? SERVICE_NAMES)];
+  const names = [
+    ...(options.demoTarget === false ? [] : ['demo-target']),
+    ...(options.services ?? SERVICE_NAMES),
+    ...(options.slack ? [SLACK_EDGE] : []),
+  ];
   try {
     await Promise.all(names.map(start));
   } catch (error) {
@@ -104,6 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     nats,
     natsUrl: nats.url,
     intakeUrl: `http://127.0.0.1:${intakePort}`,
+    slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
     demoTargetUrl,
     description,
     start,
@@ -154,6 +170,7 @@ export async function provisionStreams(
       ...Object.values(Consumers).flat(),
       ...description.siemReaders.map((reader) => siemConsumer(reader)),
       ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
+      ...(description.channels ?? []).map((name) => channelConsumer(name)),
     ];
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);

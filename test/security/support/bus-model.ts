@@ -4,6 +4,7 @@ import {
   SERVICE_NAMES,
   Streams,
   Subjects,
+  channelConsumer,
   siemConsumer,
   targetConsumer,
   type ConsumerSpec,
@@ -63,6 +64,7 @@ const allConsumers = (description: IdentityDescription) => [
   ...Object.values(Consumers).flat(),
   ...description.siemReaders.map((reader) => siemConsumer(reader)),
   ...(description.targets ?? []).map((target) => targetConsumer(target.name)),
+  ...(description.channels ?? []).map((channel) => channelConsumer(channel)),
 ];
 
 /** Everyone with a NATS user: the provisioner, every identity of the description, and the targets. */
@@ -85,6 +87,7 @@ function probesFor(principal: Principal, description: IdentityDescription, every
     ...serviceEventSubjects().map((subject) => onStream('service events', subject)),
     ...description.requesters.map(({ name }) => onStream('submissions', Subjects.submit(name))),
     ...description.approvers.map(({ name }) => onStream('votes', Subjects.vote(name))),
+    ...(description.channels ?? []).map((name) => onStream('votes', Subjects.relayedVote(name))),
     ...description.requesters.map(({ name }) => onStream('notifications', Subjects.notify(name))),
     onStream('audit records', Subjects.auditRecords),
     ...streams.flatMap((stream) => STREAM_VERBS.map((verb) => api('stream admin API', `$JS.API.STREAM.${verb}.${stream}`))),
@@ -126,11 +129,12 @@ export function matrixCells(description: IdentityDescription): Cell[] {
 
 const nameOf = (principal: Principal) => ('name' in principal ? principal.name : 'provisioner');
 
-/** Owner of a durable: a service owns its `<service>-*`, a SIEM reader `siem-<reader>`, a target `target-<name>`. */
+/** Owner of a durable: a service owns its `<service>-*`, a SIEM reader `siem-<reader>`, a target `target-<name>`, a channel `channel-<name>`. */
 function ownsDurable(principal: Principal, durable: string): boolean {
   if (principal.kind === 'service') return Consumers[principal.name].some((consumer) => consumer.durable === durable);
   const own: Pick<ConsumerSpec, 'durable'>[] = principal.kind === 'siem' ? [siemConsumer(principal.name)] : [];
   if (principal.kind === 'target') own.push(targetConsumer(principal.name));
+  if (principal.kind === 'channel') own.push(channelConsumer(principal.name));
   return own.some((consumer) => consumer.durable === durable);
 }
 
@@ -152,6 +156,8 @@ export function forbiddenReason(principal: Principal, probe: Probe): string | un
   if (subject.startsWith('cs.evt.')) return only(kind === 'service' && token === name, 'only a service publishes its own events');
   if (subject.startsWith('cs.submit.'))
     return only(kind === 'requester' && token === name, 'only the requester submits, on its own subject');
+  if (subject.startsWith('cs.vote.via.'))
+    return only(kind === 'channel' && subject.split('.')[3] === name, 'only the channel relays votes, on its own subject');
   if (subject.startsWith('cs.vote.')) return only(kind === 'approver' && token === name, 'only the approver votes, on its own subject');
   if (subject.startsWith('cs.notify.')) return only(kind === 'service' && name === 'intake', 'only intake notifies requesters');
   if (subject.startsWith('cs.audit.')) return only(kind === 'service' && name === 'audit', 'only audit publishes audit records');

@@ -59,6 +59,7 @@ export function ownerOfSubject(subject: string): string {
   const [, kind, name] = subject.split('.');
   if (kind === 'evt' && name) return name;
   if (kind === 'submit' && name) return `requester-${name}`;
+  if (kind === 'vote' && name === 'via') return `channel-${subject.split('.')[3] ?? ''}`;
   if (kind === 'vote' && name) return `approver-${name}`;
   if (kind === 'notify') return 'intake';
   if (kind === 'audit') return 'audit';

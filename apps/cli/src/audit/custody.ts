@@ -1,7 +1,8 @@
-import { EventTypes, type AuditRecordV1, type RequestApprovedV1 } from '@countersign/contracts';
+import { EventTypes, type AuditRecordV1, type RequestApprovedV1, type VoteCastV1, type VoteRelayedV1 } from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
 
 type RequestEntry = ExaminedEntry & { parsed: AuditRecordV1 };
+type Approver = RequestApprovedV1['approvers'][number];
 export type CustodyRole = 'requester' | 'approver' | 'broker' | 'executor';
 
 export interface CustodyLink {
@@ -34,6 +35,9 @@ const DIGEST_BEARING: readonly string[] = [
   EventTypes.ExecutionFailed,
 ];
 
+/** The events that can prove an approver's vote: signed by the approver, or relayed by a channel. */
+const VOTE_TYPES: readonly string[] = [EventTypes.VoteCast, EventTypes.VoteRelayed];
+
 const ofType = (entries: readonly RequestEntry[], type: string) => entries.filter((entry) => eventHeader(entry.parsed.event).type === type);
 
 function linkFor(role: CustodyRole, entry: RequestEntry, identity?: string, note?: string): CustodyLink {
@@ -50,8 +54,9 @@ function linkFor(role: CustodyRole, entry: RequestEntry, identity?: string, note
 
 /**
  * Approvers come from the approval event, which only counts if its signature verifies. A human
- * approver is shown by the vote they signed; a policy approval has no vote, so the approval event
- * (signed by service:approval) is its evidence.
+ * approver is shown by the vote they signed, or by the vote a channel (the Slack edge) relayed for
+ * them; a policy approval has no vote, so the approval event (signed by service:approval) is its
+ * evidence.
  */
 function approverLinks(entries: readonly RequestEntry[], problems: string[]): CustodyLink[] {
   const approved = ofType(entries, EventTypes.RequestApproved).at(-1);
@@ -60,25 +65,76 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     problems.push('the approval event does not verify, so its approvers cannot be believed');
     return [];
   }
-  const { approvers } = approved.event.envelope.data as RequestApprovedV1;
-  return approvers.map((approver) => {
+  const approval = approved.event.envelope.data as RequestApprovedV1;
+  return approval.approvers.map((approver) => {
     if (!approver.voteId) return linkFor('approver', approved, approver.id, 'policy decision, signed by the approval service');
-    const vote = ofType(entries, EventTypes.VoteCast).find((entry) => eventHeader(entry.parsed.event).id === approver.voteId);
+    const vote = entries.find((entry) => {
+      const header = eventHeader(entry.parsed.event);
+      return header.id === approver.voteId && VOTE_TYPES.includes(header.type);
+    });
     if (!vote) {
       problems.push(`vote ${approver.voteId} by ${approver.id} is not in the audit log`);
       return {
         role: 'approver',
         identity: approver.id,
         eventId: approver.voteId,
-        eventType: EventTypes.VoteCast,
+        eventType: approver.via === 'slack' ? EventTypes.VoteRelayed : EventTypes.VoteCast,
         signatureVerified: false,
         note: 'vote missing',
       };
     }
-    const signer = eventHeader(vote.parsed.event).signer;
-    if (signer !== approver.id) problems.push(`approval names ${approver.id} but vote ${approver.voteId} was signed by ${signer}`);
-    return linkFor('approver', vote);
+    // A vote's data is only read once its signature verifies; an unverified vote is reported as such.
+    const data = vote.event?.ok ? (vote.event.envelope.data as VoteCastV1 | VoteRelayedV1) : undefined;
+    if (data) problems.push(...voteContentProblems(approval, eventHeader(vote.parsed.event).id, data));
+    return eventHeader(vote.parsed.event).type === EventTypes.VoteRelayed
+      ? relayedVoteLink(vote, data as VoteRelayedV1 | undefined, approval, approver, problems)
+      : signedVoteLink(vote, approver, problems);
   });
+}
+
+/** A vote proves an approval only if it approved this request's action, whoever signed it. */
+function voteContentProblems(approval: RequestApprovedV1, voteId: string, vote: VoteCastV1 | VoteRelayedV1): string[] {
+  return [
+    ...(vote.requestId === approval.requestId ? [] : [`vote ${voteId} is about request ${vote.requestId}, not ${approval.requestId}`]),
+    ...(vote.digest === approval.digest ? [] : [`vote ${voteId} names digest ${vote.digest}, not the approved ${approval.digest}`]),
+    ...(vote.decision === 'approve' ? [] : [`vote ${voteId} was a ${vote.decision}, not an approval`]),
+  ];
+}
+
+/** A vote signed with the approver's own key: the signer is the approver. */
+function signedVoteLink(vote: RequestEntry, approver: Approver, problems: string[]): CustodyLink {
+  const { id, signer } = eventHeader(vote.parsed.event);
+  if (signer !== approver.id) problems.push(`approval names ${approver.id} but vote ${id} was signed by ${signer}`);
+  if (approver.via !== undefined && approver.via !== 'signed')
+    problems.push(`the approval says ${approver.id} voted via ${approver.via}, but vote ${id} was signed by ${signer}`);
+  return linkFor('approver', vote);
+}
+
+/**
+ * A vote a channel relayed proves that the channel (signed by it) said the approver it names clicked;
+ * the link is the approver's, with the channel and the Slack user in the note. On a step-up tier
+ * that is not enough: only a vote signed with the approver's own key counts there.
+ */
+function relayedVoteLink(
+  vote: RequestEntry,
+  data: VoteRelayedV1 | undefined,
+  approval: RequestApprovedV1,
+  approver: Approver,
+  problems: string[],
+): CustodyLink {
+  const { id, signer } = eventHeader(vote.parsed.event);
+  const channel = signer.startsWith('channel:') ? signer.slice('channel:'.length) : undefined;
+  if (channel === undefined) problems.push(`vote ${id} for ${approver.id} was relayed by ${signer}, which is not a channel`);
+  if (data && data.approver !== approver.id)
+    problems.push(`approval names ${approver.id} but vote ${id} was relayed by ${signer} for ${data.approver}`);
+  if (approver.via === 'signed') problems.push(`the approval says ${approver.id} signed vote ${id}, but ${signer} relayed it`);
+  if (approval.stepUp === true)
+    problems.push(
+      `step-up tier ${approval.policy.tier} approved by a Slack click: vote ${id} by ${approver.id} was relayed by ${signer}, not signed with the approver's own key`,
+    );
+  const who = data ? `, Slack user ${data.slack.userId}` : '';
+  const note = channel === undefined ? `relayed by ${signer}, not a channel` : `voted via ${channel}, relayed by ${signer}${who}`;
+  return linkFor('approver', vote, approver.id, note);
 }
 
 function digestsOf(entries: readonly RequestEntry[]): string[] {

@@ -23,6 +23,14 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     reason: d.reason,
   })),
   [EventTypes.VoteCast]: as<C.VoteCastV1>((d) => ({ decision: d.decision, digest: d.digest })),
+  /** Signed by the channel (the Slack edge), for the approver it mapped the Slack user to. */
+  [EventTypes.VoteRelayed]: as<C.VoteRelayedV1>((d) => ({
+    decision: d.decision,
+    digest: d.digest,
+    approver: d.approver,
+    via: 'slack',
+    slackUser: d.slack.userId,
+  })),
   [EventTypes.RequestAccepted]: as<C.RequestAcceptedV1>((d) => ({
     digest: d.digest,
     window: `${d.action.window.notBefore} → ${d.action.window.notAfter}`,
@@ -39,8 +47,9 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     voter: d.voter,
     decision: d.decision,
     approvals: ratio(d.approvals, d.quorum),
+    via: d.via,
   })),
-  [EventTypes.VoteRejected]: as<C.VoteRejectedV1>((d) => ({ voter: d.voter, code: d.code })),
+  [EventTypes.VoteRejected]: as<C.VoteRejectedV1>((d) => ({ voter: d.voter, code: d.code, via: d.via })),
   [EventTypes.RequestApproved]: as<C.RequestApprovedV1>((d) => ({
     mode: d.mode,
     approvers: d.approvers.map((a) => a.id).join(','),

@@ -1,4 +1,4 @@
-import type { RequestAcceptedV1, VoteCastV1 } from '@countersign/contracts';
+import type { RequestAcceptedV1, VoteCastV1, VoteChannel } from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
 
 /** Who the people are, from the identity registry, fixed when the approval opens. */
@@ -24,13 +24,27 @@ export interface OpenApproval {
   now: string;
 }
 
-/** A verified vote envelope: on the request, or (`vote.review`) on its break-glass review. */
+/**
+ * A verified vote envelope: on the request, or (`vote.review`) on its break-glass review. It came
+ * signed by the approver's own key (`signed`, a `vote.cast`), or relayed by a channel (`slack`, a
+ * `vote.relayed` signed by `channel:slack`) for the approver the shell mapped the channel user to.
+ */
 export interface CastVote {
   type: 'CastVote';
   /** The vote envelope's id; a redelivery carries the same one. */
   voteId: string;
-  /** The verified signer, e.g. `approver:alice`. */
+  /**
+   * Who votes, e.g. `approver:alice`: the verified signer of a signed vote; for a relayed vote, the
+   * approver the registry maps the channel user to. When `unmapped`, the channel (`channel:slack`).
+   */
   voter: string;
+  via: VoteChannel;
+  /**
+   * Relayed votes only: why the channel user counts for nobody (the registry maps them to no
+   * approver, or to another one than the channel claimed). The vote is rejected `unmapped_voter`.
+   */
+  unmapped?: string;
+  /** What was voted; for a relayed vote, the channel's payload without its routing fields. */
   vote: VoteCastV1;
   now: string;
 }

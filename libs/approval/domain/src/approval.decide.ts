@@ -4,7 +4,7 @@ import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteRecorded } 
 import { IdTags, optionalReason } from './approval.ids';
 import { approvalsOf } from './approval.queries';
 import { evolve, nameOf, personOf, type ApprovalState, type PendingApproval, type RecordedVote } from './approval.state';
-import { screenVote, voteRejected } from './approval.votes';
+import { screenVote, unmappedVoter, voteRejected } from './approval.votes';
 import { approvalRequested, autoApproved, denied, escalated, expired, quorumApproved, refusedByPolicy } from './resolutions';
 import { decideReviewVote, reviewDeadlines, reviewRequired } from './review';
 import { addSeconds, earlier, hasReached, later } from './time';
@@ -48,6 +48,7 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     requester: accepted.requester,
     requesterPersons,
     digest: accepted.digest,
+    action: accepted.action,
     acceptedEventId,
     window: accepted.action.window,
     policy: decision.stamp,
@@ -63,6 +64,7 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     ...(decision.escalation ? { escalation: decision.escalation } : {}),
     executionWindowSeconds: decision.executionWindowSeconds,
     ...(decision.review ? { review: decision.review } : {}),
+    ...(decision.stepUp && decision.mode === 'quorum' ? { stepUp: true as const } : {}),
     openedAt: now,
   };
   return { id: deterministicId(acceptedEventId, IdTags.opened), type: 'approval.opened', time: now, data };
@@ -70,6 +72,9 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
 
 function castVote(command: CastVote, state: ApprovalState): ApprovalEvent[] {
   if (state.handledVotes.includes(command.voteId)) return []; // a redelivered vote
+  // A relayed vote whose channel user is nobody's: nothing else about it matters.
+  const unmapped = unmappedVoter(command);
+  if (unmapped) return [voteRejected(command, unmapped)];
   if (command.vote.review === true) return decideReviewVote(command, state);
   if (state.status === 'unknown')
     return [voteRejected(command, { code: 'unknown_request', message: 'no approval is open for this request' })];
@@ -101,6 +106,7 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
       requestId: request.requestId,
       voteId: command.voteId,
       voter: command.voter,
+      via: command.via,
       decision,
       ...optionalReason(reason),
       approvals,
@@ -113,6 +119,7 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
     voteId: command.voteId,
     voter: command.voter,
     person: personOf(request, command.voter),
+    via: command.via,
     decision,
     ...optionalReason(reason),
     at: command.now,

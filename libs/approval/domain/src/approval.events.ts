@@ -1,4 +1,4 @@
-import type { EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
+import type { CanonicalAction, EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
 import type { ReviewPlan } from '@countersign/policy';
 
 /**
@@ -39,6 +39,8 @@ export interface ApprovalOpenedData {
   /** Everyone the requester stands for: the workload's own name and its owner, if any. */
   requesterPersons: string[];
   digest: string;
+  /** The action as intake accepted it; approval.requested carries it so approvers can check the digest. */
+  action: CanonicalAction;
   acceptedEventId: string;
   /** The window intake accepted the action for. */
   window: TimeWindow;
@@ -62,6 +64,11 @@ export interface ApprovalOpenedData {
   executionWindowSeconds: number;
   /** Break-glass: the review the approval will owe. */
   review?: ReviewPlan;
+  /**
+   * Step-up: an approval (or a review upholding it) counts only when signed with the approver's
+   * own key; one relayed by a channel (Slack) is rejected `step_up_required`. Denies count anyhow.
+   */
+  stepUp?: true;
   openedAt: string;
 }
 

@@ -5,6 +5,7 @@ import {
   type CanonicalAction,
   type RequestAcceptedV1,
   type VoteCastV1,
+  type VoteChannel,
 } from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
 import type { CastVote, OpenApproval } from './approval.commands';
@@ -82,6 +83,7 @@ export const decision = (overrides: Partial<PolicyDecision> = {}): PolicyDecisio
   approverRules: {},
   pendingExpiresAt: at(15),
   executionWindowSeconds: 900,
+  stepUp: false,
   ...overrides,
 });
 
@@ -109,6 +111,7 @@ export const castVote = (
     type: 'CastVote',
     voteId: voteId(n),
     voter: `approver:${voter}`,
+    via: 'signed',
     vote: { requestId: REQUEST_ID, digest, decision: decisionValue },
     now: at(n),
     ...rest,
@@ -125,6 +128,7 @@ export function openedEvent(overrides: Partial<ApprovalOpened['data']> = {}, tim
       requester: REQUESTER,
       requesterPersons: ['payments-agent', 'carol'],
       digest: DIGEST,
+      action: ACTION,
       acceptedEventId: ACCEPTED_EVENT_ID,
       window: ACTION.window,
       policy: STAMP,
@@ -151,7 +155,7 @@ export function openedEvent(overrides: Partial<ApprovalOpened['data']> = {}, tim
   };
 }
 
-export function requestedEvent(): ApprovalRequested {
+export function requestedEvent(overrides: Partial<ApprovalRequested['data']> = {}): ApprovalRequested {
   return {
     id: deterministicId(ACCEPTED_EVENT_ID, IdTags.requested),
     type: EventTypes.ApprovalRequested,
@@ -160,31 +164,47 @@ export function requestedEvent(): ApprovalRequested {
       requestId: REQUEST_ID,
       digest: DIGEST,
       requester: REQUESTER,
+      action: ACTION,
       policy: STAMP,
       quorum: 2,
       eligibleGroups: ['finance'],
       expiresAt: at(15),
+      ...overrides,
     },
   };
 }
 
 export const pending = () => [openedEvent(), requestedEvent()];
 
-export function recordedEvent(n: number, voter: string, decisionValue: 'approve' | 'deny', approvals: number): VoteRecorded {
+export function recordedEvent(
+  n: number,
+  voter: string,
+  decisionValue: 'approve' | 'deny',
+  approvals: number,
+  via: VoteChannel = 'signed',
+): VoteRecorded {
   return {
     id: deterministicId(voteId(n), IdTags.voteRecorded),
     type: EventTypes.VoteRecorded,
     time: at(n),
-    data: { requestId: REQUEST_ID, voteId: voteId(n), voter: `approver:${voter}`, decision: decisionValue, approvals, quorum: 2 },
+    data: { requestId: REQUEST_ID, voteId: voteId(n), voter: `approver:${voter}`, via, decision: decisionValue, approvals, quorum: 2 },
   };
 }
 
-export function rejectedEvent(n: number, voter: string, code: VoteRejected['data']['code'], message: string, time = at(n)): VoteRejected {
+/** `voter` is an approver's name, or a full identity id (`channel:slack`) for an unmapped relayed vote. */
+export function rejectedEvent(
+  n: number,
+  voter: string,
+  code: VoteRejected['data']['code'],
+  message: string,
+  time = at(n),
+  via: VoteChannel = 'signed',
+): VoteRejected {
   return {
     id: deterministicId(voteId(n), IdTags.voteRejected),
     type: EventTypes.VoteRejected,
     time,
-    data: { requestId: REQUEST_ID, voteId: voteId(n), voter: `approver:${voter}`, code, message },
+    data: { requestId: REQUEST_ID, voteId: voteId(n), voter: voter.includes(':') ? voter : `approver:${voter}`, via, code, message },
   };
 }
 
@@ -214,4 +234,9 @@ export const expiredEvent = (approvals: number, now: string, expiredAt = at(15))
   time: now,
   data: { ...base, approvals, quorum: 2, expiredAt },
 });
-export const approverOf = (n: number, voter: string) => ({ id: `approver:${voter}`, voteId: voteId(n), at: at(n) });
+export const approverOf = (n: number, voter: string, via: VoteChannel = 'signed') => ({
+  id: `approver:${voter}`,
+  voteId: voteId(n),
+  via,
+  at: at(n),
+});

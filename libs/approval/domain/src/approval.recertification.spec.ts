@@ -31,6 +31,7 @@ function publishedEvents(action: Partial<CanonicalAction>, acts: Act[]): Approva
         type: 'CastVote',
         voteId: `00000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`,
         voter: `approver:${act.vote}`,
+        via: 'signed',
         vote,
         now: late(act.at),
       };

@@ -1,3 +1,4 @@
+import type { VoteChannel } from '@countersign/contracts';
 import type { ApprovalEvent, ApprovalOpenedData } from './approval.events';
 
 /** One stream per request id in approval's store. */
@@ -10,6 +11,8 @@ export interface RecordedVote {
   voter: string;
   /** The human behind the voter; quorum counts people, not identities. */
   person: string;
+  /** Signed by the approver's own key, or relayed by a channel. */
+  via: VoteChannel;
   decision: 'approve' | 'deny';
   reason?: string;
   at: string;
@@ -96,16 +99,17 @@ export function nameOf(identity: string): string {
   return identity.slice(identity.indexOf(':') + 1);
 }
 
-type VoteData = { voteId: string; voter: string; decision: 'approve' | 'deny'; reason?: string | undefined };
+type VoteData = { voteId: string; voter: string; via: VoteChannel; decision: 'approve' | 'deny'; reason?: string | undefined };
 
 function recordVote(state: ApprovalState, data: VoteData, at: string): ApprovalState {
   const handledVotes = [...state.handledVotes, data.voteId];
   if (state.status === 'unknown') return { ...state, handledVotes };
-  const { voteId, voter, decision, reason } = data;
+  const { voteId, voter, via, decision, reason } = data;
   const vote: RecordedVote = {
     voteId,
     voter,
     person: personOf(state.request, voter),
+    via,
     decision,
     ...(reason === undefined ? {} : { reason }),
     at,

@@ -1,9 +1,11 @@
 import { deterministicId, EventTypes, type VoteRejectedV1 } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
-import type { VoteRejected } from './approval.events';
+import type { ApprovalOpenedData, VoteRejected } from './approval.events';
 import { IdTags } from './approval.ids';
 import { eligibleNow, groupsNow } from './approval.queries';
 import { nameOf, personOf, type PendingApproval } from './approval.state';
+
+const MAX_MESSAGE = 500;
 
 export interface Refusal {
   code: VoteRejectedV1['code'];
@@ -45,7 +47,39 @@ export function screenVote(state: PendingApproval, command: CastVote): Refusal |
   if (command.vote.digest !== request.digest) {
     return { code: 'digest_mismatch', message: `the vote names digest ${command.vote.digest}; the request's digest is ${request.digest}` };
   }
+  // Last, so the approver hears only this when everything else about the vote is fine.
+  if (needsStepUp(request, command)) return stepUpRequired(request, command);
   return undefined;
+}
+
+/**
+ * A relayed vote the shell could not pin on an approver (`unmapped`), or that names no approver at
+ * all, counts for nobody; it is answered in the channel's name. Undefined for every other vote.
+ */
+export function unmappedVoter(command: CastVote): Refusal | undefined {
+  if (command.via === 'signed') return undefined;
+  const reason = command.unmapped ?? (command.voter.startsWith('approver:') ? undefined : `${command.voter} is not an approver`);
+  if (reason === undefined) return undefined;
+  return { code: 'unmapped_voter', message: `a vote relayed via ${command.via} counts for no approver: ${reason}`.slice(0, MAX_MESSAGE) };
+}
+
+/**
+ * Step-up: on a tier that requires it, an approval relayed by a channel does not count. A Slack
+ * click proves Slack saw a click, not who made it; a deny still counts (refusing is the safe way).
+ */
+export function needsStepUp(request: Pick<ApprovalOpenedData, 'stepUp'>, command: CastVote): boolean {
+  return request.stepUp === true && command.via !== 'signed' && command.vote.decision === 'approve';
+}
+
+/** Tells the approver exactly how to vote again with their own key (`countersign vote`). */
+export function stepUpRequired(request: Pick<ApprovalOpenedData, 'requestId' | 'digest'>, command: CastVote): Refusal {
+  const what = command.vote.review === true ? 'upholding this break-glass approval' : 'approving this request';
+  const flags = command.vote.review === true ? '--review --approve' : '--approve';
+  const cli = `npx countersign vote --as ${nameOf(command.voter)} --request ${request.requestId} --digest ${request.digest} ${flags}`;
+  return {
+    code: 'step_up_required',
+    message: `${what} needs step-up: a vote via ${command.via} does not count, sign it with your own key: ${cli}`.slice(0, MAX_MESSAGE),
+  };
 }
 
 export function voteRejected(command: CastVote, { code, message }: Refusal): VoteRejected {
@@ -53,6 +87,6 @@ export function voteRejected(command: CastVote, { code, message }: Refusal): Vot
     id: deterministicId(command.voteId, IdTags.voteRejected),
     type: EventTypes.VoteRejected,
     time: command.now,
-    data: { requestId: command.vote.requestId, voteId: command.voteId, voter: command.voter, code, message },
+    data: { requestId: command.vote.requestId, voteId: command.voteId, voter: command.voter, via: command.via, code, message },
   };
 }

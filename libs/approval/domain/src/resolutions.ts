@@ -21,9 +21,11 @@ export function approvalRequested(request: ApprovalOpenedData, now: string): App
       requestId: request.requestId,
       digest: request.digest,
       requester: request.requester,
+      action: request.action,
       policy: request.policy,
       quorum: request.quorum,
       eligibleGroups: request.eligibleGroups,
+      ...(request.stepUp ? { stepUp: true as const } : {}),
       expiresAt: request.expiresAt,
     },
   };
@@ -41,7 +43,13 @@ export function quorumApproved(
   window: TimeWindow,
   now: string,
 ): RequestApproved {
-  const approvers = votes.map((vote) => ({ id: vote.voter, voteId: vote.voteId, ...optionalReason(vote.reason), at: vote.at }));
+  const approvers = votes.map((vote) => ({
+    id: vote.voter,
+    voteId: vote.voteId,
+    via: vote.via,
+    ...optionalReason(vote.reason),
+    at: vote.at,
+  }));
   const policy = stampWith(
     request,
     votes.map((vote) => vote.voter),
@@ -78,6 +86,7 @@ function approved(
       mode,
       approvers,
       policy,
+      ...(request.stepUp ? { stepUp: true as const } : {}),
       window,
       approvedAt: now,
     },

@@ -2,6 +2,7 @@ import type { CanonicalAction } from '@countersign/contracts';
 import { evaluatePolicy, parsePolicy, type Authorization, type Policy, type Verdict } from '@countersign/policy';
 import type { VoteRejectedV1 } from '@countersign/contracts';
 import { ACTION, accepted, at, castVote, openApproval, T0 } from './approval.fixtures';
+import type { ApprovalCommand } from './approval.commands';
 import type { ApprovalEvent } from './approval.events';
 import type { ApprovalState } from './approval.state';
 import { approvalDecider, approvalsOf } from './index';
@@ -11,7 +12,8 @@ import { approvalDecider, approvalsOf } from './index';
  * real policy (tiers evaluated, Cedar's answers given as data), then each step (a vote, a review
  * vote or a timer tick at minute `at`) states the approval's state right after it, and why.
  * The cast: payments-agent asks and carol owns it; finance = alice, bob, carol; sre = alice, bob,
- * dave; security = erin; oncall = frank. Test-only, not exported from the library.
+ * dave; security = erin; oncall = frank. payments-critical and the emergency tier need step-up.
+ * Test-only, not exported from the library.
  */
 export const SCENARIO_POLICY: Policy = policyFrom({
   label: 'scenarios',
@@ -34,6 +36,15 @@ export const SCENARIO_POLICY: Policy = policyFrom({
       groups: ['sre'],
       breakGlass: true,
       review: { groups: ['security'], deadlineSeconds: 3600, escalation: { afterSeconds: 1800, groups: ['finance'] } },
+      stepUp: true,
+    },
+    {
+      name: 'payments-critical',
+      match: { kinds: ['payment.transfer'], minAmount: '100000' },
+      mode: 'quorum',
+      quorum: 2,
+      groups: ['finance'],
+      stepUp: true,
     },
     {
       name: 'payments-high',
@@ -87,6 +98,12 @@ export interface Step extends Expected {
   vote?: string;
   /** The vote is on the break-glass review. */
   reviewVote?: boolean;
+  /** The vote was a Slack click the edge relayed, rather than signed with the approver's own key. */
+  slack?: boolean;
+  /** A relayed vote whose Slack user the registry maps to nobody (the reason): it is channel:slack's. */
+  unmapped?: string;
+  /** Deliver the command of an earlier step (1-based) again, with its vote id: a replay. */
+  redeliver?: number;
   why: string;
 }
 
@@ -111,20 +128,30 @@ export function runScenario({ action, authorization = cedar(), tier, opened, ste
   };
   const first = apply(approvalDecider.decide(openApproval({ accepted: request, policyDecision: decision }), state));
   expect(pick(observe(state, first), opened)).toStrictEqual({ ...opened });
+  const sent: ApprovalCommand[] = [];
   steps.forEach((step, index) => {
     const n = index + 1;
-    const events = apply(approvalDecider.decide(commandFor(step, n, request.digest), state));
-    const { at: _at, vote, reviewVote: _reviewVote, why, ...stated } = step;
-    // A vote row always says whether it was refused: silence means it counted.
-    const expected: Expected = vote === undefined ? stated : { rejected: undefined, ...stated };
+    const command = step.redeliver === undefined ? commandFor(step, n, request.digest) : sent[step.redeliver - 1]!;
+    sent.push(command);
+    const events = apply(approvalDecider.decide(command, state));
+    const { at: _at, vote, reviewVote: _reviewVote, slack: _slack, unmapped: _unmapped, redeliver, why, ...stated } = step;
+    // A vote row always says whether it was refused: silence means it counted (or, redelivered, was ignored).
+    const expected: Expected = vote === undefined && redeliver === undefined ? stated : { rejected: undefined, ...stated };
     expect({ step: n, why, ...pick(observe(state, events), expected) }).toStrictEqual({ step: n, why, ...expected });
   });
 }
 
-function commandFor(step: Step, n: number, digest: string) {
+function commandFor(step: Step, n: number, digest: string): ApprovalCommand {
   if (step.vote === undefined) return { type: 'CheckDeadlines' as const, requestId: ACTION.requestId, now: at(step.at) };
   const denies = step.vote.startsWith('!');
-  const vote = castVote(n, denies ? step.vote.slice(1) : step.vote, denies ? 'deny' : 'approve', { now: at(step.at), digest });
+  const channel = step.slack || step.unmapped !== undefined ? { via: 'slack' as const } : {};
+  const unmapped = step.unmapped === undefined ? {} : { voter: 'channel:slack', unmapped: step.unmapped };
+  const vote = castVote(n, denies ? step.vote.slice(1) : step.vote, denies ? 'deny' : 'approve', {
+    now: at(step.at),
+    digest,
+    ...channel,
+    ...unmapped,
+  });
   return step.reviewVote ? { ...vote, vote: { ...vote.vote, review: true as const } } : vote;
 }
 

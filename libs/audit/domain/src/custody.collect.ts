@@ -9,6 +9,7 @@ import {
   type RequestApprovedV1,
   type RequestSubmittedV1,
   type VoteCastV1,
+  type VoteRelayedV1,
 } from '@countersign/contracts';
 
 export const CUSTODY_VIOLATION_CODES = [
@@ -21,6 +22,8 @@ export const CUSTODY_VIOLATION_CODES = [
   'identities_not_distinct',
   'out_of_order',
   'digest_mismatch',
+  /** The approval's tier required step-up, yet an approval was relayed by a channel (a Slack click) rather than signed. */
+  'step_up_missing',
 ] as const;
 export type CustodyViolationCode = (typeof CUSTODY_VIOLATION_CODES)[number];
 export interface CustodyViolation {
@@ -36,7 +39,15 @@ export interface CustodyChain {
   issued: Envelope<CredentialIssuedV1>;
   started: Envelope<ExecutionStartedV1>;
   finished: Envelope<ExecutionSucceededV1 | ExecutionFailedV1>;
-  votes: readonly Envelope<VoteCastV1>[];
+  /** Votes signed by approvers, and votes a channel (the Slack edge) relayed for them. */
+  votes: readonly Vote[];
+}
+
+export type Vote = Envelope<VoteCastV1> | Envelope<VoteRelayedV1>;
+
+/** A vote a channel relayed: its signer is the channel, `data.approver` the person it was relayed for. */
+export function isRelayed(vote: Vote): vote is Envelope<VoteRelayedV1> {
+  return vote.type === EventTypes.VoteRelayed;
 }
 
 type Link = Exclude<keyof CustodyChain, 'votes'>;
@@ -66,6 +77,7 @@ export function collectChain(events: readonly Envelope[]): { chain: CustodyChain
     picked[link] = found[0];
   }
   if (violations.length > 0) return { violations };
-  const votes = unique.filter((event) => event.type === EventTypes.VoteCast) as Envelope<VoteCastV1>[];
+  const voteTypes: readonly string[] = [EventTypes.VoteCast, EventTypes.VoteRelayed];
+  const votes = unique.filter((event) => voteTypes.includes(event.type)) as Vote[];
   return { chain: { ...(picked as Record<Link, Envelope>), votes } as CustodyChain };
 }

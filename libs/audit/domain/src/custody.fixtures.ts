@@ -84,6 +84,26 @@ export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approve
   };
 }
 
+export const CHANNEL = 'channel:slack';
+
+/**
+ * The same request approved by a click in Slack: the vote is a `vote.relayed` signed by the
+ * channel for the approver, and the approval credits the approver `via: slack`.
+ */
+export function relayedChain(): ReturnType<typeof fullChain> {
+  const chain = fullChain();
+  const relayed = envelope(vote, EventTypes.VoteRelayed, CHANNEL, chain.vote.time, {
+    requestId: REQUEST_ID,
+    digest: DIGEST,
+    decision: 'approve',
+    approver: APPROVER,
+    slack: { teamId: 'T0COUNTSGN', userId: 'U0ALICE001', actionTs: '1732190000.123456' },
+  });
+  const data = chain.approved.data as { approvers: object[] };
+  const approvers = data.approvers.map((approver) => ({ ...approver, via: 'slack' }));
+  return { ...chain, vote: relayed, approved: { ...chain.approved, data: { ...data, approvers } } };
+}
+
 /** Replaces fields of one envelope's data (or its envelope attributes) in a copy of the full chain. */
 export function withData(
   chain: Record<string, Envelope>,

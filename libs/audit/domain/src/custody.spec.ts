@@ -1,7 +1,7 @@
 import { EventTypes, type Envelope } from '@countersign/contracts';
 import { checkCustody } from './custody';
 import type { CustodyViolationCode } from './custody.collect';
-import { APPROVER, DIGEST, IDS, REQUESTER, envelope, fullChain, withData } from './custody.fixtures';
+import { APPROVER, CHANNEL, DIGEST, IDS, REQUESTER, envelope, fullChain, relayedChain, withData } from './custody.fixtures';
 
 const events = (chain = fullChain()) => Object.values(chain);
 
@@ -115,6 +115,88 @@ describe('checkCustody', () => {
 
   it('is not incomplete when something is wrong, not just missing', () => {
     expect(checkCustody([...events(), secondStart])).toMatchObject({ ok: false, incomplete: false });
+  });
+
+  describe('votes relayed from Slack, and step-up', () => {
+    const relayed = relayedChain();
+    const approvers = (relayed.approved.data as { approvers: Array<Record<string, unknown>> }).approvers;
+    const signedApprovers = approvers.map((approver) => ({ ...approver, via: 'signed' }));
+
+    it('proves an approver by the vote the channel relayed for them', () => {
+      expect(checkCustody(Object.values(relayed))).toStrictEqual({
+        ok: true,
+        custody: [
+          { role: 'requester', identity: REQUESTER, eventId: IDS.submitted },
+          { role: 'approver', identity: APPROVER, eventId: IDS.vote },
+          { role: 'broker', identity: 'service:broker', eventId: IDS.issued },
+          { role: 'executor', identity: 'service:executor', eventId: IDS.started },
+        ],
+      });
+    });
+
+    it('proves a step-up approval by votes the approvers signed themselves', () => {
+      const chain = fullChain();
+      expect(checkCustody(withData(chain, 'approved', { stepUp: true, approvers: signedApprovers }))).toMatchObject({ ok: true });
+    });
+
+    it('waits for a relayed vote not recorded yet', () => {
+      expect(checkCustody(Object.values(relayed).filter((e) => e !== relayed.vote))).toMatchObject({
+        ok: false,
+        incomplete: true,
+        violations: [{ code: 'missing_vote' }],
+      });
+    });
+
+    const relayedCases: [string, Envelope[], string | string[]][] = [
+      [
+        'a step-up approval counted a Slack click',
+        withData(relayed, 'approved', { stepUp: true }),
+        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack',
+      ],
+      [
+        'a step-up approval claims a signed vote the channel relayed',
+        withData(relayed, 'approved', { stepUp: true, approvers: signedApprovers }),
+        [
+          `approver_mismatch: vote ${IDS.vote} was relayed by ${CHANNEL}, but the approval says ${APPROVER} signed it`,
+          'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack',
+        ],
+      ],
+      [
+        'a step-up approval does not say how an approver voted',
+        withData(fullChain(), 'approved', { stepUp: true }),
+        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved without stating how',
+      ],
+      [
+        'the channel relayed the vote for someone else',
+        withData(relayed, 'vote', { approver: 'approver:bob' }),
+        `approver_mismatch: vote ${IDS.vote} was relayed by ${CHANNEL} for approver:bob, not ${APPROVER}`,
+      ],
+      [
+        'a relayed vote was signed by something that is not a channel',
+        withData(relayed, 'vote', {}, { signer: APPROVER }),
+        `approver_mismatch: vote ${IDS.vote} was relayed by ${APPROVER}, which is not a channel`,
+      ],
+      [
+        'the approval says signed, the vote was relayed',
+        withData(relayed, 'approved', { approvers: signedApprovers }),
+        `approver_mismatch: vote ${IDS.vote} was relayed by ${CHANNEL}, but the approval says ${APPROVER} signed it`,
+      ],
+      [
+        'the approval says Slack, the vote was signed',
+        withData(fullChain(), 'approved', { approvers: approvers.map((approver) => ({ ...approver, voteId: IDS.vote })) }),
+        `approver_mismatch: vote ${IDS.vote} was signed by ${APPROVER}, but the approval says it came via slack`,
+      ],
+      [
+        'the relayed vote was a deny',
+        withData(relayed, 'vote', { decision: 'deny' }),
+        `approver_mismatch: vote ${IDS.vote} by ${APPROVER} was not an approval`,
+      ],
+    ];
+
+    it.each(relayedCases)('raises a violation when %s', (_case, recorded, expected) => {
+      const result = checkCustody(recorded);
+      expect(!result.ok && result.violations.map((v) => `${v.code}: ${v.message}`)).toStrictEqual([expected].flat());
+    });
   });
 
   function approvedBy(identity: string): Envelope {

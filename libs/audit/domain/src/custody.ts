@@ -1,5 +1,5 @@
 import { actionDigest, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
-import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
+import { collectChain, isRelayed, type CustodyChain, type CustodyViolation, type CustodyViolationCode, type Vote } from './custody.collect';
 
 export type CustodyLink = CustodyVerifiedV1['custody'][number];
 export type CustodyCheck = { ok: true; custody: CustodyLink[] } | { ok: false; violations: CustodyViolation[]; incomplete: boolean };
@@ -20,17 +20,25 @@ export function checkCustody(events: readonly Envelope[]): CustodyCheck {
   }
   const { chain } = collected;
   const approvers = approverLinks(chain);
-  const violations = [...approverViolations(chain), ...CHECKS.flatMap((check) => check(chain, approvers))];
+  const violations = [...approverViolations(chain), ...stepUpViolations(chain), ...CHECKS.flatMap((check) => check(chain, approvers))];
   if (violations.length > 0) return { ok: false, violations, incomplete: violations.every((v) => v.code === 'missing_vote') };
   return { ok: true, custody: custodyOf(chain, approvers) };
 }
 
-/** A human approver is proven by the vote they signed; a policy has no vote, so the approval event stands in. */
+/**
+ * A human approver is proven by the vote they signed, or by the vote a channel relayed for them
+ * (the channel signed it, naming the approver); a policy has no vote, so the approval event stands in.
+ */
 function approverLinks({ approved, votes }: CustodyChain): CustodyLink[] {
   return approved.data.approvers.map((approver) => {
     const vote = votes.find((candidate) => candidate.id === approver.voteId);
-    return { role: 'approver', identity: vote?.signer ?? approver.id, eventId: vote?.id ?? approved.id };
+    return { role: 'approver', identity: vote ? voterOf(vote) : approver.id, eventId: vote?.id ?? approved.id };
   });
+}
+
+/** Who a vote is for: its signer, or for a relayed vote the approver the channel named. */
+function voterOf(vote: Vote): string {
+  return isRelayed(vote) ? vote.data.approver : vote.signer;
 }
 
 function approverViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
@@ -41,11 +49,44 @@ function approverViolations({ approved, votes }: CustodyChain): CustodyViolation
     }
     const vote = votes.find((candidate) => candidate.id === approver.voteId);
     if (!vote) return [violation('missing_vote', `vote ${approver.voteId} by ${approver.id} was not recorded`)];
-    if (vote.signer !== approver.id)
-      return [violation('approver_mismatch', `vote ${vote.id} was signed by ${vote.signer}, not ${approver.id}`)];
+    if (isRelayed(vote)) {
+      if (!vote.signer.startsWith('channel:'))
+        return [violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer}, which is not a channel`)];
+      if (vote.data.approver !== approver.id)
+        return [
+          violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer} for ${vote.data.approver}, not ${approver.id}`),
+        ];
+      if (approver.via !== 'slack')
+        return [
+          violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer}, but the approval says ${approver.id} signed it`),
+        ];
+    } else {
+      if (vote.signer !== approver.id)
+        return [violation('approver_mismatch', `vote ${vote.id} was signed by ${vote.signer}, not ${approver.id}`)];
+      if (approver.via !== undefined && approver.via !== 'signed')
+        return [
+          violation('approver_mismatch', `vote ${vote.id} was signed by ${vote.signer}, but the approval says it came via ${approver.via}`),
+        ];
+    }
     return vote.data.decision === 'approve'
       ? []
-      : [violation('approver_mismatch', `vote ${vote.id} by ${vote.signer} was not an approval`)];
+      : [violation('approver_mismatch', `vote ${vote.id} by ${voterOf(vote)} was not an approval`)];
+  });
+}
+
+/**
+ * A step-up tier counts only approvals signed with the approver's own key. Approval refuses a
+ * relayed click there and the broker and executor check again; audit proves it afterwards, from
+ * what the approval says and from the votes themselves.
+ */
+function stepUpViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
+  if (approved.data.stepUp !== true) return [];
+  return approved.data.approvers.flatMap((approver) => {
+    const vote = votes.find((candidate) => candidate.id === approver.voteId);
+    const relayedBy = vote && isRelayed(vote) ? vote.signer : undefined;
+    if (approver.via === 'signed' && relayedBy === undefined) return [];
+    const how = relayedBy ? `relayed by ${relayedBy}` : approver.via === undefined ? 'without stating how' : `via ${approver.via}`;
+    return [violation('step_up_missing', `the tier ${approved.data.policy.tier} requires step-up, but ${approver.id} approved ${how}`)];
   });
 }
 

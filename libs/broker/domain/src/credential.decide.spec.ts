@@ -95,6 +95,31 @@ describe('credential decider', () => {
         .then([refusedEvent(APPROVAL_ID, 'digest_mismatch', 'approved digest does not match the action')]);
     });
 
+    it('refuses a step-up approval that counted a Slack click', () => {
+      const slackClick = { id: 'approver:bob', voteId: '7cd3f1c9-0a8f-4e8b-8dce-db8f7f9ebc88', via: 'slack' as const, at: NOW };
+      const stepUp = issueCommand({
+        approval: approval({ stepUp: true, approvers: [{ ...approval().data.approvers[0]!, via: 'signed' }, slackClick] }),
+      });
+      spec
+        .given([recorded])
+        .when(stepUp)
+        .then([
+          refusedEvent(
+            APPROVAL_ID,
+            'step_up_missing',
+            'the tier one-approver requires step-up, but approver:bob approved via slack, not with a vote signed by their own key',
+          ),
+        ]);
+    });
+
+    it('issues for a step-up approval whose approvers signed their own votes', () => {
+      const signed = approval({ stepUp: true, approvers: [{ ...approval().data.approvers[0]!, via: 'signed' }] });
+      spec
+        .given([recorded])
+        .when(issueCommand({ approval: signed }))
+        .then([issued]);
+    });
+
     it('refuses the requester approving its own request', () => {
       const self = issueCommand({ approval: approval({ approvers: [{ id: REQUESTER, at: NOW }] }) });
       spec

@@ -88,12 +88,30 @@ describe('issuanceTerms', () => {
       NOW,
       'requester_approved',
     ],
+    [
+      'a step-up approval counts a Slack click',
+      knowing(),
+      approval({ stepUp: true, approvers: [signedBy('alice'), { ...approverAt('bob'), via: 'slack' }] }),
+      NOW,
+      'step_up_missing',
+    ],
+    ['a step-up approval does not say how an approver voted', knowing(), approval({ stepUp: true }), NOW, 'step_up_missing'],
     ['the window has closed', knowing(), approval(), '2026-11-21T11:00:00.000Z', 'window_closed'],
     ['less than a whole second is left', knowing(), approval({ window: closingAt('2026-11-21T10:00:00.900Z') }), NOW, 'window_closed'],
   ];
 
   it.each(refusals)('refuses when %s', (_case, state, approvalEnvelope, now, code) => {
     expect(issuanceTerms(state, approvalEnvelope, now)).toMatchObject({ ok: false, code });
+  });
+
+  it('accepts a step-up approval whose approvers all signed their votes', () => {
+    const stepUp = approval({ stepUp: true, approvers: [signedBy('alice'), signedBy('bob')] });
+    expect(issuanceTerms(knowing(), stepUp, NOW)).toMatchObject({ ok: true });
+  });
+
+  it('accepts Slack approvals where the tier needs no step-up', () => {
+    const slack = approval({ approvers: [{ ...approverAt('alice'), via: 'slack' }, signedBy('bob')] });
+    expect(issuanceTerms(knowing(), slack, NOW)).toMatchObject({ ok: true });
   });
 
   it('accepts an auto approval by a single policy', () => {
@@ -108,6 +126,10 @@ function closingAt(notAfter: string) {
 
 function approverAt(name: string) {
   return { id: `approver:${name}`, at: NOW };
+}
+
+function signedBy(name: string) {
+  return { ...approverAt(name), via: 'signed' as const };
 }
 
 /** An action for another request whose digest is internally consistent, so only the binding is wrong. */

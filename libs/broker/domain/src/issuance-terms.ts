@@ -86,7 +86,23 @@ const consistentMode: Check = (_accepted, approval) => {
   return humans ? null : refuse('approval_not_genuine', 'a quorum approval must name only approver:* identities');
 };
 
-const CHECKS: readonly Check[] = [genuineApproval, matchingDigest, separateApprovers, consistentMode];
+/**
+ * A tier with step-up counts only approvals signed with the approver's own key. Approval already
+ * refuses a Slack click there; this is the second, independent layer, so a bug in that screening
+ * (or an approver whose channel is not even stated) never turns into a credential.
+ */
+const steppedUp: Check = (_accepted, approval) => {
+  if (approval.data.stepUp !== true) return null;
+  const unsigned = approval.data.approvers.find((approver) => approver.via !== 'signed');
+  if (!unsigned) return null;
+  const how = unsigned.via === undefined ? 'without stating how' : `via ${unsigned.via}`;
+  return refuse(
+    'step_up_missing',
+    `the tier ${approval.data.policy.tier} requires step-up, but ${unsigned.id} approved ${how}, not with a vote signed by their own key`,
+  );
+};
+
+const CHECKS: readonly Check[] = [genuineApproval, matchingDigest, separateApprovers, consistentMode, steppedUp];
 
 function withinWindow(inner: TimeWindow, outer: TimeWindow): boolean {
   return toMillis(inner.notBefore) >= toMillis(outer.notBefore) && toMillis(inner.notAfter) <= toMillis(outer.notAfter);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanonicalAction } from '../action';
 import { Digest, EventId, Reason, RequestId, Timestamp, TimeWindow } from '../common';
 import { IdentityId } from '../identity-id';
 
@@ -11,13 +12,25 @@ export const PolicyStamp = z.strictObject({
 });
 export type PolicyStamp = z.infer<typeof PolicyStamp>;
 
+/**
+ * How a vote reached approval. `signed`: an envelope signed by the approver's own key (CLI, approver
+ * bot). `slack`: a click relayed and signed by the Slack channel, which proves Slack said so, not
+ * who the human is; step-up tiers do not count it as an approval.
+ */
+export const VoteChannel = z.enum(['signed', 'slack']);
+export type VoteChannel = z.infer<typeof VoteChannel>;
+
 export const ApprovalRequestedV1 = z.strictObject({
   requestId: RequestId,
   digest: Digest,
   requester: IdentityId,
+  /** What is to be approved, as accepted: approvers (and the Slack card) recompute the digest from it. */
+  action: CanonicalAction,
   policy: PolicyStamp,
   quorum: z.number().int().min(1).max(10),
   eligibleGroups: z.array(z.string()).min(1),
+  /** The tier needs approvals signed with the approver's own key; a relayed Slack click is not enough. */
+  stepUp: z.literal(true).optional(),
   expiresAt: Timestamp,
 });
 export type ApprovalRequestedV1 = z.infer<typeof ApprovalRequestedV1>;
@@ -26,6 +39,7 @@ export const VoteRecordedV1 = z.strictObject({
   requestId: RequestId,
   voteId: EventId,
   voter: IdentityId,
+  via: VoteChannel,
   decision: z.enum(['approve', 'deny']),
   reason: Reason.optional(),
   approvals: z.number().int().min(0),
@@ -40,12 +54,18 @@ export const VOTE_REJECTION_CODES = [
   'not_eligible',
   'duplicate_vote',
   'already_resolved',
+  /** An approval relayed from Slack on a step-up tier: it must be signed with the approver's own key. */
+  'step_up_required',
+  /** A relayed vote whose channel user the registry maps to no approver, or to another one. */
+  'unmapped_voter',
 ] as const;
 
 export const VoteRejectedV1 = z.strictObject({
   requestId: RequestId,
   voteId: EventId,
+  /** The approver; for an unmapped channel user, the channel that relayed the vote. */
   voter: IdentityId,
+  via: VoteChannel,
   code: z.enum(VOTE_REJECTION_CODES),
   message: z.string().max(500),
 });
@@ -54,6 +74,8 @@ export type VoteRejectedV1 = z.infer<typeof VoteRejectedV1>;
 export const Approver = z.strictObject({
   id: IdentityId,
   voteId: EventId.optional(),
+  /** Absent for the policy's own auto-approval. */
+  via: VoteChannel.optional(),
   reason: Reason.optional(),
   at: Timestamp,
 });
@@ -66,6 +88,8 @@ export const RequestApprovedV1 = z.strictObject({
   mode: z.enum(['auto', 'quorum']),
   approvers: z.array(Approver).min(1),
   policy: PolicyStamp,
+  /** The tier required step-up: the broker refuses the credential if any approver came via Slack. */
+  stepUp: z.literal(true).optional(),
   window: TimeWindow,
   approvedAt: Timestamp,
 });

@@ -36,6 +36,8 @@ export const CREDENTIAL_REFUSAL_CODES = [
   'window_closed',
   'request_unknown',
   'already_issued',
+  /** The approval says its tier required step-up, yet an approver's vote was not signed with their own key (e.g. a Slack click). */
+  'step_up_missing',
 ] as const;
 
 export const CredentialRefusedV1 = z.strictObject({

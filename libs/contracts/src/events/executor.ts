@@ -46,6 +46,8 @@ export const EXECUTION_REFUSAL_CODES = [
   'credential_invalid',
   'already_claimed',
   'unsupported_action',
+  /** The tier required step-up, but an approver's vote was not signed with their own key (a Slack click). */
+  'step_up_missing',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({

@@ -130,6 +130,34 @@ describe('checkChain', () => {
     });
   });
 
+  it('refuses a step-up approval that counted a Slack click, saying step-up is missing', () => {
+    const approvers = [
+      { id: 'approver:alice', via: 'signed' as const, at: '2026-11-21T09:59:28.000Z' },
+      { id: 'approver:bob', via: 'slack' as const, at: '2026-11-21T09:59:29.000Z' },
+    ];
+    expect(checkChain(evidence({ approved: approved({ stepUp: true, approvers }) }), input())).toStrictEqual({
+      ok: false,
+      code: 'step_up_missing',
+      message:
+        "step-up missing: the tier one-approver requires approvals signed with the approver's own key, but approver:bob approved via slack",
+    });
+  });
+
+  it('refuses a step-up approval that does not say how an approver voted', () => {
+    expect(checkChain(evidence({ approved: approved({ stepUp: true }) }), input())).toMatchObject({
+      ok: false,
+      code: 'step_up_missing',
+      message: expect.stringContaining('approver:alice approved without stating how') as unknown,
+    });
+  });
+
+  it('runs a step-up approval whose approvers signed their own votes, and Slack approvals where no step-up is needed', () => {
+    const signed = [{ id: 'approver:alice', via: 'signed' as const, at: '2026-11-21T09:59:29.000Z' }];
+    const slack = [{ id: 'approver:alice', via: 'slack' as const, at: '2026-11-21T09:59:29.000Z' }];
+    expect(checkChain(evidence({ approved: approved({ stepUp: true, approvers: signed }) }), input())).toMatchObject({ ok: true });
+    expect(checkChain(evidence({ approved: approved({ approvers: slack }) }), input())).toMatchObject({ ok: true });
+  });
+
   it('names every missing link', () => {
     expect(checkChain(evidence({ accepted: null, issued: null }), input())).toStrictEqual({
       ok: false,

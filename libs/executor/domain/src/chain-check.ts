@@ -89,9 +89,33 @@ const distinctIdentities: Check = ({ accepted, approved, issued }, { executorId 
   return repeated ? refuse('identities_not_distinct', `${repeated} holds more than one role`) : null;
 };
 
+/**
+ * A step-up tier counts only approvals signed with the approver's own key; the approval (and the
+ * broker) already refuse a relayed Slack click there, and the executor checks once more.
+ */
+const steppedUp: Check = ({ approved }) => {
+  if (approved.data.stepUp !== true) return null;
+  const unsigned = approved.data.approvers.find((approver) => approver.via !== 'signed');
+  if (!unsigned) return null;
+  const how = unsigned.via === undefined ? 'without stating how' : `via ${unsigned.via}`;
+  return refuse(
+    'step_up_missing',
+    `step-up missing: the tier ${approved.data.policy.tier} requires approvals signed with the approver's own key, but ${unsigned.id} approved ${how}`,
+  );
+};
+
 const supportedAction: Check = ({ accepted }, { supportedKinds }) => {
   const { kind } = accepted.data.action;
   return supportedKinds === undefined || supportedKinds.includes(kind) ? null : refuse('unsupported_action', `no adapter runs ${kind}`);
 };
 
-const CHECKS: readonly Check[] = [rightSigners, linked, sameDigest, checkCredential, insideWindows, distinctIdentities, supportedAction];
+const CHECKS: readonly Check[] = [
+  rightSigners,
+  linked,
+  sameDigest,
+  checkCredential,
+  insideWindows,
+  distinctIdentities,
+  steppedUp,
+  supportedAction,
+];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdentityName, SERVICE_NAMES } from '@countersign/contracts';
+import { IdentityName, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
 
 /**
  * The one declarative description of who exists. Keys, trust store, registry, NATS users and
@@ -18,6 +18,11 @@ export const Approver = z.strictObject({
   name: IdentityName,
   /** The human behind the identity; two identities of one person count as one for separation. */
   person: z.string().min(1),
+  /**
+   * The Slack user who votes as this approver through the Slack channel. Unmapped Slack users
+   * cannot vote; one Slack user maps to at most one approver.
+   */
+  slack: SlackUser.optional(),
 });
 
 /**
@@ -34,6 +39,19 @@ export const IdentityDescription = z.strictObject({
   siemReaders: z.array(IdentityName),
   operators: z.array(IdentityName),
   targets: z.array(Target).optional(),
+  /** Edges that relay people's votes (`slack`); each gets a key and a NATS user of its own. */
+  channels: z.array(IdentityName).optional(),
+}).superRefine((description, ctx) => {
+  const seen = new Map<string, string>();
+  description.approvers.forEach((approver, index) => {
+    if (!approver.slack) return;
+    const key = `${approver.slack.teamId}/${approver.slack.userId}`;
+    const earlier = seen.get(key);
+    if (earlier) {
+      ctx.addIssue({ code: 'custom', path: ['approvers', index, 'slack'], message: `Slack user ${key} already maps to ${earlier}` });
+    }
+    seen.set(key, approver.name);
+  });
 });
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;

@@ -1,4 +1,4 @@
-import { Consumers, Streams, Subjects, siemConsumer, targetConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
+import { Consumers, Streams, Subjects, channelConsumer, siemConsumer, targetConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
 
 export interface SubjectPermissions {
   publish: { allow: string[]; deny: string[] };
@@ -12,6 +12,7 @@ export type Principal =
   | { kind: 'siem'; name: string }
   | { kind: 'operator'; name: string }
   | { kind: 'target'; name: string }
+  | { kind: 'channel'; name: string }
   | { kind: 'provisioner' };
 
 /** The NATS user name of a principal; also the token of its private inbox prefix. */
@@ -104,6 +105,13 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
     case 'target':
       // Reads the broker's revocations through its own durable consumer; publishes no event at all.
       return permissions(principal, pullConsumer(targetConsumer(principal.name)));
+    case 'channel':
+      // Relays votes on its own subject and follows approval's events to keep its cards current.
+      return permissions(principal, [
+        Subjects.relayedVote(principal.name),
+        `$JS.API.STREAM.INFO.${Streams.events.name}`,
+        ...pullConsumer(channelConsumer(principal.name)),
+      ]);
     case 'operator':
       // Reads single messages only; the operator never publishes events nor touches consumers.
       return permissions(principal, readOnlyStreams(), [...JETSTREAM_ADMIN, ...AUDIT_ERASURE]);

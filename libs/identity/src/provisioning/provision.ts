@@ -25,6 +25,7 @@ export function principalsOf(description: IdentityDescription): Principal[] {
     ...description.approvers.map(({ name }) => ({ kind: 'approver', name }) as const),
     ...description.siemReaders.map((name) => ({ kind: 'siem', name }) as const),
     ...description.operators.map((name) => ({ kind: 'operator', name }) as const),
+    ...(description.channels ?? []).map((name) => ({ kind: 'channel', name }) as const),
   ];
 }
 

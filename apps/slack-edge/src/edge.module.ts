@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { slackWebApi } from '@countersign/slack';
+import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { CardsService } from './cards.service';
+import { ClicksService } from './clicks.service';
+import { InteractionsController } from './interactions.controller';
+import type { SlackEdgeConfig } from './slack.config';
+import { SocketModeRunner } from './socket-mode.runner';
+import { SLACK_EDGE_CONFIG, SLACK_MESSAGES } from './tokens';
+
+@Module({})
+export class SlackEdgeModule {
+  static register(runtime: ServiceRuntime, config: SlackEdgeConfig): DynamicModule {
+    const messages = slackWebApi({ token: config.botToken, ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}) });
+    return {
+      module: SlackEdgeModule,
+      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+      controllers: config.mode === 'http' ? [InteractionsController] : [],
+      providers: [
+        { provide: SLACK_EDGE_CONFIG, useValue: config },
+        { provide: SLACK_MESSAGES, useValue: messages },
+        CardsService,
+        ClicksService,
+        ...(config.mode === 'socket' ? [SocketModeRunner] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import type { ApprovalRequestedV1 } from '@countersign/contracts';
+import { escapeAndTruncate, escapeMrkdwn, truncate, truncateEscaped } from './mrkdwn';
+
+/** Slack's Block Kit limits, in characters (https://api.slack.com/reference/block-kit/blocks). */
+export const SLACK_LIMITS = {
+  sectionText: 3000,
+  sectionField: 2000,
+  headerText: 150,
+  buttonText: 75,
+  blocks: 50,
+  fallbackText: 3000,
+} as const;
+
+const PARAMETER_BUDGET = 1500;
+const PARAMETER_VALUE_BUDGET = 200;
+const PARAMETER_KEYS_SHOWN = 20;
+
+/** `key: value` lines, each bounded, so a huge parameter can never push the card past a limit. */
+export function parametersText(parameters: Record<string, unknown>): string {
+  const keys = Object.keys(parameters);
+  if (keys.length === 0) return '_none_';
+  const lines = keys.slice(0, PARAMETER_KEYS_SHOWN).map((key) => `${truncate(key, 64)}: ${truncate(JSON.stringify(parameters[key]) ?? 'null', PARAMETER_VALUE_BUDGET)}`);
+  if (keys.length > PARAMETER_KEYS_SHOWN) lines.push(`… and ${keys.length - PARAMETER_KEYS_SHOWN} more`);
+  return `\`\`\`${escapeAndTruncate(lines.join('\n'), PARAMETER_BUDGET)}\`\`\``;
+}
+
+/** Short enough to read, long enough to tell versions apart; the full one is in the audit trail. */
+export function shortPolicyVersion(version: string): string {
+  return version.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]*$/, '$1…');
+}
+
+export function code(text: string): string {
+  return `\`${escapeMrkdwn(text)}\``;
+}
+
+export function list(items: readonly string[], max: number): string {
+  return items.length === 0 ? '_none_' : escapeAndTruncate(items.join(', '), max);
+}
+
+/** Every field is escaped and bounded on its own, so one long value cannot crowd out the others. */
+export function summaryFields(requested: ApprovalRequestedV1, approvals: number): string[] {
+  const { action, policy } = requested;
+  const field = (title: string, body: string) => truncateEscaped(`*${title}*\n${body}`, SLACK_LIMITS.sectionField);
+  return [
+    field('What', code(action.kind)),
+    field('Where', `${code(action.target)} in ${code(action.environment)}`),
+    field('Requester', escapeMrkdwn(requested.requester)),
+    field('Risk tier', `${escapeAndTruncate(policy.tier, 64)} (${escapeAndTruncate(policy.label, 64)})`),
+    ...(action.amount ? [field('Amount', `${escapeMrkdwn(action.amount.value)} ${escapeMrkdwn(action.amount.currency)}`)] : []),
+    ...(action.dataSensitivity ? [field('Data sensitivity', escapeMrkdwn(action.dataSensitivity))] : []),
+    field('Quorum', `${approvals} of ${requested.quorum} approvals\nGroups: ${list(requested.eligibleGroups, 1500)}`),
+    field('Expires', escapeMrkdwn(requested.expiresAt)),
+    field('Window', `${escapeMrkdwn(action.window.notBefore)} to ${escapeMrkdwn(action.window.notAfter)}`),
+    field('Policy', code(shortPolicyVersion(policy.version))),
+  ];
+}
+
+/** The exact CLI line that approves with the approver's own key (apps/cli/src/commands/vote.ts). */
+export function stepUpCommand(requestId: string, digest: string): string {
+  return `npx countersign vote --as <approver> --request ${requestId} --digest ${digest} --approve`;
+}

@@ -1,0 +1,21 @@
+import { actionDigest, ApprovalRequestedV1, type CanonicalAction } from '@countersign/contracts';
+import { FIXTURE_REQUESTER, fixtureAction } from '@countersign/contracts/testing';
+
+/** A valid approval request (parsed by the contract, so the fixture can never drift from it). */
+export function approvalRequested(
+  action: Partial<CanonicalAction> = {},
+  extra: Partial<Omit<ApprovalRequestedV1, 'action' | 'digest'>> = {},
+): ApprovalRequestedV1 {
+  const canonical: CanonicalAction = { ...fixtureAction, ...action };
+  return ApprovalRequestedV1.parse({
+    requestId: canonical.requestId,
+    digest: actionDigest(canonical),
+    requester: FIXTURE_REQUESTER,
+    action: canonical,
+    policy: { version: `sha256:${'ab12'.repeat(16)}`, label: 'prod-changes', tier: 'two-person', rules: ['prod-needs-two'] },
+    quorum: 2,
+    eligibleGroups: ['sre', 'payments-leads'],
+    expiresAt: '2026-11-21T10:30:00.000Z',
+    ...extra,
+  });
+}
