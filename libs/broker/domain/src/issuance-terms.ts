@@ -2,6 +2,7 @@ import {
   EventTypes,
   actionDigest,
   serviceId,
+  stepUpGap,
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
@@ -92,14 +93,8 @@ const consistentMode: Check = (_accepted, approval) => {
  * (or an approver whose channel is not even stated) never turns into a credential.
  */
 const steppedUp: Check = (_accepted, approval) => {
-  if (approval.data.stepUp !== true) return null;
-  const unsigned = approval.data.approvers.find((approver) => approver.via !== 'signed');
-  if (!unsigned) return null;
-  const how = unsigned.via === undefined ? 'without stating how' : `via ${unsigned.via}`;
-  return refuse(
-    'step_up_missing',
-    `the tier ${approval.data.policy.tier} requires step-up, but ${unsigned.id} approved ${how}, not with a vote signed by their own key`,
-  );
+  const gap = stepUpGap(approval.data);
+  return gap ? refuse('step_up_missing', gap) : null;
 };
 
 const CHECKS: readonly Check[] = [genuineApproval, matchingDigest, separateApprovers, consistentMode, steppedUp];

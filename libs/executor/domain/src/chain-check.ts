@@ -1,4 +1,4 @@
-import { EventTypes, actionDigest, serviceId, type CanonicalAction, type Envelope } from '@countersign/contracts';
+import { EventTypes, actionDigest, serviceId, stepUpGap, type CanonicalAction, type Envelope } from '@countersign/contracts';
 import { refuse, type Chain, type ChainCheckInput, type Refusal } from './chain.types';
 import { checkCredential } from './credential-check';
 import type { EvidenceState } from './evidence';
@@ -94,14 +94,8 @@ const distinctIdentities: Check = ({ accepted, approved, issued }, { executorId 
  * broker) already refuse a relayed Slack click there, and the executor checks once more.
  */
 const steppedUp: Check = ({ approved }) => {
-  if (approved.data.stepUp !== true) return null;
-  const unsigned = approved.data.approvers.find((approver) => approver.via !== 'signed');
-  if (!unsigned) return null;
-  const how = unsigned.via === undefined ? 'without stating how' : `via ${unsigned.via}`;
-  return refuse(
-    'step_up_missing',
-    `step-up missing: the tier ${approved.data.policy.tier} requires approvals signed with the approver's own key, but ${unsigned.id} approved ${how}`,
-  );
+  const gap = stepUpGap(approved.data);
+  return gap ? refuse('step_up_missing', `step-up missing: ${gap}`) : null;
 };
 
 const supportedAction: Check = ({ accepted }, { supportedKinds }) => {
