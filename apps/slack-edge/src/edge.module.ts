@@ -11,7 +11,11 @@ import { SLACK_EDGE_CONFIG, SLACK_MESSAGES } from './tokens';
 @Module({})
 export class SlackEdgeModule {
   static register(runtime: ServiceRuntime, config: SlackEdgeConfig): DynamicModule {
-    const messages = slackWebApi({ token: config.botToken, ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}) });
+    const messages = slackWebApi({
+      token: config.botToken,
+      logger: runtime.logger,
+      ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
+    });
     return {
       module: SlackEdgeModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],

@@ -19,7 +19,9 @@ const PARAMETER_KEYS_SHOWN = 20;
 export function parametersText(parameters: Record<string, unknown>): string {
   const keys = Object.keys(parameters);
   if (keys.length === 0) return '_none_';
-  const lines = keys.slice(0, PARAMETER_KEYS_SHOWN).map((key) => `${truncate(key, 64)}: ${truncate(JSON.stringify(parameters[key]) ?? 'null', PARAMETER_VALUE_BUDGET)}`);
+  const lines = keys
+    .slice(0, PARAMETER_KEYS_SHOWN)
+    .map((key) => `${truncate(key, 64)}: ${truncate(JSON.stringify(parameters[key]) ?? 'null', PARAMETER_VALUE_BUDGET)}`);
   if (keys.length > PARAMETER_KEYS_SHOWN) lines.push(`… and ${keys.length - PARAMETER_KEYS_SHOWN} more`);
   return `\`\`\`${escapeAndTruncate(lines.join('\n'), PARAMETER_BUDGET)}\`\`\``;
 }

@@ -96,7 +96,9 @@ describe('approvalCard', () => {
 
   it('marks break-glass and an escalation', () => {
     const requested = approvalRequested({ breakGlass: true });
-    const text = allText(approvalCard({ ...pending(), requested, escalation: { addedGroups: ['cto-office'], expiresAt: '2026-11-21T11:00:00.000Z' } }));
+    const text = allText(
+      approvalCard({ ...pending(), requested, escalation: { addedGroups: ['cto-office'], expiresAt: '2026-11-21T11:00:00.000Z' } }),
+    );
     expect(text).toContain('Break-glass');
     expect(text).toMatch(/Escalated.*cto-office.*2026-11-21T11:00:00.000Z/);
     expect(allText(approvalCard(pending()))).not.toMatch(/Break-glass|Escalated/);
@@ -191,13 +193,24 @@ describe('approvalCard', () => {
         reason: '<'.repeat(500),
       }));
       for (const outcome of [undefined, { kind: 'denied' as const, at: 'now', by: votes.map((vote) => vote.voter), reason: huge }]) {
-        const card = approvalCard({ requested, approvals: 0, votes, escalation: { addedGroups: requested.eligibleGroups, expiresAt: 'later' }, ...(outcome ? { outcome } : {}) });
+        const card = approvalCard({
+          requested,
+          approvals: 0,
+          votes,
+          escalation: { addedGroups: requested.eligibleGroups, expiresAt: 'later' },
+          ...(outcome ? { outcome } : {}),
+        });
         expectWithinSlackLimits(card);
       }
     });
 
     it('says how many votes it could not show', () => {
-      const votes = Array.from({ length: 200 }, (_, i) => ({ voter: `approver:a${i}`, decision: 'approve' as const, via: 'slack' as const, reason: 'r'.repeat(300) }));
+      const votes = Array.from({ length: 200 }, (_, i) => ({
+        voter: `approver:a${i}`,
+        decision: 'approve' as const,
+        via: 'slack' as const,
+        reason: 'r'.repeat(300),
+      }));
       const text = mrkdwnTexts(approvalCard(pending({ votes })).blocks).join('\n');
       const shown = (text.match(/^• /gm) ?? []).length;
       expect(shown).toBeGreaterThan(0);

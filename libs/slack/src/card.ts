@@ -49,7 +49,10 @@ export function approvalCard(model: CardModel): SlackCard {
 
 function header(model: CardModel): HeaderBlock {
   const title = model.outcome ? OUTCOME_TITLES[model.outcome.kind] : 'Approval needed';
-  return { type: 'header', text: { type: 'plain_text', text: truncate(`${title}: ${model.requested.action.kind}`, SLACK_LIMITS.headerText) } };
+  return {
+    type: 'header',
+    text: { type: 'plain_text', text: truncate(`${title}: ${model.requested.action.kind}`, SLACK_LIMITS.headerText) },
+  };
 }
 
 function breakGlass(): SectionBlock {
@@ -94,7 +97,9 @@ function outcomeSection({ outcome, approvals, requested }: CardModel): SectionBl
   if (kind === 'approved') return section(`:white_check_mark: *Approved*${who} at ${when}.${why}`);
   if (kind === 'denied') return section(`:no_entry: *Denied*${who} at ${when}.${why}`);
   // Expiry is nobody's decision: it must never read as a denial.
-  return section(`:hourglass: *Expired* at ${when} with ${approvals} of ${requested.quorum} approvals: no decision was reached, nothing will run.${why}`);
+  return section(
+    `:hourglass: *Expired* at ${when} with ${approvals} of ${requested.quorum} approvals: no decision was reached, nothing will run.${why}`,
+  );
 }
 
 function pendingControls(requested: ApprovalRequestedV1): KnownBlock[] {

@@ -37,7 +37,10 @@ describe('parseInteractionForm', () => {
   });
 
   it('refuses a payload that is not JSON', () => {
-    expect(parseInteractionForm(Buffer.from('payload=%7Bnope'))).toMatchObject({ ok: false, error: { code: 'malformed_json', field: 'payload' } });
+    expect(parseInteractionForm(Buffer.from('payload=%7Bnope'))).toMatchObject({
+      ok: false,
+      error: { code: 'malformed_json', field: 'payload' },
+    });
   });
 });
 
@@ -90,9 +93,19 @@ describe('parseVoteClick', () => {
       { name: 'lowercase user id', edits: { 'user.id': 'ua8rxuspl' }, code: 'invalid_payload', field: 'user.id' },
       { name: 'team id of the wrong shape', edits: { 'team.id': 'X123' }, code: 'invalid_payload', field: 'team.id' },
       { name: 'missing team', edits: { team: REMOVE }, code: 'invalid_payload', field: 'team' },
-      { name: 'unknown action_id', edits: { 'actions.0.action_id': 'countersign.approve_all' }, code: 'unknown_action', field: 'actions.0.action_id' },
+      {
+        name: 'unknown action_id',
+        edits: { 'actions.0.action_id': 'countersign.approve_all' },
+        code: 'unknown_action',
+        field: 'actions.0.action_id',
+      },
       { name: 'inherited action_id', edits: { 'actions.0.action_id': 'toString' }, code: 'unknown_action', field: 'actions.0.action_id' },
-      { name: 'our action_id in a foreign block', edits: { 'actions.0.block_id': 'other.block' }, code: 'unknown_action', field: 'actions.0.action_id' },
+      {
+        name: 'our action_id in a foreign block',
+        edits: { 'actions.0.block_id': 'other.block' },
+        code: 'unknown_action',
+        field: 'actions.0.action_id',
+      },
       { name: 'a non-button action', edits: { 'actions.0.type': 'static_select' }, code: 'invalid_payload', field: 'actions.0.type' },
       { name: 'no actions', edits: { actions: [] }, code: 'invalid_payload', field: 'actions' },
       {
@@ -101,7 +114,12 @@ describe('parseVoteClick', () => {
         code: 'invalid_payload',
         field: 'actions',
       },
-      { name: 'value without a digest', edits: { 'actions.0.value': FIXTURE_REQUEST_ID }, code: 'invalid_payload', field: 'actions.0.value' },
+      {
+        name: 'value without a digest',
+        edits: { 'actions.0.value': FIXTURE_REQUEST_ID },
+        code: 'invalid_payload',
+        field: 'actions.0.value',
+      },
       {
         name: 'value with an extra part',
         edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}:extra` },
@@ -128,9 +146,24 @@ describe('parseVoteClick', () => {
       },
       { name: 'missing value', edits: { 'actions.0.value': REMOVE }, code: 'invalid_payload', field: 'actions.0.value' },
       { name: 'malformed action_ts', edits: { 'actions.0.action_ts': 'now' }, code: 'invalid_payload', field: 'actions.0.action_ts' },
-      { name: 'reason too long', edits: { [REASON_PATH]: 'x'.repeat(501) }, code: 'invalid_payload', field: 'state.values.countersign.reason.reason.value' },
-      { name: 'reason not a string', edits: { [REASON_PATH]: 42 }, code: 'invalid_payload', field: 'state.values.countersign.reason.reason.value' },
-      { name: 'a click in an attachment, not our message', edits: { 'container.type': 'message_attachment' }, code: 'invalid_payload', field: 'container.type' },
+      {
+        name: 'reason too long',
+        edits: { [REASON_PATH]: 'x'.repeat(501) },
+        code: 'invalid_payload',
+        field: 'state.values.countersign.reason.reason.value',
+      },
+      {
+        name: 'reason not a string',
+        edits: { [REASON_PATH]: 42 },
+        code: 'invalid_payload',
+        field: 'state.values.countersign.reason.reason.value',
+      },
+      {
+        name: 'a click in an attachment, not our message',
+        edits: { 'container.type': 'message_attachment' },
+        code: 'invalid_payload',
+        field: 'container.type',
+      },
       { name: 'missing trigger_id', edits: { trigger_id: REMOVE }, code: 'invalid_payload', field: 'trigger_id' },
       {
         name: 'a response_url that is not https',
@@ -180,7 +213,10 @@ describe('parseVoteClick', () => {
     });
 
     it('never takes a reason from a prototype', () => {
-      const withoutOwnReason = hostileJson.replace('"countersign.reason":{"reason":{"type":"plain_text_input","value":"  change ticket CHG-118  "}}', '"other":{}');
+      const withoutOwnReason = hostileJson.replace(
+        '"countersign.reason":{"reason":{"type":"plain_text_input","value":"  change ticket CHG-118  "}}',
+        '"other":{}',
+      );
       expect(withoutOwnReason).not.toContain('CHG-118');
       const result = parseVoteClick(JSON.parse(withoutOwnReason));
       expect(result.ok).toBe(true);

@@ -1,6 +1,6 @@
 import { Reason, SlackUser } from '@countersign/contracts';
 import { z } from 'zod';
-import { CARD_IDS, decodeDecisionValue } from './card-ids';
+import { BUTTON_VALUE_MAX_LENGTH, CARD_IDS, decodeDecisionValue } from './card-ids';
 
 export interface InteractionError<Code extends string> {
   code: Code;
@@ -29,7 +29,7 @@ export function parseInteractionForm(rawBody: Buffer): InteractionForm {
 }
 
 const SLACK_TS = /^\d{1,12}\.\d{1,8}$/;
-const SlackTs = z.string().regex(SLACK_TS, "a Slack timestamp like 1732190000.123456");
+const SlackTs = z.string().regex(SLACK_TS, 'a Slack timestamp like 1732190000.123456');
 const SlackId = z.string().min(1).max(64);
 
 /** One clicked button. Slack sends other element types too; a vote only ever comes from a button. */
@@ -37,7 +37,7 @@ const ButtonAction = z.looseObject({
   type: z.literal('button'),
   action_id: z.string().max(255),
   block_id: z.string().max(255),
-  value: z.string().max(2000),
+  value: z.string().max(BUTTON_VALUE_MAX_LENGTH),
   action_ts: SlackTs,
   text: z.looseObject({ type: z.string(), text: z.string() }).optional(),
 });
@@ -100,7 +100,8 @@ const DECISIONS: Record<string, VoteClick['decision']> = {
  */
 export function parseVoteClick(payload: unknown): VoteClickParse {
   const type = isRecord(payload) ? payload['type'] : undefined;
-  if (type !== undefined && type !== 'block_actions') return refuse('unknown_action', 'type', `not a block_actions payload: ${String(type)}`);
+  if (type !== undefined && type !== 'block_actions')
+    return refuse('unknown_action', 'type', `not a block_actions payload: ${typeof type === 'string' ? type : typeof type}`);
   const parsed = BlockActionsPayload.safeParse(payload);
   if (!parsed.success) return fromZod(parsed.error);
   return toClick(parsed.data);
@@ -146,7 +147,8 @@ function readReason(data: BlockActionsPayload): { ok: true; value: string | unde
   const text = input?.value?.trim() ?? '';
   if (text.length === 0) return { ok: true, value: undefined };
   const reason = Reason.safeParse(text);
-  if (!reason.success) return refuse('invalid_payload', REASON_FIELD, `the reason is invalid: ${reason.error.issues[0]?.message ?? 'invalid'}`);
+  if (!reason.success)
+    return refuse('invalid_payload', REASON_FIELD, `the reason is invalid: ${reason.error.issues[0]?.message ?? 'invalid'}`);
   return { ok: true, value: reason.data };
 }
 

@@ -57,16 +57,56 @@ describe('verifySlackSignature', () => {
 
   describe('attack corpus: every case is refused with its reason (S5)', () => {
     const cases: Array<{ name: string; input: () => VerifySlackSignatureInput; code: string; field: string }> = [
-      { name: 'no timestamp header', input: () => genuine({ timestamp: undefined }), code: 'missing_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'empty timestamp header', input: () => genuine({ timestamp: '' }), code: 'missing_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'no signature header', input: () => genuine({ signature: undefined }), code: 'missing_signature', field: 'x-slack-signature' },
+      {
+        name: 'no timestamp header',
+        input: () => genuine({ timestamp: undefined }),
+        code: 'missing_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
+      {
+        name: 'empty timestamp header',
+        input: () => genuine({ timestamp: '' }),
+        code: 'missing_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
+      {
+        name: 'no signature header',
+        input: () => genuine({ signature: undefined }),
+        code: 'missing_signature',
+        field: 'x-slack-signature',
+      },
       { name: 'empty signature header', input: () => genuine({ signature: '' }), code: 'missing_signature', field: 'x-slack-signature' },
-      { name: 'timestamp not a number', input: () => genuine({ timestamp: 'yesterday' }), code: 'malformed_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'fractional timestamp', input: () => genuine({ timestamp: `${NOW_SECONDS}.5` }), code: 'malformed_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'negative timestamp', input: () => genuine({ timestamp: '-1' }), code: 'malformed_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'timestamp 301 seconds old (replay)', input: () => signedAt(-301), code: 'stale_timestamp', field: 'x-slack-request-timestamp' },
+      {
+        name: 'timestamp not a number',
+        input: () => genuine({ timestamp: 'yesterday' }),
+        code: 'malformed_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
+      {
+        name: 'fractional timestamp',
+        input: () => genuine({ timestamp: `${NOW_SECONDS}.5` }),
+        code: 'malformed_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
+      {
+        name: 'negative timestamp',
+        input: () => genuine({ timestamp: '-1' }),
+        code: 'malformed_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
+      {
+        name: 'timestamp 301 seconds old (replay)',
+        input: () => signedAt(-301),
+        code: 'stale_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
       { name: 'timestamp a day old', input: () => signedAt(-86_400), code: 'stale_timestamp', field: 'x-slack-request-timestamp' },
-      { name: 'timestamp 301 seconds in the future', input: () => signedAt(301), code: 'future_timestamp', field: 'x-slack-request-timestamp' },
+      {
+        name: 'timestamp 301 seconds in the future',
+        input: () => signedAt(301),
+        code: 'future_timestamp',
+        field: 'x-slack-request-timestamp',
+      },
       {
         name: 'a fresh timestamp on an old signature',
         input: () => genuine({ signature: signSlackRequest(SECRET, NOW_SECONDS - 600, BODY) }),
@@ -125,7 +165,12 @@ describe('verifySlackSignature', () => {
         code: 'bad_signature',
         field: 'x-slack-signature',
       },
-      { name: 'all-zero signature', input: () => genuine({ signature: `v0=${'0'.repeat(64)}` }), code: 'bad_signature', field: 'x-slack-signature' },
+      {
+        name: 'all-zero signature',
+        input: () => genuine({ signature: `v0=${'0'.repeat(64)}` }),
+        code: 'bad_signature',
+        field: 'x-slack-signature',
+      },
       ...tamperedBodies.map(([name, body]) => ({
         name: `body tampered: ${name}`,
         input: () => genuine({ rawBody: Buffer.from(body) }),

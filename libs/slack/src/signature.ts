@@ -106,7 +106,11 @@ function checkWindow(timestamp: number, now: Date): Refused | undefined {
     return refuse('stale_timestamp', 'x-slack-request-timestamp', `older than ${SLACK_SIGNATURE_WINDOW_SECONDS} seconds`);
   }
   if (timestamp - nowSeconds > SLACK_SIGNATURE_WINDOW_SECONDS) {
-    return refuse('future_timestamp', 'x-slack-request-timestamp', `more than ${SLACK_SIGNATURE_WINDOW_SECONDS} seconds ahead of our clock`);
+    return refuse(
+      'future_timestamp',
+      'x-slack-request-timestamp',
+      `more than ${SLACK_SIGNATURE_WINDOW_SECONDS} seconds ahead of our clock`,
+    );
   }
   return undefined;
 }

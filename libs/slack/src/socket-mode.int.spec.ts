@@ -38,7 +38,13 @@ describe('startSocketMode against the Slack stand-in', () => {
   });
 
   function start(onInteraction: (payload: unknown) => Promise<SocketReply | void>) {
-    return startSocketMode({ appToken: APP_TOKEN, slackApiUrl: slack.apiUrl, onInteraction, logger: log.logger, reconnectDelayMs: { initial: 50, max: 200 } });
+    return startSocketMode({
+      appToken: APP_TOKEN,
+      slackApiUrl: slack.apiUrl,
+      onInteraction,
+      logger: log.logger,
+      reconnectDelayMs: { initial: 50, max: 200 },
+    });
   }
 
   it('connects with the app token and resolves after hello', async () => {
@@ -84,16 +90,23 @@ describe('startSocketMode against the Slack stand-in', () => {
   it('puts reply text in the ack only where Slack accepts a response payload', async () => {
     connection = await start(() => Promise.resolve({ text: 'Vote recorded.' }));
     expect(await slack.sendSocketInteraction(PAYLOAD)).not.toHaveProperty('response');
-    expect(await slack.sendSocketInteraction(PAYLOAD, { acceptsResponsePayload: true })).toMatchObject({ response: { text: 'Vote recorded.' } });
+    expect(await slack.sendSocketInteraction(PAYLOAD, { acceptsResponsePayload: true })).toMatchObject({
+      response: { text: 'Vote recorded.' },
+    });
   });
 
   it('refuses to start with a wrong app token', async () => {
-    const attempt = startSocketMode({ appToken: 'xapp-wrong', slackApiUrl: slack.apiUrl, onInteraction: () => Promise.resolve(), logger: log.logger });
+    const attempt = startSocketMode({
+      appToken: 'xapp-wrong',
+      slackApiUrl: slack.apiUrl,
+      onInteraction: () => Promise.resolve(),
+      logger: log.logger,
+    });
     await expect(attempt).rejects.toThrow('invalid_auth');
     expect(slack.socketConnected()).toBe(false);
   });
 
-  it("reconnects when Slack asks it to, and keeps delivering", async () => {
+  it('reconnects when Slack asks it to, and keeps delivering', async () => {
     const seen: unknown[] = [];
     connection = await start((payload) => Promise.resolve(void seen.push(payload)));
     slack.requestSocketReconnect();
@@ -103,18 +116,24 @@ describe('startSocketMode against the Slack stand-in', () => {
     expect(seen).toEqual([PAYLOAD]);
   });
 
-  it('on stop, finishes and acks an interaction in hand before closing', async () => {
+  it('on stop, finishes and acks an interaction in hand, and takes no new one', async () => {
     const gate = deferred();
     const called = deferred();
+    let calls = 0;
     connection = await start(async () => {
+      calls += 1;
       called.resolve();
       await gate.promise;
     });
     const delivery = slack.sendSocketInteraction(PAYLOAD);
     await called.promise;
     const stopped = connection.stop();
+    const late = slack.sendSocketInteraction(PAYLOAD, { timeoutMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
     gate.resolve();
     await expect(delivery).resolves.toMatchObject({ acked: true });
+    await expect(late).resolves.toMatchObject({ acked: false });
+    expect(calls).toBe(1);
     await stopped;
     await slack.waitFor(() => (slack.socketConnected() ? undefined : true));
   });
@@ -144,12 +163,20 @@ describe('clean shutdown', () => {
   it('leaves no sockets, servers or timers behind', async () => {
     const baseline = process.getActiveResourcesInfo();
     const slack = await startSlackStandIn({ botToken: 'xoxb-stand-in', appToken: APP_TOKEN });
-    const connection = await startSocketMode({ appToken: APP_TOKEN, slackApiUrl: slack.apiUrl, onInteraction: () => Promise.resolve(), logger: recordingLogger().logger });
-    await expect(slack.sendSocketInteraction(PAYLOAD)).resolves.toMatchObject({ acked: true });
-    // While running there is a listening server and sockets: the measurement can see them.
-    expect(extra(baseline)).toEqual(expect.arrayContaining(['TCPServerWrap', 'TCPSocketWrap']));
-    await connection.stop();
-    await slack.stop();
+    const connection = await startSocketMode({
+      appToken: APP_TOKEN,
+      slackApiUrl: slack.apiUrl,
+      onInteraction: () => Promise.resolve(),
+      logger: recordingLogger().logger,
+    });
+    try {
+      await expect(slack.sendSocketInteraction(PAYLOAD)).resolves.toMatchObject({ acked: true });
+      // While running there are sockets: the measurement can see them.
+      expect(extra(baseline)).toContain('TCPSocketWrap');
+    } finally {
+      await connection.stop();
+      await slack.stop();
+    }
     // Closed handles leave the list on a later turn of the event loop; give them up to 2 s.
     const deadline = Date.now() + 2000;
     while (extra(baseline).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -16,7 +16,7 @@ export interface SocketModeOptions {
    * acknowledged click was handled; if it throws, nothing is acknowledged. Slack wants the ack
    * within 3 seconds.
    */
-  onInteraction(payload: unknown): Promise<SocketReply | void>;
+  onInteraction: (payload: unknown) => Promise<SocketReply | void>;
   logger?: SlackLogger;
   /** Backoff between reconnection attempts after a lost connection. */
   reconnectDelayMs?: { initial: number; max: number };
@@ -50,7 +50,10 @@ export async function startSocketMode(options: SocketModeOptions): Promise<Socke
     clientOptions: { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}), retryConfig: { retries: 0 }, timeout: 10_000 },
   });
   const supervisor = new Supervisor(client, logger, options.reconnectDelayMs ?? { initial: 1000, max: 30_000 });
-  client.on('interactive', (envelope: SlackEnvelope) => supervisor.track(handle(envelope, options.onInteraction, logger)));
+  client.on('interactive', (envelope: SlackEnvelope) => {
+    // Once stopping, nothing new is handled: whatever is handled is also acknowledged.
+    if (supervisor.accepting) supervisor.track(handle(envelope, (payload) => options.onInteraction(payload), logger));
+  });
   client.on('slack_event', (event: SlackEnvelope & { type: string }) => {
     // Anything else Slack sends (events, commands) is not ours; acked so Slack does not resend it.
     if (event.type !== 'interactive') event.ack().catch(() => undefined);
@@ -95,6 +98,10 @@ class Supervisor {
     private readonly delay: { initial: number; max: number },
   ) {}
 
+  get accepting(): boolean {
+    return !this.stopping;
+  }
+
   watch(): void {
     this.client.on('disconnected', () => this.schedule());
   }
@@ -132,6 +139,7 @@ class Supervisor {
       this.logger.log?.('Slack Socket Mode reconnected');
       if (this.stopping) await this.client.disconnect();
     } catch (error) {
+      if (this.stopping) return;
       this.logger.error(`Slack Socket Mode reconnection failed: ${describe(error)}`);
       this.schedule();
     }

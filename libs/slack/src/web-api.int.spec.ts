@@ -21,7 +21,11 @@ describe('slackWebApi against the Slack stand-in', () => {
     expect(posted.ts).toMatch(/^\d{10}\.\d{6}$/);
     const [message] = slack.messages();
     expect(message).toEqual({ channel: 'C0APPROVALS', ts: posted.ts, text: card().text, blocks: card().blocks, updates: 0 });
-    expect(slack.calls.at(-1)).toMatchObject({ method: 'chat.postMessage', ok: true, args: { channel: 'C0APPROVALS', unfurl_links: 'false' } });
+    expect(slack.calls.at(-1)).toMatchObject({
+      method: 'chat.postMessage',
+      ok: true,
+      args: { channel: 'C0APPROVALS', unfurl_links: 'false' },
+    });
   });
 
   it('gives each message a strictly later ts', async () => {
@@ -42,7 +46,11 @@ describe('slackWebApi against the Slack stand-in', () => {
     const api = slackWebApi({ token: BOT_TOKEN, slackApiUrl: slack.apiUrl });
     const update = api.update('C0APPROVALS', '1732190000.999999', card());
     await expect(update).rejects.toThrow(SlackApiError);
-    await expect(update).rejects.toMatchObject({ method: 'chat.update', code: 'message_not_found', message: 'Slack chat.update failed: message_not_found' });
+    await expect(update).rejects.toMatchObject({
+      method: 'chat.update',
+      code: 'message_not_found',
+      message: 'Slack chat.update failed: message_not_found',
+    });
   });
 
   it('posts an ephemeral message to one person', async () => {

@@ -54,8 +54,10 @@ export function blockActionsPayload(input: BlockActionsInput): Record<string, un
 function findButton(blocks: unknown[], actionId: string): { blockId: string; button: Record<string, unknown> } | undefined {
   for (const block of blocks) {
     if (!isRecord(block) || block['type'] !== 'actions' || !Array.isArray(block['elements'])) continue;
-    const button = block['elements'].find((element) => isRecord(element) && element['type'] === 'button' && element['action_id'] === actionId);
-    if (isRecord(button)) return { blockId: String(block['block_id']), button: pick(button, ['type', 'action_id', 'text', 'value', 'style']) };
+    const elements: unknown[] = block['elements'];
+    const button = elements.find((element) => isRecord(element) && element['type'] === 'button' && element['action_id'] === actionId);
+    if (isRecord(button))
+      return { blockId: String(block['block_id']), button: pick(button, ['type', 'action_id', 'text', 'value', 'style']) };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isRecord } from './web-api-methods';
 
 export interface SocketDelivery {
@@ -53,7 +53,12 @@ export class SocketSide {
     const socket = [...this.clients].reverse().find((client) => client.readyState === WebSocket.OPEN);
     if (!socket) return Promise.reject(new Error('no Socket Mode client is connected'));
     const envelopeId = randomUUID();
-    const envelope = { envelope_id: envelopeId, type: 'interactive', accepts_response_payload: options.acceptsResponsePayload ?? false, payload };
+    const envelope = {
+      envelope_id: envelopeId,
+      type: 'interactive',
+      accepts_response_payload: options.acceptsResponsePayload ?? false,
+      payload,
+    };
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle(envelopeId, { acked: false, envelopeId }), options.timeoutMs ?? 3000);
       this.pending.set(envelopeId, { resolve, timer });
@@ -84,8 +89,15 @@ export class SocketSide {
       const index = this.clients.indexOf(socket);
       if (index >= 0) this.clients.splice(index, 1);
     });
-    socket.on('message', (data) => this.received(String(data)));
-    socket.send(JSON.stringify({ type: 'hello', num_connections: this.clients.length, debug_info: { host: 'stand-in' }, connection_info: { app_id: this.appId } }));
+    socket.on('message', (data) => this.received(text(data)));
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.clients.length,
+        debug_info: { host: 'stand-in' },
+        connection_info: { app_id: this.appId },
+      }),
+    );
   }
 
   private received(text: string): void {
@@ -108,4 +120,9 @@ export class SocketSide {
     clearTimeout(pending.timer);
     pending.resolve(delivery);
   }
+}
+
+function text(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(new Uint8Array(data)).toString('utf8');
 }

@@ -49,10 +49,16 @@ describe('the Slack stand-in', () => {
   });
 
   it('refuses what Slack would: no text, unknown method, too many blocks', async () => {
-    expect(await callApi(slack, 'chat.postMessage', { token: BOT_TOKEN, form: { channel: 'C1' } })).toEqual({ ok: false, error: 'no_text' });
+    expect(await callApi(slack, 'chat.postMessage', { token: BOT_TOKEN, form: { channel: 'C1' } })).toEqual({
+      ok: false,
+      error: 'no_text',
+    });
     expect(await callApi(slack, 'chat.explode', { token: BOT_TOKEN })).toEqual({ ok: false, error: 'unknown_method' });
     const blocks = JSON.stringify(Array.from({ length: 51 }, () => ({ type: 'divider' })));
-    expect(await callApi(slack, 'chat.postMessage', { token: BOT_TOKEN, form: { channel: 'C1', blocks } })).toEqual({ ok: false, error: 'invalid_blocks' });
+    expect(await callApi(slack, 'chat.postMessage', { token: BOT_TOKEN, form: { channel: 'C1', blocks } })).toEqual({
+      ok: false,
+      error: 'invalid_blocks',
+    });
   });
 
   it('waitFor resolves with the first defined value and times out otherwise', async () => {
@@ -76,7 +82,14 @@ describe('blockActionsPayload', () => {
   });
 
   it('builds a click that parseVoteClick reads back as the same vote', () => {
-    const payload = blockActionsPayload({ message: message(), teamId: 'T0TEST', userId: 'U0ALICE', userName: 'alice', decision: 'approve', reason: 'CHG-7' });
+    const payload = blockActionsPayload({
+      message: message(),
+      teamId: 'T0TEST',
+      userId: 'U0ALICE',
+      userName: 'alice',
+      decision: 'approve',
+      reason: 'CHG-7',
+    });
     expect(parseVoteClick(payload)).toEqual({
       ok: true,
       click: expect.objectContaining({
@@ -105,7 +118,9 @@ describe('blockActionsPayload', () => {
     expect(() => blockActionsPayload({ message: message(true), teamId: 'T0TEST', userId: 'U0ALICE', decision: 'approve' })).toThrow(
       'no countersign.approve button',
     );
-    expect(parseVoteClick(blockActionsPayload({ message: message(true), teamId: 'T0TEST', userId: 'U0ALICE', decision: 'deny' })).ok).toBe(true);
+    expect(parseVoteClick(blockActionsPayload({ message: message(true), teamId: 'T0TEST', userId: 'U0ALICE', decision: 'deny' })).ok).toBe(
+      true,
+    );
   });
 });
 

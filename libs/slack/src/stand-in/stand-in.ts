@@ -101,7 +101,8 @@ function parseArgs(contentType: string, body: string): Record<string, unknown> |
     }
   }
   const args: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [name, value] of new URLSearchParams(body)) args[name] = ['blocks', 'attachments', 'metadata'].includes(name) ? jsonOrText(value) : value;
+  for (const [name, value] of new URLSearchParams(body))
+    args[name] = ['blocks', 'attachments', 'metadata'].includes(name) ? jsonOrText(value) : value;
   return { ...args };
 }
 

@@ -52,7 +52,15 @@ export class WebApiMethods {
   private dispatch(method: string, args: Record<string, unknown>): Answer {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://countersign-test.slack.com/', team: 'Countersign Test', user: 'countersign', team_id: this.teamId, user_id: 'U0STANDBOT', bot_id: 'B0STANDBOT' };
+        return {
+          ok: true,
+          url: 'https://countersign-test.slack.com/',
+          team: 'Countersign Test',
+          user: 'countersign',
+          team_id: this.teamId,
+          user_id: 'U0STANDBOT',
+          bot_id: 'B0STANDBOT',
+        };
       case 'chat.postMessage':
         return this.postMessage(args);
       case 'chat.update':
@@ -145,11 +153,23 @@ function withinLimits(block: Record<string, unknown>): boolean {
   if (block['type'] === 'header') return text(block['text']).length <= SLACK_LIMITS.headerText;
   if (block['type'] === 'section') {
     const fields = Array.isArray(block['fields']) ? block['fields'] : [];
-    return text(block['text']).length <= SLACK_LIMITS.sectionText && fields.length <= 10 && fields.every((f) => text(f).length <= SLACK_LIMITS.sectionField);
+    return (
+      text(block['text']).length <= SLACK_LIMITS.sectionText &&
+      fields.length <= 10 &&
+      fields.every((f) => text(f).length <= SLACK_LIMITS.sectionField)
+    );
   }
   if (block['type'] === 'actions') {
     const elements = Array.isArray(block['elements']) ? block['elements'] : [];
-    return elements.length <= 25 && elements.every((e) => isRecord(e) && text(e['text']).length <= SLACK_LIMITS.buttonText && String(e['value'] ?? '').length <= 2000);
+    return (
+      elements.length <= 25 &&
+      elements.every(
+        (e) =>
+          isRecord(e) &&
+          text(e['text']).length <= SLACK_LIMITS.buttonText &&
+          (typeof e['value'] === 'string' ? e['value'].length : 0) <= 2000,
+      )
+    );
   }
   return true;
 }
