@@ -139,7 +139,7 @@ describe('checkChain', () => {
       ok: false,
       code: 'step_up_missing',
       message:
-        "step-up missing: the tier one-approver requires step-up, but approver:bob approved via slack, not with a vote signed by their own key",
+        'step-up missing: the tier one-approver requires step-up, but approver:bob approved via slack, not with a vote signed by their own key',
     });
   });
 

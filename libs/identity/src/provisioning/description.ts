@@ -31,28 +31,30 @@ export const Approver = z.strictObject({
  */
 export const Target = z.strictObject({ name: IdentityName });
 
-export const IdentityDescription = z.strictObject({
-  environment: z.string().min(1),
-  services: z.array(z.enum(SERVICE_NAMES)).length(SERVICE_NAMES.length),
-  requesters: z.array(Requester),
-  approvers: z.array(Approver),
-  siemReaders: z.array(IdentityName),
-  operators: z.array(IdentityName),
-  targets: z.array(Target).optional(),
-  /** Edges that relay people's votes (`slack`); each gets a key and a NATS user of its own. */
-  channels: z.array(IdentityName).optional(),
-}).superRefine((description, ctx) => {
-  const seen = new Map<string, string>();
-  description.approvers.forEach((approver, index) => {
-    if (!approver.slack) return;
-    const key = `${approver.slack.teamId}/${approver.slack.userId}`;
-    const earlier = seen.get(key);
-    if (earlier) {
-      ctx.addIssue({ code: 'custom', path: ['approvers', index, 'slack'], message: `Slack user ${key} already maps to ${earlier}` });
-    }
-    seen.set(key, approver.name);
+export const IdentityDescription = z
+  .strictObject({
+    environment: z.string().min(1),
+    services: z.array(z.enum(SERVICE_NAMES)).length(SERVICE_NAMES.length),
+    requesters: z.array(Requester),
+    approvers: z.array(Approver),
+    siemReaders: z.array(IdentityName),
+    operators: z.array(IdentityName),
+    targets: z.array(Target).optional(),
+    /** Edges that relay people's votes (`slack`); each gets a key and a NATS user of its own. */
+    channels: z.array(IdentityName).optional(),
+  })
+  .superRefine((description, ctx) => {
+    const seen = new Map<string, string>();
+    description.approvers.forEach((approver, index) => {
+      if (!approver.slack) return;
+      const key = `${approver.slack.teamId}/${approver.slack.userId}`;
+      const earlier = seen.get(key);
+      if (earlier) {
+        ctx.addIssue({ code: 'custom', path: ['approvers', index, 'slack'], message: `Slack user ${key} already maps to ${earlier}` });
+      }
+      seen.set(key, approver.name);
+    });
   });
-});
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;
 

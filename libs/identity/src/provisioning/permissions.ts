@@ -1,4 +1,13 @@
-import { Consumers, Streams, Subjects, channelConsumer, siemConsumer, targetConsumer, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
+import {
+  Consumers,
+  Streams,
+  Subjects,
+  channelConsumer,
+  siemConsumer,
+  targetConsumer,
+  type ConsumerSpec,
+  type ServiceName,
+} from '@countersign/contracts';
 
 export interface SubjectPermissions {
   publish: { allow: string[]; deny: string[] };
