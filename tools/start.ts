@@ -51,7 +51,7 @@ Ctrl-C stops everything.
 }
 
 /** The Slack edge runs when the operator gave it a bot token; its other settings are checked by the edge. */
-function slackSettings(): { env: Record<string, string> } | undefined {
+function slackSettings(): { env: Record<string, string>; httpPort: number } | undefined {
   if (!process.env.SLACK_BOT_TOKEN) return undefined;
   const names = [
     'COUNTERSIGN_SLACK_MODE',
@@ -61,7 +61,10 @@ function slackSettings(): { env: Record<string, string> } | undefined {
     'SLACK_API_URL',
     'SLACK_CHANNEL_ID',
   ];
-  return { env: Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))) };
+  return {
+    env: Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
+    httpPort: Number(process.env.COUNTERSIGN_SLACK_HTTP_PORT ?? 8090),
+  };
 }
 
 main().catch((error: unknown) => {

@@ -35,7 +35,7 @@ export interface StackOptions {
    * Also run the Slack edge with this environment (its SLACK_* settings, e.g. a stand-in's URL and
    * secrets). It gets its own HTTP port for Slack's interactivity requests.
    */
-  slack?: { env: Record<string, string> };
+  slack?: { env: Record<string, string>; httpPort?: number };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   log?: (name: string, line: string) => void;
@@ -74,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await provisionStreams(home, nats.url, description, options.jetstream);
   const demoPort = await freePort();
   const intakePort = options.intakeHttpPort ?? (await freePort());
-  const slackPort = await freePort();
+  const slackPort = options.slack?.httpPort ?? (await freePort());
   const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
   writeFileSync(join(home, 'targets.json'), `${JSON.stringify({ 'demo-target': demoTargetUrl }, null, 2)}\n`);
 
