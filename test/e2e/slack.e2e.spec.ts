@@ -11,7 +11,7 @@ import {
 } from '@countersign/contracts';
 import { blockActionsPayload, signedInteractionRequest, startSlackStandIn, type SlackStandIn } from '@countersign/slack/testing';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
-import { connectAs, eventually } from './clients';
+import { connectAs, effectsAt, eventually } from './clients';
 import { approvalRequested, outcomeOf, startScenario, type Scenario } from './scenario';
 
 jest.setTimeout(120_000);
@@ -129,6 +129,8 @@ describe('approving in Slack, end to end', () => {
       ['channel:slack', 'approver:bob', USERS.bob],
     ]);
     await outcomeOf(s.paymentsAgent, requestId, 'approved');
+    await outcomeOf(s.paymentsAgent, requestId, 'executed');
+    expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
     await eventually(() =>
       expect(JSON.stringify(slack.messages().find((m) => JSON.stringify(m.blocks).includes(requestId))?.blocks)).toContain('Approved'),
     );

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Payment } from './payment';
 
 /** One thing the demo target did on behalf of an execution token. */
 export interface Effect {
@@ -11,6 +12,8 @@ export interface Effect {
   method: string;
   path: string;
   at: string;
+  /** For `POST /payments`: what was paid, to whom. */
+  payment?: Payment;
 }
 
 /** A credential the broker revoked: a token carrying this jti is refused from now on. */
@@ -33,6 +36,7 @@ interface EffectRow {
   method: string;
   path: string;
   at: string;
+  payment: string | null;
 }
 
 const SCHEMA = `
@@ -49,7 +53,8 @@ const SCHEMA = `
     jti TEXT NOT NULL UNIQUE REFERENCES used_tokens (jti),
     method TEXT NOT NULL,
     path TEXT NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    payment TEXT
   );
   CREATE INDEX IF NOT EXISTS effects_by_request ON effects (request_id);
   CREATE TABLE IF NOT EXISTS revoked_tokens (
@@ -82,6 +87,7 @@ export class EffectLog {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    addPaymentColumn(this.db);
     const useToken = this.db.prepare('INSERT INTO used_tokens (jti, effect_id, used_at) VALUES (?, ?, ?)');
     const findUse = this.db.prepare('SELECT 1 FROM used_tokens WHERE jti = ?');
     this.findRevocation = this.db.prepare('SELECT 1 FROM revoked_tokens WHERE jti = ?');
@@ -89,7 +95,7 @@ export class EffectLog {
       'INSERT OR IGNORE INTO revoked_tokens (jti, request_id, reason, revoked_at, event_id) VALUES (@jti, @requestId, @reason, @revokedAt, @eventId)',
     );
     const addEffect = this.db.prepare(
-      'INSERT INTO effects (effect_id, request_id, digest, jti, method, path, at) VALUES (@effectId, @requestId, @digest, @jti, @method, @path, @at)',
+      'INSERT INTO effects (effect_id, request_id, digest, jti, method, path, at, payment) VALUES (@effectId, @requestId, @digest, @jti, @method, @path, @at, @payment)',
     );
     // Reuse is reported before revocation: a spent token that was revoked afterwards (the usual
     // end of a credential) is answered as reused, as it always was.
@@ -97,7 +103,7 @@ export class EffectLog {
       if (findUse.get(effect.jti)) return 'token_reused';
       if (this.findRevocation.get(effect.jti)) return 'token_revoked';
       useToken.run(effect.jti, effect.effectId, effect.at);
-      addEffect.run(effect);
+      addEffect.run({ ...effect, payment: effect.payment ? JSON.stringify(effect.payment) : null });
       return 'recorded';
     });
   }
@@ -133,6 +139,12 @@ export class EffectLog {
   }
 }
 
+/** A log written before payments existed gains the (nullable) column; its effects stay as they were. */
+function addPaymentColumn(db: Database.Database): void {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').all('effects') as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'payment')) db.exec('ALTER TABLE effects ADD COLUMN payment TEXT');
+}
+
 function toEffect(row: EffectRow): Effect {
   return {
     effectId: row.effect_id,
@@ -142,5 +154,6 @@ function toEffect(row: EffectRow): Effect {
     method: row.method,
     path: row.path,
     at: row.at,
+    ...(row.payment !== null ? { payment: JSON.parse(row.payment) as Payment } : {}),
   };
 }

@@ -5,36 +5,9 @@ import { join } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test only: proves the executor's real adapter against this target
 import { HttpRequestAdapter } from '@countersign/action-adapters';
 import { actionDigest, type CanonicalAction } from '@countersign/contracts';
-import { mintExecutionToken, type MintExecutionTokenInput } from '@countersign/credentials';
 import { freePort } from '@countersign/testing';
 import { createDemoTarget, type DemoTarget } from './server';
-
-const broker = { ...generateKeyPairSync('ed25519'), keyId: 'service:broker#0011223344556677' };
-const TARGET = 'demo-target';
-
-interface Minted {
-  token: string;
-  requestId: string;
-  digest: string;
-}
-
-async function mint(change: Partial<MintExecutionTokenInput> = {}): Promise<Minted> {
-  const now = change.now ?? new Date();
-  const input: MintExecutionTokenInput = {
-    privateKey: broker.privateKey,
-    keyId: broker.keyId,
-    requestId: randomUUID(),
-    digest: randomUUID().replace(/-/g, '').repeat(2),
-    target: TARGET,
-    executor: 'service:executor',
-    credentialId: randomUUID(),
-    notBefore: now,
-    expiresAt: new Date(now.getTime() + 300_000),
-    now,
-    ...change,
-  };
-  return { token: await mintExecutionToken(input), requestId: input.requestId, digest: input.digest };
-}
+import { broker, mint, TARGET, type Minted } from './test-support/tokens';
 
 describe('demo target (real HTTP server, real SQLite file)', () => {
   let dir: string;
@@ -109,7 +82,7 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
 
   it('accepts any writing path and method', async () => {
     for (const [method, path] of [
-      ['POST', '/payments'],
+      ['POST', '/actions/restart'],
       ['PUT', '/actions/rotate-secret'],
       ['DELETE', '/actions/firewall/rule-7'],
     ] as const) {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { verifyExecutionToken } from '@countersign/credentials';
 import { EffectLog, type Effect, type Revocation } from './effect-log';
+import { PAYMENTS_PATH, readPayment } from './payment';
 
 export interface DemoTargetOptions {
   /** The broker's public signing key, from the trust store: the only key whose tokens we honour. */
@@ -39,7 +40,8 @@ const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
 /**
  * A stand-in for a protected system (a deploy API, a payment API): it honours a request only with a
  * valid broker-minted execution token bound to the request and digest in the headers, only once,
- * and never after the broker revoked it.
+ * and never after the broker revoked it. `POST /payments` also takes a payment instruction (what
+ * the payment.transfer adapter sends) and records the amount and payee with the effect.
  */
 export function createDemoTarget(options: DemoTargetOptions): DemoTarget {
   const context: Context = {
@@ -91,7 +93,8 @@ async function performAction(req: IncomingMessage, res: ServerResponse, url: URL
     expected: { requestId: binding.requestId, digest: binding.digest, target: context.targetName },
   });
   if (!verification.ok) return unauthorized(res, verification.code);
-  if (!(await drainBody(req))) return reply(res, 413, { error: 'body_too_large' });
+  const body = await readBody(req);
+  if (!body) return reply(res, 413, { error: 'body_too_large' });
   const { claims } = verification;
   const effect: Effect = {
     effectId: randomUUID(),
@@ -102,6 +105,12 @@ async function performAction(req: IncomingMessage, res: ServerResponse, url: URL
     path: `${url.pathname}${url.search}`,
     at: now.toISOString(),
   };
+  // A payment is read only after the token checked out, and refused before the token is spent.
+  if (req.method === 'POST' && url.pathname === PAYMENTS_PATH) {
+    const payment = readPayment(body, claims.cs_req, singleHeader(req, 'idempotency-key'));
+    if (!payment.ok) return reply(res, 400, { error: payment.error, message: payment.message });
+    effect.payment = payment.payment;
+  }
   const outcome = context.log.record(effect);
   if (outcome === 'token_reused') return reply(res, 409, { error: 'token_reused' });
   if (outcome === 'token_revoked') return unauthorized(res, 'token_revoked');
@@ -135,14 +144,16 @@ function singleHeader(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** The demo does nothing with the body, but reads it (bounded) so the connection stays usable. */
-async function drainBody(req: IncomingMessage): Promise<boolean> {
+/** Reads the body, bounded; only payments look at it, but reading it keeps the connection usable. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return false;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
   }
-  return true;
+  return Buffer.concat(chunks);
 }
 
 function unauthorized(res: ServerResponse, code: string): void {

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope } from '@countersign/contracts';
-import { HttpRequestAdapter, mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
+import { mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
 import {
   checkChain,
   evidenceDecider,
@@ -14,6 +14,7 @@ import {
 } from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
 
 /**
@@ -31,8 +32,7 @@ export class ExecutorService {
     if (!encryption) throw new Error('the executor identity has no encryption key: re-run provisioning');
     this.decryption = importPrivateKey(encryption.privateKey);
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
-    const http = new HttpRequestAdapter(targets, { timeoutMs: 10_000 });
-    this.adapters = new Map([[http.kind, http]]);
+    this.adapters = actionAdapters(targets);
   }
 
   /** Any link of the chain: record it, then execute if the chain is now complete. */

@@ -1,37 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { actionDigest, type CanonicalAction } from '@countersign/contracts';
 import { freePort } from '@countersign/testing';
 import { mayHaveTakenEffect } from './action-adapter';
 import { HttpRequestAdapter } from './http-request-adapter';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
+import { startRecordingServer, type RecordingServer, type Route } from './test-support/recording-server';
 
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln';
-
-/** A real HTTP server that records what reaches it; routes decide how it answers. */
-async function startRecordingServer(routes: Record<string, Route>): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
-      const route = routes[new URL(req.url ?? '/', 'http://x').pathname] ?? ((_, r) => r.writeHead(404).end('no route'));
-      route(req, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
 
 function httpAction(parameters: Record<string, unknown>, target = 'demo'): CanonicalAction {
   return {
@@ -47,7 +21,7 @@ function httpAction(parameters: Record<string, unknown>, target = 'demo'): Canon
 const contextFor = (action: CanonicalAction) => ({ requestId: action.requestId, digest: actionDigest(action) });
 
 describe('HttpRequestAdapter against a real HTTP server', () => {
-  let target: Awaited<ReturnType<typeof startRecordingServer>>;
+  let target: RecordingServer;
   let adapter: HttpRequestAdapter;
   const ok: Route = (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
 
@@ -63,10 +37,7 @@ describe('HttpRequestAdapter against a real HTTP server', () => {
     adapter = new HttpRequestAdapter({ demo: target.url, prefixed: `${target.url}/api/` }, { timeoutMs: 300 });
   });
   beforeEach(() => target.received.splice(0));
-  afterAll(async () => {
-    target.server.closeAllConnections();
-    await new Promise((resolve) => target.server.close(resolve));
-  });
+  afterAll(() => target.close());
 
   it('sends the method, path, body and the Countersign headers, and reports 2xx as ok', async () => {
     const action = httpAction({

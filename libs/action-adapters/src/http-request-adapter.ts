@@ -1,17 +1,9 @@
-import { actionDigest, type CanonicalAction } from '@countersign/contracts';
+import type { CanonicalAction } from '@countersign/contracts';
 import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parseHttpRequestParameters, type HttpRequestParameters } from './http-request-parameters';
+import { fail, refuseUnbound, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
 
-export interface HttpRequestAdapterOptions {
-  timeoutMs: number;
-}
-
-/** Enough of a rejected response to tell an operator why, without copying a target's payload around. */
-const MAX_RESPONSE_SNIPPET = 200;
-const BEARER_TOKEN = /^[A-Za-z0-9_.-]+$/;
-
-type Failure = Extract<AdapterResult, { ok: false }>;
-const fail = (code: string, message: string): Failure => ({ ok: false, code, message });
+export type HttpRequestAdapterOptions = TargetHttpOptions;
 
 /**
  * Runs `http.request` actions against targets registered by configuration. The action names a
@@ -19,119 +11,29 @@ const fail = (code: string, message: string): Failure => ({ ok: false, code, mes
  */
 export class HttpRequestAdapter implements ActionAdapter {
   readonly kind = 'http.request';
-  private readonly targets = new Map<string, TargetBase>();
+  private readonly http: TargetHttp;
 
-  constructor(
-    targets: Record<string, string>,
-    private readonly options: HttpRequestAdapterOptions,
-  ) {
-    for (const [name, baseUrl] of Object.entries(targets)) this.targets.set(name, parseBaseUrl(name, baseUrl));
-    if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) throw new Error('timeoutMs must be a positive integer');
+  constructor(targets: Record<string, string>, options: HttpRequestAdapterOptions) {
+    this.http = new TargetHttp(targets, options);
   }
 
   async execute(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Promise<AdapterResult> {
-    const refusal = this.refuse(action, credential, context);
+    const refusal = refuseUnbound(this.kind, action, credential, context);
     if (refusal) return refusal;
-    const base = this.targets.get(action.target);
-    if (!base) return fail('unknown_target', `target ${action.target} is not registered`);
+    const unknown = this.http.refuseUnknown(action.target);
+    if (unknown) return unknown;
     const parameters = parseHttpRequestParameters(action.parameters);
     if (!parameters.ok) return fail('invalid_parameters', parameters.message);
-    const url = resolveUrl(base, parameters.value.path);
-    if (!url) return fail('invalid_parameters', 'path leaves the target base URL');
-    return this.send(url, requestInit(parameters.value, credential, context), context.signal);
+    const url = this.http.resolve(action.target, parameters.value.path);
+    if (!(url instanceof URL)) return url;
+    return this.http.send(url, requestInit(parameters.value, credential, context), context.signal);
   }
-
-  /** Checks that need no network: the action is ours and bound to this context and credential. */
-  private refuse(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Failure | undefined {
-    if (action.kind !== this.kind) return fail('unsupported_kind', `${this.kind} adapter cannot run ${action.kind}`);
-    if (action.requestId !== context.requestId) return fail('context_mismatch', 'action belongs to another request');
-    if (digestOf(action) !== context.digest) return fail('digest_mismatch', 'action does not match the approved digest');
-    if (!BEARER_TOKEN.test(credential.token)) return fail('invalid_credential', 'credential is not a bearer token');
-    return undefined;
-  }
-
-  /** One attempt, no redirects (a redirect could carry the bearer token to another host). */
-  private async send(url: URL, init: RequestInit, callerSignal: AbortSignal | undefined): Promise<AdapterResult> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.options.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([timeout.signal, callerSignal]) : timeout.signal;
-    try {
-      const response = await fetch(url, { ...init, redirect: 'manual', signal });
-      // Once the status is known the outcome is known; the body is only a courtesy for the message.
-      const snippet = await readSnippet(response).catch(() => '');
-      return classify(init.method ?? 'GET', url, response.status, snippet);
-    } catch (error) {
-      if (timeout.signal.aborted) return fail('timeout', `no answer within ${this.options.timeoutMs} ms`);
-      if (callerSignal?.aborted) return fail('aborted', 'execution was cancelled');
-      return fail('network_error', error instanceof Error ? describeNetworkError(error) : String(error));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/** The executor checked the digest already; checking again here keeps the adapter safe on its own. */
-function digestOf(action: CanonicalAction): string | undefined {
-  try {
-    return actionDigest(action);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A registered target: where it lives, and the path prefix every action path is appended to. */
-interface TargetBase {
-  origin: string;
-  basePath: string;
-}
-
-function parseBaseUrl(name: string, baseUrl: string): TargetBase {
-  const url = new URL(baseUrl);
-  const usable = (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !url.search && !url.hash;
-  if (!usable) throw new Error(`target ${name}: base URL must be http(s) without credentials, query or fragment`);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
-}
-
-/** Belt and braces after path validation: the final URL must stay on the base origin and path. */
-function resolveUrl(base: TargetBase, path: string): URL | undefined {
-  const url = new URL(`${base.origin}${base.basePath}${path}`);
-  return url.origin === base.origin && url.pathname.startsWith(`${base.basePath}/`) ? url : undefined;
 }
 
 function requestInit(parameters: HttpRequestParameters, credential: ExecutionCredential, context: ExecutionContext): RequestInit {
   const headers = new Headers(parameters.headers ?? {});
   const hasBody = parameters.body !== undefined;
   if (hasBody && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  headers.set('authorization', `Bearer ${credential.token}`);
-  headers.set('x-countersign-request', context.requestId);
-  headers.set('x-countersign-digest', context.digest);
+  setCountersignHeaders(headers, credential, context);
   return { method: parameters.method, headers, ...(hasBody ? { body: JSON.stringify(parameters.body) } : {}) };
-}
-
-function classify(method: string, url: URL, status: number, snippet: string): AdapterResult {
-  if (status >= 200 && status < 300) return { ok: true, status, summary: `${method} ${url.pathname} answered ${status}` };
-  return fail('target_rejected', `${method} ${url.pathname} answered ${status}${snippet ? `: ${snippet}` : ''}`);
-}
-
-/** Reads at most a snippet and cancels the rest, so a hostile target cannot make us buffer gigabytes. */
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < MAX_RESPONSE_SNIPPET) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_RESPONSE_SNIPPET);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach logs
-  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
-}
-
-function describeNetworkError(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }
