@@ -4,6 +4,7 @@ import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-
 import { CardsService } from './cards.service';
 import { ClicksService } from './clicks.service';
 import { InteractionsController } from './interactions.controller';
+import { RefusalsService } from './refusals.service';
 import type { SlackEdgeConfig } from './slack.config';
 import { SocketModeRunner } from './socket-mode.runner';
 import { SLACK_EDGE_CONFIG, SLACK_MESSAGES } from './tokens';
@@ -25,6 +26,7 @@ export class SlackEdgeModule {
         { provide: SLACK_MESSAGES, useValue: messages },
         CardsService,
         ClicksService,
+        ...(config.mode === 'http' ? [RefusalsService] : []),
         ...(config.mode === 'socket' ? [SocketModeRunner] : []),
       ],
     };

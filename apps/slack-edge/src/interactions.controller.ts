@@ -1,14 +1,23 @@
-import { createHash } from 'node:crypto';
-import { Controller, Headers, HttpCode, HttpException, HttpStatus, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { Controller, Headers, HttpCode, HttpStatus, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { deterministicId } from '@countersign/contracts';
 import { parseInteractionForm, verifySlackSignature } from '@countersign/slack';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { ClicksService, type ClickAnswer } from './clicks.service';
+import { RefusalsService } from './refusals.service';
 import type { SlackEdgeConfig } from './slack.config';
 import { SLACK_EDGE_CONFIG } from './tokens';
 
-export const REFUSALS_STREAM = 'slack-refusals';
+/** Slack sends every interaction as a form; the header is not signed, so it is checked after the signature. */
+const isForm = (contentType: string | string[] | undefined) =>
+  /^application\/x-www-form-urlencoded\s*(;|$)/i.test(first(contentType) ?? '');
+const NOT_A_FORM = {
+  ok: false as const,
+  error: {
+    code: 'unsupported_content_type' as const,
+    field: 'content-type',
+    message: 'Slack interactions are application/x-www-form-urlencoded',
+  },
+};
 
 const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
@@ -23,15 +32,16 @@ export class InteractionsController {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(SLACK_EDGE_CONFIG) private readonly config: SlackEdgeConfig,
     private readonly clicks: ClicksService,
+    private readonly refusals: RefusalsService,
   ) {}
 
   @Post('interactions')
   @HttpCode(HttpStatus.OK)
   async interact(
-    @Req() req: RawBodyRequest<IncomingMessage>,
+    @Req() req: RawBodyRequest<IncomingMessage & { body?: unknown }>,
     @Headers() headers: Record<string, string | string[] | undefined>,
   ): Promise<ClickAnswer> {
-    const rawBody = req.rawBody ?? Buffer.alloc(0);
+    const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     const signature = first(headers['x-slack-signature']);
     const check = verifySlackSignature({
       signingSecret: this.config.signingSecret ?? '',
@@ -40,29 +50,18 @@ export class InteractionsController {
       rawBody,
       now: this.runtime.clock(),
     });
+    const body = { bytes: rawBody, ...(signature ? { signature } : {}) };
     if (!check.ok) {
-      await this.refuse(rawBody, signature, check.code, check.message);
-      throw new HttpException(
-        { error: check.code, message: check.message, errors: [{ path: check.field, code: check.code, message: check.message }] },
-        HttpStatus.UNAUTHORIZED,
-      );
+      return this.refusals.refuse(body, { code: check.code, message: check.message, path: check.field }, HttpStatus.UNAUTHORIZED);
     }
-    const form = parseInteractionForm(rawBody);
-    const answer = form.ok ? await this.clicks.handle(form.payload, `slack-http:${signature ?? ''}`) : undefined;
-    const error = form.ok ? (answer?.status === 'invalid' ? answer.error : undefined) : { path: form.error.field, ...form.error };
-    if (error) {
-      await this.refuse(rawBody, signature, error.code, error.message);
-      throw new HttpException({ error: error.code, message: error.message, errors: [error] }, HttpStatus.BAD_REQUEST);
+    const form = isForm(headers['content-type']) ? parseInteractionForm(rawBody) : NOT_A_FORM;
+    if (!form.ok) {
+      const { code, field, message } = form.error;
+      return this.refusals.refuse(body, { code, message, path: field }, HttpStatus.BAD_REQUEST);
     }
-    return answer as ClickAnswer;
-  }
-
-  private async refuse(rawBody: Buffer, signature: string | undefined, code: string, message: string): Promise<void> {
-    const bodySha256 = createHash('sha256').update(rawBody).digest('hex');
-    const now = this.runtime.clock().toISOString();
-    const id = deterministicId(`${bodySha256}:${signature ?? ''}`, `slack.request.refused:${code}`);
-    const data = { code, message, bodySha256, bodyBytes: rawBody.length, at: now };
-    await this.runtime.store.append(REFUSALS_STREAM, [{ id, type: 'local.slack.request.refused', data, metadata: { time: now } }], 'any');
-    this.runtime.logger.warn(`refused a Slack request: ${code} ${message}`);
+    const answer = await this.clicks.handle(form.payload, `slack-http:${signature ?? ''}`);
+    if (answer.status !== 'invalid') return answer;
+    const { code, path, message } = answer.error;
+    return this.refusals.refuse(body, { code, message, path }, HttpStatus.BAD_REQUEST);
   }
 }

@@ -3,6 +3,8 @@ import { bootstrapChannel } from '@countersign/service-runtime';
 import type { ObservedApprovalEvent } from '@countersign/slack-edge-domain';
 import { CardsService } from './cards.service';
 import { SlackEdgeModule } from './edge.module';
+import { RefusalsService } from './refusals.service';
+import { RequestErrorsFilter } from './request-errors.filter';
 import { loadSlackEdgeConfig } from './slack.config';
 
 /** Approval's events a card shows; the rest of approval's stream is acknowledged and ignored. */
@@ -23,6 +25,7 @@ void bootstrapChannel({
   consumers: [channelConsumer('slack')],
   module: (runtime) => SlackEdgeModule.register(runtime, config),
   http: config.mode === 'http' ? 'raw' : false,
+  configureHttp: (app) => app.useGlobalFilters(new RequestErrorsFilter(app.get(RefusalsService))),
   handlers: (app) => {
     const cards = app.get(CardsService);
     const observe = (envelope: Envelope) =>

@@ -19,6 +19,8 @@ export interface ServiceDefinition {
    * to keep each request's exact bytes in `req.rawBody` too (Slack signs the raw body).
    */
   http?: boolean | 'raw';
+  /** Last touches on the HTTP app before it listens, e.g. an exception filter of the service's own. */
+  configureHttp?: (app: INestApplication) => void;
   /** Replaces plain trust-store verification, e.g. to let intake answer invalid submissions itself. */
   verify?: (runtime: ServiceRuntime) => (bytes: Uint8Array, freshness?: Freshness) => Verification;
   /** Handlers registered without decorators, e.g. audit's one handler for every event type. */
@@ -102,10 +104,17 @@ async function startApp(
     await microservice.listen();
     return microservice;
   }
-  const rawBody = definition.http === 'raw';
-  const web = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody });
-  web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
-  if (rawBody) web.useBodyParser('urlencoded', { limit: MAX_ENVELOPE_BYTES, extended: false });
+  const raw = definition.http === 'raw';
+  // Raw: every body stays bytes whatever its content type, so a signature is checked over exactly
+  // what was sent and nothing is parsed (or refused by a parser) before the service has seen it.
+  const web = await NestFactory.create<NestExpressApplication>(module, {
+    logger: ['log', 'warn', 'error'],
+    rawBody: raw,
+    bodyParser: !raw,
+  });
+  if (raw) web.useBodyParser('raw', { type: () => true, limit: MAX_ENVELOPE_BYTES });
+  else web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
+  definition.configureHttp?.(web);
   // A hybrid app's microservice cannot take global filters; its handlers carry @UseFilters instead.
   web.connectMicroservice<MicroserviceOptions>({ strategy: transport });
   for (const { pattern, handler } of definition.handlers?.(web) ?? []) transport.addHandler(pattern, handler, true);
