@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test only: proves the executor's real adapter against this target
 import { PaymentTransferAdapter } from '@countersign/action-adapters';
-import { actionDigest, type CanonicalAction } from '@countersign/contracts';
+import type { CanonicalAction } from '@countersign/contracts';
 import { EffectLog } from './effect-log';
 import { createDemoTarget, type DemoTarget } from './server';
-import { broker, mint, TARGET, type Minted } from './test-support/tokens';
+import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './test-support/tokens';
 
 const instruction = (minted: Minted, change: Record<string, unknown> = {}) => ({
   requestId: minted.requestId,
@@ -118,20 +118,8 @@ describe('demo target payments (POST /payments, real HTTP server, real SQLite fi
       window: { notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 3_600_000).toISOString() },
       requestId: randomUUID(),
     };
-    const digest = actionDigest(action);
-    const { token } = await mint({ requestId: action.requestId, digest });
     const adapter = new PaymentTransferAdapter({ [TARGET]: baseUrl }, { timeoutMs: 5000 });
-    const context = { requestId: action.requestId, digest };
-    await expect(adapter.execute(action, { token }, context)).resolves.toEqual({
-      ok: true,
-      status: 200,
-      summary: 'POST /payments answered 200',
-    });
-    await expect(adapter.execute(action, { token }, context)).resolves.toMatchObject({
-      ok: false,
-      code: 'target_rejected',
-      message: expect.stringContaining('409'),
-    });
+    const digest = await expectExecutedExactlyOnce(adapter, action, 'POST /payments answered 200');
     expect(await effects(action.requestId)).toMatchObject([
       {
         requestId: action.requestId,

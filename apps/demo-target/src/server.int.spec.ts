@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test only: proves the executor's real adapter against this target
 import { HttpRequestAdapter } from '@countersign/action-adapters';
-import { actionDigest, type CanonicalAction } from '@countersign/contracts';
+import type { CanonicalAction } from '@countersign/contracts';
 import { freePort } from '@countersign/testing';
 import { createDemoTarget, type DemoTarget } from './server';
-import { broker, mint, TARGET, type Minted } from './test-support/tokens';
+import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './test-support/tokens';
 
 describe('demo target (real HTTP server, real SQLite file)', () => {
   let dir: string;
@@ -152,20 +152,8 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
       window: { notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 3_600_000).toISOString() },
       requestId: randomUUID(),
     };
-    const digest = actionDigest(action);
-    const { token } = await mint({ requestId: action.requestId, digest });
     const adapter = new HttpRequestAdapter({ [TARGET]: baseUrl }, { timeoutMs: 5000 });
-    const context = { requestId: action.requestId, digest };
-    await expect(adapter.execute(action, { token }, context)).resolves.toEqual({
-      ok: true,
-      status: 200,
-      summary: 'POST /deploy answered 200',
-    });
-    await expect(adapter.execute(action, { token }, context)).resolves.toMatchObject({
-      ok: false,
-      code: 'target_rejected',
-      message: expect.stringContaining('409'),
-    });
+    const digest = await expectExecutedExactlyOnce(adapter, action, 'POST /deploy answered 200');
     expect(await effects(action.requestId)).toMatchObject([{ requestId: action.requestId, digest, method: 'POST', path: '/deploy' }]);
   });
 });

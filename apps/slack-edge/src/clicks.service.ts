@@ -54,6 +54,6 @@ function answerOf(events: CardEvent[], click: VoteClick): ClickAnswer {
   if (event?.type === CardEventTypes.ClickRefused) {
     return { status: 'refused', code: event.data.code, text: `Your ${click.decision} was not sent: ${event.data.message}` };
   }
-  // The same refused click again: its refusal is already recorded under the same id.
-  return { status: 'refused', code: 'replayed', text: 'This click was already handled.' };
+  // The card decider answers every click with exactly one of the two; anything else is a bug.
+  throw new Error(`the card decider answered a click with ${event?.type ?? 'nothing'}`);
 }

@@ -1,7 +1,7 @@
 import type { CanonicalAction } from '@countersign/contracts';
 import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parseHttpRequestParameters, type HttpRequestParameters } from './http-request-parameters';
-import { fail, refuseUnbound, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
+import { fail, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
 
 export type HttpRequestAdapterOptions = TargetHttpOptions;
 
@@ -18,10 +18,8 @@ export class HttpRequestAdapter implements ActionAdapter {
   }
 
   async execute(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Promise<AdapterResult> {
-    const refusal = refuseUnbound(this.kind, action, credential, context);
+    const refusal = this.http.refuse(this.kind, action, credential, context);
     if (refusal) return refusal;
-    const unknown = this.http.refuseUnknown(action.target);
-    if (unknown) return unknown;
     const parameters = parseHttpRequestParameters(action.parameters);
     if (!parameters.ok) return fail('invalid_parameters', parameters.message);
     const url = this.http.resolve(action.target, parameters.value.path);

@@ -1,7 +1,7 @@
 import type { Amount, CanonicalAction } from '@countersign/contracts';
 import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parsePaymentAmount, parsePaymentTransferParameters, type PaymentTransferParameters } from './payment-transfer-parameters';
-import { fail, refuseUnbound, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
+import { fail, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
 
 export type PaymentTransferAdapterOptions = TargetHttpOptions;
 
@@ -32,10 +32,8 @@ export class PaymentTransferAdapter implements ActionAdapter {
   }
 
   async execute(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Promise<AdapterResult> {
-    const refusal = refuseUnbound(this.kind, action, credential, context);
+    const refusal = this.http.refuse(this.kind, action, credential, context);
     if (refusal) return refusal;
-    const unknown = this.http.refuseUnknown(action.target);
-    if (unknown) return unknown;
     const parameters = parsePaymentTransferParameters(action.parameters);
     if (!parameters.ok) return fail('invalid_parameters', parameters.message);
     const amount = parsePaymentAmount(action.amount);

@@ -39,9 +39,15 @@ export class TargetHttp {
     if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) throw new Error('timeoutMs must be a positive integer');
   }
 
-  /** Refuses a target nobody registered (a Map, so no prototype key passes for a target). */
-  refuseUnknown(target: string): Failure | undefined {
-    return this.targets.has(target) ? undefined : fail('unknown_target', `target ${target} is not registered`);
+  /**
+   * What every adapter refuses before looking at its parameters: an action of another kind or not
+   * bound to this context and credential, or a target nobody registered (a Map, so no prototype key
+   * passes for a target).
+   */
+  refuse(kind: string, action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Failure | undefined {
+    const unbound = refuseUnbound(kind, action, credential, context);
+    if (unbound) return unbound;
+    return this.targets.has(action.target) ? undefined : fail('unknown_target', `target ${action.target} is not registered`);
   }
 
   /** The URL of `path` on a registered target; the path must not leave the target's base URL. */
@@ -75,7 +81,7 @@ export class TargetHttp {
 }
 
 /** Checks that need no network: the action is of this kind and bound to this context and credential. */
-export function refuseUnbound(
+function refuseUnbound(
   kind: string,
   action: CanonicalAction,
   credential: ExecutionCredential,

@@ -15,3 +15,4 @@ export * from './events/operations';
 export * from './events/requester';
 export * from './events/review';
 export * from './ids';
+export * from './vote-proof';

@@ -79,7 +79,7 @@ describe('chain of custody', () => {
     const envelopes = story.envelopes.map((envelope, index) => (index === 2 ? impostorVote : envelope));
     const custody = chainOfCustody(story.requestId, entriesForRequest(examine(chainRecords(envelopes)), story.requestId));
     expect(custody.ok).toBe(false);
-    expect(custody.problems).toContain(`approval names approver:alice but vote ${impostorVote.id} was signed by approver:bob`);
+    expect(custody.problems).toContain(`vote ${impostorVote.id} was signed by approver:bob, not approver:alice`);
   });
 
   it('reports an unexecuted request as incomplete but not violated', () => {

@@ -1,8 +1,15 @@
-import { EventTypes, type AuditRecordV1, type RequestApprovedV1, type VoteCastV1, type VoteRelayedV1 } from '@countersign/contracts';
+import {
+  EventTypes,
+  stepUpGap,
+  voteProofProblem,
+  voterOf,
+  type AuditRecordV1,
+  type RequestApprovedV1,
+  type VoteEvidence,
+} from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
 
 type RequestEntry = ExaminedEntry & { parsed: AuditRecordV1 };
-type Approver = RequestApprovedV1['approvers'][number];
 export type CustodyRole = 'requester' | 'approver' | 'broker' | 'executor';
 
 export interface CustodyLink {
@@ -66,7 +73,8 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     return [];
   }
   const approval = approved.event.envelope.data as RequestApprovedV1;
-  return approval.approvers.map((approver) => {
+  const evidence = new Map<string, VoteEvidence>();
+  const links = approval.approvers.map((approver) => {
     if (!approver.voteId) return linkFor('approver', approved, approver.id, 'policy decision, signed by the approval service');
     const vote = entries.find((entry) => {
       const header = eventHeader(entry.parsed.event);
@@ -75,7 +83,7 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     if (!vote) {
       problems.push(`vote ${approver.voteId} by ${approver.id} is not in the audit log`);
       return {
-        role: 'approver',
+        role: 'approver' as const,
         identity: approver.id,
         eventId: approver.voteId,
         eventType: approver.via === 'slack' ? EventTypes.VoteRelayed : EventTypes.VoteCast,
@@ -83,58 +91,45 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
         note: 'vote missing',
       };
     }
-    // A vote's data is only read once its signature verifies; an unverified vote is reported as such.
-    const data = vote.event?.ok ? (vote.event.envelope.data as VoteCastV1 | VoteRelayedV1) : undefined;
-    if (data) problems.push(...voteContentProblems(approval, eventHeader(vote.parsed.event).id, data));
-    return eventHeader(vote.parsed.event).type === EventTypes.VoteRelayed
-      ? relayedVoteLink(vote, data as VoteRelayedV1 | undefined, approval, approver, problems)
-      : signedVoteLink(vote, approver, problems);
+    const proof = voteEvidenceOf(vote);
+    if (!proof) return linkFor('approver', vote);
+    evidence.set(proof.id, proof);
+    problems.push(...[voteProofProblem(approver, proof), ...sameAction(approval, proof)].filter((problem) => problem !== undefined));
+    return linkFor('approver', vote, voterOf(proof), relayNote(proof));
   });
-}
-
-/** A vote proves an approval only if it approved this request's action, whoever signed it. */
-function voteContentProblems(approval: RequestApprovedV1, voteId: string, vote: VoteCastV1 | VoteRelayedV1): string[] {
-  return [
-    ...(vote.requestId === approval.requestId ? [] : [`vote ${voteId} is about request ${vote.requestId}, not ${approval.requestId}`]),
-    ...(vote.digest === approval.digest ? [] : [`vote ${voteId} names digest ${vote.digest}, not the approved ${approval.digest}`]),
-    ...(vote.decision === 'approve' ? [] : [`vote ${voteId} was a ${vote.decision}, not an approval`]),
-  ];
-}
-
-/** A vote signed with the approver's own key: the signer is the approver. */
-function signedVoteLink(vote: RequestEntry, approver: Approver, problems: string[]): CustodyLink {
-  const { id, signer } = eventHeader(vote.parsed.event);
-  if (signer !== approver.id) problems.push(`approval names ${approver.id} but vote ${id} was signed by ${signer}`);
-  if (approver.via !== undefined && approver.via !== 'signed')
-    problems.push(`the approval says ${approver.id} voted via ${approver.via}, but vote ${id} was signed by ${signer}`);
-  return linkFor('approver', vote);
+  const gap = stepUpGap(approval, (approver) => (approver.voteId ? evidence.get(approver.voteId) : undefined));
+  if (gap) problems.push(gap);
+  return links;
 }
 
 /**
- * A vote a channel relayed proves that the channel (signed by it) said the approver it names clicked;
- * the link is the approver's, with the channel and the Slack user in the note. On a step-up tier
- * that is not enough: only a vote signed with the approver's own key counts there.
+ * A vote as the shared proof rule reads it. An unverified vote is read too, to say what it claims;
+ * it is reported as not verifying anyway, so nothing it says is believed.
  */
-function relayedVoteLink(
-  vote: RequestEntry,
-  data: VoteRelayedV1 | undefined,
-  approval: RequestApprovedV1,
-  approver: Approver,
-  problems: string[],
-): CustodyLink {
-  const { id, signer } = eventHeader(vote.parsed.event);
-  const channel = signer.startsWith('channel:') ? signer.slice('channel:'.length) : undefined;
-  if (channel === undefined) problems.push(`vote ${id} for ${approver.id} was relayed by ${signer}, which is not a channel`);
-  if (data && data.approver !== approver.id)
-    problems.push(`approval names ${approver.id} but vote ${id} was relayed by ${signer} for ${data.approver}`);
-  if (approver.via === 'signed') problems.push(`the approval says ${approver.id} signed vote ${id}, but ${signer} relayed it`);
-  if (approval.stepUp === true)
-    problems.push(
-      `step-up tier ${approval.policy.tier} approved by a Slack click: vote ${id} by ${approver.id} was relayed by ${signer}, not signed with the approver's own key`,
-    );
-  const who = data ? `, Slack user ${data.slack.userId}` : '';
-  const note = channel === undefined ? `relayed by ${signer}, not a channel` : `voted via ${channel}, relayed by ${signer}${who}`;
-  return linkFor('approver', vote, approver.id, note);
+function voteEvidenceOf(vote: RequestEntry): VoteEvidence | undefined {
+  const { id, type, signer } = eventHeader(vote.parsed.event);
+  const data = vote.event?.ok ? vote.event.envelope.data : vote.parsed.event.data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  return { id, type, signer, data } as VoteEvidence;
+}
+
+/** A vote proves an approval only if it is about this request's action. */
+function sameAction(approval: RequestApprovedV1, vote: VoteEvidence): Array<string | undefined> {
+  return [
+    vote.data.requestId === approval.requestId
+      ? undefined
+      : `vote ${vote.id} is about request ${vote.data.requestId}, not ${approval.requestId}`,
+    vote.data.digest === approval.digest
+      ? undefined
+      : `vote ${vote.id} names digest ${vote.data.digest}, not the approved ${approval.digest}`,
+  ];
+}
+
+function relayNote(vote: VoteEvidence): string | undefined {
+  if (vote.type !== EventTypes.VoteRelayed) return undefined;
+  const { signer } = vote;
+  if (!signer.startsWith('channel:')) return `relayed by ${signer}, not a channel`;
+  return `voted via ${signer.slice('channel:'.length)}, relayed by ${signer}, Slack user ${vote.data.slack.userId}`;
 }
 
 function digestsOf(entries: readonly RequestEntry[]): string[] {

@@ -8,8 +8,7 @@ import {
   type RequestAcceptedV1,
   type RequestApprovedV1,
   type RequestSubmittedV1,
-  type VoteCastV1,
-  type VoteRelayedV1,
+  type VoteEvidence,
 } from '@countersign/contracts';
 
 export const CUSTODY_VIOLATION_CODES = [
@@ -43,12 +42,8 @@ export interface CustodyChain {
   votes: readonly Vote[];
 }
 
-export type Vote = Envelope<VoteCastV1> | Envelope<VoteRelayedV1>;
-
-/** A vote a channel relayed: its signer is the channel, `data.approver` the person it was relayed for. */
-export function isRelayed(vote: Vote): vote is Envelope<VoteRelayedV1> {
-  return vote.type === EventTypes.VoteRelayed;
-}
+/** A recorded vote: the envelope, typed so the shared vote-proof rule can read it. */
+export type Vote = Envelope & VoteEvidence;
 
 type Link = Exclude<keyof CustodyChain, 'votes'>;
 

@@ -151,20 +151,20 @@ describe('checkCustody', () => {
       [
         'a step-up approval counted a Slack click',
         withData(relayed, 'approved', { stepUp: true }),
-        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack',
+        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack, not with a vote signed by their own key',
       ],
       [
         'a step-up approval claims a signed vote the channel relayed',
         withData(relayed, 'approved', { stepUp: true, approvers: signedApprovers }),
         [
           `approver_mismatch: vote ${IDS.vote} was relayed by ${CHANNEL}, but the approval says ${APPROVER} signed it`,
-          'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack',
+          'step_up_missing: the tier one-approver requires step-up, but approver:alice approved relayed by channel:slack, not with a vote signed by their own key',
         ],
       ],
       [
         'a step-up approval does not say how an approver voted',
         withData(fullChain(), 'approved', { stepUp: true }),
-        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved without stating how',
+        'step_up_missing: the tier one-approver requires step-up, but approver:alice approved without stating how, not with a vote signed by their own key',
       ],
       [
         'the channel relayed the vote for someone else',

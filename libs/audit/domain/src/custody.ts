@@ -1,5 +1,5 @@
-import { actionDigest, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
-import { collectChain, isRelayed, type CustodyChain, type CustodyViolation, type CustodyViolationCode, type Vote } from './custody.collect';
+import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
+import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
 
 export type CustodyLink = CustodyVerifiedV1['custody'][number];
 export type CustodyCheck = { ok: true; custody: CustodyLink[] } | { ok: false; violations: CustodyViolation[]; incomplete: boolean };
@@ -36,11 +36,6 @@ function approverLinks({ approved, votes }: CustodyChain): CustodyLink[] {
   });
 }
 
-/** Who a vote is for: its signer, or for a relayed vote the approver the channel named. */
-function voterOf(vote: Vote): string {
-  return isRelayed(vote) ? vote.data.approver : vote.signer;
-}
-
 function approverViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
   return approved.data.approvers.flatMap((approver) => {
     if (approver.voteId === undefined) {
@@ -49,28 +44,8 @@ function approverViolations({ approved, votes }: CustodyChain): CustodyViolation
     }
     const vote = votes.find((candidate) => candidate.id === approver.voteId);
     if (!vote) return [violation('missing_vote', `vote ${approver.voteId} by ${approver.id} was not recorded`)];
-    if (isRelayed(vote)) {
-      if (!vote.signer.startsWith('channel:'))
-        return [violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer}, which is not a channel`)];
-      if (vote.data.approver !== approver.id)
-        return [
-          violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer} for ${vote.data.approver}, not ${approver.id}`),
-        ];
-      if (approver.via !== 'slack')
-        return [
-          violation('approver_mismatch', `vote ${vote.id} was relayed by ${vote.signer}, but the approval says ${approver.id} signed it`),
-        ];
-    } else {
-      if (vote.signer !== approver.id)
-        return [violation('approver_mismatch', `vote ${vote.id} was signed by ${vote.signer}, not ${approver.id}`)];
-      if (approver.via !== undefined && approver.via !== 'signed')
-        return [
-          violation('approver_mismatch', `vote ${vote.id} was signed by ${vote.signer}, but the approval says it came via ${approver.via}`),
-        ];
-    }
-    return vote.data.decision === 'approve'
-      ? []
-      : [violation('approver_mismatch', `vote ${vote.id} by ${voterOf(vote)} was not an approval`)];
+    const problem = voteProofProblem(approver, vote);
+    return problem ? [violation('approver_mismatch', problem)] : [];
   });
 }
 
@@ -80,14 +55,8 @@ function approverViolations({ approved, votes }: CustodyChain): CustodyViolation
  * what the approval says and from the votes themselves.
  */
 function stepUpViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
-  if (approved.data.stepUp !== true) return [];
-  return approved.data.approvers.flatMap((approver) => {
-    const vote = votes.find((candidate) => candidate.id === approver.voteId);
-    const relayedBy = vote && isRelayed(vote) ? vote.signer : undefined;
-    if (approver.via === 'signed' && relayedBy === undefined) return [];
-    const how = relayedBy ? `relayed by ${relayedBy}` : approver.via === undefined ? 'without stating how' : `via ${approver.via}`;
-    return [violation('step_up_missing', `the tier ${approved.data.policy.tier} requires step-up, but ${approver.id} approved ${how}`)];
-  });
+  const gap = stepUpGap(approved.data, (approver) => votes.find((vote) => vote.id === approver.voteId));
+  return gap ? [violation('step_up_missing', gap)] : [];
 }
 
 function custodyOf({ submitted, issued, started }: CustodyChain, approvers: CustodyLink[]): CustodyLink[] {

@@ -136,16 +136,3 @@ export const ApprovalEscalatedV1 = z.strictObject({
   escalatedAt: Timestamp,
 });
 export type ApprovalEscalatedV1 = z.infer<typeof ApprovalEscalatedV1>;
-
-/**
- * A step-up tier counts only votes signed with the approver's own key. Says which approver of a
- * step-up approval did not vote that way (a Slack click, or a channel nobody stated), or undefined.
- * The broker and the executor each refuse on it, independently of approval's own screening.
- */
-export function stepUpGap(approved: Pick<RequestApprovedV1, 'stepUp' | 'approvers' | 'policy'>): string | undefined {
-  if (approved.stepUp !== true) return undefined;
-  const unsigned = approved.approvers.find((approver) => approver.via !== 'signed');
-  if (!unsigned) return undefined;
-  const how = unsigned.via === undefined ? 'without stating how' : `via ${unsigned.via}`;
-  return `the tier ${approved.policy.tier} requires step-up, but ${unsigned.id} approved ${how}, not with a vote signed by their own key`;
-}
