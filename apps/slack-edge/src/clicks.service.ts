@@ -35,7 +35,9 @@ export class ClicksService {
       now: this.runtime.clock(),
     });
     const answer = answerOf(events, click);
-    if (answer.status !== 'invalid') await this.cards.notify(click.channelId, click.userId, answer.text);
+    // Not awaited: Slack wants its answer within 3 s, and the note (best effort, never throws)
+    // can take longer when Slack's API is slow; the decision is already stored.
+    if (answer.status !== 'invalid') void this.cards.notify(click.channelId, click.userId, answer.text);
     return answer;
   }
 }

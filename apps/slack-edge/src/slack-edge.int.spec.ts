@@ -144,7 +144,11 @@ describe('the Slack edge in Socket Mode', () => {
         slack: { teamId: TEAM, userId: 'U0BOB00001', actionTs: (payload.actions as Array<{ action_ts: string }>)[0]?.action_ts },
       },
     ]);
-    const told = slack.ephemerals().filter((note) => note.channel === CHANNEL);
+    // The notes are sent after Slack got its answer, so wait for all three.
+    const told = await slack.waitFor(() => {
+      const notes = slack.ephemerals().filter((note) => note.channel === CHANNEL);
+      return notes.length >= 3 ? notes : undefined;
+    });
     expect(told.find((note) => note.user === 'U0MALLORY1')?.text).toContain('not mapped to any approver');
     expect(told.filter((note) => note.user === 'U0BOB00001').map((note) => note.text)).toEqual([
       expect.stringContaining('was sent to approval'),
