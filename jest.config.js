@@ -1,4 +1,4 @@
-// One Jest run, four kinds of suite. Each is selected with --selectProjects (see package.json).
+// One Jest run, five kinds of suite. Each is selected with --selectProjects (see package.json).
 const preset = require('./jest.preset');
 
 module.exports = {
@@ -12,5 +12,6 @@ module.exports = {
     { ...preset, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'] },
     { ...preset, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'] },
     { ...preset, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.security.spec.ts'] },
+    { ...preset, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'] },
   ],
 };

@@ -19,7 +19,7 @@ step "format" npx prettier --check . --log-level=warn
 step "JSON Schemas are current" node -r @swc-node/register tools/generate-schemas.ts --check
 step "docker-compose.yml" bash scripts/check-compose.sh
 step "policy fixtures (deploy/policies)" npx countersign policy test deploy/policies
-for suite in unit integration e2e security; do
+for suite in unit integration e2e security chaos; do
   step "jest: $suite" npx jest --selectProjects "$suite" --json --outputFile="$results/$suite.json" --passWithNoTests
 done
 
