@@ -44,8 +44,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const configPath = join(dir, 'nats.conf');
   writeFileSync(configPath, render({ port, storeDir }));
 
-  let child = await launch(configPath);
-  const stopChild = () => terminate(child);
+  let child = await launchNatsProcess(configPath);
+  const stopChild = () => stopNatsProcess(child);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -56,16 +56,17 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     async restart() {
       await stopChild();
-      child = await launch(configPath);
+      child = await launchNatsProcess(configPath);
     },
   };
 }
 
-function launch(configPath: string): Promise<ChildProcess> {
+/** Spawns nats-server with a configuration file; resolves once it logs that it is ready. */
+export function launchNatsProcess(configPath: string, readyTimeoutMs = 10_000): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('nats-server', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
-    const timer = setTimeout(() => fail(new Error(`nats-server did not become ready:\n${log}`)), 10_000);
+    const timer = setTimeout(() => fail(new Error(`nats-server did not become ready:\n${log}`)), readyTimeoutMs);
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -84,7 +85,8 @@ function launch(configPath: string): Promise<ChildProcess> {
   });
 }
 
-function terminate(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after five seconds; resolves once the process is gone. */
+export function stopNatsProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
