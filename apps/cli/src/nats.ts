@@ -14,7 +14,8 @@ export async function connectAs(ctx: CliContext, principal: Principal): Promise<
   const credentials = loadNatsCredentials(ctx.home, natsUserName(principal));
   try {
     return await connect({
-      servers: ctx.natsUrl,
+      // One server, or a cluster's nodes comma-separated (as COUNTERSIGN_NATS_URL takes them).
+      servers: ctx.natsUrl.split(',').map((url) => url.trim()),
       user: credentials.user,
       pass: credentials.password,
       inboxPrefix: credentials.inboxPrefix,

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Events, connect, type NatsConnection, type Status } from 'nats';
+import { natsServers } from './nats-servers';
 
 export interface NatsConnectionSettings {
+  /** One server, or every node of a cluster (an array or a comma-separated list) to fail over between. */
   url: string | string[];
   user: string;
   pass: string;
@@ -33,7 +35,7 @@ export function inboxPrefixFor(user: string): string {
 export async function connectNats(settings: NatsConnectionSettings): Promise<NatsConnection> {
   const logger = settings.logger ?? new Logger(`nats:${settings.name}`);
   const nc = await connect({
-    servers: settings.url,
+    servers: natsServers(settings.url),
     user: settings.user,
     pass: settings.pass,
     name: settings.name,

@@ -1,5 +1,6 @@
 export * from './backoff';
 export * from './connection';
+export * from './nats-servers';
 export * from './dead-letter';
 export * from './jetstream-context';
 export * from './message-processor';

@@ -22,6 +22,12 @@ describe('JetStream configuration', () => {
     });
     expect(config).not.toHaveProperty('deliver_subject');
   });
+
+  it('gives streams and durable consumers the configured replicas', () => {
+    const settings = { ...DEFAULT_JETSTREAM_SETTINGS, replicas: 3 };
+    expect(streamConfigFor(Streams.events, settings).num_replicas).toBe(3);
+    for (const consumer of Object.values(Consumers).flat()) expect(consumerConfigFor(consumer, settings).num_replicas).toBe(3);
+  });
 });
 
 describe('diffConfig', () => {
@@ -36,6 +42,14 @@ describe('diffConfig', () => {
       { resource: 'stream S', field: 'max_msg_size', expected: 10, actual: 5 },
       { resource: 'stream S', field: 'deny_delete', expected: true, actual: false },
     ]);
+  });
+
+  it("takes a consumer's inherited replicas (reported as 0) as its stream's, but flags a stated different count", () => {
+    expect(diffConfig('consumer S/c', { num_replicas: 3 }, { num_replicas: 0 })).toEqual([]);
+    expect(diffConfig('consumer S/c', { num_replicas: 3 }, { num_replicas: 1 })).toEqual([
+      { resource: 'consumer S/c', field: 'num_replicas', expected: 3, actual: 1 },
+    ]);
+    expect(diffConfig('stream S', { num_replicas: 3 }, { num_replicas: 1 })).toHaveLength(1);
   });
 
   it('flags a push consumer squatting on a pull consumer name', () => {

@@ -92,6 +92,8 @@ export function consumerConfigFor(spec: ConsumerSpec, settings: JetStreamSetting
     max_ack_pending: settings.maxAckPending,
     deliver_policy: DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,
+    // Stated, not inherited: a consumer's state (acks, redeliveries) must survive a node as its stream does.
+    num_replicas: settings.replicas,
   };
 }
 
@@ -154,6 +156,7 @@ export function diffConfig<C extends object>(resource: string, desired: Partial<
   const drifts: ConfigDrift[] = [];
   for (const [field, expected] of Object.entries(desired)) {
     const found = (actual as Record<string, unknown>)[field];
+    if (field === 'num_replicas' && inheritsReplicas(resource, found)) continue;
     if (!sameValue(expected, found)) drifts.push({ resource, field, expected, actual: found });
   }
   // A push consumer under a pull consumer's name would silently never be pulled.
@@ -162,6 +165,14 @@ export function diffConfig<C extends object>(resource: string, desired: Partial<
     drifts.push({ resource, field: 'deliver_subject', expected: undefined, actual: deliverSubject });
   }
   return drifts;
+}
+
+/**
+ * A consumer created before replicas were stated reports 0: it has its stream's replicas, and the
+ * stream's own count is checked as a drift of its own.
+ */
+function inheritsReplicas(resource: string, actual: unknown): boolean {
+  return resource.startsWith('consumer') && (actual === 0 || actual === undefined);
 }
 
 function sameValue(expected: unknown, actual: unknown): boolean {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAMES, type IdentityId, type ServiceName } from '@countersign/contracts';
+import { natsServerListProblem } from '@countersign/messaging';
 
 /**
  * Everything a service reads from its environment, validated once at start-up so a typo fails the
@@ -8,9 +9,13 @@ import { SERVICE_NAMES, type IdentityId, type ServiceName } from '@countersign/c
  */
 const Env = z.object({
   COUNTERSIGN_HOME: z.string().min(1).default(join(process.cwd(), '.countersign')),
+  /** One server, or every node of a cluster comma-separated, so the service fails over when one dies. */
   COUNTERSIGN_NATS_URL: z
     .string()
-    .regex(/^(nats|tls):\/\//, 'a nats:// URL')
+    .superRefine((value, ctx) => {
+      const problem = natsServerListProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .default('nats://127.0.0.1:4322'),
   COUNTERSIGN_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
   /** Where SQLite stores live; `<home>/data` unless the home is mounted read-only (containers). */
