@@ -7,11 +7,12 @@ import {
   loadNatsCredentials,
   loadNatsUsers,
   provision,
+  renderAuthorization,
   renderNatsConfig,
   type IdentityDescription,
 } from '@countersign/identity';
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
-import { freePort, startNatsServer, type RunningNatsServer } from '@countersign/testing';
+import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged, stopChild, type ManagedChild } from './child';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -25,6 +26,11 @@ export interface StackOptions {
   services?: readonly ServiceName[];
   demoTarget?: boolean;
   natsPort?: number;
+  /**
+   * Three nats-server nodes instead of one. Streams and consumers then get `jetstream.replicas`
+   * (3 unless set) and every service is given all three URLs, so it fails over when a node dies.
+   */
+  natsCluster?: boolean;
   intakeHttpPort?: number;
   /** Extra environment for the services, e.g. a shorter timer interval. */
   env?: Record<string, string>;
@@ -43,7 +49,10 @@ export interface StackOptions {
 
 export interface Stack {
   home: string;
+  /** The server, or the cluster (its `url` lists every node). */
   nats: RunningNatsServer;
+  /** The same cluster, with its per-node controls, when the stack runs on one. */
+  natsCluster?: RunningNatsCluster;
   natsUrl: string;
   intakeUrl: string;
   /** The Slack edge's base URL (HTTP mode), when it runs. */
@@ -66,12 +75,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   provision({ description, home });
-  const nats = await startNatsServer({
-    dir: join(home, 'nats'),
-    ...(options.natsPort ? { port: options.natsPort } : {}),
-    config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
-  });
-  await provisionStreams(home, nats.url, description, options.jetstream);
+  const natsCluster = options.natsCluster ? await startClusterFor(home) : undefined;
+  const nats =
+    natsCluster ??
+    (await startNatsServer({
+      dir: join(home, 'nats'),
+      ...(options.natsPort ? { port: options.natsPort } : {}),
+      config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
+    }));
+  await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
   const demoPort = await freePort();
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const slackPort = options.slack?.httpPort ?? (await freePort());
@@ -117,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     home,
     nats,
+    ...(natsCluster ? { natsCluster } : {}),
     natsUrl: nats.url,
     intakeUrl: `http://127.0.0.1:${intakePort}`,
     slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
@@ -134,6 +147,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** The cluster nodes enforce the same generated users and permissions as the single local server. */
+async function startClusterFor(home: string): Promise<RunningNatsCluster> {
+  const cluster = await startNatsCluster({
+    dir: join(home, 'nats-cluster'),
+    extraConfig: ['max_payload: 1MB', renderAuthorization(loadNatsUsers(home))].join('\n'),
+  });
+  await cluster.waitForMetaLeader();
+  return cluster;
 }
 
 /**
