@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Consumers, Streams } from '@countersign/contracts';
 import { connectAs, startStack, type Stack } from '@countersign/stack';
 import type { RunningNatsCluster } from '@countersign/testing';
@@ -95,6 +96,8 @@ describe('the stack on a three-node NATS cluster', () => {
     const outcomes = acked.map((submission) => finals.get(submission.requestId));
     const report = {
       flows: FLOWS,
+      nats_server: spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
+      sync_interval_always: cluster.syncAlways,
       node_killed: victim.name,
       kill_reason: victim.why,
       clients_on_killed_node: victim.clients,

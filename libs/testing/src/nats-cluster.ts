@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ export interface NatsClusterOptions {
   dir?: string;
   /** How long a node may take to log that it is ready; a restart replays its store first. */
   readyTimeoutMs?: number;
+  /** `sync_interval: always` on every node; by default whenever the installed nats-server accepts it. */
+  syncAlways?: boolean;
 }
 
 export interface ClusterNode {
@@ -38,6 +40,8 @@ export interface ClusterNode {
 export interface RunningNatsCluster extends RunningNatsServer {
   nodes: ClusterNode[];
   urls: string[];
+  /** Whether the nodes fsync every message before acknowledging it (see NatsClusterOptions). */
+  syncAlways: boolean;
   isRunning(index: number): boolean;
   /** SIGKILL: no shutdown, no flush, as a crashed node. */
   kill(index: number): Promise<void>;
@@ -57,9 +61,10 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
   const size = options.size ?? 3;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'countersign-nats-cluster-'));
   const nodes = await planNodes(dir, size);
+  const syncAlways = options.syncAlways ?? natsServerAcceptsSyncAlways(dir);
   for (const node of nodes) {
     mkdirSync(node.storeDir, { recursive: true });
-    writeFileSync(node.configPath, renderNodeConfig(node, nodes, options.extraConfig ?? ''));
+    writeFileSync(node.configPath, renderNodeConfig(node, nodes, { extraConfig: options.extraConfig ?? '', syncAlways }));
   }
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const children: Array<ChildProcess | undefined> = nodes.map(() => undefined);
@@ -90,6 +95,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     nodes,
     urls: nodes.map((node) => node.url),
     url: nodes.map((node) => node.url).join(','),
+    syncAlways,
     port: nodeAt(nodes, 0).port,
     dir,
     isRunning: (index) => children[index] !== undefined,
@@ -134,11 +140,25 @@ async function planNodes(dir: string, size: number): Promise<ClusterNode[]> {
 }
 
 /**
- * One node's configuration. No `sync_interval`: the nats-server this harness runs locally (Debian's
- * 2.9.10) rejects the key, so the test proves tolerance of process crashes, not of power loss (see
+ * Whether the installed nats-server takes `sync_interval: always` (asked with `-t`, which only checks
+ * a configuration). Debian's 2.9.10 rejects the key as unknown; deployments must set it (see
  * docs/operations.md, "NATS cluster and server versions").
  */
-export function renderNodeConfig(node: ClusterNode, nodes: readonly ClusterNode[], extraConfig: string): string {
+export function natsServerAcceptsSyncAlways(scratchDir: string): boolean {
+  const probe = join(scratchDir, 'sync-probe.conf');
+  writeFileSync(
+    probe,
+    `listen: 127.0.0.1:-1\njetstream { store_dir: ${JSON.stringify(join(scratchDir, 'sync-probe'))}, sync_interval: always }\n`,
+  );
+  return spawnSync('nats-server', ['-t', '-c', probe], { stdio: 'ignore' }).status === 0;
+}
+
+/** One node's configuration: its own ports and store, routes to every other node. */
+export function renderNodeConfig(
+  node: ClusterNode,
+  nodes: readonly ClusterNode[],
+  { extraConfig, syncAlways }: { extraConfig: string; syncAlways: boolean },
+): string {
   const routes = nodes.filter((peer) => peer !== node).map((peer) => `    nats-route://127.0.0.1:${peer.clusterPort}`);
   return [
     `server_name: ${JSON.stringify(node.name)}`,
@@ -146,6 +166,7 @@ export function renderNodeConfig(node: ClusterNode, nodes: readonly ClusterNode[
     `http: 127.0.0.1:${node.httpPort}`,
     `jetstream {`,
     `  store_dir: ${JSON.stringify(node.storeDir)}`,
+    ...(syncAlways ? ['  sync_interval: always'] : []),
     `  max_memory_store: 256MB`,
     `  max_file_store: 4GB`,
     `}`,
