@@ -111,7 +111,8 @@ describe('docker-compose.yml', () => {
     expect(service(name).command).toEqual(['node', 'scripts/service.js', name]);
     const vars = env(name);
     expect(vars.COUNTERSIGN_HOME).toBe('/countersign');
-    expect(vars.COUNTERSIGN_NATS_URL).toMatch(/^nats:\/\/nats-[123]:4222$/);
+    // Every node, so the service connects and fails over whichever node is down.
+    expect(vars.COUNTERSIGN_NATS_URL?.split(',')).toEqual(NATS_NODES.map((node) => `nats://${node}:4222`));
     expect(vars.COUNTERSIGN_STORE).toBe('kurrentdb');
     expect(vars.KURRENTDB_URL).toMatch(
       new RegExp(`^kurrentdb://${name}:\\$\\{KURRENTDB_${name.toUpperCase()}_PASSWORD:\\?[^}]*\\}@kurrentdb:2113\\?tls=true&`),

@@ -19,7 +19,7 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, timeo
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 async function streamCluster(jsm: JetStreamManager) {
