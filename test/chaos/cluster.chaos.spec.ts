@@ -5,7 +5,7 @@ import type { RunningNatsCluster } from '@countersign/testing';
 import { RequesterClient, effectsAt } from '../e2e/clients';
 import { NotifyLog } from './cluster-support/notify-log';
 import { submitUntilAcked, type Submission } from './cluster-support/submitter';
-import { pickVictim } from './cluster-support/victim';
+import { pickVictim, rejoined } from './cluster-support/victim';
 
 /**
  * The real stack (five services and the demo target, separate processes) on three nats-server nodes
@@ -89,6 +89,7 @@ describe('the stack on a three-node NATS cluster', () => {
     const finals = await settle(acked, settleStart + SETTLE_MS);
     const settleMs = Date.now() - settleStart;
     const drained = await pipelineDrained(stack, settleStart + SETTLE_MS);
+    const nodeRejoined = await rejoined(stack, victim.name, Date.now() + 60_000);
 
     const effectsPerRequest = new Map<string, number>();
     for (const effect of await effectsAt(stack))
@@ -111,12 +112,14 @@ describe('the stack on a three-node NATS cluster', () => {
       duplicated_effects: [...effectsPerRequest.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0),
       settle_ms: settleMs,
       drained,
+      rejoined: nodeRejoined,
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
 
     expect(unacknowledged).toEqual([]);
     expect(report.lost).toBe(0);
     expect(report.duplicated_effects).toBe(0);
+    expect(report.rejoined).toBe(true);
     // Each executed request left exactly one effect at the target: an outcome is not taken on trust.
     for (const submission of acked.filter((s) => finals.get(s.requestId) === 'executed'))
       expect(effectsPerRequest.get(submission.requestId)).toBe(1);

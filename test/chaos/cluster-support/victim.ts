@@ -40,3 +40,24 @@ async function clientsOn(cluster: RunningNatsCluster, index: number): Promise<st
   const body = (await response.json()) as { connections?: Array<{ name?: string }> };
   return (body.connections ?? []).map((connection) => connection.name ?? '?').sort();
 }
+
+/** Waits until the restarted node leads or is a current replica of every stream again. */
+export async function rejoined(stack: Stack, name: string, deadline: number): Promise<boolean> {
+  const nc = await connectAs(stack, 'provisioner');
+  try {
+    const jsm = await nc.jetstreamManager();
+    const isCurrent = async (stream: string) => {
+      const cluster = (await jsm.streams.info(stream)).cluster;
+      const replica = cluster?.replicas?.find((peer) => peer.name === name);
+      return cluster?.leader === name || (replica?.current === true && !replica.offline);
+    };
+    for (;;) {
+      const current = await Promise.all(Object.values(Streams).map((stream) => isCurrent(stream.name).catch(() => false)));
+      if (current.every(Boolean)) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await nc.close();
+  }
+}
