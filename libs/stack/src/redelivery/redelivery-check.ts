@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { Consumers, type ServiceName } from '@countersign/contracts';
+import type { StoredEvent } from '@countersign/event-store';
+import {
+  deliverAll,
+  deliverInOrder,
+  deliveryPlans,
+  sortedJson,
+  type DeliveryPlan,
+  type DeliveryReport,
+  type Inbound,
+} from '@countersign/testing/redelivery';
+import { InProcessService, subjectMatches, type InProcessServiceOptions } from './in-process-service';
+import type { RecordedFlows, RecordedMessage } from './recorded-flows';
+
+/** Effects outside the store (calls to a target), fresh for every run. */
+export interface EffectProbe {
+  env?: Record<string, string>;
+  read(): unknown[];
+  close(): Promise<void>;
+}
+
+export interface RedeliveryCase {
+  service: Omit<InProcessServiceOptions, 'home' | 'clock' | 'env'>;
+  effects?: () => Promise<EffectProbe>;
+  /**
+   * What of a stored event two runs must agree on; by default all of it but its store position and
+   * wall-clock recording time. Override only to blank values that are random by design.
+   */
+  normalize?: (event: StoredEvent) => unknown;
+}
+
+export interface RunResult {
+  events: string[];
+  effects: string[];
+  report: DeliveryReport;
+  raw: StoredEvent[];
+}
+
+export const comparable = ({ stream, id, type, data, metadata }: StoredEvent) => ({ stream, id, type, data, metadata });
+
+/** The messages a service's consumers receive in one request's flow, in bus order. */
+export function inboundOf(flows: RecordedFlows, service: ServiceName, requestId: string): RecordedMessage[] {
+  return flows.messages.filter((message) => requestOf(message) === requestId && consumerFor(service, message) !== undefined);
+}
+
+export function consumerFor(service: ServiceName, message: RecordedMessage) {
+  return Consumers[service].find((spec) => spec.stream === message.stream && subjectMatches(spec.filterSubject, message.subject));
+}
+
+function requestOf(message: RecordedMessage): string | undefined {
+  const requestId = (message.envelope.data as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === 'string' ? requestId : message.envelope.subject;
+}
+
+/** After every recorded message: the services saw nothing later, so no deadline has passed. */
+export function clockAfter(flows: RecordedFlows): () => Date {
+  const last = Math.max(...flows.messages.map((message) => message.timestampNanos / 1e6));
+  const now = new Date(Math.ceil(last) + 1_000);
+  return () => now;
+}
+
+/**
+ * Who gets what: each message's consumer, and the messages it answers. A message that reached the
+ * bus after the service had answered message A (an event caused by A) may depend on that answer
+ * (approvers vote on the digest approval published), so it never arrives before A was handled.
+ */
+export function inboundPlan(flows: RecordedFlows, service: ServiceName, messages: RecordedMessage[]): Inbound[] {
+  const identity = `service:${service}`;
+  const answers = flows.messages.filter((message) => message.envelope.signer === identity && message.envelope.causationid);
+  return messages.map((message) => {
+    const answered = new Set(
+      answers.filter((answer) => answer.timestampNanos < message.timestampNanos).map((answer) => answer.envelope.causationid),
+    );
+    const after = messages.flatMap((other, index) => (answered.has(other.envelope.id) ? [index] : []));
+    return { consumer: consumerFor(service, message)!.durable, after };
+  });
+}
+
+/** One run: a fresh service and store, the messages delivered as `plan` says (or once, in order), then its final state. */
+export async function runDeliveries(
+  flows: RecordedFlows,
+  testCase: RedeliveryCase,
+  messages: RecordedMessage[],
+  plan?: DeliveryPlan,
+): Promise<RunResult> {
+  const probe = await testCase.effects?.();
+  const service = await InProcessService.start({
+    ...testCase.service,
+    home: flows.home,
+    clock: clockAfter(flows),
+    ...(probe?.env ? { env: probe.env } : {}),
+  });
+  try {
+    const deliver = (index: number, count: number) => service.deliver(messages[index]!, count);
+    const report = plan
+      ? await deliverAll(inboundPlan(flows, testCase.service.service, messages), plan, deliver)
+      : await deliverInOrder(messages.length, deliver);
+    const raw = await service.events();
+    const events = sortedJson(raw.map(testCase.normalize ?? comparable));
+    return { events, effects: sortedJson(probe?.read() ?? []), report, raw };
+  } finally {
+    await service.close();
+    await probe?.close();
+  }
+}
+
+/**
+ * The property: whatever the plan (each message 1-5 times, interleaved as the bus may), the final
+ * store and the effects are those of delivering each message once, in order.
+ */
+export async function checkRedelivery(
+  flows: RecordedFlows,
+  testCase: RedeliveryCase,
+  requestId: string,
+  numRuns: number,
+): Promise<{ once: RunResult; runs: number; naks: number }> {
+  const messages = inboundOf(flows, testCase.service.service, requestId);
+  const once = await runDeliveries(flows, testCase, messages);
+  let runs = 0;
+  let naks = 0;
+  await fc.assert(
+    fc.asyncProperty(deliveryPlans(messages.length), async (plan) => {
+      const result = await runDeliveries(flows, testCase, messages, plan);
+      runs += 1;
+      naks += result.report.naks;
+      expect(result.report.terminated).toEqual(once.report.terminated);
+      expect(result.events).toEqual(once.events);
+      expect(result.effects).toEqual(once.effects);
+    }),
+    { numRuns },
+  );
+  return { once, runs, naks };
+}
+
+/** Runs per flow; REDELIVERY_RUNS raises it for a longer search. */
+export const redeliveryRuns = (fallback = 12) => Number(process.env.REDELIVERY_RUNS ?? fallback);
