@@ -39,7 +39,11 @@ describe('broker under redelivery: each message 1-5 times, in any order the bus 
 
   afterAll(() => flows?.remove());
 
-  const broker = { service: { service: 'broker' as const, module: BrokerModule.register }, normalize: withoutMintedSecrets, check: oneCredential };
+  const broker = {
+    service: { service: 'broker' as const, module: BrokerModule.register },
+    normalize: withoutMintedSecrets,
+    check: oneCredential,
+  };
 
   it.each(['auto', 'twoApprovers'] as const)('issues one credential and ends as one in-order delivery does (%s flow)', async (flow) => {
     const { once, deliveries } = await checkRedelivery(flows, broker, flows.requestIds[flow], redeliveryRuns());

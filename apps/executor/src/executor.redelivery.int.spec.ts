@@ -82,13 +82,16 @@ describe('executor under redelivery: each message 1-5 times, in any order the bu
     normalize: withoutClaimId,
   };
 
-  it.each(['auto', 'twoApprovers'] as const)('calls the target exactly once and ends as one in-order delivery does (%s flow)', async (flow) => {
-    const { once, deliveries } = await checkRedelivery(flows, executor, flows.requestIds[flow], redeliveryRuns());
-    expect(once.report).toMatchObject({ naks: 0, terminated: [] });
-    expect(deliveries).toBeGreaterThan(once.report.deliveries);
-    expect(once.effects).toHaveLength(1);
-    expect(JSON.parse(once.effects[0]!)).toMatchObject({ method: 'POST', url: '/deploy' });
-    const types = once.raw.filter((event) => event.stream.startsWith('execution-')).map((event) => event.type);
-    expect(types).toEqual([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
-  });
+  it.each(['auto', 'twoApprovers'] as const)(
+    'calls the target exactly once and ends as one in-order delivery does (%s flow)',
+    async (flow) => {
+      const { once, deliveries } = await checkRedelivery(flows, executor, flows.requestIds[flow], redeliveryRuns());
+      expect(once.report).toMatchObject({ naks: 0, terminated: [] });
+      expect(deliveries).toBeGreaterThan(once.report.deliveries);
+      expect(once.effects).toHaveLength(1);
+      expect(JSON.parse(once.effects[0]!)).toMatchObject({ method: 'POST', url: '/deploy' });
+      const types = once.raw.filter((event) => event.stream.startsWith('execution-')).map((event) => event.type);
+      expect(types).toEqual([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
+    },
+  );
 });

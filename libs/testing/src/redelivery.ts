@@ -69,7 +69,10 @@ export async function deliverAll(inbound: Inbound[], plan: DeliveryPlan, deliver
   const report: DeliveryReport = { deliveries: 0, naks: 0, terminated: [] };
   let naksInARow = 0;
   for (let time = 0; !state.done(); time += 1) {
-    const open = state.consumers().map((consumer) => state.options(consumer, time)).filter((options) => options.length > 0);
+    const open = state
+      .consumers()
+      .map((consumer) => state.options(consumer, time))
+      .filter((options) => options.length > 0);
     if (open.length === 0) {
       const wakeUp = state.nextBackoff();
       if (wakeUp === undefined) throw new Error(`stuck: ${state.describe()}`);
@@ -96,7 +99,7 @@ export async function deliverInOrder(count: number, deliver: Deliver): Promise<D
   const queue = Array.from({ length: count }, (_, index) => index);
   const counts = new Map<number, number>();
   const report: DeliveryReport = { deliveries: 0, naks: 0, terminated: [] };
-  for (let naksInARow = 0; queue.length > 0; ) {
+  for (let naksInARow = 0; queue.length > 0;) {
     const index = queue.shift()!;
     counts.set(index, (counts.get(index) ?? 0) + 1);
     const settlement = await deliver(index, counts.get(index)!);

@@ -138,7 +138,7 @@ export class InProcessService {
   /** Every event in the service's store, in store order. */
   async events(): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
-    for (let position = -1; ; ) {
+    for (let position = -1; ;) {
       const page = await this.runtime.store.readAll(position, 500);
       if (page.length === 0) return events;
       events.push(...page);

@@ -122,14 +122,16 @@ async function until<T>(reader: NatsConnection, probe: (messages: RecordedMessag
 async function settled(reader: NatsConnection): Promise<RecordedMessage[]> {
   const jsm = await reader.jetstreamManager();
   let last = '';
-  for (const deadline = Date.now() + FLOW_TIMEOUT_MS; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + FLOW_TIMEOUT_MS; Date.now() < deadline;) {
     const infos = await Promise.all(
       (Object.keys(Consumers) as ServiceName[]).flatMap((service) =>
         Consumers[service].map((spec) => jsm.consumers.info(spec.stream, spec.durable)),
       ),
     );
     const busy = infos.some((info) => info.num_pending > 0 || info.num_ack_pending > 0);
-    const sequences = JSON.stringify(await Promise.all(RECORDED_STREAMS.map(async (name) => (await jsm.streams.info(name)).state.last_seq)));
+    const sequences = JSON.stringify(
+      await Promise.all(RECORDED_STREAMS.map(async (name) => (await jsm.streams.info(name)).state.last_seq)),
+    );
     if (!busy && sequences === last) return readBus(reader);
     last = busy ? '' : sequences;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
