@@ -2,11 +2,9 @@ import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/cont
 import { AUDIT_LOG_STREAM, verifyChain } from '@countersign/audit-domain';
 import type { StoredEvent } from '@countersign/event-store';
 import { acceptAuthenticSubmissions } from '@countersign/service-runtime';
-import { checkRedelivery, comparable, recordHonestFlows, redeliveryRuns, type RecordedFlows } from '@countersign/stack/redelivery';
+import { comparable, describeRedelivery } from '@countersign/stack/redelivery';
 import { auditHandlers } from './audit.handlers';
 import { AuditModule } from './audit.module';
-
-jest.setTimeout(300_000);
 
 const recordOf = (event: StoredEvent) => (event.data as Envelope<AuditRecordV1>).data;
 
@@ -29,28 +27,15 @@ function chainHolds(events: StoredEvent[]): void {
   expect(new Set(ids).size).toBe(ids.length);
 }
 
-describe('audit under redelivery: each message 1-5 times, in any order the bus allows', () => {
-  let flows: RecordedFlows;
+// As in main.ts: one handler for every type, and authentic submissions recorded even when invalid.
+const audit = {
+  service: { service: 'audit' as const, module: AuditModule.register, verify: acceptAuthenticSubmissions, handlers: auditHandlers },
+  normalize: withoutChainPosition,
+  check: chainHolds,
+};
 
-  beforeAll(async () => {
-    flows = await recordHonestFlows();
-  });
-
-  afterAll(() => flows?.remove());
-
-  // As in main.ts: one handler for every type, and authentic submissions recorded even when invalid.
-  const audit = {
-    service: { service: 'audit' as const, module: AuditModule.register, verify: acceptAuthenticSubmissions, handlers: auditHandlers },
-    normalize: withoutChainPosition,
-    check: chainHolds,
-  };
-
-  it.each(['auto', 'twoApprovers'] as const)('records every event once, in a chain that holds (%s flow)', async (flow) => {
-    const { once, deliveries } = await checkRedelivery(flows, audit, flows.requestIds[flow], redeliveryRuns());
-    expect(once.report).toMatchObject({ naks: 0, terminated: [] });
-    expect(deliveries).toBeGreaterThan(once.report.deliveries);
-    const recorded = once.raw.filter((event) => event.stream === AUDIT_LOG_STREAM).map((event) => recordOf(event).event['type']);
-    expect(recorded).toEqual(expect.arrayContaining([EventTypes.RequestSubmitted, EventTypes.ExecutionSucceeded]));
-    expect(recorded).toHaveLength(once.report.deliveries);
-  });
+describeRedelivery(audit, 'records every event once, in a chain that holds', (once) => {
+  const recorded = once.raw.filter((event) => event.stream === AUDIT_LOG_STREAM).map((event) => recordOf(event).event['type']);
+  expect(recorded).toEqual(expect.arrayContaining([EventTypes.RequestSubmitted, EventTypes.ExecutionSucceeded]));
+  expect(recorded).toHaveLength(once.report.deliveries);
 });

@@ -5,17 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventTypes } from '@countersign/contracts';
 import type { StoredEvent } from '@countersign/event-store';
-import {
-  checkRedelivery,
-  comparable,
-  recordHonestFlows,
-  redeliveryRuns,
-  type EffectProbe,
-  type RecordedFlows,
-} from '@countersign/stack/redelivery';
+import { comparable, describeRedelivery, type EffectProbe } from '@countersign/stack/redelivery';
 import { ExecutorModule } from './executor.module';
-
-jest.setTimeout(300_000);
 
 interface Call {
   method: string;
@@ -67,31 +58,15 @@ function withoutClaimId(event: StoredEvent) {
   return { ...stored, id: 'claim', data: { ...(stored.data as object), id: 'claim', causationid: 'claim', signature: 'claim' } };
 }
 
-describe('executor under redelivery: each message 1-5 times, in any order the bus allows', () => {
-  let flows: RecordedFlows;
+const executor = {
+  service: { service: 'executor' as const, module: ExecutorModule.register },
+  effects: recordingTarget,
+  normalize: withoutClaimId,
+};
 
-  beforeAll(async () => {
-    flows = await recordHonestFlows();
-  });
-
-  afterAll(() => flows?.remove());
-
-  const executor = {
-    service: { service: 'executor' as const, module: ExecutorModule.register },
-    effects: recordingTarget,
-    normalize: withoutClaimId,
-  };
-
-  it.each(['auto', 'twoApprovers'] as const)(
-    'calls the target exactly once and ends as one in-order delivery does (%s flow)',
-    async (flow) => {
-      const { once, deliveries } = await checkRedelivery(flows, executor, flows.requestIds[flow], redeliveryRuns());
-      expect(once.report).toMatchObject({ naks: 0, terminated: [] });
-      expect(deliveries).toBeGreaterThan(once.report.deliveries);
-      expect(once.effects).toHaveLength(1);
-      expect(JSON.parse(once.effects[0]!)).toMatchObject({ method: 'POST', url: '/deploy' });
-      const types = once.raw.filter((event) => event.stream.startsWith('execution-')).map((event) => event.type);
-      expect(types).toEqual([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
-    },
-  );
+describeRedelivery(executor, 'calls the target exactly once, as one in-order delivery does', (once) => {
+  expect(once.effects).toHaveLength(1);
+  expect(JSON.parse(once.effects[0]!)).toMatchObject({ method: 'POST', url: '/deploy' });
+  const types = once.raw.filter((event) => event.stream.startsWith('execution-')).map((event) => event.type);
+  expect(types).toEqual([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
 });

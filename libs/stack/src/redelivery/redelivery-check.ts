@@ -11,7 +11,7 @@ import {
   type Inbound,
 } from '@countersign/testing/redelivery';
 import { InProcessService, subjectMatches, type InProcessServiceOptions } from './in-process-service';
-import type { RecordedFlows, RecordedMessage } from './recorded-flows';
+import { recordHonestFlows, type RecordedFlows, type RecordedMessage } from './recorded-flows';
 
 /** Effects outside the store (calls to a target), fresh for every run. */
 export interface EffectProbe {
@@ -141,3 +141,32 @@ export async function checkRedelivery(
 
 /** Runs per flow; REDELIVERY_RUNS raises it for a longer search. */
 export const redeliveryRuns = (fallback = 12) => Number(process.env.REDELIVERY_RUNS ?? fallback);
+
+export type FlowName = keyof RecordedFlows['requestIds'];
+
+/**
+ * The whole test for one service: record the honest flows once, then check the property on each
+ * flow's inbound messages; `expectations` say what the in-order run itself must show.
+ */
+export function describeRedelivery(testCase: RedeliveryCase, title: string, expectations: (once: RunResult, flow: FlowName) => void) {
+  describe(`${testCase.service.service} under redelivery: each message 1-5 times, in any order the bus allows`, () => {
+    let flows: RecordedFlows;
+
+    beforeAll(async () => {
+      flows = await recordHonestFlows();
+    }, 180_000);
+
+    afterAll(() => flows?.remove());
+
+    it.each(['auto', 'twoApprovers'] as const)(
+      `${title} (%s flow)`,
+      async (flow) => {
+        const { once, deliveries } = await checkRedelivery(flows, testCase, flows.requestIds[flow], redeliveryRuns());
+        expect(once.report).toMatchObject({ naks: 0, terminated: [] });
+        expect(deliveries).toBeGreaterThan(once.report.deliveries);
+        expectations(once, flow);
+      },
+      300_000,
+    );
+  });
+}
