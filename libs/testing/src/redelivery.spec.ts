@@ -1,20 +1,23 @@
 import fc from 'fast-check';
 import { deliverAll, deliverInOrder, deliveryPlans, type Inbound, type Settlement } from './redelivery';
 
-/** Three consumers; message 4 answers something the service emitted after handling message 0. */
+/** Three consumers; message 4 answers something the service emits once it has handled message 0. */
+const acked = new Set<number>();
 const inbound: Inbound[] = [
-  { consumer: 'a', after: [] },
-  { consumer: 'b', after: [] },
-  { consumer: 'a', after: [] },
-  { consumer: 'c', after: [] },
-  { consumer: 'b', after: [0] },
-  { consumer: 'a', after: [] },
+  { consumer: 'a' },
+  { consumer: 'b' },
+  { consumer: 'a' },
+  { consumer: 'c' },
+  { consumer: 'b', ready: () => acked.has(0) },
+  { consumer: 'a' },
 ];
 
 async function record(plan: Parameters<typeof deliverAll>[1], settle: (index: number, count: number) => Settlement = () => 'ack') {
   const log: Array<{ index: number; count: number; settlement: Settlement }> = [];
+  acked.clear();
   const report = await deliverAll(inbound, plan, (index, count) => {
     const settlement = settle(index, count);
+    if (settlement === 'ack') acked.add(index);
     log.push({ index, count, settlement });
     return Promise.resolve(settlement);
   });

@@ -38,10 +38,11 @@ export interface Inbound {
   /** The durable consumer that receives the message; first deliveries keep the bus order within it. */
   consumer: string;
   /**
-   * Messages the service must have handled (acked) before this one can exist: it was sent after the
-   * service answered them (an approver votes on the digest approval published for the request).
+   * Whether the message can exist yet: one sent in answer to what the service itself published
+   * (an approver votes on the digest approval published) must not arrive before the service did
+   * publish it. Asked before each first delivery; always ready when left out.
    */
-  after: number[];
+  ready?: () => boolean;
 }
 
 export interface DeliveryReport {
@@ -58,8 +59,8 @@ const MAX_BACKOFF_STEPS = 6;
 
 /**
  * Delivers the messages (listed in bus order) as `plan` says. Each step picks a consumer that has
- * something to hand out, then one of: its next message not yet delivered (if what it answers has
- * been handled), a redelivery of one it already had, or a nak'd message whose backoff is over.
+ * something to hand out, then one of: its next message not yet delivered (if it can exist yet), a
+ * redelivery of one it already had, or a nak'd message whose backoff is over.
  * A nak puts the message back for later, as JetStream's nak with a delay does; other consumers,
  * and later messages of its own, go on meanwhile. If nothing can progress, that throws.
  */
@@ -89,7 +90,7 @@ export async function deliverAll(inbound: Inbound[], plan: DeliveryPlan, deliver
     if (settlement === 'nak') {
       report.naks += 1;
       state.nak(index, time + 1 + picker.pick(MAX_BACKOFF_STEPS));
-    } else state.handled(index);
+    }
   }
   return report;
 }
@@ -117,7 +118,6 @@ class Schedule {
   private readonly introduced = new Map<string, number>();
   private readonly left: number[];
   private readonly counts: number[];
-  private readonly acked = new Set<number>();
   /** nak'd messages and the time from which they come back. */
   private readonly backoff = new Map<number, number>();
 
@@ -140,7 +140,7 @@ class Schedule {
     const queue = this.queues.get(consumer)!;
     const firsts = this.introduced.get(consumer)!;
     const next = queue[firsts];
-    const ready = next !== undefined && this.inbound[next]!.after.every((index) => this.acked.has(index));
+    const ready = next !== undefined && (this.inbound[next]!.ready?.() ?? true);
     const seen = queue.slice(0, firsts);
     const copies = seen.filter((index) => this.left[index]! > 0 && !this.backoff.has(index));
     const retries = seen.filter((index) => this.due(index, time));
@@ -162,10 +162,6 @@ class Schedule {
   nak(index: number, time: number): void {
     this.left[index]! += 1;
     this.backoff.set(index, time);
-  }
-
-  handled(index: number): void {
-    this.acked.add(index);
   }
 
   nextBackoff(): number | undefined {

@@ -107,7 +107,7 @@ export class InProcessService {
     await app.listen();
     const policy: MessagePolicy = {
       verify: options.verify?.(runtime) ?? ((bytes, freshness) => runtime.trust.verifyBytes(bytes, freshness)),
-      deadLetter: deadLetterSink({ ...runtime, logger: silent as unknown as Logger }),
+      deadLetter: deadLetterSink(runtime),
       dispatch: (envelope, context) => transport.dispatch(envelope, context),
       maxDeliver: UNBOUNDED_DELIVERIES,
       backoffMs: [0],

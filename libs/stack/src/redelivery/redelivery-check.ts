@@ -64,19 +64,24 @@ export function clockAfter(flows: RecordedFlows): () => Date {
 }
 
 /**
- * Who gets what: each message's consumer, and the messages it answers. A message that reached the
- * bus after the service had answered message A (an event caused by A) may depend on that answer
- * (approvers vote on the digest approval published), so it never arrives before A was handled.
+ * Who gets what: each message's consumer, and when it can exist. A message that reached the bus
+ * after the service had published an answer to another inbound message may depend on that answer
+ * (approvers vote on the digest approval published; an execution result needs the credential the
+ * broker issued), so it is not delivered before the service has that answer in its store.
  */
-export function inboundPlan(flows: RecordedFlows, service: ServiceName, messages: RecordedMessage[]): Inbound[] {
-  const identity = `service:${service}`;
-  const answers = flows.messages.filter((message) => message.envelope.signer === identity && message.envelope.causationid);
+export function inboundPlan(
+  flows: RecordedFlows,
+  service: ServiceName,
+  messages: RecordedMessage[],
+  produced: ReadonlySet<string>,
+): Inbound[] {
+  const inboundIds = new Set(messages.map((message) => message.envelope.id));
+  const answers = flows.messages.filter(
+    ({ envelope }) => envelope.signer === `service:${service}` && inboundIds.has(envelope.causationid ?? ''),
+  );
   return messages.map((message) => {
-    const answered = new Set(
-      answers.filter((answer) => answer.timestampNanos < message.timestampNanos).map((answer) => answer.envelope.causationid),
-    );
-    const after = messages.flatMap((other, index) => (answered.has(other.envelope.id) ? [index] : []));
-    return { consumer: consumerFor(service, message)!.durable, after };
+    const needs = answers.filter((answer) => answer.timestampNanos < message.timestampNanos).map((answer) => answer.envelope.id);
+    return { consumer: consumerFor(service, message)!.durable, ready: () => needs.every((id) => produced.has(id)) };
   });
 }
 
@@ -95,9 +100,14 @@ export async function runDeliveries(
     ...(probe?.env ? { env: probe.env } : {}),
   });
   try {
-    const deliver = (index: number, count: number) => service.deliver(messages[index]!, count);
+    const produced = new Set<string>();
+    const deliver = async (index: number, count: number) => {
+      const settlement = await service.deliver(messages[index]!, count);
+      for (const event of await service.events()) produced.add(event.id);
+      return settlement;
+    };
     const report = plan
-      ? await deliverAll(inboundPlan(flows, testCase.service.service, messages), plan, deliver)
+      ? await deliverAll(inboundPlan(flows, testCase.service.service, messages, produced), plan, deliver)
       : await deliverInOrder(messages.length, deliver);
     const raw = await service.events();
     testCase.check?.(raw);
