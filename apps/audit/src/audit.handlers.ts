@@ -1,0 +1,11 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { EVENT_TYPES, EventTypes, type Envelope } from '@countersign/contracts';
+import { AuditService } from './audit.service';
+
+/** Audit hears every type, so it registers one handler per type rather than a decorator each. */
+const everyType = Object.keys(EVENT_TYPES).filter((type) => type !== EventTypes.AuditRecord);
+
+export function auditHandlers(app: INestApplicationContext) {
+  const audit = app.get(AuditService);
+  return everyType.map((type) => ({ pattern: type, handler: (envelope: Envelope) => audit.record(envelope) }));
+}

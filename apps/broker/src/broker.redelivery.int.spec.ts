@@ -1,0 +1,41 @@
+import { EventTypes } from '@countersign/contracts';
+import { comparable, describeRedelivery } from '@countersign/stack/redelivery';
+import type { StoredEvent } from '@countersign/event-store';
+import { BrokerModule } from './broker.module';
+
+/**
+ * A credential's id and its sealed secret are random by design (a fresh token each time the
+ * broker mints), and so are the signatures over them: two runs agree on everything else.
+ */
+function withoutMintedSecrets(event: StoredEvent) {
+  // An approval that overtook its accepted request is parked until the request arrives: that
+  // record is the arrival order itself, so it exists in some runs only. What it leads to (one
+  // credential, then its revocation) is compared like everything else.
+  if (event.type === 'local.approval.parked') return undefined;
+  const stored = comparable(event);
+  const envelope = stored.data as { data?: Record<string, unknown>; signature?: string };
+  if (typeof envelope.data?.credentialId !== 'string') return stored;
+  const data = { ...envelope.data, credentialId: 'random', ...('sealed' in envelope.data ? { sealed: 'random' } : {}) };
+  return { ...stored, data: { ...envelope, signature: 'random', data } };
+}
+
+/** Within one run, everything names the one credential that was issued. */
+function oneCredential(events: StoredEvent[]): void {
+  const ids = events.flatMap((event) => {
+    const id = (event.data as { data?: { credentialId?: unknown } }).data?.credentialId;
+    return typeof id === 'string' ? [id] : [];
+  });
+  expect(new Set(ids).size).toBe(1);
+}
+
+const broker = {
+  service: { service: 'broker' as const, module: BrokerModule.register },
+  normalize: withoutMintedSecrets,
+  check: oneCredential,
+};
+
+describeRedelivery(broker, 'issues one credential and revokes it, as one in-order delivery does', (once) => {
+  const types = once.raw.map((event) => event.type);
+  expect(types.filter((type) => type === EventTypes.CredentialIssued)).toHaveLength(1);
+  expect(types.filter((type) => type === EventTypes.CredentialRevoked)).toHaveLength(1);
+});
