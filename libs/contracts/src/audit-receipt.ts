@@ -36,9 +36,7 @@ export function auditReceiptProblem(receipt: ReceiptEvidence, approved: Approved
 
 /** Open: a receipt proves the approval was recorded. Waiting: none names it yet. Refused: final. */
 export type AuditGate =
-  | { status: 'open'; receiptId: string }
-  | { status: 'waiting'; message: string }
-  | { status: 'refused'; message: string };
+  { status: 'open'; receiptId: string } | { status: 'waiting'; message: string } | { status: 'refused'; message: string };
 
 /**
  * The gate before a credential and before an execution, from every receipt held for the request.

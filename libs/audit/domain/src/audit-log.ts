@@ -34,7 +34,10 @@ export const initialAuditLogState = (): AuditLogState => ({ head: GENESIS, recen
 export function decideAuditLog({ envelope, recordedAt }: RecordEvent, state: AuditLogState): AuditLogEvent[] {
   if (envelope.type === EventTypes.AuditRecord || hasRecent(state.recent, envelope.id)) return [];
   const record = appendRecord(state.head, envelope, recordedAt);
-  return [{ type: EventTypes.AuditRecord, id: deterministicId(envelope.id, 'audit.record'), data: record }, ...receiptsFor(envelope, record)];
+  return [
+    { type: EventTypes.AuditRecord, id: deterministicId(envelope.id, 'audit.record'), data: record },
+    ...receiptsFor(envelope, record),
+  ];
 }
 
 export function evolveAuditLog(state: AuditLogState, event: AuditLogEvent): AuditLogState {

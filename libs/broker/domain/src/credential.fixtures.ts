@@ -1,6 +1,15 @@
 // Test-only builders (see @countersign/contracts/testing for why envelopes carry dummy signatures).
 import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type SealedBox } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_REQUESTER,
+  FIXTURE_REQUEST_ID,
+  fixtureAction,
+  fixtureEnvelope,
+  fixtureReceipt,
+} from '@countersign/contracts/testing';
+
+export { fixtureReceipt };
 import type { IssueCredential } from './credential.commands';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
@@ -71,9 +80,11 @@ export function approval(
 }
 
 export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCredential {
+  const approved = overrides.approval ?? approval();
   return {
     type: 'IssueCredential',
-    approval: approval(),
+    approval: approved,
+    receipts: [fixtureReceipt(approved)],
     now: NOW,
     credentialId: CREDENTIAL_ID,
     executor: EXECUTOR,
