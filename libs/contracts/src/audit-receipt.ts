@@ -52,3 +52,19 @@ export function auditGate(receipts: readonly ReceiptEvidence[], approved: Approv
   if (fitting) return { status: 'open', receiptId: fitting.id };
   return { status: 'waiting', message: `audit has not yet confirmed that it recorded approval ${approved.id}` };
 }
+
+/**
+ * The custody rule audit's own check and `countersign audit verify` share: a credential counts only
+ * behind a receipt that fits its approval and that audit signed no later than the credential.
+ */
+export function custodyReceiptProblem(
+  receipt: ReceiptEvidence & Pick<Envelope, 'time'>,
+  approved: Approved,
+  issued: Pick<Envelope, 'id' | 'time'>,
+): string | undefined {
+  const problem = auditReceiptProblem(receipt, approved);
+  if (problem) return problem;
+  return Date.parse(issued.time) < Date.parse(receipt.time)
+    ? `credential ${issued.id} was issued at ${issued.time}, before audit's receipt ${receipt.id} at ${receipt.time}`
+    : undefined;
+}
