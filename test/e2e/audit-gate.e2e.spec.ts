@@ -1,5 +1,5 @@
-import { EventTypes, Streams, type Envelope } from '@countersign/contracts';
-import { connectAs, type Stack } from '@countersign/stack';
+import { EventTypes } from '@countersign/contracts';
+import { eventsOnBus, typesFor } from './bus-events';
 import { effectsAt, eventually } from './clients';
 import { outcomeOf, startScenario, type Scenario } from './scenario';
 
@@ -9,26 +9,6 @@ const BATCH = 4;
 /** A real wait with audit down: long enough for several ack waits, redeliveries and timer ticks. */
 const AUDIT_DOWN_MS = 10_000;
 const deploy = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
-
-/** Every event the services published on CS_EVENTS, read message by message as the operator may. */
-async function eventsOnBus(stack: Stack): Promise<Envelope[]> {
-  const nc = await connectAs(stack, 'operator-admin');
-  try {
-    const jsm = await nc.jetstreamManager({ checkAPI: false });
-    const { state } = await jsm.streams.info(Streams.events.name);
-    const envelopes: Envelope[] = [];
-    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq += 1) {
-      const message = await jsm.streams.getMessage(Streams.events.name, { seq });
-      envelopes.push(message.json<Envelope>());
-    }
-    return envelopes;
-  } finally {
-    await nc.close();
-  }
-}
-
-const typesFor = (events: readonly Envelope[], requestId: string) =>
-  events.filter((event) => (event.data as { requestId?: string }).requestId === requestId).map((event) => event.type);
 
 /**
  * Audit is a gate (docs/architecture.md): with audit killed mid-flow, requests are still accepted
