@@ -64,8 +64,14 @@ export interface Story {
   envelopes: Envelope[];
 }
 
-/** A complete, valid chain of custody for one executed request, at a fixed time. */
-export function executedRequestStory(signerFor: SignerFor, options: { requestId?: string; approver?: string } = {}): Story {
+/**
+ * A complete, valid chain of custody for one executed request, at a fixed time. `after`: the
+ * envelopes chained before this story's in the same log, so audit's receipt names the right record.
+ */
+export function executedRequestStory(
+  signerFor: SignerFor,
+  options: { requestId?: string; approver?: string; after?: readonly Envelope[] } = {},
+): Story {
   const requestId = options.requestId ?? randomUUID();
   const approver = options.approver ?? 'approver:alice';
   const at = (minute: number) => new Date(Date.UTC(2026, 10, 21, 10, minute)).toISOString();
@@ -98,7 +104,7 @@ export function executedRequestStory(signerFor: SignerFor, options: { requestId?
     approvedAt: at(3),
     approvers: [{ id: approver, voteId: vote.id, at: at(2) }],
   });
-  const receipt = auditReceiptFor(signerFor, [submitted, accepted, vote, approved]);
+  const receipt = auditReceiptFor(signerFor, [...(options.after ?? []), submitted, accepted, vote, approved]);
   const credentialId = randomUUID();
   const issued = sign('service:broker', EventTypes.CredentialIssued, 4, {
     requestId,
