@@ -4,17 +4,14 @@ import { receiptDecider, ReceiptRecordedType, type ReceiptRecorded } from './aud
 import {
   ACCEPTED_ID,
   APPROVAL_ID,
-  CREDENTIAL_ID,
-  DIGEST,
-  EXECUTOR,
   NOW,
   OTHER_APPROVAL_ID,
-  REQUEST_ID,
   accepted,
   approval,
   fixtureReceipt,
   issueCommand,
-  sealed,
+  issued,
+  refusedEvent,
 } from './credential.fixtures';
 import { credentialDecider } from './credential.decide';
 import type { CredentialEvent, CredentialRefused } from './credential.events';
@@ -34,27 +31,8 @@ const receiptRecorded = (held = receipt): ReceiptRecorded => ({
   data: { receipt: held },
 });
 
-const issued: CredentialEvent = {
-  type: EventTypes.CredentialIssued,
-  id: deterministicId(APPROVAL_ID, 'credential.issued'),
-  data: {
-    requestId: REQUEST_ID,
-    digest: DIGEST,
-    credentialId: CREDENTIAL_ID,
-    executor: EXECUTOR,
-    approvalEventId: APPROVAL_ID,
-    notBefore: '2026-11-21T10:00:00.000Z',
-    expiresAt: '2026-11-21T10:15:00.000Z',
-    sealed,
-    issuedAt: NOW,
-  },
-};
-
-const refused = (code: CredentialRefused['data']['code'], message: string, at = NOW): CredentialRefused => ({
-  type: EventTypes.CredentialRefused,
-  id: deterministicId(APPROVAL_ID, 'credential.refused'),
-  data: { requestId: REQUEST_ID, approvalEventId: APPROVAL_ID, code, message, refusedAt: at },
-});
+const refused = (code: CredentialRefused['data']['code'], message: string, at = NOW): CredentialRefused =>
+  refusedEvent(APPROVAL_ID, code, message, at);
 
 describe('the audit gate before a credential', () => {
   describe('receipts, which arrive on their own consumer', () => {
