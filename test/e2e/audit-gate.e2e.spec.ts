@@ -36,12 +36,17 @@ describe('audit as a gate', () => {
     expect(receipt).toBeLessThan(types.indexOf(EventTypes.CredentialIssued));
   });
 
-  it('while audit is down, accepts and approves but issues and runs nothing; after it returns, runs each once', async () => {
+  it('while audit is down, accepts and approves but issues and runs nothing; a closed window ends visibly; after audit returns, runs each once', async () => {
     const before = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, 'submitted before audit dies')));
     await s.stack.stop('audit', 'SIGKILL');
     const during = await Promise.all(Array.from({ length: BATCH }, () => s.deployBot.submit(deploy, 'submitted while audit is down')));
-    for (const { requestId } of during) await outcomeOf(s.deployBot, requestId, 'approved', 40_000);
+    // Its window closes while audit is down: it must end visibly, not wait forever nor run later.
+    const window = { notBefore: new Date().toISOString(), notAfter: new Date(Date.now() + AUDIT_DOWN_MS / 2).toISOString() };
+    const closing = await s.deployBot.submit({ ...deploy, window }, 'window closes while audit is down');
+    for (const { requestId } of [...during, closing]) await outcomeOf(s.deployBot, requestId, 'approved', 40_000);
     await new Promise((resolve) => setTimeout(resolve, AUDIT_DOWN_MS));
+    expect(await outcomeOf(s.deployBot, closing.requestId, 'failed', 20_000)).toEqual(['accepted', 'approved', 'failed']);
+    expect(s.deployBot.notificationsFor(closing.requestId).at(-1)?.data.detail).toMatch(/window_closed/);
 
     const bus = await eventsOnBus(s.stack);
     for (const { requestId } of during) {
@@ -69,5 +74,8 @@ describe('audit as a gate', () => {
     const after = await eventsOnBus(s.stack);
     for (const { requestId } of all)
       expect(typesFor(after, requestId).filter((type) => type === EventTypes.ExecutionStarted)).toHaveLength(1);
+    expect(await effectsAt(s.stack, closing.requestId)).toHaveLength(0);
+    expect(typesFor(after, closing.requestId)).not.toContain(EventTypes.CredentialIssued);
+    expect(typesFor(after, closing.requestId)).toContain(EventTypes.AuditReceipt);
   });
 });

@@ -21,6 +21,6 @@ export function parkedDeadline(event: DomainEvent): ScheduleChange {
 @Injectable()
 export class ParkedApprovalDeadlines extends ScheduledWork {
   constructor(@Inject(RUNTIME) runtime: ServiceRuntime, broker: BrokerService) {
-    super(runtime, parkedDeadline, (requestId) => broker.retryParked(requestId));
+    super(runtime, parkedDeadline, (requestId) => broker.closeParked(requestId));
   }
 }

@@ -60,6 +60,24 @@ export class BrokerService {
       await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
   }
 
+  /**
+   * A parked approval's window has ended: decided again, a known request is refused `window_closed`
+   * by the terms. One whose request never arrived is refused too, so no approval waits forever.
+   */
+  async closeParked(requestId: string): Promise<void> {
+    await this.retryParked(requestId);
+    const stream = credentialStream(requestId);
+    const state = await this.runtime.runner.load(credentialDecider, stream);
+    if (state.accepted) return;
+    const now = this.runtime.clock();
+    for (const parked of await this.runtime.store.readStream(parkedStream(requestId))) {
+      const approval = parked.data as Envelope<RequestApprovedV1>;
+      const message = `the approved window closed at ${approval.data.window.notAfter} before the request was seen accepted`;
+      const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: 'request_unknown' as const, message };
+      await this.runtime.runner.run(credentialDecider, stream, refuse, { id: approval.id, now });
+    }
+  }
+
   async onApproved(approval: Envelope<RequestApprovedV1>): Promise<void> {
     const stream = credentialStream(approval.data.requestId);
     let state = await this.runtime.runner.load(credentialDecider, stream);
