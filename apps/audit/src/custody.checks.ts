@@ -23,7 +23,9 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     this.subscription = this.runtime.store.subscribeToAll(-1, (stored) => {
-      if (stored.stream === AUDIT_LOG_STREAM) this.observe((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope);
+      // The log also holds audit's receipts; only records carry an event to observe.
+      if (stored.stream === AUDIT_LOG_STREAM && stored.type === EventTypes.AuditRecord)
+        this.observe((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope);
       if (stored.stream.startsWith('custody-')) this.pending.delete(stored.stream.slice('custody-'.length));
       return Promise.resolve();
     });

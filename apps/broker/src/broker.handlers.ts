@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
+import { EventTypes, type AuditReceiptV1, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
 import { JETSTREAM_TRANSPORT } from '@countersign/messaging';
 import { BrokerService } from './broker.service';
 
@@ -18,6 +18,12 @@ export class BrokerHandlers {
   @EventPattern(EventTypes.RequestApproved, JETSTREAM_TRANSPORT)
   onApproved(@Payload() approval: Envelope<RequestApprovedV1>): Promise<void> {
     return this.broker.onApproved(approval);
+  }
+
+  /** Audit's word that it chained an approval: the gate before any credential. */
+  @EventPattern(EventTypes.AuditReceipt, JETSTREAM_TRANSPORT)
+  onReceipt(@Payload() receipt: Envelope<AuditReceiptV1>): Promise<void> {
+    return this.broker.onReceipt(receipt);
   }
 
   /** Whatever the outcome, a finished execution ends the credential's life at once. */

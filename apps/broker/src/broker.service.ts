@@ -1,15 +1,24 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { deterministicId, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
+import {
+  auditGate,
+  deterministicId,
+  type AuditReceiptV1,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+} from '@countersign/contracts';
 import { credentialDecider, credentialStream, dueRevocations, issuanceTerms, type CredentialState } from '@countersign/broker-domain';
 import { mintExecutionToken } from '@countersign/credentials';
 import { importPrivateKey, seal } from '@countersign/identity';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { AuditReceipts } from './audit-receipts';
 
 const EXECUTOR = 'service:executor';
 
-/** Approvals that arrived before the accepted request they refer to, kept until it does. */
+/** Approvals that arrived before the accepted request (or audit's receipt) they need, kept until it does. */
 const parkedStream = (requestId: string) => `parked-approval-${requestId}`;
+export const PARKED_APPROVAL = 'local.approval.parked';
 
 /** Thrown to retry later (nak with backoff): the approval overtook the request it refers to. */
 export class NotYet extends Error {}
@@ -21,9 +30,11 @@ export class NotYet extends Error {}
 @Injectable()
 export class BrokerService {
   private readonly mintingKey: KeyObject;
+  private readonly receipts: AuditReceipts;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.mintingKey = importPrivateKey(runtime.identityFile.signing.privateKey);
+    this.receipts = new AuditReceipts(runtime);
   }
 
   async recordAccepted(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
@@ -35,8 +46,36 @@ export class BrokerService {
       { type: 'RecordAcceptedRequest', accepted },
       { id: accepted.id, now },
     );
+    await this.retryParked(requestId);
+  }
+
+  /** Audit recorded an approval: keep its receipt, then decide again whatever waited for it. */
+  async onReceipt(receipt: Envelope<AuditReceiptV1>): Promise<void> {
+    await this.receipts.record(receipt);
+    await this.retryParked(receipt.data.requestId);
+  }
+
+  async retryParked(requestId: string): Promise<void> {
     for (const parked of await this.runtime.store.readStream(parkedStream(requestId)))
       await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
+  }
+
+  /**
+   * A parked approval's window has ended: decided again, a known request is refused `window_closed`
+   * by the terms. One whose request never arrived is refused too, so no approval waits forever.
+   */
+  async closeParked(requestId: string): Promise<void> {
+    await this.retryParked(requestId);
+    const stream = credentialStream(requestId);
+    const state = await this.runtime.runner.load(credentialDecider, stream);
+    if (state.accepted) return;
+    const now = this.runtime.clock();
+    for (const parked of await this.runtime.store.readStream(parkedStream(requestId))) {
+      const approval = parked.data as Envelope<RequestApprovedV1>;
+      const message = `the approved window closed at ${approval.data.window.notAfter} before the request was seen accepted`;
+      const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: 'request_unknown' as const, message };
+      await this.runtime.runner.run(credentialDecider, stream, refuse, { id: approval.id, now });
+    }
   }
 
   async onApproved(approval: Envelope<RequestApprovedV1>): Promise<void> {
@@ -58,6 +97,8 @@ export class BrokerService {
       return;
     }
     if (state.issued) return; // a redelivered approval: the credential already exists
+    const receipts = await this.auditedOrParked(approval, now);
+    if (!receipts) return;
     const credentialId = randomUUID();
     const sealed = await this.sealedCredential(state, approval, credentialId, terms, now);
     const issue = {
@@ -67,6 +108,7 @@ export class BrokerService {
       credentialId,
       executor: EXECUTOR,
       sealed,
+      receipts,
       ...terms,
     };
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
@@ -74,7 +116,36 @@ export class BrokerService {
 
   private async park(approval: Envelope<RequestApprovedV1>): Promise<void> {
     const id = deterministicId(approval.id, 'broker.approval.parked');
-    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type: 'local.approval.parked', data: approval }], 'any');
+    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type: PARKED_APPROVAL, data: approval }], 'any');
+  }
+
+  /**
+   * Audit is a gate: the receipts that prove audit chained this approval, or undefined when there
+   * are none yet (the approval is parked until one arrives: nothing is lost, nothing is issued) or
+   * when one contradicts it (refused for good). Parked first, then read again, as for the request.
+   */
+  private async auditedOrParked(approval: Envelope<RequestApprovedV1>, now: Date) {
+    const { requestId } = approval.data;
+    let receipts = await this.receipts.held(requestId);
+    if (auditGate(receipts, approval).status === 'waiting') {
+      await this.park(approval);
+      receipts = await this.receipts.held(requestId);
+    }
+    const gate = auditGate(receipts, approval);
+    if (gate.status === 'open') return receipts;
+    if (gate.status === 'waiting') {
+      this.runtime.logger.log(`approval ${approval.id} waits for audit: ${gate.message}`);
+      return undefined;
+    }
+    const refuse = {
+      type: 'RefuseCredential' as const,
+      approval,
+      now: now.toISOString(),
+      code: 'audit_receipt_invalid' as const,
+      message: gate.message,
+    };
+    await this.runtime.runner.run(credentialDecider, credentialStream(requestId), refuse, { id: approval.id, now });
+    return undefined;
   }
 
   async revokeOnCompletion(requestId: string, causeId: string): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventTypes, Streams, Subjects, type Outcome } from '@countersign/contracts';
+import { EventTypes, Streams, Subjects, type Envelope, type Outcome } from '@countersign/contracts';
 import { loadTrustStore } from '@countersign/identity';
 import { eventually, jsonLines, startCliHarness, type CliHarness } from './testing/cli-harness';
 import { chainRecords, executedRequestStory, toJsonLines, wrapRecord } from './testing/story';
@@ -191,8 +191,8 @@ describe('countersign CLI against a real nats-server', () => {
       const report = JSON.parse(result.stdout) as { custody: { links: Array<{ identity: string }> } };
       expect(report).toMatchObject({
         ok: true,
-        records: 7,
-        events: { verified: 7, failures: [] },
+        records: 8,
+        events: { verified: 8, failures: [] },
         custody: { ok: true, distinct: true, digests: [story.digest] },
       });
       expect(report.custody.links.map((link) => link.identity)).toEqual([
@@ -227,7 +227,10 @@ describe('countersign CLI against a real nats-server', () => {
 
     beforeAll(async () => {
       const signer = (id: string) => harness.signerFor(id);
-      const envelopes = stories.flatMap(({ requestId }) => executedRequestStory(signer, { requestId }).envelopes);
+      const envelopes = stories.reduce<Envelope[]>(
+        (after, { requestId }) => [...after, ...executedRequestStory(signer, { requestId, after }).envelopes],
+        [],
+      );
       digest = executedRequestStory(signer, { requestId: stories[0]!.requestId }).digest;
       const js = (await harness.connectAs('audit')).jetstream();
       for (const record of chainRecords(envelopes)) {
@@ -241,17 +244,17 @@ describe('countersign CLI against a real nats-server', () => {
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
         ok: true,
-        records: 14,
+        records: 16,
         firstSequence: 1,
-        lastSequence: 14,
-        wrappers: { present: 14, verified: 14 },
+        lastSequence: 16,
+        wrappers: { present: 16, verified: 16 },
       });
     });
 
     it('shows a request timeline and exits 1 for an unknown request', async () => {
       const result = await harness.cli(['status', stories[0]!.requestId]);
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`request ${stories[0]!.requestId}: 7 events`);
+      expect(result.stdout).toContain(`request ${stories[0]!.requestId}: 8 events`);
       expect(result.stdout).toMatch(/request\.approved\s+service:approval\s+✓\s+mode=quorum\s+approvers=approver:alice/);
       expect(result.stdout).toContain(`digest=${digest}`);
       expect(result.stdout).not.toContain('ciphertext');
@@ -261,10 +264,10 @@ describe('countersign CLI against a real nats-server', () => {
     it('exports records that verify offline with the same result', async () => {
       const file = join(workDir, 'export.jsonl');
       expect((await harness.cli(['audit', 'export', '--out', file])).code).toBe(0);
-      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(14);
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(16);
       const result = await harness.cli(['audit', 'verify', '--file', file, '--request', stories[1]!.requestId, '--json']);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, records: 14, custody: { ok: true, executed: true } });
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, records: 16, custody: { ok: true, executed: true } });
     });
   });
 });

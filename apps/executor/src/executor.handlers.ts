@@ -6,7 +6,7 @@ import { ExecutorService } from './executor.service';
 
 type Link = Envelope<{ requestId: string }>;
 
-/** The three links of the chain may arrive in any order, each on its own consumer. */
+/** The three links of the chain and audit's receipt may arrive in any order, each on its own consumer. */
 @Controller()
 export class ExecutorHandlers implements OnApplicationBootstrap {
   constructor(@Inject(ExecutorService) private readonly executor: ExecutorService) {}
@@ -27,6 +27,12 @@ export class ExecutorHandlers implements OnApplicationBootstrap {
 
   @EventPattern(EventTypes.CredentialIssued, JETSTREAM_TRANSPORT)
   onIssued(@Payload() envelope: Link): Promise<void> {
+    return this.executor.onEvidence(envelope);
+  }
+
+  /** Audit's receipt that it chained the approval: nothing runs without it. */
+  @EventPattern(EventTypes.AuditReceipt, JETSTREAM_TRANSPORT)
+  onReceipt(@Payload() envelope: Link): Promise<void> {
     return this.executor.onEvidence(envelope);
   }
 }

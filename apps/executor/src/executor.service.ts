@@ -4,12 +4,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope } from '@countersign/contracts';
 import { mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
 import {
-  checkChain,
+  checkAuditedChain,
   evidenceDecider,
   evidenceStream,
   executionDecider,
+  executionGate,
   executionStream,
-  readyToExecute,
   type ExecutionCommand,
 } from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
@@ -50,7 +50,8 @@ export class ExecutorService {
 
   private async executeIfReady(requestId: string): Promise<void> {
     const evidence = await this.runtime.runner.load(evidenceDecider, evidenceStream(requestId));
-    if (!readyToExecute(evidence) || !evidence.issued || !evidence.accepted) return;
+    // Audit's receipt is a fourth link: without it the request waits (see audit-gate.ts).
+    if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted) return;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
     if (execution.status !== 'unclaimed') return;
     const now = this.runtime.clock();
@@ -61,7 +62,7 @@ export class ExecutorService {
       { decryption: this.decryption, trust: this.runtime.trust },
       now,
     );
-    const check = checkChain(evidence, {
+    const check = checkAuditedChain(evidence, {
       now: now.toISOString(),
       executorId: EXECUTOR,
       credential,

@@ -49,6 +49,7 @@ export const EVENT_TYPES = {
   'countersign.audit.record.v1': { schema: audit.AuditRecordV1, emitter: fromService('audit') },
   'countersign.audit.violation.v1': { schema: audit.AuditViolationV1, emitter: fromService('audit') },
   'countersign.custody.verified.v1': { schema: audit.CustodyVerifiedV1, emitter: fromService('audit') },
+  'countersign.audit.receipt.v1': { schema: audit.AuditReceiptV1, emitter: fromService('audit') },
   'countersign.message.deadlettered.v1': { schema: operations.MessageDeadLetteredV1, emitter: { anyService: true } },
 } as const satisfies Record<string, EventTypeSpec>;
 
@@ -84,6 +85,7 @@ export const EventTypes = {
   AuditRecord: 'countersign.audit.record.v1',
   AuditViolation: 'countersign.audit.violation.v1',
   CustodyVerified: 'countersign.custody.verified.v1',
+  AuditReceipt: 'countersign.audit.receipt.v1',
   MessageDeadLettered: 'countersign.message.deadlettered.v1',
 } as const satisfies Record<string, EventType>;
 

@@ -16,3 +16,4 @@ export * from './events/requester';
 export * from './events/review';
 export * from './ids';
 export * from './vote-proof';
+export * from './audit-receipt';

@@ -68,11 +68,14 @@ export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
     consumer('broker', Streams.events, 'intake', Subjects.serviceEvents('intake')),
     consumer('broker', Streams.events, 'approval', Subjects.serviceEvents('approval')),
     consumer('broker', Streams.events, 'executor', Subjects.serviceEvents('executor')),
+    // Only audit's receipts: the gate before any credential (see audit-receipt.ts).
+    consumer('broker', Streams.events, 'audit', Subjects.serviceEvent('audit', EventTypes.AuditReceipt)),
   ],
   executor: [
     consumer('executor', Streams.events, 'intake', Subjects.serviceEvents('intake')),
     consumer('executor', Streams.events, 'approval', Subjects.serviceEvents('approval')),
     consumer('executor', Streams.events, 'broker', Subjects.serviceEvents('broker')),
+    consumer('executor', Streams.events, 'audit', Subjects.serviceEvent('audit', EventTypes.AuditReceipt)),
   ],
   audit: [
     consumer('audit', Streams.events, 'events', 'cs.evt.>'),

@@ -2,7 +2,12 @@
 // verify signatures (the shell's trust store did that before a decider sees anything), so a dummy
 // 86-character base64url string keeps the envelope shape honest without any keys.
 import { actionDigest, type CanonicalAction } from './action';
+import { approvalEvidenceHash } from './audit-receipt';
 import type { Envelope } from './envelope';
+import type { RequestApprovedV1 } from './events/approval';
+import type { AuditReceiptV1 } from './events/audit';
+import { EventTypes } from './event-types';
+import { deterministicId } from './ids';
 
 export const DUMMY_SIGNATURE = 'A'.repeat(86);
 export const FIXTURE_REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
@@ -30,4 +35,31 @@ export function fixtureEnvelope<T>(fields: { id: string; type: string; signer: s
     correlationid: FIXTURE_REQUEST_ID,
     ...fields,
   };
+}
+
+/**
+ * Audit's receipt for an approval, as audit would sign it after chaining it at `sequence`; `data`
+ * replaces fields, e.g. to name another approval or digest.
+ */
+export function fixtureReceipt(
+  approved: Envelope<RequestApprovedV1>,
+  data: Partial<AuditReceiptV1> = {},
+  signer = 'service:audit',
+): Envelope<AuditReceiptV1> {
+  return fixtureEnvelope({
+    id: deterministicId(approved.id, 'audit.receipt'),
+    type: EventTypes.AuditReceipt,
+    signer,
+    time: approved.time,
+    data: {
+      requestId: approved.data.requestId,
+      approvedEventId: approved.id,
+      digest: approved.data.digest,
+      evidenceHash: approvalEvidenceHash(approved),
+      sequence: 3,
+      recordHash: 'c'.repeat(64),
+      recordedAt: approved.time,
+      ...data,
+    },
+  });
 }

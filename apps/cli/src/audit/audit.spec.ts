@@ -1,4 +1,4 @@
-import { EventTypes } from '@countersign/contracts';
+import { EventTypes, type AuditReceiptV1, type Envelope } from '@countersign/contracts';
 import { chainRecords, executedRequestStory, memoryIdentities, toJsonLines, wrapRecord } from '../testing/story';
 import { chainOfCustody, formatCustody } from './custody';
 import { entriesForRequest, examineEntries, parseJsonLines } from './entries';
@@ -18,8 +18,8 @@ describe('audit verify', () => {
 
   it('accepts an intact chain of bare records and verifies every embedded signature', () => {
     const report = verifyAudit(examine(records));
-    expect(report).toMatchObject({ ok: true, records: 7, firstSequence: 1, lastSequence: 7, headHash: records[6]!.hash });
-    expect(report.events).toEqual({ verified: 7, failures: [] });
+    expect(report).toMatchObject({ ok: true, records: 8, firstSequence: 1, lastSequence: 8, headHash: records[7]!.hash });
+    expect(report.events).toEqual({ verified: 8, failures: [] });
     expect(report.wrappers.present).toBe(0);
     expect(formatAuditReport(report)[0]).toBe('audit verify: OK');
   });
@@ -27,7 +27,7 @@ describe('audit verify', () => {
   it('accepts records wrapped in envelopes signed by the audit service', () => {
     const report = verifyAudit(examine(records.map((record) => wrapRecord(signerFor('service:audit'), record))));
     expect(report.ok).toBe(true);
-    expect(report.wrappers).toEqual({ present: 7, verified: 7, failures: [] });
+    expect(report.wrappers).toEqual({ present: 8, verified: 8, failures: [] });
   });
 
   it('names the record where one changed byte breaks the chain', () => {
@@ -82,6 +82,38 @@ describe('chain of custody', () => {
     expect(custody.problems).toContain(`vote ${impostorVote.id} was signed by approver:bob, not approver:alice`);
   });
 
+  it('fails a credential issued without audit’s receipt for its approval in the log', () => {
+    const story = executedRequestStory(signerFor);
+    const [approved, receipt, issued] = story.envelopes.slice(3, 6);
+    const envelopes = story.envelopes.filter((envelope) => envelope !== receipt);
+    const custody = chainOfCustody(story.requestId, entriesForRequest(examine(chainRecords(envelopes)), story.requestId));
+    expect(custody.problems).toEqual([
+      `credential ${issued!.id} was issued, but audit's receipt for approval ${approved!.id} is not in the log`,
+    ]);
+  });
+
+  it('fails a receipt that points at another record than the approval’s', () => {
+    const story = executedRequestStory(signerFor);
+    const approved = story.envelopes[3]!;
+    const receipt = story.envelopes[4]! as Envelope<AuditReceiptV1>;
+    const moved = signerFor('service:audit').sign<AuditReceiptV1>({ ...receipt, data: { ...receipt.data, sequence: 2 } });
+    const envelopes = story.envelopes.map((envelope) => (envelope === receipt ? moved : envelope));
+    const custody = chainOfCustody(story.requestId, entriesForRequest(examine(chainRecords(envelopes)), story.requestId));
+    expect(custody.problems).toEqual([`receipt ${moved.id} points at record 2, but approval ${approved.id} is record 4`]);
+  });
+
+  it('fails a credential issued before audit signed its receipt', () => {
+    const story = executedRequestStory(signerFor);
+    const receipt = story.envelopes[4]! as Envelope<AuditReceiptV1>;
+    const issued = story.envelopes[5]!;
+    const late = signerFor('service:audit').sign<AuditReceiptV1>({ ...receipt, time: '2026-11-21T10:30:00.000Z' });
+    const envelopes = story.envelopes.map((envelope) => (envelope === receipt ? late : envelope));
+    const custody = chainOfCustody(story.requestId, entriesForRequest(examine(chainRecords(envelopes)), story.requestId));
+    expect(custody.problems).toEqual([
+      `credential ${issued.id} was issued at ${issued.time}, before audit's receipt ${late.id} at 2026-11-21T10:30:00.000Z`,
+    ]);
+  });
+
   it('reports an unexecuted request as incomplete but not violated', () => {
     const story = executedRequestStory(signerFor);
     const custody = chainOfCustody(story.requestId, entriesForRequest(examine(chainRecords(story.envelopes.slice(0, 4))), story.requestId));
@@ -99,6 +131,7 @@ describe('status timeline', () => {
       'request.accepted',
       'vote.cast',
       'request.approved',
+      'audit.receipt',
       'credential.issued',
       'execution.started',
       'execution.succeeded',
@@ -108,7 +141,7 @@ describe('status timeline', () => {
       signature: 'verified',
       facts: { mode: 'quorum', approvers: 'approver:alice', digest: story.digest },
     });
-    expect(timeline[4]!.facts).toHaveProperty('credential');
+    expect(timeline[5]!.facts).toHaveProperty('credential');
     const printed = formatTimeline(story.requestId, timeline).join('\n');
     expect(printed).toContain(`digest=${story.digest}`);
     expect(printed).not.toMatch(/sealed|ciphertext|c2VhbGVk/);

@@ -1,5 +1,5 @@
 import { EventTypes, type Envelope, type RequestApprovedV1, type VoteRelayedV1 } from '@countersign/contracts';
-import { chainRecords, executedRequestStory, memoryIdentities, toJsonLines, type Story } from '../testing/story';
+import { auditReceiptFor, chainRecords, executedRequestStory, memoryIdentities, toJsonLines, type Story } from '../testing/story';
 import { chainOfCustody, formatCustody } from './custody';
 import { entriesForRequest, examineEntries, parseJsonLines } from './entries';
 import { verifyAudit } from './report';
@@ -49,8 +49,16 @@ function slackStory(options: SlackStoryOptions = {}): Story & { relayed: Envelop
     ...approved,
     data: { ...approved.data, approvers, ...(options.stepUp ? { stepUp: true as const } : {}) },
   });
-  const envelopes = story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? reapproved : envelope));
+  const envelopes = reReceipted(
+    story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? reapproved : envelope)),
+  );
   return { ...story, envelopes, relayed };
+}
+
+/** Audit would have signed its receipt for the approval it chained: the re-signed one. */
+function reReceipted(envelopes: readonly Envelope[]): Envelope[] {
+  const receipt = auditReceiptFor(signerFor, envelopes.slice(0, APPROVED + 1));
+  return envelopes.map((envelope, index) => (index === APPROVED + 1 ? receipt : envelope));
 }
 
 const custodyOf = (story: Story) => chainOfCustody(story.requestId, entriesForRequest(examine(story.envelopes), story.requestId));
@@ -110,7 +118,9 @@ describe('chain of custody with a vote relayed from Slack', () => {
     const approved = story.envelopes[APPROVED] as Envelope<RequestApprovedV1>;
     const approvers = approved.data.approvers.map((approver) => ({ ...approver, via: 'signed' as const }));
     const resigned = signerFor('service:approval').sign<RequestApprovedV1>({ ...approved, data: { ...approved.data, approvers } });
-    const envelopes = story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? resigned : envelope));
+    const envelopes = reReceipted(
+      story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? resigned : envelope)),
+    );
     expect(custodyOf({ ...story, envelopes }).problems).toEqual([
       `vote ${relayed.id} was relayed by channel:slack, but the approval says approver:alice signed it`,
       `vote ${relayed.id} names digest ${other}, not the approved ${story.digest}`,
@@ -125,7 +135,7 @@ describe('chain of custody with a vote relayed from Slack', () => {
       ...approved,
       data: { ...approved.data, approvers, stepUp: true },
     });
-    const envelopes = story.envelopes.map((envelope, index) => (index === APPROVED ? stepped : envelope));
+    const envelopes = reReceipted(story.envelopes.map((envelope, index) => (index === APPROVED ? stepped : envelope)));
     expect(custodyOf({ ...story, envelopes })).toMatchObject({ ok: true, problems: [] });
   });
 });

@@ -8,6 +8,7 @@ import {
   type VoteEvidence,
 } from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
+import { receiptProblems } from './receipt';
 
 type RequestEntry = ExaminedEntry & { parsed: AuditRecordV1 };
 export type CustodyRole = 'requester' | 'approver' | 'broker' | 'executor';
@@ -166,6 +167,7 @@ export function chainOfCustody(requestId: string, entries: readonly RequestEntry
   if (!distinct) problems.push(`an identity holds more than one role: ${identities.join(', ')}`);
   if (digests.length > 1) problems.push(`events name different action digests: ${digests.join(', ')}`);
   if (executed && missing.length > 0) problems.push(`executed without a recorded ${missing.join(', ')}`);
+  problems.push(...receiptProblems(entries));
   for (const link of links.filter((candidate) => !candidate.signatureVerified))
     problems.push(`the ${link.role} event ${link.eventId} does not verify`);
   return { requestId, links, missing, distinct, digests, executed, problems: [...new Set(problems)], ok: problems.length === 0 };

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { nextRecord, GENESIS, type ChainHead } from '@countersign/audit-chain';
-import { actionDigest, EventTypes, type AuditRecordV1, type CanonicalAction, type Envelope } from '@countersign/contracts';
+import {
+  actionDigest,
+  approvalEvidenceHash,
+  EventTypes,
+  type AuditRecordV1,
+  type CanonicalAction,
+  type Envelope,
+  type RequestApprovedV1,
+} from '@countersign/contracts';
 import { EnvelopeSigner, generateKeyPair, TrustStore, type StoredKeyPair } from '@countersign/identity';
 
 /**
@@ -56,8 +64,14 @@ export interface Story {
   envelopes: Envelope[];
 }
 
-/** A complete, valid chain of custody for one executed request, at a fixed time. */
-export function executedRequestStory(signerFor: SignerFor, options: { requestId?: string; approver?: string } = {}): Story {
+/**
+ * A complete, valid chain of custody for one executed request, at a fixed time. `after`: the
+ * envelopes chained before this story's in the same log, so audit's receipt names the right record.
+ */
+export function executedRequestStory(
+  signerFor: SignerFor,
+  options: { requestId?: string; approver?: string; after?: readonly Envelope[] } = {},
+): Story {
   const requestId = options.requestId ?? randomUUID();
   const approver = options.approver ?? 'approver:alice';
   const at = (minute: number) => new Date(Date.UTC(2026, 10, 21, 10, minute)).toISOString();
@@ -90,6 +104,7 @@ export function executedRequestStory(signerFor: SignerFor, options: { requestId?
     approvedAt: at(3),
     approvers: [{ id: approver, voteId: vote.id, at: at(2) }],
   });
+  const receipt = auditReceiptFor(signerFor, [...(options.after ?? []), submitted, accepted, vote, approved]);
   const credentialId = randomUUID();
   const issued = sign('service:broker', EventTypes.CredentialIssued, 4, {
     requestId,
@@ -110,7 +125,30 @@ export function executedRequestStory(signerFor: SignerFor, options: { requestId?
     result: { status: 200 },
     finishedAt: at(6),
   });
-  return { requestId, digest, envelopes: [submitted, accepted, vote, approved, issued, started, succeeded] };
+  return { requestId, digest, envelopes: [submitted, accepted, vote, approved, receipt, issued, started, succeeded] };
+}
+
+/** Audit's receipt for the last of `chained` (the approval), naming its record when chained from the start. */
+export function auditReceiptFor(signerFor: SignerFor, chained: readonly Envelope[]): Envelope {
+  const approved = chained.at(-1) as Envelope<RequestApprovedV1>;
+  const record = chainRecords(chained).at(-1)!;
+  const { requestId } = approved.data;
+  return signerFor('service:audit').sign({
+    id: randomUUID(),
+    type: EventTypes.AuditReceipt,
+    subject: requestId,
+    time: approved.time,
+    correlationid: requestId,
+    data: {
+      requestId,
+      approvedEventId: approved.id,
+      digest: approved.data.digest,
+      evidenceHash: approvalEvidenceHash(approved),
+      sequence: record.sequence,
+      recordHash: record.hash,
+      recordedAt: record.recordedAt,
+    },
+  });
 }
 
 /** Audit records chaining the envelopes, continuing from `head`. */

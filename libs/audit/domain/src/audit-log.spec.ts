@@ -1,7 +1,7 @@
-import { EventTypes, deterministicId, type Envelope } from '@countersign/contracts';
+import { EventTypes, canonicalJson, deterministicId, sha256Hex, type Envelope } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
-import { auditLogDecider, type AuditLogEvent } from './audit-log';
-import { fullChain } from './custody.fixtures';
+import { auditLogDecider, decideAuditLog, type AuditLogEvent, type AuditRecorded } from './audit-log';
+import { DIGEST, REQUEST_ID, fullChain } from './custody.fixtures';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
 import { addRecent, emptyRecentIds, hasRecent } from './recent-ids';
 
@@ -9,7 +9,7 @@ const spec = DeciderSpecification(auditLogDecider);
 const RECORDED_AT = '2026-11-21T10:01:00.000Z';
 const { submitted, accepted, approved } = fullChain();
 
-function recorded(envelope: Envelope, head: ChainHead): AuditLogEvent {
+function recorded(envelope: Envelope, head: ChainHead): AuditRecorded {
   return {
     type: EventTypes.AuditRecord,
     id: deterministicId(envelope.id, 'audit.record'),
@@ -40,10 +40,41 @@ describe('audit log decider', () => {
       spec.given([first]).when(record(accepted)).then([second]);
       spec
         .given([first, second])
-        .when(record(approved))
-        .then([recorded(approved, { sequence: 2, hash: second.data.hash })]);
+        .when(record(fullChain().issued))
+        .then([recorded(fullChain().issued, { sequence: 2, hash: second.data.hash })]);
     });
 
+    it('signs a receipt for an approval in the same append as its record, naming the record', () => {
+      const third = recorded(approved, { sequence: 2, hash: second.data.hash });
+      const receipt: AuditLogEvent = {
+        type: EventTypes.AuditReceipt,
+        id: deterministicId(approved.id, 'audit.receipt'),
+        data: {
+          requestId: REQUEST_ID,
+          approvedEventId: approved.id,
+          digest: DIGEST,
+          evidenceHash: sha256Hex(canonicalJson(approved)),
+          sequence: 3,
+          recordHash: third.data.hash,
+          recordedAt: RECORDED_AT,
+        },
+      };
+      spec.given([first, second]).when(record(approved)).then([third, receipt]);
+    });
+    it('does not move the head for a receipt: the next record follows the approval record', () => {
+      const third = recorded(approved, { sequence: 2, hash: second.data.hash });
+      const [, receipt] = decideAuditLog(record(approved), { head: { sequence: 2, hash: second.data.hash }, recent: emptyRecentIds() });
+      const { issued } = fullChain();
+      spec
+        .given([first, second, third, receipt!])
+        .when(record(issued))
+        .then([recorded(issued, { sequence: 3, hash: third.data.hash })]);
+    });
+    it('records a redelivered approval only once, and signs no second receipt', () => {
+      const third = recorded(approved, { sequence: 2, hash: second.data.hash });
+      const [, receipt] = decideAuditLog(record(approved), { head: { sequence: 2, hash: second.data.hash }, recent: emptyRecentIds() });
+      spec.given([first, second, third, receipt!]).when(record(approved)).thenNothingHappened();
+    });
     it('records a redelivered event only once', () => {
       spec.given([first, second]).when(record(submitted)).thenNothingHappened();
     });

@@ -1,5 +1,6 @@
 import {
   EventTypes,
+  type AuditReceiptV1,
   type CredentialIssuedV1,
   type Envelope,
   type ExecutionFailedV1,
@@ -21,6 +22,8 @@ export const CUSTODY_VIOLATION_CODES = [
   'identities_not_distinct',
   'out_of_order',
   'digest_mismatch',
+  /** A credential was issued without audit's receipt for the approval before it, or the receipt does not fit the approval. */
+  'audit_receipt_invalid',
   /** The approval's tier required step-up, yet an approval was relayed by a channel (a Slack click) rather than signed. */
   'step_up_missing',
 ] as const;
@@ -35,6 +38,8 @@ export interface CustodyChain {
   submitted: Envelope<RequestSubmittedV1>;
   accepted: Envelope<RequestAcceptedV1>;
   approved: Envelope<RequestApprovedV1>;
+  /** Audit's receipt that it chained the approval: the gate before the credential. */
+  receipt: Envelope<AuditReceiptV1>;
   issued: Envelope<CredentialIssuedV1>;
   started: Envelope<ExecutionStartedV1>;
   finished: Envelope<ExecutionSucceededV1 | ExecutionFailedV1>;
@@ -51,6 +56,7 @@ const LINK_TYPES: Record<Link, readonly string[]> = {
   submitted: [EventTypes.RequestSubmitted],
   accepted: [EventTypes.RequestAccepted],
   approved: [EventTypes.RequestApproved],
+  receipt: [EventTypes.AuditReceipt],
   issued: [EventTypes.CredentialIssued],
   started: [EventTypes.ExecutionStarted],
   finished: [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed],

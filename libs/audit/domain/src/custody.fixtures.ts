@@ -1,6 +1,13 @@
 // Test-only builders for one request's full chain of envelopes (see @countersign/contracts/testing).
-import { EventTypes, type Envelope } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import { EventTypes, type Envelope, type RequestApprovedV1 } from '@countersign/contracts';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_REQUESTER,
+  FIXTURE_REQUEST_ID,
+  fixtureAction,
+  fixtureEnvelope,
+  fixtureReceipt,
+} from '@countersign/contracts/testing';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
 export const REQUEST_ID = FIXTURE_REQUEST_ID;
@@ -26,8 +33,20 @@ export function envelope(id: string, type: string, signer: string, time: string,
 const at = (seconds: number) => new Date(Date.parse('2026-11-21T09:59:00.000Z') + seconds * 1000).toISOString();
 const { submitted, accepted, vote, approved, issued, started, succeeded, credential } = IDS;
 
-/** A request that went through every step, by four different identities, in order. */
-export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approved' | 'issued' | 'started' | 'succeeded', Envelope> {
+type Link = 'submitted' | 'accepted' | 'vote' | 'approved' | 'receipt' | 'issued' | 'started' | 'succeeded';
+
+/** A request that went through every step, by four different identities, in order, audit's receipt before the credential. */
+export function fullChain(): Record<Link, Envelope> {
+  const { submitted, accepted, vote, approved, ...rest } = unreceipted();
+  return { submitted, accepted, vote, approved, receipt: receiptFor(approved), ...rest };
+}
+
+/** Audit's receipt for an approval, signed just after it. */
+export function receiptFor(approved: Envelope): Envelope {
+  return { ...fixtureReceipt(approved as Envelope<RequestApprovedV1>, { recordedAt: at(21) }), time: at(21) };
+}
+
+function unreceipted(): Record<Exclude<Link, 'receipt'>, Envelope> {
   const policy = { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] };
   const { requestId: _omit, window: _window, ...request } = action;
   return {
@@ -101,7 +120,8 @@ export function relayedChain(): ReturnType<typeof fullChain> {
   });
   const data = chain.approved.data as { approvers: object[] };
   const approvers = data.approvers.map((approver) => ({ ...approver, via: 'slack' }));
-  return { ...chain, vote: relayed, approved: { ...chain.approved, data: { ...data, approvers } } };
+  const approved = { ...chain.approved, data: { ...data, approvers } };
+  return { ...chain, vote: relayed, approved, receipt: receiptFor(approved) };
 }
 
 /** Replaces fields of one envelope's data (or its envelope attributes) in a copy of the full chain. */
@@ -111,7 +131,16 @@ export function withData(
   data: Record<string, unknown>,
   attributes: Partial<Envelope> = {},
 ): Envelope[] {
-  return Object.entries(chain).map(([name, event]) =>
-    name === link ? { ...event, ...attributes, data: { ...(event.data as Record<string, unknown>), ...data } } : event,
+  const changed = Object.fromEntries(
+    Object.entries(chain).map(([name, event]) => [
+      name,
+      name === link ? { ...event, ...attributes, data: { ...(event.data as Record<string, unknown>), ...data } } : event,
+    ]),
   );
+  return Object.values(reReceipted(changed, link));
+}
+
+/** Audit would have signed its receipt for the approval as changed: only a receipt test breaks the receipt. */
+function reReceipted(chain: Record<string, Envelope>, changed = 'approved'): Record<string, Envelope> {
+  return changed === 'approved' && chain['receipt'] && chain['approved'] ? { ...chain, receipt: receiptFor(chain['approved']) } : chain;
 }

@@ -1,5 +1,6 @@
 import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
 import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
+import { receiptViolations } from './custody.receipt';
 
 export type CustodyLink = CustodyVerifiedV1['custody'][number];
 export type CustodyCheck = { ok: true; custody: CustodyLink[] } | { ok: false; violations: CustodyViolation[]; incomplete: boolean };
@@ -117,4 +118,4 @@ const distinct: Check = ({ submitted, issued, started }, approvers) => {
   return repeated.map((party) => violation('identities_not_distinct', `${party} holds more than one role`));
 };
 
-const CHECKS: readonly Check[] = [sameRequester, linked, inOrder, oneDigest, distinct];
+const CHECKS: readonly Check[] = [sameRequester, linked, inOrder, oneDigest, distinct, receiptViolations];

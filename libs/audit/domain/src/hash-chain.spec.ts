@@ -55,7 +55,7 @@ describe('audit hash chain', () => {
   });
 
   it('verifies the untouched chain and reports its head', () => {
-    expect(verifyChain(records)).toStrictEqual({ ok: true, count: records.length, head: { sequence: 7, hash: records[6]!.hash } });
+    expect(verifyChain(records)).toStrictEqual({ ok: true, count: records.length, head: { sequence: 8, hash: records[7]!.hash } });
     expect(detected(JSON.stringify(records))).toBe(false);
   });
 

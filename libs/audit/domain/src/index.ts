@@ -1,4 +1,5 @@
 export * from './audit-log';
+export * from './audit-receipt';
 export * from './custody';
 export * from './custody.collect';
 export * from './custody.decider';

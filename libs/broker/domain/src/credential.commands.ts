@@ -1,4 +1,5 @@
 import type {
+  AuditReceiptV1,
   CREDENTIAL_REFUSAL_CODES,
   CredentialRevokedV1,
   Envelope,
@@ -23,6 +24,8 @@ export interface RecordAcceptedRequest {
 export interface IssueCredential {
   type: 'IssueCredential';
   approval: Envelope<RequestApprovedV1>;
+  /** Every audit receipt held for the request: one must prove audit chained this approval (audit-gate.ts). */
+  receipts: readonly Envelope<AuditReceiptV1>[];
   now: string;
   credentialId: string;
   executor: string;

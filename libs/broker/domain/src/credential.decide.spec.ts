@@ -5,8 +5,6 @@ import {
   ACCEPTED_ID,
   APPROVAL_ID,
   CREDENTIAL_ID,
-  DIGEST,
-  EXECUTOR,
   NOW,
   OTHER_APPROVAL_ID,
   REQUEST_ID,
@@ -14,11 +12,12 @@ import {
   accepted,
   approval,
   issueCommand,
-  sealed,
+  issued,
+  refusedEvent,
 } from './credential.fixtures';
 import type { RevokeCredential } from './credential.commands';
 import { credentialDecider, dueRevocations } from './credential.decide';
-import type { CredentialEvent, CredentialIssued, CredentialRefused } from './credential.events';
+import type { CredentialEvent } from './credential.events';
 
 const spec = DeciderSpecification(credentialDecider);
 
@@ -27,30 +26,6 @@ const recorded: CredentialEvent = {
   id: deterministicId(ACCEPTED_ID, 'broker.accepted.recorded'),
   data: { accepted: accepted() },
 };
-
-const issued: CredentialIssued = {
-  type: EventTypes.CredentialIssued,
-  id: deterministicId(APPROVAL_ID, 'credential.issued'),
-  data: {
-    requestId: REQUEST_ID,
-    digest: DIGEST,
-    credentialId: CREDENTIAL_ID,
-    executor: EXECUTOR,
-    approvalEventId: APPROVAL_ID,
-    notBefore: '2026-11-21T10:00:00.000Z',
-    expiresAt: '2026-11-21T10:15:00.000Z',
-    sealed,
-    issuedAt: NOW,
-  },
-};
-
-function refusedEvent(approvalId: string, code: CredentialRefused['data']['code'], message: string, at = NOW): CredentialRefused {
-  return {
-    type: EventTypes.CredentialRefused,
-    id: deterministicId(approvalId, 'credential.refused'),
-    data: { requestId: REQUEST_ID, approvalEventId: approvalId, code, message, refusedAt: at },
-  };
-}
 
 const revoke = (reason: RevokeCredential['reason'], now: string, causeId = 'a1b2c3d4-0000-4000-8000-000000000001'): RevokeCredential => ({
   type: 'RevokeCredential',

@@ -1,5 +1,6 @@
 import { EventTypes, deterministicId, serviceId } from '@countersign/contracts';
 import type { Decider } from '@countersign/decider';
+import { gateBeforeIssuing } from './audit-gate';
 import type {
   CredentialCommand,
   CredentialRefusalCode,
@@ -41,6 +42,8 @@ function issueCredential(command: IssueCredential, state: CredentialState): Cred
   if (state.issued !== null) return [refused(approval, now, 'already_issued', 'a credential was already issued for this request')];
   const terms = issuanceTerms(state, approval, now);
   if (!terms.ok) return [refused(approval, now, terms.code, terms.message)];
+  const gated = gateBeforeIssuing(command.receipts, approval, (message) => refused(approval, now, 'audit_receipt_invalid', message));
+  if (gated) return gated;
   assertMintedWithinTerms(command, terms, state);
   const { credentialId, executor, sealed, notBefore, expiresAt } = command;
   const { requestId, digest } = approval.data;

@@ -1,7 +1,24 @@
 // Test-only builders (see @countersign/contracts/testing for why envelopes carry dummy signatures).
-import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type SealedBox } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import {
+  EventTypes,
+  deterministicId,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+  type SealedBox,
+} from '@countersign/contracts';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_REQUESTER,
+  FIXTURE_REQUEST_ID,
+  fixtureAction,
+  fixtureEnvelope,
+  fixtureReceipt,
+} from '@countersign/contracts/testing';
+
+export { fixtureReceipt };
 import type { IssueCredential } from './credential.commands';
+import type { CredentialIssued, CredentialRefused } from './credential.events';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
 export const REQUEST_ID = FIXTURE_REQUEST_ID;
@@ -71,9 +88,11 @@ export function approval(
 }
 
 export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCredential {
+  const approved = overrides.approval ?? approval();
   return {
     type: 'IssueCredential',
-    approval: approval(),
+    approval: approved,
+    receipts: [fixtureReceipt(approved)],
     now: NOW,
     credentialId: CREDENTIAL_ID,
     executor: EXECUTOR,
@@ -81,5 +100,30 @@ export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCre
     notBefore: '2026-11-21T10:00:00.000Z',
     expiresAt: '2026-11-21T10:15:00.000Z',
     ...overrides,
+  };
+}
+
+/** What the decider appends when it issues for the fixture approval (the shell's mint, `issueCommand`'s bounds). */
+export const issued: CredentialIssued = {
+  type: EventTypes.CredentialIssued,
+  id: deterministicId(APPROVAL_ID, 'credential.issued'),
+  data: {
+    requestId: REQUEST_ID,
+    digest: DIGEST,
+    credentialId: CREDENTIAL_ID,
+    executor: EXECUTOR,
+    approvalEventId: APPROVAL_ID,
+    notBefore: '2026-11-21T10:00:00.000Z',
+    expiresAt: '2026-11-21T10:15:00.000Z',
+    sealed,
+    issuedAt: NOW,
+  },
+};
+
+export function refusedEvent(approvalId: string, code: CredentialRefused['data']['code'], message: string, at = NOW): CredentialRefused {
+  return {
+    type: EventTypes.CredentialRefused,
+    id: deterministicId(approvalId, 'credential.refused'),
+    data: { requestId: REQUEST_ID, approvalEventId: approvalId, code, message, refusedAt: at },
   };
 }

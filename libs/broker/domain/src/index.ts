@@ -1,3 +1,4 @@
+export * from './audit-gate';
 export * from './credential.commands';
 export * from './credential.decide';
 export * from './credential.events';

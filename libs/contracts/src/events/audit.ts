@@ -31,3 +31,21 @@ export const CustodyVerifiedV1 = z.strictObject({
   verifiedAt: Timestamp,
 });
 export type CustodyVerifiedV1 = z.infer<typeof CustodyVerifiedV1>;
+
+/**
+ * Audit's word that it chained a request's approval before anything may act on it: the gate the
+ * broker (before it issues a credential) and the executor (before it executes) both require.
+ * `evidenceHash` is SHA-256 over the canonical JSON of the approved envelope exactly as audit chained
+ * it (signature and any evidence it carries included), so a receipt covers those bytes and no
+ * others; `sequence` and `recordHash` locate that record in the hash chain for an offline verifier.
+ */
+export const AuditReceiptV1 = z.strictObject({
+  requestId: RequestId,
+  approvedEventId: EventId,
+  digest: Digest,
+  evidenceHash: Digest,
+  sequence: z.number().int().min(1),
+  recordHash: Digest,
+  recordedAt: Timestamp,
+});
+export type AuditReceiptV1 = z.infer<typeof AuditReceiptV1>;

@@ -38,6 +38,8 @@ export const CREDENTIAL_REFUSAL_CODES = [
   'already_issued',
   /** The approval says its tier required step-up, yet an approver's vote was not signed with their own key (e.g. a Slack click). */
   'step_up_missing',
+  /** Audit's receipt for this approval contradicts it (another digest or other evidence): audit recorded something else. */
+  'audit_receipt_invalid',
 ] as const;
 
 export const CredentialRefusedV1 = z.strictObject({

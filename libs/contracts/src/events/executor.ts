@@ -48,6 +48,8 @@ export const EXECUTION_REFUSAL_CODES = [
   'unsupported_action',
   /** The tier required step-up, but an approver's vote was not signed with their own key (a Slack click). */
   'step_up_missing',
+  /** Audit's receipt for this approval contradicts it (another digest or other evidence): audit recorded something else. */
+  'audit_receipt_invalid',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({

@@ -73,7 +73,9 @@ export function issued(data: Partial<CredentialIssuedV1> = {}, signer = 'service
   });
 }
 
-export function evidence(links: Partial<Pick<EvidenceState, 'accepted' | 'approved' | 'issued' | 'conflicting'>> = {}): EvidenceState {
+export function evidence(
+  links: Partial<Pick<EvidenceState, 'accepted' | 'approved' | 'issued' | 'conflicting' | 'receipts'>> = {},
+): EvidenceState {
   return { ...initialEvidenceState(), accepted: accepted(), approved: approved(), issued: issued(), ...links };
 }
 

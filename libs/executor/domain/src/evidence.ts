@@ -1,6 +1,7 @@
 import {
   EventTypes,
   deterministicId,
+  type AuditReceiptV1,
   type CredentialIssuedV1,
   type Envelope,
   type RequestAcceptedV1,
@@ -28,6 +29,8 @@ export interface EvidenceState {
   accepted: Envelope<RequestAcceptedV1> | null;
   approved: Envelope<RequestApprovedV1> | null;
   issued: Envelope<CredentialIssuedV1> | null;
+  /** Audit's receipts for the request, any number: the audit gate (audit-gate.ts) picks the one naming the approval. */
+  receipts: readonly Envelope<AuditReceiptV1>[];
   /** Second, different envelopes of a kind already held: each service emits one, so this is an anomaly. */
   conflicting: readonly string[];
   recordedIds: readonly string[];
@@ -47,19 +50,23 @@ export const initialEvidenceState = (): EvidenceState => ({
   accepted: null,
   approved: null,
   issued: null,
+  receipts: [],
   conflicting: [],
   recordedIds: [],
 });
 
 /** Any other type is not evidence the executor needs, so the shell's misrouting records nothing. */
 export function decideEvidence({ envelope }: RecordEvidence, state: EvidenceState): EvidenceEvent[] {
-  if (slotOf(envelope.type) === undefined || state.recordedIds.includes(envelope.id)) return [];
+  if ((slotOf(envelope.type) === undefined && envelope.type !== EventTypes.AuditReceipt) || state.recordedIds.includes(envelope.id))
+    return [];
   return [{ type: EvidenceRecordedType, id: deterministicId(envelope.id, 'executor.evidence.recorded'), data: { envelope } }];
 }
 
 export function evolveEvidence(state: EvidenceState, { data: { envelope } }: EvidenceEvent): EvidenceState {
   const slot = slotOf(envelope.type);
   const recorded = { ...state, recordedIds: [...state.recordedIds, envelope.id] };
+  if (envelope.type === EventTypes.AuditReceipt)
+    return { ...recorded, receipts: [...state.receipts, envelope as Envelope<AuditReceiptV1>] };
   if (slot === undefined) return recorded;
   // The first envelope of a kind stays; a later different one is kept only as a reason to refuse.
   if (state[slot] !== null) return { ...recorded, conflicting: [...state.conflicting, envelope.id] };

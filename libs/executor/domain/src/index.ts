@@ -1,3 +1,4 @@
+export * from './audit-gate';
 export * from './chain-check';
 export * from './chain.types';
 export * from './domain-event';
