@@ -6,6 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
 import { sleep } from './backoff';
 import type { DeadLetter } from './dead-letter';
+import { DEFAULT_MAX_CRASH_DELIVERIES, HandlerFailures } from './handler-failures';
 import { JETSTREAM_TRANSPORT, type JetStreamContext } from './jetstream-context';
 import { processMessage, type MessagePolicy } from './message-processor';
 import type { SeenEvents } from './seen-events';
@@ -19,8 +20,16 @@ export interface JetStreamTransportOptions {
   verify: (bytes: Uint8Array, freshness?: Freshness) => Verification;
   /** Records a rejected message (usually appends MessageDeadLettered to the service store). */
   deadLetter: (letter: DeadLetter) => Promise<void>;
-  /** Deliveries a failing message gets before it is dead-lettered. */
+  /**
+   * Handler failures a message gets (in this process) before it is dead-lettered. Deliveries caused
+   * by a crash of this process do not count: see HandlerFailures.
+   */
   maxDeliver: number;
+  /**
+   * Deliveries of any cause after which a message is dead-lettered without running the handler
+   * again: the guard against a message that crashes the process itself. Default 50.
+   */
+  maxCrashDeliveries?: number;
   /** nak delay after delivery n is backoffMs[n-1]; past the list, the last one. */
   backoffMs: number[];
   /** Messages pulled per request; small, because buffered messages age towards ack_wait too. */
@@ -116,6 +125,8 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
       deadLetter: this.options.deadLetter,
       dispatch: (envelope, context) => this.dispatch(envelope, context),
       maxDeliver: this.options.maxDeliver,
+      failures: new HandlerFailures(),
+      maxCrashDeliveries: Math.max(this.options.maxCrashDeliveries ?? DEFAULT_MAX_CRASH_DELIVERIES, this.options.maxDeliver),
       backoffMs: this.options.backoffMs,
       ...(ackWaitMs > 0 ? { workingIntervalMs: Math.max(100, Math.floor(ackWaitMs / 3)) } : {}),
       logger: this.log,
