@@ -76,7 +76,10 @@ describe('processMessage with handler-failure counting (deliveries caused by cra
   it('still dead-letters, unhandled, a message past the crash ceiling (one that crashes the process itself)', async () => {
     const letters: DeadLetter[] = [];
     let called = false;
-    const spy: Dispatch = () => Promise.resolve(void (called = true) ?? 'handled');
+    const spy: Dispatch = () => {
+      called = true;
+      return Promise.resolve('handled');
+    };
     const { msg, settled } = delivery(21);
     expect(await processMessage(msg, policy(spy, new HandlerFailures(), letters))).toBe('dead_lettered');
     expect(called).toBe(false);
