@@ -1,11 +1,13 @@
-import { Consumers, Streams } from '@countersign/contracts';
+import { Consumers, EventTypes, Streams, type Envelope } from '@countersign/contracts';
 import type { NatsConnection } from 'nats';
 import type { DeadLetter } from './dead-letter';
 import { processMessage, type MessagePolicy } from './message-processor';
 import { HandlerFailures } from './handler-failures';
 import { provisionJetStream } from './provisioning';
+import { JetStreamTransport } from './transport';
 import { encodeEnvelope, testEnvelope, testIdentities } from './testing/envelopes';
 import { startSecuredNats, type SecuredNats } from './testing/secured-nats';
+import { waitFor } from './testing/wait';
 
 const { signers, trust } = testIdentities(['service:intake']);
 const SUBJECT = 'cs.evt.intake.message.deadlettered.v1';
@@ -84,5 +86,36 @@ describe('crash redeliveries on a real nats-server', () => {
     const letters: DeadLetter[] = [];
     expect(await next(policyWith(letters, 4))).toEqual({ deliveries: 5, outcome: 'dead_lettered' });
     expect(letters[0]).toMatchObject({ code: 'max_deliveries', deliveries: 5 });
+  });
+
+  it('dead-letters a message the consumer itself fails on (processMessage threw) and goes on with the next', async () => {
+    const letters: DeadLetter[] = [];
+    const handled: string[] = [];
+    const transport = new JetStreamTransport({
+      connection: approval,
+      consumers: Consumers.approval.filter((spec) => spec.durable === 'approval-intake'),
+      // Stands in for a recursive walk that overflows the stack on hostile input before any limit caught it.
+      verify: (bytes) => {
+        if (Buffer.from(bytes).includes('overflow')) throw new RangeError('Maximum call stack size exceeded');
+        return trust.verifyBytes(bytes);
+      },
+      deadLetter: (letter) => Promise.resolve(void letters.push(letter)),
+      maxDeliver: MAX_DELIVER,
+      backoffMs: [50],
+    });
+    transport.addHandler(EventTypes.MessageDeadLettered, (envelope: Envelope) => Promise.resolve(void handled.push(envelope.id)), true);
+    await new Promise<void>((resolve, reject) => transport.listen((error) => (error ? reject(error as Error) : resolve())));
+    try {
+      const poison = testEnvelope(signers['service:intake']!, 'overflow');
+      const valid = testEnvelope(signers['service:intake']!, 'valid-after-poison');
+      await intake.jetstream().publish(SUBJECT, encodeEnvelope(poison));
+      await intake.jetstream().publish(SUBJECT, encodeEnvelope(valid));
+
+      await waitFor(() => handled.includes(valid.id) && letters.length === 1);
+      expect(letters[0]).toMatchObject({ code: 'consumer_error', deliveries: 1 });
+      expect(letters[0]!.message).toContain('Maximum call stack size exceeded');
+    } finally {
+      await transport.close();
+    }
   });
 });
