@@ -104,7 +104,9 @@ describe('crash redeliveries on a real nats-server', () => {
       backoffMs: [50],
     });
     transport.addHandler(EventTypes.MessageDeadLettered, (envelope: Envelope) => Promise.resolve(void handled.push(envelope.id)), true);
-    await new Promise<void>((resolve, reject) => transport.listen((error) => (error ? reject(new Error(String(error))) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      transport.listen((error) => (error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve())),
+    );
     try {
       const poison = testEnvelope(signers['service:intake']!, 'overflow');
       const valid = testEnvelope(signers['service:intake']!, 'valid-after-poison');
