@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NAMES } from '@countersign/contracts';
 import { REPO_ROOT, startStack, type Stack } from '@countersign/stack';
-import { chaosSettings, effectCounts, Killer, sendHostile, waitUntil } from './support/chaos';
+import { chaosSettings, effectCounts, Killer, sendHostile, settle, waitUntil } from './support/chaos';
 import { ChaosRequester } from './support/flows';
 
 const settings = chaosSettings();
@@ -59,8 +59,8 @@ describe('the pipeline under SIGKILL chaos', () => {
     const chaosEnded = killer.lastKillAt;
 
     expect(await waitUntil(() => SERVICE_NAMES.every((name) => stack.isUp(name)), 120_000)).toBe(true);
-    const everyoneHeard = () => flows.every((id) => requester.finalOf(id)) && answerable.every((id) => requester.finalOf(id));
-    await waitUntil(everyoneHeard, settings.settleTimeoutMs, 500);
+    const outstanding = () => [...flows, ...answerable].filter((id) => !requester.finalOf(id)).length;
+    await settle(outstanding, settings);
     const settleMs = Date.now() - chaosEnded;
     const effects = await effectCounts(stack);
 

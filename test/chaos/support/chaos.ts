@@ -12,7 +12,9 @@ export interface ChaosSettings {
   hostile: number;
   /** Kills go on at least this long, even when the submissions are all sent sooner. */
   minChaosMs: number;
-  /** How long after the last kill everything must have settled. */
+  /** Settling ends when every flow has its outcome, or when no new outcome arrived for this long. */
+  stallMs: number;
+  /** And at the latest this long after the last kill. */
   settleTimeoutMs: number;
 }
 
@@ -25,7 +27,8 @@ export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettin
     rate: Number(env.CHAOS_RATE ?? 10),
     hostile: Number(env.CHAOS_HOSTILE ?? Math.max(6, Math.round(flows / 50))),
     minChaosMs: Number(env.CHAOS_MIN_CHAOS_MS ?? 45_000),
-    settleTimeoutMs: Number(env.CHAOS_SETTLE_TIMEOUT_MS ?? 240_000),
+    stallMs: Number(env.CHAOS_STALL_MS ?? 90_000),
+    settleTimeoutMs: Number(env.CHAOS_SETTLE_TIMEOUT_MS ?? 30 * 60_000),
   };
 }
 
@@ -84,6 +87,22 @@ export async function sendHostile(requester: ChaosRequester, index: number): Pro
       await requester.publish(Buffer.from(JSON.stringify(envelope)), envelope.id);
       return { answerable: requestId };
     }
+  }
+}
+
+/**
+ * Waits while outcomes keep arriving: a loaded machine may need long to work off the backlog,
+ * but a flow that is lost makes no progress, so `stallMs` without a new outcome ends the wait.
+ */
+export async function settle(outstanding: () => number, settings: Pick<ChaosSettings, 'stallMs' | 'settleTimeoutMs'>): Promise<void> {
+  const deadline = Date.now() + settings.settleTimeoutMs;
+  let last = outstanding();
+  let lastProgress = Date.now();
+  while (last > 0 && Date.now() < deadline && Date.now() - lastProgress < settings.stallMs) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = outstanding();
+    if (now < last) lastProgress = Date.now();
+    last = now;
   }
 }
 
