@@ -4,24 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventTypes, type Envelope, type RequesterNotifiedV1 } from '@countersign/contracts';
 import { SqliteEventStore, type EventStore } from '@countersign/event-store';
-import { EnvelopeSigner, TrustStore, generateKeyPair, type Registry, type TrustStoreDocument } from '@countersign/identity';
+import type { EnvelopeSigner, Registry } from '@countersign/identity';
 import { toDeadLetterData } from '@countersign/messaging';
+import { testIdentities } from '@countersign/messaging/testing';
 import { DecisionRunner, type ServiceRuntime } from '@countersign/service-runtime';
 import { IntakeService } from './intake.service';
 
-const IDS = ['requester:deploy-bot', 'service:intake', 'service:approval'];
-const pairs = IDS.map((id) => ({ id, pair: generateKeyPair('ed25519', id) }));
-const trustDocument: TrustStoreDocument = {
-  version: 1,
-  environment: 'test',
-  identities: pairs.map(({ id, pair }) => ({
-    id,
-    signingKeys: [{ keyId: pair.keyId, publicKey: pair.publicKey, status: 'active' }],
-    encryptionKeys: [],
-  })),
-};
-const signer = (id: string) => new EnvelopeSigner(id, pairs.find((entry) => entry.id === id)!.pair);
-const [bot, intakeSigner, approval] = IDS.map(signer) as [EnvelopeSigner, EnvelopeSigner, EnvelopeSigner];
+const { signers, trust } = testIdentities(['requester:deploy-bot', 'service:intake', 'service:approval']);
+const [bot, intakeSigner, approval] = [signers['requester:deploy-bot']!, signers['service:intake']!, signers['service:approval']!];
 const registry = {
   environment: 'test',
   requesters: [{ name: 'deploy-bot', allowedKinds: ['http.request'], allowedEnvironments: ['staging'] }],
@@ -62,7 +52,7 @@ describe('intake on dead letters (real store, real signatures)', () => {
     store = SqliteEventStore.open(join(dir, 'intake.sqlite'));
     const runtime = {
       store,
-      trust: new TrustStore(trustDocument),
+      trust,
       registry,
       clock: () => new Date(),
       runner: new DecisionRunner(store, intakeSigner),

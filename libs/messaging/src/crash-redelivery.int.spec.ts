@@ -3,10 +3,9 @@ import type { NatsConnection } from 'nats';
 import type { DeadLetter } from './dead-letter';
 import { processMessage, type MessagePolicy } from './message-processor';
 import { HandlerFailures } from './handler-failures';
-import { provisionJetStream } from './provisioning';
 import { JetStreamTransport } from './transport';
 import { encodeEnvelope, testEnvelope, testIdentities } from './testing/envelopes';
-import { startSecuredNats, type SecuredNats } from './testing/secured-nats';
+import { startProvisionedNats, type SecuredNats } from './testing/secured-nats';
 import { waitFor } from './testing/wait';
 
 const { signers, trust } = testIdentities(['service:intake']);
@@ -26,12 +25,7 @@ describe('crash redeliveries on a real nats-server', () => {
   let approval: NatsConnection;
 
   beforeAll(async () => {
-    nats = await startSecuredNats();
-    await provisionJetStream(await nats.connectAs('provisioner'), {
-      streams: Object.values(Streams),
-      consumers: Consumers.approval,
-      settings: { ackWaitMs: ACK_WAIT_MS },
-    });
+    nats = await startProvisionedNats(Consumers.approval, { ackWaitMs: ACK_WAIT_MS });
     intake = await nats.connectAs('intake');
     approval = await nats.connectAs('approval');
   });

@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes, type Envelope } from '@countersign/contracts';
+import { deterministicId, EventTypes, type Envelope, type Outcome } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import type { FailStranded, RejectUnprocessable } from './intake.commands';
 import { IdTags } from './intake.decide';
@@ -64,6 +64,21 @@ describe('which dead letters strand a request (strandedBy)', () => {
   });
 });
 
+const notice = (outcome: Outcome, causationEventId: string, detail?: string): RequesterNotified => ({
+  id: deterministicId(REQUEST_ID, IdTags.outcome(outcome)),
+  type: EventTypes.RequesterNotified,
+  time: LATER,
+  data: {
+    requestId: REQUEST_ID,
+    submissionId: SUBMISSION_ID,
+    requester: REQUESTER,
+    outcome,
+    ...(detail ? { detail } : {}),
+    causationEventId,
+    notifiedAt: LATER,
+  },
+});
+
 describe('intake decider on stranded work', () => {
   const unprocessable = [
     {
@@ -83,37 +98,12 @@ describe('intake decider on stranded work', () => {
   });
 
   it('tells the requester an accepted request failed, in doubt', () => {
-    const told: RequesterNotified = {
-      id: deterministicId(REQUEST_ID, IdTags.outcome('failed')),
-      type: EventTypes.RequesterNotified,
-      time: LATER,
-      data: {
-        requestId: REQUEST_ID,
-        submissionId: SUBMISSION_ID,
-        requester: REQUESTER,
-        outcome: 'failed',
-        detail: failStranded().detail,
-        causationEventId: DEAD_LETTER_ID,
-        notifiedAt: LATER,
-      },
-    };
+    const told = notice('failed', DEAD_LETTER_ID, failStranded().detail);
     spec.given(acceptedEvents()).when(failStranded()).then([told]);
   });
 
   it('stays silent once the requester heard a final outcome, and for requests it never accepted', () => {
-    const executed: RequesterNotified = {
-      id: deterministicId(REQUEST_ID, IdTags.outcome('executed')),
-      type: EventTypes.RequesterNotified,
-      time: LATER,
-      data: {
-        requestId: REQUEST_ID,
-        submissionId: SUBMISSION_ID,
-        requester: REQUESTER,
-        outcome: 'executed',
-        causationEventId: 'x',
-        notifiedAt: LATER,
-      },
-    };
+    const executed = notice('executed', 'x');
     spec
       .given([...acceptedEvents(), executed])
       .when(failStranded())
