@@ -29,6 +29,9 @@ interface ComposeService {
   volumes?: string[];
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
+  restart?: string;
+  profiles?: string[];
+  healthcheck?: { test: string[]; interval?: string; retries?: number };
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -135,6 +138,22 @@ describe('docker-compose.yml', () => {
     expect(operationsDoc).toContain(`COUNTERSIGN_HTTP_PORT=${port}`);
     expect(operationsDoc).toContain(`http://localhost:${port}/v1/submissions`);
     expect(protocolDoc).toContain(`http://127.0.0.1:${port}/v1/submissions`);
+  });
+
+  it('restarts every long-running container and health-checks each one honestly', () => {
+    const longRunning = [...NATS_NODES, 'kurrentdb', ...SERVICE_NAMES, 'demo-target', 'slack-edge'];
+    for (const name of longRunning) {
+      expect([name, service(name).restart]).toEqual([name, 'unless-stopped']);
+      expect([name, service(name).healthcheck?.test.length ?? 0]).not.toEqual([name, 0]);
+    }
+    // No health endpoints yet (issue 16): the services' heartbeat file, plus the HTTP port where there is one.
+    for (const name of [...SERVICE_NAMES, 'slack-edge']) {
+      expect([name, env(name).COUNTERSIGN_HEALTH_FILE]).toEqual([name, '/tmp/countersign.health']);
+      expect(service(name).healthcheck?.test.slice(0, 3)).toEqual(['CMD', 'node', 'scripts/healthcheck.js']);
+    }
+    expect(service('intake').healthcheck?.test).toContain('http://127.0.0.1:8080/v1/openapi.json');
+    expect(service('demo-target').healthcheck?.test).toContain('http://127.0.0.1:4380/healthz');
+    expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('healthFile');
   });
 
   it('uses only environment variables that docs/operations.md documents, and documents every one config.ts reads', () => {

@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
   prefixed('countersign', `provisioning identities and NATS users into ${home}`);
   const slack = slackSettings();
-  const stack = await startStack({ home, natsPort, intakeHttpPort: httpPort, log: prefixed, ...(slack ? { slack } : {}) });
+  const stack = await startStack({
+    home,
+    natsPort,
+    intakeHttpPort: httpPort,
+    log: prefixed,
+    supervise: true,
+    ...(slack ? { slack } : {}),
+  });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
 Countersign is running.
@@ -35,6 +42,9 @@ A production change needs two approvers (alice and bob); see docs/protocol.md an
   ${env} npx countersign status <request-id>
   ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
+
+A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
+Restart one service by hand:  node scripts/restart-service.js <intake|approval|broker|executor|audit|demo-target>
 
 Ctrl-C stops everything.
 `);

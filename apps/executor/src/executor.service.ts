@@ -10,6 +10,7 @@ import {
   executionDecider,
   executionGate,
   executionStream,
+  type EvidenceState,
   type ExecutionCommand,
 } from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
@@ -26,6 +27,8 @@ import { EXECUTOR, openCredential } from './credential-opener';
 export class ExecutorService {
   private readonly decryption: KeyObject;
   private readonly adapters: Map<string, ActionAdapter>;
+  /** Requests whose claimed execution this process is running right now. */
+  private readonly running = new Set<string>();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     const encryption = runtime.identityFile.encryption;
@@ -53,7 +56,24 @@ export class ExecutorService {
     // Audit's receipt is a fourth link: without it the request waits (see audit-gate.ts).
     if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted) return;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
+    if (execution.status === 'started' && !this.running.has(requestId)) {
+      // Claimed, and no one here is running it: the attempt that claimed it failed before it could
+      // record a result (e.g. the store refused the outcome). Left alone it would wait for the next
+      // restart's reconciliation; it is in doubt now.
+      await this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`);
+      return;
+    }
     if (execution.status !== 'unclaimed') return;
+    this.running.add(requestId);
+    try {
+      await this.claimAndRun(requestId, evidence);
+    } finally {
+      this.running.delete(requestId);
+    }
+  }
+
+  private async claimAndRun(requestId: string, evidence: EvidenceState): Promise<void> {
+    if (!evidence.issued || !evidence.accepted) return;
     const now = this.runtime.clock();
     const issued = evidence.issued;
     const credential = await openCredential(

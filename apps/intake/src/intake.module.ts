@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { DeadLettersHandler } from './dead-letters.handler';
 import { HttpController } from './http.controller';
 import { IntakeService } from './intake.service';
 import { OutcomesHandler } from './outcomes.handler';
@@ -11,7 +12,7 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],
-      controllers: [SubmissionsHandler, OutcomesHandler, HttpController],
+      controllers: [SubmissionsHandler, OutcomesHandler, DeadLettersHandler, HttpController],
       providers: [IntakeService],
     };
   }

@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope } from '@countersign/contracts';
+import type { Envelope, MessageDeadLetteredV1 } from '@countersign/contracts';
 import {
   intakeDecider,
   requestIdOf,
+  strandedBy,
   streamFor,
   submissionStreamFor,
   type IntakeEvent,
   type LaterOutcome,
 } from '@countersign/intake-domain';
-import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { acceptAuthenticSubmissions, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
 /** Default execution window when a submission names none. */
 const DEFAULT_WINDOW_SECONDS = 3600;
@@ -55,5 +57,41 @@ export class IntakeService {
       ...(detail ? { detail } : {}),
     };
     await this.runtime.runner.run(intakeDecider, streamFor(requestId), command, { id: cause.id, now });
+  }
+
+  /** A dead letter that strands a submission or an accepted request ends it visibly (see strandedBy). */
+  async deadLettered(event: Envelope<MessageDeadLetteredV1>): Promise<void> {
+    const { code, message } = event.data;
+    const stranded = strandedBy(code, this.authenticPayload(event.data));
+    if (!stranded) return;
+    const now = this.runtime.clock();
+    const cause = { id: event.id, now };
+    if (stranded.kind === 'submission') {
+      const requestId = requestIdOf(stranded.payload);
+      const stream = requestId ? streamFor(requestId) : submissionStreamFor(stranded.submissionId);
+      const command = { type: 'RejectUnprocessable' as const, ...stranded, code, message, now: now.toISOString() };
+      await this.runtime.runner.run(intakeDecider, stream, command, cause);
+      return;
+    }
+    const detail = `in doubt, needs a human: ${event.signer} could not process ${stranded.eventType} (${code})`;
+    const command = {
+      type: 'FailStranded' as const,
+      requestId: stranded.requestId,
+      causationEventId: event.id,
+      detail,
+      now: now.toISOString(),
+    };
+    await this.runtime.runner.run(intakeDecider, streamFor(stranded.requestId), command, cause);
+  }
+
+  /**
+   * The dead-lettered envelope as intake itself verifies it (an authentic submission counts even
+   * when its payload is invalid); undefined when it is forged, unreadable, or was cut short.
+   */
+  private authenticPayload(letter: MessageDeadLetteredV1): Envelope | undefined {
+    const bytes = Buffer.from(letter.payloadBase64, 'base64');
+    if (createHash('sha256').update(bytes).digest('hex') !== letter.payloadSha256) return undefined;
+    const verification = acceptAuthenticSubmissions(this.runtime)(bytes);
+    return verification.ok ? verification.envelope : undefined;
   }
 }

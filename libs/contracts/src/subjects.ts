@@ -59,6 +59,10 @@ export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
     consumer('intake', Streams.events, 'approval', Subjects.serviceEvents('approval')),
     consumer('intake', Streams.events, 'broker', Subjects.serviceEvents('broker')),
     consumer('intake', Streams.events, 'executor', Subjects.serviceEvents('executor')),
+    // Dead letters that may strand a request (issue 10); approval's, the broker's and the
+    // executor's arrive on the consumers above.
+    consumer('intake', Streams.events, 'own-deadletters', Subjects.serviceEvent('intake', EventTypes.MessageDeadLettered)),
+    consumer('intake', Streams.events, 'audit-deadletters', Subjects.serviceEvent('audit', EventTypes.MessageDeadLettered)),
   ],
   approval: [
     consumer('approval', Streams.events, 'intake', Subjects.serviceEvents('intake')),

@@ -8,3 +8,4 @@ export * from './provisioning';
 export * from './relay';
 export * from './transport';
 export * from './seen-events';
+export * from './handler-failures';

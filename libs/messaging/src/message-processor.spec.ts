@@ -1,5 +1,6 @@
 import type { JsMsg } from 'nats';
 import type { DeadLetter } from './dead-letter';
+import { HandlerFailures } from './handler-failures';
 import { TerminalMessageError } from './jetstream-context';
 import { processMessage, type Dispatch, type MessagePolicy } from './message-processor';
 import { encodeEnvelope, testEnvelope, testIdentities } from './testing/envelopes';
@@ -111,5 +112,62 @@ describe('processMessage', () => {
     expect(settled).toEqual(['term']);
     expect(letters[0]).toMatchObject({ code: 'malformed' });
     expect(Buffer.from(letters[0]!.payload).toString()).toBe('not json');
+  });
+});
+
+/** Issue 10: with a HandlerFailures ledger, maxDeliver counts the handler's failures, not deliveries. */
+const counting = (dispatch: Dispatch, failures: HandlerFailures, letters: DeadLetter[] = []): MessagePolicy => ({
+  ...policy(dispatch, letters),
+  failures,
+  maxCrashDeliveries: 20,
+});
+
+describe('processMessage with handler-failure counting (deliveries caused by crashes are free)', () => {
+  it('handles a valid message whose delivery count climbed past maxDeliver through crashes alone', async () => {
+    const letters: DeadLetter[] = [];
+    const { msg, settled } = delivery(9);
+    expect(await processMessage(msg, counting(handled, new HandlerFailures(), letters))).toBe('acked');
+    expect(settled).toEqual(['ack']);
+    expect(letters).toEqual([]);
+  });
+
+  it('retries a failing message with backoff by its own failures, not by its delivery count', async () => {
+    const failures = new HandlerFailures();
+    const first = delivery(12);
+    expect(await processMessage(first.msg, counting(failing, failures))).toBe('retried');
+    expect(first.settled).toEqual(['nak 10']);
+  });
+
+  it('dead-letters after maxDeliver handler failures, then forgets the count', async () => {
+    const failures = new HandlerFailures();
+    const letters: DeadLetter[] = [];
+    const outcomes = [];
+    for (const deliveries of [4, 5, 6]) outcomes.push(await processMessage(delivery(deliveries).msg, counting(failing, failures, letters)));
+    expect(outcomes).toEqual(['retried', 'retried', 'dead_lettered']);
+    expect(letters[0]).toMatchObject({ code: 'max_deliveries', deliveries: 6 });
+    expect(letters[0]!.message).toMatch(/handler failed 3 times \(delivery 6\).*boom/);
+    expect(failures.size).toBe(0);
+  });
+
+  it('forgets the failures of a message once it is handled', async () => {
+    const failures = new HandlerFailures();
+    await processMessage(delivery(1).msg, counting(failing, failures));
+    expect(failures.size).toBe(1);
+    await processMessage(delivery(2).msg, counting(handled, failures));
+    expect(failures.size).toBe(0);
+  });
+
+  it('still dead-letters, unhandled, a message past the crash ceiling (one that crashes the process itself)', async () => {
+    const letters: DeadLetter[] = [];
+    let called = false;
+    const spy: Dispatch = () => {
+      called = true;
+      return Promise.resolve('handled');
+    };
+    const { msg, settled } = delivery(21);
+    expect(await processMessage(msg, counting(spy, new HandlerFailures(), letters))).toBe('dead_lettered');
+    expect(called).toBe(false);
+    expect(settled).toEqual(['term']);
+    expect(letters[0]).toMatchObject({ code: 'max_deliveries', deliveries: 21 });
   });
 });

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_SKEW_MS, type Freshness, type Verification } from '@counter
 import type { JsMsg } from 'nats';
 import { backoffDelay } from './backoff';
 import type { DeadLetter } from './dead-letter';
+import type { HandlerFailures } from './handler-failures';
 import { JetStreamContext, terminalVerdict } from './jetstream-context';
 import type { SeenEvents } from './seen-events';
 
@@ -14,7 +15,16 @@ export interface MessagePolicy {
   verify: (bytes: Uint8Array, freshness?: Freshness) => Verification;
   deadLetter: (letter: DeadLetter) => Promise<void>;
   dispatch: Dispatch;
+  /** Handler failures a message gets before it is dead-lettered (counted by `failures` when given). */
   maxDeliver: number;
+  /**
+   * When given, `maxDeliver` counts the handler's own failures in this process instead of
+   * JetStream deliveries, so redeliveries caused by crashes cost a message nothing; the delivery
+   * count is then only checked against `maxCrashDeliveries` (a crash-loop guard).
+   */
+  failures?: HandlerFailures;
+  /** Deliveries (of any cause) after which a message is dead-lettered unhandled; `maxDeliver` by default. */
+  maxCrashDeliveries?: number;
   backoffMs: number[];
   /** While a handler runs, the ack_wait timer is reset this often so a slow handler is not redelivered under it. */
   workingIntervalMs?: number;
@@ -51,7 +61,7 @@ export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise
   const envelope = verification.envelope as Envelope;
   const mismatch = subjectMismatch(envelope, msg.subject);
   if (mismatch) return reject(msg, context, policy, { code: 'subject_mismatch', message: mismatch, claimedSigner: envelope.signer });
-  if (context.deliveries > policy.maxDeliver) {
+  if (context.deliveries > (policy.maxCrashDeliveries ?? policy.maxDeliver)) {
     // Back after a crash on its last allowed attempt: do not let a poison message crash-loop us.
     return reject(msg, context, policy, {
       code: 'max_deliveries',
@@ -69,6 +79,7 @@ async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
     const replay = await replayOf(envelope, context, policy);
     if (replay) return await reject(msg, context, policy, replay);
     const result = await policy.dispatch(envelope, context);
+    policy.failures?.settle(keyOf(context));
     await confirmAck(msg, policy);
     return result === 'handled' ? 'acked' : 'ignored';
   } catch (error) {
@@ -82,13 +93,14 @@ async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
   const signer = { claimedSigner: envelope.signer };
   const terminal = terminalVerdict(error);
   if (terminal) return reject(msg, context, policy, { ...terminal, ...signer });
-  if (context.deliveries >= policy.maxDeliver) {
-    const message = `handler failed on all ${context.deliveries} deliveries; last error: ${describe(error)}`;
+  const attempts = policy.failures?.record(keyOf(context)) ?? context.deliveries;
+  if (attempts >= policy.maxDeliver) {
+    const message = `handler failed ${attempts} times (delivery ${context.deliveries}); last error: ${describe(error)}`;
     return reject(msg, context, policy, { code: 'max_deliveries', message, ...signer });
   }
-  const delay = backoffDelay(policy.backoffMs, context.deliveries);
+  const delay = backoffDelay(policy.backoffMs, attempts);
   policy.logger.warn(
-    `${where(context)} ${envelope.type} failed (delivery ${context.deliveries}), retry in ${delay} ms: ${describe(error)}`,
+    `${where(context)} ${envelope.type} failed (attempt ${attempts}, delivery ${context.deliveries}), retry in ${delay} ms: ${describe(error)}`,
   );
   msg.nak(delay);
   return 'retried';
@@ -132,6 +144,7 @@ async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePoli
     return 'retried';
   }
   policy.logger.warn(`${where(context)} dead-lettered: ${rejection.code}: ${rejection.message}`);
+  policy.failures?.settle(keyOf(context));
   msg.term();
   return 'dead_lettered';
 }
@@ -163,6 +176,7 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
+const keyOf = (context: JetStreamContext) => `${context.stream}#${context.streamSequence}`;
 const where = (context: JetStreamContext) => `${context.consumer} ${context.stream}#${context.streamSequence}`;
 
 function describe(error: unknown): string {

@@ -6,10 +6,9 @@ import { Consumers, EventTypes, Streams, type Envelope } from '@countersign/cont
 import type { NatsConnection } from 'nats';
 import type { DeadLetter } from './dead-letter';
 import { JETSTREAM_TRANSPORT, JetStreamErrorFilter, TerminalMessageError, type JetStreamContext } from './jetstream-context';
-import { provisionJetStream } from './provisioning';
 import { JetStreamTransport } from './transport';
 import { encodeEnvelope, testEnvelope, testIdentities } from './testing/envelopes';
-import { startSecuredNats, type SecuredNats } from './testing/secured-nats';
+import { startProvisionedNats, type SecuredNats } from './testing/secured-nats';
 import { waitFor } from './testing/wait';
 
 const { signers, trust } = testIdentities(['service:intake', 'service:approval']);
@@ -75,12 +74,7 @@ describe('JetStreamTransport in a real Nest microservice against a real nats-ser
   };
 
   beforeAll(async () => {
-    nats = await startSecuredNats();
-    await provisionJetStream(await nats.connectAs('provisioner'), {
-      streams: Object.values(Streams),
-      consumers: Consumers.approval,
-      settings: { ackWaitMs: ACK_WAIT_MS },
-    });
+    nats = await startProvisionedNats(Consumers.approval, { ackWaitMs: ACK_WAIT_MS });
     admin = await nats.connectAs('admin');
     intakeBus = await nats.connectAs('intake');
     const transport = new JetStreamTransport({

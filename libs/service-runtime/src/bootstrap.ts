@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
@@ -76,12 +77,14 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
   await relay.start();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
   console.log(`${READY_MARKER} ${config.service}${address}`);
+  const heartbeat = startHeartbeat(runtime);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     runtime.logger.log(`stopping on ${signal}`);
+    clearInterval(heartbeat);
     await app.close();
     await relay.stop();
     await runtime.nc.drain();
@@ -89,6 +92,25 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
+}
+
+export const HEALTH_INTERVAL_MS = 5_000;
+
+/**
+ * There is no health endpoint yet (issue 16), so a container health check reads this file instead
+ * (scripts/healthcheck.js): it is rewritten every few seconds while the event loop turns and the
+ * NATS connection is open, so a hung process or a closed connection goes stale and turns unhealthy.
+ */
+function startHeartbeat(runtime: ServiceRuntime): NodeJS.Timeout | undefined {
+  const file = runtime.config.healthFile;
+  if (!file) return undefined;
+  const beat = () => {
+    if (!runtime.nc.isClosed()) writeFileSync(file, `${new Date().toISOString()}\n`);
+  };
+  beat();
+  const timer = setInterval(beat, HEALTH_INTERVAL_MS);
+  timer.unref();
+  return timer;
 }
 
 async function startApp(

@@ -27,6 +27,7 @@ const Env = z.object({
   COUNTERSIGN_TARGETS_FILE: z.string().optional(),
   COUNTERSIGN_TIMER_MS: z.coerce.number().int().min(50).default(1000),
   COUNTERSIGN_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
+  COUNTERSIGN_HEALTH_FILE: z.string().min(1).optional(),
 });
 
 export interface ServiceConfig {
@@ -46,6 +47,8 @@ export interface ServiceConfig {
   /** How often timers (expiry, revocation, in-doubt reconciliation) look for due work. */
   timerMs: number;
   maxDeliver: number;
+  /** Touched every few seconds while the service runs and its NATS connection is open (container health checks). */
+  healthFile?: string;
 }
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -84,5 +87,6 @@ function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUse
     targetsFile: vars.COUNTERSIGN_TARGETS_FILE ?? join(home, 'targets.json'),
     timerMs: vars.COUNTERSIGN_TIMER_MS,
     maxDeliver: vars.COUNTERSIGN_MAX_DELIVER,
+    ...(vars.COUNTERSIGN_HEALTH_FILE ? { healthFile: vars.COUNTERSIGN_HEALTH_FILE } : {}),
   };
 }

@@ -16,6 +16,9 @@ export class DueWork {
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private stopped = false;
+  /** Store position of the last event indexed, so a failed subscription resumes where it was. */
+  private indexed = -1;
 
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'>,
@@ -24,22 +27,40 @@ export class DueWork {
   ) {}
 
   start(): void {
-    this.subscription = this.runtime.store.subscribeToAll(
-      -1,
-      (stored) => {
-        const change = this.schedule(toDomainEvent(stored));
-        if (change?.dueAt === null) this.due.delete(change.key);
-        else if (change) this.due.set(change.key, Date.parse(change.dueAt));
-        return Promise.resolve();
-      },
-      (error) => this.runtime.logger.error(`schedule index stopped: ${String(error)}`),
-    );
+    this.stopped = false;
+    this.subscribe();
     this.timer = setInterval(() => void this.tick(), this.runtime.config.timerMs);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.resume);
     await this.subscription?.stop();
+  }
+
+  private resume: NodeJS.Timeout | undefined;
+
+  /**
+   * A schedule index that stopped would silently stop every deadline after it (issue 10: timers
+   * after a restart or a store hiccup), so a failed subscription resumes from the last event indexed.
+   */
+  private subscribe(): void {
+    this.subscription = this.runtime.store.subscribeToAll(
+      this.indexed,
+      (stored) => {
+        const change = this.schedule(toDomainEvent(stored));
+        if (change?.dueAt === null) this.due.delete(change.key);
+        else if (change) this.due.set(change.key, Date.parse(change.dueAt));
+        this.indexed = stored.position;
+        return Promise.resolve();
+      },
+      (error) => {
+        if (this.stopped) return;
+        this.runtime.logger.error(`schedule index stopped at ${this.indexed}, resuming: ${String(error)}`);
+        this.resume = setTimeout(() => this.subscribe(), this.runtime.config.timerMs);
+      },
+    );
   }
 
   private async tick(): Promise<void> {

@@ -7,6 +7,8 @@ export interface ManagedChild {
   /** Resolves with the first output line matching `marker`; rejects if the process exits first. */
   ready: Promise<string>;
   exited: Promise<number | null>;
+  /** Whether the ready marker was seen. */
+  isReady(): boolean;
 }
 
 /** Spawns a process, hands every output line to `log`, and waits for its ready marker. */
@@ -19,6 +21,7 @@ export function spawnManaged(
   cwd: string,
 ): ManagedChild {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let readySeen = false;
   let onReady: (line: string) => void = () => undefined;
   let onEarlyExit: (error: Error) => void = () => undefined;
   const ready = new Promise<string>((resolve, reject) => {
@@ -31,7 +34,10 @@ export function spawnManaged(
       recent.push(line);
       if (recent.length > 40) recent.shift();
       log(name, line);
-      if (marker.test(line)) onReady(line);
+      if (marker.test(line)) {
+        readySeen = true;
+        onReady(line);
+      }
     });
   }
   const exited = new Promise<number | null>((resolve) => {
@@ -40,7 +46,7 @@ export function spawnManaged(
       resolve(code);
     });
   });
-  return { name, process: child, ready, exited };
+  return { name, process: child, ready, exited, isReady: () => readySeen };
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */

@@ -1,2 +1,3 @@
 export * from './child';
 export * from './stack';
+export * from './supervisor';

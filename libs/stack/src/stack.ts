@@ -13,7 +13,8 @@ import {
 } from '@countersign/identity';
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
-import { spawnManaged, stopChild, type ManagedChild } from './child';
+import { spawnManaged } from './child';
+import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
@@ -45,6 +46,11 @@ export interface StackOptions {
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   log?: (name: string, line: string) => void;
+  /**
+   * Restart a process that exits without being asked to, with exponential back-off (`npm start`
+   * and the chaos suite); `true` for the default policy. Off by default: tests drive start/stop.
+   */
+  supervise?: boolean | Partial<SupervisionPolicy>;
 }
 
 export interface Stack {
@@ -62,6 +68,12 @@ export interface Stack {
   start(name: string): Promise<void>;
   stop(name: string, signal?: NodeJS.Signals): Promise<void>;
   restart(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Signals a process as an outside party would (SIGKILL by default); a supervised one comes back. */
+  kill(name: string, signal?: NodeJS.Signals): boolean;
+  /** Running and ready. */
+  isUp(name: string): boolean;
+  /** Restarts the supervisor has made of `name`. */
+  restarts(name: string): number;
   shutdown(): Promise<void>;
 }
 
@@ -102,18 +114,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.policyFile ? { COUNTERSIGN_POLICY_FILE: options.policyFile } : {}),
     ...options.env,
   };
-  const children = new Map<string, ManagedChild>();
   const envOf = (name: string): NodeJS.ProcessEnv =>
     name === SLACK_EDGE ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) } : env;
-  const start = async (name: string) => {
-    const child = spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT);
-    children.set(name, child);
-    await child.ready;
-  };
-  const stop = async (name: string, signal: NodeJS.Signals = 'SIGTERM') => {
-    const child = children.get(name);
-    if (child) await stopChild(child, signal);
-  };
+  const supervisor = new Supervisor({
+    spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
+    ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
+    log,
+    runDir: join(home, 'run'),
+  });
+  const start = (name: string) => supervisor.start(name);
+  const stop = (name: string, signal: NodeJS.Signals = 'SIGTERM') => supervisor.stop(name, signal);
   const names = [
     ...(options.demoTarget === false ? [] : ['demo-target']),
     ...(options.services ?? SERVICE_NAMES),
@@ -122,7 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     await Promise.all(names.map(start));
   } catch (error) {
-    await Promise.all([...children.values()].map((child) => stopChild(child, 'SIGKILL')));
+    await Promise.all(supervisor.names().map((name) => supervisor.stop(name, 'SIGKILL')));
     await nats.stop({ keep: !temporary });
     throw error;
   }
@@ -141,8 +151,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await stop(name, signal);
       await start(name);
     },
+    kill: (name, signal) => supervisor.kill(name, signal),
+    isUp: (name) => supervisor.isUp(name),
+    restarts: (name) => supervisor.restarts(name),
     shutdown: async () => {
-      await Promise.all([...children.keys()].map((name) => stop(name)));
+      await supervisor.shutdown();
       await nats.stop({ keep: true });
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
@@ -157,6 +170,10 @@ async function startClusterFor(home: string): Promise<RunningNatsCluster> {
   });
   await cluster.waitForMetaLeader();
   return cluster;
+}
+
+function supervisionPolicy(supervise: true | Partial<SupervisionPolicy>): SupervisionPolicy {
+  return supervise === true ? DEFAULT_SUPERVISION : { ...DEFAULT_SUPERVISION, ...supervise };
 }
 
 /**

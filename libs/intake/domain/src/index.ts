@@ -10,7 +10,16 @@ import { evolve, initialState, type IntakeState } from './intake.state';
  */
 export const intakeDecider: Decider<IntakeCommand, IntakeEvent, IntakeState> = { decide, evolve, initialState };
 
-export type { HandleSubmission, IntakeCommand, LaterOutcome, NotifyOutcome, RequesterRegistration } from './intake.commands';
+export type {
+  FailStranded,
+  HandleSubmission,
+  IntakeCommand,
+  LaterOutcome,
+  NotifyOutcome,
+  RejectUnprocessable,
+  RequesterRegistration,
+} from './intake.commands';
+export { DEAD_LETTERS_THAT_STRAND_NOTHING, strandedBy, type Stranded } from './dead-letters';
 export { IdTags } from './intake.decide';
 export {
   IntakeErrorCodes,

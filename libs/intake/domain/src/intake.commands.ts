@@ -38,4 +38,26 @@ export interface NotifyOutcome {
   now: string;
 }
 
-export type IntakeCommand = HandleSubmission | NotifyOutcome;
+/** A submission intake dead-lettered (see strandedBy): it still gets an answer, a rejection. */
+export interface RejectUnprocessable {
+  type: 'RejectUnprocessable';
+  submissionId: string;
+  requester: string;
+  payload: unknown;
+  /** The dead letter's code and message, e.g. `max_deliveries`. */
+  code: string;
+  message: string;
+  now: string;
+}
+
+/** A pipeline event of an accepted request was dead-lettered by some consumer: the request is in doubt. */
+export interface FailStranded {
+  type: 'FailStranded';
+  requestId: string;
+  /** Id of the dead-letter event. */
+  causationEventId: string;
+  detail: string;
+  now: string;
+}
+
+export type IntakeCommand = HandleSubmission | NotifyOutcome | RejectUnprocessable | FailStranded;

@@ -10,7 +10,7 @@ import {
   type RequestSubmittedV1 as Submitted,
   type TimeWindow,
 } from '@countersign/contracts';
-import type { HandleSubmission, IntakeCommand, NotifyOutcome } from './intake.commands';
+import type { FailStranded, HandleSubmission, IntakeCommand, NotifyOutcome, RejectUnprocessable } from './intake.commands';
 import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
 import type { IntakeState } from './intake.state';
 import { checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
@@ -31,6 +31,10 @@ export function decide(command: IntakeCommand, state: IntakeState): IntakeEvent[
       return handleSubmission(command, state);
     case 'NotifyOutcome':
       return notifyOutcome(command, state);
+    case 'RejectUnprocessable':
+      return rejectUnprocessable(command, state);
+    case 'FailStranded':
+      return failStranded(command, state);
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -100,7 +104,9 @@ function accept(command: HandleSubmission, { submitted, window }: Acceptable): I
   return [accepted, notified];
 }
 
-function reject(command: HandleSubmission, errors: FieldError[], rejectedTag: string, notifiedTag: string): IntakeEvent[] {
+type Answerable = Pick<HandleSubmission, 'submissionId' | 'requester' | 'payload' | 'now'>;
+
+function reject(command: Answerable, errors: FieldError[], rejectedTag: string, notifiedTag: string): IntakeEvent[] {
   const requestId = requestIdOf(command.payload);
   const rejected: RequestRejected = {
     id: deterministicId(command.submissionId, rejectedTag),
@@ -149,9 +155,26 @@ function notifyOutcome(command: NotifyOutcome, state: IntakeState): IntakeEvent[
   return [event];
 }
 
+/** Same ids as an ordinary rejection: a submission is answered once, whichever way it ends. */
+function rejectUnprocessable(command: RejectUnprocessable, state: IntakeState): IntakeEvent[] {
+  if (state.answered.includes(command.submissionId) || state.mismatched.includes(command.submissionId)) return [];
+  const message = `intake could not process this submission (${command.code}): ${command.message}`;
+  const errors = [{ path: '', code: IntakeErrorCodes.Unprocessable, message }];
+  return reject(command, errors, IdTags.rejected, IdTags.notified);
+}
+
+const FINAL_OUTCOMES: readonly string[] = ['executed', 'failed', 'denied', 'expired'];
+
+/** Told as `failed` (in doubt), unless the requester already heard how the request ended. */
+function failStranded(command: FailStranded, state: IntakeState): IntakeEvent[] {
+  if (state.notified.some((outcome) => FINAL_OUTCOMES.includes(outcome))) return [];
+  const { requestId, causationEventId, detail, now } = command;
+  return notifyOutcome({ type: 'NotifyOutcome', requestId, outcome: 'failed', causationEventId, detail, now }, state);
+}
+
 type NotificationFields = Pick<RequesterNotified['data'], 'requestId' | 'outcome' | 'errors' | 'causationEventId'>;
 
-function notification(command: HandleSubmission, id: string, fields: NotificationFields): RequesterNotified {
+function notification(command: Answerable, id: string, fields: NotificationFields): RequesterNotified {
   return {
     id,
     type: EventTypes.RequesterNotified,

@@ -27,4 +27,6 @@ export const IntakeErrorCodes = {
   DuplicateRequest: 'duplicate_request',
   WindowEnded: 'window_ended',
   WindowTooLong: 'window_too_long',
+  /** Intake could not process an authentic submission (its consumer gave up on it); see strandedBy. */
+  Unprocessable: 'unprocessable',
 } as const;

@@ -1,8 +1,9 @@
-import type { ServiceName } from '@countersign/contracts';
+import { Streams, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
 import { inboxPrefix, natsPermissionsFor, renderNatsConfig, type NatsUser, type Principal } from '@countersign/identity';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import type { NatsConnection } from 'nats';
 import { connectNats } from '../connection';
+import { provisionJetStream, type JetStreamSettings } from '../provisioning';
 
 /**
  * A real nats-server with the production permission model (the lead's provisioning renders it)
@@ -60,4 +61,11 @@ export async function startSecuredNats(services: ServiceName[] = ['intake', 'app
       await server.stop();
     },
   };
+}
+
+/** A secured server with every stream and the given consumers provisioned, as the control plane does. */
+export async function startProvisionedNats(consumers: ConsumerSpec[], settings: Partial<JetStreamSettings> = {}): Promise<SecuredNats> {
+  const nats = await startSecuredNats();
+  await provisionJetStream(await nats.connectAs('provisioner'), { streams: Object.values(Streams), consumers, settings });
+  return nats;
 }
