@@ -38,6 +38,10 @@ export const CREDENTIAL_REFUSAL_CODES = [
   'already_issued',
   /** The approval says its tier required step-up, yet an approver's vote was not signed with their own key (e.g. a Slack click). */
   'step_up_missing',
+  /** The pinned policy routes this request to another policy version, tier or mode than the approval claims. */
+  'policy_mismatch',
+  /** The approval's evidence does not re-check: too few distinct, eligible approvers' own signed votes naming this digest. */
+  'quorum_unproven',
 ] as const;
 
 export const CredentialRefusedV1 = z.strictObject({

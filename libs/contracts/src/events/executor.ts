@@ -48,6 +48,10 @@ export const EXECUTION_REFUSAL_CODES = [
   'unsupported_action',
   /** The tier required step-up, but an approver's vote was not signed with their own key (a Slack click). */
   'step_up_missing',
+  /** The pinned policy routes this request to another policy version, tier or mode than the approval claims. */
+  'policy_mismatch',
+  /** The approval's evidence does not re-check: too few distinct, eligible approvers' own signed votes naming this digest. */
+  'quorum_unproven',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({
