@@ -13,6 +13,7 @@ import {
   type ExecutionCommand,
 } from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
+import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
@@ -21,11 +22,14 @@ import { EXECUTOR, openCredential } from './credential-opener';
  * The executor trusts nothing it did not check itself: it keeps its own copy of the chain, opens
  * the credential, verifies everything, and claims the execution in its store (only one claim can
  * win) before the action runs. A crash after the claim leaves the request in doubt, never re-run.
+ * It re-checks the approval against the policy pinned at provisioning; a policy that does not load,
+ * or is not the pinned one, stops it (fail closed).
  */
 @Injectable()
 export class ExecutorService {
   private readonly decryption: KeyObject;
   private readonly adapters: Map<string, ActionAdapter>;
+  private readonly policy: PolicyBundle;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     const encryption = runtime.identityFile.encryption;
@@ -33,6 +37,8 @@ export class ExecutorService {
     this.decryption = importPrivateKey(encryption.privateKey);
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
     this.adapters = actionAdapters(targets);
+    this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
+    runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }
 
   /** Any link of the chain: record it, then execute if the chain is now complete. */
@@ -50,7 +56,7 @@ export class ExecutorService {
 
   private async executeIfReady(requestId: string): Promise<void> {
     const evidence = await this.runtime.runner.load(evidenceDecider, evidenceStream(requestId));
-    if (!readyToExecute(evidence) || !evidence.issued || !evidence.accepted) return;
+    if (!readyToExecute(evidence) || !evidence.issued || !evidence.accepted || !evidence.approved) return;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
     if (execution.status !== 'unclaimed') return;
     const now = this.runtime.clock();
@@ -66,6 +72,7 @@ export class ExecutorService {
       executorId: EXECUTOR,
       credential,
       supportedKinds: [...this.adapters.keys()],
+      approvalFacts: approvalFacts(this.policy, evidence.accepted.data, evidence.approved.data, this.runtime.trust, this.runtime.registry),
     });
     const claimId = randomUUID();
     const claimed = await this.decide({ type: 'ClaimExecution', requestId, claimId, now: now.toISOString(), check }, claimId);

@@ -11,6 +11,7 @@ import {
   type IdentityDescription,
 } from '@countersign/identity';
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
+import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged, stopChild, type ManagedChild } from './child';
 
@@ -66,6 +67,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   provision({ description, home });
+  // Like deployment provisioning: the broker and the executor enforce only the pinned policy.
+  pinPolicy(home, options.policyFile ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'));
   const nats = await startNatsServer({
     dir: join(home, 'nats'),
     ...(options.natsPort ? { port: options.natsPort } : {}),

@@ -1,3 +1,4 @@
+import type { ApprovalFacts } from '@countersign/approval-evidence';
 import type {
   CREDENTIAL_REFUSAL_CODES,
   CredentialRevokedV1,
@@ -23,6 +24,8 @@ export interface RecordAcceptedRequest {
 export interface IssueCredential {
   type: 'IssueCredential';
   approval: Envelope<RequestApprovedV1>;
+  /** What the shell gathered to re-check the approval against the pinned policy (see credentialTerms). */
+  facts: ApprovalFacts;
   now: string;
   credentialId: string;
   executor: string;

@@ -1,5 +1,6 @@
 import { EventTypes, deterministicId, serviceId } from '@countersign/contracts';
 import type { Decider } from '@countersign/decider';
+import { credentialTerms } from './approval-recheck';
 import type {
   CredentialCommand,
   CredentialRefusalCode,
@@ -10,7 +11,6 @@ import type {
 } from './credential.commands';
 import { AcceptedRequestRecordedType, type CredentialEvent, type CredentialRefused } from './credential.events';
 import { evolveCredential, initialCredentialState, type CredentialState } from './credential.state';
-import { issuanceTerms } from './issuance-terms';
 import { toMillis } from './time';
 
 const MAX_MESSAGE = 500;
@@ -39,7 +39,7 @@ function issueCredential(command: IssueCredential, state: CredentialState): Cred
   const { approval, now } = command;
   if (state.answeredApprovals.includes(approval.id)) return [];
   if (state.issued !== null) return [refused(approval, now, 'already_issued', 'a credential was already issued for this request')];
-  const terms = issuanceTerms(state, approval, now);
+  const terms = credentialTerms(state, approval, command.facts, now);
   if (!terms.ok) return [refused(approval, now, terms.code, terms.message)];
   assertMintedWithinTerms(command, terms, state);
   const { credentialId, executor, sealed, notBefore, expiresAt } = command;

@@ -1,6 +1,7 @@
 // Test-only builders (see @countersign/contracts/testing for why envelopes carry dummy signatures).
 import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type SealedBox } from '@countersign/contracts';
 import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import { factsFor } from '@countersign/approval-evidence/testing';
 import type { IssueCredential } from './credential.commands';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
@@ -74,6 +75,7 @@ export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCre
   return {
     type: 'IssueCredential',
     approval: approval(),
+    facts: factsFor((overrides.approval ?? approval()).data),
     now: NOW,
     credentialId: CREDENTIAL_ID,
     executor: EXECUTOR,
