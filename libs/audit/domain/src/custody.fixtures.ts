@@ -30,6 +30,7 @@ const { submitted, accepted, vote, approved, issued, started, succeeded, credent
 export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approved' | 'issued' | 'started' | 'succeeded', Envelope> {
   const policy = { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] };
   const { requestId: _omit, window: _window, ...request } = action;
+  const signedVote = envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' });
   return {
     submitted: envelope(submitted, EventTypes.RequestSubmitted, REQUESTER, at(0), {
       requestId: REQUEST_ID,
@@ -45,7 +46,7 @@ export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approve
       reason: 'migration 42',
       acceptedAt: at(1),
     }),
-    vote: envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' }),
+    vote: signedVote,
     approved: envelope(approved, EventTypes.RequestApproved, 'service:approval', at(21), {
       requestId: REQUEST_ID,
       digest: DIGEST,
@@ -56,6 +57,7 @@ export function fullChain(): Record<'submitted' | 'accepted' | 'vote' | 'approve
       policy,
       window: action.window,
       approvedAt: at(21),
+      evidence: [signedVote],
     }),
     issued: envelope(issued, EventTypes.CredentialIssued, 'service:broker', at(22), {
       requestId: REQUEST_ID,
@@ -101,7 +103,7 @@ export function relayedChain(): ReturnType<typeof fullChain> {
   });
   const data = chain.approved.data as { approvers: object[] };
   const approvers = data.approvers.map((approver) => ({ ...approver, via: 'slack' }));
-  return { ...chain, vote: relayed, approved: { ...chain.approved, data: { ...data, approvers } } };
+  return { ...chain, vote: relayed, approved: { ...chain.approved, data: { ...data, approvers, evidence: [relayed] } } };
 }
 
 /** Replaces fields of one envelope's data (or its envelope attributes) in a copy of the full chain. */
