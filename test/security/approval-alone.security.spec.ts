@@ -3,12 +3,16 @@ import {
   EventTypes,
   subjectFor,
   type AuditViolationV1,
+  type CredentialIssuedV1,
   type CredentialRefusedV1,
+  type ExecutionRefusedV1,
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
   type VoteCastV1,
 } from '@countersign/contracts';
+import { mintExecutionToken } from '@countersign/credentials';
+import { loadTrustStore, seal } from '@countersign/identity';
 import { effectsAt } from '../e2e/clients';
 import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
 import { recordAttack } from './report';
@@ -213,6 +217,83 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     expect(outcome.refusal?.message).toBe(
       `the pinned policy ${policy.label} routes this request to tier production-change (quorum), not low-risk (auto)`,
     );
+  });
+
+  /**
+   * The broker compromised too: its own key mints and seals an execution token for the approval
+   * it refused, and its own NATS user publishes the credential. Only the executor is left.
+   */
+  async function issueAsBroker(accepted: Envelope<RequestAcceptedV1>, approval: Envelope): Promise<Envelope> {
+    const { requestId, digest, action } = accepted.data;
+    const now = new Date();
+    const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + 600_000);
+    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const broker = signingKeyOf(s.stack, 'service:broker');
+    const credentialId = randomUUID();
+    const token = await mintExecutionToken({
+      privateKey: broker.key,
+      keyId: broker.keyId,
+      requestId,
+      digest,
+      target: action.target,
+      executor: 'service:executor',
+      credentialId,
+      notBefore,
+      expiresAt,
+      now,
+    });
+    const recipient = loadTrustStore(s.stack.home).activeEncryptionKey('service:executor');
+    if (!recipient) throw new Error('the executor has no encryption key');
+    const issued = signerOf(s.stack, 'service:broker').sign<CredentialIssuedV1>({
+      id: randomUUID(),
+      type: EventTypes.CredentialIssued,
+      subject: requestId,
+      time: now.toISOString(),
+      correlationid: requestId,
+      data: {
+        requestId,
+        digest,
+        credentialId,
+        executor: 'service:executor',
+        approvalEventId: approval.id,
+        notBefore: notBefore.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        sealed: seal(token, recipient, `${requestId}:${digest}`),
+        issuedAt: now.toISOString(),
+      },
+    });
+    await inject(await connections.as('broker'), subjectFor(issued), bytesOf(issued), 'broker issues for approval alone');
+    return issued;
+  }
+
+  it('(e) approval and broker together: the executor re-checks on its own and refuses to run', async () => {
+    const target = await pendingProduction('e');
+    const invented = { id: 'approver:alice', voteId: randomUUID(), via: 'signed' as const, at: new Date().toISOString() };
+    const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: [invented] });
+    await outcomeFor(target.requestId, approval);
+    await issueAsBroker(target.accepted, approval);
+    const refusalOf = () =>
+      evidence.events({ type: EventTypes.ExecutionRefused, requestId: target.requestId }).at(0)?.data as ExecutionRefusedV1 | undefined;
+    await evidence.waitFor(() => refusalOf() !== undefined, 60_000, 15_000);
+    await evidence.settle();
+    const refusal = refusalOf();
+    const violation = evidence.events({ type: EventTypes.AuditViolation, requestId: target.requestId }).at(0);
+    const effects = (await effectsAt(s.stack, target.requestId)).length;
+    recordAttack({
+      suite: SUITE,
+      attack: 'approval and broker together: a credential for an approval with no votes',
+      layer: LAYER,
+      tried: 1,
+      rejected: refusal?.code === 'quorum_unproven' && effects === 0 ? 1 : 0,
+      auditable: 1,
+      audited: refusal !== undefined && violation !== undefined ? 1 : 0,
+      executions: await attackEffects(s.stack, legitimate),
+      notes: [`${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240)],
+    });
+    expect(refusal).toMatchObject({ code: 'quorum_unproven' });
+    expect(evidence.events({ type: EventTypes.ExecutionStarted, requestId: target.requestId })).toEqual([]);
+    expect(effects).toBe(0);
+    expect(violation).toBeDefined();
   });
 
   it('still runs an honest two-approver production change, with its votes as evidence', async () => {
