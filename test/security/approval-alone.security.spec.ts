@@ -163,9 +163,18 @@ describe('approval acting alone: an approved without the votes behind it', () =>
 
   it('(a) with no votes behind it: refused quorum_unproven, nothing issued or run, audit violation', async () => {
     const target = await pendingProduction('a');
-    const invented = (name: string): Approver => ({ id: `approver:${name}`, voteId: randomUUID(), via: 'signed', at: new Date().toISOString() });
+    const invented = (name: string): Approver => ({
+      id: `approver:${name}`,
+      voteId: randomUUID(),
+      via: 'signed',
+      at: new Date().toISOString(),
+    });
     const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: [invented('alice'), invented('bob')] });
-    await record('approval alone: approved naming alice and bob, no votes', [await outcomeFor(target.requestId, approval)], 'quorum_unproven');
+    await record(
+      'approval alone: approved naming alice and bob, no votes',
+      [await outcomeFor(target.requestId, approval)],
+      'quorum_unproven',
+    );
   });
 
   it('(b) with forged votes: another key, an unknown key, or a genuine vote for another digest', async () => {
@@ -181,7 +190,9 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     const target = await pendingProduction('b-digest');
     const aliceId = await s.approvers.alice.vote(target.requestId, elsewhere.digest, 'approve', 'what I saw elsewhere');
     const bobId = await s.approvers.bob.vote(target.requestId, target.digest, 'approve', 'genuine');
-    await evidence.waitFor(() => evidence.events({ requestId: target.requestId }).filter((e) => [aliceId, bobId].includes(e.id)).length === 2);
+    await evidence.waitFor(
+      () => evidence.events({ requestId: target.requestId }).filter((e) => [aliceId, bobId].includes(e.id)).length === 2,
+    );
     const genuine = evidence.events({ requestId: target.requestId }).filter((e) => [aliceId, bobId].includes(e.id));
     const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: genuine.map(asApprover), evidence: genuine });
     outcomes.push(await outcomeFor(target.requestId, approval));

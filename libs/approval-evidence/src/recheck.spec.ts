@@ -76,7 +76,11 @@ describe('recheckApproval', () => {
         `vote ${ALICE_VOTE} by approver:alice is a review vote, not an approval of the request`,
       ],
     ])('refuses %s', (_case, votes, message) => {
-      expect(recheckApproval(accepted, approvedBy([alice, bob]), facts(votes))).toStrictEqual({ ok: false, code: 'quorum_unproven', message });
+      expect(recheckApproval(accepted, approvedBy([alice, bob]), facts(votes))).toStrictEqual({
+        ok: false,
+        code: 'quorum_unproven',
+        message,
+      });
     });
 
     it('refuses too few votes, however genuine', () => {
@@ -209,9 +213,9 @@ describe('recheckApproval', () => {
       expect(recheckApproval(accepted, approvedBy([alice, viaSlack]), withSlack({ ...twoSre, stepUp: true }))).toStrictEqual({
         ok: false,
         code: 'step_up_missing',
-        message: 'the tier two-sre requires step-up, but approver:bob approved relayed by channel:slack, not with a vote signed by their own key',
+        message:
+          'the tier two-sre requires step-up, but approver:bob approved relayed by channel:slack, not with a vote signed by their own key',
       });
     });
   });
 });
-

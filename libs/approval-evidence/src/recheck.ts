@@ -68,7 +68,9 @@ function policyProblem(accepted: Accepted, approved: RequestApprovedV1, decision
   if (decision.mode !== 'auto') return undefined;
   const self = `policy:${stamp.label}@${stamp.tier}`;
   const ids = approved.approvers.map((approver) => approver.id);
-  return ids.length === 1 && ids[0] === self ? undefined : `an auto approval of tier ${stamp.tier} is given by ${self} alone, not ${ids.join(', ')}`;
+  return ids.length === 1 && ids[0] === self
+    ? undefined
+    : `an auto approval of tier ${stamp.tier} is given by ${self} alone, not ${ids.join(', ')}`;
 }
 
 function quorumProblem(accepted: Accepted, approved: RequestApprovedV1, facts: ApprovalFacts): Recheck {
@@ -91,7 +93,10 @@ function quorumProblem(accepted: Accepted, approved: RequestApprovedV1, facts: A
   const gap = stepUpGap({ ...approved, stepUp: decision.stepUp ? true : undefined }, voteOf);
   if (gap) return fail('step_up_missing', gap);
   if (persons.length < decision.quorum) {
-    return fail('quorum_unproven', `tier ${decision.stamp.tier} needs ${decision.quorum} distinct approvers; the evidence proves ${persons.length}`);
+    return fail(
+      'quorum_unproven',
+      `tier ${decision.stamp.tier} needs ${decision.quorum} distinct approvers; the evidence proves ${persons.length}`,
+    );
   }
   return OK;
 }

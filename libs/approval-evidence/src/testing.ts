@@ -1,6 +1,13 @@
 // Test-only builders: an approval's evidence and the pinned policy's decision that admits it.
 // Envelopes carry dummy signatures (see @countersign/contracts/testing): deciders never verify.
-import { EventTypes, type Envelope, type PolicyStamp, type RequestApprovedV1, type VoteCastV1, type VoteEvidence } from '@countersign/contracts';
+import {
+  EventTypes,
+  type Envelope,
+  type PolicyStamp,
+  type RequestApprovedV1,
+  type VoteCastV1,
+  type VoteEvidence,
+} from '@countersign/contracts';
 import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, fixtureEnvelope } from '@countersign/contracts/testing';
 import type { PolicyDecision } from '@countersign/policy';
 import type { ApprovalFacts, CheckedVote } from './recheck';

@@ -34,7 +34,8 @@ function checkVote(envelope: Envelope, trust: Pick<TrustStore, 'verify'>, regist
   const verification = trust.verify(envelope);
   if (!verification.ok) return { ok: false, id: envelope.id, problem: `${verification.code}: ${verification.message}` };
   const { type } = verification;
-  if (type !== EventTypes.VoteCast && type !== EventTypes.VoteRelayed) return { ok: false, id: envelope.id, problem: `${type} is not a vote` };
+  if (type !== EventTypes.VoteCast && type !== EventTypes.VoteRelayed)
+    return { ok: false, id: envelope.id, problem: `${type} is not a vote` };
   const vote = verification.envelope as unknown as VoteEvidence;
   if (vote.type !== EventTypes.VoteRelayed) return { ok: true, vote };
   const mapped = approverForSlackUser(registry, vote.data.slack).approver;

@@ -47,7 +47,10 @@ describe('audit flags an approval whose evidence does not hold, without waiting 
   });
 
   it('flags an approval the broker refused on re-check against the pinned policy', () => {
-    const refused = refusal('policy_mismatch', 'the pinned policy routes this request to tier production-change (quorum), not low-risk (auto)');
+    const refused = refusal(
+      'policy_mismatch',
+      'the pinned policy routes this request to tier production-change (quorum), not low-risk (auto)',
+    );
     spec
       .given([])
       .when(check([...upToApproval(), refused]))

@@ -24,7 +24,11 @@ const unproven = (message: string): CustodyViolation => ({ code: 'approval_unpro
 export function unprovenApproval(events: readonly Envelope[]): CustodyViolation[] {
   const recorded = new Map(events.filter((event) => VOTE_TYPES.includes(event.type)).map((vote) => [vote.id, vote]));
   const approvals = events.filter((event) => event.type === EventTypes.RequestApproved) as Envelope<RequestApprovedV1>[];
-  return [...new Map([...refusals(events), ...approvals.flatMap((approval) => evidenceGaps(approval, recorded))].map((v) => [v.message, v])).values()];
+  return [
+    ...new Map(
+      [...refusals(events), ...approvals.flatMap((approval) => evidenceGaps(approval, recorded))].map((v) => [v.message, v]),
+    ).values(),
+  ];
 }
 
 function refusals(events: readonly Envelope[]): CustodyViolation[] {

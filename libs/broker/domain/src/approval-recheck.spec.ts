@@ -34,7 +34,9 @@ describe('the broker re-checks the approval against the pinned policy', () => {
     spec
       .given([recorded])
       .when(issueCommand({ facts: { ...factsFor(genuine.data), votes: [forged] } }))
-      .then([refused('quorum_unproven', `vote ${alice.voteId} for approver:alice does not verify: bad_signature: signature does not verify`)]);
+      .then([
+        refused('quorum_unproven', `vote ${alice.voteId} for approver:alice does not verify: bad_signature: signature does not verify`),
+      ]);
   });
 
   it('refuses too few approvers for the tier', () => {

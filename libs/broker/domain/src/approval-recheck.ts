@@ -9,7 +9,12 @@ import { issuanceTerms, type IssuanceTerms } from './issuance-terms';
  * window that has not opened yet is only a reason to wait, so the re-check still decides first:
  * an approval that can never issue is refused now, not retried.
  */
-export function credentialTerms(state: CredentialState, approval: Envelope<RequestApprovedV1>, facts: ApprovalFacts, now: string): IssuanceTerms {
+export function credentialTerms(
+  state: CredentialState,
+  approval: Envelope<RequestApprovedV1>,
+  facts: ApprovalFacts,
+  now: string,
+): IssuanceTerms {
   const terms = issuanceTerms(state, approval, now);
   if ((!terms.ok && terms.retryAt === undefined) || state.accepted === null) return terms;
   const recheck = recheckApproval(state.accepted.data, approval.data, facts);
