@@ -1,24 +1,18 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import {
   EventTypes,
-  subjectFor,
   type AuditViolationV1,
-  type CredentialIssuedV1,
   type CredentialRefusedV1,
-  type ExecutionRefusedV1,
   type Envelope,
+  type ExecutionRefusedV1,
   type RequestAcceptedV1,
   type RequestApprovedV1,
-  type VoteCastV1,
 } from '@countersign/contracts';
-import { mintExecutionToken } from '@countersign/credentials';
-import { loadTrustStore, seal } from '@countersign/identity';
 import { effectsAt } from '../e2e/clients';
 import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
 import { recordAttack } from './report';
-import { attackEffects, AuditEvidence, inject } from './support/evidence';
-import { bytesOf, latest, signWith } from './support/forgery';
-import { Connections, signerOf, signingKeyOf } from './support/parties';
+import { asApprover, CompromisedServices, invented } from './support/compromised';
+import { attackEffects, AuditEvidence } from './support/evidence';
+import { latest } from './support/forgery';
 
 jest.setTimeout(240_000);
 
@@ -30,8 +24,6 @@ const production = (version: string) => ({
   environment: 'production',
   parameters: { method: 'POST', path: '/deploy', body: { version } },
 });
-
-type Approver = RequestApprovedV1['approvers'][number];
 
 /** What one attack left behind on the real audit stream and at the demo target. */
 interface Outcome {
@@ -50,18 +42,18 @@ interface Outcome {
  */
 describe('approval acting alone: an approved without the votes behind it', () => {
   let s: Scenario;
-  let connections: Connections;
+  let attacker: CompromisedServices;
   let evidence: AuditEvidence;
   const legitimate = new Set<string>();
 
   beforeAll(async () => {
     s = await startScenario();
-    connections = new Connections(s.stack);
     evidence = new AuditEvidence(s.audit);
+    attacker = new CompromisedServices(s.stack);
   });
 
   afterAll(async () => {
-    await connections?.closeAll();
+    await attacker?.close();
     await s?.close();
   });
 
@@ -72,55 +64,6 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     const accepted = latest<RequestAcceptedV1>(evidence, EventTypes.RequestAccepted, requestId);
     return { requestId, digest: requested.digest, policy: requested.policy, accepted };
   }
-
-  /** Signs with approval's own key and publishes as approval's own NATS user: both layers pass. */
-  async function approveAlone(accepted: Envelope<RequestAcceptedV1>, data: Partial<RequestApprovedV1>): Promise<Envelope> {
-    const now = new Date().toISOString();
-    const approved = signerOf(s.stack, 'service:approval').sign<RequestApprovedV1>({
-      id: randomUUID(),
-      type: EventTypes.RequestApproved,
-      subject: accepted.data.requestId,
-      time: now,
-      correlationid: accepted.data.requestId,
-      data: {
-        requestId: accepted.data.requestId,
-        digest: accepted.data.digest,
-        requester: accepted.data.requester,
-        acceptedEventId: accepted.id,
-        mode: 'quorum',
-        approvers: [],
-        policy: { version: `sha256:${'0'.repeat(64)}`, label: 'e2e', tier: 'production-change', rules: ['tier:production-change'] },
-        window: accepted.data.action.window,
-        approvedAt: now,
-        ...data,
-      },
-    });
-    await inject(await connections.as('approval'), subjectFor(approved), bytesOf(approved), 'approval alone');
-    return approved;
-  }
-
-  const signedVote = (requestId: string, digest: string, voter: string) => ({
-    id: randomUUID(),
-    type: EventTypes.VoteCast,
-    subject: requestId,
-    time: new Date().toISOString(),
-    data: { requestId, digest, decision: 'approve' as const, reason: 'forged' },
-    signer: `approver:${voter}`,
-  });
-
-  /** A vote envelope claiming to be the voter's, signed with another key (approval's own). */
-  function voteSignedByApproval(requestId: string, digest: string, voter: string): Envelope {
-    const claimed = signerOf(s.stack, `approver:${voter}`).sign<VoteCastV1>(signedVote(requestId, digest, voter));
-    return signWith(claimed, signingKeyOf(s.stack, 'service:approval'), { keyid: signingKeyOf(s.stack, `approver:${voter}`).keyId });
-  }
-
-  /** A vote envelope signed with a key nobody enrolled. */
-  function voteWithUnknownKey(requestId: string, digest: string, voter: string): Envelope {
-    const claimed = signerOf(s.stack, `approver:${voter}`).sign<VoteCastV1>(signedVote(requestId, digest, voter));
-    return signWith(claimed, { keyId: `approver:${voter}#forged`, key: generateKeyPairSync('ed25519').privateKey });
-  }
-
-  const asApprover = (vote: Envelope): Approver => ({ id: vote.signer, voteId: vote.id, via: 'signed', at: vote.time });
 
   /** Waits for the broker's refusal and audit's violation, then reads what the attack caused. */
   async function outcomeFor(requestId: string, approval: Envelope): Promise<Outcome> {
@@ -163,13 +106,7 @@ describe('approval acting alone: an approved without the votes behind it', () =>
 
   it('(a) with no votes behind it: refused quorum_unproven, nothing issued or run, audit violation', async () => {
     const target = await pendingProduction('a');
-    const invented = (name: string): Approver => ({
-      id: `approver:${name}`,
-      voteId: randomUUID(),
-      via: 'signed',
-      at: new Date().toISOString(),
-    });
-    const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: [invented('alice'), invented('bob')] });
+    const approval = await attacker.approve(target.accepted, { policy: target.policy, approvers: [invented('alice'), invented('bob')] });
     await record(
       'approval alone: approved naming alice and bob, no votes',
       [await outcomeFor(target.requestId, approval)],
@@ -179,10 +116,14 @@ describe('approval acting alone: an approved without the votes behind it', () =>
 
   it('(b) with forged votes: another key, an unknown key, or a genuine vote for another digest', async () => {
     const outcomes: Outcome[] = [];
-    for (const forge of [voteSignedByApproval, voteWithUnknownKey]) {
-      const target = await pendingProduction(`b-${forge.name}`);
-      const votes = [forge(target.requestId, target.digest, 'alice'), forge(target.requestId, target.digest, 'bob')];
-      const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: votes.map(asApprover), evidence: votes });
+    for (const forge of ['voteSignedByApproval', 'voteWithUnknownKey'] as const) {
+      const target = await pendingProduction(`b-${forge}`);
+      const votes = ['alice', 'bob'].map((voter) => attacker[forge](target.requestId, target.digest, voter));
+      const approval = await attacker.approve(target.accepted, {
+        policy: target.policy,
+        approvers: votes.map(asApprover),
+        evidence: votes,
+      });
       outcomes.push(await outcomeFor(target.requestId, approval));
     }
     // Genuine votes by alice and bob, but alice's names another request's digest.
@@ -194,7 +135,11 @@ describe('approval acting alone: an approved without the votes behind it', () =>
       () => evidence.events({ requestId: target.requestId }).filter((e) => [aliceId, bobId].includes(e.id)).length === 2,
     );
     const genuine = evidence.events({ requestId: target.requestId }).filter((e) => [aliceId, bobId].includes(e.id));
-    const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: genuine.map(asApprover), evidence: genuine });
+    const approval = await attacker.approve(target.accepted, {
+      policy: target.policy,
+      approvers: genuine.map(asApprover),
+      evidence: genuine,
+    });
     outcomes.push(await outcomeFor(target.requestId, approval));
     await record('approval alone: approved on forged votes (other key, unknown key, other digest)', outcomes, 'quorum_unproven');
     expect(outcomes.map((o) => o.refusal?.message)).toEqual([
@@ -209,7 +154,7 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     const aliceId = await s.approvers.alice.vote(target.requestId, target.digest, 'approve', 'genuine, one of two');
     await evidence.waitFor(() => evidence.events({ type: EventTypes.VoteRecorded, requestId: target.requestId }).length === 1);
     const alice = evidence.events({ type: EventTypes.VoteCast, requestId: target.requestId }).filter((e) => e.id === aliceId);
-    const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: alice.map(asApprover), evidence: alice });
+    const approval = await attacker.approve(target.accepted, { policy: target.policy, approvers: alice.map(asApprover), evidence: alice });
     const outcome = await outcomeFor(target.requestId, approval);
     await record('approval alone: approved on one genuine vote of the two needed', [outcome], 'quorum_unproven');
     expect(outcome.refusal?.message).toBe('tier production-change needs 2 distinct approvers; the evidence proves 1');
@@ -218,7 +163,7 @@ describe('approval acting alone: an approved without the votes behind it', () =>
   it('(d) claiming the wrong tier: an auto approval of a production change', async () => {
     const target = await pendingProduction('d');
     const policy = { ...target.policy, tier: 'low-risk', rules: ['tier:low-risk'] };
-    const approval = await approveAlone(target.accepted, {
+    const approval = await attacker.approve(target.accepted, {
       mode: 'auto',
       policy,
       approvers: [{ id: `policy:${policy.label}@low-risk`, at: new Date().toISOString() }],
@@ -230,59 +175,11 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     );
   });
 
-  /**
-   * The broker compromised too: its own key mints and seals an execution token for the approval
-   * it refused, and its own NATS user publishes the credential. Only the executor is left.
-   */
-  async function issueAsBroker(accepted: Envelope<RequestAcceptedV1>, approval: Envelope): Promise<Envelope> {
-    const { requestId, digest, action } = accepted.data;
-    const now = new Date();
-    const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + 600_000);
-    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-    const broker = signingKeyOf(s.stack, 'service:broker');
-    const credentialId = randomUUID();
-    const token = await mintExecutionToken({
-      privateKey: broker.key,
-      keyId: broker.keyId,
-      requestId,
-      digest,
-      target: action.target,
-      executor: 'service:executor',
-      credentialId,
-      notBefore,
-      expiresAt,
-      now,
-    });
-    const recipient = loadTrustStore(s.stack.home).activeEncryptionKey('service:executor');
-    if (!recipient) throw new Error('the executor has no encryption key');
-    const issued = signerOf(s.stack, 'service:broker').sign<CredentialIssuedV1>({
-      id: randomUUID(),
-      type: EventTypes.CredentialIssued,
-      subject: requestId,
-      time: now.toISOString(),
-      correlationid: requestId,
-      data: {
-        requestId,
-        digest,
-        credentialId,
-        executor: 'service:executor',
-        approvalEventId: approval.id,
-        notBefore: notBefore.toISOString(),
-        expiresAt: expiresAt.toISOString(),
-        sealed: seal(token, recipient, `${requestId}:${digest}`),
-        issuedAt: now.toISOString(),
-      },
-    });
-    await inject(await connections.as('broker'), subjectFor(issued), bytesOf(issued), 'broker issues for approval alone');
-    return issued;
-  }
-
   it('(e) approval and broker together: the executor re-checks on its own and refuses to run', async () => {
     const target = await pendingProduction('e');
-    const invented = { id: 'approver:alice', voteId: randomUUID(), via: 'signed' as const, at: new Date().toISOString() };
-    const approval = await approveAlone(target.accepted, { policy: target.policy, approvers: [invented] });
+    const approval = await attacker.approve(target.accepted, { policy: target.policy, approvers: [invented('alice')] });
     await outcomeFor(target.requestId, approval);
-    await issueAsBroker(target.accepted, approval);
+    await attacker.issue(target.accepted, approval);
     const refusalOf = () =>
       evidence.events({ type: EventTypes.ExecutionRefused, requestId: target.requestId }).at(0)?.data as ExecutionRefusedV1 | undefined;
     await evidence.waitFor(() => refusalOf() !== undefined, 60_000, 15_000);

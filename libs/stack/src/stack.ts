@@ -51,6 +51,8 @@ export interface Stack {
   slackEdgeUrl: string;
   demoTargetUrl: string;
   description: IdentityDescription;
+  /** The policy the services run, pinned at provisioning; another process of theirs must use it too. */
+  policyFile: string;
   start(name: string): Promise<void>;
   stop(name: string, signal?: NodeJS.Signals): Promise<void>;
   restart(name: string, signal?: NodeJS.Signals): Promise<void>;
@@ -68,7 +70,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   provision({ description, home });
   // Like deployment provisioning: the broker and the executor enforce only the pinned policy.
-  pinPolicy(home, options.policyFile ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'));
+  const policyFile =
+    options.policyFile ?? process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json');
+  pinPolicy(home, policyFile);
   const nats = await startNatsServer({
     dir: join(home, 'nats'),
     ...(options.natsPort ? { port: options.natsPort } : {}),
@@ -90,7 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COUNTERSIGN_HTTP_PORT: String(intakePort),
     DEMO_TARGET_PORT: String(demoPort),
     DEMO_TARGET_DB: join(home, 'data', 'demo-target.sqlite'),
-    ...(options.policyFile ? { COUNTERSIGN_POLICY_FILE: options.policyFile } : {}),
+    COUNTERSIGN_POLICY_FILE: policyFile,
     ...options.env,
   };
   const children = new Map<string, ManagedChild>();
@@ -125,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
     demoTargetUrl,
     description,
+    policyFile,
     start,
     stop,
     restart: async (name, signal) => {
