@@ -2,6 +2,7 @@ import { EventTypes, deterministicId } from '@countersign/contracts';
 import { fixtureDecision } from '@countersign/approval-evidence/testing';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkChain } from './chain-check';
+import type { ExecutionRefusalCode } from './chain.types';
 import { CLAIM_ID, NOW, REQUEST_ID, approved, evidence, input } from './chain.fixtures';
 import { executionDecider } from './execution.decide';
 import type { ExecutionEvent } from './execution.events';
@@ -9,12 +10,11 @@ import type { ExecutionEvent } from './execution.events';
 const spec = DeciderSpecification(executionDecider);
 const facts = input().approvalFacts;
 
-const refused = (code: string, message: string): ExecutionEvent =>
-  ({
-    type: EventTypes.ExecutionRefused,
-    id: deterministicId(CLAIM_ID, 'execution.refused'),
-    data: { requestId: REQUEST_ID, code, message, refusedAt: NOW },
-  }) as ExecutionEvent;
+const refused = (code: ExecutionRefusalCode, message: string): ExecutionEvent => ({
+  type: EventTypes.ExecutionRefused,
+  id: deterministicId(CLAIM_ID, 'execution.refused'),
+  data: { requestId: REQUEST_ID, code, message, refusedAt: NOW },
+});
 
 const claimOn = (check: ReturnType<typeof checkChain>) =>
   ({ type: 'ClaimExecution', requestId: REQUEST_ID, claimId: CLAIM_ID, now: NOW, check }) as const;
