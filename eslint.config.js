@@ -35,7 +35,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['libs/*/domain/**/*.ts', 'libs/policy/**/*.ts'],
+    files: ['libs/*/domain/**/*.ts', 'libs/policy/**/*.ts', 'libs/approval-evidence/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
       // Deciders are pure: no runtime, clock or I/O; time and ids come in through the command.

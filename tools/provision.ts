@@ -1,12 +1,14 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultHome, loadNatsUsers, provision, renderAuthorization, type IdentityDescription } from '@countersign/identity';
+import { pinPolicy } from '@countersign/policy-engine';
 import { provisionStreams, REPO_ROOT } from '@countersign/stack';
 
 /**
  * Deployment provisioning, run once before the services start (docker-compose `provision`):
- * identities and NATS users into COUNTERSIGN_HOME, the NATS users include for the cluster nodes,
- * then JetStream streams and consumers once the cluster answers.
+ * identities and NATS users into COUNTERSIGN_HOME, the policy pin (COUNTERSIGN_POLICY_FILE's bundle
+ * version, which the broker and the executor enforce), the NATS users include for the cluster
+ * nodes, then JetStream streams and consumers once the cluster answers.
  */
 async function main(): Promise<void> {
   const home = defaultHome();
@@ -16,6 +18,8 @@ async function main(): Promise<void> {
   console.log(
     `provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`,
   );
+  const pin = pinPolicy(home, process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'));
+  console.log(`provision: policy ${pin.label} pinned at ${pin.version}`);
 
   const authFile = process.env.COUNTERSIGN_NATS_AUTH_FILE;
   if (authFile) {

@@ -4,7 +4,8 @@
 # 1. `node scripts/provision.js` generates the home into $COUNTERSIGN_HOME (keys, trust store,
 #    registry, NATS users), writes the NATS users include to $COUNTERSIGN_NATS_AUTH_FILE (the NATS
 #    nodes wait for it), and creates the JetStream streams and consumers with
-#    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers; then
+#    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers, and pins the policy bundle
+#    of $COUNTERSIGN_POLICY_FILE (policy.pin.json); then
 #    deploy/kurrentdb/provision-acls.ts creates the services' KurrentDB users and stream policy
 #    ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD).
 # 2. This script then gives each service a home of its own under $COUNTERSIGN_BUNDLES_DIR: the
@@ -37,6 +38,8 @@ bundle_public() {
 for service in intake approval broker executor audit; do
   bundle="$COUNTERSIGN_BUNDLES_DIR/$service"
   bundle_public "$bundle"
+  # The policy pin: the broker and the executor re-check approvals only against this bundle version.
+  cp "$COUNTERSIGN_HOME/policy.pin.json" "$bundle/"
   mkdir -p "$bundle/identities" "$bundle/nats/users"
   cp "$COUNTERSIGN_HOME/identities/service-$service.json" "$bundle/identities/"
   cp "$COUNTERSIGN_HOME/nats/users/$service.json" "$bundle/nats/users/"

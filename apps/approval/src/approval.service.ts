@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, RequestAcceptedV1, VoteCastV1, VoteRelayedV1 } from '@countersign/contracts';
-import { approvalDecider, streamFor, type CastVote, type PeopleFacts } from '@countersign/approval-domain';
-import { decideRequest, loadPolicyBundleOrThrow, type PolicyBundle } from '@countersign/policy-engine';
+import { approvalDecider, streamFor, type CastVote } from '@countersign/approval-domain';
+import { decideRequest, loadPolicyBundleOrThrow, peopleFactsOf, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { relayedVoter } from './relayed-voter';
 
@@ -23,7 +23,7 @@ export class ApprovalService {
 
   async open(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
     const now = this.runtime.clock();
-    const people = this.peopleFacts(accepted.data.requester);
+    const people = peopleFactsOf(this.runtime.registry, accepted.data.requester);
     const { decision } = decideRequest(this.policy, accepted.data, people, now.toISOString());
     const command = {
       type: 'OpenApproval' as const,
@@ -38,7 +38,7 @@ export class ApprovalService {
 
   /** A vote signed by the approver's own key: the signer is the voter. */
   async vote(vote: Envelope<VoteCastV1>): Promise<void> {
-    await this.castVote(vote.id, { voter: vote.signer, via: 'signed', vote: vote.data });
+    await this.castVote(vote.id, { voter: vote.signer, via: 'signed', vote: vote.data, evidence: vote });
   }
 
   /**
@@ -50,10 +50,10 @@ export class ApprovalService {
     const { approver: _approver, slack: _slack, ...vote } = relayed.data;
     const mapped = relayedVoter(this.runtime.registry, relayed.data);
     const voter = mapped.ok ? { voter: mapped.voter } : { voter: relayed.signer, unmapped: mapped.unmapped };
-    await this.castVote(relayed.id, { ...voter, via: 'slack', vote });
+    await this.castVote(relayed.id, { ...voter, via: 'slack', vote, evidence: relayed });
   }
 
-  private async castVote(voteId: string, cast: Pick<CastVote, 'voter' | 'via' | 'unmapped' | 'vote'>): Promise<void> {
+  private async castVote(voteId: string, cast: Pick<CastVote, 'voter' | 'via' | 'unmapped' | 'vote' | 'evidence'>): Promise<void> {
     const now = this.runtime.clock();
     const command: CastVote = { type: 'CastVote', voteId, ...cast, now: now.toISOString() };
     await this.runtime.runner.run(approvalDecider, streamFor(cast.vote.requestId), command, { id: voteId, now });
@@ -64,13 +64,5 @@ export class ApprovalService {
     const now = this.runtime.clock();
     const command = { type: 'CheckDeadlines' as const, requestId, now: now.toISOString() };
     await this.runtime.runner.run(approvalDecider, streamFor(requestId), command, { id: `deadline:${requestId}`, now });
-  }
-
-  /** People behind identities, from the registry: an owner may not approve its agent's requests. */
-  private peopleFacts(requester: string): PeopleFacts {
-    const { registry } = this.runtime;
-    const owner = registry.requesters.find((candidate) => `requester:${candidate.name}` === requester)?.owner;
-    const personOf = Object.fromEntries(registry.approvers.map((approver) => [`approver:${approver.name}`, approver.person]));
-    return { requesterOwner: owner, personOf };
   }
 }

@@ -1,6 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
-import { AUDIT_LOG_STREAM, checkCustody, custodyDecider, custodyStream, requestIdOf } from '@countersign/audit-domain';
+import {
+  AUDIT_LOG_STREAM,
+  checkCustody,
+  custodyDecider,
+  custodyStream,
+  mayProveUnproven,
+  requestIdOf,
+  unprovenApproval,
+} from '@countersign/audit-domain';
 import type { Subscription } from '@countersign/event-store';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
@@ -46,6 +54,9 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     const finished = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt] as string[];
     if (finished.includes(envelope.type) && !this.pending.has(requestId))
       this.pending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
+    // An approval that cannot be sound (no signed votes behind it, or refused on re-check) is
+    // flagged now: no execution will ever come to trigger the check.
+    if (mayProveUnproven(envelope) && unprovenApproval([...events.values()]).length > 0) this.pending.set(requestId, 0);
   }
 
   private async checkDue(): Promise<void> {

@@ -8,9 +8,10 @@ import {
   type RequestAcceptedV1,
   type RequestApprovedV1,
 } from '@countersign/contracts';
-import { credentialDecider, credentialStream, dueRevocations, issuanceTerms, type CredentialState } from '@countersign/broker-domain';
+import { credentialDecider, credentialStream, dueRevocations, credentialTerms, type CredentialState } from '@countersign/broker-domain';
 import { mintExecutionToken } from '@countersign/credentials';
 import { importPrivateKey, seal } from '@countersign/identity';
+import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditReceipts } from './audit-receipts';
 
@@ -25,16 +26,21 @@ export class NotYet extends Error {}
 
 /**
  * The broker's use cases. It trusts no one's word: issuance terms are re-derived from its own copy
- * of the accepted request, and the decider checks them again before anything is recorded.
+ * of the accepted request and the approval is re-checked against the policy pinned at provisioning
+ * (a policy that does not load, or is not the pinned one, stops the broker: fail closed); the
+ * decider checks them again before anything is recorded.
  */
 @Injectable()
 export class BrokerService {
   private readonly mintingKey: KeyObject;
   private readonly receipts: AuditReceipts;
+  private readonly policy: PolicyBundle;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.mintingKey = importPrivateKey(runtime.identityFile.signing.privateKey);
     this.receipts = new AuditReceipts(runtime);
+    this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
+    runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }
 
   async recordAccepted(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
@@ -89,7 +95,9 @@ export class BrokerService {
       if (!state.accepted) return;
     }
     const now = this.runtime.clock();
-    const terms = issuanceTerms(state, approval, now.toISOString());
+    const { trust, registry } = this.runtime;
+    const facts = approvalFacts(this.policy, state.accepted.data, approval.data, trust, registry);
+    const terms = credentialTerms(state, approval, facts, now.toISOString());
     if (!terms.ok) {
       if (terms.retryAt) throw new NotYet(`${terms.code}: ${terms.message}`);
       const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: terms.code, message: terms.message };
@@ -104,6 +112,7 @@ export class BrokerService {
     const issue = {
       type: 'IssueCredential' as const,
       approval,
+      facts,
       now: now.toISOString(),
       credentialId,
       executor: EXECUTOR,

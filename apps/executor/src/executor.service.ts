@@ -14,6 +14,7 @@ import {
   type ExecutionCommand,
 } from '@countersign/executor-domain';
 import { importPrivateKey } from '@countersign/identity';
+import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
@@ -22,6 +23,8 @@ import { EXECUTOR, openCredential } from './credential-opener';
  * The executor trusts nothing it did not check itself: it keeps its own copy of the chain, opens
  * the credential, verifies everything, and claims the execution in its store (only one claim can
  * win) before the action runs. A crash after the claim leaves the request in doubt, never re-run.
+ * It re-checks the approval against the policy pinned at provisioning; a policy that does not load,
+ * or is not the pinned one, stops it (fail closed).
  */
 @Injectable()
 export class ExecutorService {
@@ -29,6 +32,7 @@ export class ExecutorService {
   private readonly adapters: Map<string, ActionAdapter>;
   /** Requests whose claimed execution this process is running right now. */
   private readonly running = new Set<string>();
+  private readonly policy: PolicyBundle;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     const encryption = runtime.identityFile.encryption;
@@ -36,6 +40,8 @@ export class ExecutorService {
     this.decryption = importPrivateKey(encryption.privateKey);
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
     this.adapters = actionAdapters(targets);
+    this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
+    runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }
 
   /** Any link of the chain: record it, then execute if the chain is now complete. */
@@ -54,7 +60,7 @@ export class ExecutorService {
   private async executeIfReady(requestId: string): Promise<void> {
     const evidence = await this.runtime.runner.load(evidenceDecider, evidenceStream(requestId));
     // Audit's receipt is a fourth link: without it the request waits (see audit-gate.ts).
-    if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted) return;
+    if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted || !evidence.approved) return;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
     if (execution.status === 'started' && !this.running.has(requestId)) {
       // Claimed, and no one here is running it: the attempt that claimed it failed before it could
@@ -73,7 +79,7 @@ export class ExecutorService {
   }
 
   private async claimAndRun(requestId: string, evidence: EvidenceState): Promise<void> {
-    if (!evidence.issued || !evidence.accepted) return;
+    if (!evidence.issued || !evidence.accepted || !evidence.approved) return;
     const now = this.runtime.clock();
     const issued = evidence.issued;
     const credential = await openCredential(
@@ -87,6 +93,7 @@ export class ExecutorService {
       executorId: EXECUTOR,
       credential,
       supportedKinds: [...this.adapters.keys()],
+      approvalFacts: approvalFacts(this.policy, evidence.accepted.data, evidence.approved.data, this.runtime.trust, this.runtime.registry),
     });
     const claimId = randomUUID();
     const claimed = await this.decide({ type: 'ClaimExecution', requestId, claimId, now: now.toISOString(), check }, claimId);

@@ -5,3 +5,5 @@ export { decideRequest, loadPolicyBundle, loadPolicyBundleOrThrow, type LoadedBu
 export { FIXTURE_REQUEST_ID, runCase } from './fixture.run';
 export { FixtureCase, FixtureFile, type Expectation } from './fixture.schema';
 export { runPolicyTests, type CaseResult, type PolicyTestReport } from './policy-test';
+export { loadPinnedPolicyOrThrow, pinPolicy, policyPinFile, type PolicyPin } from './pin';
+export { approvalFacts, peopleFactsOf } from './recheck-facts';

@@ -12,6 +12,7 @@ import {
   type IdentityDescription,
 } from '@countersign/identity';
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
+import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
@@ -65,6 +66,8 @@ export interface Stack {
   slackEdgeUrl: string;
   demoTargetUrl: string;
   description: IdentityDescription;
+  /** The policy the services run, pinned at provisioning; another process of theirs must use it too. */
+  policyFile: string;
   start(name: string): Promise<void>;
   stop(name: string, signal?: NodeJS.Signals): Promise<void>;
   restart(name: string, signal?: NodeJS.Signals): Promise<void>;
@@ -87,6 +90,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   provision({ description, home });
+  // Like deployment provisioning: the broker and the executor enforce only the pinned policy.
+  const policyFile =
+    options.policyFile ?? process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json');
+  pinPolicy(home, policyFile);
   const natsCluster = options.natsCluster ? await startClusterFor(home) : undefined;
   const nats =
     natsCluster ??
@@ -111,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COUNTERSIGN_HTTP_PORT: String(intakePort),
     DEMO_TARGET_PORT: String(demoPort),
     DEMO_TARGET_DB: join(home, 'data', 'demo-target.sqlite'),
-    ...(options.policyFile ? { COUNTERSIGN_POLICY_FILE: options.policyFile } : {}),
+    COUNTERSIGN_POLICY_FILE: policyFile,
     ...options.env,
   };
   const envOf = (name: string): NodeJS.ProcessEnv =>
@@ -145,6 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
     demoTargetUrl,
     description,
+    policyFile,
     start,
     stop,
     restart: async (name, signal) => {

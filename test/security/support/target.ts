@@ -37,11 +37,12 @@ export async function presentToken(
  * A second executor process on the same durable consumers and the same store: two consumers
  * racing for the same credential, which only the execution claim can settle.
  */
-export async function startSecondExecutor(stack: Pick<Stack, 'home' | 'natsUrl'>): Promise<ManagedChild> {
+export async function startSecondExecutor(stack: Pick<Stack, 'home' | 'natsUrl' | 'policyFile'>): Promise<ManagedChild> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     COUNTERSIGN_HOME: stack.home,
     COUNTERSIGN_NATS_URL: stack.natsUrl,
+    COUNTERSIGN_POLICY_FILE: stack.policyFile,
     COUNTERSIGN_STORE: 'sqlite',
     COUNTERSIGN_TIMER_MS: '200',
   };

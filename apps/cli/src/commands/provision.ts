@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { toFieldErrors } from '@countersign/contracts';
 import { HomeLayout, provision, type ProvisionResult } from '@countersign/identity';
+import { pinPolicy, policyPinFile, type PolicyPin } from '@countersign/policy-engine';
 import { optionalString, type CommandLine } from '../args';
 import { CliError, ExitCode, type CliContext } from '../context';
 import { formatRows } from '../output';
@@ -10,6 +11,7 @@ import type { Command } from './command';
 
 /** The repository's own description, found from this file so the default works from any directory. */
 const DEFAULT_DESCRIPTION = join(__dirname, '..', '..', '..', '..', 'deploy', 'identities.json');
+const DEFAULT_POLICY = join(__dirname, '..', '..', '..', '..', 'deploy', 'policies', 'default.policy.json');
 
 function readDescription(path: string): unknown {
   try {
@@ -20,9 +22,10 @@ function readDescription(path: string): unknown {
 }
 
 /** Only names and paths: private keys and NATS passwords stay in the home's private files. */
-export function provisionSummary(result: ProvisionResult) {
+export function provisionSummary(result: ProvisionResult, pin: PolicyPin) {
   const generated = new Set(result.generated);
   return {
+    policyPin: { file: policyPinFile(result.home), version: pin.version, label: pin.label, policy: pin.policyFile },
     home: result.home,
     trustStore: HomeLayout.trust(result.home),
     registry: HomeLayout.registry(result.home),
@@ -38,6 +41,7 @@ export function formatProvisionSummary(summary: ReturnType<typeof provisionSumma
     ...formatRows([
       ['  trust store', summary.trustStore],
       ['  registry', summary.registry],
+      ['  policy pin', `${summary.policyPin.label} (${summary.policyPin.version}) in ${summary.policyPin.file}`],
       ['  keys', `${generated} generated, ${summary.identities.length - generated} kept`],
     ]),
     '  identities:',
@@ -48,16 +52,19 @@ export function formatProvisionSummary(summary: ReturnType<typeof provisionSumma
 
 function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const descriptionPath = resolve(optionalString(line.values, 'description') ?? DEFAULT_DESCRIPTION);
+  const policyPath = resolve(optionalString(line.values, 'policy') ?? process.env.COUNTERSIGN_POLICY_FILE ?? DEFAULT_POLICY);
   let result: ProvisionResult;
+  let pin: PolicyPin;
   try {
     result = provision({ description: readDescription(descriptionPath), home: ctx.home });
+    pin = pinPolicy(ctx.home, policyPath);
   } catch (error) {
     if (error instanceof CliError) throw error;
     if (error instanceof ZodError)
       throw new CliError(`invalid identity description ${descriptionPath}`, ExitCode.invalidInput, toFieldErrors(error));
     throw new CliError(`provisioning from ${descriptionPath} failed: ${(error as Error).message}`);
   }
-  const summary = provisionSummary(result);
+  const summary = provisionSummary(result, pin);
   ctx.out.result(summary, () => formatProvisionSummary(summary));
   return Promise.resolve(ExitCode.ok);
 }
@@ -66,12 +73,13 @@ export const provisionCommand: Command = {
   name: 'provision',
   summary: 'generate keys, trust store, registry and NATS users into the home (idempotent)',
   usage: [
-    'countersign provision [--description deploy/identities.json]',
+    'countersign provision [--description deploy/identities.json] [--policy deploy/policies/default.policy.json]',
     '',
     '  Existing keys and passwords are kept; only missing identities get new ones.',
+    '  Pins the policy bundle (its version hash): the broker and the executor refuse to start on any other.',
     '  Prints names and paths only, never private keys or passwords.',
   ],
   examples: ['countersign provision', 'countersign --home /srv/countersign provision --description deploy/identities.json'],
-  options: { description: { type: 'string' } },
+  options: { description: { type: 'string' }, policy: { type: 'string' } },
   run,
 };

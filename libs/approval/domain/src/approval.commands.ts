@@ -1,4 +1,4 @@
-import type { RequestAcceptedV1, VoteCastV1, VoteChannel } from '@countersign/contracts';
+import type { Envelope, RequestAcceptedV1, VoteCastV1, VoteChannel } from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
 
 /** Who the people are, from the identity registry, fixed when the approval opens. */
@@ -46,6 +46,11 @@ export interface CastVote {
   unmapped?: string;
   /** What was voted; for a relayed vote, the channel's payload without its routing fields. */
   vote: VoteCastV1;
+  /**
+   * The verified envelope itself. An approving vote keeps it, and the approval it completes carries
+   * it as evidence the broker and the executor verify; an approval without it does not issue.
+   */
+  evidence?: Envelope;
   now: string;
 }
 

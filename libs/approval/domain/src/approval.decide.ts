@@ -1,6 +1,6 @@
 import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
 import type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval } from './approval.commands';
-import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteRecorded } from './approval.events';
+import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteKept, VoteRecorded } from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import { approvalsOf } from './approval.queries';
 import { evolve, nameOf, personOf, type ApprovalState, type PendingApproval, type RecordedVote } from './approval.state';
@@ -114,7 +114,8 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
     },
   };
   if (decision === 'deny') return [recorded, denied(request, command.voter, reason, command.now)];
-  if (approvals < request.quorum) return [recorded];
+  const kept = keptVote(command);
+  if (approvals < request.quorum) return [recorded, ...kept];
   const thisVote: RecordedVote = {
     voteId: command.voteId,
     voter: command.voter,
@@ -123,6 +124,7 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
     decision,
     ...optionalReason(reason),
     at: command.now,
+    ...(command.evidence ? { evidence: command.evidence } : {}),
   };
   const votes = [...approvalsOf(state), thisVote];
   const approved = quorumApproved(request, votes, executionWindow(request, command.now), command.now);
@@ -136,7 +138,14 @@ function recordVote(command: CastVote, state: PendingApproval): ApprovalEvent[] 
         ),
       ]
     : [];
-  return [recorded, approved, ...review];
+  return [recorded, ...kept, approved, ...review];
+}
+
+/** An approving vote's signed envelope, kept locally to travel with the approval as evidence. */
+function keptVote({ voteId, vote, evidence, now }: CastVote): VoteKept[] {
+  if (!evidence) return [];
+  const data = { requestId: vote.requestId, voteId, envelope: evidence };
+  return [{ id: deterministicId(voteId, IdTags.voteKept), type: 'approval.vote.kept', time: now, data }];
 }
 
 function checkDeadlines(command: CheckDeadlines, state: ApprovalState): ApprovalEvent[] {

@@ -1,4 +1,4 @@
-import type { CanonicalAction, EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
+import type { CanonicalAction, Envelope, EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
 import type { ReviewPlan } from '@countersign/policy';
 
 /**
@@ -26,7 +26,7 @@ export type ReviewOverdue = DomainEvent<typeof EventTypes.ReviewOverdue>;
 export type ReviewCompleted = DomainEvent<typeof EventTypes.ReviewCompleted>;
 
 /** Types of events that stay in approval's own store: stored, never signed, never relayed. */
-export const LocalEventTypes = { ApprovalOpened: 'approval.opened' } as const;
+export const LocalEventTypes = { ApprovalOpened: 'approval.opened', VoteKept: 'approval.vote.kept' } as const;
 
 /**
  * What the approval was opened with. No contract event carries all of it (eligible approvers and
@@ -79,12 +79,23 @@ export interface ApprovalOpened {
   data: ApprovalOpenedData;
 }
 
+/**
+ * The signed envelope of an approving vote, kept so the approval it completes can carry it as
+ * evidence: the broker and the executor verify the votes themselves rather than take approval's word.
+ */
+export interface VoteKept {
+  id: string;
+  type: typeof LocalEventTypes.VoteKept;
+  time: string;
+  data: { requestId: string; voteId: string; envelope: Envelope };
+}
+
 export type ReviewEvent = ReviewRequired | ReviewEscalated | ReviewOverdue | ReviewCompleted;
 export type PublishedApprovalEvent =
   ApprovalRequested | VoteRecorded | VoteRejected | RequestApproved | RequestDenied | RequestExpired | ApprovalEscalated | ReviewEvent;
-export type ApprovalEvent = ApprovalOpened | PublishedApprovalEvent;
+export type ApprovalEvent = ApprovalOpened | VoteKept | PublishedApprovalEvent;
 
 /** True for events the shell must store but neither sign nor relay. */
-export function isLocalEvent(event: ApprovalEvent): event is ApprovalOpened {
-  return event.type === LocalEventTypes.ApprovalOpened;
+export function isLocalEvent(event: ApprovalEvent): event is ApprovalOpened | VoteKept {
+  return event.type === LocalEventTypes.ApprovalOpened || event.type === LocalEventTypes.VoteKept;
 }

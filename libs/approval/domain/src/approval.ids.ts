@@ -6,6 +6,7 @@ export const IdTags = {
   opened: 'approval.opened',
   requested: 'approval.requested',
   voteRecorded: 'vote.recorded',
+  voteKept: 'approval.vote.kept',
   voteRejected: 'vote.rejected',
   approved: 'request.approved',
   denied: 'request.denied',

@@ -1,4 +1,4 @@
-import type { VoteChannel } from '@countersign/contracts';
+import type { Envelope, VoteChannel } from '@countersign/contracts';
 import type { ApprovalEvent, ApprovalOpenedData } from './approval.events';
 
 /** One stream per request id in approval's store. */
@@ -16,6 +16,8 @@ export interface RecordedVote {
   decision: 'approve' | 'deny';
   reason?: string;
   at: string;
+  /** The signed vote envelope, when the shell handed it in: evidence for the approval. */
+  evidence?: Envelope;
 }
 
 export type Resolution = 'approved' | 'denied' | 'expired';
@@ -64,6 +66,8 @@ export function evolve(state: ApprovalState, event: ApprovalEvent): ApprovalStat
       return { ...state, handledVotes: [...state.handledVotes, event.data.voteId] };
     case 'countersign.vote.recorded.v1':
       return recordVote(state, event.data, event.time);
+    case 'approval.vote.kept':
+      return keepEvidence(state, event.data.voteId, event.data.envelope);
     case 'countersign.request.approved.v1':
       return resolve(state, 'approved');
     case 'countersign.request.denied.v1':
@@ -115,6 +119,11 @@ function recordVote(state: ApprovalState, data: VoteData, at: string): ApprovalS
     at,
   };
   return { ...state, handledVotes, votes: [...state.votes, vote] };
+}
+
+function keepEvidence(state: ApprovalState, voteId: string, evidence: Envelope): ApprovalState {
+  if (state.status === 'unknown') return state;
+  return { ...state, votes: state.votes.map((vote) => (vote.voteId === voteId ? { ...vote, evidence } : vote)) };
 }
 
 function resolve(state: ApprovalState, status: Resolution): ApprovalState {

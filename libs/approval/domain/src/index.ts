@@ -31,6 +31,7 @@ export {
   type ReviewEvent,
   type ReviewOverdue,
   type ReviewRequired,
+  type VoteKept,
   type VoteRecorded,
   type VoteRejected,
 } from './approval.events';

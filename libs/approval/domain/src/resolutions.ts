@@ -54,7 +54,9 @@ export function quorumApproved(
     request,
     votes.map((vote) => vote.voter),
   );
-  return approved(request, 'quorum', approvers, window, now, policy);
+  // The signed votes travel with the approval: the broker and the executor verify them themselves.
+  const evidence = votes.flatMap((vote) => (vote.evidence ? [vote.evidence] : []));
+  return approved(request, 'quorum', approvers, window, now, policy, evidence);
 }
 
 /**
@@ -73,6 +75,7 @@ function approved(
   window: TimeWindow,
   now: string,
   policy: PolicyStamp = request.policy,
+  evidence: RequestApproved['data']['evidence'] = [],
 ): RequestApproved {
   return {
     id: deterministicId(request.requestId, IdTags.approved),
@@ -89,6 +92,7 @@ function approved(
       ...(request.stepUp ? { stepUp: true as const } : {}),
       window,
       approvedAt: now,
+      ...(evidence.length > 0 ? { evidence } : {}),
     },
   };
 }

@@ -26,6 +26,8 @@ export const CUSTODY_VIOLATION_CODES = [
   'audit_receipt_invalid',
   /** The approval's tier required step-up, yet an approval was relayed by a channel (a Slack click) rather than signed. */
   'step_up_missing',
+  /** The approval's evidence does not hold: the broker or executor refused it on re-check, or it lacks its approvers' signed votes. */
+  'approval_unproven',
 ] as const;
 export type CustodyViolationCode = (typeof CUSTODY_VIOLATION_CODES)[number];
 export interface CustodyViolation {

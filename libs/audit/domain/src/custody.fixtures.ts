@@ -49,6 +49,7 @@ export function receiptFor(approved: Envelope): Envelope {
 function unreceipted(): Record<Exclude<Link, 'receipt'>, Envelope> {
   const policy = { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] };
   const { requestId: _omit, window: _window, ...request } = action;
+  const signedVote = envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' });
   return {
     submitted: envelope(submitted, EventTypes.RequestSubmitted, REQUESTER, at(0), {
       requestId: REQUEST_ID,
@@ -64,7 +65,7 @@ function unreceipted(): Record<Exclude<Link, 'receipt'>, Envelope> {
       reason: 'migration 42',
       acceptedAt: at(1),
     }),
-    vote: envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' }),
+    vote: signedVote,
     approved: envelope(approved, EventTypes.RequestApproved, 'service:approval', at(21), {
       requestId: REQUEST_ID,
       digest: DIGEST,
@@ -75,6 +76,7 @@ function unreceipted(): Record<Exclude<Link, 'receipt'>, Envelope> {
       policy,
       window: action.window,
       approvedAt: at(21),
+      evidence: [signedVote],
     }),
     issued: envelope(issued, EventTypes.CredentialIssued, 'service:broker', at(22), {
       requestId: REQUEST_ID,
@@ -120,7 +122,7 @@ export function relayedChain(): ReturnType<typeof fullChain> {
   });
   const data = chain.approved.data as { approvers: object[] };
   const approvers = data.approvers.map((approver) => ({ ...approver, via: 'slack' }));
-  const approved = { ...chain.approved, data: { ...data, approvers } };
+  const approved = { ...chain.approved, data: { ...data, approvers, evidence: [relayed] } };
   return { ...chain, vote: relayed, approved, receipt: receiptFor(approved) };
 }
 

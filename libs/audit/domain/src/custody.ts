@@ -1,4 +1,5 @@
 import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
+import { unprovenApproval } from './custody.approval';
 import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
 import { receiptViolations } from './custody.receipt';
 
@@ -14,14 +15,22 @@ const violation = (code: CustodyViolationCode, message: string): CustodyViolatio
  * only missing events were found: they may still be in flight on another consumer.
  */
 export function checkCustody(events: readonly Envelope[]): CustodyCheck {
+  const unproven = unprovenApproval(events);
   const collected = collectChain(events);
   if ('violations' in collected) {
+    // An approval proven unsound is final: nothing that might still arrive would make it sound.
+    if (unproven.length > 0) return { ok: false, violations: unproven, incomplete: false };
     const { violations } = collected;
     return { ok: false, violations, incomplete: violations.every((v) => v.code === 'missing_event') };
   }
   const { chain } = collected;
   const approvers = approverLinks(chain);
-  const violations = [...approverViolations(chain), ...stepUpViolations(chain), ...CHECKS.flatMap((check) => check(chain, approvers))];
+  const violations = [
+    ...unproven,
+    ...approverViolations(chain),
+    ...stepUpViolations(chain),
+    ...CHECKS.flatMap((check) => check(chain, approvers)),
+  ];
   if (violations.length > 0) return { ok: false, violations, incomplete: violations.every((v) => v.code === 'missing_vote') };
   return { ok: true, custody: custodyOf(chain, approvers) };
 }

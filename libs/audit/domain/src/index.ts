@@ -1,6 +1,7 @@
 export * from './audit-log';
 export * from './audit-receipt';
 export * from './custody';
+export * from './custody.approval';
 export * from './custody.collect';
 export * from './custody.decider';
 export * from './domain-event';

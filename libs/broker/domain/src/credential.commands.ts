@@ -1,3 +1,4 @@
+import type { ApprovalFacts } from '@countersign/approval-evidence';
 import type {
   AuditReceiptV1,
   CREDENTIAL_REFUSAL_CODES,
@@ -26,6 +27,8 @@ export interface IssueCredential {
   approval: Envelope<RequestApprovedV1>;
   /** Every audit receipt held for the request: one must prove audit chained this approval (audit-gate.ts). */
   receipts: readonly Envelope<AuditReceiptV1>[];
+  /** What the shell gathered to re-check the approval against the pinned policy (see credentialTerms). */
+  facts: ApprovalFacts;
   now: string;
   credentialId: string;
   executor: string;

@@ -1,6 +1,7 @@
 import { EventTypes, deterministicId, serviceId } from '@countersign/contracts';
 import type { Decider } from '@countersign/decider';
 import { gateBeforeIssuing } from './audit-gate';
+import { credentialTerms } from './approval-recheck';
 import type {
   CredentialCommand,
   CredentialRefusalCode,
@@ -11,7 +12,6 @@ import type {
 } from './credential.commands';
 import { AcceptedRequestRecordedType, type CredentialEvent, type CredentialRefused } from './credential.events';
 import { evolveCredential, initialCredentialState, type CredentialState } from './credential.state';
-import { issuanceTerms } from './issuance-terms';
 import { toMillis } from './time';
 
 const MAX_MESSAGE = 500;
@@ -40,7 +40,7 @@ function issueCredential(command: IssueCredential, state: CredentialState): Cred
   const { approval, now } = command;
   if (state.answeredApprovals.includes(approval.id)) return [];
   if (state.issued !== null) return [refused(approval, now, 'already_issued', 'a credential was already issued for this request')];
-  const terms = issuanceTerms(state, approval, now);
+  const terms = credentialTerms(state, approval, command.facts, now);
   if (!terms.ok) return [refused(approval, now, terms.code, terms.message)];
   const gated = gateBeforeIssuing(command.receipts, approval, (message) => refused(approval, now, 'audit_receipt_invalid', message));
   if (gated) return gated;

@@ -17,6 +17,7 @@ import {
 } from '@countersign/contracts/testing';
 
 export { fixtureReceipt };
+import { factsFor } from '@countersign/approval-evidence/testing';
 import type { IssueCredential } from './credential.commands';
 import type { CredentialIssued, CredentialRefused } from './credential.events';
 
@@ -93,6 +94,7 @@ export function issueCommand(overrides: Partial<IssueCredential> = {}): IssueCre
     type: 'IssueCredential',
     approval: approved,
     receipts: [fixtureReceipt(approved)],
+    facts: factsFor(approved.data),
     now: NOW,
     credentialId: CREDENTIAL_ID,
     executor: EXECUTOR,

@@ -4,3 +4,4 @@ export * from './credential.decide';
 export * from './credential.events';
 export * from './credential.state';
 export * from './issuance-terms';
+export * from './approval-recheck';

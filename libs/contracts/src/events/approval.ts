@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanonicalAction } from '../action';
 import { Digest, EventId, Reason, RequestId, Timestamp, TimeWindow } from '../common';
+import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
 
 /** Which policy decided, so every decision can be traced to reviewed policy text. */
@@ -92,6 +93,13 @@ export const RequestApprovedV1 = z.strictObject({
   stepUp: z.literal(true).optional(),
   window: TimeWindow,
   approvedAt: Timestamp,
+  /**
+   * Quorum approvals: the signed vote envelopes (`vote.cast`, or `vote.relayed` by a channel) that
+   * made the quorum, exactly as approval received them. The broker and the executor verify each
+   * against their own trust store and re-check the quorum against the pinned policy themselves, so
+   * approval's word alone never issues a credential. Absent for auto approvals.
+   */
+  evidence: z.array(EnvelopeSchema).max(10).optional(),
 });
 export type RequestApprovedV1 = z.infer<typeof RequestApprovedV1>;
 

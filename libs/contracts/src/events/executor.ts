@@ -50,6 +50,10 @@ export const EXECUTION_REFUSAL_CODES = [
   'step_up_missing',
   /** Audit's receipt for this approval contradicts it (another digest or other evidence): audit recorded something else. */
   'audit_receipt_invalid',
+  /** The pinned policy routes this request to another policy version, tier or mode than the approval claims. */
+  'policy_mismatch',
+  /** The approval's evidence does not re-check: too few distinct, eligible approvers' own signed votes naming this digest. */
+  'quorum_unproven',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({

@@ -1,4 +1,5 @@
 import { actionDigest } from '@countersign/contracts';
+import { FIXTURE_VOTE_ID, factsFor, fixtureDecision } from '@countersign/approval-evidence/testing';
 import { checkChain } from './chain-check';
 import {
   ACCEPTED_ID,
@@ -152,10 +153,42 @@ describe('checkChain', () => {
   });
 
   it('runs a step-up approval whose approvers signed their own votes, and Slack approvals where no step-up is needed', () => {
-    const signed = [{ id: 'approver:alice', via: 'signed' as const, at: '2026-11-21T09:59:29.000Z' }];
-    const slack = [{ id: 'approver:alice', via: 'slack' as const, at: '2026-11-21T09:59:29.000Z' }];
-    expect(checkChain(evidence({ approved: approved({ stepUp: true, approvers: signed }) }), input())).toMatchObject({ ok: true });
-    expect(checkChain(evidence({ approved: approved({ approvers: slack }) }), input())).toMatchObject({ ok: true });
+    const alice = { id: 'approver:alice', voteId: FIXTURE_VOTE_ID, at: '2026-11-21T09:59:29.000Z' };
+    const signed = approved({ stepUp: true, approvers: [{ ...alice, via: 'signed' }] });
+    const slack = approved({ approvers: [{ ...alice, via: 'slack' }] });
+    const withFacts = (approval: typeof signed) => input({ approvalFacts: factsFor(approval.data) });
+    expect(checkChain(evidence({ approved: signed }), withFacts(signed))).toMatchObject({ ok: true });
+    expect(checkChain(evidence({ approved: slack }), withFacts(slack))).toMatchObject({ ok: true });
+  });
+
+  describe('re-checks the approval against the pinned policy, as the broker does', () => {
+    const facts = input().approvalFacts;
+
+    it('refuses an approval whose votes did not travel with it', () => {
+      expect(checkChain(evidence(), input({ approvalFacts: { ...facts, votes: [] } }))).toStrictEqual({
+        ok: false,
+        code: 'quorum_unproven',
+        message: `the approval carries no vote ${FIXTURE_VOTE_ID} for approver:alice`,
+      });
+    });
+
+    it('refuses fewer approvers than the pinned tier needs', () => {
+      const twoPeople = { ...facts, decision: { ...facts.decision, quorum: 2 } };
+      expect(checkChain(evidence(), input({ approvalFacts: twoPeople }))).toStrictEqual({
+        ok: false,
+        code: 'quorum_unproven',
+        message: 'tier one-approver needs 2 distinct approvers; the evidence proves 1',
+      });
+    });
+
+    it('refuses an auto approval of a request the pinned policy sends to people', () => {
+      const auto = approved({ mode: 'auto', approvers: [{ id: 'policy:prod-changes@one-approver', at: '2026-11-21T09:59:29.000Z' }] });
+      expect(checkChain(evidence({ approved: auto }), input({ approvalFacts: { ...facts, decision: fixtureDecision() } }))).toStrictEqual({
+        ok: false,
+        code: 'policy_mismatch',
+        message: 'the pinned policy prod-changes routes this request to tier one-approver (quorum), not one-approver (auto)',
+      });
+    });
   });
 
   it('names every missing link', () => {

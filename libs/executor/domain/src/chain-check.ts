@@ -1,4 +1,5 @@
 import { EventTypes, actionDigest, serviceId, stepUpGap, type CanonicalAction, type Envelope } from '@countersign/contracts';
+import { recheckedApproval } from './approval-recheck';
 import { refuse, type Chain, type ChainCheckInput, type Refusal } from './chain.types';
 import { checkCredential } from './credential-check';
 import type { EvidenceState } from './evidence';
@@ -111,5 +112,6 @@ const CHECKS: readonly Check[] = [
   insideWindows,
   distinctIdentities,
   steppedUp,
+  recheckedApproval,
   supportedAction,
 ];

@@ -2,6 +2,7 @@
 // envelopes carry dummy signatures).
 import { EventTypes, type CredentialIssuedV1, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
 import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import { FIXTURE_VOTE_ID, factsFor } from '@countersign/approval-evidence/testing';
 import type { ChainCheckInput, CredentialClaims } from './chain.types';
 import { initialEvidenceState, type EvidenceState } from './evidence';
 
@@ -43,7 +44,7 @@ export function approved(data: Partial<RequestApprovedV1> = {}, signer = 'servic
     requester: REQUESTER,
     acceptedEventId: ACCEPTED_ID,
     mode: 'quorum',
-    approvers: [{ id: 'approver:alice', at: '2026-11-21T09:59:29.000Z' }],
+    approvers: [{ id: 'approver:alice', voteId: FIXTURE_VOTE_ID, at: '2026-11-21T09:59:29.000Z' }],
     policy: { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] },
     window: action.window,
     approvedAt: '2026-11-21T09:59:30.000Z',
@@ -93,5 +94,11 @@ export const claims = (overrides: Partial<CredentialClaims> = {}): CredentialCla
 });
 
 export function input(overrides: Partial<ChainCheckInput> = {}): ChainCheckInput {
-  return { now: NOW, executorId: EXECUTOR, credential: { opened: true, claims: claims() }, ...overrides };
+  return {
+    now: NOW,
+    executorId: EXECUTOR,
+    credential: { opened: true, claims: claims() },
+    approvalFacts: factsFor(approved().data),
+    ...overrides,
+  };
 }

@@ -1,3 +1,4 @@
+import type { ApprovalFacts } from '@countersign/approval-evidence';
 import type { CredentialIssuedV1, Envelope, EXECUTION_REFUSAL_CODES, RequestAcceptedV1, RequestApprovedV1 } from '@countersign/contracts';
 
 export type ExecutionRefusalCode = (typeof EXECUTION_REFUSAL_CODES)[number];
@@ -32,6 +33,8 @@ export interface ChainCheckInput {
   credential: OpenedCredential;
   /** Action kinds an adapter exists for; omit to leave that decision to the shell. */
   supportedKinds?: readonly string[];
+  /** What the shell gathered to re-check the approval against the pinned policy (recheckedApproval). */
+  approvalFacts: ApprovalFacts;
 }
 
 /** The three links, known to be present. */

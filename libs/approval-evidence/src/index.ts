@@ -1,0 +1,9 @@
+export {
+  RECHECK_CODES,
+  recheckApproval,
+  type ApprovalFacts,
+  type CheckedVote,
+  type PeopleOfRequest,
+  type Recheck,
+  type RecheckCode,
+} from './recheck';

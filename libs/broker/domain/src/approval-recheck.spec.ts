@@ -1,0 +1,68 @@
+import { deterministicId, EventTypes } from '@countersign/contracts';
+import { factsFor, fixtureDecision } from '@countersign/approval-evidence/testing';
+import { DeciderSpecification } from '@countersign/decider/testing';
+import { credentialDecider } from './credential.decide';
+import type { CredentialEvent, CredentialRefused } from './credential.events';
+import { ACCEPTED_ID, APPROVAL_ID, NOW, REQUEST_ID, accepted, approval, issueCommand } from './credential.fixtures';
+
+const spec = DeciderSpecification(credentialDecider);
+const recorded: CredentialEvent = {
+  type: 'local.accepted.recorded',
+  id: deterministicId(ACCEPTED_ID, 'broker.accepted.recorded'),
+  data: { accepted: accepted() },
+};
+
+const refused = (code: CredentialRefused['data']['code'], message: string, at = NOW): CredentialRefused => ({
+  type: EventTypes.CredentialRefused,
+  id: deterministicId(APPROVAL_ID, 'credential.refused'),
+  data: { requestId: REQUEST_ID, approvalEventId: APPROVAL_ID, code, message, refusedAt: at },
+});
+
+describe('the broker re-checks the approval against the pinned policy', () => {
+  const genuine = approval();
+  const alice = genuine.data.approvers[0]!;
+
+  it('refuses a quorum approval that carries no votes', () => {
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), votes: [] } }))
+      .then([refused('quorum_unproven', `the approval carries no vote ${alice.voteId} for approver:alice`)]);
+  });
+
+  it('refuses a vote that does not verify against the broker’s trust store', () => {
+    const forged = { ok: false as const, id: alice.voteId!, problem: 'bad_signature: signature does not verify' };
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), votes: [forged] } }))
+      .then([
+        refused('quorum_unproven', `vote ${alice.voteId} for approver:alice does not verify: bad_signature: signature does not verify`),
+      ]);
+  });
+
+  it('refuses too few approvers for the tier', () => {
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: factsFor(genuine.data, { quorum: 2 }) }))
+      .then([refused('quorum_unproven', 'tier one-approver needs 2 distinct approvers; the evidence proves 1')]);
+  });
+
+  it('refuses an approval claiming a tier the pinned policy does not route the request to', () => {
+    const production = fixtureDecision({ stamp: { ...genuine.data.policy, tier: 'production-change' }, quorum: 2 });
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), decision: production } }))
+      .then([
+        refused(
+          'policy_mismatch',
+          'the pinned policy prod-changes routes this request to tier production-change (quorum), not one-approver (quorum)',
+        ),
+      ]);
+  });
+
+  it('refuses even while the window has not opened yet: a failed re-check is final', () => {
+    spec
+      .given([recorded])
+      .when(issueCommand({ now: '2026-11-21T09:58:00.000Z', facts: { ...factsFor(genuine.data), votes: [] } }))
+      .then([refused('quorum_unproven', `the approval carries no vote ${alice.voteId} for approver:alice`, '2026-11-21T09:58:00.000Z')]);
+  });
+});

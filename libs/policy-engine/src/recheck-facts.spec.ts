@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recheckApproval } from '@countersign/approval-evidence';
+import { actionDigest, EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
+import { EnvelopeSigner, generateKeyPair, TrustStore, type Registry } from '@countersign/identity';
+import { loadPolicyBundleOrThrow } from './bundle';
+import { loadPinnedPolicyOrThrow, pinPolicy, policyPinFile } from './pin';
+import { approvalFacts } from './recheck-facts';
+import { acceptedWith, NOW, POLICIES_DIR, policyDir, REQUEST_ID } from './testing.fixtures';
+
+const POLICY = join(POLICIES_DIR, 'default.policy.json');
+
+describe('the policy pin', () => {
+  it('lets a service load exactly the bundle provisioning pinned', () => {
+    const home = mkdtempSync(join(tmpdir(), 'countersign-pin-'));
+    const pin = pinPolicy(home, POLICY);
+    expect(pin).toStrictEqual({ version: loadPolicyBundleOrThrow(POLICY).policy.version, label: 'default-2026-11', policyFile: POLICY });
+    expect(loadPinnedPolicyOrThrow(POLICY, home).policy.version).toBe(pin.version);
+  });
+
+  it('stops the service when nothing was pinned, or another version was (fail closed)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'countersign-pin-'));
+    expect(() => loadPinnedPolicyOrThrow(POLICY, home)).toThrow(/no policy pin at .*run provisioning first/);
+    const cedar = `${readFileSync(join(POLICIES_DIR, 'default.cedar'), 'utf8')}\n// edited after provisioning\n`;
+    const edited = join(policyDir({ 'default.cedar': cedar }), 'default.policy.json');
+    pinPolicy(home, POLICY);
+    expect(() => loadPinnedPolicyOrThrow(edited, home)).toThrow(/but provisioning pinned sha256:[0-9a-f]{64} \(default-2026-11\)/);
+    writeFileSync(policyPinFile(home), '{"version":"md5:1"}');
+    expect(() => loadPinnedPolicyOrThrow(POLICY, home)).toThrow(/is not valid/);
+  });
+});
+
+describe('approvalFacts: what a checker gathers with its own trust store and registry', () => {
+  const ids = ['approver:alice', 'approver:bob', 'approver:dave', 'channel:slack', 'service:approval'];
+  const pairs = new Map(ids.map((id) => [id, generateKeyPair('ed25519', id)]));
+  const trust = TrustStore.parse({
+    version: 1,
+    environment: 'test',
+    identities: ids.map((id) => ({ id, signingKeys: [{ ...pairs.get(id)!, status: 'active' }] })),
+  });
+  const registry: Registry = {
+    environment: 'test',
+    requesters: [{ name: 'deploy-bot', allowedKinds: ['http.request'], allowedEnvironments: ['production'] }],
+    approvers: [
+      { name: 'alice', person: 'alice' },
+      { name: 'bob', person: 'bob', slack: { teamId: 'T0TEAM', userId: 'U0BOB' } },
+      { name: 'dave', person: 'dave' },
+    ],
+  };
+  const bundle = loadPolicyBundleOrThrow(POLICY);
+  const request = acceptedWith('deploy-bot', { environment: 'production', target: 'demo-target' });
+  const digest = actionDigest(request.action);
+  const accepted: RequestAcceptedV1 = { ...request, submissionId: REQUEST_ID, digest, reason: 'deploy', acceptedAt: NOW };
+  const sign = (id: string, type: string, data: object): Envelope =>
+    new EnvelopeSigner(id, pairs.get(id)!).sign({ id: crypto.randomUUID(), type, subject: REQUEST_ID, time: NOW, data });
+  const cast = (voter: string) => sign(voter, EventTypes.VoteCast, { requestId: REQUEST_ID, digest, decision: 'approve' });
+  const approvedWith = (evidence: Envelope[], via: 'signed' | 'slack' = 'signed'): RequestApprovedV1 => ({
+    requestId: REQUEST_ID,
+    digest,
+    requester: accepted.requester,
+    acceptedEventId: REQUEST_ID,
+    mode: 'quorum',
+    approvers: evidence.map((vote) => ({
+      id: vote.signer.startsWith('channel:') ? 'approver:bob' : vote.signer,
+      voteId: vote.id,
+      via,
+      at: NOW,
+    })),
+    policy: { version: bundle.policy.version, label: 'default-2026-11', tier: 'production-change', rules: ['tier:production-change'] },
+    window: accepted.action.window,
+    approvedAt: NOW,
+    evidence,
+  });
+
+  it('decides the request with the pinned policy, as approval does: two SRE people', () => {
+    const { decision } = approvalFacts(bundle, accepted, approvedWith([]), trust, registry);
+    expect(decision).toMatchObject({ mode: 'quorum', quorum: 2, stamp: { tier: 'production-change', version: bundle.policy.version } });
+  });
+
+  it('verifies each vote with the trust store: genuine votes re-check, a vote signed with another key does not', () => {
+    const genuine = approvedWith([cast('approver:alice'), cast('approver:bob')]);
+    expect(recheckApproval(accepted, genuine, approvalFacts(bundle, accepted, genuine, trust, registry))).toStrictEqual({ ok: true });
+    const forgedBob = { ...cast('service:approval'), signer: 'approver:bob', keyid: pairs.get('service:approval')!.keyId };
+    const forged = approvedWith([cast('approver:alice'), forgedBob]);
+    const facts = approvalFacts(bundle, accepted, forged, trust, registry);
+    expect(facts.votes[1]).toStrictEqual({
+      ok: false,
+      id: forgedBob.id,
+      problem: `signer_mismatch: key ${forgedBob.keyid} does not belong to approver:bob`,
+    });
+    expect(recheckApproval(accepted, forged, facts)).toMatchObject({ ok: false, code: 'quorum_unproven' });
+  });
+
+  it('pins a relayed Slack vote on the approver its own registry maps the Slack user to', () => {
+    const relayed = sign('channel:slack', EventTypes.VoteRelayed, {
+      requestId: REQUEST_ID,
+      digest,
+      decision: 'approve',
+      approver: 'approver:bob',
+      slack: { teamId: 'T0TEAM', userId: 'U0BOB', actionTs: '1732190000.123456' },
+    });
+    const facts = approvalFacts(bundle, accepted, approvedWith([relayed], 'slack'), trust, registry);
+    expect(facts.votes).toStrictEqual([{ ok: true, vote: relayed, registryApprover: 'approver:bob' }]);
+  });
+});

@@ -1,0 +1,43 @@
+import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type VoteEvidence } from '@countersign/contracts';
+import type { ApprovalFacts, CheckedVote } from '@countersign/approval-evidence';
+import { approverForSlackUser, type Registry, type TrustStore } from '@countersign/identity';
+import { decideRequest, type PeopleFacts, type PolicyBundle } from './bundle';
+
+/** People behind identities, from the registry: one rule for approval and for the re-checkers. */
+export function peopleFactsOf(registry: Pick<Registry, 'requesters' | 'approvers'>, requester: string): PeopleFacts {
+  const owner = registry.requesters.find((candidate) => `requester:${candidate.name}` === requester)?.owner;
+  const personOf = Object.fromEntries(registry.approvers.map((approver) => [`approver:${approver.name}`, approver.person]));
+  return { requesterOwner: owner, personOf };
+}
+
+/**
+ * What the broker or the executor needs to re-check an approval, gathered by the shell: the pinned
+ * policy's decision for the accepted request (decideRequest, the function approval calls, evaluated
+ * as of intake's signed `acceptedAt` so every checker gets the same answer), the people from its
+ * own registry, and each evidence vote verified against its own trust store.
+ */
+export function approvalFacts(
+  bundle: PolicyBundle,
+  accepted: RequestAcceptedV1,
+  approved: RequestApprovedV1,
+  trust: Pick<TrustStore, 'verify'>,
+  registry: Pick<Registry, 'requesters' | 'approvers'>,
+): ApprovalFacts {
+  const people = peopleFactsOf(registry, accepted.requester);
+  const { decision } = decideRequest(bundle, accepted, people, accepted.acceptedAt);
+  const votes = (approved.evidence ?? []).map((envelope) => checkVote(envelope, trust, registry));
+  return { decision, people, votes };
+}
+
+/** Signature, key, signer's right to the type and schema by the trust store; no freshness: votes are older than approvals. */
+function checkVote(envelope: Envelope, trust: Pick<TrustStore, 'verify'>, registry: Pick<Registry, 'approvers'>): CheckedVote {
+  const verification = trust.verify(envelope);
+  if (!verification.ok) return { ok: false, id: envelope.id, problem: `${verification.code}: ${verification.message}` };
+  const { type } = verification;
+  if (type !== EventTypes.VoteCast && type !== EventTypes.VoteRelayed)
+    return { ok: false, id: envelope.id, problem: `${type} is not a vote` };
+  const vote = verification.envelope as unknown as VoteEvidence;
+  if (vote.type !== EventTypes.VoteRelayed) return { ok: true, vote };
+  const mapped = approverForSlackUser(registry, vote.data.slack).approver;
+  return mapped === undefined ? { ok: true, vote } : { ok: true, vote, registryApprover: mapped };
+}
