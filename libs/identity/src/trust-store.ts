@@ -1,7 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import {
+  bytesLimitProblem,
+  ENVELOPE_LIMITS,
   EnvelopeSchema,
+  EXTERNAL_ENVELOPE_LIMITS,
+  inputLimitProblem,
   EVENT_TYPES,
   IdentityId,
   isEventType,
@@ -38,6 +42,7 @@ export const TrustStoreDocument = z.object({
 export type TrustStoreDocument = z.infer<typeof TrustStoreDocument>;
 
 export const REJECTION_CODES = [
+  'input_limit',
   'malformed',
   'invalid_envelope',
   'unknown_type',
@@ -134,8 +139,13 @@ export class TrustStore {
     return activeKey(this.encryptionKeys, identity);
   }
 
+  /** Every byte ingress (NATS, HTTP): size before parsing, strict UTF-8, JSON, then `verify`. */
   verifyBytes(bytes: Uint8Array | string, freshness?: Freshness): Verification {
-    const json = parseJson(bytes);
+    const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    const tooLarge = bytesLimitProblem(raw);
+    if (tooLarge)
+      return { ok: false, code: 'input_limit', message: `payload exceeds an input limit: ${tooLarge.message}`, errors: [tooLarge] };
+    const json = parseJson(raw);
     if (!json.ok) return { ok: false, code: 'malformed', message: 'payload is not JSON', errors: json.errors };
     return this.verify(json.value, freshness);
   }
@@ -148,6 +158,12 @@ export class TrustStore {
    * digests instead, and replaying one is absorbed by the consumers' idempotency.
    */
   verify(candidate: unknown, freshness?: Freshness): Verification {
+    // Before anything recursive (schema, canonical bytes, digest) reads the candidate.
+    const beyond = inputLimitProblem(candidate, limitsFor(candidate));
+    if (beyond) {
+      const message = `payload exceeds an input limit: ${beyond.message}`;
+      return { ok: false, code: 'input_limit', message, errors: [beyond], ...claimed(candidate) };
+    }
     const parsed = parseWith(EnvelopeSchema, candidate);
     if (!parsed.ok) {
       return { ok: false, code: 'invalid_envelope', message: 'not a Countersign envelope', errors: parsed.errors, ...claimed(candidate) };
@@ -175,6 +191,12 @@ export class TrustStore {
     if (!data.ok) return { ...fail('invalid_data', `data does not match ${envelope.type}`, data.errors), authentic: envelope };
     return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
   }
+}
+
+/** Outside parties' envelopes get the tighter bounds, so services can still wrap what they accept. */
+function limitsFor(candidate: unknown) {
+  const type = (candidate as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && isExternalIngressType(type) ? EXTERNAL_ENVELOPE_LIMITS : ENVELOPE_LIMITS;
 }
 
 function timeliness(time: string, { now, maxSkewMs }: Freshness): { code: RejectionCode; message: string } | undefined {
