@@ -63,6 +63,6 @@ function unknownRoute(request: IncomingMessage): Answer {
 
 /** `Payload Too Large` -> `payload_too_large`: a code for an HttpException that carried none. */
 function codeOf(status: number): string {
-  const name = HttpStatus[status] as string | undefined;
+  const name = HttpStatus[status];
   return name ? name.toLowerCase() : `http_${status}`;
 }

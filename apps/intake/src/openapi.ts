@@ -3,7 +3,7 @@ import { EnvelopeSchema, FieldErrorSchema, RequestSubmittedV1 } from '@countersi
 
 /** OpenAPI 3.1 for intake's HTTP edge, generated from the same zod schemas the code validates with. */
 export function openApiDocument(): Record<string, unknown> {
-  const errorBody = z.object({ error: z.string(), message: z.string().optional(), errors: z.array(FieldErrorSchema) });
+  const errorBody = z.object({ error: z.string(), message: z.string(), errors: z.array(FieldErrorSchema).min(1) });
   return {
     openapi: '3.1.0',
     info: { title: 'Countersign intake', version: '1.0.0', description: 'Submit a signed request for an approval-gated action.' },
@@ -11,7 +11,13 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/submissions': {
         post: {
           summary: 'Submit a signed countersign.request.submitted.v1 envelope',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/Envelope' } },
+              'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } },
+            },
+          },
           responses: {
             '202': {
               description: 'Accepted for approval (or already received: the same envelope id was submitted before)',
@@ -34,6 +40,14 @@ export function openApiDocument(): Record<string, unknown> {
             },
             '401': {
               description: 'Signature, key or signer not trusted for this type',
+              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
+            },
+            '413': {
+              description: 'Body over the 256 KiB limit',
+              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
+            },
+            '415': {
+              description: 'Content type other than application/json or application/cloudevents+json',
               content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
             },
           },

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, type HttpStatus } from '@nestjs/common';
 import type { FieldError } from '@countersign/contracts';
 import type { ServerResponse } from 'node:http';
 

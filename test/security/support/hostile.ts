@@ -230,7 +230,7 @@ export class HostileFactory {
       (data) => ({ ...data, unexpected: true }),
     ];
     return fc.nat(breakages.length - 1).map((index) => {
-      const envelope = this.signed(breakages[index]!);
+      const envelope = this.signed(breakages[index]);
       return { kind: 'authentic_invalid', bytes: json(envelope), submissionId: envelope.id };
     });
   }
