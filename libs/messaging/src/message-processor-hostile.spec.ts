@@ -1,7 +1,7 @@
 import type { JsMsg } from 'nats';
 import { canonicalJson, ENVELOPE_LIMITS, EXTERNAL_ENVELOPE_LIMITS } from '@countersign/contracts';
-import type { DeadLetter } from './dead-letter';
 import { processMessage, type Dispatch, type MessagePolicy } from './message-processor';
+import { recordingPolicy } from './testing/processor-harness';
 import { testIdentities, testSubmission } from './testing/envelopes';
 
 const { signers, trust } = testIdentities(['requester:deploy-bot']);
@@ -29,22 +29,7 @@ function delivery(data: Uint8Array, options: { term?: () => void } = {}) {
   return { msg, settled };
 }
 
-function harness(extra: Partial<MessagePolicy> = {}) {
-  const letters: DeadLetter[] = [];
-  const handled: string[] = [];
-  const logged: string[] = [];
-  const dispatch: Dispatch = (envelope) => Promise.resolve(void handled.push(envelope.id)).then(() => 'handled' as const);
-  const policy: MessagePolicy = {
-    verify: (bytes, freshness) => trust.verifyBytes(bytes, freshness),
-    deadLetter: (letter) => Promise.resolve(void letters.push(letter)),
-    dispatch,
-    maxDeliver: 3,
-    backoffMs: [10],
-    logger: { log: () => undefined, warn: () => undefined, error: (line: string) => void logged.push(line) },
-    ...extra,
-  };
-  return { policy, letters, handled, logged };
-}
+const harness = (extra: Partial<MessagePolicy> = {}) => recordingPolicy(trust, extra);
 
 /** `{"a":{"a":...}}` as text, `depth` levels deep: JSON.stringify would recurse. */
 const deepText = (depth: number) => `${'{"a":'.repeat(depth)}0${'}'.repeat(depth)}`;
