@@ -60,6 +60,15 @@ describe('bytesLimitProblem', () => {
   });
 });
 
+describe('outside parties', () => {
+  it('may send 16 KiB less than services sign', () => {
+    const size = EXTERNAL_ENVELOPE_LIMITS.maxBytes + 1;
+    expect(bytesLimitProblem(Buffer.alloc(size), EXTERNAL_ENVELOPE_LIMITS)).toMatchObject({ code: 'too_large' });
+    expect(bytesLimitProblem(Buffer.alloc(size))).toBeUndefined();
+    expect(ENVELOPE_LIMITS.maxBytes - EXTERNAL_ENVELOPE_LIMITS.maxBytes).toBe(16 * 1024);
+  });
+});
+
 describe('canonicalJson depth guard', () => {
   it('throws InputLimitError, never a RangeError, however deep the value', () => {
     for (const depth of [CANONICAL_MAX_DEPTH + 1, 50_000]) {

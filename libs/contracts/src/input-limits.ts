@@ -20,9 +20,13 @@ export interface InputLimits {
   maxItems: number;
 }
 
-/** Every envelope on the bus or over HTTP: the largest a service itself ever signs fits well inside. */
+/**
+ * Every envelope on the bus: the largest a service itself ever signs fits inside. 16 KiB above the
+ * 256 KiB an outside party may send (the NATS max_payload provisioning sets), so a service event
+ * wrapping an accepted submission (an audit record) is still readable everywhere.
+ */
 export const ENVELOPE_LIMITS: InputLimits = {
-  maxBytes: MAX_ENVELOPE_BYTES,
+  maxBytes: MAX_ENVELOPE_BYTES + 16 * 1024,
   maxDepth: 64,
   // A dead letter carries up to 64 KiB of the refused payload in base64 (87,384 characters).
   maxStringLength: 100_000,
@@ -31,11 +35,11 @@ export const ENVELOPE_LIMITS: InputLimits = {
 };
 
 /**
- * Envelopes signed outside the system (submissions, votes): half the depth, so whatever intake
- * accepts can be wrapped by services (accepted request, audit record around the event) and still
- * fit ENVELOPE_LIMITS everywhere downstream. Legitimate events nest about 8 levels deep.
+ * Envelopes signed outside the system (submissions, votes): 256 KiB and half the depth, so whatever
+ * intake accepts can be wrapped by services (accepted request, audit record around the event) and
+ * still fit ENVELOPE_LIMITS everywhere downstream. Legitimate events nest about 8 levels deep.
  */
-export const EXTERNAL_ENVELOPE_LIMITS: InputLimits = { ...ENVELOPE_LIMITS, maxDepth: 32 };
+export const EXTERNAL_ENVELOPE_LIMITS: InputLimits = { ...ENVELOPE_LIMITS, maxBytes: MAX_ENVELOPE_BYTES, maxDepth: 32 };
 
 export const INPUT_LIMIT_CODES = ['too_large', 'too_deep', 'string_too_long', 'too_many_keys', 'too_many_items', 'forbidden_key'] as const;
 export type InputLimitCode = (typeof INPUT_LIMIT_CODES)[number];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { ENVELOPE_LIMITS, EventTypes, type Envelope } from '@countersign/contracts';
+import { ENVELOPE_LIMITS, EventTypes, EXTERNAL_ENVELOPE_LIMITS, type Envelope } from '@countersign/contracts';
 import type { EnvelopeSigner } from '@countersign/identity';
 
 /**
@@ -29,8 +29,8 @@ export const HOSTILE_KINDS = [
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
-/** Largest body a NATS client may publish on the test server (max_payload = limit + 16 KiB). */
-export const NATS_MAX_PAYLOAD = ENVELOPE_LIMITS.maxBytes + 16 * 1024;
+/** Largest body a NATS client may publish on the test server: max_payload, the service envelopes' limit. */
+export const NATS_MAX_PAYLOAD = ENVELOPE_LIMITS.maxBytes;
 
 const MINUTE = 60_000;
 
@@ -142,7 +142,7 @@ export class HostileFactory {
 
   /** Over the byte limit but still under NATS max_payload: the service, not the bus, must refuse it. */
   private tooLarge(): fc.Arbitrary<HostileBody> {
-    return fc.integer({ min: ENVELOPE_LIMITS.maxBytes + 2_000, max: NATS_MAX_PAYLOAD - 2_000 }).map((size) => {
+    return fc.integer({ min: EXTERNAL_ENVELOPE_LIMITS.maxBytes + 2_000, max: NATS_MAX_PAYLOAD - 2_000 }).map((size) => {
       // Strings of 50,000 characters, each within the string limit, adding up to about `size` bytes.
       const total = size - 1_000;
       const pieces = Array.from({ length: Math.ceil(total / 50_000) }, (_, index) => 'x'.repeat(Math.min(50_000, total - index * 50_000)));
