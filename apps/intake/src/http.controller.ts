@@ -46,7 +46,8 @@ export class HttpController {
   @HttpCode(HttpStatus.ACCEPTED)
   async submit(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SubmissionAnswer> {
     if (!JSON_TYPES.test(contentType ?? '')) {
-      const message = `content-type must be application/json or application/cloudevents+json, not ${contentType ?? 'none'}`;
+      const given = contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 100));
+      const message = `content-type must be application/json or application/cloudevents+json, not ${given}`;
       throw refusal(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', message, 'headers.content-type');
     }
     // Without a body, the raw parser leaves an empty object: verify it as zero bytes.
