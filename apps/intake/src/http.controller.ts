@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Inject, Post } from '@nestjs/common';
 import { EventTypes, parseIdentityId, type Envelope, type FieldError } from '@countersign/contracts';
 import type { IntakeEvent } from '@countersign/intake-domain';
-import { DEFAULT_MAX_SKEW_MS } from '@countersign/identity';
-import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { DEFAULT_MAX_SKEW_MS, type Rejection, type RejectionCode } from '@countersign/identity';
+import { refusal, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { IntakeService } from './intake.service';
 import { openApiDocument } from './openapi';
 
@@ -14,10 +14,26 @@ export interface SubmissionAnswer {
   errors?: FieldError[];
 }
 
+/** JSON, as CloudEvents structured mode allows it to be labelled; a charset other than UTF-8 is refused. */
+const JSON_TYPES = /^application\/(cloudevents\+)?json\s*(;\s*charset="?utf-8"?\s*)?$/i;
+
+/** Refusals of the envelope that are about its form (400); every other code is about trust (401). */
+const MALFORMED: readonly RejectionCode[] = ['malformed', 'invalid_envelope', 'unknown_type'];
+
+/** The envelope field each trust refusal is about, so `errors` always names one. */
+const FIELD_OF: Partial<Record<RejectionCode, string>> = {
+  unknown_key: 'keyid',
+  revoked_key: 'keyid',
+  signer_mismatch: 'signer',
+  type_not_allowed: 'type',
+  bad_signature: 'signature',
+};
+
 /**
  * The same submission contract as NATS, for systems that cannot speak NATS: the body is the signed
- * envelope. The decision is recorded in intake's store before we answer; publishing happens later
- * through the relay, never in this request.
+ * envelope, kept as raw bytes and verified by the very function NATS messages go through (size,
+ * strict UTF-8, depth and other limits, schema, signature). The decision is recorded in intake's
+ * store before we answer; publishing happens later through the relay, never in this request.
  */
 @Controller('v1')
 export class HttpController {
@@ -28,8 +44,14 @@ export class HttpController {
 
   @Post('submissions')
   @HttpCode(HttpStatus.ACCEPTED)
-  async submit(@Body() body: unknown): Promise<SubmissionAnswer> {
-    const envelope = this.authenticate(body);
+  async submit(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SubmissionAnswer> {
+    if (!JSON_TYPES.test(contentType ?? '')) {
+      const given = contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 100));
+      const message = `content-type must be application/json or application/cloudevents+json, not ${given}`;
+      throw refusal(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', message, 'headers.content-type');
+    }
+    // Without a body, the raw parser leaves an empty object: verify it as zero bytes.
+    const envelope = this.authenticate(Buffer.isBuffer(body) ? body : Buffer.alloc(0));
     const events = await this.intake.submit(envelope, parseIdentityId(envelope.signer).name);
     return answer(envelope.id, events);
   }
@@ -39,28 +61,17 @@ export class HttpController {
     return openApiDocument();
   }
 
-  private authenticate(body: unknown): Envelope {
+  private authenticate(body: Buffer): Envelope {
     // Over HTTP the arrival time is now: a captured submission replayed later is stale.
-    const verification = this.runtime.trust.verify(body, { now: this.runtime.clock(), maxSkewMs: DEFAULT_MAX_SKEW_MS });
+    const verification = this.runtime.trust.verifyBytes(body, { now: this.runtime.clock(), maxSkewMs: DEFAULT_MAX_SKEW_MS });
     if (verification.ok) return this.submissionOnly(verification.envelope);
     if (verification.authentic) return this.submissionOnly(verification.authentic);
-    const malformed = ['malformed', 'invalid_envelope', 'unknown_type'].includes(verification.code);
-    throw new HttpException(
-      { error: verification.code, message: verification.message, errors: verification.errors ?? [] },
-      malformed ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED,
-    );
+    throw refused(verification);
   }
 
   private submissionOnly(authentic: Envelope): Envelope {
     if (authentic.type !== EventTypes.RequestSubmitted) {
-      throw new HttpException(
-        {
-          error: 'wrong_type',
-          message: `expected ${EventTypes.RequestSubmitted}`,
-          errors: [{ path: 'type', code: 'wrong_type', message: 'not a submission' }],
-        },
-        HttpStatus.BAD_REQUEST,
-      );
+      throw refusal(HttpStatus.BAD_REQUEST, 'wrong_type', `expected ${EventTypes.RequestSubmitted}`, 'type');
     }
     return authentic;
   }
@@ -74,8 +85,19 @@ function answer(eventId: string, events: IntakeEvent[]): SubmissionAnswer {
     return { status: 'accepted', eventId, requestId, digest };
   }
   const { requestId, errors } = decision.data as { requestId?: string; errors: FieldError[] };
+  const rejected = refusal(HttpStatus.BAD_REQUEST, 'rejected', 'intake rejected the submission', '(root)', errors);
   throw new HttpException(
-    { status: 'rejected', eventId, ...(requestId ? { requestId } : {}), error: 'rejected', errors },
+    { status: 'rejected', eventId, ...(requestId ? { requestId } : {}), ...(rejected.getResponse() as object) },
     HttpStatus.BAD_REQUEST,
   );
+}
+
+/** A verification refusal: over the size limit 413, malformed 400, untrusted 401; `errors` never empty. */
+function refused({ code, message, errors = [] }: Rejection) {
+  if (code === 'input_limit') {
+    const tooLarge = errors.some((error) => error.code === 'too_large');
+    return refusal(tooLarge ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST, code, message, '(root)', errors);
+  }
+  const status = MALFORMED.includes(code) ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED;
+  return refusal(status, code, message, FIELD_OF[code] ?? '(root)', errors);
 }

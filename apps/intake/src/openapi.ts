@@ -3,7 +3,8 @@ import { EnvelopeSchema, FieldErrorSchema, RequestSubmittedV1 } from '@countersi
 
 /** OpenAPI 3.1 for intake's HTTP edge, generated from the same zod schemas the code validates with. */
 export function openApiDocument(): Record<string, unknown> {
-  const errorBody = z.object({ error: z.string(), message: z.string().optional(), errors: z.array(FieldErrorSchema) });
+  const errorBody = z.object({ error: z.string(), message: z.string(), errors: z.array(FieldErrorSchema).min(1) });
+  const refusal = (description: string) => ({ description, content: { 'application/json': { schema: z.toJSONSchema(errorBody) } } });
   return {
     openapi: '3.1.0',
     info: { title: 'Countersign intake', version: '1.0.0', description: 'Submit a signed request for an approval-gated action.' },
@@ -11,7 +12,13 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/submissions': {
         post: {
           summary: 'Submit a signed countersign.request.submitted.v1 envelope',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/Envelope' } },
+              'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } },
+            },
+          },
           responses: {
             '202': {
               description: 'Accepted for approval (or already received: the same envelope id was submitted before)',
@@ -28,14 +35,10 @@ export function openApiDocument(): Record<string, unknown> {
                 },
               },
             },
-            '400': {
-              description: 'Malformed or rejected; every error names its field',
-              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
-            },
-            '401': {
-              description: 'Signature, key or signer not trusted for this type',
-              content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
-            },
+            '400': refusal('Malformed or rejected; every error names its field'),
+            '401': refusal('Signature, key or signer not trusted for this type'),
+            '413': refusal('Body over the 256 KiB limit'),
+            '415': refusal('Content type other than application/json or application/cloudevents+json'),
           },
         },
       },

@@ -1,15 +1,7 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody, parserRefusal, sendError, type ErrorBody } from '@countersign/service-runtime';
 import type { RefusalsService } from './refusals.service';
-
-/** body-parser's errors, by their `type`: the request never reached the controller. */
-const PARSER_ERRORS: Record<string, string> = {
-  'entity.too.large': 'body_too_large',
-  'encoding.unsupported': 'unsupported_encoding',
-  'charset.unsupported': 'unsupported_charset',
-  'request.aborted': 'request_aborted',
-  'request.size.invalid': 'body_size_mismatch',
-};
 
 /**
  * Answers every error on the Slack endpoint in the documented shape. Refusals the controller made
@@ -22,26 +14,19 @@ export class RequestErrorsFilter implements ExceptionFilter {
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    const response = http.getResponse<ServerResponse>();
     const answer = await this.answerFor(exception, http.getRequest<IncomingMessage>());
-    response.statusCode = answer.getStatus();
-    response.setHeader('content-type', 'application/json; charset=utf-8');
-    response.end(JSON.stringify(answer.getResponse()));
+    sendError(http.getResponse<ServerResponse>(), answer.getStatus(), answer.getResponse() as ErrorBody);
   }
 
   private async answerFor(exception: unknown, request: IncomingMessage): Promise<HttpException> {
     if (exception instanceof HttpException) return exception;
-    const { type, status, message } = (exception ?? {}) as { type?: unknown; status?: unknown; message?: unknown };
-    const code = typeof type === 'string' ? PARSER_ERRORS[type] : undefined;
-    if (!code || typeof status !== 'number') {
-      return new HttpException(
-        { error: 'internal_error', message: 'the request could not be handled', errors: [] },
-        HttpStatus.INTERNAL_SERVER_ERROR,
-      );
+    const parsed = parserRefusal(exception);
+    if (!parsed) {
+      return new HttpException(errorBody('internal_error', 'the request could not be handled'), HttpStatus.INTERNAL_SERVER_ERROR);
     }
     const length = Number(request.headers['content-length'] ?? 0);
     try {
-      return await this.refusals.refuse({ length }, { code, message: String(message), path: 'body' }, status);
+      return await this.refusals.refuse({ length }, { code: parsed.code, message: parsed.message, path: 'body' }, parsed.status);
     } catch (refused) {
       return refused as HttpException;
     }

@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
+import { ENVELOPE_LIMITS, InputLimitError } from './input-limits';
+
+/**
+ * Deeper than anything an ingress admits (ENVELOPE_LIMITS.maxDepth) plus the few levels services
+ * add when they wrap an event (an audit record around an envelope): a defensive bound, reached only
+ * if a caller skipped the ingress check, and far below where recursion would exhaust the stack.
+ */
+export const CANONICAL_MAX_DEPTH = ENVELOPE_LIMITS.maxDepth * 2;
 
 /**
  * RFC 8785 JSON Canonicalization Scheme. Object keys are sorted by UTF-16 code units and numbers
  * use the ECMAScript serialization, which is exactly what JSON.stringify does for a single number.
  * Values that JSON cannot represent are refused rather than silently dropped, because a signature
- * over a lossy encoding would not cover what the reader sees.
+ * over a lossy encoding would not cover what the reader sees. A value nested deeper than
+ * CANONICAL_MAX_DEPTH raises InputLimitError (code `too_deep`), never a RangeError.
  */
 export function canonicalJson(value: unknown): string {
+  return canonical(value, 0);
+}
+
+function canonical(value: unknown, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -17,21 +30,25 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object':
-      return Array.isArray(value) ? canonicalArray(value) : canonicalObject(value as Record<string, unknown>);
+      if (depth >= CANONICAL_MAX_DEPTH) {
+        const message = `canonicalJson: nesting exceeds the limit of ${CANONICAL_MAX_DEPTH} levels`;
+        throw new InputLimitError({ path: '(root)', code: 'too_deep', message });
+      }
+      return Array.isArray(value) ? canonicalArray(value, depth + 1) : canonicalObject(value as Record<string, unknown>, depth + 1);
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
   }
 }
 
-function canonicalArray(items: unknown[]): string {
-  return `[${items.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
+function canonicalArray(items: unknown[], depth: number): string {
+  return `[${items.map((item) => canonical(item === undefined ? null : item, depth)).join(',')}]`;
 }
 
-function canonicalObject(record: Record<string, unknown>): string {
+function canonicalObject(record: Record<string, unknown>, depth: number): string {
   const keys = Object.keys(record)
     .filter((key) => record[key] !== undefined)
     .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(record[key], depth)}`).join(',')}}`;
 }
 
 export function sha256Hex(input: string | Uint8Array): string {

@@ -4,6 +4,7 @@ export * from './common';
 export * from './envelope';
 export * from './event-types';
 export * from './identity-id';
+export * from './input-limits';
 export * from './subjects';
 export * from './validation';
 export * from './events/approval';

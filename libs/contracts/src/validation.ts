@@ -22,10 +22,22 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, prefix
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: toFieldErrors(result.error, prefix) };
 }
 
-/** Parses JSON bytes, turning a syntax error into the same structured shape. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses JSON bytes, turning a syntax error into the same structured shape. Bytes must be valid
+ * UTF-8: a lenient decoder would swap bad sequences for U+FFFD and so read something that was not
+ * sent. (JSON.parse itself is iterative in V8, so depth is no danger here; check input limits
+ * before anything recursive reads the result.)
+ */
 export function parseJson(bytes: Uint8Array | string): Parsed<unknown> {
+  let text: string;
   try {
-    const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+    text = typeof bytes === 'string' ? bytes : STRICT_UTF8.decode(bytes);
+  } catch {
+    return { ok: false, errors: [{ path: '(root)', code: 'invalid_utf8', message: 'payload is not valid UTF-8' }] };
+  }
+  try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     return { ok: false, errors: [{ path: '(root)', code: 'invalid_json', message: (error as Error).message }] };

@@ -1,7 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import {
+  bytesLimitProblem,
+  ENVELOPE_LIMITS,
   EnvelopeSchema,
+  EXTERNAL_ENVELOPE_LIMITS,
+  inputLimitProblem,
   EVENT_TYPES,
   IdentityId,
   isEventType,
@@ -38,6 +42,7 @@ export const TrustStoreDocument = z.object({
 export type TrustStoreDocument = z.infer<typeof TrustStoreDocument>;
 
 export const REJECTION_CODES = [
+  'input_limit',
   'malformed',
   'invalid_envelope',
   'unknown_type',
@@ -134,9 +139,18 @@ export class TrustStore {
     return activeKey(this.encryptionKeys, identity);
   }
 
+  /**
+   * Every byte ingress (NATS, HTTP): the largest size any envelope may have before parsing, strict
+   * UTF-8, JSON, the exact size for the envelope's kind (an outside party's is smaller), then `verify`.
+   */
   verifyBytes(bytes: Uint8Array | string, freshness?: Freshness): Verification {
-    const json = parseJson(bytes);
+    const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    const tooLarge = bytesLimitProblem(raw);
+    if (tooLarge) return limitRejection(tooLarge);
+    const json = parseJson(raw);
     if (!json.ok) return { ok: false, code: 'malformed', message: 'payload is not JSON', errors: json.errors };
+    const tooLargeForKind = bytesLimitProblem(raw, limitsFor(json.value));
+    if (tooLargeForKind) return { ...limitRejection(tooLargeForKind), ...claimed(json.value) };
     return this.verify(json.value, freshness);
   }
 
@@ -148,6 +162,9 @@ export class TrustStore {
    * digests instead, and replaying one is absorbed by the consumers' idempotency.
    */
   verify(candidate: unknown, freshness?: Freshness): Verification {
+    // Before anything recursive (schema, canonical bytes, digest) reads the candidate.
+    const beyond = inputLimitProblem(candidate, limitsFor(candidate));
+    if (beyond) return { ...limitRejection(beyond), ...claimed(candidate) };
     const parsed = parseWith(EnvelopeSchema, candidate);
     if (!parsed.ok) {
       return { ok: false, code: 'invalid_envelope', message: 'not a Countersign envelope', errors: parsed.errors, ...claimed(candidate) };
@@ -175,6 +192,16 @@ export class TrustStore {
     if (!data.ok) return { ...fail('invalid_data', `data does not match ${envelope.type}`, data.errors), authentic: envelope };
     return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
   }
+}
+
+function limitRejection(problem: FieldError): Rejection {
+  return { ok: false, code: 'input_limit', message: `payload exceeds an input limit: ${problem.message}`, errors: [problem] };
+}
+
+/** Outside parties' envelopes get the tighter bounds, so services can still wrap what they accept. */
+function limitsFor(candidate: unknown) {
+  const type = (candidate as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && isExternalIngressType(type) ? EXTERNAL_ENVELOPE_LIMITS : ENVELOPE_LIMITS;
 }
 
 function timeliness(time: string, { now, maxSkewMs }: Freshness): { code: RejectionCode; message: string } | undefined {

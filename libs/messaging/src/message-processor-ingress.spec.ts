@@ -1,6 +1,6 @@
 import type { JsMsg } from 'nats';
-import type { DeadLetter } from './dead-letter';
-import { processMessage, type Dispatch, type MessagePolicy } from './message-processor';
+import { processMessage, type MessagePolicy } from './message-processor';
+import { recordingPolicy } from './testing/processor-harness';
 import type { MessagePosition, SeenEvents, Sighting } from './seen-events';
 import { encodeEnvelope, testEnvelope, testIdentities, testSubmission } from './testing/envelopes';
 
@@ -49,21 +49,7 @@ class MemorySeenEvents implements SeenEvents {
   }
 }
 
-function harness(extra: Partial<MessagePolicy> = {}) {
-  const letters: DeadLetter[] = [];
-  const handled: string[] = [];
-  const dispatch: Dispatch = (envelope) => Promise.resolve(void handled.push(envelope.id)).then(() => 'handled' as const);
-  const policy: MessagePolicy = {
-    verify: (bytes, freshness) => trust.verifyBytes(bytes, freshness),
-    deadLetter: (letter) => Promise.resolve(void letters.push(letter)),
-    dispatch,
-    maxDeliver: 3,
-    backoffMs: [10, 20],
-    logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-    ...extra,
-  };
-  return { policy, letters, handled };
-}
+const harness = (extra: Partial<MessagePolicy> = {}) => recordingPolicy(trust, extra);
 
 describe('processMessage: freshness of external ingress events', () => {
   it('refuses a submission signed long before it reached the bus, as stale, naming the requester', async () => {

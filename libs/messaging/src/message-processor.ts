@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
+import { InputLimitError, subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
 import { DEFAULT_MAX_SKEW_MS, type Freshness, type Verification } from '@countersign/identity';
 import type { JsMsg } from 'nats';
 import { backoffDelay } from './backoff';
@@ -49,9 +49,19 @@ interface Rejection {
 /**
  * One message, start to finish: verify before reading, check that the bus subject matches the
  * signer (a signer may only publish on its own subject), dispatch by event type, then ack, retry
- * with backoff, or dead-letter and terminate. Never throws: every path settles the message.
+ * with backoff, or dead-letter and terminate. Never throws, by construction: whatever throws before
+ * dispatch (verification, subject rules, a limit crossed deep in a library) is dead-lettered, so one
+ * poison message can never stop the consumer and strand the messages fetched with it.
  */
 export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
+  try {
+    return await settle(msg, policy);
+  } catch (error) {
+    return unprocessable(msg, policy, error);
+  }
+}
+
+async function settle(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
   const context = contextOf(msg);
   const verification = policy.verify(msg.data, { now: arrivalOf(msg, policy), maxSkewMs: policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
   if (!verification.ok) {
@@ -91,6 +101,7 @@ async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
 
 async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy, error: unknown): Promise<Outcome> {
   const signer = { claimedSigner: envelope.signer };
+  if (error instanceof InputLimitError) return reject(msg, context, policy, { ...limitRejection(error), ...signer });
   const terminal = terminalVerdict(error);
   if (terminal) return reject(msg, context, policy, { ...terminal, ...signer });
   const attempts = policy.failures?.record(keyOf(context)) ?? context.deliveries;
@@ -147,6 +158,29 @@ async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePoli
   policy.failures?.settle(keyOf(context));
   msg.term();
   return 'dead_lettered';
+}
+
+/**
+ * The last resort for a throw outside the handler: recorded as a dead letter, then terminated,
+ * like any unverifiable message (fail closed: what could not be checked is not believed). If even
+ * that throws (the connection is gone), the message stays unacknowledged and JetStream redelivers it.
+ */
+async function unprocessable(msg: JsMsg, policy: MessagePolicy, error: unknown): Promise<Outcome> {
+  try {
+    const rejection = error instanceof InputLimitError ? limitRejection(error) : { code: 'unprocessable', message: describe(error) };
+    return await reject(msg, contextOf(msg), policy, rejection);
+  } catch (again) {
+    try {
+      policy.logger.error(`message on ${String(msg.subject)} left for redelivery: ${describe(error)}; then ${describe(again)}`);
+    } catch {
+      // A logger that throws must not turn into a consumer stop either.
+    }
+    return 'retried';
+  }
+}
+
+function limitRejection(error: InputLimitError): Rejection {
+  return { code: 'input_limit', message: error.message, errors: [error.problem] };
 }
 
 /** A lost ack only means a redelivery, which idempotent handlers absorb; it is logged, not retried. */

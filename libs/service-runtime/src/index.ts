@@ -7,3 +7,4 @@ export * from './runtime';
 export * from './service-runtime.module';
 export * from './due-work';
 export * from './verification';
+export * from './http-errors';
