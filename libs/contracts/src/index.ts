@@ -5,6 +5,7 @@ export * from './envelope';
 export * from './event-types';
 export * from './identity-id';
 export * from './subjects';
+export * from './target-registry';
 export * from './validation';
 export * from './events/approval';
 export * from './events/audit';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdentityName, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
+import { IdentityName, RegisteredTarget, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
 
 /**
  * The one declarative description of who exists. Keys, trust store, registry, NATS users and
@@ -58,10 +58,23 @@ export const IdentityDescription = z
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;
 
-/** What intake needs to know about requesters, and approval about people. Public, no secrets. */
+export const TargetRegistryDocument = z
+  .strictObject({ $comment: z.string().optional(), targets: z.array(RegisteredTarget) })
+  .superRefine((document, ctx) => {
+    const seen = new Set<string>();
+    document.targets.forEach((target, index) => {
+      if (seen.has(target.name)) ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
+      seen.add(target.name);
+    });
+  });
+/** `deploy/targets.json`: every registered target, each name once. */
+export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
+
+/** What intake needs to know about requesters and targets, and approval about people. Public, no secrets. */
 export const Registry = z.object({
   environment: z.string(),
   requesters: z.array(Requester),
   approvers: z.array(Approver),
+  targets: z.array(RegisteredTarget),
 });
 export type Registry = z.infer<typeof Registry>;
