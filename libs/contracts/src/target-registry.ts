@@ -23,6 +23,18 @@ export const RegisteredTarget = z.strictObject({
 });
 export type RegisteredTarget = z.infer<typeof RegisteredTarget>;
 
+/** `deploy/targets.json`: every registered target, each name once. */
+export const TargetRegistryDocument = z
+  .strictObject({ $comment: z.string().optional(), targets: z.array(RegisteredTarget) })
+  .superRefine((document, ctx) => {
+    const seen = new Set<string>();
+    document.targets.forEach((target, index) => {
+      if (seen.has(target.name)) ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
+      seen.add(target.name);
+    });
+  });
+export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
+
 /** The structural part of a registration the check needs (lists may be read-only). */
 export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description'> & {
   kinds: readonly string[];

@@ -1,23 +1,33 @@
 import { z } from 'zod';
-import { ActionKind, Amount, DataSensitivity, IdentityId, Timestamp } from '@countersign/contracts';
+import { ActionKind, Amount, ChangeIntent, DataSensitivity, IdentityId, Timestamp } from '@countersign/contracts';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 
-/** The action of a fixture case: the request as a requester would submit it (window and id are filled in). */
+/**
+ * The action of a fixture case: the request as a requester would submit it. The target registry
+ * fills in environment and sensitivity (stating others is a mislabel intake rejects); window and
+ * id are filled in too.
+ */
 const FixtureAction = z.strictObject({
   kind: ActionKind,
   target: Name,
-  environment: Name,
+  environment: Name.optional(),
   parameters: z.record(z.string(), z.unknown()).default({}),
   amount: Amount.optional(),
   dataSensitivity: DataSensitivity.optional(),
+  intent: ChangeIntent.optional(),
   breakGlass: z.literal(true).optional(),
 });
 
-/** What the case expects; only `tier` and `mode` are required, every other field is checked when given. */
+/**
+ * What the case expects: either the decision (`tier` and `mode` required, every other field
+ * checked when given), or `rejected`: intake refuses the submission before any policy sees it,
+ * with exactly these field errors (path and code).
+ */
 const Expectation = z.strictObject({
-  tier: z.string().min(1),
-  mode: z.enum(['auto', 'quorum', 'refused']),
+  rejected: z.array(z.strictObject({ path: z.string(), code: z.string() })).min(1).optional(),
+  tier: z.string().min(1).optional(),
+  mode: z.enum(['auto', 'quorum', 'refused']).optional(),
   quorum: z.number().int().min(1).optional(),
   /** The groups asked first. */
   groups: z.array(z.string()).optional(),
@@ -40,6 +50,8 @@ const Expectation = z.strictObject({
   reviewOverdue: z.boolean().optional(),
   /** Whether approvals must be signed with the approver's own key (a Slack click does not count). */
   stepUp: z.boolean().optional(),
+}).refine((expect) => (expect.rejected === undefined) === (expect.tier !== undefined && expect.mode !== undefined), {
+  message: 'expect either rejected, or a tier and a mode',
 });
 export type Expectation = z.infer<typeof Expectation>;
 
@@ -60,6 +72,8 @@ export const FixtureFile = z.strictObject({
   /** The tier policy file these cases test, in the same folder. */
   policy: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.policy\.json$/, 'a *.policy.json file name in the same folder'),
   now: Timestamp,
+  /** The target registry the cases' targets are looked up in, relative to this file (`../targets.json`). */
+  registry: z.string().min(1).max(200),
   /** Registry facts Cedar sees: requester name -> owner, approver id -> person. */
   owners: z.record(Name, Name).default({}),
   persons: z.record(IdentityId, Name).default({}),

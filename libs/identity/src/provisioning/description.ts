@@ -58,17 +58,6 @@ export const IdentityDescription = z
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;
 
-export const TargetRegistryDocument = z
-  .strictObject({ $comment: z.string().optional(), targets: z.array(RegisteredTarget) })
-  .superRefine((document, ctx) => {
-    const seen = new Set<string>();
-    document.targets.forEach((target, index) => {
-      if (seen.has(target.name)) ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
-      seen.add(target.name);
-    });
-  });
-/** `deploy/targets.json`: every registered target, each name once. */
-export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
 
 /** What intake needs to know about requesters and targets, and approval about people. Public, no secrets. */
 export const Registry = z.object({

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { identityId, type IdentityKind, type RegisteredTarget } from '@countersign/contracts';
+import { identityId, TargetRegistryDocument, type IdentityKind, type RegisteredTarget } from '@countersign/contracts';
 import { generateKeyPair } from '../keys';
 import type { TrustStoreDocument } from '../trust-store';
-import { IdentityDescription, TargetRegistryDocument, type Registry } from './description';
+import { IdentityDescription, type Registry } from './description';
 import { HomeLayout, type IdentityFile } from './home';
 import type { NatsUser } from './nats-config';
 import { inboxPrefix, natsPermissionsFor, natsUserName, type Principal } from './permissions';
