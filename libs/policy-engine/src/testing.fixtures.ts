@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanonicalAction } from '@countersign/contracts';
@@ -27,9 +27,12 @@ export function acceptedWith(requester: string, action: Partial<CanonicalAction>
   };
 }
 
-/** A temporary copy of deploy/policies, with some files replaced or added. */
+/** A temporary copy of deploy/policies (next to a copy of the target registry), with some files replaced or added. */
 export function policyDir(files: Record<string, string | object> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-policies-'));
+  const root = mkdtempSync(join(tmpdir(), 'countersign-policies-'));
+  writeFileSync(join(root, 'targets.json'), readFileSync(join(POLICIES_DIR, '..', 'targets.json')));
+  const dir = join(root, 'policies');
+  mkdirSync(dir);
   for (const name of ['default.policy.json', 'default.cedar', 'default.fixtures.json']) {
     writeFileSync(join(dir, name), readFileSync(join(POLICIES_DIR, name)));
   }
