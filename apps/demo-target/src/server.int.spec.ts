@@ -20,6 +20,7 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
       brokerKey: broker.publicKey,
       brokerKeyId: broker.keyId,
       targetName: TARGET,
+      aliases: ['demo-staging'],
       dbPath: join(dir, 'demo-target.sqlite'),
     });
     baseUrl = await target.listen(port);
@@ -122,6 +123,12 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
     const minted = await make();
     expect(await call('/deploy', minted, change)).toEqual({ status: 401, body: { error: code } });
     expect(await effects(minted.requestId)).toHaveLength(0);
+  });
+
+  it('honours a token minted for another registered name of this same system (an alias)', async () => {
+    const minted = await mint({ target: 'demo-staging' });
+    expect((await call('/deploy', minted)).status).toBe(200);
+    expect(await effects(minted.requestId)).toHaveLength(1);
   });
 
   it('rejects a request without token or binding headers', async () => {

@@ -13,6 +13,8 @@ export interface ProvisionResult {
   home: string;
   identities: string[];
   natsUsers: string[];
+  /** Registered targets, by name. */
+  targets: string[];
   /** Identities whose keys were generated in this run (the rest were kept). */
   generated: string[];
 }
@@ -130,5 +132,6 @@ export function provision(options: ProvisionOptions): ProvisionResult {
   const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
   const users = [{ kind: 'provisioner' } as const, ...principals, ...targets].map((principal) => ensureNatsUser(home, principal));
   writePrivate(HomeLayout.natsUsers(home), users);
-  return { home, identities: files.map((file) => file.id), natsUsers: users.map((user) => user.user), generated };
+  const natsUsers = users.map((user) => user.user);
+  return { home, identities: files.map((file) => file.id), natsUsers, targets: registeredTargetList.map(({ name }) => name), generated };
 }
