@@ -99,7 +99,7 @@ const ATTEMPTS: Attempt[] = [
     row: NOT_ALLOWED,
     who: 'paymentsAgent',
     action: http('sandbox', { environment: 'dev' }),
-    codes: ['action.target requester_not_allowed_on_target', 'action.environment environment_not_allowed'],
+    codes: ['action.target requester_not_allowed_on_target'],
   },
   {
     row: NOT_ALLOWED,
