@@ -8,7 +8,7 @@ import {
   type RequestRejectedV1,
 } from '@countersign/contracts';
 import { effectsAt, eventually, type RequesterClient } from '../e2e/clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
 import { recordAttack, tallyOf, codeCounts } from './report';
 import { attackEffects } from './support/evidence';
 

@@ -29,7 +29,8 @@ export const TargetRegistryDocument = z
   .superRefine((document, ctx) => {
     const seen = new Set<string>();
     document.targets.forEach((target, index) => {
-      if (seen.has(target.name)) ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
+      if (seen.has(target.name))
+        ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
       seen.add(target.name);
     });
   });

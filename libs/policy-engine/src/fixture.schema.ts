@@ -24,35 +24,40 @@ const FixtureAction = z.strictObject({
  * checked when given), or `rejected`: intake refuses the submission before any policy sees it,
  * with exactly these field errors (path and code).
  */
-const Expectation = z.strictObject({
-  rejected: z.array(z.strictObject({ path: z.string(), code: z.string() })).min(1).optional(),
-  tier: z.string().min(1).optional(),
-  mode: z.enum(['auto', 'quorum', 'refused']).optional(),
-  quorum: z.number().int().min(1).optional(),
-  /** The groups asked first. */
-  groups: z.array(z.string()).optional(),
-  /** Exactly who may vote before any escalation (group members Cedar allows). */
-  eligibleApprovers: z.array(IdentityId).optional(),
-  /** Cedar's answer to "may this approver approve this request?", for the approvers named. */
-  approvers: z.record(IdentityId, z.enum(['allow', 'deny'])).optional(),
-  /** Rules that must all appear in the decision's stamp (others may appear too). */
-  rules: z.array(z.string()).optional(),
-  /** The escalation that will happen, or null for none. */
-  escalation: z
-    .strictObject({ afterSeconds: z.number().int().min(1).optional(), groups: z.array(z.string()) })
-    .nullable()
-    .optional(),
-  /** The after-the-fact review the approval will owe (break-glass), or null for none. */
-  review: z
-    .strictObject({ groups: z.array(z.string()), deadlineSeconds: z.number().int().min(1).optional() })
-    .nullable()
-    .optional(),
-  reviewOverdue: z.boolean().optional(),
-  /** Whether approvals must be signed with the approver's own key (a Slack click does not count). */
-  stepUp: z.boolean().optional(),
-}).refine((expect) => (expect.rejected === undefined) === (expect.tier !== undefined && expect.mode !== undefined), {
-  message: 'expect either rejected, or a tier and a mode',
-});
+const Expectation = z
+  .strictObject({
+    rejected: z
+      .array(z.strictObject({ path: z.string(), code: z.string() }))
+      .min(1)
+      .optional(),
+    tier: z.string().min(1).optional(),
+    mode: z.enum(['auto', 'quorum', 'refused']).optional(),
+    quorum: z.number().int().min(1).optional(),
+    /** The groups asked first. */
+    groups: z.array(z.string()).optional(),
+    /** Exactly who may vote before any escalation (group members Cedar allows). */
+    eligibleApprovers: z.array(IdentityId).optional(),
+    /** Cedar's answer to "may this approver approve this request?", for the approvers named. */
+    approvers: z.record(IdentityId, z.enum(['allow', 'deny'])).optional(),
+    /** Rules that must all appear in the decision's stamp (others may appear too). */
+    rules: z.array(z.string()).optional(),
+    /** The escalation that will happen, or null for none. */
+    escalation: z
+      .strictObject({ afterSeconds: z.number().int().min(1).optional(), groups: z.array(z.string()) })
+      .nullable()
+      .optional(),
+    /** The after-the-fact review the approval will owe (break-glass), or null for none. */
+    review: z
+      .strictObject({ groups: z.array(z.string()), deadlineSeconds: z.number().int().min(1).optional() })
+      .nullable()
+      .optional(),
+    reviewOverdue: z.boolean().optional(),
+    /** Whether approvals must be signed with the approver's own key (a Slack click does not count). */
+    stepUp: z.boolean().optional(),
+  })
+  .refine((expect) => (expect.rejected === undefined) === (expect.tier !== undefined && expect.mode !== undefined), {
+    message: 'expect either rejected, or a tier and a mode',
+  });
 export type Expectation = z.infer<typeof Expectation>;
 
 export const FixtureCase = z.strictObject({

@@ -8,7 +8,10 @@ export const POLICIES_DIR = join(__dirname, '../../../deploy/policies');
 export const NOW = '2026-11-21T10:00:00.000Z';
 export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
 
-export function acceptedWith(requester: string, action: Partial<CanonicalAction>): { requestId: string; requester: string; action: CanonicalAction } {
+export function acceptedWith(
+  requester: string,
+  action: Partial<CanonicalAction>,
+): { requestId: string; requester: string; action: CanonicalAction } {
   return {
     requestId: REQUEST_ID,
     requester: `requester:${requester}`,

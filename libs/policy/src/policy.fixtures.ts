@@ -17,7 +17,13 @@ export const BASE_DOCUMENT = {
   },
   tiers: [
     { name: 'low-risk', match: { kinds: ['http.request'], environments: ['dev', 'staging'] }, mode: 'auto' },
-    { name: 'payments-high', match: { kinds: ['payment.transfer'], minAmount: { EUR: '10000', USD: '11000' } }, mode: 'quorum', quorum: 2, groups: ['finance'] },
+    {
+      name: 'payments-high',
+      match: { kinds: ['payment.transfer'], minAmount: { EUR: '10000', USD: '11000' } },
+      mode: 'quorum',
+      quorum: 2,
+      groups: ['finance'],
+    },
     {
       name: 'restricted-data',
       match: { dataSensitivity: ['restricted'] },

@@ -19,7 +19,9 @@ export function unjudgeableAmount(policy: Pick<PolicyDocument, 'tiers'>, action:
     return named || priced.length === 0 ? undefined : `amount:currency-not-in-policy=${amount.currency}`;
   }
   // Missing only matters where a tier would have looked at it: same kind, place and data otherwise.
-  const dependsOnAmount = priced.some((tier) => (tier.breakGlass === true) === (action.breakGlass === true) && !contextResults(tier.match, action).includes(false));
+  const dependsOnAmount = priced.some(
+    (tier) => (tier.breakGlass === true) === (action.breakGlass === true) && !contextResults(tier.match, action).includes(false),
+  );
   return dependsOnAmount ? 'amount:missing' : undefined;
 }
 

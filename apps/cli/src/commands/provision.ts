@@ -60,7 +60,11 @@ function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   } catch (error) {
     if (error instanceof CliError) throw error;
     if (error instanceof ZodError)
-      throw new CliError(`invalid identity description ${descriptionPath} or target registry ${targetsPath}`, ExitCode.invalidInput, toFieldErrors(error));
+      throw new CliError(
+        `invalid identity description ${descriptionPath} or target registry ${targetsPath}`,
+        ExitCode.invalidInput,
+        toFieldErrors(error),
+      );
     throw new CliError(`provisioning from ${descriptionPath} failed: ${(error as Error).message}`);
   }
   const summary = provisionSummary(result);

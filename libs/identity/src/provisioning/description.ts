@@ -58,7 +58,6 @@ export const IdentityDescription = z
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;
 
-
 /** What intake needs to know about requesters and targets, and approval about people. Public, no secrets. */
 export const Registry = z.object({
   environment: z.string(),

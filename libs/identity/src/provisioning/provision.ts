@@ -86,7 +86,8 @@ export function registeredTargets(description: IdentityDescription, options: Pic
   const requesters = new Set(description.requesters.map(({ name }) => name));
   const addresses = options.addresses ?? {};
   for (const name of Object.keys(addresses)) {
-    if (!targets.some((target) => target.name === name)) throw new Error(`address given for ${name}, which the target registry does not list`);
+    if (!targets.some((target) => target.name === name))
+      throw new Error(`address given for ${name}, which the target registry does not list`);
   }
   return targets.map((target): RegisteredTarget => {
     const unknown = target.requesters.filter((name) => !requesters.has(name));

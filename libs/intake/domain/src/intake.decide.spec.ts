@@ -102,7 +102,7 @@ describe('intake decider', () => {
         [['action.kind', Codes.KindNotAllowed]],
       ],
       [
-        'kind and environment both not allowed (the environment being the registry\'s)',
+        "kind and environment both not allowed (the environment being the registry's)",
         {
           payload: submissionPayload({ action: { kind: 'http.request', target: 'prod-db', parameters: {} } }),
           registration: { registered: true, allowedKinds: ['payment.transfer'], allowedEnvironments: ['staging'] },

@@ -20,7 +20,10 @@ export const REQUESTER = 'requester:deploy-bot';
 
 export const submissionPayload = (overrides: Record<string, unknown> = {}) => ({
   requestId: REQUEST_ID,
-  action: { kind: 'http.request', target: 'billing-api', environment: 'staging', parameters: { path: '/v1/refresh' } } as Record<string, unknown>,
+  action: { kind: 'http.request', target: 'billing-api', environment: 'staging', parameters: { path: '/v1/refresh' } } as Record<
+    string,
+    unknown
+  >,
   reason: 'nightly cache refresh',
   ...overrides,
 });
