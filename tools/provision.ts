@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const home = defaultHome();
   const descriptionFile = process.env.COUNTERSIGN_DESCRIPTION ?? join(REPO_ROOT, 'deploy', 'identities.json');
   const description = JSON.parse(readFileSync(descriptionFile, 'utf8')) as IdentityDescription;
-  const result = provision({ description, home });
+  // The target registry, and where this deployment reaches its targets (name -> base URL).
+  const targets = readJson(process.env.COUNTERSIGN_TARGET_REGISTRY ?? join(REPO_ROOT, 'deploy', 'targets.json'));
+  const addressesFile = process.env.COUNTERSIGN_TARGET_ADDRESSES;
+  const addresses = addressesFile ? (readJson(addressesFile) as Record<string, string>) : undefined;
+  const result = provision({ description, home, targets, ...(addresses ? { addresses } : {}) });
   console.log(
     `provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`,
   );
@@ -34,6 +38,10 @@ async function main(): Promise<void> {
     await retry(() => provisionStreams(home, natsUrl, description, { replicas }), 120_000);
     console.log(`provision: JetStream streams and consumers ready (${replicas} replicas)`);
   }
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
 }
 
 async function retry(action: () => Promise<void>, timeoutMs: number): Promise<void> {

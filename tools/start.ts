@@ -35,7 +35,7 @@ Countersign is running.
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
-  ${env} npx countersign submit --as deploy-bot --kind http.request --target demo-target --env staging \\
+  ${env} npx countersign submit --as deploy-bot --kind http.request --target demo-staging \\
       --param method=POST --param path=/deploy --reason "first deploy" --wait
 
 A production change needs two approvers (alice and bob); see docs/protocol.md and:

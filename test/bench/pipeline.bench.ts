@@ -45,7 +45,12 @@ async function drive(stack: Stack, count: number): Promise<{ seconds: number; la
     await inFlightLimit();
     next += 1;
     const requestId = randomUUID();
-    const action = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
+    const action = {
+      kind: 'http.request',
+      target: 'demo-staging',
+      environment: 'staging',
+      parameters: { method: 'POST', path: '/deploy' },
+    };
     const envelope = signer.sign({
       id: randomUUID(),
       type: EventTypes.RequestSubmitted,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, type CustodyVerifiedV1, type Envelope, type VoteRejectedV1 } from '@countersign/contracts';
 import { effectsAt, eventually } from './clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from './scenario';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from './scenario';
 
 jest.setTimeout(90_000);
 
 const deploy = (environment: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: demoTargetIn(environment),
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version: '1.4.2' } },
 });

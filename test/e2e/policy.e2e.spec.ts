@@ -40,7 +40,7 @@ const QA_TIERS = [
 
 const deploy = (extra: Partial<ActionRequest>): ActionRequest => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: 'demo-qa',
   environment: 'qa',
   parameters: { method: 'POST', path: '/deploy', body: { version: '2.0.0' } },
   ...extra,

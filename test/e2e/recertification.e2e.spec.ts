@@ -17,7 +17,12 @@ describe('an expired policy on the real stack', () => {
   });
 
   it('forces human approval of what would otherwise be auto-approved, and flags it on the audit stream', async () => {
-    const action = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
+    const action = {
+      kind: 'http.request',
+      target: 'demo-staging',
+      environment: 'staging',
+      parameters: { method: 'POST', path: '/deploy' },
+    };
     const { requestId } = await s.deployBot.submit(action, 'routine, but the policy is overdue for review');
     const requested: ApprovalRequestedV1 = await approvalRequested(s.audit, requestId);
     expect(requested.policy.rules).toContain('policy:review-overdue');

@@ -5,7 +5,7 @@ import { outcomeOf, startScenario, type Scenario } from './scenario';
 jest.setTimeout(180_000);
 
 const BATCH = 6;
-const deploy = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
+const deploy = { kind: 'http.request', target: 'demo-staging', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
 
 /**
  * Each service in turn is killed mid-flow (SIGKILL: no chance to settle anything) and started

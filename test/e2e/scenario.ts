@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalRequestedV1, Envelope } from '@countersign/contracts';
-import { defaultDescription, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
+import { defaultDescription, defaultTargets, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
 import { ApproverClient, AuditReader, RequesterClient, eventually } from './clients';
 
 /** A tier for environment `qa` whose pending approvals expire after two seconds, after any `extraTiers`. */
@@ -31,6 +31,26 @@ function e2ePolicyFile(extraTiers: readonly object[], reviewBy?: string): string
   return file;
 }
 
+/**
+ * The demo system's registered name in each environment: the target registry, not the request,
+ * says which environment an action runs in (deploy/targets.json, plus `demo-qa` registered here).
+ */
+export const DEMO_TARGETS: Readonly<Record<string, string>> = { production: 'demo-target', staging: 'demo-staging', qa: 'demo-qa' };
+
+export function demoTargetIn(environment: string): string {
+  const name = DEMO_TARGETS[environment];
+  if (!name) throw new Error(`no demo target is registered in ${environment}`);
+  return name;
+}
+
+/** deploy/targets.json plus the demo system registered once more, in `qa`, for the short-fuse tier. */
+export function e2eTargets() {
+  const targets = defaultTargets();
+  const demo = targets.targets.find((target) => target.name === 'demo-target')!;
+  targets.targets.push({ ...demo, name: 'demo-qa', environment: 'qa', dataSensitivity: 'confidential', kinds: ['http.request'] });
+  return targets;
+}
+
 export interface Scenario {
   stack: Stack;
   deployBot: RequesterClient;
@@ -48,6 +68,7 @@ export async function startScenario(
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
+    targets: e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200' },
     jetstream: { ackWaitMs: 4_000 },

@@ -8,7 +8,7 @@ import {
 } from '@countersign/contracts';
 import { stopChild } from '@countersign/stack';
 import { effectsAt } from '../e2e/clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
 import { recordAttack, type Layer } from './report';
 import { ACCEPTANCE_TYPES, attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { bytesOf, latest, tamper } from './support/forgery';
@@ -20,7 +20,7 @@ jest.setTimeout(180_000);
 const SUITE = 'approval-replay';
 const action = (environment: string, version: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: demoTargetIn(environment),
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version } },
 });

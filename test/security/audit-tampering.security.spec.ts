@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventTypes } from '@countersign/contracts';
 import { loadTrustStore } from '@countersign/identity';
 import { runCli, type CliResult } from '../../apps/cli/src/testing/cli-harness';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
 import { codeCounts, recordAttack } from './report';
 import { AuditEvidence } from './support/evidence';
 import { MALLEABLE, TamperLab, type Mutation, type Verdict } from './support/tamper';
@@ -18,7 +18,7 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 const deploy = (environment: string, version: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: demoTargetIn(environment),
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version } },
 });

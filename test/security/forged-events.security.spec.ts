@@ -1,6 +1,6 @@
 import { EventTypes, parseIdentityId, SERVICE_NAMES, type Envelope } from '@countersign/contracts';
 import { loadTrustStore } from '@countersign/identity';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
 import { codeCounts, recordAttack } from './report';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { EXPECTED_CODES, forgeVariants, MUTATIONS, type Base, type Variant } from './support/mutations';
@@ -16,7 +16,7 @@ const TIMER_TYPES: readonly string[] = [EventTypes.MessageDeadLettered, EventTyp
 
 const deploy = (environment: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: demoTargetIn(environment),
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version: '3.0.0' } },
 });

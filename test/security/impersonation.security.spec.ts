@@ -13,14 +13,14 @@ import { acceptedByAudit, bytesOf, latest, signWith, tamper } from './support/fo
 import { Connections, signerOf, signingKeyOf } from './support/parties';
 import { recordAttack, tallyOf, type AttackTally, type Layer } from './report';
 import { attemptPublish } from './support/bus-probe';
-import { outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
 
 jest.setTimeout(180_000);
 
 const SUITE = 'impersonation';
 const deploy = (environment: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: demoTargetIn(environment),
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version: '2.0.0' } },
 });

@@ -95,7 +95,7 @@ describe('permission matrix: every identity × every subject class, on the real 
     const deployBot = await RequesterClient.connect(stack, 'deploy-bot');
     const { requestId } = await deployBot.submit({
       kind: 'http.request',
-      target: 'demo-target',
+      target: 'demo-staging',
       environment: 'staging',
       parameters: { method: 'POST', path: '/deploy', body: { version: '1.0.0' } },
     });

@@ -19,6 +19,8 @@ export interface DemoTargetConfig {
   home: string;
   dbPath: string;
   targetName: string;
+  /** DEMO_TARGET_ALIASES: other registered names of this system, comma-separated. */
+  aliases: string[];
   brokerKey: KeyObject;
   brokerKeyId: string;
   /** Verifies the broker's revocation events. */
@@ -35,6 +37,9 @@ export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
   const home = env.COUNTERSIGN_HOME ?? join(process.cwd(), '.countersign');
   const targetName = env.DEMO_TARGET_NAME ?? 'demo-target';
   if (!NAME_PATTERN.test(targetName)) throw new Error(`DEMO_TARGET_NAME ${targetName} is not a valid target name`);
+  const aliases = (env.DEMO_TARGET_ALIASES ?? '').split(',').filter((alias) => alias !== '');
+  const invalid = aliases.filter((alias) => !NAME_PATTERN.test(alias));
+  if (invalid.length > 0) throw new Error(`DEMO_TARGET_ALIASES ${invalid.join(', ')}: not valid target names`);
   const trust = loadTrustStore(home);
   const broker = brokerSigningKey(trust);
   return {
@@ -43,6 +48,7 @@ export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
     home,
     dbPath: env.DEMO_TARGET_DB ?? HomeLayout.data(home, 'demo-target'),
     targetName,
+    aliases,
     ...broker,
     trust,
     ...(env.COUNTERSIGN_NATS_URL ? { nats: natsSettings(env.COUNTERSIGN_NATS_URL, home, targetName) } : {}),

@@ -20,6 +20,7 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
       brokerKey: broker.publicKey,
       brokerKeyId: broker.keyId,
       targetName: TARGET,
+      aliases: ['demo-staging'],
       dbPath: join(dir, 'demo-target.sqlite'),
     });
     baseUrl = await target.listen(port);
@@ -124,6 +125,12 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
     expect(await effects(minted.requestId)).toHaveLength(0);
   });
 
+  it('honours a token minted for another registered name of this same system (an alias)', async () => {
+    const minted = await mint({ target: 'demo-staging' });
+    expect((await call('/deploy', minted)).status).toBe(200);
+    expect(await effects(minted.requestId)).toHaveLength(1);
+  });
+
   it('rejects a request without token or binding headers', async () => {
     expect((await fetch(`${baseUrl}/deploy`, { method: 'POST' })).status).toBe(401);
     const minted = await mint();
@@ -148,6 +155,9 @@ describe('demo target (real HTTP server, real SQLite file)', () => {
       kind: 'http.request',
       target: TARGET,
       environment: 'staging',
+      dataSensitivity: 'confidential',
+      ownerTeam: 'platform',
+      targetAddress: 'http://127.0.0.1:4380',
       parameters: { method: 'POST', path: '/deploy', body: { version: '2.0.0' } },
       window: { notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 3_600_000).toISOString() },
       requestId: randomUUID(),

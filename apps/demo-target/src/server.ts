@@ -11,6 +11,11 @@ export interface DemoTargetOptions {
   brokerKeyId?: string;
   /** Our own name as a target; tokens minted for any other target are refused. */
   targetName: string;
+  /**
+   * Other names the target registry lists for this same system (the demo registers it as
+   * production `demo-target` and staging `demo-staging`); tokens minted for them are honoured too.
+   */
+  aliases?: readonly string[];
   dbPath: string;
   audience?: string;
   clock?: () => Date;
@@ -90,9 +95,10 @@ async function performAction(req: IncomingMessage, res: ServerResponse, url: URL
     ...(context.brokerKeyId ? { brokerKeyId: context.brokerKeyId } : {}),
     audience: context.audience,
     now,
-    expected: { requestId: binding.requestId, digest: binding.digest, target: context.targetName },
+    expected: { requestId: binding.requestId, digest: binding.digest },
   });
   if (!verification.ok) return unauthorized(res, verification.code);
+  if (![context.targetName, ...(context.aliases ?? [])].includes(verification.claims.cs_tgt)) return unauthorized(res, 'target_mismatch');
   const body = await readBody(req);
   if (!body) return reply(res, 413, { error: 'body_too_large' });
   const { claims } = verification;

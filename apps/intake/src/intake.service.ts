@@ -40,6 +40,7 @@ export class IntakeService {
         allowedKinds: requester.allowedKinds,
         allowedEnvironments: requester.allowedEnvironments,
       },
+      targets: this.runtime.registry.targets,
       now: now.toISOString(),
       defaultWindowSeconds: DEFAULT_WINDOW_SECONDS,
     };

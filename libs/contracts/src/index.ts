@@ -6,6 +6,7 @@ export * from './event-types';
 export * from './identity-id';
 export * from './input-limits';
 export * from './subjects';
+export * from './target-registry';
 export * from './validation';
 export * from './events/approval';
 export * from './events/audit';

@@ -62,6 +62,7 @@ describe('decideRequest', () => {
       'tier:low-risk',
       'match:kind=http.request',
       'match:environment=staging',
+      'match:dataSensitivity=internal',
       'cedar:Request:allow:registered-requesters-may-ask',
       'cedar:AutoApprove:allow:auto-approve-outside-production',
     ]);

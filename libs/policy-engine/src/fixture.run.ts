@@ -1,4 +1,4 @@
-import type { CanonicalAction } from '@countersign/contracts';
+import { resolveTarget, type CanonicalAction, type RegisteredTarget } from '@countersign/contracts';
 import { REVIEW_OVERDUE_RULE, type Authorization, type PolicyDecision } from '@countersign/policy';
 import { decideRequest, type PolicyBundle } from './bundle';
 import type { Expectation, FixtureCase, FixtureFile } from './fixture.schema';
@@ -7,11 +7,20 @@ import type { Expectation, FixtureCase, FixtureFile } from './fixture.schema';
 export const FIXTURE_REQUEST_ID = '00000000-0000-4000-8000-00000000f17e';
 const HOUR_MS = 60 * 60 * 1000;
 
-/** Runs one case against a loaded policy; returns what differs from the expectation (empty: pass). */
-export function runCase(bundle: PolicyBundle, file: FixtureFile, testCase: FixtureCase): string[] {
+/**
+ * Runs one case against a loaded policy; returns what differs from the expectation (empty: pass).
+ * The target is resolved exactly as intake resolves it (resolveTarget), so a mislabelled case is
+ * rejected here as it would be on the bus.
+ */
+export function runCase(bundle: PolicyBundle, file: FixtureFile, testCase: FixtureCase, targets: readonly RegisteredTarget[]): string[] {
   const now = testCase.now ?? file.now;
+  const resolved = resolveTarget(testCase.action, testCase.requester, targets);
+  if (!resolved.ok || testCase.expect.rejected !== undefined) {
+    return compareRejection(testCase.expect, resolved.ok ? undefined : resolved.errors.map(({ path, code }) => ({ path, code })));
+  }
   const action: CanonicalAction = {
     ...testCase.action,
+    ...resolved.facts,
     window: { notBefore: now, notAfter: new Date(Date.parse(now) + HOUR_MS).toISOString() },
     requestId: FIXTURE_REQUEST_ID,
   };
@@ -19,6 +28,12 @@ export function runCase(bundle: PolicyBundle, file: FixtureFile, testCase: Fixtu
   const people = { requesterOwner: file.owners[testCase.requester], personOf: file.persons };
   const { decision, authorization } = decideRequest(bundle, accepted, people, now);
   return compare(testCase.expect, decision, authorization, now);
+}
+
+function compareRejection(expected: Expectation, rejected: Array<{ path: string; code: string }> | undefined): string[] {
+  const got = JSON.stringify(rejected ?? 'accepted by intake');
+  const want = JSON.stringify(expected.rejected ?? `accepted, then tier ${expected.tier ?? '?'}`);
+  return got === want ? [] : [`intake: expected ${want}, got ${got}`];
 }
 
 function compare(expected: Expectation, decision: PolicyDecision, authorization: Authorization, now: string): string[] {

@@ -44,6 +44,8 @@ describe('runPolicyTests', () => {
     expect(failed.map((result) => result.mismatches)).toStrictEqual([
       ['stepUp: expected true, got false'],
       ['stepUp: expected true, got false'],
+      ['stepUp: expected true, got false'],
+      ['stepUp: expected true, got false'],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseJson, toFieldErrors } from '@countersign/contracts';
+import { dirname, join, resolve } from 'node:path';
+import { parseJson, TargetRegistryDocument, toFieldErrors, type RegisteredTarget } from '@countersign/contracts';
 import { formatPolicyErrors, locateJsonError, locateJsonPath, type PolicyError } from '@countersign/policy';
 import { loadPolicyBundle, type PolicyBundle } from './bundle';
 import { runCase } from './fixture.run';
@@ -56,15 +56,36 @@ export function runPolicyTests(dir: string): PolicyTestReport {
       errors.push(`${file}: policy ${fixture.value.policy} is not in ${dir}`);
       continue;
     }
+    const registry = readRegistry(resolve(dirname(file), fixture.value.registry));
+    if (!registry.ok) {
+      errors.push(`${file}: registry ${registry.error}`);
+      continue;
+    }
     fixture.value.cases.forEach((testCase, index) => {
       const line = locateJsonPath(fixture.text, `cases.${index}`)?.line;
-      cases.push({ file, line, name: testCase.name, mismatches: runCase(bundle, fixture.value, testCase) });
+      cases.push({ file, line, name: testCase.name, mismatches: runCase(bundle, fixture.value, testCase, registry.targets) });
     });
   }
   for (const name of bundles.keys()) if (!tested.has(name)) errors.push(`${join(dir, name)}: no *.fixtures.json tests this policy`);
   if (bundles.size === 0 && errors.length === 0) errors.push(`${dir}: no *.policy.json files`);
   const ok = errors.length === 0 && cases.every((result) => result.mismatches.length === 0);
   return { ok, policies, cases, errors };
+}
+
+type ReadRegistry = { ok: true; targets: RegisteredTarget[] } | { ok: false; error: string };
+
+/** The target registry a fixture file names: the same document provisioning reads. */
+function readRegistry(file: string): ReadRegistry {
+  try {
+    const json = parseJson(readFileSync(file, 'utf8'));
+    if (!json.ok) return { ok: false, error: `${file}: ${json.errors.map((error) => error.message).join('; ')}` };
+    const parsed = TargetRegistryDocument.safeParse(json.value);
+    if (parsed.success) return { ok: true, targets: parsed.data.targets };
+    const problems = toFieldErrors(parsed.error).map((error) => `${error.path}: ${error.message}`);
+    return { ok: false, error: `${file}: ${problems.join('; ')}` };
+  } catch (error) {
+    return { ok: false, error: `${file}: ${(error as Error).message}` };
+  }
 }
 
 type ReadFixture = { ok: true; value: FixtureFile; text: string } | { ok: false; errors: PolicyError[] };

@@ -47,6 +47,7 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
       { name: 'bob', person: 'bob', slack: { teamId: 'T0TEAM', userId: 'U0BOB' } },
       { name: 'dave', person: 'dave' },
     ],
+    targets: [],
   };
   const bundle = loadPolicyBundleOrThrow(POLICY);
   const request = acceptedWith('deploy-bot', { environment: 'production', target: 'demo-target' });

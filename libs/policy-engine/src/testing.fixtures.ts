@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanonicalAction } from '@countersign/contracts';
@@ -8,7 +8,10 @@ export const POLICIES_DIR = join(__dirname, '../../../deploy/policies');
 export const NOW = '2026-11-21T10:00:00.000Z';
 export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
 
-export function acceptedWith(requester: string, action: Partial<CanonicalAction>) {
+export function acceptedWith(
+  requester: string,
+  action: Partial<CanonicalAction>,
+): { requestId: string; requester: string; action: CanonicalAction } {
   return {
     requestId: REQUEST_ID,
     requester: `requester:${requester}`,
@@ -16,6 +19,9 @@ export function acceptedWith(requester: string, action: Partial<CanonicalAction>
       kind: 'http.request',
       target: 'billing-api',
       environment: 'staging',
+      dataSensitivity: 'internal',
+      ownerTeam: 'billing',
+      targetAddress: 'http://billing-api.internal:8080',
       parameters: {},
       window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
       requestId: REQUEST_ID,
@@ -24,9 +30,12 @@ export function acceptedWith(requester: string, action: Partial<CanonicalAction>
   };
 }
 
-/** A temporary copy of deploy/policies, with some files replaced or added. */
+/** A temporary copy of deploy/policies (next to a copy of the target registry), with some files replaced or added. */
 export function policyDir(files: Record<string, string | object> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-policies-'));
+  const root = mkdtempSync(join(tmpdir(), 'countersign-policies-'));
+  writeFileSync(join(root, 'targets.json'), readFileSync(join(POLICIES_DIR, '..', 'targets.json')));
+  const dir = join(root, 'policies');
+  mkdirSync(dir);
   for (const name of ['default.policy.json', 'default.cedar', 'default.fixtures.json']) {
     writeFileSync(join(dir, name), readFileSync(join(POLICIES_DIR, name)));
   }

@@ -10,7 +10,8 @@ export {
 export { compareDecimal, isDecimal, type Ordering } from './decimal';
 export { locateJsonError, locateJsonPath, locationOf, type TextLocation } from './json-location';
 export { evaluatePolicy, type PolicyDecision, type ReviewPlan } from './policy.evaluate';
-export { matchRules } from './policy.match';
+export { INTENT_RULE, intentGaps } from './policy.intent';
+export { matchRules, unjudgeableAmount } from './policy.match';
 export { approversOf, formatPolicyErrors, parsePolicy, policyVersion, type ParsedPolicy, type PolicyError } from './policy.parse';
 export {
   BREAK_GLASS_RULE,
@@ -25,6 +26,7 @@ export {
   Escalation,
   FALLBACK_TIER,
   FallbackTier,
+  IntentPart,
   PolicyDocument,
   ReviewSpec,
   Tier,

@@ -23,8 +23,22 @@ export function checkReferences(document: PolicyDocument, fallback: FallbackTier
     else errors.push(...checkQuorumRoute(document, tier, at), ...checkBreakGlass(document, tier, at));
   });
   // An implicit fallback is reported under `fallback` too: writing one out is the fix.
-  errors.push(...checkQuorumRoute(document, fallback, 'fallback'));
+  errors.push(...checkQuorumRoute(document, fallback, 'fallback'), ...checkStrictestTier(document));
   return errors;
+}
+
+/** Amounts the thresholds cannot judge go there, so it must exist, need people and take anyone. */
+function checkStrictestTier(document: PolicyDocument): FieldError[] {
+  if (document.strictestTier === undefined) return [];
+  const tier = document.tiers.find((candidate) => candidate.name === document.strictestTier);
+  const problem = !tier
+    ? 'names no tier of this policy'
+    : tier.mode !== 'quorum'
+      ? 'must be a quorum tier: an amount nobody can judge never goes to auto'
+      : tier.breakGlass
+        ? 'must not be a break-glass tier'
+        : undefined;
+  return problem ? [{ path: 'strictestTier', code: 'invalid_strictest_tier', message: `"${document.strictestTier}" ${problem}` }] : [];
 }
 
 function checkAutoTier(tier: Tier, at: string): FieldError[] {

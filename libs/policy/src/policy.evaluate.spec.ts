@@ -41,16 +41,16 @@ describe('evaluatePolicy routing', () => {
     },
     {
       desc: 'a transfer of exactly the threshold is high',
-      action: { kind: 'payment.transfer', amount: usd('10000') },
+      action: { kind: 'payment.transfer', amount: usd('11000') },
       tier: 'payments-high',
       mode: 'quorum',
       quorum: 2,
       approvers: finance,
-      rules: ['tier:payments-high', 'match:kind=payment.transfer', 'match:amount>=10000'],
+      rules: ['tier:payments-high', 'match:kind=payment.transfer', 'match:amount.USD>=11000'],
     },
     {
       desc: 'a transfer a hundredth below the threshold is not high, and staging has no tier for it: fallback',
-      action: { kind: 'payment.transfer', amount: usd('9999.99') },
+      action: { kind: 'payment.transfer', amount: usd('10999.99') },
       tier: 'default',
       mode: 'quorum',
       quorum: 2,
@@ -58,13 +58,13 @@ describe('evaluatePolicy routing', () => {
       rules: ['tier:default', 'match:none'],
     },
     {
-      desc: 'a transfer without an amount never meets minAmount',
+      desc: 'a transfer without an amount, where a tier depends on one, goes to the strictest tier (here the fallback)',
       action: { kind: 'payment.transfer' },
       tier: 'default',
       mode: 'quorum',
       quorum: 2,
       approvers: everyone,
-      rules: ['tier:default', 'match:none'],
+      rules: ['tier:default', 'match:none', 'amount:missing'],
     },
     {
       desc: 'the first matching tier wins: a high production transfer is payments-high, not production-change',
@@ -73,7 +73,7 @@ describe('evaluatePolicy routing', () => {
       mode: 'quorum',
       quorum: 2,
       approvers: finance,
-      rules: ['tier:payments-high', 'match:kind=payment.transfer', 'match:amount>=10000'],
+      rules: ['tier:payments-high', 'match:kind=payment.transfer', 'match:amount.USD>=11000'],
     },
     {
       desc: 'restricted data in dev: low-risk matches first, order is the author’s responsibility',
@@ -297,7 +297,7 @@ describe('evaluatePolicy: step-up', () => {
       },
       {
         name: 'payments-critical',
-        match: { kinds: ['payment.transfer'], minAmount: '100000' },
+        match: { kinds: ['payment.transfer'], minAmount: { EUR: '100000', USD: '110000' } },
         mode: 'quorum',
         quorum: 2,
         groups: ['finance'],

@@ -1,5 +1,6 @@
 import type { PolicyStamp, RequestAcceptedV1 } from '@countersign/contracts';
 import { isAllowed, verdictRules, type Authorization } from './authorization';
+import { intentGaps } from './policy.intent';
 import { approversOf } from './policy.parse';
 import { REVIEW_OVERDUE_RULE, selectRoute, type Route } from './policy.route';
 import type { Escalation, Policy } from './policy.schema';
@@ -48,7 +49,8 @@ interface People {
 
 /**
  * Decides how a request is approved: the tier from the policy, narrowed by Cedar's answers. A
- * requester Cedar refuses is refused; an auto tier needs people when Cedar refuses auto-approval
+ * requester Cedar refuses is refused, and so is a request without the change intent its tier
+ * requires (stamped `intent:…`); an auto tier needs people when Cedar refuses auto-approval
  * or the policy is past its `reviewBy` date (fail closed); only approvers Cedar allows may vote.
  */
 export function evaluatePolicy(
@@ -78,6 +80,10 @@ export function evaluatePolicy(
   const requestRules = verdictRules('Request', authorization.request);
   if (!isAllowed(authorization.request)) {
     return { ...timing, stamp: stamp(requestRules), mode: 'refused', quorum: 1, eligibleGroups: [] };
+  }
+  const gaps = intentGaps(route.requires, accepted.action.intent, policy.changeIntent);
+  if (gaps.length > 0) {
+    return { ...timing, stamp: stamp([...requestRules, ...gaps]), mode: 'refused', quorum: 1, eligibleGroups: [] };
   }
   const autoRules = route.mode === 'auto' && !route.overdue ? verdictRules('AutoApprove', authorization.autoApprove) : [];
   if (route.mode === 'auto' && !route.overdue && isAllowed(authorization.autoApprove)) {

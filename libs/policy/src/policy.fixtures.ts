@@ -17,7 +17,13 @@ export const BASE_DOCUMENT = {
   },
   tiers: [
     { name: 'low-risk', match: { kinds: ['http.request'], environments: ['dev', 'staging'] }, mode: 'auto' },
-    { name: 'payments-high', match: { kinds: ['payment.transfer'], minAmount: '10000' }, mode: 'quorum', quorum: 2, groups: ['finance'] },
+    {
+      name: 'payments-high',
+      match: { kinds: ['payment.transfer'], minAmount: { EUR: '10000', USD: '11000' } },
+      mode: 'quorum',
+      quorum: 2,
+      groups: ['finance'],
+    },
     {
       name: 'restricted-data',
       match: { dataSensitivity: ['restricted'] },
@@ -50,6 +56,9 @@ export function acceptedWith(action: Partial<CanonicalAction>): Pick<RequestAcce
       kind: 'http.request',
       target: 'billing-api',
       environment: 'staging',
+      dataSensitivity: 'internal',
+      ownerTeam: 'billing',
+      targetAddress: 'http://billing-api.internal:8080',
       parameters: {},
       window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
       requestId: '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10',

@@ -1,6 +1,6 @@
 import type { CanonicalAction } from '@countersign/contracts';
-import { matchRules } from './policy.match';
-import { FALLBACK_TIER, type Escalation, type Policy, type ReviewSpec } from './policy.schema';
+import { matchRules, unjudgeableAmount } from './policy.match';
+import { FALLBACK_TIER, type Escalation, type IntentPart, type Policy, type ReviewSpec, type Tier } from './policy.schema';
 
 /** Stamp rule added to every decision taken after the policy's `reviewBy` date. */
 export const REVIEW_OVERDUE_RULE = 'policy:review-overdue';
@@ -27,6 +27,8 @@ export interface Route {
   stepUp: boolean;
   /** The policy's `reviewBy` date has passed: auto tiers need people (fail closed). */
   overdue: boolean;
+  /** The change intent the tier demands (see requiredIntentGaps). */
+  requires: IntentPart[];
 }
 
 /** True once the whole `reviewBy` day (UTC) has passed. */
@@ -41,27 +43,44 @@ export function isReviewOverdue(policy: Pick<Policy, 'reviewBy'>, now: string): 
  */
 export function selectRoute(policy: Policy, action: CanonicalAction, now: string): Route {
   const overdue = isReviewOverdue(policy, now);
+  // Before any tier: an amount no threshold can judge must not slip into a cheaper (or auto) tier.
+  const unjudgeable = unjudgeableAmount(policy, action);
+  if (unjudgeable) return withRule(strictestRoute(policy, overdue), unjudgeable);
   const invoked = action.breakGlass === true;
   for (const tier of policy.tiers) {
     if ((tier.breakGlass === true) !== invoked) continue;
     const matched = matchRules(tier.match, action);
-    if (!matched) continue;
-    return {
-      tier: tier.name,
-      rules: [`tier:${tier.name}`, ...(tier.breakGlass ? [BREAK_GLASS_RULE] : []), ...matched],
-      mode: tier.mode,
-      quorum: tier.quorum,
-      groups: tier.groups ?? [],
-      pendingTtlSeconds: tier.pendingTtlSeconds,
-      executionWindowSeconds: tier.executionWindowSeconds,
-      escalation: tier.escalation,
-      breakGlass: tier.breakGlass === true,
-      review: tier.review,
-      stepUp: tier.stepUp === true,
-      overdue,
-    };
+    if (matched) return tierRoute(tier, matched, overdue);
   }
   if (invoked) return withRule(selectRoute(policy, { ...action, breakGlass: undefined }, now), BREAK_GLASS_UNAVAILABLE_RULE);
+  return fallbackRoute(policy, overdue);
+}
+
+function tierRoute(tier: Tier, matched: string[], overdue: boolean): Route {
+  return {
+    tier: tier.name,
+    rules: [`tier:${tier.name}`, ...(tier.breakGlass ? [BREAK_GLASS_RULE] : []), ...matched],
+    mode: tier.mode,
+    quorum: tier.quorum,
+    groups: tier.groups ?? [],
+    pendingTtlSeconds: tier.pendingTtlSeconds,
+    executionWindowSeconds: tier.executionWindowSeconds,
+    escalation: tier.escalation,
+    breakGlass: tier.breakGlass === true,
+    review: tier.review,
+    stepUp: tier.stepUp === true,
+    overdue,
+    requires: tier.requires ?? [],
+  };
+}
+
+/** The policy's `strictestTier` (a quorum tier, checked at load), else the always-human fallback. */
+function strictestRoute(policy: Policy, overdue: boolean): Route {
+  const strictest = policy.tiers.find((tier) => tier.name === policy.strictestTier);
+  return strictest ? tierRoute(strictest, [], overdue) : fallbackRoute(policy, overdue);
+}
+
+function fallbackRoute(policy: Policy, overdue: boolean): Route {
   const { quorum, groups, pendingTtlSeconds, executionWindowSeconds, escalation } = policy.fallback;
   return {
     tier: FALLBACK_TIER,
@@ -76,6 +95,7 @@ export function selectRoute(policy: Policy, action: CanonicalAction, now: string
     review: undefined,
     stepUp: false,
     overdue,
+    requires: [],
   };
 }
 

@@ -25,6 +25,14 @@ const GroupName = z.string().regex(NAME_PATTERN, 'a group name: lowercase letter
 const Token = z.string().regex(NAME_PATTERN, 'lowercase letters, digits and dashes');
 const ApproverId = IdentityId.refine((id) => id.startsWith('approver:'), 'an approver identity like approver:alice');
 const DecimalAmount = z.string().regex(/^(0|[1-9]\d{0,14})(\.\d{1,4})?$/, 'a decimal string like "10000" or "12500.50"');
+const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code like EUR');
+/**
+ * Thresholds per currency: 100,000 JPY and 100,000 EUR are not the same risk. A request in a
+ * currency no tier of the policy names goes to the policy's strictest tier.
+ */
+const MinAmount = z
+  .record(Currency, DecimalAmount)
+  .refine((thresholds) => Object.keys(thresholds).length > 0, 'name at least one currency');
 const PendingTtl = z.number().int().min(1).max(MAX_PENDING_TTL_SECONDS);
 const ExecutionWindow = z.number().int().min(1).max(MAX_EXECUTION_WINDOW_SECONDS);
 const Quorum = z.number().int().min(1).max(MAX_QUORUM);
@@ -32,6 +40,24 @@ const Groups = z.array(GroupName).min(1);
 const ReviewSeconds = z.number().int().min(1).max(MAX_REVIEW_SECONDS);
 /** The Cedar file, in the policy file's own folder: plain file name, no path. */
 const CedarFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.cedar$/, 'a file name ending in .cedar, next to this file');
+
+/** The parts of a change intent (`action.intent`) a tier can require. */
+export const IntentPart = z.enum(['ticket', 'expectedOutcome', 'rollbackPlan']);
+export type IntentPart = z.infer<typeof IntentPart>;
+
+/** A regular expression source that compiles (checked when the policy loads, not when a request comes). */
+const Pattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((source) => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a valid regular expression');
 
 /**
  * When nobody decides within `afterSeconds` of the request opening, `groups` may vote too (votes
@@ -53,8 +79,12 @@ export const TierMatch = z.strictObject({
   kinds: z.array(ActionKind).min(1).optional(),
   environments: z.array(Token).min(1).optional(),
   targets: z.array(Token).min(1).optional(),
-  /** Inclusive lower bound on `action.amount.value`; a request without an amount does not match. */
-  minAmount: DecimalAmount.optional(),
+  /**
+   * Inclusive lower bound on `action.amount.value` in its currency, e.g. `{ "EUR": "10000" }`. A
+   * request in a currency this tier does not name does not match it; one without an amount, or in
+   * a currency no tier names, goes to the policy's `strictestTier` instead (see selectRoute).
+   */
+  minAmount: MinAmount.optional(),
   dataSensitivity: z.array(DataSensitivity).min(1).optional(),
 });
 export type TierMatch = z.infer<typeof TierMatch>;
@@ -83,6 +113,12 @@ export const Tier = z.strictObject({
    * what it saw, not who the person is. Denies count from any channel. Quorum tiers only.
    */
   stepUp: z.boolean().optional(),
+  /**
+   * The change intent this tier demands before anyone (or the policy) may approve: a ticket
+   * (matching the policy's `changeIntent.ticketPattern` when set), the expected outcome, a
+   * rollback plan. A request without them is refused by the policy at once, naming what is missing.
+   */
+  requires: z.array(IntentPart).min(1).optional(),
 });
 export type Tier = z.infer<typeof Tier>;
 
@@ -110,6 +146,13 @@ export const PolicyDocument = z.strictObject({
   tiers: z.array(Tier).max(100),
   /** Optional; when absent, any two distinct people from any group (see DEFAULT_FALLBACK_QUORUM). */
   fallback: FallbackTier.optional(),
+  /**
+   * Where amounts the thresholds cannot judge go: a currency no tier names, or no amount where a
+   * tier depends on one. A quorum tier (never auto); when absent, the fallback tier takes them.
+   */
+  strictestTier: TierName.optional(),
+  /** How change tickets are spelled here; a tier that requires a ticket checks it against this. */
+  changeIntent: z.strictObject({ ticketPattern: Pattern }).optional(),
 });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
 

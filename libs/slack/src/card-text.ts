@@ -45,16 +45,32 @@ export function summaryFields(requested: ApprovalRequestedV1, approvals: number)
   const field = (title: string, body: string) => truncateEscaped(`*${title}*\n${body}`, SLACK_LIMITS.sectionField);
   return [
     field('What', code(action.kind)),
-    field('Where', `${code(action.target)} in ${code(action.environment)}`),
+    // Environment, sensitivity and owner are the target registry's, never the requester's labels.
+    field('Where', `${code(action.target)} in ${code(action.environment)}\nOwner: ${escapeMrkdwn(action.ownerTeam)}`),
     field('Requester', escapeMrkdwn(requested.requester)),
     field('Risk tier', `${escapeAndTruncate(policy.tier, 64)} (${escapeAndTruncate(policy.label, 64)})`),
     ...(action.amount ? [field('Amount', `${escapeMrkdwn(action.amount.value)} ${escapeMrkdwn(action.amount.currency)}`)] : []),
-    ...(action.dataSensitivity ? [field('Data sensitivity', escapeMrkdwn(action.dataSensitivity))] : []),
+    field('Data sensitivity', escapeMrkdwn(action.dataSensitivity)),
     field('Quorum', `${approvals} of ${requested.quorum} approvals\nGroups: ${list(requested.eligibleGroups, 1500)}`),
     field('Expires', escapeMrkdwn(requested.expiresAt)),
     field('Window', `${escapeMrkdwn(action.window.notBefore)} to ${escapeMrkdwn(action.window.notAfter)}`),
     field('Policy', code(shortPolicyVersion(policy.version))),
   ];
+}
+
+/**
+ * The change intent a customer's approver checks before a vendor or an agent acts: each part shown
+ * as written (escaped, bounded), an absent part named as absent so nobody assumes one was read.
+ */
+export function changeIntentText(intent: ApprovalRequestedV1['action']['intent']): string {
+  const part = (title: string, value: string | undefined, max: number) =>
+    `${title}: ${value === undefined ? '_none given_' : escapeAndTruncate(value, max)}`;
+  return [
+    '*Change intent*',
+    part('Ticket', intent?.ticket, 64),
+    part('Expected outcome', intent?.expectedOutcome, 900),
+    part('Rollback plan', intent?.rollbackPlan, 1500),
+  ].join('\n');
 }
 
 /** The exact CLI line that approves with the approver's own key (apps/cli/src/commands/vote.ts). */

@@ -178,12 +178,30 @@ describe('approvalCard', () => {
     });
   });
 
+  describe('what the registry and the change intent say', () => {
+    it("shows the registry's environment, sensitivity and owner team, and the change intent, escaped", () => {
+      const intent = { ticket: 'CHG-1042', expectedOutcome: 'p99 <50 ms', rollbackPlan: 'revert & *restart*' };
+      const texts = mrkdwnTexts(approvalCard(pending({ requested: approvalRequested({ intent }) })).blocks).join('\n');
+      expect(texts).toContain('in `staging`\nOwner: platform');
+      expect(texts).toContain('*Data sensitivity*\nconfidential');
+      expect(texts).toContain('Ticket: CHG-1042');
+      expect(texts).toContain('Expected outcome: p99 &lt;50 ms');
+      expect(texts).toContain('Rollback plan: revert &amp; *restart*');
+    });
+
+    it('says when a part of the change intent was not given', () => {
+      const texts = mrkdwnTexts(approvalCard(pending()).blocks).join('\n');
+      expect(texts).toContain('*Change intent*\nTicket: _none given_\nExpected outcome: _none given_\nRollback plan: _none given_');
+    });
+  });
+
   describe('Slack limits', () => {
     it('holds for a huge action and a crowd of long votes', () => {
       const huge = '<&>'.repeat(1365);
       const parameters = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}-${'x'.repeat(120)}`, [huge, huge]]));
+      const intent = { ticket: '<'.repeat(64), expectedOutcome: '&'.repeat(1000), rollbackPlan: '>'.repeat(2000) };
       const requested = approvalRequested(
-        { kind: `a.${'b'.repeat(60)}`, parameters },
+        { kind: `a.${'b'.repeat(60)}`, parameters, intent },
         { eligibleGroups: Array.from({ length: 300 }, (_, i) => `group-${i}-${'g'.repeat(40)}`) },
       );
       const votes = Array.from({ length: 200 }, (_, i) => ({

@@ -1,7 +1,7 @@
 import type { ApprovalRequestedV1 } from '@countersign/contracts';
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, InputBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { CARD_IDS, encodeDecisionValue, REASON_MAX_LENGTH } from './card-ids';
-import { code, list, parametersText, shortPolicyVersion, SLACK_LIMITS, stepUpCommand, summaryFields } from './card-text';
+import { changeIntentText, code, list, parametersText, shortPolicyVersion, SLACK_LIMITS, stepUpCommand, summaryFields } from './card-text';
 import { escapeAndTruncate, escapeMrkdwn, truncate, truncateEscaped } from './mrkdwn';
 
 export interface CardVote {
@@ -37,6 +37,7 @@ export function approvalCard(model: CardModel): SlackCard {
     header(model),
     { type: 'section', fields: summaryFields(requested, model.approvals).map(mrkdwn) },
     section(`*Parameters*\n${parametersText(requested.action.parameters)}`),
+    section(changeIntentText(requested.action.intent)),
     ...(requested.action.breakGlass ? [breakGlass()] : []),
     ...(model.escalation ? [escalated(model.escalation)] : []),
     section(`*Action digest* (compare it with what you expect before you vote)\n${code(requested.digest)}`),

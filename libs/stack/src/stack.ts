@@ -1,7 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumers, SERVICE_NAMES, Streams, channelConsumer, siemConsumer, targetConsumer, type ServiceName } from '@countersign/contracts';
+import {
+  Consumers,
+  SERVICE_NAMES,
+  Streams,
+  TargetRegistryDocument,
+  channelConsumer,
+  siemConsumer,
+  targetConsumer,
+  type ServiceName,
+} from '@countersign/contracts';
 import {
   HomeLayout,
   loadNatsCredentials,
@@ -46,6 +55,8 @@ export interface StackOptions {
   slack?: { env: Record<string, string>; httpPort?: number };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
+  /** Replaces the target registry deploy/targets.json, e.g. to register a target in another environment. */
+  targets?: TargetRegistryDocument;
   log?: (name: string, line: string) => void;
   /**
    * Restart a process that exits without being asked to, with exponential back-off (`npm start`
@@ -89,7 +100,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporary = options.home === undefined;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'countersign-stack-'));
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
-  provision({ description, home });
+  const demoPort = await freePort();
+  const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
+  const targets = options.targets ?? defaultTargets();
+  const demoNames = demoTargetNames(targets);
+  provision({ description, home, targets, addresses: Object.fromEntries(demoNames.map((name) => [name, demoTargetUrl])) });
   // Like deployment provisioning: the broker and the executor enforce only the pinned policy.
   const policyFile =
     options.policyFile ?? process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json');
@@ -103,11 +118,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
     }));
   await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
-  const demoPort = await freePort();
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const slackPort = options.slack?.httpPort ?? (await freePort());
-  const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
-  writeFileSync(join(home, 'targets.json'), `${JSON.stringify({ 'demo-target': demoTargetUrl }, null, 2)}\n`);
 
   const log = options.log ?? (() => undefined);
   const env: NodeJS.ProcessEnv = {
@@ -118,6 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COUNTERSIGN_HTTP_PORT: String(intakePort),
     DEMO_TARGET_PORT: String(demoPort),
     DEMO_TARGET_DB: join(home, 'data', 'demo-target.sqlite'),
+    DEMO_TARGET_ALIASES: demoNames.filter((name) => name !== DEMO_TARGET).join(','),
     COUNTERSIGN_POLICY_FILE: policyFile,
     ...options.env,
   };
@@ -192,6 +205,21 @@ function withDemoTarget(description: IdentityDescription, demoTarget: boolean): 
   const targets = description.targets ?? [];
   if (!demoTarget || targets.some((target) => target.name === DEMO_TARGET)) return description;
   return { ...description, targets: [...targets, { name: DEMO_TARGET }] };
+}
+
+/**
+ * The registered targets the demo system stands in for: demo-target and every target registered
+ * at the same address (demo-staging). The stack points them all at the demo target's free port,
+ * and the demo target accepts credentials minted for any of them.
+ */
+function demoTargetNames(targets: TargetRegistryDocument): string[] {
+  const address = targets.targets.find((target) => target.name === DEMO_TARGET)?.address;
+  return address === undefined ? [] : targets.targets.filter((target) => target.address === address).map((target) => target.name);
+}
+
+/** deploy/targets.json, the target registry `npm start` and the tests provision by default. */
+export function defaultTargets(): TargetRegistryDocument {
+  return TargetRegistryDocument.parse(JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'targets.json'), 'utf8')));
 }
 
 export function defaultDescription(): IdentityDescription {

@@ -12,14 +12,25 @@ const as =
 
 const ratio = (count: number, of: number) => `${count}/${of}`;
 
+const amountOf = (action: { amount?: C.Amount | undefined }): Facts =>
+  action.amount ? { amount: `${action.amount.value} ${action.amount.currency}` } : {};
+
+/** Each part shown as given; an absent part is said to be absent, so nobody assumes one was read. */
+const intentOf = (intent: C.ChangeIntent | undefined): Facts => ({
+  ticket: intent?.ticket ?? '(none)',
+  expectedOutcome: intent?.expectedOutcome ?? '(none)',
+  rollbackPlan: intent?.rollbackPlan ?? '(none)',
+});
+
 /**
  * The facts an operator looks for in each event. The sealed credential is deliberately absent:
  * it is ciphertext for the executor, and printing it would only invite copying it around.
  */
 const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
+  // What the requester asked for; environment and sensitivity here are only its assertions.
   [EventTypes.RequestSubmitted]: as<C.RequestSubmittedV1>((d) => ({
-    action: `${d.action.kind} ${d.action.target}@${d.action.environment}`,
-    ...(d.action.amount ? { amount: `${d.action.amount.value} ${d.action.amount.currency}` } : {}),
+    action: `${d.action.kind} ${d.action.target}${d.action.environment ? `@${d.action.environment}` : ''}`,
+    ...amountOf(d.action),
     reason: d.reason,
   })),
   [EventTypes.VoteCast]: as<C.VoteCastV1>((d) => ({ decision: d.decision, digest: d.digest })),
@@ -31,7 +42,12 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     via: 'slack',
     slackUser: d.slack.userId,
   })),
+  // What approvers approve: the registry's facts and the change intent, all under the digest.
   [EventTypes.RequestAccepted]: as<C.RequestAcceptedV1>((d) => ({
+    action: `${d.action.kind} ${d.action.target}@${d.action.environment}`,
+    registry: `${d.action.dataSensitivity} data, owner ${d.action.ownerTeam}, ${d.action.targetAddress}`,
+    ...amountOf(d.action),
+    ...intentOf(d.action.intent),
     digest: d.digest,
     window: `${d.action.window.notBefore} → ${d.action.window.notAfter}`,
   })),

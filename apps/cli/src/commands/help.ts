@@ -31,7 +31,7 @@ export function generalHelp(commands: readonly Command[]): string[] {
     '',
     'examples:',
     '  countersign provision',
-    '  countersign submit --as deploy-bot --kind http.request --target billing-api --env staging --param path=/v1/deploy --reason "release 4.2" --wait',
+    '  countersign submit --as deploy-bot --kind http.request --target demo-staging --param path=/v1/deploy --reason "release 4.2" --wait',
     '  countersign status <request-id>',
     '  countersign vote --as alice --request <request-id> --digest <digest from status> --approve',
     '  countersign audit verify --request <request-id>',

@@ -13,8 +13,11 @@ async function cli(argv: string[]) {
   return { code, ...captured };
 }
 
+/** A copy of deploy/policies next to a copy of the target registry its fixtures name (../targets.json). */
 function copyOfPolicies(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-cli-policies-'));
+  const root = mkdtempSync(join(tmpdir(), 'countersign-cli-policies-'));
+  cpSync(join(POLICIES, '..', 'targets.json'), join(root, 'targets.json'));
+  const dir = join(root, 'policies');
   cpSync(POLICIES, dir, { recursive: true });
   return dir;
 }
@@ -33,8 +36,8 @@ describe('countersign policy test', () => {
     writeFileSync(
       file,
       readFileSync(file, 'utf8').replace(
-        '"tier": "payments-high", "mode": "quorum", "quorum": 2 }',
-        '"tier": "payments-high", "mode": "auto" }',
+        '"mode": "quorum",\n        "rules": ["amount:missing"]',
+        '"mode": "auto",\n        "rules": ["amount:missing"]',
       ),
     );
     const result = await cli(['policy', 'test', dir]);

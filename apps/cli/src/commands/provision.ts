@@ -12,12 +12,14 @@ import type { Command } from './command';
 /** The repository's own description, found from this file so the default works from any directory. */
 const DEFAULT_DESCRIPTION = join(__dirname, '..', '..', '..', '..', 'deploy', 'identities.json');
 const DEFAULT_POLICY = join(__dirname, '..', '..', '..', '..', 'deploy', 'policies', 'default.policy.json');
+/** The target registry next to it. */
+const DEFAULT_TARGETS = join(__dirname, '..', '..', '..', '..', 'deploy', 'targets.json');
 
-function readDescription(path: string): unknown {
+function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (error) {
-    throw new CliError(`cannot read the identity description ${path}: ${(error as Error).message}`);
+    throw new CliError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -29,6 +31,7 @@ export function provisionSummary(result: ProvisionResult, pin: PolicyPin) {
     home: result.home,
     trustStore: HomeLayout.trust(result.home),
     registry: HomeLayout.registry(result.home),
+    targets: result.targets,
     identities: result.identities.map((id) => ({ id, keys: generated.has(id) ? 'generated' : 'kept' })),
     natsUsers: result.natsUsers,
   };
@@ -42,6 +45,7 @@ export function formatProvisionSummary(summary: ReturnType<typeof provisionSumma
       ['  trust store', summary.trustStore],
       ['  registry', summary.registry],
       ['  policy pin', `${summary.policyPin.label} (${summary.policyPin.version}) in ${summary.policyPin.file}`],
+      ['  targets', summary.targets.join(', ') || '(none: every submission will be rejected)'],
       ['  keys', `${generated} generated, ${summary.identities.length - generated} kept`],
     ]),
     '  identities:',
@@ -53,15 +57,21 @@ export function formatProvisionSummary(summary: ReturnType<typeof provisionSumma
 function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const descriptionPath = resolve(optionalString(line.values, 'description') ?? DEFAULT_DESCRIPTION);
   const policyPath = resolve(optionalString(line.values, 'policy') ?? process.env.COUNTERSIGN_POLICY_FILE ?? DEFAULT_POLICY);
+  const targetsPath = resolve(optionalString(line.values, 'targets') ?? DEFAULT_TARGETS);
   let result: ProvisionResult;
   let pin: PolicyPin;
   try {
-    result = provision({ description: readDescription(descriptionPath), home: ctx.home });
+    const description = readJsonFile(descriptionPath, 'identity description');
+    result = provision({ description, targets: readJsonFile(targetsPath, 'target registry'), home: ctx.home });
     pin = pinPolicy(ctx.home, policyPath);
   } catch (error) {
     if (error instanceof CliError) throw error;
     if (error instanceof ZodError)
-      throw new CliError(`invalid identity description ${descriptionPath}`, ExitCode.invalidInput, toFieldErrors(error));
+      throw new CliError(
+        `invalid identity description ${descriptionPath} or target registry ${targetsPath}`,
+        ExitCode.invalidInput,
+        toFieldErrors(error),
+      );
     throw new CliError(`provisioning from ${descriptionPath} failed: ${(error as Error).message}`);
   }
   const summary = provisionSummary(result, pin);
@@ -73,13 +83,16 @@ export const provisionCommand: Command = {
   name: 'provision',
   summary: 'generate keys, trust store, registry and NATS users into the home (idempotent)',
   usage: [
-    'countersign provision [--description deploy/identities.json] [--policy deploy/policies/default.policy.json]',
+    'countersign provision [--description deploy/identities.json] [--targets deploy/targets.json]',
+    '                      [--policy deploy/policies/default.policy.json]',
     '',
     '  Existing keys and passwords are kept; only missing identities get new ones.',
+    '  The target registry (environment, sensitivity, owner team, kinds, address and allowed',
+    '  requesters of each target) goes into the registry intake reads.',
     '  Pins the policy bundle (its version hash): the broker and the executor refuse to start on any other.',
     '  Prints names and paths only, never private keys or passwords.',
   ],
   examples: ['countersign provision', 'countersign --home /srv/countersign provision --description deploy/identities.json'],
-  options: { description: { type: 'string' }, policy: { type: 'string' } },
+  options: { description: { type: 'string' }, targets: { type: 'string' }, policy: { type: 'string' } },
   run,
 };

@@ -4,6 +4,7 @@ import { parseWith, RequestSubmittedV1, type FieldError, type Parsed } from '@co
 export interface SubmissionInput {
   kind?: string;
   target?: string;
+  /** An assertion only: intake takes the environment from the target registry and rejects a different one. */
   environment?: string;
   /** `key=value` pairs; values stay strings (use paramsJson for numbers, booleans, nesting). */
   params: string[];
@@ -16,6 +17,10 @@ export interface SubmissionInput {
   requestId?: string;
   /** Invoke break-glass (`action.breakGlass`). */
   breakGlass?: boolean;
+  /** The change intent (`action.intent`) approvers check and a tier may require. */
+  ticket?: string;
+  expectedOutcome?: string;
+  rollbackPlan?: string;
 }
 
 /**
@@ -30,7 +35,6 @@ export function buildSubmission(input: SubmissionInput, now: Date, newId: () => 
     action: {
       kind: input.kind,
       target: input.target,
-      environment: input.environment,
       parameters: parameters.ok ? parameters.value : {},
       ...optionalActionFields(input, now),
     },
@@ -45,12 +49,19 @@ function optionalActionFields(input: SubmissionInput, now: Date): Record<string,
   const fields: Record<string, unknown> = {};
   // Either half of an amount makes it an amount, so a forgotten currency is reported, not dropped.
   if (input.amount !== undefined || input.currency !== undefined) fields.amount = { value: input.amount, currency: input.currency };
+  if (input.environment !== undefined) fields.environment = input.environment;
   if (input.sensitivity !== undefined) fields.dataSensitivity = input.sensitivity;
+  const intent = definedOnly({ ticket: input.ticket, expectedOutcome: input.expectedOutcome, rollbackPlan: input.rollbackPlan });
+  if (Object.keys(intent).length > 0) fields.intent = intent;
   if (input.breakGlass === true) fields.breakGlass = true;
   if (input.windowMinutes !== undefined) {
     fields.window = { notBefore: now.toISOString(), notAfter: new Date(now.getTime() + input.windowMinutes * 60_000).toISOString() };
   }
   return fields;
+}
+
+function definedOnly(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 const PARAMETERS_PATH = 'action.parameters';

@@ -33,7 +33,8 @@ export interface CliHarness {
 
 export async function startCliHarness(): Promise<CliHarness> {
   const home = mkdtempSync(join(tmpdir(), 'countersign-cli-home-'));
-  provision({ description: JSON.parse(readFileSync(join(REPO, 'deploy', 'identities.json'), 'utf8')) as unknown, home });
+  const readDeploy = (name: string) => JSON.parse(readFileSync(join(REPO, 'deploy', name), 'utf8')) as unknown;
+  provision({ description: readDeploy('identities.json'), targets: readDeploy('targets.json'), home });
   const server = await startNatsServer({ config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)) });
   const connections: NatsConnection[] = [];
   const connectAs = async (user: string) => {

@@ -80,7 +80,8 @@ export function executedRequestStory(
   const requester = 'requester:deploy-bot';
   const action = { kind: 'http.request', target: 'billing-api', environment: 'staging', parameters: { path: '/v1/deploy' } };
   const window = { notBefore: at(0), notAfter: at(59) };
-  const canonical: CanonicalAction = { ...action, window, requestId };
+  const facts = { dataSensitivity: 'internal', ownerTeam: 'billing', targetAddress: 'http://billing-api.internal:8080' } as const;
+  const canonical: CanonicalAction = { ...action, ...facts, window, requestId };
   const digest = actionDigest(canonical);
   const submitted = sign(requester, EventTypes.RequestSubmitted, 0, { requestId, action, reason: 'release 4.2' });
   const accepted = sign('service:intake', EventTypes.RequestAccepted, 1, {

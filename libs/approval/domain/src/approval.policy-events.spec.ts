@@ -135,6 +135,15 @@ describe('approval decider: the rules that decided', () => {
       },
     });
   });
+
+  it('denies at once, as the policy, naming what is missing when the tier requires a change intent', () => {
+    const policy = { ...STAMP, rules: [...STAMP.rules, 'cedar:Request:allow:ask', 'intent:missing=rollbackPlan', 'intent:ticket-pattern'] };
+    const [, denied] = openedWith({ mode: 'refused', stamp: policy, eligibleApprovers: [], eligibleGroups: [] });
+    expect(denied?.type === EventTypes.RequestDenied && denied.data).toMatchObject({
+      deniedBy: 'policy:test-1@payments-high',
+      reason: 'tier payments-high requires a change intent this request does not meet (intent:missing=rollbackPlan, intent:ticket-pattern)',
+    });
+  });
 });
 
 describe('approval decider: break-glass review', () => {

@@ -102,10 +102,19 @@ export function denied(request: ApprovalOpenedData, deniedBy: string, reason: st
   return deniedWith(request, deniedBy, reason, now, stampWith(request, [deniedBy]));
 }
 
-/** Cedar does not let the requester ask for this: the policy itself denies it, before anyone is asked. */
+/**
+ * The policy itself denies it, before anyone is asked: Cedar does not let the requester ask for
+ * this, or the tier requires a change intent (ticket, outcome, rollback plan) the request lacks
+ * (the `intent:` rules evaluatePolicy stamps).
+ */
 export function refusedByPolicy(request: ApprovalOpenedData, now: string): RequestDenied {
+  const intentRules = request.policy.rules.filter((rule) => rule.startsWith('intent:'));
   const cedarRules = request.policy.rules.filter((rule) => rule.startsWith('cedar:Request:'));
-  const reason = `the authorization policy does not let ${request.requester} request this (${cedarRules.join(', ')})`.slice(0, 500);
+  const reason = (
+    intentRules.length > 0
+      ? `tier ${request.policy.tier} requires a change intent this request does not meet (${intentRules.join(', ')})`
+      : `the authorization policy does not let ${request.requester} request this (${cedarRules.join(', ')})`
+  ).slice(0, 500);
   return deniedWith(request, `policy:${request.policy.label}@${request.policy.tier}`, reason, now, request.policy);
 }
 

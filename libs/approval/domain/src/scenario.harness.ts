@@ -40,7 +40,7 @@ export const SCENARIO_POLICY: Policy = policyFrom({
     },
     {
       name: 'payments-critical',
-      match: { kinds: ['payment.transfer'], minAmount: '100000' },
+      match: { kinds: ['payment.transfer'], minAmount: { EUR: '100000', USD: '110000' } },
       mode: 'quorum',
       quorum: 2,
       groups: ['finance'],
@@ -48,7 +48,7 @@ export const SCENARIO_POLICY: Policy = policyFrom({
     },
     {
       name: 'payments-high',
-      match: { kinds: ['payment.transfer'], minAmount: '10000' },
+      match: { kinds: ['payment.transfer'], minAmount: { EUR: '10000', USD: '11000' } },
       mode: 'quorum',
       quorum: 2,
       groups: ['finance'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdentityName, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
+import { IdentityName, RegisteredTarget, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
 
 /**
  * The one declarative description of who exists. Keys, trust store, registry, NATS users and
@@ -58,10 +58,11 @@ export const IdentityDescription = z
 export type IdentityDescription = z.infer<typeof IdentityDescription>;
 export type RequesterDescription = z.infer<typeof Requester>;
 
-/** What intake needs to know about requesters, and approval about people. Public, no secrets. */
+/** What intake needs to know about requesters and targets, and approval about people. Public, no secrets. */
 export const Registry = z.object({
   environment: z.string(),
   requesters: z.array(Requester),
   approvers: z.array(Approver),
+  targets: z.array(RegisteredTarget),
 });
 export type Registry = z.infer<typeof Registry>;

@@ -14,6 +14,8 @@ export const HomeLayout = {
   identity: (home: string, id: string) => join(home, 'identities', `${id.replace(':', '-')}.json`),
   trust: (home: string) => join(home, 'trust.json'),
   registry: (home: string) => join(home, 'registry.json'),
+  /** Target name -> base URL, derived from the target registry: what the executor dials. */
+  targets: (home: string) => join(home, 'targets.json'),
   natsUser: (home: string, user: string) => join(home, 'nats', 'users', `${user}.json`),
   natsUsers: (home: string) => join(home, 'nats', 'users.json'),
   data: (home: string, service: string) => join(home, 'data', `${service}.sqlite`),

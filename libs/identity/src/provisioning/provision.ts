@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { identityId, type IdentityKind } from '@countersign/contracts';
+import { identityId, TargetRegistryDocument, type IdentityKind, type RegisteredTarget } from '@countersign/contracts';
 import { generateKeyPair } from '../keys';
 import type { TrustStoreDocument } from '../trust-store';
 import { IdentityDescription, type Registry } from './description';
@@ -13,6 +13,8 @@ export interface ProvisionResult {
   home: string;
   identities: string[];
   natsUsers: string[];
+  /** Registered targets, by name. */
+  targets: string[];
   /** Identities whose keys were generated in this run (the rest were kept). */
   generated: string[];
 }
@@ -65,12 +67,43 @@ function ensureNatsUser(home: string, principal: Principal): NatsUser {
 
 const toTrusted = (pair: IdentityFile['signing']) => ({ keyId: pair.keyId, publicKey: pair.publicKey, status: 'active' as const });
 
+export interface ProvisionOptions {
+  description: unknown;
+  home: string;
+  /** The target registry (`deploy/targets.json`); without it no target is registered (fail closed). */
+  targets?: unknown;
+  /** Target name -> base URL where this deployment reaches it, replacing the registry's address. */
+  addresses?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The registry's targets, checked against the description (every requester named must exist) and
+ * with this deployment's addresses. Throws, naming the target, rather than provision a registry
+ * intake would have to second-guess.
+ */
+export function registeredTargets(description: IdentityDescription, options: Pick<ProvisionOptions, 'targets' | 'addresses'>) {
+  const { targets } = TargetRegistryDocument.parse(options.targets ?? { targets: [] });
+  const requesters = new Set(description.requesters.map(({ name }) => name));
+  const addresses = options.addresses ?? {};
+  for (const name of Object.keys(addresses)) {
+    if (!targets.some((target) => target.name === name))
+      throw new Error(`address given for ${name}, which the target registry does not list`);
+  }
+  return targets.map((target): RegisteredTarget => {
+    const unknown = target.requesters.filter((name) => !requesters.has(name));
+    if (unknown.length > 0) throw new Error(`target ${target.name} allows unknown requesters: ${unknown.join(', ')}`);
+    return { ...target, address: addresses[target.name] ?? target.address };
+  });
+}
+
 /**
  * Generates (or completes) a development home: keys per identity, the public trust store, the
- * registry, and NATS users with per-identity permissions. Idempotent; existing secrets are kept.
+ * registry (requesters, approvers, targets), the executor's target addresses, and NATS users with
+ * per-identity permissions. Idempotent; existing secrets are kept.
  */
-export function provision(options: { description: unknown; home: string }): ProvisionResult {
+export function provision(options: ProvisionOptions): ProvisionResult {
   const description = IdentityDescription.parse(options.description);
+  const registeredTargetList = registeredTargets(description, options);
   const { home } = options;
   const generated: string[] = [];
   const principals = principalsOf(description);
@@ -88,11 +121,18 @@ export function provision(options: { description: unknown; home: string }): Prov
     })),
   };
   writePublic(HomeLayout.trust(home), trust);
-  const registry: Registry = { environment: description.environment, requesters: description.requesters, approvers: description.approvers };
+  const registry: Registry = {
+    environment: description.environment,
+    requesters: description.requesters,
+    approvers: description.approvers,
+    targets: registeredTargetList,
+  };
   writePublic(HomeLayout.registry(home), registry);
+  writePublic(HomeLayout.targets(home), Object.fromEntries(registeredTargetList.map(({ name, address }) => [name, address])));
   // Targets get a NATS user (to follow revocations) but no keys: they never sign anything.
   const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
   const users = [{ kind: 'provisioner' } as const, ...principals, ...targets].map((principal) => ensureNatsUser(home, principal));
   writePrivate(HomeLayout.natsUsers(home), users);
-  return { home, identities: files.map((file) => file.id), natsUsers: users.map((user) => user.user), generated };
+  const natsUsers = users.map((user) => user.user);
+  return { home, identities: files.map((file) => file.id), natsUsers, targets: registeredTargetList.map(({ name }) => name), generated };
 }

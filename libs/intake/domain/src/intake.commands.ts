@@ -1,4 +1,4 @@
-import type { Outcome } from '@countersign/contracts';
+import type { Outcome, TargetRegistration } from '@countersign/contracts';
 
 /** What the identity registry says about the signer; undefined when it is not in the registry. */
 export interface RequesterRegistration {
@@ -19,6 +19,8 @@ export interface HandleSubmission {
   /** The envelope's `data`, validated here against RequestSubmittedV1. */
   payload: unknown;
   registration: RequesterRegistration | undefined;
+  /** The provisioned target registry: the authority on each target's environment and sensitivity. */
+  targets: readonly TargetRegistration[];
   now: string;
   /** Window length when the submission names none; capped at MAX_WINDOW_SECONDS. */
   defaultWindowSeconds: number;

@@ -1,4 +1,5 @@
 import {
+  actionDigest,
   deterministicId,
   EventTypes,
   RequestAcceptedV1,
@@ -23,6 +24,7 @@ import {
   REQUESTER,
   SUBMISSION_ID,
   submissionPayload,
+  TARGETS,
 } from './intake.fixtures';
 import { intakeDecider } from './index';
 
@@ -42,6 +44,32 @@ describe('intake decider', () => {
         .given([])
         .when(handleSubmission({ payload }))
         .then(acceptedEvents(undefined, canonicalAction(window)));
+    });
+
+    it('fills in the registry facts when the submission states none', () => {
+      const { environment: _stated, ...unlabelled } = action;
+      spec
+        .given([])
+        .when(handleSubmission({ payload: submissionPayload({ action: unlabelled }) }))
+        .then(acceptedEvents());
+    });
+
+    it('digests what the registry says: another owner team is another digest', () => {
+      const moved = TARGETS.map((target) => (target.name === 'billing-api' ? { ...target, ownerTeam: 'payments' } : target));
+      const [accepted] = intakeDecider.decide(handleSubmission({ targets: moved }), intakeDecider.initialState());
+      const data = accepted?.type === EventTypes.RequestAccepted ? accepted.data : undefined;
+      expect(data?.action.ownerTeam).toBe('payments');
+      expect(data?.digest).toBe(actionDigest({ ...canonicalAction(), ownerTeam: 'payments' }));
+      expect(data?.digest).not.toBe(actionDigest(canonicalAction()));
+    });
+
+    it('carries the change intent into the accepted action and its digest', () => {
+      const intent = { ticket: 'CHG-1042', expectedOutcome: 'cache warm', rollbackPlan: 'flush the cache' };
+      const payload = submissionPayload({ action: { ...action, intent } });
+      spec
+        .given([])
+        .when(handleSubmission({ payload }))
+        .then(acceptedEvents(undefined, { ...canonicalAction(), intent }));
     });
 
     it('caps the default window at 24 hours', () => {
@@ -74,12 +102,43 @@ describe('intake decider', () => {
         [['action.kind', Codes.KindNotAllowed]],
       ],
       [
-        'kind and environment both not allowed',
-        { payload: submissionPayload({ action: { ...action, kind: 'db.migrate', environment: 'production' } }) },
+        "kind and environment both not allowed (the environment being the registry's)",
+        {
+          payload: submissionPayload({ action: { kind: 'http.request', target: 'prod-db', parameters: {} } }),
+          registration: { registered: true, allowedKinds: ['payment.transfer'], allowedEnvironments: ['staging'] },
+        },
         [
           ['action.kind', Codes.KindNotAllowed],
           ['action.environment', Codes.EnvironmentNotAllowed],
         ],
+      ],
+      [
+        'a target the registry does not list',
+        { payload: submissionPayload({ action: { ...action, target: 'shadow-api' } }) },
+        [['action.target', Codes.UnknownTarget]],
+      ],
+      [
+        'a mislabelled environment (the registry says staging)',
+        { payload: submissionPayload({ action: { ...action, environment: 'dev' } }) },
+        [['action.environment', Codes.EnvironmentMismatch]],
+      ],
+      [
+        'a mislabelled sensitivity (the registry says internal)',
+        { payload: submissionPayload({ action: { ...action, dataSensitivity: 'public' } }) },
+        [['action.dataSensitivity', Codes.SensitivityMismatch]],
+      ],
+      [
+        'a requester the target does not allow',
+        { payload: submissionPayload({ action: { ...action, target: 'ledger', environment: undefined } }) },
+        [['action.target', Codes.RequesterNotAllowedOnTarget]],
+      ],
+      [
+        'a kind the target does not accept',
+        {
+          payload: submissionPayload({ action: { ...action, target: 'prod-db', environment: undefined, kind: 'payment.transfer' } }),
+          registration: { registered: true, allowedKinds: ['payment.transfer'], allowedEnvironments: ['production'] },
+        },
+        [['action.kind', Codes.KindNotAccepted]],
       ],
       ['a missing reason', { payload: submissionPayload({ reason: undefined }) }, [['reason', 'invalid_type']]],
       ['an unknown action field', { payload: submissionPayload({ action: { ...action, sudo: true } }) }, [['action', 'unrecognized_keys']]],

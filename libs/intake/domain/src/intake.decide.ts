@@ -4,9 +4,11 @@ import {
   EventTypes,
   identityId,
   parseWith,
+  resolveTarget,
   RequestSubmittedV1,
   type CanonicalAction,
   type FieldError,
+  type RegistryFacts,
   type RequestSubmittedV1 as Submitted,
   type TimeWindow,
 } from '@countersign/contracts';
@@ -55,10 +57,11 @@ function handleSubmission(command: HandleSubmission, state: IntakeState): Intake
 
 interface Acceptable {
   submitted: Submitted;
+  facts: RegistryFacts;
   window: TimeWindow;
 }
 
-/** Gate first (may this workload ask at all?), then shape, then what it asks for. */
+/** Gate first (may this workload ask at all?), then shape, then the target's facts, then what it asks for. */
 function examine(command: HandleSubmission, state: IntakeState): Checked<Acceptable> {
   const { registration } = command;
   if (!registration?.registered) {
@@ -67,7 +70,10 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
   }
   const parsed = parseWith(RequestSubmittedV1, command.payload);
   if (!parsed.ok) return parsed;
-  const errors = checkAllowed(parsed.value.action, registration);
+  const { action } = parsed.value;
+  const target = resolveTarget(action, command.subjectRequester, command.targets);
+  const errors: FieldError[] = target.ok ? [] : [...target.errors];
+  errors.push(...checkAllowed(action.kind, target.ok ? target.facts.environment : undefined, registration));
   if (state.status === 'accepted') {
     errors.push({
       path: 'requestId',
@@ -75,13 +81,14 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
       message: 'this request id was already accepted for another submission',
     });
   }
-  if (errors.length > 0) return { ok: false, errors };
-  const window = resolveWindow(parsed.value.action.window, command.now, command.defaultWindowSeconds);
-  return window.ok ? { ok: true, value: { submitted: parsed.value, window: window.value } } : window;
+  if (!target.ok || errors.length > 0) return { ok: false, errors };
+  const window = resolveWindow(action.window, command.now, command.defaultWindowSeconds);
+  return window.ok ? { ok: true, value: { submitted: parsed.value, facts: target.facts, window: window.value } } : window;
 }
 
-function accept(command: HandleSubmission, { submitted, window }: Acceptable): IntakeEvent[] {
-  const action: CanonicalAction = { ...submitted.action, window, requestId: submitted.requestId };
+function accept(command: HandleSubmission, { submitted, facts, window }: Acceptable): IntakeEvent[] {
+  // The registry's facts overwrite the (equal, checked) assertions: the digest covers what it says.
+  const action: CanonicalAction = { ...submitted.action, ...facts, window, requestId: submitted.requestId };
   const accepted: RequestAccepted = {
     id: deterministicId(command.submissionId, IdTags.accepted),
     type: EventTypes.RequestAccepted,

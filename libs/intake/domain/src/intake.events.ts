@@ -1,4 +1,4 @@
-import type { EventData, EventType, EventTypes } from '@countersign/contracts';
+import { TargetErrorCodes, type EventData, type EventType, type EventTypes } from '@countersign/contracts';
 
 /**
  * A domain event is exactly what the shell signs: `id` and `time` become the envelope's `id` and
@@ -24,6 +24,7 @@ export const IntakeErrorCodes = {
   RequesterNotRegistered: 'requester_not_registered',
   KindNotAllowed: 'kind_not_allowed',
   EnvironmentNotAllowed: 'environment_not_allowed',
+  ...TargetErrorCodes,
   DuplicateRequest: 'duplicate_request',
   WindowEnded: 'window_ended',
   WindowTooLong: 'window_too_long',

@@ -1,4 +1,11 @@
-import { actionDigest, deterministicId, EventTypes, type CanonicalAction, type FieldError } from '@countersign/contracts';
+import {
+  actionDigest,
+  deterministicId,
+  EventTypes,
+  type CanonicalAction,
+  type FieldError,
+  type TargetRegistration,
+} from '@countersign/contracts';
 import type { HandleSubmission, NotifyOutcome } from './intake.commands';
 import { IdTags } from './intake.decide';
 import type { RequestAccepted, RequestRejected, RequesterNotified } from './intake.events';
@@ -13,10 +20,44 @@ export const REQUESTER = 'requester:deploy-bot';
 
 export const submissionPayload = (overrides: Record<string, unknown> = {}) => ({
   requestId: REQUEST_ID,
-  action: { kind: 'http.request', target: 'billing-api', environment: 'staging', parameters: { path: '/v1/refresh' } },
+  action: { kind: 'http.request', target: 'billing-api', environment: 'staging', parameters: { path: '/v1/refresh' } } as Record<
+    string,
+    unknown
+  >,
   reason: 'nightly cache refresh',
   ...overrides,
 });
+
+/** The registry's billing-api is staging, internal; prod-db is production, restricted. */
+export const TARGETS: TargetRegistration[] = [
+  {
+    name: 'billing-api',
+    environment: 'staging',
+    dataSensitivity: 'internal',
+    ownerTeam: 'billing',
+    kinds: ['http.request', 'payment.transfer'],
+    address: 'http://billing-api.internal:8080',
+    requesters: ['deploy-bot'],
+  },
+  {
+    name: 'prod-db',
+    environment: 'production',
+    dataSensitivity: 'restricted',
+    ownerTeam: 'data',
+    kinds: ['http.request'],
+    address: 'http://prod-db.internal:8080',
+    requesters: ['deploy-bot', 'payments-agent'],
+  },
+  {
+    name: 'ledger',
+    environment: 'staging',
+    dataSensitivity: 'confidential',
+    ownerTeam: 'finance',
+    kinds: ['http.request'],
+    address: 'http://ledger.internal:8080',
+    requesters: ['payments-agent'],
+  },
+];
 
 export const handleSubmission = (overrides: Partial<HandleSubmission> = {}): HandleSubmission => ({
   type: 'HandleSubmission',
@@ -25,6 +66,7 @@ export const handleSubmission = (overrides: Partial<HandleSubmission> = {}): Han
   subjectRequester: 'deploy-bot',
   payload: submissionPayload(),
   registration: { registered: true, allowedKinds: ['http.request'], allowedEnvironments: ['dev', 'staging'] },
+  targets: TARGETS,
   now: NOW,
   defaultWindowSeconds: 3600,
   ...overrides,
@@ -43,6 +85,9 @@ export const canonicalAction = (window = { notBefore: NOW, notAfter: '2026-11-21
   kind: 'http.request',
   target: 'billing-api',
   environment: 'staging',
+  dataSensitivity: 'internal',
+  ownerTeam: 'billing',
+  targetAddress: 'http://billing-api.internal:8080',
   parameters: { path: '/v1/refresh' },
   window,
   requestId: REQUEST_ID,

@@ -1,4 +1,4 @@
-import { RequestId, type ActionRequest, type FieldError, type TimeWindow } from '@countersign/contracts';
+import { RequestId, type FieldError, type TimeWindow } from '@countersign/contracts';
 import type { RequesterRegistration } from './intake.commands';
 import { IntakeErrorCodes } from './intake.events';
 import { addSeconds, secondsBetween } from './time';
@@ -15,14 +15,17 @@ export function requestIdOf(payload: unknown): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The verification gate: may this workload ask for this kind of action in this environment? */
-export function checkAllowed(action: ActionRequest, registration: RequesterRegistration): FieldError[] {
+/**
+ * The verification gate: may this workload ask for this kind of action in this environment? The
+ * environment is the target registry's (undefined when the target is unknown: nothing to check).
+ */
+export function checkAllowed(kind: string, environment: string | undefined, registration: RequesterRegistration): FieldError[] {
   const errors: FieldError[] = [];
-  if (!registration.allowedKinds.includes(action.kind)) {
-    errors.push({ path: 'action.kind', code: IntakeErrorCodes.KindNotAllowed, message: `this requester may not ask for ${action.kind}` });
+  if (!registration.allowedKinds.includes(kind)) {
+    errors.push({ path: 'action.kind', code: IntakeErrorCodes.KindNotAllowed, message: `this requester may not ask for ${kind}` });
   }
-  if (!registration.allowedEnvironments.includes(action.environment)) {
-    const message = `this requester may not act in ${action.environment}`;
+  if (environment !== undefined && !registration.allowedEnvironments.includes(environment)) {
+    const message = `this requester may not act in ${environment}`;
     errors.push({ path: 'action.environment', code: IntakeErrorCodes.EnvironmentNotAllowed, message });
   }
   return errors;
