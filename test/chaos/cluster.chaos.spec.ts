@@ -23,7 +23,7 @@ const SETTLE_MS = Number(process.env.CLUSTER_SETTLE_MS ?? 180_000);
 /** How long one submission may stay unacknowledged before the run counts it as refused. */
 const ACK_DEADLINE_MS = 120_000;
 
-const lowRisk = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
+const lowRisk = { kind: 'http.request', target: 'demo-staging', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 jest.setTimeout(600_000);

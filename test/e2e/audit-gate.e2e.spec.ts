@@ -8,7 +8,7 @@ jest.setTimeout(240_000);
 const BATCH = 4;
 /** A real wait with audit down: long enough for several ack waits, redeliveries and timer ticks. */
 const AUDIT_DOWN_MS = 10_000;
-const deploy = { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
+const deploy = { kind: 'http.request', target: 'demo-staging', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } };
 
 /**
  * Audit is a gate (docs/architecture.md): with audit killed mid-flow, requests are still accepted

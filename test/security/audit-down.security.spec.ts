@@ -25,7 +25,7 @@ const BATCH = 3;
 const AUDIT_DOWN_MS = 10_000;
 const deploy = (version: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: 'demo-staging',
   environment: 'staging',
   parameters: { method: 'POST', path: '/deploy', body: { version } },
 });

@@ -100,7 +100,7 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
     const { requestId } = await deployBot.submit(
       {
         kind: 'http.request',
-        target: 'demo-target',
+        target: 'demo-staging',
         environment: 'staging',
         parameters: { method: 'POST', path: '/deploy', body: { version: randomUUID() } },
       },

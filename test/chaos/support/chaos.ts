@@ -83,7 +83,11 @@ export async function sendHostile(requester: ChaosRequester, index: number): Pro
     }
     default: {
       const requestId = crypto.randomUUID();
-      const envelope = requester.signed({ requestId, action: { kind: 'http.request', target: 'demo-target' }, reason: 'no environment' });
+      const envelope = requester.signed({
+        requestId,
+        action: { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: { method: 'POST', path: '/deploy' } },
+        reason: 'mislabelled environment',
+      });
       await requester.publish(Buffer.from(JSON.stringify(envelope)), envelope.id);
       return { answerable: requestId };
     }

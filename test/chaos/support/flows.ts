@@ -9,7 +9,7 @@ export const FINAL_OUTCOMES = ['executed', 'failed', 'rejected', 'denied', 'expi
 
 export const LOW_RISK_ACTION = {
   kind: 'http.request',
-  target: 'demo-target',
+  target: 'demo-staging',
   environment: 'staging',
   parameters: { method: 'POST', path: '/deploy' },
 };

@@ -36,7 +36,7 @@ const MINUTE = 60_000;
 
 const deploy = () => ({
   kind: 'http.request',
-  target: 'demo-target',
+  target: 'demo-staging',
   environment: 'staging',
   parameters: { method: 'POST', path: '/deploy', body: { version: '3.0.0' } },
 });

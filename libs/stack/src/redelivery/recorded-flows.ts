@@ -32,7 +32,8 @@ const FLOW_TIMEOUT_MS = 90_000;
 
 const deploy = (environment: string) => ({
   kind: 'http.request',
-  target: 'demo-target',
+  // The registry files the one demo system under a name per environment.
+  target: environment === 'production' ? 'demo-target' : 'demo-staging',
   environment,
   parameters: { method: 'POST', path: '/deploy', body: { version: '1.4.2' } },
 });
