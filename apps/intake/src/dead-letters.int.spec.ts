@@ -16,6 +16,17 @@ const registry = {
   environment: 'test',
   requesters: [{ name: 'deploy-bot', allowedKinds: ['http.request'], allowedEnvironments: ['staging'] }],
   approvers: [],
+  targets: [
+    {
+      name: 'demo-staging',
+      environment: 'staging',
+      dataSensitivity: 'internal',
+      ownerTeam: 'platform',
+      kinds: ['http.request'],
+      address: 'http://127.0.0.1:4380',
+      requesters: ['deploy-bot'],
+    },
+  ],
 } as unknown as Registry;
 
 /** A dead letter as `by`'s transport records it (issue 10), carrying `payload` as it was on the bus. */
@@ -68,7 +79,11 @@ describe('intake on dead letters (real store, real signatures)', () => {
   const submission = (data: unknown) =>
     bot.sign({ id: randomUUID(), type: EventTypes.RequestSubmitted, subject: 'x', time: new Date().toISOString(), data });
   const validSubmission = (requestId: string) =>
-    submission({ requestId, action: { kind: 'http.request', target: 'demo-target', environment: 'staging', parameters: {} }, reason: 'r' });
+    submission({
+      requestId,
+      action: { kind: 'http.request', target: 'demo-staging', environment: 'staging', parameters: {} },
+      reason: 'r',
+    });
 
   async function notices(requestId: string): Promise<RequesterNotifiedV1[]> {
     const events = await store.readStream(`request-${requestId}`);
