@@ -36,7 +36,9 @@ async function recordingTarget(): Promise<EffectProbe> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const dir = mkdtempSync(join(tmpdir(), 'countersign-targets-'));
   const targetsFile = join(dir, 'targets.json');
-  writeFileSync(targetsFile, JSON.stringify({ 'demo-target': `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The registry files the one demo system as demo-target (production) and demo-staging (the auto flow).
+  writeFileSync(targetsFile, JSON.stringify({ 'demo-target': url, 'demo-staging': url }));
   return {
     env: { COUNTERSIGN_TARGETS_FILE: targetsFile },
     read: () => calls,
