@@ -18,7 +18,8 @@ describe('the broker’s schedules for parked approvals', () => {
   });
 
   it('leaves an approval parked for audit’s receipt to the window-end deadline, and the early one to the opening', () => {
-    expect(windowOpening({ type: PARKED_APPROVAL, data: approval })).toBeUndefined();
+    // Parked for the receipt only once the window opened: the receipt wakes it, not a timer every tick.
+    expect(windowOpening({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: null });
     expect(parkedDeadline({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: window.notAfter });
     expect(parkedDeadline({ type: EARLY_APPROVAL, data: approval })).toBeUndefined();
   });
