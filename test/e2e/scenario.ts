@@ -62,7 +62,13 @@ export interface Scenario {
 
 /** The real stack, plus the outside parties of the e2e stories, each with its own identity. */
 export async function startScenario(
-  options: { extraTiers?: readonly object[]; reviewBy?: string; slack?: { env: Record<string, string> } } = {},
+  options: {
+    extraTiers?: readonly object[];
+    reviewBy?: string;
+    slack?: { env: Record<string, string> };
+    /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
@@ -70,7 +76,7 @@ export async function startScenario(
     description,
     targets: e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
-    env: { COUNTERSIGN_TIMER_MS: '200' },
+    env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
-import { ParkedApprovalDeadlines } from './audit-gate.timer';
+import { ParkedApprovalDeadlines, WindowOpenings } from './audit-gate.timer';
 import { BrokerHandlers } from './broker.handlers';
 import { BrokerService } from './broker.service';
 import { RevocationTimer } from './revocation.timer';
@@ -12,7 +12,7 @@ export class BrokerModule {
       module: BrokerModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],
       controllers: [BrokerHandlers],
-      providers: [BrokerService, RevocationTimer, ParkedApprovalDeadlines],
+      providers: [BrokerService, RevocationTimer, ParkedApprovalDeadlines, WindowOpenings],
     };
   }
 }

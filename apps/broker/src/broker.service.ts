@@ -20,9 +20,8 @@ const EXECUTOR = 'service:executor';
 /** Approvals that arrived before the accepted request (or audit's receipt) they need, kept until it does. */
 const parkedStream = (requestId: string) => `parked-approval-${requestId}`;
 export const PARKED_APPROVAL = 'local.approval.parked';
-
-/** Thrown to retry later (nak with backoff): the approval overtook the request it refers to. */
-export class NotYet extends Error {}
+/** An approval whose window has not opened yet, parked until it does (audit-gate.timer.ts). */
+export const EARLY_APPROVAL = 'local.approval.parked.early';
 
 /**
  * The broker's use cases. It trusts no one's word: issuance terms are re-derived from its own copy
@@ -99,7 +98,9 @@ export class BrokerService {
     const facts = approvalFacts(this.policy, state.accepted.data, approval.data, trust, registry);
     const terms = credentialTerms(state, approval, facts, now.toISOString());
     if (!terms.ok) {
-      if (terms.retryAt) throw new NotYet(`${terms.code}: ${terms.message}`);
+      // Not a failure: an approval for a window that opens in an hour waits (acknowledged, parked)
+      // and is decided again when the window opens, instead of being retried into a dead letter.
+      if (terms.retryAt) return this.park(approval, EARLY_APPROVAL, `${terms.code}: ${terms.message}`);
       const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: terms.code, message: terms.message };
       await this.runtime.runner.run(credentialDecider, stream, refuse, { id: approval.id, now });
       return;
@@ -123,9 +124,10 @@ export class BrokerService {
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
   }
 
-  private async park(approval: Envelope<RequestApprovedV1>): Promise<void> {
-    const id = deterministicId(approval.id, 'broker.approval.parked');
-    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type: PARKED_APPROVAL, data: approval }], 'any');
+  private async park(approval: Envelope<RequestApprovedV1>, type = PARKED_APPROVAL, why?: string): Promise<void> {
+    if (why) this.runtime.logger.log(`approval ${approval.id} parked: ${why}`);
+    const id = deterministicId(approval.id, type === PARKED_APPROVAL ? 'broker.approval.parked' : 'broker.approval.parked.early');
+    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type, data: approval }], 'any');
   }
 
   /**

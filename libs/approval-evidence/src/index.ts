@@ -6,4 +6,5 @@ export {
   type PeopleOfRequest,
   type Recheck,
   type RecheckCode,
+  type RegistryVerdict,
 } from './recheck';

@@ -31,6 +31,7 @@ const twoSre = fixtureDecision({
   eligibleApprovers: ['approver:alice', 'approver:bob', 'approver:dave'],
 });
 const facts = (votes: ApprovalFacts['votes'], decision = twoSre, personOf: Record<string, string> = {}): ApprovalFacts => ({
+  registry: { ok: true },
   decision,
   people: { requesterOwner: 'erin', personOf },
   votes,
@@ -168,6 +169,29 @@ describe('recheckApproval', () => {
         ok: false,
         code: 'policy_mismatch',
         message: `the pinned policy prod-changes does not let ${FIXTURE_REQUESTER} request this`,
+      });
+    });
+  });
+
+  describe('given the checker’s own target registry disagrees with intake’s facts', () => {
+    const lowRisk = fixtureDecision({ stamp: { ...FIXTURE_STAMP, tier: 'low-risk' }, mode: 'auto', eligibleApprovers: [] });
+    const auto = approvedBy([{ id: 'policy:prod-changes@low-risk', at: AT }], {
+      mode: 'auto',
+      policy: { ...FIXTURE_STAMP, tier: 'low-risk' },
+    });
+    const problem = 'environment_mismatch: the target registry says demo-target is production, not staging';
+
+    it('refuses first, even an approval the policy would give the mislabelled request', () => {
+      const mislabelled = { ...facts([], lowRisk), registry: { ok: false as const, problem } };
+      expect(recheckApproval(accepted, auto, mislabelled)).toStrictEqual({ ok: false, code: 'registry_mismatch', message: problem });
+    });
+
+    it('refuses a quorum approval with genuine votes too: they approved facts the registry does not give', () => {
+      const mislabelled = { ...facts(honestVotes), registry: { ok: false as const, problem } };
+      expect(recheckApproval(accepted, approvedBy([alice, bob]), mislabelled)).toStrictEqual({
+        ok: false,
+        code: 'registry_mismatch',
+        message: problem,
       });
     });
   });

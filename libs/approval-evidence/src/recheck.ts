@@ -26,15 +26,23 @@ export interface PeopleOfRequest {
   personOf: Readonly<Record<string, string>>;
 }
 
+/**
+ * The checker's own target registry's verdict on the accepted action: whether the registry facts
+ * intake filled in (environment, sensitivity, owner team, address) are the ones it gives the target,
+ * and the target accepts this kind from this requester. Gathered by the shell (registryFactsProblem).
+ */
+export type RegistryVerdict = { ok: true } | { ok: false; problem: string };
+
 /** What the broker and the executor hold, besides the two envelopes, to re-check an approval. */
 export interface ApprovalFacts {
+  registry: RegistryVerdict;
   /** The pinned policy's decision for the accepted request: the same function approval calls. */
   decision: PolicyDecision;
   people: PeopleOfRequest;
   votes: readonly CheckedVote[];
 }
 
-export const RECHECK_CODES = ['policy_mismatch', 'quorum_unproven', 'step_up_missing'] as const;
+export const RECHECK_CODES = ['registry_mismatch', 'policy_mismatch', 'quorum_unproven', 'step_up_missing'] as const;
 export type RecheckCode = (typeof RECHECK_CODES)[number];
 export type Recheck = { ok: true } | { ok: false; code: RecheckCode; message: string };
 
@@ -45,13 +53,16 @@ const fail = (code: RecheckCode, message: string): Recheck => ({ ok: false, code
 const nameOf = (identity: string): string => identity.slice(identity.indexOf(':') + 1);
 
 /**
- * Re-checks an approval against the pinned policy, trusting nothing approval computed: the policy
+ * Re-checks an approval against the pinned policy, trusting nothing approval or intake computed: the
+ * accepted action's registry facts must be the checker's own registry's; the policy
  * version, tier and mode must be the ones the pinned policy gives this exact request; an auto tier
  * is approved by the policy alone; a quorum tier needs N distinct eligible people, not the
  * requester, each proven by their own signed vote (or, without step-up, a channel's relayed vote
  * the registry pins on them) naming this request's digest. One rule for the broker and the executor.
  */
 export function recheckApproval(accepted: Accepted, approved: RequestApprovedV1, facts: ApprovalFacts): Recheck {
+  // First: the policy's decision below is only as true as the facts it was computed over.
+  if (!facts.registry.ok) return fail('registry_mismatch', facts.registry.problem);
   const policy = policyProblem(accepted, approved, facts.decision);
   if (policy) return fail('policy_mismatch', policy);
   return facts.decision.mode === 'auto' ? OK : quorumProblem(accepted, approved, facts);

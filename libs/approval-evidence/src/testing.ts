@@ -76,6 +76,7 @@ export function factsFor(approved: RequestApprovedV1, decision: Partial<PolicyDe
     return verified(relayed as Envelope & VoteEvidence, approver.id);
   });
   return {
+    registry: { ok: true },
     decision: fixtureDecision({
       stamp: approved.policy,
       mode: approved.mode,

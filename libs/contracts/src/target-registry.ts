@@ -89,6 +89,27 @@ export function resolveTarget(action: ActionRequest, requesterName: string, regi
   return { ok: true, facts: { environment, dataSensitivity, ownerTeam, targetAddress: address } };
 }
 
+const FACT_FIELDS = ['environment', 'dataSensitivity', 'ownerTeam', 'targetAddress'] as const;
+
+/**
+ * Why an accepted action's registry facts are not the ones this registry gives its target, or
+ * undefined when they are. The broker and the executor apply it to intake's accepted request with
+ * their own provisioned registry, through the same resolveTarget intake used: a compromised intake
+ * cannot relabel a production target as staging (and so pick the auto tier) on its own.
+ */
+export function registryFactsProblem(
+  action: CanonicalAction,
+  requesterName: string,
+  registry: readonly TargetRegistration[],
+): string | undefined {
+  const resolved = resolveTarget(action, requesterName, registry);
+  if (!resolved.ok) return resolved.errors.map((error) => `${error.code}: ${error.message}`).join('; ');
+  const differing = FACT_FIELDS.filter((field) => resolved.facts[field] !== action[field]);
+  if (differing.length === 0) return undefined;
+  const pairs = differing.map((field) => `${field} ${String(action[field])} (registry: ${String(resolved.facts[field])})`);
+  return `the accepted request mislabels ${action.target}: ${pairs.join(', ')}`;
+}
+
 function reject(path: string, code: string, message: string): Resolved {
   return { ok: false, errors: [{ path, code, message }] };
 }

@@ -47,7 +47,17 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
       { name: 'bob', person: 'bob', slack: { teamId: 'T0TEAM', userId: 'U0BOB' } },
       { name: 'dave', person: 'dave' },
     ],
-    targets: [],
+    targets: [
+      {
+        name: 'demo-target',
+        environment: 'production',
+        dataSensitivity: 'internal',
+        ownerTeam: 'billing',
+        kinds: ['http.request'],
+        address: 'http://billing-api.internal:8080',
+        requesters: ['deploy-bot'],
+      },
+    ],
   };
   const bundle = loadPolicyBundleOrThrow(POLICY);
   const request = acceptedWith('deploy-bot', { environment: 'production', target: 'demo-target' });
@@ -91,6 +101,54 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
       problem: `signer_mismatch: key ${forgedBob.keyid} does not belong to approver:bob`,
     });
     expect(recheckApproval(accepted, forged, facts)).toMatchObject({ ok: false, code: 'quorum_unproven' });
+  });
+
+  describe('the registry verdict: resolveTarget, intake’s rule, against the checker’s own target registry', () => {
+    const verdictOn = (action: Partial<RequestAcceptedV1['action']>, requester = accepted.requester, targets = registry.targets) => {
+      const relabelled: RequestAcceptedV1 = { ...accepted, requester, action: { ...accepted.action, ...action } };
+      return approvalFacts(bundle, relabelled, approvedWith([]), trust, { ...registry, targets }).registry;
+    };
+
+    it('agrees when intake filled in exactly the registry’s facts', () => {
+      expect(verdictOn({})).toStrictEqual({ ok: true });
+    });
+
+    it.each([
+      [
+        'an environment and sensitivity relabelled to pick the low-risk tier',
+        { environment: 'staging', dataSensitivity: 'public' as const },
+        'environment_mismatch: the target registry says demo-target is production, not staging; ' +
+          'sensitivity_mismatch: the target registry says demo-target holds internal data, not public',
+      ],
+      [
+        'another owner team and address',
+        { ownerTeam: 'payments', targetAddress: 'http://evil.example:8080' },
+        'the accepted request mislabels demo-target: ownerTeam payments (registry: billing), ' +
+          'targetAddress http://evil.example:8080 (registry: http://billing-api.internal:8080)',
+      ],
+      ['a target the registry does not know', { target: 'shadow-target' }, 'unknown_target: shadow-target is not in the target registry'],
+      [
+        'a kind the target does not accept',
+        { kind: 'shell.command' as const, parameters: { command: 'true' } },
+        'kind_not_accepted_by_target: demo-target accepts http.request, not shell.command',
+      ],
+    ])('refuses %s', (_case, action, problem) => {
+      expect(verdictOn(action)).toStrictEqual({ ok: false, problem });
+    });
+
+    it('refuses a requester the registry does not let act on the target', () => {
+      expect(verdictOn({}, 'requester:other-bot')).toStrictEqual({
+        ok: false,
+        problem: 'requester_not_allowed_on_target: requester other-bot may not act on demo-target',
+      });
+    });
+
+    it('refuses every target when its own registry has none (fail closed)', () => {
+      expect(verdictOn({}, accepted.requester, [])).toStrictEqual({
+        ok: false,
+        problem: 'unknown_target: demo-target is not in the target registry',
+      });
+    });
   });
 
   it('pins a relayed Slack vote on the approver its own registry maps the Slack user to', () => {

@@ -1,5 +1,12 @@
-import { EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1, type VoteEvidence } from '@countersign/contracts';
-import type { ApprovalFacts, CheckedVote } from '@countersign/approval-evidence';
+import {
+  EventTypes,
+  registryFactsProblem,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+  type VoteEvidence,
+} from '@countersign/contracts';
+import type { ApprovalFacts, CheckedVote, RegistryVerdict } from '@countersign/approval-evidence';
 import { approverForSlackUser, type Registry, type TrustStore } from '@countersign/identity';
 import { decideRequest, type PeopleFacts, type PolicyBundle } from './bundle';
 
@@ -14,19 +21,27 @@ export function peopleFactsOf(registry: Pick<Registry, 'requesters' | 'approvers
  * What the broker or the executor needs to re-check an approval, gathered by the shell: the pinned
  * policy's decision for the accepted request (decideRequest, the function approval calls, evaluated
  * as of intake's signed `acceptedAt` so every checker gets the same answer), the people from its
- * own registry, and each evidence vote verified against its own trust store.
+ * own registry, its own target registry's verdict on intake's registry facts, and each evidence
+ * vote verified against its own trust store.
  */
 export function approvalFacts(
   bundle: PolicyBundle,
   accepted: RequestAcceptedV1,
   approved: RequestApprovedV1,
   trust: Pick<TrustStore, 'verify'>,
-  registry: Pick<Registry, 'requesters' | 'approvers'>,
+  registry: Pick<Registry, 'requesters' | 'approvers' | 'targets'>,
 ): ApprovalFacts {
   const people = peopleFactsOf(registry, accepted.requester);
   const { decision } = decideRequest(bundle, accepted, people, accepted.acceptedAt);
   const votes = (approved.evidence ?? []).map((envelope) => checkVote(envelope, trust, registry));
-  return { decision, people, votes };
+  return { registry: registryVerdict(accepted, registry), decision, people, votes };
+}
+
+/** resolveTarget against the checker's own target registry, the rule intake applied (registryFactsProblem). */
+function registryVerdict(accepted: RequestAcceptedV1, registry: Pick<Registry, 'targets'>): RegistryVerdict {
+  const requesterName = accepted.requester.slice(accepted.requester.indexOf(':') + 1);
+  const problem = registryFactsProblem(accepted.action, requesterName, registry.targets);
+  return problem === undefined ? { ok: true } : { ok: false, problem: problem.slice(0, 480) };
 }
 
 /** Signature, key, signer's right to the type and schema by the trust store; no freshness: votes are older than approvals. */

@@ -1,7 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import {
+  actionDigest,
   EventTypes,
   subjectFor,
+  type CanonicalAction,
   type CredentialIssuedV1,
   type Envelope,
   type RequestAcceptedV1,
@@ -11,7 +13,8 @@ import {
 import { mintExecutionToken } from '@countersign/credentials';
 import { loadTrustStore, seal } from '@countersign/identity';
 import type { Stack } from '@countersign/stack';
-import { inject } from './evidence';
+import { startScenario, type Scenario } from '../../e2e/scenario';
+import { AuditEvidence, inject } from './evidence';
 import { bytesOf, signWith } from './forgery';
 import { Connections, signerOf, signingKeyOf } from './parties';
 
@@ -26,6 +29,24 @@ export class CompromisedServices {
 
   constructor(private readonly stack: Pick<Stack, 'home' | 'natsUrl'>) {
     this.connections = new Connections(stack);
+  }
+
+  /** A `request.accepted` of `action` (its digest computed over it, so self-consistent), signed by intake's key, published as intake's NATS user. */
+  async accept(action: CanonicalAction, requester: string, reason: string): Promise<Envelope<RequestAcceptedV1>> {
+    const now = new Date().toISOString();
+    const accepted = signerOf(this.stack, 'service:intake').sign<RequestAcceptedV1>({
+      id: randomUUID(),
+      type: EventTypes.RequestAccepted,
+      subject: action.requestId,
+      time: now,
+      correlationid: action.requestId,
+      data: {
+        ...{ requestId: action.requestId, requester, submissionId: randomUUID(), action },
+        ...{ digest: actionDigest(action), reason, acceptedAt: now },
+      },
+    });
+    await inject(await this.connections.as('intake'), subjectFor(accepted), bytesOf(accepted), 'intake alone');
+    return accepted;
   }
 
   /** A `request.approved` signed by approval's key, published as approval's NATS user. */
@@ -123,3 +144,25 @@ export const invented = (name: string): Approver => ({
   via: 'signed',
   at: new Date().toISOString(),
 });
+
+/** The e2e scenario an attack suite runs on, with the attacker and the audit evidence; filled in by beforeAll. */
+export interface CompromisedScenario {
+  s: Scenario;
+  attacker: CompromisedServices;
+  evidence: AuditEvidence;
+}
+
+/** Starts the real stack for the suite (beforeAll) and closes it (afterAll); read the fields inside tests. */
+export function compromisedScenario(): CompromisedScenario {
+  const suite = {} as Partial<CompromisedScenario>;
+  beforeAll(async () => {
+    suite.s = await startScenario();
+    suite.evidence = new AuditEvidence(suite.s.audit);
+    suite.attacker = new CompromisedServices(suite.s.stack);
+  });
+  afterAll(async () => {
+    await suite.attacker?.close();
+    await suite.s?.close();
+  });
+  return suite as CompromisedScenario;
+}

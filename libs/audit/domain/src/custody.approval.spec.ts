@@ -61,6 +61,14 @@ describe('audit flags an approval whose evidence does not hold, without waiting 
       ]);
   });
 
+  it('flags an approval the broker refused because its own target registry contradicts intake’s facts', () => {
+    const problem = 'environment_mismatch: the target registry says demo-target is production, not staging';
+    spec
+      .given([])
+      .when(check([...upToApproval(), refusal('registry_mismatch', problem)]))
+      .then([violated(`service:broker refused approval ${IDS.approved}: registry_mismatch: ${problem}`)]);
+  });
+
   it('leaves other refusals (a closed window) and other signers’ claims to the ordinary custody check', () => {
     expect(unprovenApproval([...upToApproval(), refusal('window_closed', 'closed')])).toStrictEqual([]);
     expect(unprovenApproval([...upToApproval(), refusal('quorum_unproven', 'x', 'service:approval')])).toStrictEqual([]);

@@ -19,7 +19,7 @@ const unproven = (message: string): CustodyViolation => ({ code: 'approval_unpro
  * never come: the broker or the executor refused it because it did not re-check against the pinned
  * policy, or a quorum approval counts an approver whose signed vote it does not carry, or carries a
  * vote that differs from the one audit recorded under that id. Audit has no policy of its own; the
- * refusals name the policy's verdict, and the evidence it can judge alone it judges itself.
+ * refusals name the policy's (or the target registry's) verdict, and the evidence it can judge alone it judges itself.
  */
 export function unprovenApproval(events: readonly Envelope[]): CustodyViolation[] {
   const recorded = new Map(events.filter((event) => VOTE_TYPES.includes(event.type)).map((vote) => [vote.id, vote]));

@@ -65,4 +65,12 @@ describe('the broker re-checks the approval against the pinned policy', () => {
       .when(issueCommand({ now: '2026-11-21T09:58:00.000Z', facts: { ...factsFor(genuine.data), votes: [] } }))
       .then([refused('quorum_unproven', `the approval carries no vote ${alice.voteId} for approver:alice`, '2026-11-21T09:58:00.000Z')]);
   });
+
+  it('refuses an approval of a request whose registry facts its own target registry does not give', () => {
+    const problem = 'environment_mismatch: the target registry says demo-target is production, not staging';
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), registry: { ok: false, problem } } }))
+      .then([refused('registry_mismatch', problem)]);
+  });
 });

@@ -54,6 +54,8 @@ export const EXECUTION_REFUSAL_CODES = [
   'policy_mismatch',
   /** The approval's evidence does not re-check: too few distinct, eligible approvers' own signed votes naming this digest. */
   'quorum_unproven',
+  /** The accepted request's registry facts (environment, sensitivity, owner, address) are not the ones this service's own target registry gives its target, or the target does not admit this kind or requester. */
+  'registry_mismatch',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({

@@ -38,4 +38,13 @@ describe('the executor refuses to run what does not re-check against the pinned 
         refused('policy_mismatch', `approved under policy sha256:${'ab'.repeat(32)}, but the pinned policy is sha256:${'cd'.repeat(32)}`),
       ]);
   });
+
+  it('refuses a chain whose accepted request its own target registry contradicts, however well approved', () => {
+    const problem = 'the accepted request mislabels demo-target: ownerTeam payments (registry: billing)';
+    const check = checkChain(evidence(), input({ approvalFacts: { ...facts, registry: { ok: false, problem } } }));
+    spec
+      .given([])
+      .when(claimOn(check))
+      .then([refused('registry_mismatch', problem)]);
+  });
 });

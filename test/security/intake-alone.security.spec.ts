@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EventTypes,
+  type AuditViolationV1,
+  type CredentialRefusedV1,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+} from '@countersign/contracts';
+import { effectsAt } from '../e2e/clients';
+import { approvalRequested, outcomeOf } from '../e2e/scenario';
+import { recordAttack } from './report';
+import { compromisedScenario } from './support/compromised';
+import { attackEffects } from './support/evidence';
+import { latest } from './support/forgery';
+
+jest.setTimeout(240_000);
+
+const SUITE = 'intake-alone';
+const LAYER = 'domain';
+
+/**
+ * The intake service compromised: its own signing key and its own NATS user publish a
+ * `request.accepted` for a production request relabelled as staging, internal data, with the digest
+ * computed over the mislabelled action so it is self-consistent. Approval, which trusts intake's
+ * facts, may auto-approve it; the broker resolves the target against its own registry, refuses
+ * (`registry_mismatch`), nothing runs, and audit flags the refusal.
+ */
+describe('intake acting alone: a production request relabelled as staging', () => {
+  const suite = compromisedScenario();
+  const legitimate = new Set<string>();
+
+  it('is auto-approved on the mislabel, but refused by the broker: nothing issued or run, audit violation', async () => {
+    const { s, attacker, evidence } = suite;
+    // An honest production request first, for the registry's own facts about demo-target.
+    const honest = await s.deployBot.submit(
+      { kind: 'http.request', target: 'demo-target', parameters: { method: 'POST', path: '/deploy', body: { version: 'honest' } } },
+      'production, as registered',
+    );
+    await approvalRequested(s.audit, honest.requestId);
+    const registered = latest<RequestAcceptedV1>(evidence, EventTypes.RequestAccepted, honest.requestId).data.action;
+    expect(registered).toMatchObject({ environment: 'production', dataSensitivity: 'confidential' });
+
+    const requestId = randomUUID();
+    const relabelled = { ...registered, requestId, environment: 'staging', dataSensitivity: 'internal' as const };
+    const accepted = await attacker.accept(relabelled, 'requester:deploy-bot', 'intake says this is staging');
+
+    const approvalOf = () =>
+      evidence.events({ type: EventTypes.RequestApproved, requestId }).at(0) as Envelope<RequestApprovedV1> | undefined;
+    const refusalOf = () =>
+      evidence.events({ type: EventTypes.CredentialRefused, requestId }).at(0)?.data as CredentialRefusedV1 | undefined;
+    const violationOf = () => evidence.events({ type: EventTypes.AuditViolation, requestId }).at(0)?.data as AuditViolationV1 | undefined;
+    await evidence.waitFor(() => refusalOf() !== undefined && violationOf() !== undefined, 60_000, 15_000);
+    await evidence.settle();
+
+    const approval = approvalOf();
+    const refusal = refusalOf();
+    const violation = violationOf();
+    const issued = evidence.events({ type: EventTypes.CredentialIssued, requestId }).length;
+    const effects = (await effectsAt(s.stack, requestId)).length;
+    const audited = violation?.violations.some((v) => v.code === 'approval_unproven') === true;
+    recordAttack({
+      suite: SUITE,
+      attack: 'intake alone: accepted a production demo-target request relabelled staging/internal (digest over the mislabel)',
+      layer: LAYER,
+      tried: 1,
+      rejected: refusal?.code === 'registry_mismatch' && issued === 0 && effects === 0 ? 1 : 0,
+      auditable: 1,
+      audited: audited ? 1 : 0,
+      executions: await attackEffects(s.stack, legitimate),
+      notes: [
+        `approval: ${approval ? `${approval.data.mode} ${approval.data.policy.tier}` : 'none'}`,
+        `${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240),
+      ],
+    });
+
+    // Approval trusted intake's facts: the policy's low-risk tier approved the mislabelled request.
+    expect(approval?.data).toMatchObject({ mode: 'auto', digest: accepted.data.digest, policy: { tier: 'low-risk' } });
+    expect(refusal).toMatchObject({ code: 'registry_mismatch', approvalEventId: approval?.id });
+    expect(refusal?.message).toContain('environment_mismatch: the target registry says demo-target is production, not staging');
+    expect(refusal?.message).toContain('sensitivity_mismatch: the target registry says demo-target holds confidential data, not internal');
+    expect({ issued, effects }).toStrictEqual({ issued: 0, effects: 0 });
+    expect(evidence.events({ type: EventTypes.ExecutionStarted, requestId })).toEqual([]);
+    expect(audited).toBe(true);
+  });
+
+  it('still runs an honest staging request on the target registered as staging', async () => {
+    const { s, evidence } = suite;
+    const { requestId } = await s.deployBot.submit(
+      { kind: 'http.request', target: 'demo-staging', parameters: { method: 'POST', path: '/deploy', body: { version: 'staging' } } },
+      'staging, as registered',
+    );
+    legitimate.add(requestId);
+    await outcomeOf(s.deployBot, requestId, 'executed', 60_000);
+    expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
+    expect(evidence.events({ type: EventTypes.CredentialRefused, requestId })).toEqual([]);
+  });
+});
