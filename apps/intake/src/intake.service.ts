@@ -35,6 +35,7 @@ export class IntakeService {
       requester: envelope.signer,
       subjectRequester,
       payload: envelope.data,
+      submission: envelope,
       registration: requester && {
         registered: true,
         allowedKinds: requester.allowedKinds,

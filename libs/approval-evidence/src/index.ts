@@ -8,3 +8,4 @@ export {
   type RecheckCode,
   type RegistryVerdict,
 } from './recheck';
+export { submissionProblem, type CheckedSubmission } from './submission';

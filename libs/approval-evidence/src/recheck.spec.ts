@@ -1,12 +1,17 @@
 import type { RequestApprovedV1 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, fixtureAction } from '@countersign/contracts/testing';
+import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_SUBMISSION_ID, fixtureAction, fixtureSubmission } from '@countersign/contracts/testing';
 import { recheckApproval, type ApprovalFacts } from './recheck';
 import { FIXTURE_STAMP, factsFor, fixtureDecision, fixtureVote, verified } from './testing';
 
 const ALICE_VOTE = '6bc2e0b8-9f7e-4d7a-9cbd-ca7f6e8dab77';
 const BOB_VOTE = '7cd3f1c9-0a8f-4e8b-8dce-db8f7f9ebc88';
 const AT = '2026-11-21T09:59:29.000Z';
-const accepted = { requestId: fixtureAction.requestId, requester: FIXTURE_REQUESTER, action: fixtureAction };
+const accepted = {
+  requestId: fixtureAction.requestId,
+  requester: FIXTURE_REQUESTER,
+  submissionId: FIXTURE_SUBMISSION_ID,
+  action: fixtureAction,
+};
 
 function approvedBy(approvers: RequestApprovedV1['approvers'], data: Partial<RequestApprovedV1> = {}): RequestApprovedV1 {
   return {
@@ -31,6 +36,7 @@ const twoSre = fixtureDecision({
   eligibleApprovers: ['approver:alice', 'approver:bob', 'approver:dave'],
 });
 const facts = (votes: ApprovalFacts['votes'], decision = twoSre, personOf: Record<string, string> = {}): ApprovalFacts => ({
+  submission: { ok: true, submission: fixtureSubmission() },
   registry: { ok: true },
   decision,
   people: { requesterOwner: 'erin', personOf },

@@ -8,6 +8,7 @@ import {
   type VoteEvidence,
 } from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
+import { submissionProblem, type CheckedSubmission } from './submission';
 
 type Approver = RequestApprovedV1['approvers'][number];
 
@@ -35,6 +36,8 @@ export type RegistryVerdict = { ok: true } | { ok: false; problem: string };
 
 /** What the broker and the executor hold, besides the two envelopes, to re-check an approval. */
 export interface ApprovalFacts {
+  /** The requester's own signed submission the accepted request carries, verified by the shell. */
+  submission: CheckedSubmission;
   registry: RegistryVerdict;
   /** The pinned policy's decision for the accepted request: the same function approval calls. */
   decision: PolicyDecision;
@@ -42,11 +45,11 @@ export interface ApprovalFacts {
   votes: readonly CheckedVote[];
 }
 
-export const RECHECK_CODES = ['registry_mismatch', 'policy_mismatch', 'quorum_unproven', 'step_up_missing'] as const;
+export const RECHECK_CODES = ['submission_unproven', 'registry_mismatch', 'policy_mismatch', 'quorum_unproven', 'step_up_missing'] as const;
 export type RecheckCode = (typeof RECHECK_CODES)[number];
 export type Recheck = { ok: true } | { ok: false; code: RecheckCode; message: string };
 
-type Accepted = Pick<RequestAcceptedV1, 'requestId' | 'requester' | 'action'>;
+type Accepted = Pick<RequestAcceptedV1, 'requestId' | 'requester' | 'submissionId' | 'action'>;
 
 const OK: Recheck = { ok: true };
 const fail = (code: RecheckCode, message: string): Recheck => ({ ok: false, code, message });
@@ -54,7 +57,8 @@ const nameOf = (identity: string): string => identity.slice(identity.indexOf(':'
 
 /**
  * Re-checks an approval against the pinned policy, trusting nothing approval or intake computed: the
- * accepted action's registry facts must be the checker's own registry's; the policy
+ * accepted action's registry facts must be the checker's own registry's; the requester's own signed
+ * submission must ask for exactly this request (submissionProblem); the policy
  * version, tier and mode must be the ones the pinned policy gives this exact request; an auto tier
  * is approved by the policy alone; a quorum tier needs N distinct eligible people, not the
  * requester, each proven by their own signed vote (or, without step-up, a channel's relayed vote
@@ -63,6 +67,9 @@ const nameOf = (identity: string): string => identity.slice(identity.indexOf(':'
 export function recheckApproval(accepted: Accepted, approved: RequestApprovedV1, facts: ApprovalFacts): Recheck {
   // First: the policy's decision below is only as true as the facts it was computed over.
   if (!facts.registry.ok) return fail('registry_mismatch', facts.registry.problem);
+  // Then: intake alone may not invent the request; its requester must have signed it.
+  const unproven = submissionProblem(accepted, facts.submission);
+  if (unproven) return fail('submission_unproven', unproven.slice(0, 480));
   const policy = policyProblem(accepted, approved, facts.decision);
   if (policy) return fail('policy_mismatch', policy);
   return facts.decision.mode === 'auto' ? OK : quorumProblem(accepted, approved, facts);

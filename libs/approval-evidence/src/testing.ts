@@ -8,7 +8,7 @@ import {
   type VoteCastV1,
   type VoteEvidence,
 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, fixtureEnvelope } from '@countersign/contracts/testing';
+import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, fixtureEnvelope, fixtureSubmission } from '@countersign/contracts/testing';
 import type { PolicyDecision } from '@countersign/policy';
 import type { ApprovalFacts, CheckedVote } from './recheck';
 
@@ -53,7 +53,8 @@ export const verified = (vote: VoteEvidence, registryApprover?: string): Checked
 
 /**
  * Facts under which `approved` re-checks: the policy named in it, its approvers eligible and just
- * enough of them, and a signed vote (or, for `via: slack`, a relayed one) behind each.
+ * enough of them, a signed vote (or, for `via: slack`, a relayed one) behind each, and the fixture
+ * requester's own submission of the fixture request.
  */
 export function factsFor(approved: RequestApprovedV1, decision: Partial<PolicyDecision> = {}): ApprovalFacts {
   const humans = approved.approvers.filter((approver) => approver.voteId !== undefined);
@@ -76,6 +77,7 @@ export function factsFor(approved: RequestApprovedV1, decision: Partial<PolicyDe
     return verified(relayed as Envelope & VoteEvidence, approver.id);
   });
   return {
+    submission: { ok: true, submission: fixtureSubmission() },
     registry: { ok: true },
     decision: fixtureDecision({
       stamp: approved.policy,

@@ -6,6 +6,7 @@ import { approvalEvidenceHash } from './audit-receipt';
 import type { Envelope } from './envelope';
 import type { RequestApprovedV1 } from './events/approval';
 import type { AuditReceiptV1 } from './events/audit';
+import type { RequestSubmittedV1 } from './events/requester';
 import { EventTypes } from './event-types';
 import { deterministicId } from './ids';
 
@@ -26,6 +27,7 @@ export const fixtureAction: CanonicalAction = {
   requestId: FIXTURE_REQUEST_ID,
 };
 export const FIXTURE_DIGEST = actionDigest(fixtureAction);
+export const FIXTURE_SUBMISSION_ID = '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66';
 
 export function fixtureEnvelope<T>(fields: { id: string; type: string; signer: string; time: string; data: T }): Envelope<T> {
   return {
@@ -64,5 +66,20 @@ export function fixtureReceipt(
       recordedAt: approved.time,
       ...data,
     },
+  });
+}
+
+/**
+ * The requester's own submission behind the fixture request: what it stated of fixtureAction (the
+ * registry facts and window left to intake). `data` replaces fields, `signer` the requester.
+ */
+export function fixtureSubmission(data: Partial<RequestSubmittedV1> = {}, signer = FIXTURE_REQUESTER): Envelope<RequestSubmittedV1> {
+  const { kind, target, parameters } = fixtureAction;
+  return fixtureEnvelope({
+    id: FIXTURE_SUBMISSION_ID,
+    type: EventTypes.RequestSubmitted,
+    signer,
+    time: '2026-11-21T09:58:59.000Z',
+    data: { requestId: FIXTURE_REQUEST_ID, action: { kind, target, parameters }, reason: 'schema migration 42', ...data },
   });
 }

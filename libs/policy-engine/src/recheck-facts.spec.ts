@@ -32,7 +32,15 @@ describe('the policy pin', () => {
 });
 
 describe('approvalFacts: what a checker gathers with its own trust store and registry', () => {
-  const ids = ['approver:alice', 'approver:bob', 'approver:dave', 'channel:slack', 'service:approval'];
+  const ids = [
+    'approver:alice',
+    'approver:bob',
+    'approver:dave',
+    'channel:slack',
+    'service:approval',
+    'requester:deploy-bot',
+    'requester:other-bot',
+  ];
   const pairs = new Map(ids.map((id) => [id, generateKeyPair('ed25519', id)]));
   const trust = TrustStore.parse({
     version: 1,
@@ -62,9 +70,13 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
   const bundle = loadPolicyBundleOrThrow(POLICY);
   const request = acceptedWith('deploy-bot', { environment: 'production', target: 'demo-target' });
   const digest = actionDigest(request.action);
-  const accepted: RequestAcceptedV1 = { ...request, submissionId: REQUEST_ID, digest, reason: 'deploy', acceptedAt: NOW };
   const sign = (id: string, type: string, data: object): Envelope =>
     new EnvelopeSigner(id, pairs.get(id)!).sign({ id: crypto.randomUUID(), type, subject: REQUEST_ID, time: NOW, data });
+  const { kind, target, parameters } = request.action;
+  const submit = (signer = 'requester:deploy-bot') =>
+    sign(signer, EventTypes.RequestSubmitted, { requestId: REQUEST_ID, action: { kind, target, parameters }, reason: 'deploy' });
+  const submission = submit();
+  const accepted: RequestAcceptedV1 = { ...request, submissionId: submission.id, digest, reason: 'deploy', acceptedAt: NOW, submission };
   const cast = (voter: string) => sign(voter, EventTypes.VoteCast, { requestId: REQUEST_ID, digest, decision: 'approve' });
   const approvedWith = (evidence: Envelope[], via: 'signed' | 'slack' = 'signed'): RequestApprovedV1 => ({
     requestId: REQUEST_ID,
@@ -101,6 +113,38 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
       problem: `signer_mismatch: key ${forgedBob.keyid} does not belong to approver:bob`,
     });
     expect(recheckApproval(accepted, forged, facts)).toMatchObject({ ok: false, code: 'quorum_unproven' });
+  });
+
+  describe('the submission: verified with its own trust store, judged by submissionProblem', () => {
+    const checkedWith = (carried: Envelope | undefined) => {
+      const { submission: _carried, ...rest } = accepted;
+      return approvalFacts(bundle, carried ? { ...rest, submission: carried } : rest, approvedWith([]), trust, registry).submission;
+    };
+
+    it('verifies the requester’s genuine submission, older than any freshness window', () => {
+      expect(checkedWith(submission)).toStrictEqual({ ok: true, submission });
+    });
+
+    it('reports no submission, a forged one and a vote passed off as one', () => {
+      const forged = { ...submit('service:approval'), signer: 'requester:deploy-bot', keyid: pairs.get('service:approval')!.keyId };
+      const vote = cast('approver:alice');
+      expect([checkedWith(undefined), checkedWith(forged), checkedWith(vote)]).toStrictEqual([
+        { ok: false, problem: 'the accepted request carries no submission' },
+        { ok: false, problem: `signer_mismatch: key ${forged.keyid} does not belong to requester:deploy-bot` },
+        { ok: false, problem: `${EventTypes.VoteCast} is not a submission` },
+      ]);
+    });
+
+    it('refuses, submission_unproven, another requester’s genuine submission', () => {
+      const other = submit('requester:other-bot');
+      const claimed = { ...accepted, submissionId: other.id, submission: other };
+      const genuine = approvedWith([cast('approver:alice'), cast('approver:bob')]);
+      expect(recheckApproval(claimed, genuine, approvalFacts(bundle, claimed, genuine, trust, registry))).toStrictEqual({
+        ok: false,
+        code: 'submission_unproven',
+        message: `submission ${other.id} is signed by requester:other-bot, not requester:deploy-bot`,
+      });
+    });
   });
 
   describe('the registry verdict: resolveTarget, intake’s rule, against the checker’s own target registry', () => {

@@ -4,9 +4,10 @@ import {
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
+  type RequestSubmittedV1,
   type VoteEvidence,
 } from '@countersign/contracts';
-import type { ApprovalFacts, CheckedVote, RegistryVerdict } from '@countersign/approval-evidence';
+import type { ApprovalFacts, CheckedSubmission, CheckedVote, RegistryVerdict } from '@countersign/approval-evidence';
 import { approverForSlackUser, type Registry, type TrustStore } from '@countersign/identity';
 import { decideRequest, type PeopleFacts, type PolicyBundle } from './bundle';
 
@@ -21,8 +22,8 @@ export function peopleFactsOf(registry: Pick<Registry, 'requesters' | 'approvers
  * What the broker or the executor needs to re-check an approval, gathered by the shell: the pinned
  * policy's decision for the accepted request (decideRequest, the function approval calls, evaluated
  * as of intake's signed `acceptedAt` so every checker gets the same answer), the people from its
- * own registry, its own target registry's verdict on intake's registry facts, and each evidence
- * vote verified against its own trust store.
+ * own registry, its own target registry's verdict on intake's registry facts, the requester's
+ * submission and each evidence vote verified against its own trust store.
  */
 export function approvalFacts(
   bundle: PolicyBundle,
@@ -34,7 +35,22 @@ export function approvalFacts(
   const people = peopleFactsOf(registry, accepted.requester);
   const { decision } = decideRequest(bundle, accepted, people, accepted.acceptedAt);
   const votes = (approved.evidence ?? []).map((envelope) => checkVote(envelope, trust, registry));
-  return { registry: registryVerdict(accepted, registry), decision, people, votes };
+  return {
+    submission: checkSubmission(accepted.submission, trust),
+    registry: registryVerdict(accepted, registry),
+    decision,
+    people,
+    votes,
+  };
+}
+
+/** Signature, key, the signer's right to submit and schema by the trust store; no freshness: a submission is older than its acceptance. */
+function checkSubmission(envelope: Envelope | undefined, trust: Pick<TrustStore, 'verify'>): CheckedSubmission {
+  if (envelope === undefined) return { ok: false, problem: 'the accepted request carries no submission' };
+  const verification = trust.verify(envelope);
+  if (!verification.ok) return { ok: false, problem: `${verification.code}: ${verification.message}` };
+  if (verification.type !== EventTypes.RequestSubmitted) return { ok: false, problem: `${verification.type} is not a submission` };
+  return { ok: true, submission: verification.envelope as Envelope<RequestSubmittedV1> };
 }
 
 /** resolveTarget against the checker's own target registry, the rule intake applied (registryFactsProblem). */

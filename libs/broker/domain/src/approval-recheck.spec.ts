@@ -1,5 +1,6 @@
 import { deterministicId, EventTypes } from '@countersign/contracts';
 import { factsFor, fixtureDecision } from '@countersign/approval-evidence/testing';
+import { FIXTURE_SUBMISSION_ID, fixtureSubmission } from '@countersign/contracts/testing';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { credentialDecider } from './credential.decide';
 import type { CredentialEvent, CredentialRefused } from './credential.events';
@@ -72,5 +73,31 @@ describe('the broker re-checks the approval against the pinned policy', () => {
       .given([recorded])
       .when(issueCommand({ facts: { ...factsFor(genuine.data), registry: { ok: false, problem } } }))
       .then([refused('registry_mismatch', problem)]);
+  });
+
+  it('refuses a genuinely approved request its requester never signed: no submission behind it', () => {
+    const none = { ok: false as const, problem: 'the accepted request carries no submission' };
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), submission: none } }))
+      .then([refused('submission_unproven', 'the submission does not verify: the accepted request carries no submission')]);
+  });
+
+  it.each([
+    [
+      'another requester’s',
+      fixtureSubmission({}, 'requester:other-bot'),
+      `submission ${FIXTURE_SUBMISSION_ID} is signed by requester:other-bot, not requester:deploy-bot`,
+    ],
+    [
+      'a genuine one of another path',
+      fixtureSubmission({ action: { ...fixtureSubmission().data.action, parameters: { method: 'POST', path: '/other' } } }),
+      `submission ${FIXTURE_SUBMISSION_ID} asks for another action (parameters differ)`,
+    ],
+  ])('refuses a request whose carried submission is %s', (_case, submission, message) => {
+    spec
+      .given([recorded])
+      .when(issueCommand({ facts: { ...factsFor(genuine.data), submission: { ok: true, submission } } }))
+      .then([refused('submission_unproven', message)]);
   });
 });

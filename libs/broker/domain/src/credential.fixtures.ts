@@ -11,9 +11,11 @@ import {
   FIXTURE_DIGEST,
   FIXTURE_REQUESTER,
   FIXTURE_REQUEST_ID,
+  FIXTURE_SUBMISSION_ID,
   fixtureAction,
   fixtureEnvelope,
   fixtureReceipt,
+  fixtureSubmission,
 } from '@countersign/contracts/testing';
 
 export { fixtureReceipt };
@@ -54,11 +56,12 @@ export function accepted(data: Partial<RequestAcceptedV1> = {}, signer = 'servic
     data: {
       requestId: REQUEST_ID,
       requester: REQUESTER,
-      submissionId: '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66',
+      submissionId: FIXTURE_SUBMISSION_ID,
       action,
       digest: DIGEST,
       reason: 'schema migration 42',
       acceptedAt: '2026-11-21T09:59:00.100Z',
+      submission: fixtureSubmission(),
       ...data,
     },
   });

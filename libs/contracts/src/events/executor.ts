@@ -56,6 +56,8 @@ export const EXECUTION_REFUSAL_CODES = [
   'quorum_unproven',
   /** The accepted request's registry facts (environment, sensitivity, owner, address) are not the ones this service's own target registry gives its target, or the target does not admit this kind or requester. */
   'registry_mismatch',
+  /** The accepted request carries no signed submission of its requester that verifies and says what was accepted (signer, submission id, request id, action). */
+  'submission_unproven',
 ] as const;
 
 export const ExecutionRefusedV1 = z.strictObject({

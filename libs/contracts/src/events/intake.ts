@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanonicalAction } from '../action';
 import { Digest, EventId, Reason, RequestId, Timestamp } from '../common';
+import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
 
 export const FieldErrorSchema = z.object({ path: z.string(), code: z.string(), message: z.string() });
@@ -13,6 +14,14 @@ export const RequestAcceptedV1 = z.strictObject({
   digest: Digest,
   reason: Reason,
   acceptedAt: Timestamp,
+  /**
+   * The requester's signed `countersign.request.submitted.v1` envelope (id `submissionId`), exactly
+   * as intake received it: the evidence the broker and the executor verify with their own trust
+   * stores, so intake cannot accept a request nobody submitted (see submissionProblem). Optional in
+   * the schema only so that an accepted event without it is refused (`submission_unproven`) rather
+   * than dead-lettered; intake always sets it.
+   */
+  submission: EnvelopeSchema.optional(),
 });
 export type RequestAcceptedV1 = z.infer<typeof RequestAcceptedV1>;
 

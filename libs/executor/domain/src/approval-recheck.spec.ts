@@ -1,5 +1,6 @@
 import { EventTypes, deterministicId } from '@countersign/contracts';
 import { fixtureDecision } from '@countersign/approval-evidence/testing';
+import { FIXTURE_SUBMISSION_ID, fixtureSubmission } from '@countersign/contracts/testing';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkChain } from './chain-check';
 import type { ExecutionRefusalCode } from './chain.types';
@@ -46,5 +47,23 @@ describe('the executor refuses to run what does not re-check against the pinned 
       .given([])
       .when(claimOn(check))
       .then([refused('registry_mismatch', problem)]);
+  });
+
+  it('refuses a chain whose accepted request its requester never signed, however well approved', () => {
+    const none = { ok: false as const, problem: 'the accepted request carries no submission' };
+    const check = checkChain(evidence(), input({ approvalFacts: { ...facts, submission: none } }));
+    spec
+      .given([])
+      .when(claimOn(check))
+      .then([refused('submission_unproven', 'the submission does not verify: the accepted request carries no submission')]);
+  });
+
+  it('refuses a chain whose carried submission asks for another action', () => {
+    const other = fixtureSubmission({ action: { ...fixtureSubmission().data.action, parameters: { method: 'POST', path: '/other' } } });
+    const check = checkChain(evidence(), input({ approvalFacts: { ...facts, submission: { ok: true, submission: other } } }));
+    spec
+      .given([])
+      .when(claimOn(check))
+      .then([refused('submission_unproven', `submission ${FIXTURE_SUBMISSION_ID} asks for another action (parameters differ)`)]);
   });
 });

@@ -1,7 +1,15 @@
 // Test-only builders for a complete, valid chain (see @countersign/contracts/testing for why
 // envelopes carry dummy signatures).
 import { EventTypes, type CredentialIssuedV1, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_REQUESTER,
+  FIXTURE_REQUEST_ID,
+  FIXTURE_SUBMISSION_ID,
+  fixtureAction,
+  fixtureEnvelope,
+  fixtureSubmission,
+} from '@countersign/contracts/testing';
 import { FIXTURE_VOTE_ID, factsFor } from '@countersign/approval-evidence/testing';
 import type { ChainCheckInput, CredentialClaims } from './chain.types';
 import { initialEvidenceState, type EvidenceState } from './evidence';
@@ -28,11 +36,12 @@ export function accepted(data: Partial<RequestAcceptedV1> = {}): Envelope<Reques
   return envelope(ACCEPTED_ID, EventTypes.RequestAccepted, 'service:intake', '2026-11-21T09:59:00.100Z', {
     requestId: REQUEST_ID,
     requester: REQUESTER,
-    submissionId: '6bc2e0b8-9f7e-4d7a-9cbd-ca7f6e8dab77',
+    submissionId: FIXTURE_SUBMISSION_ID,
     action,
     digest: DIGEST,
     reason: 'schema migration 42',
     acceptedAt: '2026-11-21T09:59:00.100Z',
+    submission: fixtureSubmission(),
     ...data,
   });
 }

@@ -1,4 +1,4 @@
-import type { Outcome, TargetRegistration } from '@countersign/contracts';
+import type { Envelope, Outcome, TargetRegistration } from '@countersign/contracts';
 
 /** What the identity registry says about the signer; undefined when it is not in the registry. */
 export interface RequesterRegistration {
@@ -18,6 +18,11 @@ export interface HandleSubmission {
   subjectRequester: string;
   /** The envelope's `data`, validated here against RequestSubmittedV1. */
   payload: unknown;
+  /**
+   * The verified envelope itself, exactly as received (its id, signer and data are the fields
+   * above): the accepted request carries it as the requester's own proof of what it asked for.
+   */
+  submission: Envelope;
   registration: RequesterRegistration | undefined;
   /** The provisioned target registry: the authority on each target's environment and sensitivity. */
   targets: readonly TargetRegistration[];

@@ -11,6 +11,7 @@ import { DeciderSpecification } from '@countersign/decider/testing';
 import type { HandleSubmission } from './intake.commands';
 import { IdTags } from './intake.decide';
 import { IntakeErrorCodes as Codes, type RequesterNotified } from './intake.events';
+import { MAX_ACCEPTED_DATA_BYTES } from './submission.checks';
 import {
   acceptedEvents,
   APPROVED_EVENT_ID,
@@ -43,15 +44,16 @@ describe('intake decider', () => {
       spec
         .given([])
         .when(handleSubmission({ payload }))
-        .then(acceptedEvents(undefined, canonicalAction(window)));
+        .then(acceptedEvents(undefined, canonicalAction(window), payload));
     });
 
     it('fills in the registry facts when the submission states none', () => {
       const { environment: _stated, ...unlabelled } = action;
+      const payload = submissionPayload({ action: unlabelled });
       spec
         .given([])
-        .when(handleSubmission({ payload: submissionPayload({ action: unlabelled }) }))
-        .then(acceptedEvents());
+        .when(handleSubmission({ payload }))
+        .then(acceptedEvents(undefined, canonicalAction(), payload));
     });
 
     it('digests what the registry says: another owner team is another digest', () => {
@@ -69,7 +71,7 @@ describe('intake decider', () => {
       spec
         .given([])
         .when(handleSubmission({ payload }))
-        .then(acceptedEvents(undefined, { ...canonicalAction(), intent }));
+        .then(acceptedEvents(undefined, { ...canonicalAction(), intent }, payload));
     });
 
     it('caps the default window at 24 hours', () => {
@@ -78,6 +80,19 @@ describe('intake decider', () => {
         .given([])
         .when(handleSubmission({ defaultWindowSeconds: 7 * 86400 }))
         .then(acceptedEvents(undefined, canonicalAction(window)));
+    });
+
+    it('rejects a submission whose accepted request, carrying it and its action, would not fit (too_large)', () => {
+      // 40 strings of 4,000 characters: a valid 160 KB submission, a 320 KB accepted request.
+      const parameters = Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`p${index}`, 'x'.repeat(4000)]));
+      const payload = submissionPayload({ action: { ...action, parameters } });
+      const [wouldBe] = acceptedEvents(undefined, { ...canonicalAction(), parameters }, payload);
+      const bytes = new TextEncoder().encode(JSON.stringify(wouldBe.data)).byteLength;
+      const message = `the accepted request, which carries this submission and its action, would be ${bytes} bytes; the limit is ${MAX_ACCEPTED_DATA_BYTES}`;
+      spec
+        .given([])
+        .when(handleSubmission({ payload }))
+        .then(rejectedEvents([{ path: 'action', code: Codes.TooLarge, message }]));
     });
 
     it('emits events that satisfy the wire contract', () => {

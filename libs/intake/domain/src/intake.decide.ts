@@ -15,7 +15,7 @@ import {
 import type { FailStranded, HandleSubmission, IntakeCommand, NotifyOutcome, RejectUnprocessable } from './intake.commands';
 import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
 import type { IntakeState } from './intake.state';
-import { checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
+import { acceptedSizeErrors, checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
 
 /** Tags for deterministicId: each event a command can cause gets its own, stable per cause. */
 export const IdTags = {
@@ -89,19 +89,24 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
 function accept(command: HandleSubmission, { submitted, facts, window }: Acceptable): IntakeEvent[] {
   // The registry's facts overwrite the (equal, checked) assertions: the digest covers what it says.
   const action: CanonicalAction = { ...submitted.action, ...facts, window, requestId: submitted.requestId };
+  const data: RequestAccepted['data'] = {
+    requestId: submitted.requestId,
+    requester: command.requester,
+    submissionId: command.submissionId,
+    action,
+    digest: actionDigest(action),
+    reason: submitted.reason,
+    acceptedAt: command.now,
+    // The requester's own signed words: the broker and the executor verify them (submissionProblem).
+    submission: command.submission,
+  };
+  const tooLarge = acceptedSizeErrors(data);
+  if (tooLarge.length > 0) return reject(command, tooLarge, IdTags.rejected, IdTags.notified);
   const accepted: RequestAccepted = {
     id: deterministicId(command.submissionId, IdTags.accepted),
     type: EventTypes.RequestAccepted,
     time: command.now,
-    data: {
-      requestId: submitted.requestId,
-      requester: command.requester,
-      submissionId: command.submissionId,
-      action,
-      digest: actionDigest(action),
-      reason: submitted.reason,
-      acceptedAt: command.now,
-    },
+    data,
   };
   const notified = notification(command, deterministicId(command.submissionId, IdTags.notified), {
     requestId: submitted.requestId,

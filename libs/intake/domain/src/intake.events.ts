@@ -28,6 +28,8 @@ export const IntakeErrorCodes = {
   DuplicateRequest: 'duplicate_request',
   WindowEnded: 'window_ended',
   WindowTooLong: 'window_too_long',
+  /** The accepted request would carry more than MAX_ACCEPTED_DATA_BYTES (the submission and its action). */
+  TooLarge: 'too_large',
   /** Intake could not process an authentic submission (its consumer gave up on it); see strandedBy. */
   Unprocessable: 'unprocessable',
 } as const;

@@ -3,9 +3,11 @@ import {
   deterministicId,
   EventTypes,
   type CanonicalAction,
+  type Envelope,
   type FieldError,
   type TargetRegistration,
 } from '@countersign/contracts';
+import { fixtureEnvelope } from '@countersign/contracts/testing';
 import type { HandleSubmission, NotifyOutcome } from './intake.commands';
 import { IdTags } from './intake.decide';
 import type { RequestAccepted, RequestRejected, RequesterNotified } from './intake.events';
@@ -59,18 +61,27 @@ export const TARGETS: TargetRegistration[] = [
   },
 ];
 
-export const handleSubmission = (overrides: Partial<HandleSubmission> = {}): HandleSubmission => ({
-  type: 'HandleSubmission',
-  submissionId: SUBMISSION_ID,
-  requester: REQUESTER,
-  subjectRequester: 'deploy-bot',
-  payload: submissionPayload(),
-  registration: { registered: true, allowedKinds: ['http.request'], allowedEnvironments: ['dev', 'staging'] },
-  targets: TARGETS,
-  now: NOW,
-  defaultWindowSeconds: 3600,
-  ...overrides,
-});
+/** The verified submission envelope behind a command: its id, signer and data, signed. */
+export function submissionEnvelope(submissionId = SUBMISSION_ID, payload: unknown = submissionPayload(), signer = REQUESTER): Envelope {
+  return fixtureEnvelope({ id: submissionId, type: EventTypes.RequestSubmitted, signer, time: NOW, data: payload });
+}
+
+export const handleSubmission = (overrides: Partial<HandleSubmission> = {}): HandleSubmission => {
+  const command: Omit<HandleSubmission, 'submission'> = {
+    type: 'HandleSubmission',
+    submissionId: SUBMISSION_ID,
+    requester: REQUESTER,
+    subjectRequester: 'deploy-bot',
+    payload: submissionPayload(),
+    registration: { registered: true, allowedKinds: ['http.request'], allowedEnvironments: ['dev', 'staging'] },
+    targets: TARGETS,
+    now: NOW,
+    defaultWindowSeconds: 3600,
+    ...overrides,
+  };
+  const { submissionId, payload, requester } = command;
+  return { ...command, submission: overrides.submission ?? submissionEnvelope(submissionId, payload, requester) };
+};
 
 export const notifyOutcome = (overrides: Partial<NotifyOutcome> = {}): NotifyOutcome => ({
   type: 'NotifyOutcome',
@@ -93,7 +104,11 @@ export const canonicalAction = (window = { notBefore: NOW, notAfter: '2026-11-21
   requestId: REQUEST_ID,
 });
 
-export function acceptedEvents(submissionId = SUBMISSION_ID, action = canonicalAction()): [RequestAccepted, RequesterNotified] {
+export function acceptedEvents(
+  submissionId = SUBMISSION_ID,
+  action = canonicalAction(),
+  payload: unknown = submissionPayload(),
+): [RequestAccepted, RequesterNotified] {
   const acceptedId = deterministicId(submissionId, IdTags.accepted);
   return [
     {
@@ -108,6 +123,7 @@ export function acceptedEvents(submissionId = SUBMISSION_ID, action = canonicalA
         digest: actionDigest(action),
         reason: 'nightly cache refresh',
         acceptedAt: NOW,
+        submission: submissionEnvelope(submissionId, payload),
       },
     },
     {

@@ -1,4 +1,4 @@
-import { RequestId, type FieldError, type TimeWindow } from '@countersign/contracts';
+import { MAX_ENVELOPE_BYTES, RequestId, type FieldError, type RequestAcceptedV1, type TimeWindow } from '@countersign/contracts';
 import type { RequesterRegistration } from './intake.commands';
 import { IntakeErrorCodes } from './intake.events';
 import { addSeconds, secondsBetween } from './time';
@@ -53,4 +53,20 @@ function defaultWindow(now: string, defaultWindowSeconds: number): TimeWindow {
     throw new RangeError(`defaultWindowSeconds must be a positive integer, got ${defaultWindowSeconds} (this is a bug)`);
   }
   return { notBefore: now, notAfter: addSeconds(now, Math.min(defaultWindowSeconds, MAX_WINDOW_SECONDS)) };
+}
+
+/**
+ * The accepted request carries the submission and the action it asks for, so it is up to twice as
+ * large as the submission. It may be no larger than an outside party's envelope (less room for the
+ * envelope's own attributes): whatever wraps it (the audit record, a dead letter's excerpt) then
+ * still fits the service-event limit (ENVELOPE_LIMITS) and the streams' message size.
+ */
+export const MAX_ACCEPTED_DATA_BYTES = MAX_ENVELOPE_BYTES - 4 * 1024;
+
+/** A `too_large` error when the accepted request would not fit, so the requester hears why. */
+export function acceptedSizeErrors(data: RequestAcceptedV1): FieldError[] {
+  const bytes = new TextEncoder().encode(JSON.stringify(data)).byteLength;
+  if (bytes <= MAX_ACCEPTED_DATA_BYTES) return [];
+  const message = `the accepted request, which carries this submission and its action, would be ${bytes} bytes; the limit is ${MAX_ACCEPTED_DATA_BYTES}`;
+  return [{ path: 'action', code: IntakeErrorCodes.TooLarge, message }];
 }
