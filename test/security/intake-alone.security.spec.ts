@@ -6,6 +6,7 @@ import {
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
+  type RequestSubmittedV1,
 } from '@countersign/contracts';
 import { effectsAt } from '../e2e/clients';
 import { approvalRequested, outcomeOf } from '../e2e/scenario';
@@ -95,4 +96,92 @@ describe('intake acting alone: a production request relabelled as staging', () =
     expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
     expect(evidence.events({ type: EventTypes.CredentialRefused, requestId })).toEqual([]);
   });
+});
+
+/**
+ * The intake service compromised again, now inventing the request itself: an auto-tier staging
+ * request (demo-staging, the registry's own facts, so registry_mismatch cannot catch it) in
+ * deploy-bot's name, (a) with no submission behind it, (b) with a submission signed by another
+ * requester, (c) with deploy-bot's genuine submission of another path. Approval auto-approves it on
+ * the policy; the broker verifies the carried submission with its own trust store and refuses
+ * (`submission_unproven`): nothing issued or run, and audit flags the refusal.
+ */
+describe('intake acting alone: a request nobody submitted', () => {
+  const suite = compromisedScenario();
+  const legitimate = new Set<string>();
+  let registered: RequestAcceptedV1['action'] | undefined;
+
+  beforeAll(async () => {
+    const { s, evidence } = suite;
+    // An honest staging request first: it runs, and gives the registry's facts about demo-staging.
+    const { requestId } = await s.deployBot.submit(
+      { kind: 'http.request', target: 'demo-staging', parameters: { method: 'POST', path: '/deploy', body: { version: 'honest' } } },
+      'staging, as registered',
+    );
+    legitimate.add(requestId);
+    await outcomeOf(s.deployBot, requestId, 'executed', 60_000);
+    registered = latest<RequestAcceptedV1>(evidence, EventTypes.RequestAccepted, requestId).data.action;
+  });
+
+  type Action = RequestAcceptedV1['action'];
+  const stated = ({ kind, target, parameters }: Action): RequestSubmittedV1['action'] => ({ kind, target, parameters });
+  const attacks: [string, (requestId: string, action: Action) => Envelope<RequestSubmittedV1> | undefined, string][] = [
+    ['no submission', () => undefined, 'the submission does not verify: the accepted request carries no submission'],
+    [
+      'a submission signed by another requester (payments-agent)',
+      (requestId, action) => suite.attacker.submissionBy('requester:payments-agent', requestId, stated(action), 'not deploy-bot'),
+      'is signed by requester:payments-agent, not requester:deploy-bot',
+    ],
+    [
+      'deploy-bot’s genuine submission of another path',
+      (requestId, action) => {
+        const other = { ...stated(action), parameters: { method: 'POST', path: '/other' } };
+        return suite.attacker.submissionBy('requester:deploy-bot', requestId, other, 'a harmless path');
+      },
+      'asks for another action (parameters differ)',
+    ],
+  ];
+
+  it.each(attacks)(
+    'is auto-approved but refused with %s: nothing issued or run, audit violation',
+    async (what, submissionFor, expected) => {
+      const { s, attacker, evidence } = suite;
+      const requestId = randomUUID();
+      const action = { ...registered!, requestId, parameters: { method: 'POST', path: '/deploy', body: { version: 'invented' } } };
+      const accepted = await attacker.accept(action, 'requester:deploy-bot', 'intake invented this', submissionFor(requestId, action));
+
+      const refusalOf = () =>
+        evidence.events({ type: EventTypes.CredentialRefused, requestId }).at(0)?.data as CredentialRefusedV1 | undefined;
+      const violationOf = () => evidence.events({ type: EventTypes.AuditViolation, requestId }).at(0)?.data as AuditViolationV1 | undefined;
+      await evidence.waitFor(() => refusalOf() !== undefined && violationOf() !== undefined, 60_000, 15_000);
+      await evidence.settle();
+
+      const approval = evidence.events({ type: EventTypes.RequestApproved, requestId }).at(0) as Envelope<RequestApprovedV1> | undefined;
+      const refusal = refusalOf();
+      const issued = evidence.events({ type: EventTypes.CredentialIssued, requestId }).length;
+      const effects = (await effectsAt(s.stack, requestId)).length;
+      const audited = violationOf()?.violations.some((v) => v.code === 'approval_unproven') === true;
+      recordAttack({
+        suite: SUITE,
+        attack: `intake alone: accepted an auto-tier demo-staging request in deploy-bot's name with ${what}`,
+        layer: LAYER,
+        tried: 1,
+        rejected: refusal?.code === 'submission_unproven' && issued === 0 && effects === 0 ? 1 : 0,
+        auditable: 1,
+        audited: audited ? 1 : 0,
+        executions: await attackEffects(s.stack, legitimate),
+        notes: [
+          `approval: ${approval ? `${approval.data.mode} ${approval.data.policy.tier}` : 'none'}`,
+          `${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240),
+        ],
+      });
+
+      expect(approval?.data).toMatchObject({ mode: 'auto', digest: accepted.data.digest });
+      expect(refusal).toMatchObject({ code: 'submission_unproven', approvalEventId: approval?.id });
+      expect(refusal?.message).toContain(expected);
+      expect({ issued, effects }).toStrictEqual({ issued: 0, effects: 0 });
+      expect(evidence.events({ type: EventTypes.ExecutionStarted, requestId })).toEqual([]);
+      expect(audited).toBe(true);
+    },
+  );
 });

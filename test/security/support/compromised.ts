@@ -8,6 +8,7 @@ import {
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
+  type RequestSubmittedV1,
   type VoteCastV1,
 } from '@countersign/contracts';
 import { mintExecutionToken } from '@countersign/credentials';
@@ -31,9 +32,18 @@ export class CompromisedServices {
     this.connections = new Connections(stack);
   }
 
-  /** A `request.accepted` of `action` (its digest computed over it, so self-consistent), signed by intake's key, published as intake's NATS user. */
-  async accept(action: CanonicalAction, requester: string, reason: string): Promise<Envelope<RequestAcceptedV1>> {
+  /**
+   * A `request.accepted` of `action` (its digest computed over it, so self-consistent), signed by
+   * intake's key, published as intake's NATS user; carrying `submission` when given, else none.
+   */
+  async accept(
+    action: CanonicalAction,
+    requester: string,
+    reason: string,
+    submission?: Envelope<RequestSubmittedV1>,
+  ): Promise<Envelope<RequestAcceptedV1>> {
     const now = new Date().toISOString();
+    const carried = submission === undefined ? { submissionId: randomUUID() } : { submissionId: submission.id, submission };
     const accepted = signerOf(this.stack, 'service:intake').sign<RequestAcceptedV1>({
       id: randomUUID(),
       type: EventTypes.RequestAccepted,
@@ -41,12 +51,26 @@ export class CompromisedServices {
       time: now,
       correlationid: action.requestId,
       data: {
-        ...{ requestId: action.requestId, requester, submissionId: randomUUID(), action },
+        ...{ requestId: action.requestId, requester, ...carried, action },
         ...{ digest: actionDigest(action), reason, acceptedAt: now },
       },
     });
     await inject(await this.connections.as('intake'), subjectFor(accepted), bytesOf(accepted), 'intake alone');
     return accepted;
+  }
+
+  /**
+   * A submission signed with `requester`'s own key, as intake would hold one it received: the
+   * stolen or replayed evidence a compromised intake could attach. Never published.
+   */
+  submissionBy(requester: string, requestId: string, action: RequestSubmittedV1['action'], reason: string): Envelope<RequestSubmittedV1> {
+    return signerOf(this.stack, requester).sign<RequestSubmittedV1>({
+      id: randomUUID(),
+      type: EventTypes.RequestSubmitted,
+      subject: requestId,
+      time: new Date().toISOString(),
+      data: { requestId, action, reason },
+    });
   }
 
   /** A `request.approved` signed by approval's key, published as approval's NATS user. */
