@@ -11,7 +11,7 @@ import {
 import { effectsAt } from '../e2e/clients';
 import { approvalRequested, outcomeOf } from '../e2e/scenario';
 import { recordAttack } from './report';
-import { compromisedScenario } from './support/compromised';
+import { compromisedScenario, type CompromisedScenario } from './support/compromised';
 import { attackEffects } from './support/evidence';
 import { latest } from './support/forgery';
 
@@ -19,6 +19,39 @@ jest.setTimeout(240_000);
 
 const SUITE = 'intake-alone';
 const LAYER = 'domain';
+
+/**
+ * Waits until the broker refused the forged request and audit flagged it, records the attack's row
+ * (rejected when refused with `code` and nothing was issued or run), and returns what happened.
+ */
+async function judged(suite: CompromisedScenario, requestId: string, legitimate: ReadonlySet<string>, attack: string, code: string) {
+  const { s, evidence } = suite;
+  const refusalOf = () => evidence.events({ type: EventTypes.CredentialRefused, requestId }).at(0)?.data as CredentialRefusedV1 | undefined;
+  const violationOf = () => evidence.events({ type: EventTypes.AuditViolation, requestId }).at(0)?.data as AuditViolationV1 | undefined;
+  await evidence.waitFor(() => refusalOf() !== undefined && violationOf() !== undefined, 60_000, 15_000);
+  await evidence.settle();
+
+  const approval = evidence.events({ type: EventTypes.RequestApproved, requestId }).at(0) as Envelope<RequestApprovedV1> | undefined;
+  const refusal = refusalOf();
+  const issued = evidence.events({ type: EventTypes.CredentialIssued, requestId }).length;
+  const effects = (await effectsAt(s.stack, requestId)).length;
+  const audited = violationOf()?.violations.some((v) => v.code === 'approval_unproven') === true;
+  recordAttack({
+    suite: SUITE,
+    attack,
+    layer: LAYER,
+    tried: 1,
+    rejected: refusal?.code === code && issued === 0 && effects === 0 ? 1 : 0,
+    auditable: 1,
+    audited: audited ? 1 : 0,
+    executions: await attackEffects(s.stack, legitimate),
+    notes: [
+      `approval: ${approval ? `${approval.data.mode} ${approval.data.policy.tier}` : 'none'}`,
+      `${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240),
+    ],
+  });
+  return { approval, refusal, issued, effects, audited };
+}
 
 /**
  * The intake service compromised: its own signing key and its own NATS user publish a
@@ -46,34 +79,13 @@ describe('intake acting alone: a production request relabelled as staging', () =
     const relabelled = { ...registered, requestId, environment: 'staging', dataSensitivity: 'internal' as const };
     const accepted = await attacker.accept(relabelled, 'requester:deploy-bot', 'intake says this is staging');
 
-    const approvalOf = () =>
-      evidence.events({ type: EventTypes.RequestApproved, requestId }).at(0) as Envelope<RequestApprovedV1> | undefined;
-    const refusalOf = () =>
-      evidence.events({ type: EventTypes.CredentialRefused, requestId }).at(0)?.data as CredentialRefusedV1 | undefined;
-    const violationOf = () => evidence.events({ type: EventTypes.AuditViolation, requestId }).at(0)?.data as AuditViolationV1 | undefined;
-    await evidence.waitFor(() => refusalOf() !== undefined && violationOf() !== undefined, 60_000, 15_000);
-    await evidence.settle();
-
-    const approval = approvalOf();
-    const refusal = refusalOf();
-    const violation = violationOf();
-    const issued = evidence.events({ type: EventTypes.CredentialIssued, requestId }).length;
-    const effects = (await effectsAt(s.stack, requestId)).length;
-    const audited = violation?.violations.some((v) => v.code === 'approval_unproven') === true;
-    recordAttack({
-      suite: SUITE,
-      attack: 'intake alone: accepted a production demo-target request relabelled staging/internal (digest over the mislabel)',
-      layer: LAYER,
-      tried: 1,
-      rejected: refusal?.code === 'registry_mismatch' && issued === 0 && effects === 0 ? 1 : 0,
-      auditable: 1,
-      audited: audited ? 1 : 0,
-      executions: await attackEffects(s.stack, legitimate),
-      notes: [
-        `approval: ${approval ? `${approval.data.mode} ${approval.data.policy.tier}` : 'none'}`,
-        `${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240),
-      ],
-    });
+    const { approval, refusal, issued, effects, audited } = await judged(
+      suite,
+      requestId,
+      legitimate,
+      'intake alone: accepted a production demo-target request relabelled staging/internal (digest over the mislabel)',
+      'registry_mismatch',
+    );
 
     // Approval trusted intake's facts: the policy's low-risk tier approved the mislabelled request.
     expect(approval?.data).toMatchObject({ mode: 'auto', digest: accepted.data.digest, policy: { tier: 'low-risk' } });
@@ -145,36 +157,13 @@ describe('intake acting alone: a request nobody submitted', () => {
   it.each(attacks)(
     'is auto-approved but refused with %s: nothing issued or run, audit violation',
     async (what, submissionFor, expected) => {
-      const { s, attacker, evidence } = suite;
+      const { attacker, evidence } = suite;
       const requestId = randomUUID();
       const action = { ...registered!, requestId, parameters: { method: 'POST', path: '/deploy', body: { version: 'invented' } } };
       const accepted = await attacker.accept(action, 'requester:deploy-bot', 'intake invented this', submissionFor(requestId, action));
 
-      const refusalOf = () =>
-        evidence.events({ type: EventTypes.CredentialRefused, requestId }).at(0)?.data as CredentialRefusedV1 | undefined;
-      const violationOf = () => evidence.events({ type: EventTypes.AuditViolation, requestId }).at(0)?.data as AuditViolationV1 | undefined;
-      await evidence.waitFor(() => refusalOf() !== undefined && violationOf() !== undefined, 60_000, 15_000);
-      await evidence.settle();
-
-      const approval = evidence.events({ type: EventTypes.RequestApproved, requestId }).at(0) as Envelope<RequestApprovedV1> | undefined;
-      const refusal = refusalOf();
-      const issued = evidence.events({ type: EventTypes.CredentialIssued, requestId }).length;
-      const effects = (await effectsAt(s.stack, requestId)).length;
-      const audited = violationOf()?.violations.some((v) => v.code === 'approval_unproven') === true;
-      recordAttack({
-        suite: SUITE,
-        attack: `intake alone: accepted an auto-tier demo-staging request in deploy-bot's name with ${what}`,
-        layer: LAYER,
-        tried: 1,
-        rejected: refusal?.code === 'submission_unproven' && issued === 0 && effects === 0 ? 1 : 0,
-        auditable: 1,
-        audited: audited ? 1 : 0,
-        executions: await attackEffects(s.stack, legitimate),
-        notes: [
-          `approval: ${approval ? `${approval.data.mode} ${approval.data.policy.tier}` : 'none'}`,
-          `${refusal?.code ?? 'no refusal'}: ${refusal?.message ?? ''}`.slice(0, 240),
-        ],
-      });
+      const attack = `intake alone: accepted an auto-tier demo-staging request in deploy-bot's name with ${what}`;
+      const { approval, refusal, issued, effects, audited } = await judged(suite, requestId, legitimate, attack, 'submission_unproven');
 
       expect(approval?.data).toMatchObject({ mode: 'auto', digest: accepted.data.digest });
       expect(refusal).toMatchObject({ code: 'submission_unproven', approvalEventId: approval?.id });
