@@ -16,8 +16,11 @@ import {
 import { importPrivateKey } from '@countersign/identity';
 import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
-import { actionAdapters } from './adapters';
+import { ADAPTER_TIMEOUT_MS, actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
+
+/** Older than any attempt can take (opening, checking, one adapter call), with room for a loaded machine. */
+const STALE_CLAIM_MS = 3 * ADAPTER_TIMEOUT_MS;
 
 /**
  * The executor trusts nothing it did not check itself: it keeps its own copy of the chain, opens
@@ -62,10 +65,11 @@ export class ExecutorService {
     // Audit's receipt is a fourth link: without it the request waits (see audit-gate.ts).
     if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted || !evidence.approved) return;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
-    if (execution.status === 'started' && !this.running.has(requestId)) {
-      // Claimed, and no one here is running it: the attempt that claimed it failed before it could
-      // record a result (e.g. the store refused the outcome). Left alone it would wait for the next
-      // restart's reconciliation; it is in doubt now.
+    if (execution.status === 'started' && !this.running.has(requestId) && this.claimIsStale(execution.started.startedAt)) {
+      // Claimed, no one here is running it, and longer ago than any attempt can take: the attempt
+      // that claimed it failed before it could record a result (e.g. the store refused the
+      // outcome). Left alone it would wait for the next restart's reconciliation; it is in doubt
+      // now. A younger claim may belong to another executor process that is still running it.
       await this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`);
       return;
     }
@@ -107,6 +111,10 @@ export class ExecutorService {
       ? { type: 'ReconcileInDoubt', requestId, now: done }
       : { type: 'RecordOutcome', requestId, outcome: result, now: done };
     await this.decide(command, `${claimId}:outcome`);
+  }
+
+  private claimIsStale(startedAt: string): boolean {
+    return this.runtime.clock().getTime() - Date.parse(startedAt) > STALE_CLAIM_MS;
   }
 
   /** At start-up, every claim without a result is in doubt: it may or may not have run. */
