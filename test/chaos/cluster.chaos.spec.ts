@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { Consumers, Streams } from '@countersign/contracts';
 import { connectAs, startStack, type Stack } from '@countersign/stack';
 import type { RunningNatsCluster } from '@countersign/testing';
-import { RequesterClient, effectsAt } from '../e2e/clients';
+import { RequesterClient } from '../e2e/clients';
+import { effectCounts } from './support/chaos';
 import { NotifyLog } from './cluster-support/notify-log';
 import { submitUntilAcked, type Submission } from './cluster-support/submitter';
 import { pickVictim, rejoined } from './cluster-support/victim';
@@ -91,9 +92,7 @@ describe('the stack on a three-node NATS cluster', () => {
     const drained = await pipelineDrained(stack, settleStart + SETTLE_MS);
     const nodeRejoined = await rejoined(stack, victim.name, Date.now() + 60_000);
 
-    const effectsPerRequest = new Map<string, number>();
-    for (const effect of await effectsAt(stack))
-      effectsPerRequest.set(effect.requestId, (effectsPerRequest.get(effect.requestId) ?? 0) + 1);
+    const effectsPerRequest = await effectCounts(stack);
     const outcomes = acked.map((submission) => finals.get(submission.requestId));
     const report = {
       flows: FLOWS,
@@ -120,6 +119,8 @@ describe('the stack on a three-node NATS cluster', () => {
     expect(report.lost).toBe(0);
     expect(report.duplicated_effects).toBe(0);
     expect(report.rejoined).toBe(true);
+    // The effect count is final only once no consumer has anything left to redeliver.
+    expect(report.drained).toBe(true);
     // Each executed request left exactly one effect at the target: an outcome is not taken on trust.
     for (const submission of acked.filter((s) => finals.get(s.requestId) === 'executed'))
       expect(effectsPerRequest.get(submission.requestId)).toBe(1);

@@ -5,7 +5,7 @@ import { startStack, type Stack } from '@countersign/stack';
 import { AuditReader, RequesterClient } from '../e2e/clients';
 import { outcomeOf as heard } from '../e2e/scenario';
 import { codeCounts, recordAttack } from './report';
-import { AuditEvidence, inject, type Injected } from './support/evidence';
+import { AuditEvidence, attackEffects, inject, type Injected } from './support/evidence';
 import { HostileFactory, type HostileBody } from './support/hostile';
 import { HTTP_REFUSALS, sendHostile, shapeProblem, type HttpAttempt } from './support/hostile-http';
 import { Connections, signerOf, stackLog } from './support/parties';
@@ -58,6 +58,7 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
   let http: HttpAttempt[] = [];
   let settledMs = 0;
   let finalOutcome: string[] = [];
+  let validRequestId: string | undefined;
   const phases: Record<string, number> = {};
   let started = 0;
   const phase = (name: string) => void (phases[name] = Date.now() - started);
@@ -106,11 +107,12 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
       },
       'after the storm',
     );
+    validRequestId = requestId;
     finalOutcome = await executedOrWhy(requestId);
     phase('valid_executed_ms');
     await evidence.waitFor(() => unaudited().length === 0, 240_000, 30_000);
     phase('audited_ms');
-    record();
+    await record();
   });
 
   afterAll(async () => {
@@ -153,7 +155,9 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
     }
   }
 
-  function record(): void {
+  async function record(): Promise<void> {
+    // Anything at the target but the one valid request was caused by the storm.
+    const executions = await attackEffects(stack, new Set(validRequestId ? [validRequestId] : []));
     const natsCodes = nats.flatMap((attempt) => outcomeOf(attempt).slice(0, 1));
     const auditedCount = nats.length - unaudited().length;
     const summary = {
@@ -178,7 +182,7 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
       rejected: summary.nats_defined,
       auditable: nats.length,
       audited: auditedCount,
-      executions: 0,
+      executions,
       notes: [`seed ${SEED}`, codeCounts(natsCodes)],
     });
     recordAttack({
@@ -189,7 +193,7 @@ describe(`hostile input (fast-check): ${NATS_COUNT} over NATS, ${HTTP_COUNT} ove
       rejected: summary.http_documented,
       auditable: 0,
       audited: 0,
-      executions: 0,
+      executions,
       notes: [`seed ${SEED + 1}`, codeCounts(http.map((attempt) => String(attempt.status)))],
     });
   }

@@ -93,6 +93,8 @@ export class BrokerService {
       state = await this.runtime.runner.load(credentialDecider, stream);
       if (!state.accepted) return;
     }
+    // Answered already (a redelivery, or a parked approval retried): skip the policy and signature work.
+    if (state.answeredApprovals.includes(approval.id)) return;
     const now = this.runtime.clock();
     const { trust, registry } = this.runtime;
     const facts = approvalFacts(this.policy, state.accepted.data, approval.data, trust, registry);

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, In
 import { EventTypes, parseIdentityId, type Envelope, type FieldError } from '@countersign/contracts';
 import type { IntakeEvent } from '@countersign/intake-domain';
 import { DEFAULT_MAX_SKEW_MS, type Rejection, type RejectionCode } from '@countersign/identity';
-import { refusal, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { errorBody, refusal, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { IntakeService } from './intake.service';
 import { openApiDocument } from './openapi';
 
@@ -85,11 +85,8 @@ function answer(eventId: string, events: IntakeEvent[]): SubmissionAnswer {
     return { status: 'accepted', eventId, requestId, digest };
   }
   const { requestId, errors } = decision.data as { requestId?: string; errors: FieldError[] };
-  const rejected = refusal(HttpStatus.BAD_REQUEST, 'rejected', 'intake rejected the submission', '(root)', errors);
-  throw new HttpException(
-    { status: 'rejected', eventId, ...(requestId ? { requestId } : {}), ...(rejected.getResponse() as object) },
-    HttpStatus.BAD_REQUEST,
-  );
+  const body = errorBody('rejected', 'intake rejected the submission', '(root)', errors);
+  throw new HttpException({ status: 'rejected', eventId, ...(requestId ? { requestId } : {}), ...body }, HttpStatus.BAD_REQUEST);
 }
 
 /** A verification refusal: over the size limit 413, malformed 400, untrusted 401; `errors` never empty. */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope, MessageDeadLetteredV1 } from '@countersign/contracts';
+import { sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
 import {
   intakeDecider,
   requestIdOf,
@@ -92,7 +91,7 @@ export class IntakeService {
    */
   private authenticPayload(letter: MessageDeadLetteredV1): Envelope | undefined {
     const bytes = Buffer.from(letter.payloadBase64, 'base64');
-    if (createHash('sha256').update(bytes).digest('hex') !== letter.payloadSha256) return undefined;
+    if (sha256Hex(bytes) !== letter.payloadSha256) return undefined;
     const verification = acceptAuthenticSubmissions(this.runtime)(bytes);
     return verification.ok ? verification.envelope : undefined;
   }

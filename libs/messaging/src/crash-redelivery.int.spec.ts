@@ -108,8 +108,7 @@ describe('crash redeliveries on a real nats-server', () => {
       await intake.jetstream().publish(SUBJECT, encodeEnvelope(valid));
 
       await waitFor(() => handled.includes(valid.id) && letters.length === 1);
-      // processMessage turns a throw before dispatch into a dead letter itself; the transport's own
-      // consumer_error catch is only the last line behind it.
+      // processMessage turns a throw before dispatch into a dead letter itself (it never throws).
       expect(letters[0]).toMatchObject({ code: 'unprocessable', deliveries: 1 });
       expect(letters[0]!.message).toContain('Maximum call stack size exceeded');
     } finally {

@@ -1,7 +1,7 @@
 import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, RpcException } from '@nestjs/microservices';
 import { throwError, type Observable } from 'rxjs';
-import type { FieldError } from '@countersign/contracts';
+import { InputLimitError, type FieldError } from '@countersign/contracts';
 
 /** Bind handlers with `@EventPattern(EventTypes.X, JETSTREAM_TRANSPORT)`; unbound ones would join every transport. */
 export const JETSTREAM_TRANSPORT: unique symbol = Symbol('countersign-jetstream');
@@ -63,6 +63,8 @@ export class TerminalMessageError extends RpcException {
 
 /** The terminal verdict carried by an error, whether it passed through Nest's filter or not. */
 export function terminalVerdict(error: unknown): { code: string; message: string; errors?: FieldError[] } | undefined {
+  // Input past a documented limit fails the same way on every delivery: never worth a retry.
+  if (error instanceof InputLimitError) return { code: 'input_limit', message: error.message, errors: [error.problem] };
   const payload = error instanceof TerminalMessageError ? error.getError() : error;
   if (typeof payload !== 'object' || payload === null || (payload as Partial<TerminalPayload>)[TERMINAL] !== true) return undefined;
   const { code, message, errors } = payload as TerminalPayload;

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { InputLimitError, subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
+import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
 import { DEFAULT_MAX_SKEW_MS, type Freshness, type Verification } from '@countersign/identity';
 import type { JsMsg } from 'nats';
 import { backoffDelay } from './backoff';
@@ -101,7 +101,6 @@ async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
 
 async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy, error: unknown): Promise<Outcome> {
   const signer = { claimedSigner: envelope.signer };
-  if (error instanceof InputLimitError) return reject(msg, context, policy, { ...limitRejection(error), ...signer });
   const terminal = terminalVerdict(error);
   if (terminal) return reject(msg, context, policy, { ...terminal, ...signer });
   const attempts = policy.failures?.record(keyOf(context)) ?? context.deliveries;
@@ -167,7 +166,7 @@ async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePoli
  */
 async function unprocessable(msg: JsMsg, policy: MessagePolicy, error: unknown): Promise<Outcome> {
   try {
-    const rejection = error instanceof InputLimitError ? limitRejection(error) : { code: 'unprocessable', message: describe(error) };
+    const rejection = terminalVerdict(error) ?? { code: 'unprocessable', message: describe(error) };
     return await reject(msg, contextOf(msg), policy, rejection);
   } catch (again) {
     try {
@@ -177,10 +176,6 @@ async function unprocessable(msg: JsMsg, policy: MessagePolicy, error: unknown):
     }
     return 'retried';
   }
-}
-
-function limitRejection(error: InputLimitError): Rejection {
-  return { code: 'input_limit', message: error.message, errors: [error.problem] };
 }
 
 /** A lost ack only means a redelivery, which idempotent handlers absorb; it is logged, not retried. */

@@ -3,8 +3,8 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { ConsumerSpec, Envelope } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
 import { lastValueFrom } from 'rxjs';
-import { millis, type Consumer, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import { backoffDelay, sleep } from './backoff';
+import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
+import { sleep } from './backoff';
 import type { DeadLetter } from './dead-letter';
 import { DEFAULT_MAX_CRASH_DELIVERIES, HandlerFailures } from './handler-failures';
 import { JETSTREAM_TRANSPORT, type JetStreamContext } from './jetstream-context';
@@ -109,45 +109,12 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
       try {
         entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 10 });
         if (signal.aborted) entry.messages.stop(); // close() ran while consume() was starting
-        for await (const msg of entry.messages) await this.settle(msg, policy);
+        for await (const msg of entry.messages) await processMessage(msg, policy);
       } catch (error) {
         this.log.error(`consumer ${spec.stream}/${spec.durable} stopped: ${String(error)}`);
         this.listeners.forEach((listener) => listener(error));
       }
       await sleep(RESTART_DELAY_MS, signal);
-    }
-  }
-
-  /**
-   * processMessage never throws by contract. Should it anyway (e.g. a stack overflow on hostile
-   * input that no limit caught), that message alone pays: it is dead-lettered as `consumer_error`
-   * and the consumer goes on. Letting it end the loop would leave it to crash the consumer again
-   * on every redelivery, with the rest of the pulled batch redelivered behind it each time.
-   */
-  private async settle(msg: JsMsg, policy: MessagePolicy): Promise<void> {
-    try {
-      await processMessage(msg, policy);
-    } catch (error) {
-      const { stream, consumer, streamSequence, deliveryCount } = msg.info;
-      const where = `${consumer} ${stream}#${streamSequence}`;
-      const message = `the consumer failed on this message: ${error instanceof Error ? error.message : String(error)}`;
-      this.log.error(`${where}: ${message}`);
-      try {
-        const letter = {
-          code: 'consumer_error',
-          message,
-          subject: msg.subject,
-          stream,
-          consumer,
-          streamSequence,
-          deliveries: deliveryCount,
-        };
-        await policy.deadLetter({ ...letter, payload: msg.data });
-        msg.term();
-      } catch (failure) {
-        this.log.error(`${where} could not be dead-lettered, retrying later: ${String(failure)}`);
-        msg.nak(backoffDelay(policy.backoffMs, deliveryCount));
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 import {
   EventTypes,
+  parseIdentityId,
   registryFactsProblem,
   type Envelope,
   type RequestAcceptedV1,
@@ -55,8 +56,7 @@ function checkSubmission(envelope: Envelope | undefined, trust: Pick<TrustStore,
 
 /** resolveTarget against the checker's own target registry, the rule intake applied (registryFactsProblem). */
 function registryVerdict(accepted: RequestAcceptedV1, registry: Pick<Registry, 'targets'>): RegistryVerdict {
-  const requesterName = accepted.requester.slice(accepted.requester.indexOf(':') + 1);
-  const problem = registryFactsProblem(accepted.action, requesterName, registry.targets);
+  const problem = registryFactsProblem(accepted.action, parseIdentityId(accepted.requester).name, registry.targets);
   return problem === undefined ? { ok: true } : { ok: false, problem: problem.slice(0, 480) };
 }
 
