@@ -1,3 +1,4 @@
+import type { RequestApprovedV1 } from './events/approval';
 import { EventTypes } from './event-types';
 import { stepUpGap, voteProofProblem, voterOf, type VoteEvidence } from './vote-proof';
 
@@ -18,7 +19,8 @@ function relayedVote(signer: string, approver: string, decision: 'approve' | 'de
   };
 }
 
-const POLICY = { label: 'default', version: `sha256:${'b'.repeat(64)}`, tier: 'production-change' };
+const POLICY = { label: 'default', version: `sha256:${'b'.repeat(64)}`, tier: 'production-change', rules: ['quorum'] };
+const AT = '2026-12-06T07:00:00.000Z';
 
 describe('voterOf', () => {
   it('is the signer of a signed vote and the named approver of a relayed one', () => {
@@ -86,14 +88,17 @@ describe('voteProofProblem', () => {
 });
 
 describe('stepUpGap', () => {
-  const approved = (approvers: { id: string; via?: 'signed' | 'slack' }[], stepUp = true) => ({
-    approvers: approvers.map((approver) => ({ ...approver, person: approver.id.split(':')[1]! })),
+  const approved = (
+    approvers: { id: string; via?: 'signed' | 'slack' }[],
+    stepUp = true,
+  ): Pick<RequestApprovedV1, 'stepUp' | 'approvers' | 'policy'> => ({
+    approvers: approvers.map((approver) => ({ ...approver, at: AT })),
     policy: POLICY,
     ...(stepUp ? { stepUp: true as const } : {}),
   });
 
   it('has nothing to say about a tier without step-up', () => {
-    expect(stepUpGap(approved([{ id: 'approver:alice', via: 'slack' }], false) as never)).toBeUndefined();
+    expect(stepUpGap(approved([{ id: 'approver:alice', via: 'slack' }], false))).toBeUndefined();
   });
 
   it('accepts a step-up approval whose approvers all signed with their own keys', () => {
@@ -101,7 +106,7 @@ describe('stepUpGap', () => {
       { id: 'approver:alice', via: 'signed' },
       { id: 'approver:bob', via: 'signed' },
     ]);
-    expect(stepUpGap(approval as never, (approver) => signedVote(approver.id))).toBeUndefined();
+    expect(stepUpGap(approval, (approver) => signedVote(approver.id))).toBeUndefined();
   });
 
   it('names the approver who came through Slack', () => {
@@ -109,20 +114,20 @@ describe('stepUpGap', () => {
       { id: 'approver:alice', via: 'signed' },
       { id: 'approver:bob', via: 'slack' },
     ]);
-    expect(stepUpGap(approval as never)).toBe(
+    expect(stepUpGap(approval)).toBe(
       'the tier production-change requires step-up, but approver:bob approved via slack, not with a vote signed by their own key',
     );
   });
 
   it('names an approver whose channel nobody stated', () => {
-    expect(stepUpGap(approved([{ id: 'approver:alice' }]) as never)).toBe(
+    expect(stepUpGap(approved([{ id: 'approver:alice' }]))).toBe(
       'the tier production-change requires step-up, but approver:alice approved without stating how, not with a vote signed by their own key',
     );
   });
 
   it('catches a relayed vote even when the approval claims it was signed', () => {
     const approval = approved([{ id: 'approver:alice', via: 'signed' }]);
-    expect(stepUpGap(approval as never, () => relayedVote('channel:slack', 'approver:alice'))).toBe(
+    expect(stepUpGap(approval, () => relayedVote('channel:slack', 'approver:alice'))).toBe(
       'the tier production-change requires step-up, but approver:alice approved relayed by channel:slack, not with a vote signed by their own key',
     );
   });
