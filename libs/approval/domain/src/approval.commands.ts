@@ -55,8 +55,9 @@ export interface CastVote {
 }
 
 /**
- * Sent by the shell's timer at `nextDeadline(state)`: escalates or expires a pending approval, and
- * escalates or marks overdue an open break-glass review. Harmless when early, late or repeated.
+ * Sent by the shell's timer at the time `deadlineAfter` gave for the request's latest event: escalates
+ * or expires a pending approval, and escalates or marks overdue an open break-glass review. Harmless
+ * when early, late or repeated.
  */
 export interface CheckDeadlines {
   type: 'CheckDeadlines';

@@ -36,7 +36,8 @@ export {
   type VoteRejected,
 } from './approval.events';
 export { IdTags } from './approval.ids';
-export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, nextDeadline, pendingExpiry } from './approval.queries';
+export { deadlineAfter } from './deadlines';
+export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, pendingExpiry } from './approval.queries';
 export {
   evolve,
   initialState,
