@@ -8,12 +8,15 @@ import {
   policyVersion,
   selectRoute,
   type Authorization,
+  type PeopleFacts,
   type Policy,
   type PolicyDecision,
   type PolicyError,
 } from '@countersign/policy';
 import { authorize } from './cedar.authorize';
 import { compileCedar, type CompiledCedar } from './cedar.compile';
+
+export type { PeopleFacts } from '@countersign/policy';
 
 /** A policy as the approval service runs it: the JSON tiers and the Cedar file they name, one version. */
 export interface PolicyBundle {
@@ -60,12 +63,6 @@ function readText(file: string): { ok: true; value: string } | { ok: false; erro
     const message = `cannot read: ${error instanceof Error ? error.message : String(error)}`;
     return { ok: false, errors: [{ file, path: '(file)', code: 'unreadable', message }] };
   }
-}
-
-/** Who the people are, from the identity registry. */
-export interface PeopleFacts {
-  requesterOwner: string | undefined;
-  personOf: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,13 +1,5 @@
 import type { Envelope, RequestAcceptedV1, VoteCastV1, VoteChannel } from '@countersign/contracts';
-import type { PolicyDecision } from '@countersign/policy';
-
-/** Who the people are, from the identity registry, fixed when the approval opens. */
-export interface PeopleFacts {
-  /** The person accountable for the requesting workload (registry `owner`); they may not approve it. */
-  requesterOwner: string | undefined;
-  /** Approver identity id -> person. Two identities of one person count once; unlisted ids are their own person. */
-  personOf: Readonly<Record<string, string>>;
-}
+import type { PeopleFacts, PolicyDecision } from '@countersign/policy';
 
 /**
  * Open the approval of a request intake accepted. The shell evaluates the policy (tiers and Cedar;

@@ -11,7 +11,8 @@ import { evolve, initialState, type ApprovalState } from './approval.state';
  */
 export const approvalDecider: Decider<ApprovalCommand, ApprovalEvent, ApprovalState> = { decide, evolve, initialState };
 
-export type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval, PeopleFacts } from './approval.commands';
+export type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval } from './approval.commands';
+export type { PeopleFacts } from '@countersign/policy';
 export { executionWindow } from './approval.decide';
 export {
   isLocalEvent,
