@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RequestAcceptedV1 } from '@countersign/contracts';
+import { errorMessage, type RequestAcceptedV1 } from '@countersign/contracts';
 import {
   evaluatePolicy,
   formatPolicyErrors,
@@ -60,7 +60,7 @@ function readText(file: string): { ok: true; value: string } | { ok: false; erro
   try {
     return { ok: true, value: readFileSync(file, 'utf8') };
   } catch (error) {
-    const message = `cannot read: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `cannot read: ${errorMessage(error)}`;
     return { ok: false, errors: [{ file, path: '(file)', code: 'unreadable', message }] };
   }
 }
