@@ -1,9 +1,7 @@
-import { EventTypes, subjectFor, type ConsumerSpec, type CredentialRevokedV1, type Envelope } from '@countersign/contracts';
+import { EventTypes, SERVICE_IDS, subjectFor, type ConsumerSpec, type CredentialRevokedV1, type Envelope } from '@countersign/contracts';
 import type { TrustStore } from '@countersign/identity';
 import type { Consumer, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Revocation } from './effect-log';
-
-export const BROKER_IDENTITY = 'service:broker';
 
 export interface RevocationFeedOptions {
   nc: NatsConnection;
@@ -93,7 +91,11 @@ export class RevocationFeed {
       return undefined;
     }
     const envelope = verification.envelope as Envelope<CredentialRevokedV1>;
-    if (verification.type !== EventTypes.CredentialRevoked || envelope.signer !== BROKER_IDENTITY || subjectFor(envelope) !== msg.subject) {
+    if (
+      verification.type !== EventTypes.CredentialRevoked ||
+      envelope.signer !== SERVICE_IDS.broker ||
+      subjectFor(envelope) !== msg.subject
+    ) {
       this.log(`refused message ${msg.info.streamSequence}: ${envelope.type} from ${envelope.signer} on ${msg.subject} is no revocation`);
       return undefined;
     }
