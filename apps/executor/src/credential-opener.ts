@@ -14,13 +14,16 @@ export const EXECUTOR = 'service:executor';
 export async function openCredential(
   issued: Envelope<CredentialIssuedV1>,
   target: string,
-  keys: { decryption: KeyObject; trust: TrustStore },
+  keys: { decryption: KeyObject; trust: TrustStore; previousDecryption?: ReadonlyMap<string, KeyObject> },
   now: Date,
 ): Promise<OpenedCredential & { token?: string }> {
   const { requestId, digest, sealed } = issued.data;
+  // During an encryption-key rotation the broker may still seal to the executor's previous key
+  // (until trust.json names the new one): the box says which, and the executor keeps that key.
+  const decryption = keys.previousDecryption?.get(sealed.recipientKeyId) ?? keys.decryption;
   let token: string;
   try {
-    token = open(sealed, keys.decryption, `${requestId}:${digest}`);
+    token = open(sealed, decryption, `${requestId}:${digest}`);
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
   }

@@ -37,16 +37,19 @@ export function examineEntry(raw: RawAuditEntry, trust: TrustStore): ExaminedEnt
     return { origin: raw.origin, record: undefined, problem: `not JSON: ${(error as Error).message}` };
   }
   const wrapped = isObject(json) && 'specversion' in json;
-  const wrapper = wrapped ? trust.verify(json) : undefined;
   const record = wrapped ? (json as { data?: unknown }).data : json;
-  const problem = wrapper ? wrapperProblem(wrapper) : undefined;
   const parsed = AuditRecordV1.safeParse(record);
+  // Audit's chain time is the witness for a retired key (keyStanding), never the signer's own time;
+  // whether it is audit's own is what the hash chain and the audit signature prove.
+  const witnessedAt = parsed.success ? new Date(parsed.data.recordedAt) : undefined;
+  const wrapper = wrapped ? trust.verify(json, undefined, witnessedAt) : undefined;
+  const problem = wrapper ? wrapperProblem(wrapper) : undefined;
   return {
     origin: raw.origin,
     record,
     ...(problem ? { problem } : {}),
     ...(wrapper ? { wrapper } : {}),
-    ...(parsed.success ? { parsed: parsed.data, event: trust.verify(parsed.data.event) } : {}),
+    ...(parsed.success ? { parsed: parsed.data, event: trust.verify(parsed.data.event, undefined, witnessedAt) } : {}),
   };
 }
 
