@@ -79,3 +79,25 @@ function checkPublished(id: string, key: { keyId: string; algorithm: string; pub
   if (key.keyId !== keyIdFor(id, key.publicKey)) throw new Error(`${key.keyId} is not the key id of that public key for ${id}`);
   if (known.has(key.keyId)) throw new Error(`${key.keyId} is already in the trust store: a rotation needs a new key`);
 }
+
+/**
+ * Re-provisioning rebuilds trust.json from the identities' current keys; the keys that no longer
+ * speak (retired, revoked) must survive it, or history signed by a retired key would stop verifying
+ * and a revoked key would become merely unknown. Carries them from the previous document.
+ */
+export function keepRetiredKeys(previous: TrustStoreDocument | undefined, next: TrustStoreDocument): TrustStoreDocument {
+  if (!previous) return next;
+  const carry = (id: string, field: 'signingKeys' | 'encryptionKeys', current: TrustStoreDocument['identities'][number][typeof field]) => {
+    const present = new Set(current.map((key) => key.keyId));
+    const old = previous.identities.find((identity) => identity.id === id)?.[field] ?? [];
+    return [...old.filter((key) => key.status !== 'active' && !present.has(key.keyId)), ...current];
+  };
+  return {
+    ...next,
+    identities: next.identities.map((identity) => ({
+      ...identity,
+      signingKeys: carry(identity.id, 'signingKeys', identity.signingKeys),
+      encryptionKeys: carry(identity.id, 'encryptionKeys', identity.encryptionKeys),
+    })),
+  };
+}
