@@ -39,11 +39,12 @@ export function examineEntry(raw: RawAuditEntry, trust: TrustStore): ExaminedEnt
   const wrapped = isObject(json) && 'specversion' in json;
   const record = wrapped ? (json as { data?: unknown }).data : json;
   const parsed = AuditRecordV1.safeParse(record);
-  // Audit's chain time is the witness for a retired key (keyStanding), never the signer's own time;
-  // whether it is audit's own is what the hash chain and the audit signature prove.
-  const witnessedAt = parsed.success ? new Date(parsed.data.recordedAt) : undefined;
-  const wrapper = wrapped ? trust.verify(json, undefined, witnessedAt) : undefined;
+  // Audit's chain time is the witness for a retired key (keyStanding), never the signer's own time,
+  // and only when audit signed it: anyone can rebuild a bare chain with an earlier recordedAt.
+  const recordedAt = parsed.success ? new Date(parsed.data.recordedAt) : undefined;
+  const wrapper = wrapped ? trust.verify(json, undefined, recordedAt) : undefined;
   const problem = wrapper ? wrapperProblem(wrapper) : undefined;
+  const witnessedAt = wrapper?.ok && !problem ? recordedAt : undefined;
   return {
     origin: raw.origin,
     record,
