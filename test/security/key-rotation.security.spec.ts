@@ -158,7 +158,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     const lines = readFileSync(exportFile, 'utf8').trim().split('\n');
     const last = (JSON.parse(lines.at(-1)!) as Envelope<AuditRecordV1>).data;
     const late = attempts[1]!.envelope;
-    const record = nextRecord({ sequence: last.sequence, hash: last.hash }, late as never, new Date().toISOString(), pending);
+    const record = nextRecord({ sequence: last.sequence, hash: last.hash }, late, new Date().toISOString(), pending);
     const wrapper = signerOf(s.stack, 'service:audit').sign({
       id: randomUUID(),
       type: EventTypes.AuditRecord,
@@ -169,7 +169,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     const forged = join(dir, 'audit-with-late-record.jsonl');
     writeFileSync(forged, [...lines, JSON.stringify(wrapper)].join('\n') + '\n');
     // The same record without audit's signature, recordedAt backdated: no witness, so refused too.
-    const bare = nextRecord({ sequence: 0, hash: '0'.repeat(64) }, late as never, new Date(rotatedAt - 60_000).toISOString(), pending);
+    const bare = nextRecord({ sequence: 0, hash: '0'.repeat(64) }, late, new Date(rotatedAt - 60_000).toISOString(), pending);
     const bareFile = join(dir, 'bare-backdated.jsonl');
     writeFileSync(bareFile, `${JSON.stringify(bare)}\n`);
     const reports = [await verifyFile(forged), await verifyFile(bareFile)];
