@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventTypes, SERVICE_NAMES } from '@countersign/contracts';
+import { EventTypes, SERVICE_NAMES, type CredentialIssuedV1 } from '@countersign/contracts';
+import { loadIdentity } from '@countersign/identity';
 import { effectsAt, eventually } from './clients';
 import { countersign, keyStatus, ProcessLog, rotateSigningKey } from './rotation';
 import { approvalRequested, outcomeOf, startScenario, type Scenario } from './scenario';
@@ -89,4 +90,32 @@ describe('rotating a service key while the others keep running', () => {
     expect(report.ok).toBe(true);
     expect(verified.code).toBe(0);
   });
+
+  it("rotates the executor's encryption key: credentials sealed to the previous key and to the new one both open", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'countersign-rotation-enc-')), 'executor.public.json');
+    const previous = loadIdentity(s.stack.home, 'service:executor').encryption!.keyId;
+    const rotated = await countersign(s.stack, 'keys', 'rotate', '--id', 'service:executor', '--key', 'encryption', '--out', file);
+    expect(rotated).toMatchObject({ code: 0 });
+    const next = loadIdentity(s.stack.home, 'service:executor').encryption!.keyId;
+    await s.stack.restart('executor');
+
+    // trust.json still names the previous key: the broker seals to it, the restarted executor keeps it.
+    const sealedToPrevious = await executes(deploy, 'sealed to the previous encryption key');
+    const reloads = processes.snapshot(['broker']);
+    expect(await countersign(s.stack, 'trust', 'rotate', '--id', 'service:executor', '--new', file, '--overlap', '0s')).toMatchObject({
+      code: 0,
+    });
+    await processes.reloaded(['broker'], reloads);
+    const sealedToNext = await executes(deploy, 'sealed to the new encryption key');
+
+    expect(await sealedTo(sealedToPrevious)).toBe(previous);
+    expect(await sealedTo(sealedToNext)).toBe(next);
+  });
+
+  const sealedTo = (requestId: string) =>
+    eventually(() => {
+      const issued = s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.CredentialIssued);
+      if (!issued) throw new Error(`no CredentialIssued for ${requestId} on the audit stream yet`);
+      return (issued.data as CredentialIssuedV1).sealed.recipientKeyId;
+    });
 });
