@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { CredentialIssuedV1, Envelope } from '@countersign/contracts';
+import { decodeProtectedHeader } from 'jose';
 import { verifyExecutionToken } from '@countersign/credentials';
 import type { OpenedCredential } from '@countersign/executor-domain';
 import { open, type TrustStore } from '@countersign/identity';
@@ -27,7 +28,10 @@ export async function openCredential(
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
   }
-  const broker = keys.trust.activeSigningKey('service:broker');
+  // The key the token names, if it is the broker's and stands now (a broker key retired within its
+  // overlap still mints); otherwise the active one, which then refuses the token as unknown_key.
+  const named = namedKeyId(token);
+  const broker = (named && keys.trust.signingKeyFor('service:broker', named, now)) || keys.trust.activeSigningKey('service:broker');
   if (!broker) return { opened: false, error: 'no active broker key in the trust store' };
   const verified = await verifyExecutionToken(token, {
     brokerKey: broker.key,
@@ -38,4 +42,14 @@ export async function openCredential(
   });
   if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
   return { opened: true, claims: verified.claims, token };
+}
+
+/** The header's `kid`, read only to pick a key from the trust store; verification judges the rest. */
+function namedKeyId(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -99,6 +99,13 @@ describe('TrustStore after a rotation', () => {
     expect(trust.verify(vote(newPair), undefined, after)).toMatchObject({ ok: true });
   });
 
+  it('given a token naming a key, when looked up for an identity, then only a key of that identity standing then is returned', () => {
+    expect(trust.signingKeyFor(APPROVER, oldPair.keyId, before)?.keyId).toBe(oldPair.keyId);
+    expect(trust.signingKeyFor(APPROVER, oldPair.keyId, after)).toBeUndefined();
+    expect(trust.signingKeyFor('service:broker', newPair.keyId, after)).toBeUndefined();
+    expect(trust.signingKeyFor(APPROVER, 'approver:alice#0000000000000000', before)).toBeUndefined();
+  });
+
   it('given a retired key without retiredAt, when the store is parsed, then it is refused', () => {
     const broken = { ...rotated, identities: [{ ...rotated.identities[0]!, signingKeys: [{ ...oldPair, status: 'retired' }] }] };
     expect(() => TrustStore.parse(broken)).toThrow(/retiredAt/);

@@ -146,6 +146,17 @@ export class TrustStore {
     return activeKey(this.signingKeys, identity);
   }
 
+  /**
+   * The signing key `keyId` of `identity`, if it stands at `witnessedAt` (keyStanding): for tokens
+   * whose header names the key (the broker's JWTs), so a token minted with a key retired since, but
+   * seen within its overlap, still verifies. A key of another identity is never returned.
+   */
+  signingKeyFor(identity: string, keyId: string, witnessedAt: Date): { keyId: string; key: KeyObject } | undefined {
+    const candidate = this.signingKeys.get(keyId);
+    if (!candidate || candidate.identity !== identity || !keyStanding(keyId, candidate, witnessedAt).ok) return undefined;
+    return { keyId, key: candidate.key };
+  }
+
   activeEncryptionKey(identity: string): { keyId: string; key: KeyObject } | undefined {
     return activeKey(this.encryptionKeys, identity);
   }
