@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TrustStore } from './trust-store';
 
 export interface ReloadLogger {
@@ -26,6 +26,7 @@ export class ReloadingTrustStore {
     private readonly path: string,
     private readonly logger: ReloadLogger,
   ) {
+    if (!existsSync(path)) throw new Error(`trust store not found at ${path}: run provisioning first (npm run provision)`);
     const bytes = readFileSync(path);
     this.store = TrustStore.parse(JSON.parse(bytes.toString('utf8')) as unknown);
     this.digest = digestOf(bytes);

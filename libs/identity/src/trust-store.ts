@@ -115,8 +115,9 @@ interface KeyEntry {
 }
 
 /**
- * Decides whether an envelope may be believed: known key, key belongs to the claimed signer, key
- * in good standing when the event was witnessed (keyStanding: not revoked, not retired before), signer allowed to emit the type, signature valid, payload valid for the type.
+ * Decides whether an envelope may be believed: known key, key belongs to the claimed signer, key in
+ * good standing when the event was witnessed (keyStanding: not revoked, not retired by then), signer
+ * allowed to emit the type, signature valid, payload valid for the type.
  * KeyObjects are imported once; re-importing per verify costs 1.7x.
  */
 export class TrustStore {
