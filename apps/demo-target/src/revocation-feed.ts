@@ -1,5 +1,5 @@
 import { EventTypes, SERVICE_IDS, subjectFor, type ConsumerSpec, type CredentialRevokedV1, type Envelope } from '@countersign/contracts';
-import type { TrustStore } from '@countersign/identity';
+import { DEFAULT_MAX_SKEW_MS, type TrustStore } from '@countersign/identity';
 import type { Consumer, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Revocation } from './effect-log';
 
@@ -83,7 +83,11 @@ export class RevocationFeed {
   }
 
   private authentic(msg: JsMsg): Revocation | undefined {
-    const verification = this.options.trust.verifyBytes(msg.data);
+    // JetStream's stored time witnesses when the broker published it (a broker key retired since still counts).
+    const verification = this.options.trust.verifyBytes(msg.data, {
+      now: new Date(msg.info.timestampNanos / 1_000_000),
+      maxSkewMs: DEFAULT_MAX_SKEW_MS,
+    });
     if (!verification.ok) {
       this.log(
         `refused message ${msg.info.streamSequence} on ${msg.subject}: ${verification.code} (claimed ${verification.claimedSigner ?? 'nobody'})`,
