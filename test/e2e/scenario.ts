@@ -68,13 +68,15 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** Another target registry than e2eTargets(), e.g. with a real PostgreSQL's address. */
+    targets?: ReturnType<typeof e2eTargets>;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
-    targets: e2eTargets(),
+    targets: options.targets ?? e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
