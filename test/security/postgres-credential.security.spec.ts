@@ -40,7 +40,7 @@ const BEYOND_GRANT = [
   'ALTER TABLE orders ADD COLUMN stolen text',
   'CREATE ROLE thief LOGIN SUPERUSER',
   'SELECT rolpassword FROM pg_authid',
-  'GRANT app_write TO PUBLIC',
+  'ALTER ROLE app_write CREATEROLE',
   'CREATE TABLE loot (x text)',
 ];
 
@@ -142,7 +142,9 @@ describePostgres('a stolen postgres.sql credential', () => {
     await s.stack.stop('executor');
     const requestId = await approved(insert('sec-other'));
     const { token, login } = await stolenLogin(requestId);
-    const attempts = await Promise.all(BEYOND_GRANT.map((statement) => tryAs(login, statement)));
+    // One at a time: the role's CONNECTION LIMIT would refuse parallel attempts for the wrong reason.
+    const attempts: Array<{ ran: boolean; code: string }> = [];
+    for (const statement of BEYOND_GRANT) attempts.push(await tryAs(login, statement));
     // The executor's own adapter refuses an action other than the approved one (its digest), even with the live login.
     const accepted = await eventOf<RequestAcceptedV1>(requestId, EventTypes.RequestAccepted);
     const adapter = new PostgresSqlAdapter({ [TARGET]: pg.address }, { timeoutMs: 2_000 });
@@ -168,6 +170,7 @@ describePostgres('a stolen postgres.sql credential', () => {
       ],
     });
     expect(rejected).toBe(tried);
+    expect(attempts.map((attempt) => attempt.code).every((code) => code === '42501')).toBe(true);
   });
 
   it('cannot be used after the window ended', async () => {
