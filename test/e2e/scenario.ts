@@ -70,13 +70,15 @@ export async function startScenario(
     env?: Record<string, string>;
     /** Every output line of every process, e.g. to see services re-read trust.json (key rotation). */
     log?: (name: string, line: string) => void;
+    /** Another target registry than e2eTargets(), e.g. with a real PostgreSQL's address. */
+    targets?: ReturnType<typeof e2eTargets>;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
-    targets: e2eTargets(),
+    targets: options.targets ?? e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },

@@ -17,16 +17,22 @@ export async function openCredential(
   target: string,
   keys: { decryption: KeyObject; trust: TrustStore; previousDecryption?: ReadonlyMap<string, KeyObject> },
   now: Date,
-): Promise<OpenedCredential & { token?: string }> {
+): Promise<OpenedCredential & { token?: string; system?: unknown }> {
   const { requestId, digest, sealed } = issued.data;
   // During an encryption-key rotation the broker may still seal to the executor's previous key
   // (until trust.json names the new one): the box says which, and the executor keeps that key.
   const decryption = keys.previousDecryption?.get(sealed.recipientKeyId) ?? keys.decryption;
-  let token: string;
+  let contents: SealedContents | undefined;
   try {
-    token = open(sealed, decryption, `${requestId}:${digest}`);
+    contents = sealedContents(open(sealed, decryption, `${requestId}:${digest}`));
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
+  }
+  if (!contents) return { opened: false, error: 'sealed credential holds neither a token nor {token, system}' };
+  const { token, system } = contents;
+  // A credential issued with a system grant must carry its secret, and one without must not.
+  if ((system === undefined) !== (issued.data.grant === undefined)) {
+    return { opened: false, error: 'sealed credential does not match the grant the broker published' };
   }
   // The key the token names, if it is the broker's and stands now (a broker key retired within its
   // overlap still mints); otherwise the active one, which then refuses the token as unknown_key.
@@ -41,7 +47,25 @@ export async function openCredential(
     expected: { requestId, digest, target },
   });
   if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
-  return { opened: true, claims: verified.claims, token };
+  return { opened: true, claims: verified.claims, token, ...(system === undefined ? {} : { system }) };
+}
+
+interface SealedContents {
+  token: string;
+  system?: unknown;
+}
+
+/**
+ * A bearer JWT alone (compact JWS, never starting with `{`), or for system-backed kinds the JSON
+ * `{token, system}` the broker sealed (system-grants.ts); anything else is not a credential.
+ */
+function sealedContents(plaintext: string): SealedContents | undefined {
+  if (!plaintext.startsWith('{')) return { token: plaintext };
+  const parsed = JSON.parse(plaintext) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const { token, system, ...rest } = parsed as Record<string, unknown>;
+  if (typeof token !== 'string' || system === undefined || Object.keys(rest).length > 0) return undefined;
+  return { token, system };
 }
 
 /** The header's `kid`, read only to pick a key from the trust store; verification judges the rest. */
