@@ -5,23 +5,50 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEventStoreContract } from './event-store.contract';
-import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
+import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent, type UnreadableEvent } from './port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const POLL_MS = 50;
 
-describeEventStoreContract('SQLite adapter', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
-  const store = SqliteEventStore.open(join(dir, 'data', 'service.sqlite'), { pollIntervalMs: POLL_MS });
-  return Promise.resolve({
-    store,
-    checkpoints: store.checkpoints(),
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  });
-});
+/** Rows only something other than the port can put in the file: straight into the table. */
+function insertRaw(file: string, stream: string, data: string): Promise<void> {
+  const db = new Database(file);
+  try {
+    const revision = db.prepare<[string], { next: number }>('SELECT COUNT(*) AS next FROM events WHERE stream = ?').get(stream)?.next ?? 0;
+    db.prepare(
+      `INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, 'foreign.v1', ?, '{}', ?)`,
+    ).run(randomUUID(), stream, revision, data, new Date().toISOString());
+  } finally {
+    db.close();
+  }
+  return Promise.resolve();
+}
+
+describeEventStoreContract(
+  'SQLite adapter',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
+    const file = join(dir, 'data', 'service.sqlite');
+    const unreadable: UnreadableEvent[] = [];
+    const store = SqliteEventStore.open(file, { pollIntervalMs: POLL_MS, onUnreadable: (event) => unreadable.push(event) });
+    return Promise.resolve({
+      store,
+      checkpoints: store.checkpoints(),
+      unreadable,
+      foreign: {
+        systemStreamEvent: () => insertRaw(file, '$settings', '{"$userStreamAcl":{}}'),
+        nonJsonEvent: (stream: string) => insertRaw(file, stream, '\u0000\u0001 not json'),
+      },
+      // The file's connection goes away under the store, as when the disk or the handle fails.
+      breakReads: () => store['db'].close(),
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+  },
+  { foreign: true, faults: true },
+);
 
 const collectInto = (list: StoredEvent[]) => (stored: StoredEvent) => {
   list.push(stored);

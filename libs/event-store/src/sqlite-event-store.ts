@@ -23,16 +23,7 @@ import {
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
-import {
-  decodeRow,
-  guardSqlite,
-  openDatabase,
-  prepareStatements,
-  settle,
-  toLimit,
-  toStoredEvent,
-  type Statements,
-} from './sqlite-schema';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, toStoredEvent, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -173,7 +164,8 @@ export class SqliteEventStore implements EventStore {
     const events: StoredEvent[] = [];
     for (const row of rows) {
       const decoded = decodeRow(row);
-      if ('unreadable' in decoded) this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
+      if ('unreadable' in decoded)
+        this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
       else events.push(decoded);
     }
     return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };

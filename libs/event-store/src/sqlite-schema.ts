@@ -93,9 +93,7 @@ export function prepareStatements(db: Database.Database) {
       'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     // One statement for any number of ids: the ids travel as a JSON array.
-    byStreamIds: db.prepare<[string, string], EventRow>(
-      'SELECT * FROM events WHERE stream = ? AND id IN (SELECT value FROM json_each(?))',
-    ),
+    byStreamIds: db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE stream = ? AND id IN (SELECT value FROM json_each(?))'),
     lastRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
     byStream: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
