@@ -98,7 +98,7 @@ export class FakeKurrentServer {
   }
 
   /** Something else writes here: a `$` stream, a binary event, a link. Used by tests. */
-  appendRaw(stream: string, record: { type: string; data: Uint8Array | unknown; isJson?: boolean; metadata?: unknown }): FakeRecord {
+  appendRaw(stream: string, record: { type: string; data: unknown; isJson?: boolean; metadata?: unknown }): FakeRecord {
     const isJson = record.isJson ?? !(record.data instanceof Uint8Array);
     const data = record.data instanceof Uint8Array ? record.data : encode(record.data);
     const event = { id: randomUUID(), type: record.type, contentType: isJson ? 'application/json' : 'application/octet-stream' };
@@ -115,7 +115,7 @@ export class FakeKurrentServer {
   private write(stream: string, id: string, event: EventData): FakeRecord {
     // The client serialises JSON data and metadata itself (dist/streams/appendToStream/append.js).
     const isJson = event.contentType === 'application/json';
-    const data = isJson ? encode(event.data) : (event.data as Uint8Array);
+    const data = isJson ? encode(event.data) : event.data;
     const metadata =
       event.metadata === undefined ? new Uint8Array() : event.metadata instanceof Uint8Array ? event.metadata : encode(event.metadata);
     return this.writeBytes(stream, id, event.type, isJson, data, metadata);

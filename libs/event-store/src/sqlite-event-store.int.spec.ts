@@ -205,6 +205,36 @@ describe('SQLite adapter — file behaviour', () => {
     await expect(store.append('closed', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('migrates a file from before stream-scoped ids: positions kept, ids lower-cased, an id reusable in another stream', async () => {
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (
+      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+      type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision));`);
+    const upper = randomUUID().toUpperCase();
+    const insert = old.prepare(
+      'INSERT INTO events (position, id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(7, upper, 'old', 0, 'old.v1', '{"n":1}', '{}', '2026-01-01T00:00:00.000Z');
+    insert.run(9, randomUUID(), 'old', 1, 'old.v1', '{"n":2}', '{}', '2026-01-01T00:00:00.000Z');
+    old.close();
+
+    const store = open();
+    const stored = await store.readStream('old');
+    expect(stored.map((event) => [event.id, event.position])).toEqual([
+      [upper.toLowerCase(), 7],
+      [stored[1]?.id, 9],
+    ]);
+    expect(await store.append('old', [{ ...event(), id: upper }], 'any')).toEqual({
+      nextExpectedRevision: 0,
+      position: 7,
+      idempotent: true,
+    });
+    const elsewhere = await store.append('new', [{ ...event(), id: upper }], 'no_stream');
+    expect(elsewhere).toMatchObject({ idempotent: false, nextExpectedRevision: 0 });
+    expect(elsewhere.position).toBeGreaterThan(9);
+    open(); // a second open finds nothing left to migrate
+  });
+
   it('refuses data that JSON cannot carry', async () => {
     const store = open();
     await expect(store.append('bad', [{ ...event(), data: undefined }], 'any')).rejects.toThrow(TypeError);

@@ -31,9 +31,8 @@ export function describeForeignContract(context: ContractContext): void {
         expect(read.filter((event) => event.stream.startsWith('$'))).toEqual([]);
         expect(read.filter((event) => event.stream === odd)).toEqual([]);
         expect(ids(read.filter((event) => event.stream === own))).toEqual([before.id, after.id]);
-        expect(unreadable.filter((event) => event.stream === odd)).toEqual([
-          expect.objectContaining({ stream: odd, position: expect.any(Number), reason: expect.any(String) }),
-        ]);
+        const reported = unreadable.filter((event) => event.stream === odd);
+        expect(reported.map((event) => [event.stream, typeof event.position, event.reason.length > 0])).toEqual([[odd, 'number', true]]);
 
         // A subscription passes over both too, instead of dying on (or looping into) the odd one.
         const seen: StoredEvent[] = [];
