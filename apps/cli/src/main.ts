@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import { flag, optionalString, parseCommandLine, splitCommand } from './args';
 import { auditCommand } from './commands/audit';
 import type { Command } from './commands/command';
@@ -36,7 +37,7 @@ function report(error: unknown, out: Output, io: Io): ExitCode {
     return error.exitCode;
   }
   // Failures of the libraries (missing home, unreadable key) carry good messages; a stack would bury them.
-  out.error(error instanceof Error ? error.message : String(error));
+  out.error(errorMessage(error));
   return ExitCode.failure;
 }
 

@@ -1,6 +1,7 @@
 export * from './action';
 export * from './canonical';
 export * from './common';
+export * from './error-message';
 export * from './envelope';
 export * from './event-types';
 export * from './identity-id';
