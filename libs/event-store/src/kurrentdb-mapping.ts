@@ -9,7 +9,6 @@ import {
   UnavailableError,
   UnknownError,
   WrongExpectedVersionError,
-  eventTypeFilter,
   jsonEvent,
   type AllStreamResolvedEvent,
   type AppendStreamState,
@@ -17,9 +16,9 @@ import {
   type EventData,
   type JSONType,
   type Position,
-  type RegexFilter,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
+import { errorMessage } from '@countersign/contracts';
 import { encodeJson, type CurrentRevision } from './append-rules';
 import {
   StoreUnavailableError,
@@ -32,17 +31,6 @@ import {
 
 /** Event type of checkpoint records; kept out of $all reads so nobody relays or checkpoints them. */
 export const CHECKPOINT_EVENT_TYPE = 'countersign.checkpoint';
-
-/**
- * Server-side $all filter: what `excludeSystemEvents()` drops (types starting with `$`) plus our own
- * checkpoint records. Without the second part the relay would see one checkpoint event per event
- * it publishes, and readAll would report positions the subscription never delivers.
- */
-export const USER_EVENTS_REGEX = `^(?!\\$|${CHECKPOINT_EVENT_TYPE.replace(/\./g, '\\.')}$)`;
-
-export function userEventsFilter(): RegexFilter {
-  return eventTypeFilter({ regex: USER_EVENTS_REGEX });
-}
 
 export function toStreamState(expected: ExpectedRevision): AppendStreamState {
   switch (expected) {
@@ -139,7 +127,7 @@ export function toPortError(error: unknown, append?: { stream: string; expected:
     return new WrongExpectedRevisionError(append.stream, append.expected, toCurrentRevision(error.actualState));
   }
   if (isUnavailable(error)) {
-    return new StoreUnavailableError(`KurrentDB unavailable: ${messageOf(error)}`, { cause: error });
+    return new StoreUnavailableError(`KurrentDB unavailable: ${errorMessage(error)}`, { cause: error });
   }
   return error;
 }
@@ -165,10 +153,6 @@ function isUnavailable(error: unknown): boolean {
 
 function hasField(error: unknown, field: string, value: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Record<string, unknown>)[field] === value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

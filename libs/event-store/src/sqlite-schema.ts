@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { errorMessage } from '@countersign/contracts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError, type StoredEvent } from './port';
@@ -140,7 +141,7 @@ export function decodeRow(row: EventRow): StoredEvent | { unreadable: string } {
   try {
     return toStoredEvent(row);
   } catch (error) {
-    return { unreadable: error instanceof Error ? error.message : String(error) };
+    return { unreadable: errorMessage(error) };
   }
 }
 
