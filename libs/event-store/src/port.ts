@@ -20,7 +20,8 @@
  *   reported through the adapter's `onUnreadable` option (default: a warning on stderr naming
  *   stream, id and position; never the data) instead of failing the read. Skipping, not
  *   dead-lettering: a store-wide read has nowhere the reader may write, and the event is still in
- *   its stream for an operator to inspect.
+ *   its stream for an operator to inspect. readStream of that stream, which needs every event of
+ *   it, fails with StoreUnavailableError instead.
  * - A read that fails part-way rejects with StoreUnavailableError; it never returns part of a
  *   result as if it were all of it. A subscription whose source fails reports StoreUnavailableError
  *   to `onError` and stops.

@@ -11,6 +11,7 @@ import {
 } from './append-rules';
 import { CatchUpSubscription, type CatchUpPage } from './catch-up-subscription';
 import {
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
   type CheckpointStore,
@@ -23,7 +24,7 @@ import {
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
-import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, toStoredEvent, type Statements } from './sqlite-schema';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -85,7 +86,13 @@ export class SqliteEventStore implements EventStore {
       const { fromRevision = 0, maxCount = Infinity } = options;
       assertReadOptions(fromRevision, maxCount);
       const rows = this.guard(() => this.sql.byStream.all(stream, fromRevision, toLimit(maxCount)));
-      return rows.map(toStoredEvent);
+      return rows.map((row) => {
+        const decoded = decodeRow(row);
+        // A stream's reader needs every event of it: one it cannot read is an answer it cannot use.
+        if ('unreadable' in decoded)
+          throw new StoreUnavailableError(`SQLite store ${this.file}: ${stream}@${row.revision}: ${decoded.unreadable}`);
+        return decoded;
+      });
     });
   }
 

@@ -31,6 +31,8 @@ export function describeForeignContract(context: ContractContext): void {
         expect(read.filter((event) => event.stream.startsWith('$'))).toEqual([]);
         expect(read.filter((event) => event.stream === odd)).toEqual([]);
         expect(ids(read.filter((event) => event.stream === own))).toEqual([before.id, after.id]);
+        // Reading that stream itself is another matter: a reader of a stream needs all of it.
+        await expect(store.readStream(odd)).rejects.toBeInstanceOf(StoreUnavailableError);
         const reported = unreadable.filter((event) => event.stream === odd);
         expect(reported.map((event) => [event.stream, typeof event.position, event.reason.length > 0])).toEqual([[odd, 'number', true]]);
 
