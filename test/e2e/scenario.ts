@@ -68,6 +68,8 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** Every output line of every process, e.g. to see services re-read trust.json (key rotation). */
+    log?: (name: string, line: string) => void;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
@@ -79,7 +81,10 @@ export async function startScenario(
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
-    log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
+    log: (n, l) => {
+      options.log?.(n, l);
+      if (process.env.E2E_LOG) console.log(`${n}| ${l}`);
+    },
   });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
     RequesterClient.connect(stack, 'deploy-bot'),

@@ -32,6 +32,8 @@ const STALE_CLAIM_MS = 3 * ADAPTER_TIMEOUT_MS;
 @Injectable()
 export class ExecutorService {
   private readonly decryption: KeyObject;
+  /** Encryption keys held before the current one (kept by `countersign keys rotate`), by key id. */
+  private readonly previousDecryption: ReadonlyMap<string, KeyObject>;
   private readonly adapters: Map<string, ActionAdapter>;
   /** Requests whose claimed execution this process is running right now. */
   private readonly running = new Set<string>();
@@ -41,6 +43,8 @@ export class ExecutorService {
     const encryption = runtime.identityFile.encryption;
     if (!encryption) throw new Error('the executor identity has no encryption key: re-run provisioning');
     this.decryption = importPrivateKey(encryption.privateKey);
+    const previous = runtime.identityFile.previousEncryption ?? [];
+    this.previousDecryption = new Map(previous.map((pair) => [pair.keyId, importPrivateKey(pair.privateKey)]));
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
     this.adapters = actionAdapters(targets);
     this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
@@ -89,7 +93,7 @@ export class ExecutorService {
     const credential = await openCredential(
       issued,
       evidence.accepted.data.action.target,
-      { decryption: this.decryption, trust: this.runtime.trust },
+      { decryption: this.decryption, previousDecryption: this.previousDecryption, trust: this.runtime.trust },
       now,
     );
     const check = checkAuditedChain(evidence, {

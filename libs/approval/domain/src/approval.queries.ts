@@ -1,5 +1,5 @@
 import type { ApprovalState, PendingApproval, RecordedVote } from './approval.state';
-import { hasReached } from './time';
+import { hasReached } from '@countersign/decider';
 
 /** The deadline the pending approval expires at, while it is pending. */
 export function pendingExpiry(state: ApprovalState): string | undefined {
