@@ -1,7 +1,17 @@
 import type Database from 'better-sqlite3';
-import { assertMaxCount, assertReadOptions, assertValidAppend, encodeJson, revisionMatches, type CurrentRevision } from './append-rules';
-import { CatchUpSubscription } from './catch-up-subscription';
 import {
+  assertMaxCount,
+  assertReadOptions,
+  assertValidAppend,
+  classifyEarlierCopy,
+  encodeJson,
+  revisionMatches,
+  withCanonicalIds,
+  type CurrentRevision,
+} from './append-rules';
+import { CatchUpSubscription, type CatchUpPage } from './catch-up-subscription';
+import {
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
   type CheckpointStore,
@@ -11,17 +21,10 @@ import {
   type ReadOptions,
   type StoredEvent,
   type Subscription,
+  type UnreadableEventReporter,
 } from './port';
-import {
-  guardSqlite,
-  openDatabase,
-  prepareStatements,
-  settle,
-  toLimit,
-  toStoredEvent,
-  type EventRow,
-  type Statements,
-} from './sqlite-schema';
+import { reportOnce } from './unreadable';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -30,6 +33,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another connection's write lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Told about rows a store-wide read skips because they are not JSON (default: a warning). */
+  onUnreadable?: UnreadableEventReporter;
 }
 
 const SUBSCRIPTION_BATCH = 256;
@@ -47,6 +52,7 @@ export class SqliteEventStore implements EventStore {
   private readonly wakeOnAppend = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
   private appendCount = 0;
+  private readonly onUnreadable: UnreadableEventReporter;
   private readonly appendTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
@@ -59,6 +65,7 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.onUnreadable = reportOnce(options.onUnreadable);
     this.db = guardSqlite(file, () => openDatabase(file, options.busyTimeoutMs ?? 5000));
     this.sql = prepareStatements(this.db);
     const transaction = this.db.transaction(this.appendInTransaction.bind(this));
@@ -68,7 +75,7 @@ export class SqliteEventStore implements EventStore {
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return settle(() => {
       assertValidAppend(stream, events, expected);
-      const result = this.guard(() => this.appendTransaction(stream, events, expected));
+      const result = this.guard(() => this.appendTransaction(stream, withCanonicalIds(events), expected));
       if (!result.idempotent) this.notifyAppended();
       return result;
     });
@@ -79,14 +86,20 @@ export class SqliteEventStore implements EventStore {
       const { fromRevision = 0, maxCount = Infinity } = options;
       assertReadOptions(fromRevision, maxCount);
       const rows = this.guard(() => this.sql.byStream.all(stream, fromRevision, toLimit(maxCount)));
-      return rows.map(toStoredEvent);
+      return rows.map((row) => {
+        const decoded = decodeRow(row);
+        // A stream's reader needs every event of it: one it cannot read is an answer it cannot use.
+        if ('unreadable' in decoded)
+          throw new StoreUnavailableError(`SQLite store ${this.file}: ${stream}@${row.revision}: ${decoded.unreadable}`);
+        return decoded;
+      });
     });
   }
 
   readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]> {
     return settle(() => {
       assertMaxCount(maxCount);
-      return this.readAfter(fromPosition, maxCount);
+      return this.readAfter(fromPosition, maxCount).events;
     });
   }
 
@@ -127,8 +140,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private appendInTransaction(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
-    const existing = this.findById(events.map((event) => event.id));
-    if (existing.length > 0) return this.retryOrConflict(stream, events, expected, existing);
+    const earlier = classifyEarlierCopy(
+      events.map((event) => event.id),
+      this.sql.byStreamIds.all(stream, JSON.stringify(events.map((event) => event.id))),
+    );
+    if (earlier.kind === 'retry') return { nextExpectedRevision: earlier.last.revision, position: earlier.last.position, idempotent: true };
+    // Some of the ids, but not as one earlier append: the caller decided on stale state.
+    if (earlier.kind === 'partial') throw new WrongExpectedRevisionError(stream, expected, this.currentRevision(stream));
     const current = this.currentRevision(stream);
     if (!revisionMatches(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current);
     const recordedAt = this.now().toISOString();
@@ -144,35 +162,20 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: revision, position, idempotent: false };
   }
 
-  /**
-   * Some ids are already stored. Only a complete earlier append of the same ids, in the same order
-   * and stream, counts as a retry; anything else means the caller decided on stale state.
-   */
-  private retryOrConflict(stream: string, events: NewEvent[], expected: ExpectedRevision, existing: EventRow[]): AppendResult {
-    const byId = new Map(existing.map((row) => [row.id, row]));
-    const rows = events.map((event) => byId.get(event.id));
-    const first = rows[0];
-    const isRetry = rows.every(
-      (row, index) => row !== undefined && first !== undefined && row.stream === stream && row.revision === first.revision + index,
-    );
-    const last = rows[rows.length - 1];
-    if (!isRetry || last === undefined) {
-      throw new WrongExpectedRevisionError(stream, expected, this.currentRevision(stream));
-    }
-    return { nextExpectedRevision: last.revision, position: last.position, idempotent: true };
-  }
-
-  private findById(ids: string[]): EventRow[] {
-    return this.sql.byIds.all(JSON.stringify(ids));
-  }
-
   private currentRevision(stream: string): CurrentRevision {
     return this.sql.lastRevision.get(stream)?.revision ?? 'no_stream';
   }
 
-  private readAfter(position: number, maxCount: number): StoredEvent[] {
+  private readAfter(position: number, maxCount: number): CatchUpPage {
     const rows = this.guard(() => this.sql.after.all(position, toLimit(maxCount)));
-    return rows.map(toStoredEvent);
+    const events: StoredEvent[] = [];
+    for (const row of rows) {
+      const decoded = decodeRow(row);
+      if ('unreadable' in decoded)
+        this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
+      else events.push(decoded);
+    }
+    return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };
   }
 
   private notifyAppended(): void {
