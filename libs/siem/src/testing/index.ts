@@ -1,0 +1,2 @@
+export * from './ocsf-validator';
+export * from './audit-fixtures';
