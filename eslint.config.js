@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack'];
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.countersign/**', 'coverage/**', 'docs/**', '**/*.js', '.nx/**'] },

@@ -68,10 +68,14 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** More SIEM readers to provision, e.g. one for the SIEM forwarder (the e2e AuditReader is `splunk`). */
+    siemReaders?: string[];
+    siemForwarder?: { env: Record<string, string> };
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
+  description.siemReaders.push(...(options.siemReaders ?? []));
   const stack = await startStack({
     description,
     targets: e2eTargets(),
@@ -79,6 +83,7 @@ export async function startScenario(
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
+    ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
   });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([

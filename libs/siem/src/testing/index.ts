@@ -1,2 +1,3 @@
 export * from './ocsf-validator';
 export * from './audit-fixtures';
+export * from './syslog-parse';
