@@ -14,6 +14,8 @@ export interface Delivery {
   ack(): void;
   /** Resets the server's ack timer while a sink holds the batch back. */
   working(): void;
+  /** Hands it back at once (when stopping), so a restarted forwarder need not wait out the ack wait. */
+  nak(): void;
 }
 
 export interface AuditSource {
@@ -47,7 +49,7 @@ export class Forwarder {
 
   constructor(private readonly options: ForwarderOptions) {
     this.head = options.head.load();
-    this.sinkStatus = Object.fromEntries(options.sinks.map((sink) => [sink.name, { state: 'ok' } as SinkStatus]));
+    this.sinkStatus = Object.fromEntries(options.sinks.map((sink) => [sink.name, { state: 'ok' }]));
   }
 
   stop(): void {
@@ -58,7 +60,7 @@ export class Forwarder {
   async run(): Promise<{ stoppedBecause?: string }> {
     this.publish('starting');
     while (!this.stopping.signal.aborted) {
-      const deliveries = await this.options.source.pull(this.options.batch ?? 100);
+      const deliveries = await this.pull();
       if (deliveries.length === 0) {
         this.lag = 0;
         this.publish('idle');
@@ -73,6 +75,17 @@ export class Forwarder {
       }
     }
     return {};
+  }
+
+  /** A failed pull (NATS unreachable, a failover) is reported and retried; it never ends the forwarder. */
+  private async pull(): Promise<Delivery[]> {
+    try {
+      return await this.options.source.pull(this.options.batch ?? 100);
+    } catch (error) {
+      this.options.log(`pulling CS_AUDIT failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+      await sleep(1_000, this.stopping.signal);
+      return [];
+    }
   }
 
   private async forward(deliveries: Delivery[]): Promise<string | undefined> {
@@ -98,7 +111,10 @@ export class Forwarder {
         ready.map((entry) => entry.item),
         () => ready.forEach((entry) => entry.delivery.working()),
       );
-      if (failure) return failure;
+      if (failure) {
+        deliveries.forEach((delivery) => delivery.nak());
+        return failure;
+      }
       this.options.head.save(head);
       this.head = head;
       ready.forEach((entry) => entry.delivery.ack());

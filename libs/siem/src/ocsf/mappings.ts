@@ -8,8 +8,7 @@ import { Classes, type SeverityId } from './ocsf';
  */
 export type Mapping = (event: SignedEvent) => Rendering;
 
-const text = (data: Record<string, unknown>, key: string): string | undefined =>
-  typeof data[key] === 'string' ? (data[key] as string) : undefined;
+const text = (data: Record<string, unknown>, key: string): string | undefined => (typeof data[key] === 'string' ? data[key] : undefined);
 const requestOf = (event: SignedEvent) => text(event.data, 'requestId');
 /** The credential is always minted for the executor (the broker seals it to the executor's key). */
 const EXECUTOR = 'service:executor';

@@ -1,5 +1,5 @@
 import { canonicalJson, EVENT_TYPES, sha256Hex } from '@countersign/contracts';
-import { FIXTURE_EVENT_TYPES, fixtureAuditRecords, validateOcsf } from '@countersign/siem/testing';
+import { FIXTURE_EVENT_TYPES, fixtureAuditRecords, validateOcsf } from '../testing';
 import { renderOcsf } from './render';
 
 describe('OCSF rendering of audit records', () => {

@@ -16,7 +16,7 @@ export function renderOcsf(record: AuditRecordV1): OcsfEvent {
 
 function signedEventOf(record: AuditRecordV1): SignedEvent {
   const raw = record.event;
-  const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : '');
+  const text = (key: string) => (typeof raw[key] === 'string' ? raw[key] : '');
   const data = raw.data !== null && typeof raw.data === 'object' && !Array.isArray(raw.data) ? (raw.data as Record<string, unknown>) : {};
   return {
     id: text('id'),

@@ -162,7 +162,7 @@ interface HecReply {
 function parse(body: string): HecReply {
   try {
     const value = JSON.parse(body) as unknown;
-    return value !== null && typeof value === 'object' ? (value as HecReply) : {};
+    return value !== null && typeof value === 'object' ? value : {};
   } catch {
     return {};
   }

@@ -22,7 +22,8 @@ export function formatRfc5424(record: Forwardable, header: SyslogHeader): string
   const { ocsf } = record;
   const severity = SEVERITY[ocsf.severity_id as number] ?? 6;
   const timestamp = new Date(ocsf.time).toISOString();
-  const eventType = String(ocsf.metadata.event_code ?? 'audit.record').replace(/^countersign\./, '');
+  const code = ocsf.metadata.event_code;
+  const eventType = (typeof code === 'string' ? code : 'audit.record').replace(/^countersign\./, '');
   const sd = structuredData({
     seq: String(record.sequence),
     hash: record.hash,

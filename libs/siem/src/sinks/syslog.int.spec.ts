@@ -1,5 +1,5 @@
 import { rsyslogUnavailable, startRsyslog, type RunningRsyslog } from '@countersign/testing';
-import { fixtureAuditRecords, parseSyslog, validateOcsf } from '@countersign/siem/testing';
+import { fixtureAuditRecords, parseSyslog, validateOcsf } from '../testing';
 import { renderOcsf } from '../ocsf';
 import type { Forwardable } from './sink';
 import { SyslogSink } from './syslog';

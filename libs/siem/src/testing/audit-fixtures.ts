@@ -219,7 +219,7 @@ export function fixtureEvents(): Array<Record<string, unknown>> {
   return FIXTURE_EVENT_TYPES.map((type, index) => {
     const [signer, data] = DATA[type];
     const parsed = EVENT_TYPES[type].schema.parse(data) as Record<string, unknown>;
-    return fixtureEnvelope({ id: ID(100 + index), type, signer, time: T, data: parsed }) as unknown as Record<string, unknown>;
+    return fixtureEnvelope({ id: ID(100 + index), type, signer, time: T, data: parsed });
   });
 }
 
