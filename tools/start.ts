@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
   prefixed('countersign', `provisioning identities and NATS users into ${home}`);
   const slack = slackSettings();
+  // The SIEM forwarder runs when a sink is configured (docs/siem.md); it reads the variable itself.
+  const siem = Boolean(process.env.COUNTERSIGN_SIEM_CONFIG ?? process.env.COUNTERSIGN_SIEM_CONFIG_JSON);
   const stack = await startStack({
     home,
     natsPort,
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     log: prefixed,
     supervise: true,
     ...(slack ? { slack } : {}),
+    ...(siem ? { siemForwarder: { env: {} } } : {}),
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
@@ -32,6 +35,7 @@ Countersign is running.
   NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
