@@ -54,3 +54,30 @@ describeRsyslog('syslog sink against a real rsyslog (RFC 5425 over TLS)', () => 
     await untrusting.close();
   });
 });
+
+describeRsyslog('syslog sink over plain TCP (labs) against a real rsyslog', () => {
+  let rsyslog: RunningRsyslog;
+  jest.setTimeout(60_000);
+
+  beforeAll(async () => {
+    rsyslog = await startRsyslog({ transport: 'tcp' });
+  });
+  afterAll(async () => {
+    await rsyslog?.dispose();
+  });
+
+  it('delivers the same octet-counted RFC 5424 frames without TLS, and catches up after rsyslog restarts', async () => {
+    const sink = new SyslogSink({ host: rsyslog.host, port: rsyslog.port, transport: 'tcp' });
+    const records = forwardables(20);
+    expect(await sink.send(records.slice(0, 10))).toEqual({ ok: true });
+    await until(() => rsyslog.messages().length >= 10);
+    await rsyslog.stop();
+    expect(await sink.send(records.slice(10))).toMatchObject({ ok: false, retry: true });
+    await rsyslog.start();
+    expect(await sink.send(records.slice(10))).toEqual({ ok: true });
+    const sequences = () => [...new Set(rsyslog.messages().map((line) => Number(parseSyslog(line).sd.seq)))];
+    await until(() => sequences().length >= 20);
+    expect(sequences()).toEqual(records.map((record) => record.sequence));
+    await sink.close();
+  });
+});
