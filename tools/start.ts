@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const slack = slackSettings();
   const targets = defaultTargets();
   const postgres = await startPostgresDemo(home, targets);
+  // The SIEM forwarder runs when a sink is configured (docs/siem.md); it reads the variable itself.
+  const siem = Boolean(process.env.COUNTERSIGN_SIEM_CONFIG ?? process.env.COUNTERSIGN_SIEM_CONFIG_JSON);
   const stack = await startStack({
     home,
     targets,
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     log: prefixed,
     supervise: true,
     ...(slack ? { slack } : {}),
+    ...(siem ? { siemForwarder: { env: {} } } : {}),
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
@@ -37,6 +40,7 @@ Countersign is running.
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
   PostgreSQL   ${postgres.banner}
+  SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):

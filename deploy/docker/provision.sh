@@ -70,4 +70,13 @@ cp "$COUNTERSIGN_HOME/nats/users/target-demo-target.json" "$target_bundle/nats/u
 chown -R "$SERVICE_UID:$SERVICE_UID" "$target_bundle"
 chmod 0700 "$target_bundle/nats" "$target_bundle/nats/users"
 chmod 0600 "$target_bundle/nats/users/target-demo-target.json"
+
+# The SIEM forwarder reads CS_AUDIT as siem:splunk: public files plus its own NATS password, no key.
+siem_bundle="$COUNTERSIGN_BUNDLES_DIR/siem-splunk"
+bundle_public "$siem_bundle"
+mkdir -p "$siem_bundle/nats/users"
+cp "$COUNTERSIGN_HOME/nats/users/siem-splunk.json" "$siem_bundle/nats/users/"
+chown -R "$SERVICE_UID:$SERVICE_UID" "$siem_bundle"
+chmod 0700 "$siem_bundle/nats" "$siem_bundle/nats/users"
+chmod 0600 "$siem_bundle/nats/users/siem-splunk.json"
 echo "provision.sh: done"

@@ -72,10 +72,14 @@ export async function startScenario(
     log?: (name: string, line: string) => void;
     /** Another target registry than e2eTargets(), e.g. with a real PostgreSQL's address. */
     targets?: ReturnType<typeof e2eTargets>;
+    /** More SIEM readers to provision, e.g. one for the SIEM forwarder (the e2e AuditReader is `splunk`). */
+    siemReaders?: string[];
+    siemForwarder?: { env: Record<string, string> };
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
+  description.siemReaders.push(...(options.siemReaders ?? []));
   const stack = await startStack({
     description,
     targets: options.targets ?? e2eTargets(),
@@ -83,6 +87,7 @@ export async function startScenario(
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
+    ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
     log: (n, l) => {
       options.log?.(n, l);
       if (process.env.E2E_LOG) console.log(`${n}| ${l}`);

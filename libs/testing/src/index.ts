@@ -2,3 +2,4 @@ export * from './free-port';
 export * from './nats-server';
 export * from './nats-cluster';
 export * from './postgres-server';
+export * from './rsyslog';
