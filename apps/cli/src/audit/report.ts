@@ -28,6 +28,8 @@ export interface AuditReport {
   events: { verified: number; failures: SignatureFailure[] };
   /** Record envelopes signed by the audit service (absent from bare-record files). */
   wrappers: { present: number; verified: number; failures: SignatureFailure[] };
+  /** Audit's signed Merkle checkpoints found in the log, each checked against the records before it. */
+  checkpoints?: { present: number; verified: number; failures: Array<{ origin: string; problem: string }> };
 }
 
 function failure(entry: ExaminedEntry, verification: Extract<Verification, { ok: false }>, eventId?: string): SignatureFailure {
@@ -117,7 +119,9 @@ export function formatAuditReport(report: AuditReport): string[] {
       ['  hash chain', chain],
       ['  event signatures', `${report.events.verified}/${report.records} verified`],
       ['  record envelopes', wrappers],
+      ['  checkpoints', report.checkpoints ? `${report.checkpoints.verified}/${report.checkpoints.present} match the log` : 'none'],
     ]),
+    ...(report.checkpoints?.failures ?? []).map((f) => `  checkpoint ${f.origin}: ${f.problem}`),
     ...formatFailures('event signatures that do not verify:', report.events.failures),
     ...formatFailures('record envelopes that do not verify:', report.wrappers.failures),
   ];
