@@ -3,8 +3,7 @@ import { type AuditCheckpointV1, EventTypes, serviceId, type AuditRecordV1, type
 import { merkleRoot, recordLeafHash } from '@countersign/audit-chain';
 import type { TrustStore } from '@countersign/identity';
 import { CliError } from '../context';
-import type { ExaminedEntry, RawAuditEntry } from './entries';
-import type { AuditReport } from './report';
+import type { RawAuditEntry } from './entries';
 
 /** A checkpoint whose signature verified: signed by service:audit, with only audit allowed the type. */
 export interface VerifiedCheckpoint {
@@ -81,31 +80,4 @@ export function checkpointProblem(checkpoint: AuditCheckpointV1, records: readon
     return `rewritten: the first ${treeSize} records do not hash to the checkpoint's root`;
   if (prefix.at(-1)!.hash !== lastRecordHash) return `rewritten: record ${treeSize} is not the one the checkpoint names`;
   return undefined;
-}
-
-/**
- * `audit verify` over a whole log also checks every checkpoint it holds: signed by audit, and
- * matching the records before it. A log whose records were rewritten after a checkpoint was
- * published fails here even when the rewriter re-hashed the whole chain.
- */
-export function checkLogCheckpoints(
-  report: AuditReport,
-  checkpoints: readonly RawAuditEntry[],
-  entries: readonly ExaminedEntry[],
-  trust: TrustStore,
-): AuditReport {
-  if (checkpoints.length === 0) return report;
-  const records = entries.flatMap((entry) => (entry.parsed ? [entry.parsed] : []));
-  const failures = checkpoints.flatMap(({ origin, text }) => {
-    let checked: CheckpointCheck;
-    try {
-      checked = checkCheckpoint(JSON.parse(text), trust);
-    } catch (error) {
-      return [{ origin, problem: `not JSON: ${(error as Error).message}` }];
-    }
-    const problem = checked.ok ? checkpointProblem(checked.checkpoint.data, records) : checked.problem;
-    return problem ? [{ origin, problem }] : [];
-  });
-  const present = checkpoints.length;
-  return { ...report, ok: report.ok && failures.length === 0, checkpoints: { present, verified: present - failures.length, failures } };
 }

@@ -1,6 +1,5 @@
 import { optionalString, positional, requiredString, type CommandLine } from '../args';
 import { chainOfCustody, formatCustody } from '../audit/custody';
-import { checkLogCheckpoints, splitLog } from '../audit/checkpoints';
 import { entriesForRequest, examineEntries } from '../audit/entries';
 import { formatAuditReport, verifyAudit } from '../audit/report';
 import { DEFAULT_OPERATOR, loadAuditEntries, writeAuditFile } from '../audit/sources';
@@ -20,10 +19,9 @@ async function verify(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const requestId = optionalString(line.values, 'request');
   const file = optionalString(line.values, 'file');
   const operator = optionalString(line.values, 'as') ?? DEFAULT_OPERATOR;
-  const log = splitLog(await loadAuditEntries(ctx, { operator, ...(file ? { file } : {}) }));
-  const entries = examineEntries(log.records, ctx.trustStore());
+  const entries = examineEntries(await loadAuditEntries(ctx, { operator, ...(file ? { file } : {}) }), ctx.trustStore());
   if (entries.length === 0) throw new CliError(file ? `no audit records in ${file}` : 'the audit stream holds no records yet');
-  const report = checkLogCheckpoints(verifyAudit(entries), log.checkpoints, entries, ctx.trustStore());
+  const report = verifyAudit(entries);
   if (requestId === undefined) {
     ctx.out.result(report, () => formatAuditReport(report));
     return report.ok ? ExitCode.ok : ExitCode.failure;
