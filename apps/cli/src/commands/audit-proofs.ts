@@ -10,7 +10,7 @@ import {
   type VerifiedCheckpoint,
 } from '../audit/checkpoints';
 import { examineEntries } from '../audit/entries';
-import { formatProofReport, proveConsistency, proveInclusion, verifyProofDocument } from '../audit/proofs';
+import { formatProofReport, proveConsistency, proveInclusion, verifyProofDocument, type ProofCheck } from '../audit/proofs';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
 
@@ -78,10 +78,10 @@ export function verifyProof(ctx: CliContext, path: string): ExitCode {
  */
 export async function verifyCheckpoint(ctx: CliContext, line: CommandLine, path: string): Promise<ExitCode> {
   const checkpoint = checkCheckpointOrThrow(readJsonFile(path), ctx.trustStore(), path);
-  const checks = [{ what: 'checkpoint signature (service:audit)', ok: true as boolean, problem: undefined as string | undefined }];
+  const checks: ProofCheck[] = [{ what: 'checkpoint signature (service:audit)', ok: true }];
   if (optionalString(line.values, 'file') !== undefined || line.values['live'] === true) {
     const problem = checkpointProblem(checkpoint.data, (await loadLog(ctx, line)).records);
-    checks.push({ what: `the log extends tree ${checkpoint.data.treeSize}`, ok: problem === undefined, problem });
+    checks.push({ what: `the log extends tree ${checkpoint.data.treeSize}`, ok: problem === undefined, ...(problem ? { problem } : {}) });
   }
   const report = { ok: checks.every((check) => check.ok), format: 'countersign.audit.checkpoint', checkpoint: checkpoint.data, checks };
   ctx.out.result(report, () => formatProofReport(report));
