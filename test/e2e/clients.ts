@@ -7,6 +7,7 @@ import {
   type ActionRequest,
   type Envelope,
   type RequesterNotifiedV1,
+  type AuditCheckpointV1,
   type AuditRecordV1,
 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadTrustStore, type TrustStore } from '@countersign/identity';
@@ -135,6 +136,7 @@ export class ApproverClient {
 /** A SIEM reader on its own durable consumer of the audit stream. */
 export class AuditReader {
   readonly records: AuditRecordV1[] = [];
+  readonly checkpoints: Envelope<AuditCheckpointV1>[] = [];
   private messages: ConsumerMessages | undefined;
   private reading: Promise<void> = Promise.resolve();
 
@@ -153,7 +155,9 @@ export class AuditReader {
     this.reading = (async () => {
       for await (const msg of messages) {
         const envelope = msg.json<Envelope<AuditRecordV1>>();
-        this.records.push(envelope.data);
+        // Audit's signed Merkle checkpoints share the stream with the records they cover.
+        if (envelope.type === EventTypes.AuditCheckpoint) this.checkpoints.push(envelope as unknown as Envelope<AuditCheckpointV1>);
+        else this.records.push(envelope.data);
         msg.ack();
       }
     })();

@@ -64,6 +64,15 @@ describe('the approval-gated pipeline on the real stack', () => {
     await s.approvers.bob.vote(requestId, digest, 'approve', 'second pair of eyes');
     expect(await outcomeOf(s.paymentsAgent, requestId, 'executed')).toEqual(['accepted', 'approved', 'executed']);
     expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
+    // dave's refused vote is a high-severity finding; the request's custody is sound (no false alarm).
+    await eventually(() => {
+      expect(typesFor(requestId)).toContain(EventTypes.CustodyVerified);
+      const findings = s.audit.eventsFor(requestId).filter((event) => event.type === EventTypes.AuditFinding);
+      expect(findings.map((finding) => finding.data)).toEqual([
+        expect.objectContaining({ kind: 'vote_refused', severity: 'high', code: 'self_approval', signer: 'approver:dave' }),
+      ]);
+    }, 60_000);
+    expect(typesFor(requestId)).not.toContain(EventTypes.AuditViolation);
   });
 
   it('never executes a denied request and tells the requester it was denied', async () => {

@@ -3,7 +3,8 @@ import { EVENT_TYPES, EventTypes, type Envelope } from '@countersign/contracts';
 import { AuditService } from './audit.service';
 
 /** Audit hears every type, so it registers one handler per type rather than a decorator each. */
-const everyType = Object.keys(EVENT_TYPES).filter((type) => type !== EventTypes.AuditRecord);
+const NEVER_HEARD: readonly string[] = [EventTypes.AuditRecord, EventTypes.AuditCheckpoint];
+const everyType = Object.keys(EVENT_TYPES).filter((type) => !NEVER_HEARD.includes(type));
 
 export function auditHandlers(app: INestApplicationContext) {
   const audit = app.get(AuditService);

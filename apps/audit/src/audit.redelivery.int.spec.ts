@@ -24,7 +24,9 @@ function withoutChainPosition(event: StoredEvent) {
   }
   if (!isRecord(event)) return stored;
   const { sequence: _sequence, previousHash: _previous, hash: _hash, ...record } = recordOf(event);
-  return { ...stored, data: { ...(stored.data as object), signature: 'order-dependent', data: record } };
+  // A submission is chained from whichever audit hears first: itself, or the acceptance carrying it.
+  const cause = record.event['type'] === EventTypes.RequestSubmitted ? { causationid: 'order-dependent' } : {};
+  return { ...stored, data: { ...(stored.data as object), signature: 'order-dependent', ...cause, data: record } };
 }
 
 function chainHolds(events: StoredEvent[]): void {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope } from '@countersign/contracts';
+import { EventTypes, type Envelope, type RequestAcceptedV1 } from '@countersign/contracts';
 import { AUDIT_LOG_STREAM, auditLogDecider } from '@countersign/audit-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { loadCheckpointPolicy } from './checkpoint.config';
 
 /**
  * Chains every verified event into the one audit log. Custody checks follow the log itself
@@ -9,15 +10,52 @@ import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
  */
 @Injectable()
 export class AuditService {
+  readonly checkpoints = loadCheckpointPolicy();
+
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
 
   async record(envelope: Envelope): Promise<void> {
     const now = this.runtime.clock();
+    const submission = this.carriedSubmission(envelope);
     await this.runtime.runner.run(
       auditLogDecider,
       AUDIT_LOG_STREAM,
-      { type: 'RecordEvent', envelope, recordedAt: now.toISOString() },
+      {
+        type: 'RecordEvent',
+        envelope,
+        recordedAt: now.toISOString(),
+        checkpoints: this.checkpoints,
+        ...(submission ? { submission } : {}),
+      },
       { id: envelope.id, now },
     );
+  }
+
+  /** Signs a checkpoint if the interval passed with records not yet covered (the decider says). */
+  async checkpointIfDue(): Promise<void> {
+    const now = this.runtime.clock();
+    await this.runtime.runner.run(
+      auditLogDecider,
+      AUDIT_LOG_STREAM,
+      { type: 'PublishCheckpoint', now: now.toISOString(), checkpoints: this.checkpoints },
+      { id: `checkpoint:${now.toISOString()}`, now },
+    );
+  }
+
+  /**
+   * The requester's signed submission an acceptance carries, verified here with audit's own trust
+   * store (no freshness: it is older than the acceptance). Every ingress path ends in an
+   * acceptance, so a submission that never crossed CS_SUBMISSIONS (HTTP) is chained all the same.
+   */
+  private carriedSubmission(envelope: Envelope): Envelope | undefined {
+    if (envelope.type !== EventTypes.RequestAccepted) return undefined;
+    const carried = (envelope.data as Partial<RequestAcceptedV1>).submission;
+    if (carried === undefined) return undefined;
+    const verification = this.runtime.trust.verify(carried);
+    if (!verification.ok || verification.type !== EventTypes.RequestSubmitted) {
+      this.runtime.logger.warn(`acceptance ${envelope.id} carries a submission that does not verify; not chained`);
+      return undefined;
+    }
+    return verification.envelope;
   }
 }

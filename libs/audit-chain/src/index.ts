@@ -53,3 +53,6 @@ export function verifyChain(records: readonly unknown[], from: ChainHead = GENES
   }
   return { ok: true, count: records.length, head };
 }
+
+// The RFC 9162 Merkle tree over the same records (inclusion and consistency proofs, checkpoints).
+export * from './merkle';

@@ -51,6 +51,8 @@ export const EVENT_TYPES = {
   'countersign.audit.violation.v1': { schema: audit.AuditViolationV1, emitter: fromService('audit') },
   'countersign.custody.verified.v1': { schema: audit.CustodyVerifiedV1, emitter: fromService('audit') },
   'countersign.audit.receipt.v1': { schema: audit.AuditReceiptV1, emitter: fromService('audit') },
+  'countersign.audit.checkpoint.v1': { schema: audit.AuditCheckpointV1, emitter: fromService('audit') },
+  'countersign.audit.finding.v1': { schema: audit.AuditFindingV1, emitter: fromService('audit') },
   'countersign.message.deadlettered.v1': { schema: operations.MessageDeadLetteredV1, emitter: { anyService: true } },
 } as const satisfies Record<string, EventTypeSpec>;
 
@@ -88,6 +90,8 @@ export const EventTypes = {
   AuditViolation: 'countersign.audit.violation.v1',
   CustodyVerified: 'countersign.custody.verified.v1',
   AuditReceipt: 'countersign.audit.receipt.v1',
+  AuditCheckpoint: 'countersign.audit.checkpoint.v1',
+  AuditFinding: 'countersign.audit.finding.v1',
   MessageDeadLettered: 'countersign.message.deadlettered.v1',
 } as const satisfies Record<string, EventType>;
 

@@ -15,6 +15,8 @@ export const Subjects = {
   serviceEvents: (service: ServiceName) => `cs.evt.${service}.>`,
   serviceEvent: (service: ServiceName, type: string) => `cs.evt.${service}.${type.replace(/^countersign\./, '')}`,
   auditRecords: 'cs.audit.record',
+  /** Audit's signed Merkle checkpoints, next to the records they cover (CS_AUDIT). */
+  auditCheckpoints: 'cs.audit.checkpoint',
 } as const;
 
 export interface StreamSpec {
@@ -123,6 +125,7 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
   if (type === EventTypes.VoteCast) return Subjects.vote(name);
   if (type === EventTypes.VoteRelayed) return Subjects.relayedVote(name);
   if (type === EventTypes.AuditRecord) return Subjects.auditRecords;
+  if (type === EventTypes.AuditCheckpoint) return Subjects.auditCheckpoints;
   if (type === EventTypes.RequesterNotified) {
     const requester = (envelope.data as { requester: string }).requester;
     return Subjects.notify(parseIdentityId(requester).name);

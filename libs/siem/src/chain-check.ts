@@ -3,7 +3,10 @@ import { EventTypes, type AuditRecordV1 } from '@countersign/contracts';
 import type { Verification } from '@countersign/identity';
 
 export type RecordVerdict =
-  { kind: 'next'; record: AuditRecordV1 } | { kind: 'already_delivered'; sequence: number } | { kind: 'broken'; problem: string };
+  | { kind: 'next'; record: AuditRecordV1 }
+  | { kind: 'already_delivered'; sequence: number }
+  | { kind: 'checkpoint' }
+  | { kind: 'broken'; problem: string };
 
 /**
  * Decides what to do with one message of CS_AUDIT, given the last record every sink accepted.
@@ -12,6 +15,10 @@ export type RecordVerdict =
  */
 export function judgeRecord(verification: Verification, head: ChainHead): RecordVerdict {
   if (!verification.ok) return { kind: 'broken', problem: `wrapper does not verify: ${verification.code}` };
+  // Audit's signed Merkle checkpoints share CS_AUDIT with the records but are not records (no
+  // sequence, not in the chain): acknowledged and not forwarded; SIEMs keep them with
+  // `countersign audit checkpoint` (docs/siem-checkpoints.md).
+  if (verification.type === EventTypes.AuditCheckpoint && verification.envelope.signer === 'service:audit') return { kind: 'checkpoint' };
   if (verification.type !== EventTypes.AuditRecord || verification.envelope.signer !== 'service:audit')
     return { kind: 'broken', problem: `${verification.type} from ${verification.envelope.signer} is no audit record` };
   const record = verification.envelope.data as AuditRecordV1;

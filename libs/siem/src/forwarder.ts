@@ -94,6 +94,10 @@ export class Forwarder {
     let broken: string | undefined;
     for (const delivery of deliveries) {
       const verdict = judgeRecord(this.options.verify(delivery.data), head);
+      if (verdict.kind === 'checkpoint') {
+        delivery.ack();
+        continue;
+      }
       if (verdict.kind === 'already_delivered') {
         delivery.ack(); // every sink accepted it before the head moved past it
         continue;

@@ -90,6 +90,7 @@ function probesFor(principal: Principal, description: IdentityDescription, every
     ...(description.channels ?? []).map((name) => onStream('votes', Subjects.relayedVote(name))),
     ...description.requesters.map(({ name }) => onStream('notifications', Subjects.notify(name))),
     onStream('audit records', Subjects.auditRecords),
+    onStream('audit records', Subjects.auditCheckpoints),
     ...streams.flatMap((stream) => STREAM_VERBS.map((verb) => api('stream admin API', `$JS.API.STREAM.${verb}.${stream}`))),
     ...streams.flatMap((stream) => [
       api('consumer admin API', `$JS.API.CONSUMER.CREATE.${stream}`),

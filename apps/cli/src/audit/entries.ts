@@ -1,5 +1,6 @@
 import { AuditRecordV1, EventTypes, serviceId, type Envelope } from '@countersign/contracts';
 import type { TrustStore, Verification } from '@countersign/identity';
+import { checkCheckpoint, type CheckpointCheck } from './checkpoints';
 
 /** One line of an export file or one message of CS_AUDIT, exactly as read. */
 export interface RawAuditEntry {
@@ -21,6 +22,8 @@ export interface ExaminedEntry {
   wrapper?: Verification;
   /** The embedded event's own signature, checked against the trust store. */
   event?: Verification;
+  /** Set when the entry is one of audit's signed Merkle checkpoints rather than a record. */
+  checkpoint?: CheckpointCheck;
 }
 
 /**
@@ -37,6 +40,9 @@ export function examineEntry(raw: RawAuditEntry, trust: TrustStore): ExaminedEnt
     return { origin: raw.origin, record: undefined, problem: `not JSON: ${(error as Error).message}` };
   }
   const wrapped = isObject(json) && 'specversion' in json;
+  // Checkpoints sit between records on CS_AUDIT; one altered into anything else breaks the chain.
+  if (wrapped && (json as { type?: unknown }).type === EventTypes.AuditCheckpoint)
+    return { origin: raw.origin, record: undefined, checkpoint: checkCheckpoint(json, trust) };
   const record = wrapped ? (json as { data?: unknown }).data : json;
   const parsed = AuditRecordV1.safeParse(record);
   // Audit's chain time is the witness for a retired key (keyStanding), never the signer's own time,

@@ -1,4 +1,5 @@
 import { verifyChain } from '@countersign/audit-chain';
+import { checkpointProblem } from './checkpoints';
 import type { Verification } from '@countersign/identity';
 import { formatRows } from '../output';
 import { eventHeader, type ExaminedEntry } from './entries';
@@ -28,6 +29,8 @@ export interface AuditReport {
   events: { verified: number; failures: SignatureFailure[] };
   /** Record envelopes signed by the audit service (absent from bare-record files). */
   wrappers: { present: number; verified: number; failures: SignatureFailure[] };
+  /** Audit's signed Merkle checkpoints found in the log, each checked against the records before it. */
+  checkpoints?: { present: number; verified: number; failures: Array<{ origin: string; problem: string }> };
 }
 
 function failure(entry: ExaminedEntry, verification: Extract<Verification, { ok: false }>, eventId?: string): SignatureFailure {
@@ -65,14 +68,37 @@ function wrapperFailures(entries: readonly ExaminedEntry[]): SignatureFailure[] 
   return entries.flatMap((entry) => (entry.wrapper && !entry.wrapper.ok ? [failure(entry, entry.wrapper)] : []));
 }
 
-export function verifyAudit(entries: readonly ExaminedEntry[]): AuditReport {
+/**
+ * Every checkpoint in the log must verify (signed by service:audit) and match the records before
+ * it: a log rewritten after a checkpoint was published fails here even if the chain was re-hashed.
+ */
+function checkpointsOf(checkpoints: readonly ExaminedEntry[], records: readonly ExaminedEntry[]): AuditReport['checkpoints'] {
+  if (checkpoints.length === 0) return undefined;
+  const parsed = records.flatMap((entry) => (entry.parsed ? [entry.parsed] : []));
+  const failures = checkpoints.flatMap(({ origin, checkpoint }) => {
+    const problem = !checkpoint
+      ? 'not a checkpoint'
+      : checkpoint.ok
+        ? checkpointProblem(checkpoint.checkpoint.data, parsed)
+        : checkpoint.problem;
+    return problem ? [{ origin, problem }] : [];
+  });
+  return { present: checkpoints.length, verified: checkpoints.length - failures.length, failures };
+}
+
+export function verifyAudit(all: readonly ExaminedEntry[]): AuditReport {
+  const entries = all.filter((entry) => !entry.checkpoint);
+  const checkpoints = checkpointsOf(
+    all.filter((entry) => entry.checkpoint),
+    entries,
+  );
   const chainBreak = findBreak(entries);
   const events = eventFailures(entries);
   const wrappers = wrapperFailures(entries);
   const first = entries[0]?.parsed;
   const last = entries.at(-1)?.parsed;
   return {
-    ok: entries.length > 0 && !chainBreak && events.length === 0 && wrappers.length === 0,
+    ok: entries.length > 0 && !chainBreak && events.length === 0 && wrappers.length === 0 && !checkpoints?.failures.length,
     records: entries.length,
     ...(first ? { firstSequence: first.sequence } : {}),
     ...(last ? { lastSequence: last.sequence } : {}),
@@ -85,6 +111,7 @@ export function verifyAudit(entries: readonly ExaminedEntry[]): AuditReport {
       verified: entries.filter((entry) => entry.wrapper?.ok).length,
       failures: wrappers,
     },
+    ...(checkpoints ? { checkpoints } : {}),
   };
 }
 
@@ -117,7 +144,9 @@ export function formatAuditReport(report: AuditReport): string[] {
       ['  hash chain', chain],
       ['  event signatures', `${report.events.verified}/${report.records} verified`],
       ['  record envelopes', wrappers],
+      ['  checkpoints', report.checkpoints ? `${report.checkpoints.verified}/${report.checkpoints.present} match the log` : 'none'],
     ]),
+    ...(report.checkpoints?.failures ?? []).map((f) => `  checkpoint ${f.origin}: ${f.problem}`),
     ...formatFailures('event signatures that do not verify:', report.events.failures),
     ...formatFailures('record envelopes that do not verify:', report.wrappers.failures),
   ];

@@ -4,6 +4,7 @@ import { entriesForRequest, examineEntries } from '../audit/entries';
 import { formatAuditReport, verifyAudit } from '../audit/report';
 import { DEFAULT_OPERATOR, loadAuditEntries, writeAuditFile } from '../audit/sources';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
+import { latest, prove, verifyCheckpoint, verifyProof } from './audit-proofs';
 import type { Command } from './command';
 
 /**
@@ -11,6 +12,10 @@ import type { Command } from './command';
  * nothing unless the chain they sit in is intact. Only public keys (trust.json) are needed.
  */
 async function verify(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
+  const proof = optionalString(line.values, 'proof');
+  if (proof !== undefined) return verifyProof(ctx, proof);
+  const checkpoint = optionalString(line.values, 'checkpoint');
+  if (checkpoint !== undefined) return verifyCheckpoint(ctx, line, checkpoint);
   const requestId = optionalString(line.values, 'request');
   const file = optionalString(line.values, 'file');
   const operator = optionalString(line.values, 'as') ?? DEFAULT_OPERATOR;
@@ -41,25 +46,48 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const action = positional(line, 0, 'audit action (verify or export)', 'audit');
   if (action === 'verify') return verify(ctx, line);
   if (action === 'export') return exportRecords(ctx, line);
-  throw new UsageError(`unknown audit action '${action}' (expected verify or export)`, 'audit');
+  if (action === 'prove') return prove(ctx, line);
+  if (action === 'checkpoint') return latest(ctx, line);
+  throw new UsageError(`unknown audit action '${action}' (expected verify, export, prove or checkpoint)`, 'audit');
 }
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify the audit hash chain and signatures, or export records for offline checks',
+  summary: 'verify the audit hash chain, signatures and Merkle checkpoints; export records; prove inclusion and consistency',
   usage: [
     'countersign audit verify [--request <request-id>] [--file <records.jsonl>] [--as <operator>]',
     'countersign audit export --out <records.jsonl> [--as <operator>]',
+    'countersign audit checkpoint [--file <records.jsonl>] [--out <checkpoint.json>]',
+    'countersign audit prove <request-id> [--file <records.jsonl>] [--checkpoint <checkpoint.json>] [--out <proof.json>]',
+    'countersign audit prove --since <older-checkpoint.json> [--file <records.jsonl>] [--checkpoint <newer.json>] [--out <proof.json>]',
+    'countersign audit verify --checkpoint <checkpoint.json> [--file <records.jsonl> | --live]',
+    'countersign audit verify --proof <proof.json>',
     '',
     '  verify  checks every hash link and re-verifies every embedded event signature with trust.json;',
     "          --request also prints that request's chain of custody. Exit 1 on any break.",
-    '  export  writes CS_AUDIT one record per line, as published, for verification elsewhere',
+    '  export  writes CS_AUDIT one message per line (records and checkpoints), as published, for verification elsewhere',
+    "  checkpoint  prints audit's newest signed Merkle checkpoint (keep it: later logs must extend it)",
+    '  prove   inclusion proofs of a request’s records against a checkpoint, or (--since) a consistency',
+    '          proof that a newer checkpoint extends an older one; JSON, verifiable offline',
+    '  verify --checkpoint  the checkpoint’s signature; with --file/--live, that the log still extends it',
+    '  verify --proof       an inclusion or consistency proof, offline, with trust.json alone',
   ],
   examples: [
     'countersign audit verify',
     'countersign audit verify --request 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44',
     'countersign audit export --out audit.jsonl && countersign audit verify --file audit.jsonl',
+    'countersign audit checkpoint --out kept.json   # later: countersign audit verify --checkpoint kept.json --live',
+    'countersign audit prove 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --out proof.json && countersign audit verify --proof proof.json',
   ],
-  options: { request: { type: 'string' }, file: { type: 'string' }, out: { type: 'string' }, as: { type: 'string' } },
+  options: {
+    request: { type: 'string' },
+    file: { type: 'string' },
+    out: { type: 'string' },
+    as: { type: 'string' },
+    checkpoint: { type: 'string' },
+    proof: { type: 'string' },
+    since: { type: 'string' },
+    live: { type: 'boolean' },
+  },
   run,
 };

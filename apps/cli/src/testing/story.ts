@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { nextRecord, GENESIS, type ChainHead } from '@countersign/audit-chain';
+import { merkleRoot, nextRecord, recordLeafHash, GENESIS, type ChainHead } from '@countersign/audit-chain';
 import {
   actionDigest,
   approvalEvidenceHash,
   EventTypes,
+  type AuditCheckpointV1,
   type AuditRecordV1,
   type CanonicalAction,
   type Envelope,
@@ -176,4 +177,26 @@ export function wrapRecord(auditSigner: EnvelopeSigner, record: AuditRecordV1): 
 
 export function toJsonLines(values: readonly unknown[]): string {
   return values.map((value) => `${JSON.stringify(value)}\n`).join('');
+}
+
+/** Audit's signed checkpoint over the first `treeSize` records, as the audit service publishes it. */
+export function signCheckpoint(
+  auditSigner: EnvelopeSigner,
+  records: readonly AuditRecordV1[],
+  treeSize = records.length,
+): Envelope<AuditCheckpointV1> {
+  const covered = records.slice(0, treeSize);
+  return auditSigner.sign({
+    id: randomUUID(),
+    type: EventTypes.AuditCheckpoint,
+    subject: 'audit-log',
+    time: covered.at(-1)!.recordedAt,
+    data: {
+      origin: 'countersign.audit',
+      treeSize,
+      rootHash: merkleRoot(covered.map(recordLeafHash)),
+      lastRecordHash: covered.at(-1)!.hash,
+      checkpointAt: covered.at(-1)!.recordedAt,
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { EventTypes, canonicalJson, deterministicId, sha256Hex, type Envelope } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
-import { auditLogDecider, decideAuditLog, type AuditLogEvent, type AuditRecorded } from './audit-log';
+import { auditLogDecider, decideAuditLog, initialAuditLogState, type AuditLogEvent, type AuditRecorded } from './audit-log';
 import { DIGEST, REQUEST_ID, fullChain } from './custody.fixtures';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
 import { addRecent, emptyRecentIds, hasRecent } from './recent-ids';
@@ -63,7 +63,7 @@ describe('audit log decider', () => {
     });
     it('does not move the head for a receipt: the next record follows the approval record', () => {
       const third = recorded(approved, { sequence: 2, hash: second.data.hash });
-      const [, receipt] = decideAuditLog(record(approved), { head: { sequence: 2, hash: second.data.hash }, recent: emptyRecentIds() });
+      const [, receipt] = decideAuditLog(record(approved), { ...initialAuditLogState(), head: { sequence: 2, hash: second.data.hash } });
       const { issued } = fullChain();
       spec
         .given([first, second, third, receipt!])
@@ -72,7 +72,7 @@ describe('audit log decider', () => {
     });
     it('records a redelivered approval only once, and signs no second receipt', () => {
       const third = recorded(approved, { sequence: 2, hash: second.data.hash });
-      const [, receipt] = decideAuditLog(record(approved), { head: { sequence: 2, hash: second.data.hash }, recent: emptyRecentIds() });
+      const [, receipt] = decideAuditLog(record(approved), { ...initialAuditLogState(), head: { sequence: 2, hash: second.data.hash } });
       spec.given([first, second, third, receipt!]).when(record(approved)).thenNothingHappened();
     });
     it('records a redelivered event only once', () => {

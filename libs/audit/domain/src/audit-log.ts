@@ -1,53 +1,101 @@
 import { EventTypes, deterministicId, type AuditRecordV1, type Envelope } from '@countersign/contracts';
+import { appendLeaf, recordLeafHash } from '@countersign/audit-chain';
 import type { Decider } from '@countersign/decider';
 import type { DomainEvent } from './domain-event';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
 import { receiptsFor, type AuditReceiptIssued } from './audit-receipt';
+import {
+  checkpointByCount,
+  checkpointByTime,
+  checkpointOf,
+  initialMerkleState,
+  type AuditCheckpointed,
+  type CheckpointPolicy,
+  type MerkleState,
+} from './checkpoint';
+import { findingsFor, type AuditFindingRaised } from './findings';
 import { addRecent, emptyRecentIds, hasRecent, type RecentIds } from './recent-ids';
 
 /** The single hash chain: every verified event, in the order audit received it. */
 export const AUDIT_LOG_STREAM = 'audit-log';
 
 export type AuditRecorded = DomainEvent<typeof EventTypes.AuditRecord, AuditRecordV1>;
-export type AuditLogEvent = AuditRecorded | AuditReceiptIssued;
+export type AuditLogEvent = AuditRecorded | AuditReceiptIssued | AuditCheckpointed | AuditFindingRaised;
 
-/** An envelope the shell verified against the trust store, from any of audit's three consumers. */
+/** An envelope the shell verified against the trust store, from any of audit's consumers. */
 export interface RecordEvent {
   type: 'RecordEvent';
   envelope: Envelope;
   recordedAt: string;
+  /**
+   * The requester's signed submission a `request.accepted` carries, when the shell verified it
+   * with its own trust store. Chained before the acceptance unless already recorded, so a request
+   * submitted over HTTP (which never crosses CS_SUBMISSIONS) has its submission in the log too.
+   */
+  submission?: Envelope;
+  checkpoints?: CheckpointPolicy;
 }
-export type AuditLogCommand = RecordEvent;
 
-export interface AuditLogState {
+/** The shell's timer: sign a checkpoint if the interval passed and records came since the last one. */
+export interface PublishCheckpoint {
+  type: 'PublishCheckpoint';
+  now: string;
+  checkpoints: CheckpointPolicy;
+}
+
+export type AuditLogCommand = RecordEvent | PublishCheckpoint;
+
+export interface AuditLogState extends MerkleState {
   head: ChainHead;
   /** Envelope ids recorded lately; bounded, see RecentIds. */
   recent: RecentIds;
 }
 
-export const initialAuditLogState = (): AuditLogState => ({ head: GENESIS, recent: emptyRecentIds() });
+export const initialAuditLogState = (): AuditLogState => ({ head: GENESIS, recent: emptyRecentIds(), ...initialMerkleState() });
 
-/**
- * Chains the envelope unless it was recorded lately. Audit's own record events are never chained:
- * recording a record would produce another record, forever.
- */
-export function decideAuditLog({ envelope, recordedAt }: RecordEvent, state: AuditLogState): AuditLogEvent[] {
-  if (envelope.type === EventTypes.AuditRecord || hasRecent(state.recent, envelope.id)) return [];
-  const record = appendRecord(state.head, envelope, recordedAt);
-  return [
-    { type: EventTypes.AuditRecord, id: deterministicId(envelope.id, 'audit.record'), data: record },
-    ...receiptsFor(envelope, record),
-  ];
+/** Audit's own log events are never chained: recording a record would produce another record, forever. */
+const NEVER_CHAINED: readonly string[] = [EventTypes.AuditRecord, EventTypes.AuditCheckpoint];
+
+export function decideAuditLog(command: AuditLogCommand, state: AuditLogState): AuditLogEvent[] {
+  if (command.type === 'PublishCheckpoint') {
+    return checkpointByTime(state, command.checkpoints, command.now) ? [checkpointOf(state.tree, state.head.hash, command.now)] : [];
+  }
+  const { envelope, recordedAt } = command;
+  if (NEVER_CHAINED.includes(envelope.type) || hasRecent(state.recent, envelope.id)) return [];
+  const events: AuditLogEvent[] = [];
+  let next = state;
+  for (const candidate of [provenSubmission(command), envelope]) {
+    if (!candidate || hasRecent(next.recent, candidate.id)) continue;
+    const record = appendRecord(next.head, candidate, recordedAt);
+    const recorded: AuditRecorded = { type: EventTypes.AuditRecord, id: deterministicId(candidate.id, 'audit.record'), data: record };
+    events.push(recorded, ...receiptsFor(candidate, record), ...findingsFor(candidate, recordedAt));
+    next = evolveAuditLog(next, recorded);
+  }
+  if (checkpointByCount(next, command.checkpoints)) events.push(checkpointOf(next.tree, next.head.hash, recordedAt));
+  return events;
+}
+
+/** The embedded submission, only when it is the one this acceptance names and by its requester. */
+function provenSubmission({ envelope, submission }: RecordEvent): Envelope | undefined {
+  if (!submission || envelope.type !== EventTypes.RequestAccepted) return undefined;
+  const accepted = envelope.data as { submissionId?: unknown; requester?: unknown };
+  const fits =
+    submission.type === EventTypes.RequestSubmitted && submission.id === accepted.submissionId && submission.signer === accepted.requester;
+  return fits ? submission : undefined;
 }
 
 export function evolveAuditLog(state: AuditLogState, event: AuditLogEvent): AuditLogState {
-  // A receipt is not a link: it is chained when audit hears it back, like every other event.
+  if (event.type === EventTypes.AuditCheckpoint)
+    return { ...state, lastCheckpoint: { treeSize: event.data.treeSize, at: event.data.checkpointAt } };
+  // A receipt or a finding is not a link: it is chained when audit hears it back, like every other event.
   if (event.type !== EventTypes.AuditRecord) return state;
   const record = event.data;
   const eventId = record.event['id'];
   return {
+    ...state,
     head: { sequence: record.sequence, hash: record.hash },
     recent: typeof eventId === 'string' ? addRecent(state.recent, eventId) : state.recent,
+    tree: appendLeaf(state.tree, recordLeafHash(record)),
   };
 }
 

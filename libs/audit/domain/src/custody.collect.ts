@@ -45,7 +45,7 @@ export interface CustodyChain {
   issued: Envelope<CredentialIssuedV1>;
   started: Envelope<ExecutionStartedV1>;
   finished: Envelope<ExecutionSucceededV1 | ExecutionFailedV1>;
-  /** Votes signed by approvers, and votes a channel (the Slack edge) relayed for them. */
+  /** The votes the approval counts: signed by approvers, or relayed for them by a channel (the Slack edge). */
   votes: readonly Vote[];
 }
 
@@ -80,7 +80,11 @@ export function collectChain(events: readonly Envelope[]): { chain: CustodyChain
     picked[link] = found[0];
   }
   if (violations.length > 0) return { violations };
+  const chain = picked as Record<Link, Envelope>;
+  // Only the votes the approval counts are links of the chain. A vote approval refused (another
+  // digest, a late or repeated click) did not approve anything: it is a finding, not a broken chain.
+  const counted = new Set((chain.approved as Envelope<RequestApprovedV1>).data.approvers.map((approver) => approver.voteId));
   const voteTypes: readonly string[] = [EventTypes.VoteCast, EventTypes.VoteRelayed];
-  const votes = unique.filter((event) => voteTypes.includes(event.type)) as Vote[];
-  return { chain: { ...(picked as Record<Link, Envelope>), votes } as CustodyChain };
+  const votes = unique.filter((event) => voteTypes.includes(event.type) && counted.has(event.id)) as Vote[];
+  return { chain: { ...chain, votes } as CustodyChain };
 }

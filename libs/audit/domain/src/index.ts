@@ -7,3 +7,5 @@ export * from './custody.decider';
 export * from './domain-event';
 export * from './hash-chain';
 export * from './recent-ids';
+export * from './checkpoint';
+export * from './findings';

@@ -49,3 +49,38 @@ export const AuditReceiptV1 = z.strictObject({
   recordedAt: Timestamp,
 });
 export type AuditReceiptV1 = z.infer<typeof AuditReceiptV1>;
+
+/**
+ * Audit's signed word on the whole log so far: the RFC 9162 Merkle tree hash over its first
+ * `treeSize` records (leaf i = record with sequence i + 1, leaf input = the record's JCS canonical
+ * JSON; see libs/audit-chain/src/merkle). `lastRecordHash` ties it to the hash chain's head. A
+ * reader that keeps one checkpoint can later prove any newer log extends it (consistency proof) or
+ * that a record is in it (inclusion proof), and notices a truncated or rewritten log.
+ */
+export const AuditCheckpointV1 = z.strictObject({
+  origin: z.literal('countersign.audit'),
+  treeSize: z.number().int().min(1),
+  rootHash: Digest,
+  lastRecordHash: Digest,
+  checkpointAt: Timestamp,
+});
+export type AuditCheckpointV1 = z.infer<typeof AuditCheckpointV1>;
+
+/**
+ * Something a SIEM should see that is not a broken chain of custody: a vote approval refused, a
+ * replayed message, a dead letter. `audit.violation` stays for an executed (or approved) chain that
+ * is wrong; a finding never says that. `eventId` is the recorded event that raised it.
+ */
+export const AUDIT_FINDING_KINDS = ['vote_refused', 'replay', 'dead_letter'] as const;
+export const AUDIT_FINDING_SEVERITIES = ['low', 'medium', 'high'] as const;
+export const AuditFindingV1 = z.strictObject({
+  kind: z.enum(AUDIT_FINDING_KINDS),
+  severity: z.enum(AUDIT_FINDING_SEVERITIES),
+  code: z.string().max(64),
+  message: z.string().max(500),
+  eventId: EventId,
+  requestId: RequestId.optional(),
+  signer: IdentityId.optional(),
+  detectedAt: Timestamp,
+});
+export type AuditFindingV1 = z.infer<typeof AuditFindingV1>;

@@ -68,7 +68,10 @@ function pullConsumer(consumer: Pick<ConsumerSpec, 'stream' | 'durable'>): strin
 }
 
 function ownPublishes(name: ServiceName): string[] {
-  const extra: Partial<Record<ServiceName, string[]>> = { intake: ['cs.notify.*'], audit: [Subjects.auditRecords] };
+  const extra: Partial<Record<ServiceName, string[]>> = {
+    intake: ['cs.notify.*'],
+    audit: [Subjects.auditRecords, Subjects.auditCheckpoints],
+  };
   return [`cs.evt.${name}.>`, ...(extra[name] ?? [])];
 }
 

@@ -188,6 +188,21 @@ function finding(
 
 const violationCodes = (event: SignedEvent): string[] =>
   Array.isArray(event.data.violations) ? (event.data.violations as Array<{ code?: unknown }>).map((v) => String(v.code)) : [];
+const FINDING_TITLES: Readonly<Record<string, string>> = {
+  vote_refused: 'Vote refused by approval',
+  replay: 'Replayed or stale message refused',
+  dead_letter: 'Message dead-lettered',
+};
+const FINDING_SEVERITIES: Readonly<Record<string, SeverityId>> = { low: 2, medium: 3, high: 4 };
+
+/** Audit's own finding (not a custody violation): its kind is the title, its severity OCSF's. */
+const auditFinding: Mapping = (event) => {
+  const kind = text(event.data, 'kind') ?? 'unknown';
+  const severity = FINDING_SEVERITIES[text(event.data, 'severity') ?? ''] ?? 3;
+  const types = (e: SignedEvent) => [kind, text(e.data, 'code') ?? 'unknown'];
+  return finding(FINDING_TITLES[kind] ?? `Audit finding ${kind}`, (e) => `countersign-finding-${e.id}`, severity, 1, types)(event);
+};
+
 const reviewUid = (event: SignedEvent) => `countersign-review-${requestOf(event) ?? event.id}`;
 
 export const MAPPINGS: Readonly<Record<string, Mapping>> = {
@@ -218,6 +233,7 @@ export const MAPPINGS: Readonly<Record<string, Mapping>> = {
   'countersign.execution.indoubt.v1': execution('indoubt'),
   'countersign.execution.refused.v1': execution('refused'),
   'countersign.audit.violation.v1': finding('Chain of custody violated', (e) => `countersign-violation-${e.id}`, 5, 1, violationCodes),
+  'countersign.audit.finding.v1': auditFinding,
   'countersign.custody.verified.v1': apiActivity(2, 'verify_custody', { status: { id: 1 } }),
   'countersign.audit.receipt.v1': apiActivity(2, 'record_approval', { status: { id: 1 } }),
   'countersign.message.deadlettered.v1': finding(

@@ -10,7 +10,11 @@ const request = { requestId: FIXTURE_REQUEST_ID, digest: FIXTURE_DIGEST };
 const action = { kind: 'http.request', target: 'demo-target', parameters: { method: 'POST', path: '/migrate' } };
 
 /** Valid data (checked against the type's schema below) for every event type audit can chain. */
-const DATA: Record<Exclude<EventType, 'countersign.audit.record.v1'>, [string, Record<string, unknown>]> = {
+/** Checkpoints are signed next to the records, never chained as one. */
+const DATA: Record<
+  Exclude<EventType, 'countersign.audit.record.v1' | 'countersign.audit.checkpoint.v1'>,
+  [string, Record<string, unknown>]
+> = {
   'countersign.request.submitted.v1': ['requester:deploy-bot', { requestId: FIXTURE_REQUEST_ID, action, reason: 'migrate' }],
   'countersign.vote.cast.v1': ['approver:alice', { ...request, decision: 'approve' }],
   'countersign.vote.relayed.v1': [
@@ -180,6 +184,19 @@ const DATA: Record<Exclude<EventType, 'countersign.audit.record.v1'>, [string, R
   'countersign.audit.violation.v1': [
     'service:audit',
     { requestId: FIXTURE_REQUEST_ID, violations: [{ code: 'digest_mismatch', message: 'executed another digest' }], detectedAt: T },
+  ],
+  'countersign.audit.finding.v1': [
+    'service:audit',
+    {
+      kind: 'vote_refused',
+      severity: 'high',
+      code: 'self_approval',
+      message: 'the requester voted on its own request',
+      eventId: ID(4),
+      requestId: FIXTURE_REQUEST_ID,
+      signer: 'approver:dave',
+      detectedAt: T,
+    },
   ],
   'countersign.custody.verified.v1': [
     'service:audit',

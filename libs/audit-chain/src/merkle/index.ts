@@ -1,0 +1,4 @@
+export * from './frontier';
+export * from './hash';
+export * from './tree';
+export * from './verify';
