@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { Events, connect, type NatsConnection, type Status } from 'nats';
+import { Events, connect, nkeyAuthenticator, type Authenticator, type NatsConnection, type Status } from 'nats';
 import { natsServers } from './nats-servers';
 
 export interface NatsConnectionSettings {
   /** One server, or every node of a cluster (an array or a comma-separated list) to fail over between. */
   url: string | string[];
   user: string;
-  pass: string;
+  /** The user's NKEY seed (`SU...`): it signs the server's nonce; the server holds only the public key. */
+  seed: string;
+  /** The CA that signed the servers' certificates: the connection then requires TLS (COUNTERSIGN_NATS_CA). */
+  caFile?: string;
   /** Shown by the server in connection lists and logs. */
   name: string;
   /** Defaults to `_INBOX_<user>`, the only inbox a service user may subscribe to. */
@@ -27,6 +30,16 @@ export function inboxPrefixFor(user: string): string {
   return `_INBOX_${user}`;
 }
 
+/** NKEY authentication: the one way every Countersign client proves who it is to NATS. */
+export function natsAuthenticator(seed: string): Authenticator {
+  return nkeyAuthenticator(new TextEncoder().encode(seed));
+}
+
+/** TLS with the deployment's CA when one is configured; nothing otherwise (the local loopback stack). */
+export function natsTls(caFile: string | undefined): { tls?: { caFile: string } } {
+  return caFile ? { tls: { caFile } } : {};
+}
+
 /**
  * Connects with the settings every Countersign process needs: per-user inbox, no async stack
  * traces (they halve JetStream publish throughput) and unbounded reconnects, because the relay and
@@ -36,8 +49,8 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
   const logger = settings.logger ?? new Logger(`nats:${settings.name}`);
   const nc = await connect({
     servers: natsServers(settings.url),
-    user: settings.user,
-    pass: settings.pass,
+    authenticator: natsAuthenticator(settings.seed),
+    ...natsTls(settings.caFile),
     name: settings.name,
     inboxPrefix: settings.inboxPrefix ?? inboxPrefixFor(settings.user),
     noAsyncTraces: true,

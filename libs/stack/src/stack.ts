@@ -237,7 +237,7 @@ export async function provisionStreams(
   const nc = await connectNats({
     url: natsUrl,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
     name: 'provisioner',
   });
@@ -263,7 +263,7 @@ export function connectAs(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string) 
   return connectNats({
     url: stack.natsUrl,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
     name: user,
   });

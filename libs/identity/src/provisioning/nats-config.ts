@@ -1,8 +1,13 @@
 import type { SubjectPermissions } from './permissions';
 
+/**
+ * One NATS user as the server knows it: a public NKEY and its permissions. The server never holds
+ * a secret for it; the client proves itself by signing the server's nonce with its seed.
+ */
 export interface NatsUser {
+  /** The readable name (see natsUserName); shown as a comment, the server authenticates by `nkey`. */
   user: string;
-  password: string;
+  nkey: string;
   inboxPrefix: string;
   permissions: SubjectPermissions;
 }
@@ -21,8 +26,9 @@ const list = (values: string[]) => `[${values.map(quote).join(', ')}]`;
 function renderUser(user: NatsUser): string {
   const { publish, subscribe } = user.permissions;
   return [
+    `    # ${user.user}`,
     `    {`,
-    `      user: ${quote(user.user)}, password: ${quote(user.password)}`,
+    `      nkey: ${quote(user.nkey)}`,
     `      permissions: {`,
     `        publish: { allow: ${list(publish.allow)}, deny: ${list(publish.deny)} }`,
     `        subscribe: { allow: ${list(subscribe.allow)}, deny: ${list(subscribe.deny)} }`,
