@@ -2,6 +2,7 @@ import { flag, optionalString, parseCommandLine, splitCommand } from './args';
 import { auditCommand } from './commands/audit';
 import type { Command } from './commands/command';
 import { commandHelp, generalHelp } from './commands/help';
+import { keysCommand } from './commands/keys';
 import { policyCommand } from './commands/policy-test';
 import { provisionCommand } from './commands/provision';
 import { statusCommand } from './commands/status';
@@ -10,7 +11,7 @@ import { voteCommand } from './commands/vote';
 import { CliError, createContext, ExitCode, resolveGlobals, UsageError } from './context';
 import { Output, processIo, type Io } from './output';
 
-export const COMMANDS: readonly Command[] = [submitCommand, voteCommand, statusCommand, auditCommand, policyCommand, provisionCommand];
+export const COMMANDS: readonly Command[] = [submitCommand, voteCommand, statusCommand, auditCommand, policyCommand, provisionCommand, keysCommand];
 
 const findCommand = (name: string) => COMMANDS.find((command) => command.name === name);
 

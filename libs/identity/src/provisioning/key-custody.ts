@@ -119,7 +119,8 @@ export function writePublicJson(path: string, value: unknown): void {
 }
 
 export function readKeyFile(path: string): KeyFile {
-  if (!existsSync(path)) throw new Error(`key file not found at ${path}: create it with 'countersign keys init' (or start the service once)`);
+  if (!existsSync(path))
+    throw new Error(`key file not found at ${path}: create it with 'countersign keys init' (or start the service once)`);
   const parsed = KeyFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`key file ${path} is not a Countersign key file: ${parsed.error.issues[0]?.message ?? ''}`);
   return parsed.data;

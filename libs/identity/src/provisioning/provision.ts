@@ -43,7 +43,11 @@ export function natsPrincipalsOf(description: IdentityDescription): Principal[] 
   return [{ kind: 'provisioner' } as const, ...principalsOf(description), ...targets];
 }
 
-const toTrusted = (key: { keyId: string; publicKey: string }) => ({ keyId: key.keyId, publicKey: key.publicKey, status: 'active' as const });
+const toTrusted = (key: { keyId: string; publicKey: string }) => ({
+  keyId: key.keyId,
+  publicKey: key.publicKey,
+  status: 'active' as const,
+});
 
 export interface ProvisionOptions {
   description: unknown;
@@ -109,7 +113,10 @@ export function provision(options: ProvisionOptions): ProvisionResult {
     writePublicJson(path, value);
     written.push(path);
   };
-  const signing = present.map(ownerOf).filter(signsEvents).map((owner) => enrolled.get(owner)!);
+  const signing = present
+    .map(ownerOf)
+    .filter(signsEvents)
+    .map((owner) => enrolled.get(owner)!);
   const trust: TrustStoreDocument = {
     version: 1,
     environment: description.environment,
@@ -144,7 +151,12 @@ export function provision(options: ProvisionOptions): ProvisionResult {
 }
 
 function natsUser(principal: Principal, enrollment: Enrollment): NatsUser {
-  return { user: natsUserName(principal), nkey: enrollment.nats.nkey, inboxPrefix: inboxPrefix(principal), permissions: natsPermissionsFor(principal) };
+  return {
+    user: natsUserName(principal),
+    nkey: enrollment.nats.nkey,
+    inboxPrefix: inboxPrefix(principal),
+    permissions: natsPermissionsFor(principal),
+  };
 }
 
 /**
@@ -158,7 +170,8 @@ function checkEnrollments(enrolled: ReadonlyMap<string, Enrollment>, owners: rea
   for (const enrollment of enrolled.values()) {
     if (!known.has(enrollment.id)) throw new Error(`enrollment for ${enrollment.id}, which the identity description does not name`);
     if (signsEvents(enrollment.id) && !enrollment.signing) throw new Error(`enrollment for ${enrollment.id} has no signing key`);
-    if (enrollment.id === 'service:executor' && !enrollment.encryption) throw new Error('enrollment for service:executor has no encryption key');
+    if (enrollment.id === 'service:executor' && !enrollment.encryption)
+      throw new Error('enrollment for service:executor has no encryption key');
     const other = nkeys.get(enrollment.nats.nkey);
     if (other) throw new Error(`${enrollment.id} and ${other} enrolled the same NATS key`);
     nkeys.set(enrollment.nats.nkey, enrollment.id);

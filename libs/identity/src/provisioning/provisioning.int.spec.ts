@@ -169,7 +169,9 @@ describe('provisioning from enrollments against a real nats-server with NKEY use
     const alice = enrollmentFileName('approver:alice');
 
     it('a key file sent instead of an enrollment (private material), naming the field', () => {
-      expect(attempt((dir) => copyFileSync(machine('approver:alice'), join(dir, alice)))).toThrow(/contains private material \(signing\.privateKey\)/);
+      expect(attempt((dir) => copyFileSync(machine('approver:alice'), join(dir, alice)))).toThrow(
+        /contains private material \(signing\.privateKey\)/,
+      );
     });
 
     it('an enrollment with a seed pasted into it', () => {
@@ -179,7 +181,10 @@ describe('provisioning from enrollments against a real nats-server with NKEY use
 
     it('a key id that does not belong to its public key, and an identity the description does not name', () => {
       const enrollment = enrollmentOf(machines.get('approver:alice')!);
-      const wrongId = { ...enrollment, signing: { ...enrollment.signing!, keyId: enrollmentOf(machines.get('approver:bob')!).signing!.keyId } };
+      const wrongId = {
+        ...enrollment,
+        signing: { ...enrollment.signing!, keyId: enrollmentOf(machines.get('approver:bob')!).signing!.keyId },
+      };
       expect(attempt((dir) => writeFileSync(join(dir, alice), JSON.stringify(wrongId)))).toThrow(/does not match its public key/);
       const stranger = { ...enrollmentOf(ensureKeyFile(join(root, 'mallory.json'), 'approver:mallory').file) };
       expect(attempt((dir) => writeFileSync(join(dir, 'mallory.json'), JSON.stringify(stranger)))).toThrow(/does not name/);
