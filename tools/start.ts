@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const home = process.env.COUNTERSIGN_HOME ?? join(REPO_ROOT, '.countersign');
   const natsPort = Number(process.env.COUNTERSIGN_NATS_PORT ?? 4322);
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
-  prefixed('countersign', `provisioning identities and NATS users into ${home}`);
+  prefixed('countersign', `DEVELOPMENT MODE: every identity's key is made on this machine (${join(home, 'keys')}), then enrolled`);
+  prefixed('countersign', `provisioning trust store and NATS users (public NKEYs) into ${home}`);
   const slack = slackSettings();
   const stack = await startStack({
     home,
@@ -28,8 +29,8 @@ async function main(): Promise<void> {
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
-Countersign is running.
-  NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
+Countersign is running (DEVELOPMENT MODE: this machine holds every identity's key, in ${join(home, 'keys')}).
+  NATS         ${stack.natsUrl} (NKEY users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
