@@ -2,9 +2,9 @@ import { createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { connect, nkeyAuthenticator, nkeys, type ConnectionOptions } from 'nats';
+import { connect, nkeyAuthenticator, type ConnectionOptions } from 'nats';
 import { EventTypes, subjectFor, type Envelope } from '@countersign/contracts';
-import { keyIdFor, loadNatsUsers, loadTrustStore, privateMaterialIn } from '@countersign/identity';
+import { createNkeySeed, keyIdFor, nkeyOf, loadNatsUsers, loadTrustStore, privateMaterialIn } from '@countersign/identity';
 import { approvalRequested, outcomeOf, startScenario, demoTargetIn, type Scenario } from '../e2e/scenario';
 import { recordAttack } from './report';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
@@ -51,7 +51,7 @@ function usableAsPrivateKey(text: string): boolean {
   const attempts = [
     () => createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' }),
     () => createPrivateKey(text),
-    () => nkeys.fromSeed(new TextEncoder().encode(text)).getPrivateKey(),
+    () => nkeyOf(text),
   ];
   return attempts.some((attempt) => {
     try {
@@ -133,7 +133,7 @@ describe('a copy of the provisioning output alone (trust store, registry, NATS c
       { user: user.nkey, pass: '' },
       { user: user.user, pass: user.nkey },
       { token: user.nkey },
-      { authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()) },
+      { authenticator: nkeyAuthenticator(new TextEncoder().encode(createNkeySeed())) },
     ]);
     const outcomes = await Promise.all(
       attempts.map(async (options) => {

@@ -6,6 +6,18 @@ import { IdentityId, SERVICE_NAMES, parseIdentityId, type ServiceName } from '@c
 import { generateKeyPair, keyIdFor, type StoredKeyPair } from '../keys';
 import { inboxPrefix, natsUserName, type Principal } from './permissions';
 
+/** The part of nkeys we use: `nats` re-exports it without types. */
+interface NKeysApi {
+  createUser(): { getSeed(): Uint8Array };
+  fromSeed(seed: Uint8Array): { getPublicKey(): string };
+}
+const nkeyApi = nkeys as NKeysApi;
+
+/** A fresh NKEY user seed (`SU...`). */
+export function createNkeySeed(): string {
+  return new TextDecoder().decode(nkeyApi.createUser().getSeed());
+}
+
 /**
  * Key custody: every identity makes its own keys where it runs and hands out only the public half
  * (its enrollment). The provisioner is not an identity of the protocol (it signs nothing) but has a
@@ -75,7 +87,7 @@ export function ownerOfNatsUser(user: string): KeyOwner {
 }
 
 export function generateKeyFile(owner: KeyOwner): KeyFile {
-  const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+  const seed = createNkeySeed();
   return {
     version: 1,
     id: KeyOwner.parse(owner),
@@ -88,7 +100,7 @@ export function generateKeyFile(owner: KeyOwner): KeyFile {
 const publicHalf = (pair: StoredKeyPair) => ({ keyId: pair.keyId, publicKey: pair.publicKey });
 
 export function nkeyOf(seed: string): string {
-  return nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey();
+  return nkeyApi.fromSeed(new TextEncoder().encode(seed)).getPublicKey();
 }
 
 export function enrollmentOf(file: KeyFile): Enrollment {

@@ -1,7 +1,15 @@
 import { Streams, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
-import { inboxPrefix, natsPermissionsFor, renderNatsConfig, type NatsUser, type Principal } from '@countersign/identity';
+import {
+  createNkeySeed,
+  inboxPrefix,
+  natsPermissionsFor,
+  nkeyOf as publicNkeyOf,
+  renderNatsConfig,
+  type NatsUser,
+  type Principal,
+} from '@countersign/identity';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
-import { nkeys, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { connectNats } from '../connection';
 import { provisionJetStream, type JetStreamSettings } from '../provisioning';
 
@@ -23,12 +31,12 @@ const seeds = new Map<string, string>();
 function seedOf(user: string): string {
   let seed = seeds.get(user);
   if (!seed) {
-    seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+    seed = createNkeySeed();
     seeds.set(user, seed);
   }
   return seed;
 }
-const nkeyOf = (user: string) => nkeys.fromSeed(new TextEncoder().encode(seedOf(user))).getPublicKey();
+const nkeyOf = (user: string) => publicNkeyOf(seedOf(user));
 
 function userFor(principal: Principal, name: string): NatsUser {
   return { user: name, nkey: nkeyOf(name), inboxPrefix: inboxPrefix(principal), permissions: natsPermissionsFor(principal) };
