@@ -95,8 +95,14 @@ describe('a copy of the provisioning output alone (trust store, registry, NATS c
   it('holds no private key, seed or password, and nothing in it imports as one', () => {
     const files = filesUnder(stolen);
     const secretsOnDisk = readdirSync(join(s.stack.home, 'keys')).flatMap((folder) => {
-      const key = JSON.parse(readFileSync(join(s.stack.home, 'keys', folder, 'key.json'), 'utf8')) as Record<string, unknown>;
-      return stringsIn({ seed: (key['nats'] as { seed: string }).seed, signing: key['signing'], encryption: key['encryption'] });
+      const key = JSON.parse(readFileSync(join(s.stack.home, 'keys', folder, 'key.json'), 'utf8')) as {
+        nats: { seed: string };
+        signing?: { privateKey: string };
+        encryption?: { privateKey: string };
+      };
+      return [key.nats.seed, key.signing?.privateKey, key.encryption?.privateKey].filter(
+        (secret): secret is string => secret !== undefined,
+      );
     });
     const found = files.flatMap((path) => {
       const text = readFileSync(path, 'utf8');
