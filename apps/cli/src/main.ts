@@ -11,7 +11,15 @@ import { voteCommand } from './commands/vote';
 import { CliError, createContext, ExitCode, resolveGlobals, UsageError } from './context';
 import { Output, processIo, type Io } from './output';
 
-export const COMMANDS: readonly Command[] = [submitCommand, voteCommand, statusCommand, auditCommand, policyCommand, provisionCommand, keysCommand];
+export const COMMANDS: readonly Command[] = [
+  submitCommand,
+  voteCommand,
+  statusCommand,
+  auditCommand,
+  policyCommand,
+  provisionCommand,
+  keysCommand,
+];
 
 const findCommand = (name: string) => COMMANDS.find((command) => command.name === name);
 

@@ -43,6 +43,8 @@ describe('connectNats against a real nats-server with per-user inboxes', () => {
 
   it('refuses a user name that cannot be a subject token', async () => {
     expect(() => inboxPrefixFor('bad.user')).toThrow(/subject token/);
-    await expect(connectNats({ url: nats.server.url, user: 'a b', seed: nats.seed('intake'), name: 'bad' })).rejects.toThrow(/subject token/);
+    await expect(connectNats({ url: nats.server.url, user: 'a b', seed: nats.seed('intake'), name: 'bad' })).rejects.toThrow(
+      /subject token/,
+    );
   });
 });
