@@ -91,14 +91,32 @@ describe('docker-compose.yml', () => {
     expect(mounts('provision')).toContainEqual(['nats-auth', '/nats-auth']);
   });
 
-  it('provisions with scripts/provision.js before any service starts, with 3 JetStream replicas', () => {
+  it('provisions with scripts/provision.js from the enrollments each service writes on first start, with 3 JetStream replicas', () => {
     const provision = service('provision');
     expect(provision.command).toEqual(['sh', 'deploy/docker/provision.sh']);
     expect(read('deploy/docker/provision.sh')).toMatch(/^node scripts\/provision\.js$/m);
     expect(env('provision').COUNTERSIGN_JETSTREAM_REPLICAS).toBe('3');
+    expect(env('provision').COUNTERSIGN_ENROLLMENTS_DIR).toBeDefined();
+    const awaited = env('provision').COUNTERSIGN_AWAIT_ENROLLMENTS?.split(',');
+    expect(awaited).toEqual([...SERVICE_NAMES.map((name) => `service:${name}`), 'target:demo-target']);
     for (const name of [...SERVICE_NAMES, 'demo-target']) {
-      expect(service(name).depends_on?.provision).toEqual({ condition: 'service_completed_successfully' });
+      // A service must make its key before provision can enroll it, so it cannot wait for provision.
+      expect(service(name).depends_on?.provision).toBeUndefined();
+      expect(mounts('provision')).toContainEqual([`enrollment-${name}`, `/enrollment-sources/${name}`, 'ro']);
     }
+    // Provisioning never mounts a service's key volume: it reads public enrollments only.
+    expect(
+      mounts('provision')
+        .filter(([source]) => source.startsWith('keys-'))
+        .map(([source]) => source),
+    ).toEqual(['keys-provisioner']);
+  });
+
+  it.each(NATS_NODES)('requires TLS on %s client connections, with certificates made at run time', (node) => {
+    expect(read(`deploy/nats/${node}.conf`)).toMatch(/^tls \{[^}]*cert_file: "\/etc\/nats\/certs\/server\.crt"[^}]*\}/m);
+    expect(mounts(node)).toContainEqual(['nats-certs', '/etc/nats/certs', 'ro']);
+    expect(service(node).depends_on?.['nats-certs']).toEqual({ condition: 'service_completed_successfully' });
+    expect(service('nats-certs').command).toEqual(['sh', 'deploy/nats/gen-certs.sh']);
   });
 
   it('runs KurrentDB in secure mode, never without fsync, with the cluster size stated', () => {
@@ -133,7 +151,13 @@ describe('docker-compose.yml', () => {
     const vars = env(name);
     expect(vars.COUNTERSIGN_HOME).toBe('/countersign');
     // Every node, so the service connects and fails over whichever node is down.
-    expect(vars.COUNTERSIGN_NATS_URL?.split(',')).toEqual(NATS_NODES.map((node) => `nats://${node}:4222`));
+    expect(vars.COUNTERSIGN_NATS_URL?.split(',')).toEqual(NATS_NODES.map((node) => `tls://${node}:4222`));
+    expect(vars.COUNTERSIGN_NATS_CA).toBe('/nats-ca/ca.crt');
+    // Its own key, in a volume no other container mounts; its enrollment for provision to read.
+    expect(vars.COUNTERSIGN_KEY_FILE).toBe('/keys/key.json');
+    expect(mounts(name)).toContainEqual([`keys-${name}`, '/keys']);
+    const keyVolumeUsers = Object.keys(compose.services).filter((other) => mounts(other).some(([source]) => source === `keys-${name}`));
+    expect(keyVolumeUsers).toEqual([name]);
     expect(vars.COUNTERSIGN_STORE).toBe('kurrentdb');
     expect(vars.KURRENTDB_URL).toMatch(
       new RegExp(`^kurrentdb://${name}:\\$\\{KURRENTDB_${name.toUpperCase()}_PASSWORD:\\?[^}]*\\}@kurrentdb:2113\\?tls=true&`),

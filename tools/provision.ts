@@ -5,8 +5,9 @@ import { pinPolicy } from '@countersign/policy-engine';
 import { provisionStreams, REPO_ROOT } from '@countersign/stack';
 
 /**
- * Deployment provisioning, run once before the services start (docker-compose `provision`):
- * identities and NATS users into COUNTERSIGN_HOME, the policy pin (COUNTERSIGN_POLICY_FILE's bundle
+ * Deployment provisioning (docker-compose `provision`): from the enrollments in
+ * COUNTERSIGN_ENROLLMENTS_DIR (public keys only; without it, development mode makes every key
+ * here), the trust store, registry and NATS users (public NKEYs) into COUNTERSIGN_HOME, the policy pin (COUNTERSIGN_POLICY_FILE's bundle
  * version, which the broker and the executor enforce), the NATS users include for the cluster
  * nodes, then JetStream streams and consumers once the cluster answers.
  */
@@ -18,10 +19,20 @@ async function main(): Promise<void> {
   const targets = readJson(process.env.COUNTERSIGN_TARGET_REGISTRY ?? join(REPO_ROOT, 'deploy', 'targets.json'));
   const addressesFile = process.env.COUNTERSIGN_TARGET_ADDRESSES;
   const addresses = addressesFile ? (readJson(addressesFile) as Record<string, string>) : undefined;
-  const result = provision({ description, home, targets, ...(addresses ? { addresses } : {}) });
-  console.log(
-    `provision: ${result.identities.length} identities in ${home} (${result.generated.length} generated), ${result.natsUsers.length} NATS users`,
-  );
+  const enrollments = process.env.COUNTERSIGN_ENROLLMENTS_DIR;
+  const provisionerKeyFile = process.env.COUNTERSIGN_PROVISIONER_KEY_FILE;
+  const result = provision({
+    description,
+    home,
+    targets,
+    ...(addresses ? { addresses } : {}),
+    ...(enrollments ? { enrollments } : {}),
+    ...(provisionerKeyFile ? { provisionerKeyFile } : {}),
+  });
+  if (result.mode === 'development') console.log(`provision: DEVELOPMENT MODE: every identity's key made in ${home}/keys`);
+  console.log(`provision: ${result.identities.length} identities trusted in ${home}, ${result.natsUsers.length} NATS users (NKEYs)`);
+  if (result.notEnrolled.length > 0)
+    console.log(`provision: not enrolled (no key trusted, no NATS user): ${result.notEnrolled.join(', ')}`);
   const pin = pinPolicy(home, process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json'));
   console.log(`provision: policy ${pin.label} pinned at ${pin.version}`);
 
@@ -35,7 +46,9 @@ async function main(): Promise<void> {
   const natsUrl = process.env.COUNTERSIGN_NATS_URL;
   if (natsUrl) {
     const replicas = Number(process.env.COUNTERSIGN_JETSTREAM_REPLICAS ?? 1);
-    await retry(() => provisionStreams(home, natsUrl, description, { replicas }), 120_000);
+    const caFile = process.env.COUNTERSIGN_NATS_CA;
+    const connection = { ...(provisionerKeyFile ? { keyFile: provisionerKeyFile } : {}), ...(caFile ? { caFile } : {}) };
+    await retry(() => provisionStreams(home, natsUrl, description, { replicas }, connection), 120_000);
     console.log(`provision: JetStream streams and consumers ready (${replicas} replicas)`);
   }
 }

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const home = process.env.COUNTERSIGN_HOME ?? join(REPO_ROOT, '.countersign');
   const natsPort = Number(process.env.COUNTERSIGN_NATS_PORT ?? 4322);
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
-  prefixed('countersign', `provisioning identities and NATS users into ${home}`);
+  prefixed('countersign', `DEVELOPMENT MODE: every identity's key is made on this machine (${join(home, 'keys')}), then enrolled`);
+  prefixed('countersign', `provisioning trust store and NATS users (public NKEYs) into ${home}`);
   const slack = slackSettings();
   const targets = defaultTargets();
   const postgres = await startPostgresDemo(home, targets);
@@ -35,8 +36,8 @@ async function main(): Promise<void> {
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
-Countersign is running.
-  NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
+Countersign is running (DEVELOPMENT MODE: this machine holds every identity's key, in ${join(home, 'keys')}).
+  NATS         ${stack.natsUrl} (NKEY users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
   PostgreSQL   ${postgres.banner}

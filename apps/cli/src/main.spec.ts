@@ -65,7 +65,7 @@ describe('countersign run()', () => {
   it('explains a missing home instead of printing a stack', async () => {
     const result = await cli(['status', '6f1d3c2a-9b8e-4f70-a1c2-3d4e5f607182', '--home', '/nonexistent/home']);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/^error: NATS user operator-admin not found at .*run provisioning first/);
+    expect(result.err).toMatch(/^error: key file not found at .*countersign keys init/);
   });
 
   it('provisions a home from $COUNTERSIGN_HOME and never prints secrets', async () => {
@@ -76,9 +76,10 @@ describe('countersign run()', () => {
       const summary = JSON.parse(result.out);
       expect(summary.home).toBe(home);
       expect(summary.identities).toContainEqual({ id: 'approver:alice', keys: 'generated' });
-      const password = JSON.parse(readFileSync(join(home, 'nats', 'users', 'approver-alice.json'), 'utf8')).password;
-      expect(result.out).not.toContain(password);
-      expect(result.out).not.toMatch(/privateKey|password/);
+      expect(summary.mode).toBe('development');
+      const seed = JSON.parse(readFileSync(join(home, 'keys', 'approver-alice', 'key.json'), 'utf8')).nats.seed;
+      expect(result.out).not.toContain(seed);
+      expect(result.out).not.toMatch(/privateKey|password|seed/);
       expect(JSON.parse((await cli(['provision', '--json', '--home', home])).out).identities).toContainEqual({
         id: 'approver:alice',
         keys: 'kept',

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection, type PubAck } from 'nats';
 import type { Envelope } from '@countersign/contracts';
 import { loadNatsCredentials, natsUserName, type Principal } from '@countersign/identity';
+import { natsAuthenticator } from '@countersign/messaging';
 import { CliError, type CliContext } from './context';
 
 /** A CLI fails fast: an operator waiting on a dead server learns it in seconds, not minutes. */
@@ -16,8 +17,10 @@ export async function connectAs(ctx: CliContext, principal: Principal): Promise<
     return await connect({
       // One server, or a cluster's nodes comma-separated (as COUNTERSIGN_NATS_URL takes them).
       servers: ctx.natsUrl.split(',').map((url) => url.trim()),
-      user: credentials.user,
-      pass: credentials.password,
+      // The seed signs the server's nonce; it never leaves this machine.
+      authenticator: natsAuthenticator(credentials.seed),
+      // COUNTERSIGN_NATS_CA: the deployment's CA; the connection then requires TLS.
+      ...(process.env.COUNTERSIGN_NATS_CA ? { tls: { caFile: process.env.COUNTERSIGN_NATS_CA } } : {}),
       inboxPrefix: credentials.inboxPrefix,
       name: `countersign-cli:${credentials.user}`,
       noAsyncTraces: true,

@@ -1,14 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { NAME_PATTERN, SERVICE_IDS } from '@countersign/contracts';
-import {
-  HomeLayout,
-  loadNatsCredentials,
-  loadTrustStore,
-  natsUserName,
-  type NatsCredentials,
-  type TrustStore,
-} from '@countersign/identity';
+import { HomeLayout, loadOwnKey, loadTrustStore, natsCredentialsOf, type NatsCredentials, type TrustStore } from '@countersign/identity';
 
 export const DEFAULT_PORT = 4380;
 
@@ -39,6 +32,8 @@ export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
   const aliases = (env.DEMO_TARGET_ALIASES ?? '').split(',').filter((alias) => alias !== '');
   const invalid = aliases.filter((alias) => !NAME_PATTERN.test(alias));
   if (invalid.length > 0) throw new Error(`DEMO_TARGET_ALIASES ${invalid.join(', ')}: not valid target names`);
+  // Its own NATS key first (made on first start), so its enrollment exists even before provisioning ran.
+  const nats = env.COUNTERSIGN_NATS_URL ? natsSettings(env.COUNTERSIGN_NATS_URL, home, targetName, env) : undefined;
   const trust = loadTrustStore(home);
   const broker = brokerSigningKey(trust);
   return {
@@ -50,13 +45,22 @@ export function loadDemoTargetConfig(env: NodeJS.ProcessEnv): DemoTargetConfig {
     aliases,
     ...broker,
     trust,
-    ...(env.COUNTERSIGN_NATS_URL ? { nats: natsSettings(env.COUNTERSIGN_NATS_URL, home, targetName) } : {}),
+    ...(nats ? { nats } : {}),
   };
 }
 
-/** The target's NATS user (`target-<name>`) is provisioned from the `targets` of deploy/identities.json. */
-function natsSettings(url: string, home: string, targetName: string): NonNullable<DemoTargetConfig['nats']> {
-  return { servers: url.split(','), credentials: loadNatsCredentials(home, natsUserName({ kind: 'target', name: targetName })) };
+/**
+ * The target's NATS user (`target-<name>`) is provisioned from the `targets` of deploy/identities.json
+ * and its enrollment; its seed is its own (COUNTERSIGN_KEY_FILE, or <home>/keys/target-<name>/key.json).
+ */
+function natsSettings(url: string, home: string, targetName: string, env: NodeJS.ProcessEnv): NonNullable<DemoTargetConfig['nats']> {
+  const own = loadOwnKey({
+    home,
+    owner: `target:${targetName}`,
+    ...(env.COUNTERSIGN_KEY_FILE ? { keyFile: env.COUNTERSIGN_KEY_FILE } : {}),
+    ...(env.COUNTERSIGN_ENROLLMENT_DIR ? { enrollmentDir: env.COUNTERSIGN_ENROLLMENT_DIR } : {}),
+  });
+  return { servers: url.split(','), credentials: natsCredentialsOf(own.file) };
 }
 
 function brokerSigningKey(trust: TrustStore): { brokerKey: KeyObject; brokerKeyId: string } {

@@ -29,7 +29,8 @@ async function followRevocations(config: DemoTargetConfig, target: DemoTarget): 
   const nc = await connectNats({
     url: servers,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
+    ...(process.env.COUNTERSIGN_NATS_CA ? { caFile: process.env.COUNTERSIGN_NATS_CA } : {}),
     inboxPrefix: credentials.inboxPrefix,
     name: `target:${config.targetName}`,
   });

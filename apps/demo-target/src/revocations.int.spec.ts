@@ -41,7 +41,7 @@ describe('demo target following revocations on a real nats-server', () => {
     const nc = await connectNats({
       url: nats.url,
       user,
-      pass: credentials.password,
+      seed: credentials.seed,
       inboxPrefix: credentials.inboxPrefix,
       name: user,
       logger: silent,

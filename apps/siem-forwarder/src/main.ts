@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { siemConsumer, type ConsumerSpec } from '@countersign/contracts';
-import { loadNatsCredentials, loadTrustStore, natsUserName } from '@countersign/identity';
+import { loadOwnKey, loadTrustStore, natsCredentialsOf } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import {
   createSinks,
@@ -26,11 +26,20 @@ async function main(): Promise<void> {
   if (!url) throw new Error('COUNTERSIGN_NATS_URL is not set');
   const home = process.env.COUNTERSIGN_HOME ?? join(process.cwd(), '.countersign');
   const trust = loadTrustStore(home);
-  const credentials = loadNatsCredentials(home, natsUserName({ kind: 'siem', name: config.reader }));
+  // Its own NATS key, made where it runs (COUNTERSIGN_KEY_FILE, or <home>/keys/siem-<reader>/key.json),
+  // with its public enrollment beside it (or in COUNTERSIGN_ENROLLMENT_DIR) for provisioning.
+  const own = loadOwnKey({
+    home,
+    owner: `siem:${config.reader}`,
+    ...(process.env.COUNTERSIGN_KEY_FILE ? { keyFile: process.env.COUNTERSIGN_KEY_FILE } : {}),
+    ...(process.env.COUNTERSIGN_ENROLLMENT_DIR ? { enrollmentDir: process.env.COUNTERSIGN_ENROLLMENT_DIR } : {}),
+  });
+  const credentials = natsCredentialsOf(own.file);
   const nc = await connectNats({
     url: url.split(','),
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
+    ...(process.env.COUNTERSIGN_NATS_CA ? { caFile: process.env.COUNTERSIGN_NATS_CA } : {}),
     inboxPrefix: credentials.inboxPrefix,
     name: `siem:${config.reader}`,
   });

@@ -88,9 +88,12 @@ function checkPublished(id: string, key: { keyId: string; algorithm: string; pub
 export function keepRetiredKeys(previous: TrustStoreDocument | undefined, next: TrustStoreDocument): TrustStoreDocument {
   if (!previous) return next;
   const carry = (id: string, field: 'signingKeys' | 'encryptionKeys', current: TrustStoreDocument['identities'][number][typeof field]) => {
-    const present = new Set(current.map((key) => key.keyId));
     const old = previous.identities.find((identity) => identity.id === id)?.[field] ?? [];
-    return [...old.filter((key) => key.status !== 'active' && !present.has(key.keyId)), ...current];
+    const stopped = new Map(old.filter((key) => key.status !== 'active').map((key) => [key.keyId, key]));
+    // An enrollment that still names a key the trust store retired or revoked does not bring it back.
+    const present = current.map((key) => stopped.get(key.keyId) ?? key);
+    const presentIds = new Set(present.map((key) => key.keyId));
+    return [...[...stopped.values()].filter((key) => !presentIds.has(key.keyId)), ...present];
   };
   return {
     ...next,

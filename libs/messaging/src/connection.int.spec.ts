@@ -1,6 +1,6 @@
 import { connect } from 'nats';
 import { Consumers, Streams } from '@countersign/contracts';
-import { connectNats, inboxPrefixFor } from './connection';
+import { connectNats, inboxPrefixFor, natsAuthenticator } from './connection';
 import { provisionJetStream } from './provisioning';
 import { startSecuredNats, type SecuredNats } from './testing/secured-nats';
 
@@ -21,7 +21,7 @@ describe('connectNats against a real nats-server with per-user inboxes', () => {
   });
 
   it('is needed: with the shared _INBOX prefix a service user gets no replies', async () => {
-    const nc = await connect({ servers: nats.server.url, user: 'intake', pass: 'test-intake-password', noAsyncTraces: true });
+    const nc = await connect({ servers: nats.server.url, authenticator: natsAuthenticator(nats.seed('intake')), noAsyncTraces: true });
     try {
       await expect(nc.jetstream().publish('cs.evt.intake.probe.v1', Buffer.from('{}'), { timeout: 1_000 })).rejects.toMatchObject({
         code: 'PERMISSIONS_VIOLATION',
@@ -43,6 +43,8 @@ describe('connectNats against a real nats-server with per-user inboxes', () => {
 
   it('refuses a user name that cannot be a subject token', async () => {
     expect(() => inboxPrefixFor('bad.user')).toThrow(/subject token/);
-    await expect(connectNats({ url: nats.server.url, user: 'a b', pass: 'x', name: 'bad' })).rejects.toThrow(/subject token/);
+    await expect(connectNats({ url: nats.server.url, user: 'a b', seed: nats.seed('intake'), name: 'bad' })).rejects.toThrow(
+      /subject token/,
+    );
   });
 });

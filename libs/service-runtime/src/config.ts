@@ -30,6 +30,14 @@ const Env = z.object({
   COUNTERSIGN_HEALTH_FILE: z.string().min(1).optional(),
   /** How often trust.json is re-read, so rotated keys reach running services (see ReloadingTrustStore). */
   COUNTERSIGN_TRUST_RELOAD_MS: z.coerce.number().int().min(50).default(2000),
+  /** The CA of the NATS servers' certificates; set, every connection requires TLS. */
+  COUNTERSIGN_NATS_CA: z.string().min(1).optional(),
+  /** This process's own key file (made on first start when missing); `<home>/keys/<id>/key.json` by default. */
+  COUNTERSIGN_KEY_FILE: z.string().min(1).optional(),
+  /** The key file's content as JSON, injected by the platform instead of a file. */
+  COUNTERSIGN_KEY: z.string().min(1).optional(),
+  /** Where the process writes its public enrollment for the operator to collect. */
+  COUNTERSIGN_ENROLLMENT_DIR: z.string().min(1).optional(),
 });
 
 export interface ServiceConfig {
@@ -53,6 +61,9 @@ export interface ServiceConfig {
   trustReloadMs: number;
   /** Touched every few seconds while the service runs and its NATS connection is open (container health checks). */
   healthFile?: string;
+  /** Its own key: injected JSON, a file (made on first start), and where its enrollment goes. */
+  key: { json?: string; file?: string; enrollmentDir?: string };
+  natsCa?: string;
 }
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -93,5 +104,11 @@ function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUse
     maxDeliver: vars.COUNTERSIGN_MAX_DELIVER,
     trustReloadMs: vars.COUNTERSIGN_TRUST_RELOAD_MS,
     ...(vars.COUNTERSIGN_HEALTH_FILE ? { healthFile: vars.COUNTERSIGN_HEALTH_FILE } : {}),
+    key: {
+      ...(vars.COUNTERSIGN_KEY ? { json: vars.COUNTERSIGN_KEY } : {}),
+      ...(vars.COUNTERSIGN_KEY_FILE ? { file: vars.COUNTERSIGN_KEY_FILE } : {}),
+      ...(vars.COUNTERSIGN_ENROLLMENT_DIR ? { enrollmentDir: vars.COUNTERSIGN_ENROLLMENT_DIR } : {}),
+    },
+    ...(vars.COUNTERSIGN_NATS_CA ? { natsCa: vars.COUNTERSIGN_NATS_CA } : {}),
   };
 }

@@ -82,7 +82,7 @@ describe('poison messages on a real JetStream consumer', () => {
 
   const connect = async (user: string) => {
     const credentials = loadNatsCredentials(home, user);
-    const nc = await connectNats({ url: nats.url, user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix, name: user });
+    const nc = await connectNats({ url: nats.url, user, seed: credentials.seed, inboxPrefix: credentials.inboxPrefix, name: user });
     connections.push(nc);
     return nc;
   };

@@ -2,11 +2,13 @@ import { Logger } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import type { CheckpointStore, EventStore } from '@countersign/event-store';
 import {
+  assertEnrolled,
   EnvelopeSigner,
-  loadIdentity,
-  loadNatsCredentials,
   HomeLayout,
+  identityFileOf,
+  loadOwnKey,
   loadRegistry,
+  natsCredentialsOf,
   ReloadingTrustStore,
   type IdentityFile,
   type Registry,
@@ -35,16 +37,26 @@ export interface ServiceRuntime {
 
 export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime> {
   const logger = new Logger(config.service);
-  const identityFile = loadIdentity(config.home, config.identity);
-  const signer = new EnvelopeSigner(config.identity, identityFile.signing);
+  const own = loadOwnKey({
+    home: config.home,
+    owner: config.identity,
+    ...(config.key.json ? { keyJson: config.key.json } : {}),
+    ...(config.key.file ? { keyFile: config.key.file } : {}),
+    ...(config.key.enrollmentDir ? { enrollmentDir: config.key.enrollmentDir } : {}),
+  });
+  if (own.generated) logger.log(`made its own key on first start; enrollment (public keys only) in ${own.enrollmentPath ?? '?'}`);
   const trust = new ReloadingTrustStore(HomeLayout.trust(config.home), logger);
+  assertEnrolled(trust.current, own);
   trust.start(config.trustReloadMs);
+  const identityFile = identityFileOf(own.file);
+  const signer = new EnvelopeSigner(config.identity, identityFile.signing);
   const { store, checkpoints } = await openStore(config);
-  const credentials = loadNatsCredentials(config.home, config.natsUser);
+  const credentials = natsCredentialsOf(own.file);
   const nc = await connectNats({
     url: config.natsUrl.split(','),
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
+    ...(config.natsCa ? { caFile: config.natsCa } : {}),
     inboxPrefix: credentials.inboxPrefix,
     name: config.identity,
     logger,

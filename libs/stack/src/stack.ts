@@ -15,6 +15,8 @@ import {
   HomeLayout,
   loadNatsCredentials,
   loadNatsUsers,
+  natsCredentialsOf,
+  readKeyFile,
   provision,
   renderAuthorization,
   renderNatsConfig,
@@ -110,7 +112,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
   const targets = options.targets ?? defaultTargets();
   const demoNames = demoTargetNames(targets);
-  provision({ description, home, targets, addresses: Object.fromEntries(demoNames.map((name) => [name, demoTargetUrl])) });
+  // Development mode: the stack plays every identity's machine, making each key in its own
+  // keys/<id>/ folder and enrolling only the public halves (deployment: `provision --enrollments`).
+  const provisioned = provision({
+    description,
+    home,
+    targets,
+    addresses: Object.fromEntries(demoNames.map((name) => [name, demoTargetUrl])),
+  });
+  options.log?.(
+    'countersign',
+    `DEVELOPMENT MODE: ${provisioned.generated.length} identity keys made locally in ${join(home, 'keys')} (one folder per identity)`,
+  );
   // Like deployment provisioning: the broker and the executor enforce only the pinned policy.
   const policyFile =
     options.policyFile ?? process.env.COUNTERSIGN_POLICY_FILE ?? join(REPO_ROOT, 'deploy', 'policies', 'default.policy.json');
@@ -243,12 +256,14 @@ export async function provisionStreams(
   natsUrl: string,
   description: IdentityDescription,
   settings: Partial<JetStreamSettings> = {},
+  connection: { keyFile?: string; caFile?: string } = {},
 ): Promise<void> {
-  const credentials = loadNatsCredentials(home, 'provisioner');
+  const credentials = connection.keyFile ? natsCredentialsOf(readKeyFile(connection.keyFile)) : loadNatsCredentials(home, 'provisioner');
   const nc = await connectNats({
     url: natsUrl,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
+    ...(connection.caFile ? { caFile: connection.caFile } : {}),
     inboxPrefix: credentials.inboxPrefix,
     name: 'provisioner',
   });
@@ -274,7 +289,7 @@ export function connectAs(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string) 
   return connectNats({
     url: stack.natsUrl,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
     name: user,
   });

@@ -66,7 +66,7 @@ export interface Variant {
   mutation: Mutation;
   baseType: string;
   subject: string;
-  /** The NATS user allowed to publish on `subject`: the attacker holds its password. */
+  /** The NATS user allowed to publish on `subject`: the attacker holds its seed. */
   user: string;
   bytes: Uint8Array;
   /** The envelope, when the bytes still are one; undefined for truncated and re-encoded bytes. */

@@ -25,14 +25,14 @@ export function quietConnection(stack: Pick<Stack, 'home' | 'natsUrl'>, user: st
   return connectNats({
     url: stack.natsUrl,
     user: credentials.user,
-    pass: credentials.password,
+    seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
     name: `security-${user}`,
     logger: silent,
   });
 }
 
-/** One connection per NATS user, opened on first use: an attacker holding that user's password. */
+/** One connection per NATS user, opened on first use: an attacker holding that user's seed. */
 export class Connections {
   private readonly open = new Map<string, Promise<NatsConnection>>();
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { Streams } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadNatsCredentials, loadNatsUsers, provision, renderNatsConfig } from '@countersign/identity';
-import { provisionJetStream } from '@countersign/messaging';
+import { natsAuthenticator, provisionJetStream } from '@countersign/messaging';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
@@ -41,8 +41,7 @@ export async function startCliHarness(): Promise<CliHarness> {
     const credentials = loadNatsCredentials(home, user);
     const nc = await connect({
       servers: server.url,
-      user,
-      pass: credentials.password,
+      authenticator: natsAuthenticator(credentials.seed),
       inboxPrefix: credentials.inboxPrefix,
       noAsyncTraces: true,
     });

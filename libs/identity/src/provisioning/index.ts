@@ -4,3 +4,6 @@ export * from './nats-config';
 export * from './permissions';
 export * from './provision';
 export * from './slack-mapping';
+export * from './enrollment';
+export * from './key-custody';
+export * from './own-key';

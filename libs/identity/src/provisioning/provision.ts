@@ -1,23 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { identityId, TargetRegistryDocument, type IdentityKind, type RegisteredTarget } from '@countersign/contracts';
-import { generateKeyPair } from '../keys';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TargetRegistryDocument, type RegisteredTarget } from '@countersign/contracts';
 import { keepRetiredKeys } from '../rotation';
 import { TrustStoreDocument } from '../trust-store';
 import { IdentityDescription, type Registry } from './description';
-import { HomeLayout, type IdentityFile } from './home';
+import { enrollLocally, enrollmentFileName, readEnrollments } from './enrollment';
+import { HomeLayout } from './home';
+import { enrollmentOf, ensureKeyFile, ownerOf, signsEvents, writePublicJson, type Enrollment, type KeyOwner } from './key-custody';
 import type { NatsUser } from './nats-config';
 import { inboxPrefix, natsPermissionsFor, natsUserName, type Principal } from './permissions';
 
 export interface ProvisionResult {
   home: string;
+  /** `development`: this run made every identity's keys itself (npm start, tests); `enrollment`: public keys only. */
+  mode: 'development' | 'enrollment';
+  /** Signing identities in the trust store. */
   identities: string[];
   natsUsers: string[];
   /** Registered targets, by name. */
   targets: string[];
-  /** Identities whose keys were generated in this run (the rest were kept). */
+  /** Identities whose keys were generated in this run (development mode and the provisioner's own). */
   generated: string[];
+  /** Identities the description names that sent no enrollment: no key is trusted, no NATS user exists. */
+  notEnrolled: string[];
+  /** Every file provisioning wrote: all public, none holds a private key, seed or password. */
+  written: string[];
 }
 
 /** Every principal the description names, in a stable order. */
@@ -32,41 +39,17 @@ export function principalsOf(description: IdentityDescription): Principal[] {
   ];
 }
 
-function writePrivate(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
+/** Everyone with a NATS user: the signing principals, the targets (revocations only), the provisioner. */
+export function natsPrincipalsOf(description: IdentityDescription): Principal[] {
+  const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
+  return [{ kind: 'provisioner' } as const, ...principalsOf(description), ...targets];
 }
 
-function writePublic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Keys survive re-provisioning: rotating them on every start would orphan every stored signature. */
-function ensureIdentity(home: string, id: string, withEncryption: boolean, generated: string[]): IdentityFile {
-  const path = HomeLayout.identity(home, id);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as IdentityFile;
-  const file: IdentityFile = {
-    id,
-    signing: generateKeyPair('ed25519', id),
-    ...(withEncryption ? { encryption: generateKeyPair('x25519', id) } : {}),
-  };
-  writePrivate(path, file);
-  generated.push(id);
-  return file;
-}
-
-function ensureNatsUser(home: string, principal: Principal): NatsUser {
-  const user = natsUserName(principal);
-  const path = HomeLayout.natsUser(home, user);
-  const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { password: string }) : undefined;
-  const credentials = { user, password: existing?.password ?? randomBytes(24).toString('base64url'), inboxPrefix: inboxPrefix(principal) };
-  if (!existing) writePrivate(path, credentials);
-  return { ...credentials, permissions: natsPermissionsFor(principal) };
-}
-
-const toTrusted = (pair: IdentityFile['signing']) => ({ keyId: pair.keyId, publicKey: pair.publicKey, status: 'active' as const });
+const toTrusted = (key: { keyId: string; publicKey: string }) => ({
+  keyId: key.keyId,
+  publicKey: key.publicKey,
+  status: 'active' as const,
+});
 
 export interface ProvisionOptions {
   description: unknown;
@@ -75,6 +58,13 @@ export interface ProvisionOptions {
   targets?: unknown;
   /** Target name -> base URL where this deployment reaches it, replacing the registry's address. */
   addresses?: Readonly<Record<string, string>>;
+  /**
+   * The folder of enrollment files (public keys only). Without it, development mode: every
+   * identity's key is made here, each in its own `keys/<id>/` folder, and then enrolled the same way.
+   */
+  enrollments?: string;
+  /** The provisioner's own key file (its NATS NKEY); `keys/provisioner/key.json` in the home by default. */
+  provisionerKeyFile?: string;
 }
 
 /**
@@ -98,44 +88,106 @@ export function registeredTargets(description: IdentityDescription, options: Pic
 }
 
 /**
- * Generates (or completes) a development home: keys per identity, the public trust store, the
- * registry (requesters, approvers, targets), the executor's target addresses, and NATS users with
- * per-identity permissions. Idempotent; existing secrets are kept.
+ * Builds the public side of a deployment from enrollments: the trust store, the registry
+ * (requesters, approvers, targets), the executor's target addresses, and NATS users (public NKEYs)
+ * with per-identity permissions. Idempotent. Reads no private key but the provisioner's own seed,
+ * and writes none.
  */
 export function provision(options: ProvisionOptions): ProvisionResult {
   const description = IdentityDescription.parse(options.description);
   const registeredTargetList = registeredTargets(description, options);
   const { home } = options;
-  const generated: string[] = [];
-  const principals = principalsOf(description);
-  const files = principals.map((principal) => {
-    const id = identityId(principal.kind as IdentityKind, (principal as { name: string }).name);
-    return ensureIdentity(home, id, id === 'service:executor', generated);
-  });
+  const principals = natsPrincipalsOf(description);
+  const owners = principals.map(ownerOf);
+  const development = options.enrollments === undefined;
+  const others = owners.filter((owner) => owner !== 'provisioner');
+  const local = development ? enrollLocally(others, (owner) => HomeLayout.identity(home, owner), HomeLayout.enrollments(home)) : undefined;
+  const generated: string[] = local?.generated ?? [];
+  const provisioner = ensureKeyFile(options.provisionerKeyFile ?? HomeLayout.identity(home, 'provisioner'), 'provisioner');
+  if (provisioner.generated) generated.push('provisioner');
+  const enrollments = local?.enrollments ?? readEnrollments(options.enrollments!);
+  const enrolled = new Map<string, Enrollment>(enrollments.map((enrollment) => [enrollment.id, enrollment]));
+  enrolled.set('provisioner', enrollmentOf(provisioner.file));
+  checkEnrollments(enrolled, owners);
+  const present = principals.filter((principal) => enrolled.has(ownerOf(principal)));
+  const written: string[] = [...(local?.written ?? [])];
+  const write = (path: string, value: unknown) => {
+    writePublicJson(path, value);
+    written.push(path);
+  };
+  const signing = present
+    .map(ownerOf)
+    .filter(signsEvents)
+    .map((owner) => enrolled.get(owner)!);
   const trust: TrustStoreDocument = {
     version: 1,
     environment: description.environment,
-    identities: files.map((file) => ({
-      id: file.id,
-      signingKeys: [toTrusted(file.signing)],
-      encryptionKeys: file.encryption ? [toTrusted(file.encryption)] : [],
+    identities: signing.map((enrollment) => ({
+      id: enrollment.id,
+      signingKeys: [toTrusted(enrollment.signing!)],
+      encryptionKeys: enrollment.encryption ? [toTrusted(enrollment.encryption)] : [],
     })),
   };
-  writePublic(HomeLayout.trust(home), keepRetiredKeys(previousTrust(home), trust));
+  write(HomeLayout.trust(home), keepRetiredKeys(previousTrust(home), trust));
   const registry: Registry = {
     environment: description.environment,
     requesters: description.requesters,
     approvers: description.approvers,
     targets: registeredTargetList,
   };
-  writePublic(HomeLayout.registry(home), registry);
-  writePublic(HomeLayout.targets(home), Object.fromEntries(registeredTargetList.map(({ name, address }) => [name, address])));
-  // Targets get a NATS user (to follow revocations) but no keys: they never sign anything.
-  const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
-  const users = [{ kind: 'provisioner' } as const, ...principals, ...targets].map((principal) => ensureNatsUser(home, principal));
-  writePrivate(HomeLayout.natsUsers(home), users);
-  const natsUsers = users.map((user) => user.user);
-  return { home, identities: files.map((file) => file.id), natsUsers, targets: registeredTargetList.map(({ name }) => name), generated };
+  write(HomeLayout.registry(home), registry);
+  write(HomeLayout.targets(home), Object.fromEntries(registeredTargetList.map(({ name, address }) => [name, address])));
+  const users = present.map((principal) => natsUser(principal, enrolled.get(ownerOf(principal))!));
+  write(HomeLayout.natsUsers(home), users);
+  if (!development) copyEnrollments(home, present.map(ownerOf), enrolled, write);
+  return {
+    home,
+    mode: development ? 'development' : 'enrollment',
+    identities: signing.map(({ id }) => id),
+    natsUsers: users.map((user) => user.user),
+    targets: registeredTargetList.map(({ name }) => name),
+    generated,
+    notEnrolled: owners.filter((owner) => !enrolled.has(owner)),
+    written,
+  };
+}
+
+function natsUser(principal: Principal, enrollment: Enrollment): NatsUser {
+  return {
+    user: natsUserName(principal),
+    nkey: enrollment.nats.nkey,
+    inboxPrefix: inboxPrefix(principal),
+    permissions: natsPermissionsFor(principal),
+  };
+}
+
+/**
+ * Refuses enrollments provisioning cannot place: an identity the description does not name (a
+ * typo, or someone enrolling themselves), a signing identity without a signing key, and one NKEY
+ * used by two identities (the server could not tell them apart).
+ */
+function checkEnrollments(enrolled: ReadonlyMap<string, Enrollment>, owners: readonly KeyOwner[]): void {
+  const known = new Set<string>(owners);
+  const nkeys = new Map<string, string>();
+  for (const enrollment of enrolled.values()) {
+    if (!known.has(enrollment.id)) throw new Error(`enrollment for ${enrollment.id}, which the identity description does not name`);
+    if (signsEvents(enrollment.id) && !enrollment.signing) throw new Error(`enrollment for ${enrollment.id} has no signing key`);
+    if (enrollment.id === 'service:executor' && !enrollment.encryption)
+      throw new Error('enrollment for service:executor has no encryption key');
+    const other = nkeys.get(enrollment.nats.nkey);
+    if (other) throw new Error(`${enrollment.id} and ${other} enrolled the same NATS key`);
+    nkeys.set(enrollment.nats.nkey, enrollment.id);
+  }
+}
+
+/** Keeps what was enrolled next to what was built from it, for review (public keys only). */
+function copyEnrollments(
+  home: string,
+  owners: readonly KeyOwner[],
+  enrolled: ReadonlyMap<string, Enrollment>,
+  write: (path: string, value: unknown) => void,
+): void {
+  for (const owner of owners) write(join(HomeLayout.enrollments(home), enrollmentFileName(owner)), enrolled.get(owner));
 }
 
 /** The trust store already in the home, if any: its retired and revoked keys outlive re-provisioning. */

@@ -1,5 +1,13 @@
 import { Streams, type ConsumerSpec, type ServiceName } from '@countersign/contracts';
-import { inboxPrefix, natsPermissionsFor, renderNatsConfig, type NatsUser, type Principal } from '@countersign/identity';
+import {
+  createNkeySeed,
+  inboxPrefix,
+  natsPermissionsFor,
+  nkeyOf as publicNkeyOf,
+  renderNatsConfig,
+  type NatsUser,
+  type Principal,
+} from '@countersign/identity';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import type { NatsConnection } from 'nats';
 import { connectNats } from '../connection';
@@ -13,19 +21,31 @@ import { provisionJetStream, type JetStreamSettings } from '../provisioning';
 export interface SecuredNats {
   server: RunningNatsServer;
   connectAs(user: string): Promise<NatsConnection>;
+  /** The test user's NKEY seed, for tests that connect by hand. */
+  seed(user: string): string;
   stop(): Promise<void>;
 }
 
-const password = (user: string) => `test-${user}-password`;
+/** One fresh NKEY per test user name, made at run time (no seed lives in the repository). */
+const seeds = new Map<string, string>();
+function seedOf(user: string): string {
+  let seed = seeds.get(user);
+  if (!seed) {
+    seed = createNkeySeed();
+    seeds.set(user, seed);
+  }
+  return seed;
+}
+const nkeyOf = (user: string) => publicNkeyOf(seedOf(user));
 
 function userFor(principal: Principal, name: string): NatsUser {
-  return { user: name, password: password(name), inboxPrefix: inboxPrefix(principal), permissions: natsPermissionsFor(principal) };
+  return { user: name, nkey: nkeyOf(name), inboxPrefix: inboxPrefix(principal), permissions: natsPermissionsFor(principal) };
 }
 
 export function testNatsUsers(services: ServiceName[]): NatsUser[] {
   const admin: NatsUser = {
     user: 'admin',
-    password: password('admin'),
+    nkey: nkeyOf('admin'),
     inboxPrefix: '_INBOX_admin',
     permissions: { publish: { allow: ['>'], deny: [] }, subscribe: { allow: ['>'], deny: [] } },
   };
@@ -48,7 +68,7 @@ export async function startSecuredNats(services: ServiceName[] = ['intake', 'app
       const nc = await connectNats({
         url: server.url,
         user,
-        pass: password(user),
+        seed: seedOf(user),
         name: `test-${user}`,
         reconnectTimeWaitMs: 100,
         logger: silent,
@@ -56,6 +76,7 @@ export async function startSecuredNats(services: ServiceName[] = ['intake', 'app
       connections.push(nc);
       return nc;
     },
+    seed: seedOf,
     async stop() {
       await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()));
       await server.stop();
