@@ -3,6 +3,11 @@ import type { CanonicalAction } from '@countersign/contracts';
 /** The execution credential as the adapter sees it: an opaque bearer token for the target. */
 export interface ExecutionCredential {
   token: string;
+  /**
+   * The just-in-time secret for the target system itself, sealed with the token (e.g. an SSH
+   * private key and certificate), for the adapter of that system's kind to parse.
+   */
+  system?: string;
 }
 
 export interface ExecutionContext {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActionKind, DataSensitivity, type ActionRequest, type CanonicalAction } from './action';
 import { IdentityName } from './identity-id';
+import { SSH_COMMAND_KIND, SshTargetSettings, sshEndpoint } from './ssh-command';
 import type { FieldError } from './validation';
 
 /**
@@ -20,6 +21,8 @@ export const RegisteredTarget = z.strictObject({
   address: z.url().max(512),
   /** The requesters allowed to act on it, by name. */
   requesters: z.array(IdentityName).min(1),
+  /** For `ssh.command` targets (address `ssh://host:port`): accounts allowed and the pinned host key. */
+  ssh: SshTargetSettings.optional(),
 });
 export type RegisteredTarget = z.infer<typeof RegisteredTarget>;
 
@@ -32,9 +35,20 @@ export const TargetRegistryDocument = z
       if (seen.has(target.name))
         ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
       seen.add(target.name);
+      const problem = sshRegistrationProblem(target);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['targets', index, 'ssh'], message: problem });
     });
   });
 export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
+
+/** An `ssh.command` target needs an ssh:// address and its SSH settings; no other target has them. */
+function sshRegistrationProblem(target: RegisteredTarget): string | undefined {
+  const ssh = target.kinds.includes(SSH_COMMAND_KIND);
+  if (ssh && !target.ssh) return `${target.name} accepts ${SSH_COMMAND_KIND} but names no principals and host key`;
+  if (ssh && !sshEndpoint(target.address)) return `${target.name} accepts ${SSH_COMMAND_KIND} but its address is not ssh://host:port`;
+  if (!ssh && target.ssh) return `${target.name} has SSH settings but does not accept ${SSH_COMMAND_KIND}`;
+  return undefined;
+}
 
 /** The structural part of a registration the check needs (lists may be read-only). */
 export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description'> & {

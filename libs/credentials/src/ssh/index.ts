@@ -1,0 +1,3 @@
+export * from './ssh-keygen';
+export * from './ssh-user-ca';
+export * from './ssh-secret';
