@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startStack, REPO_ROOT } from '@countersign/stack';
+import { startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const RESET = '\x1b[0m';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     intakeHttpPort: httpPort,
     log: prefixed,
     supervise: true,
+    sshDemo: true,
     ...(slack ? { slack } : {}),
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
@@ -32,6 +33,7 @@ Countersign is running.
   NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  SSH target   ${sshDemoLine(stack.sshDemo)}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
@@ -43,6 +45,7 @@ A production change needs two approvers (alice and bob); see docs/protocol.md an
   ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
 
+${sshDemoHowTo(env, stack.sshDemo)}
 A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
 Restart one service by hand:  node scripts/restart-service.js <intake|approval|broker|executor|audit|demo-target>
 
@@ -58,6 +61,22 @@ Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+function sshDemoLine(demo: SshDemo | undefined): string {
+  if (!demo) return 'not started';
+  if ('unavailable' in demo) return `not started: ${demo.unavailable}`;
+  return `demo-ssh at ${demo.sshd.address}, commands run as ${demo.sshd.account} (docs/targets.md#ssh)`;
+}
+
+/** A pasteable SSH request when the demo runs (two approvers: the default policy has no auto tier for it). */
+function sshDemoHowTo(env: string, demo: SshDemo | undefined): string {
+  if (!demo || 'unavailable' in demo) return '';
+  return `Run a command on the SSH demo target with a certificate made for it alone (docs/targets.md#ssh):
+  ${env} npx countersign submit --as deploy-bot --kind ssh.command --target demo-ssh \\
+      --param command="uname -a" --param principal=${demo.sshd.account} --reason "check the kernel"
+  then two approvers vote as above.
+`;
 }
 
 /** The Slack edge runs when the operator gave it a bot token; its other settings are checked by the edge. */
