@@ -7,7 +7,7 @@ import {
   type SshTargetSettings,
 } from '@countersign/contracts';
 import { encodeSshSecret } from './ssh-secret';
-import { sshCertificateSerial, SshUserCa, type SshUserCaPaths } from './ssh-user-ca';
+import { sshCertificateSerial, type SshUserCa, type SshUserCaPaths } from './ssh-user-ca';
 
 /** Where the broker keeps its SSH CA and revocation list unless configured otherwise. */
 export function defaultSshCaPaths(home: string): SshUserCaPaths {
