@@ -16,13 +16,19 @@ export async function openCredential(
   target: string,
   keys: { decryption: KeyObject; trust: TrustStore },
   now: Date,
-): Promise<OpenedCredential & { token?: string }> {
+): Promise<OpenedCredential & { token?: string; system?: unknown }> {
   const { requestId, digest, sealed } = issued.data;
-  let token: string;
+  let contents: SealedContents | undefined;
   try {
-    token = open(sealed, keys.decryption, `${requestId}:${digest}`);
+    contents = sealedContents(open(sealed, keys.decryption, `${requestId}:${digest}`));
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
+  }
+  if (!contents) return { opened: false, error: 'sealed credential holds neither a token nor {token, system}' };
+  const { token, system } = contents;
+  // A credential issued with a system grant must carry its secret, and one without must not.
+  if ((system === undefined) !== (issued.data.grant === undefined)) {
+    return { opened: false, error: 'sealed credential does not match the grant the broker published' };
   }
   const broker = keys.trust.activeSigningKey('service:broker');
   if (!broker) return { opened: false, error: 'no active broker key in the trust store' };
@@ -34,5 +40,23 @@ export async function openCredential(
     expected: { requestId, digest, target },
   });
   if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
-  return { opened: true, claims: verified.claims, token };
+  return { opened: true, claims: verified.claims, token, ...(system === undefined ? {} : { system }) };
+}
+
+interface SealedContents {
+  token: string;
+  system?: unknown;
+}
+
+/**
+ * A bearer JWT alone (compact JWS, never starting with `{`), or for system-backed kinds the JSON
+ * `{token, system}` the broker sealed (system-grants.ts); anything else is not a credential.
+ */
+function sealedContents(plaintext: string): SealedContents | undefined {
+  if (!plaintext.startsWith('{')) return { token: plaintext };
+  const parsed = JSON.parse(plaintext) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const { token, system, ...rest } = parsed as Record<string, unknown>;
+  if (typeof token !== 'string' || system === undefined || Object.keys(rest).length > 0) return undefined;
+  return { token, system };
 }

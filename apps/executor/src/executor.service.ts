@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope } from '@countersign/contracts';
-import { mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
+import { mayHaveTakenEffect, type ActionAdapter, type ExecutionCredential } from '@countersign/action-adapters';
 import {
   checkAuditedChain,
   evidenceDecider,
@@ -18,6 +18,9 @@ import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@coun
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { ADAPTER_TIMEOUT_MS, actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
+
+/** The adapter's view of an opened credential: the token, and a system-backed kind's sealed secret. */
+const credentialFor = (token: string, system: unknown): ExecutionCredential => (system === undefined ? { token } : { token, system });
 
 /** Older than any attempt can take (opening, checking, one adapter call), with room for a loaded machine. */
 const STALE_CLAIM_MS = 3 * ADAPTER_TIMEOUT_MS;
@@ -42,7 +45,7 @@ export class ExecutorService {
     if (!encryption) throw new Error('the executor identity has no encryption key: re-run provisioning');
     this.decryption = importPrivateKey(encryption.privateKey);
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
-    this.adapters = actionAdapters(targets);
+    this.adapters = actionAdapters(targets, ADAPTER_TIMEOUT_MS, runtime.registry.targets);
     this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
     runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }
@@ -104,7 +107,7 @@ export class ExecutorService {
     if (!check.ok || !credential.token || claimed[0]?.type !== EventTypes.ExecutionStarted) return;
     const adapter = this.adapters.get(check.action.kind);
     const result = adapter
-      ? await adapter.execute(check.action, { token: credential.token }, { requestId, digest: check.digest })
+      ? await adapter.execute(check.action, credentialFor(credential.token, credential.system), { requestId, digest: check.digest })
       : { ok: false as const, code: 'unsupported_action', message: `no adapter for ${check.action.kind}` };
     const done = this.runtime.clock().toISOString();
     const command: ExecutionCommand = mayHaveTakenEffect(result)

@@ -1,13 +1,14 @@
 import type { CanonicalAction } from '@countersign/contracts';
 
-/** The execution credential as the adapter sees it: an opaque bearer token for the target. */
+/**
+ * The execution credential as the adapter sees it: an opaque bearer token for the target and, for
+ * system-backed kinds (`postgres.sql`, `ssh.command`), the secret the broker's issuer sealed with it
+ * (a per-request role's password; an SSH private key and its certificate). The adapter validates
+ * `system` itself: it is JSON of its issuer's shape.
+ */
 export interface ExecutionCredential {
   token: string;
-  /**
-   * The just-in-time secret for the target system itself, sealed with the token (e.g. an SSH
-   * private key and certificate), for the adapter of that system's kind to parse.
-   */
-  system?: string;
+  system?: unknown;
 }
 
 export interface ExecutionContext {

@@ -72,7 +72,7 @@ if (SKIP_REASON) {
     const execute = (candidate: CanonicalAction, secret: SshCertificateSecret) =>
       adapter.execute(
         candidate,
-        { token: TOKEN, system: JSON.stringify({ type: 'ssh-certificate', ...secret }) },
+        { token: TOKEN, system: { type: 'ssh-certificate', ...secret } },
         { requestId: candidate.requestId, digest: actionDigest(candidate) },
       );
 
@@ -164,7 +164,7 @@ if (SKIP_REASON) {
       const candidate = action('echo pinned');
       const result = await pinnedElsewhere.execute(
         candidate,
-        { token: TOKEN, system: JSON.stringify({ type: 'ssh-certificate', ...secret }) },
+        { token: TOKEN, system: { type: 'ssh-certificate', ...secret } },
         { requestId: candidate.requestId, digest: actionDigest(candidate) },
       );
       expect(result).toMatchObject({ ok: false, code: 'host_key_mismatch' });

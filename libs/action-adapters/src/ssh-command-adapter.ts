@@ -50,7 +50,7 @@ export class SshCommandAdapter implements ActionAdapter {
     if (!parameters.ok) return fail('invalid_parameters', parameters.message);
     const problem = sshTargetProblem(target, parameters.value);
     if (problem) return fail('invalid_parameters', problem);
-    const secret = credential.system === undefined ? undefined : parseSshSecret(credential.system);
+    const secret = parseSshSecret(credential.system);
     if (!secret) return fail('invalid_credential', 'the credential carries no SSH certificate');
     const endpoint = sshEndpoint(target.address);
     if (!endpoint) return fail('unknown_target', `target ${target.name} has no ssh:// address`);

@@ -20,3 +20,4 @@ export * from './events/review';
 export * from './ids';
 export * from './vote-proof';
 export * from './audit-receipt';
+export * from './postgres-sql';

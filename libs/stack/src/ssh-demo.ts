@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RegisteredTarget, TargetRegistryDocument } from '@countersign/contracts';
-import { defaultSshCaPaths, SshUserCa } from '@countersign/credentials';
+import { sshCaPaths, SshUserCa } from '@countersign/credentials';
 import { sshdUnavailableReason, startSshd, type RunningSshd } from '@countersign/testing';
 
 /** The SSH demo target's name in the registry. */
@@ -17,7 +17,7 @@ export type SshDemo = { sshd: RunningSshd; target: RegisteredTarget } | { unavai
 export async function startSshDemo(home: string): Promise<SshDemo> {
   const unavailable = sshdUnavailableReason();
   if (unavailable) return { unavailable };
-  const ca = await SshUserCa.open(defaultSshCaPaths(home));
+  const ca = await SshUserCa.open(sshCaPaths(home));
   const sshd = await startSshd({ trustedUserCaKeys: ca.publicKeyFile, revokedKeys: ca.revokedKeys, dir: join(home, 'ssh-demo') });
   const target: RegisteredTarget = {
     name: DEMO_SSH,

@@ -18,17 +18,14 @@ const SshSecretDocument = z.strictObject({
     .regex(/^[a-z0-9-]+-cert-v01@openssh\.com [A-Za-z0-9+/]+={0,2}( [\x21-\x7e]+)?$/),
 });
 
-export function encodeSshSecret(secret: SshCertificateSecret): string {
-  return JSON.stringify({ type: 'ssh-certificate', privateKey: secret.privateKey, certificate: secret.certificate });
+export type SshSecretDocument = z.infer<typeof SshSecretDocument>;
+
+export function encodeSshSecret(secret: SshCertificateSecret): SshSecretDocument {
+  return { type: 'ssh-certificate', privateKey: secret.privateKey, certificate: secret.certificate };
 }
 
-export function parseSshSecret(text: string): SshCertificateSecret | undefined {
-  let candidate: unknown;
-  try {
-    candidate = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** The secret as sealed (JSON inside the box, so already parsed), or undefined for anything else. */
+export function parseSshSecret(candidate: unknown): SshCertificateSecret | undefined {
   const parsed = SshSecretDocument.safeParse(candidate);
   return parsed.success ? { privateKey: parsed.data.privateKey, certificate: parsed.data.certificate } : undefined;
 }
