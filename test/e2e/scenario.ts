@@ -68,6 +68,8 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** Also run the SSH demo target (a real sshd registered as demo-ssh). */
+    sshDemo?: boolean;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
@@ -79,6 +81,7 @@ export async function startScenario(
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
+    ...(options.sshDemo ? { sshDemo: true } : {}),
     log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
   });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([

@@ -4,3 +4,4 @@ export * from './http-request-parameters';
 export * from './payment-transfer-adapter';
 export * from './payment-transfer-parameters';
 export * from './ssh-command-adapter';
+export * from './openssh-client';

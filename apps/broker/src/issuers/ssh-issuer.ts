@@ -35,7 +35,9 @@ export class SshIssuer implements CredentialIssuer {
     const parsed = HANDLE.exec(handle);
     if (!parameters.ok || !parsed) throw new Error(`cannot issue ssh.command grant ${handle}`);
     const [, serial = '', keyId = ''] = parsed;
-    const secret = await (await this.openCa()).issue({
+    const secret = await (
+      await this.openCa()
+    ).issue({
       principal: parameters.value.principal,
       command: parameters.value.command,
       notBefore: new Date(request.notBefore),
