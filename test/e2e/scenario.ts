@@ -68,6 +68,8 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** Another target registry than e2eTargets(), e.g. with a real PostgreSQL's address. */
+    targets?: ReturnType<typeof e2eTargets>;
     /** Also run the SSH demo target (a real sshd registered as demo-ssh). */
     sshDemo?: boolean;
   } = {},
@@ -76,7 +78,7 @@ export async function startScenario(
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   const stack = await startStack({
     description,
-    targets: e2eTargets(),
+    targets: options.targets ?? e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
