@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -39,7 +39,7 @@ export interface RunningSshd {
   account: string;
   revokedKeys: string;
   dir: string;
-  /** What sshd logged so far (its `-e` output): who logged in, which certificate was refused and why. */
+  /** What sshd logged so far (its `-e` output, also in `<dir>/sshd.log`): who logged in, which certificate was refused and why. */
   log(): string;
   /** Stops sshd and removes the directory unless `keep` (or a directory was given). */
   stop(options?: { keep?: boolean }): Promise<void>;
@@ -73,7 +73,7 @@ export async function startSshd(options: SshdOptions): Promise<RunningSshd> {
   // The privilege-separation directory Debian's package creates at boot; missing in containers.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const output = { text: '' };
-  const child = await launchSshd(configPath, output);
+  const child = await launchSshd(configPath, output, join(dir, 'sshd.log'));
   const hostKey = publicKeyLine(readFileSync(`${hostKeyPath}.pub`, 'utf8'));
   return {
     host: '127.0.0.1',
@@ -121,7 +121,7 @@ function sshdConfig(settings: { port: number; dir: string; hostKeyPath: string; 
   ].join('\n');
 }
 
-function launchSshd(configPath: string, output: { text: string }, readyTimeoutMs = 10_000): Promise<ChildProcess> {
+function launchSshd(configPath: string, output: { text: string }, logFile: string, readyTimeoutMs = 10_000): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(SSHD, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     const timer = setTimeout(() => fail(new Error(`sshd did not start listening:\n${output.text}`)), readyTimeoutMs);
@@ -132,6 +132,7 @@ function launchSshd(configPath: string, output: { text: string }, readyTimeoutMs
     };
     child.stderr?.on('data', (chunk: Buffer) => {
       output.text += chunk.toString();
+      appendFileSync(logFile, chunk);
       if (output.text.includes('Server listening on')) {
         clearTimeout(timer);
         resolve(child);
