@@ -89,6 +89,40 @@ if (SKIP_REASON) {
       expect(replay).toMatchObject({ ok: false, code: 'credential_refused' });
     });
 
+    it('revokes the certificate after a broker killed with SIGKILL between issue and revocation comes back', async () => {
+      const sshd = demoSshd(s.stack);
+      const command = 'printf survived';
+      const action = { kind: 'ssh.command', target: 'demo-ssh', parameters: { command, principal: sshd.account } };
+      await s.stack.stop('executor');
+      const { requestId } = await s.deployBot.submit(action, 'while the broker dies');
+      const { digest } = await approvalRequested(s.audit, requestId);
+      await s.approvers.alice.vote(requestId, digest, 'approve', 'ok');
+      await s.approvers.bob.vote(requestId, digest, 'approve', 'ok');
+      const issued = await credentialIssued(s.audit, requestId);
+      const serial = grantSerial(issued);
+      expect(await krlNames(s.stack, serial)).toBe(false);
+      await s.stack.stop('broker', 'SIGKILL');
+      await s.stack.start('executor');
+      expect(await outcomeOf(s.deployBot, requestId, 'executed', 40_000)).toEqual(['accepted', 'approved', 'executed']);
+      // Nobody revoked it while the broker was down; its durable consumer and store finish the work.
+      expect(await krlNames(s.stack, serial)).toBe(false);
+      await s.stack.start('broker');
+      const grantRevoked = await find<GrantRevokedV1>(requestId, EventTypes.GrantRevoked);
+      expect(grantRevoked).toMatchObject({ grant: issued.grant, reason: 'execution_completed' });
+      expect(await krlNames(s.stack, serial)).toBe(true);
+      const replay = await runOpenSsh({
+        host: sshd.host,
+        port: sshd.port,
+        hostKey: sshd.hostKey,
+        principal: sshd.account,
+        command,
+        secret: stolenSshSecret(s.stack, issued),
+        timeoutMs: 10_000,
+        captureBytes: 0,
+      });
+      expect(replay).toMatchObject({ ok: false, code: 'credential_refused' });
+    });
+
     it('refuses at the broker a principal the target does not register: no certificate is signed', async () => {
       const action = { kind: 'ssh.command', target: 'demo-ssh', parameters: { command: 'id', principal: 'root' } };
       const { requestId } = await s.deployBot.submit(action, 'as root please');
