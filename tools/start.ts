@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
+import { defaultTargets, startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
+import { startPostgresDemo } from './postgres-demo';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const RESET = '\x1b[0m';
@@ -18,8 +19,11 @@ async function main(): Promise<void> {
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
   prefixed('countersign', `provisioning identities and NATS users into ${home}`);
   const slack = slackSettings();
+  const targets = defaultTargets();
+  const postgres = await startPostgresDemo(home, targets);
   const stack = await startStack({
     home,
+    targets,
     natsPort,
     intakeHttpPort: httpPort,
     log: prefixed,
@@ -33,6 +37,7 @@ Countersign is running.
   NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  PostgreSQL   ${postgres.banner}
   SSH target   ${sshDemoLine(stack.sshDemo)}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
@@ -45,8 +50,15 @@ A production change needs two approvers (alice and bob); see docs/protocol.md an
   ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
 
-${sshDemoHowTo(env, stack.sshDemo)}
-A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
+${sshDemoHowTo(env, stack.sshDemo)}${
+    postgres.running
+      ? `Run approved SQL with a per-request PostgreSQL role (two approvers; docs/targets.md):
+  ${env} npx countersign submit --as deploy-bot --kind postgres.sql --target demo-postgres \\
+      --params-json '{"statements":["INSERT INTO orders (item, quantity) VALUES ($$widget$$, 3)"],"grant":"app_write"}' --reason "restock"
+
+`
+      : ''
+  }A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
 Restart one service by hand:  node scripts/restart-service.js <intake|approval|broker|executor|audit|demo-target>
 
 Ctrl-C stops everything.
@@ -57,6 +69,7 @@ Ctrl-C stops everything.
     stopping = true;
     prefixed('countersign', 'stopping');
     await stack.shutdown();
+    await postgres.running?.stop({ keep: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
@@ -72,10 +85,10 @@ function sshDemoLine(demo: SshDemo | undefined): string {
 /** A pasteable SSH request when the demo runs (two approvers: the default policy has no auto tier for it). */
 function sshDemoHowTo(env: string, demo: SshDemo | undefined): string {
   if (!demo || 'unavailable' in demo) return '';
-  return `Run a command on the SSH demo target with a certificate made for it alone (docs/targets.md#ssh):
+  return `Run a command on the SSH demo target with a certificate made for it alone (two approvers; docs/targets.md#ssh):
   ${env} npx countersign submit --as deploy-bot --kind ssh.command --target demo-ssh \\
       --param command="uname -a" --param principal=${demo.sshd.account} --reason "check the kernel"
-  then two approvers vote as above.
+
 `;
 }
 
