@@ -24,7 +24,18 @@ if ! command -v nats-server >/dev/null 2>&1; then
   fi
 fi
 
-# The SSH demo target (docs/targets.md#ssh) needs OpenSSH's server and client; the rest runs without.
+# Optional: PostgreSQL server binaries for the postgres.sql demo target (docs/targets.md). Without
+# them `npm start` runs everything else and its banner says how to get them.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing PostgreSQL from Debian packages (for the postgres.sql demo target)"
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || echo "PostgreSQL could not be installed; the demo target is skipped" >&2
+  else
+    echo "PostgreSQL is not installed: the postgres.sql demo target is skipped (sudo apt-get install -y postgresql)" >&2
+  fi
+fi
+
+# The SSH demo target (docs/targets.md#ssh-sshcommand) needs OpenSSH's server and client; the rest runs without.
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing openssh-server and openssh-client from Debian packages (the SSH demo target)"

@@ -79,13 +79,13 @@ Ctrl-C stops everything.
 function sshDemoLine(demo: SshDemo | undefined): string {
   if (!demo) return 'not started';
   if ('unavailable' in demo) return `not started: ${demo.unavailable}`;
-  return `demo-ssh at ${demo.sshd.address}, commands run as ${demo.sshd.account} (docs/targets.md#ssh)`;
+  return `demo-ssh at ${demo.sshd.address}, commands run as ${demo.sshd.account} (docs/targets.md#ssh-sshcommand)`;
 }
 
 /** A pasteable SSH request when the demo runs (two approvers: the default policy has no auto tier for it). */
 function sshDemoHowTo(env: string, demo: SshDemo | undefined): string {
   if (!demo || 'unavailable' in demo) return '';
-  return `Run a command on the SSH demo target with a certificate made for it alone (two approvers; docs/targets.md#ssh):
+  return `Run a command on the SSH demo target with a certificate made for it alone (two approvers; docs/targets.md#ssh-sshcommand):
   ${env} npx countersign submit --as deploy-bot --kind ssh.command --target demo-ssh \\
       --param command="uname -a" --param principal=${demo.sshd.account} --reason "check the kernel"
 

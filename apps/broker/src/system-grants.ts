@@ -16,7 +16,7 @@ export type CredentialPlan =
  */
 export class SystemGrants {
   constructor(
-    private readonly runtime: ServiceRuntime,
+    private readonly runtime: Pick<ServiceRuntime, 'runner' | 'registry' | 'clock' | 'logger'>,
     private readonly issuers: CredentialIssuers,
   ) {}
 
