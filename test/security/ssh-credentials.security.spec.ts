@@ -13,6 +13,8 @@ jest.setTimeout(240_000);
 
 const SUITE = 'ssh-credentials';
 const SKIP_REASON = sshdUnavailableReason();
+const REFUSED: unknown = expect.objectContaining({ ok: false, code: 'credential_refused' });
+const FORCED: unknown = expect.objectContaining({ ok: true, exitStatus: 0, captured: 'approved' });
 
 /**
  * The thief holds the real thing: the SSH private key and certificate the broker sealed to the
@@ -92,14 +94,14 @@ if (SKIP_REASON) {
         executions: logins,
         notes: [`serial ${serial} in the KRL: ${String(await krlNames(s.stack, serial))}`, 'refused by sshd (RevokedKeys) before login'],
       });
-      expect(attempts.every(refused)).toBe(true);
+      expect(attempts).toEqual(attempts.map(() => REFUSED));
       expect(logins).toBe(0);
     });
 
     it('another command than the approved one, then use after the window ended', async () => {
       const approved = 'printf approved';
       const now = Date.now();
-      const window = { notBefore: new Date(now - 5_000).toISOString(), notAfter: new Date(now + 45_000).toISOString() };
+      const window = { notBefore: new Date(now - 5_000).toISOString(), notAfter: new Date(now + 60_000).toISOString() };
       const action = { kind: 'ssh.command', target: 'demo-ssh', parameters: { command: approved, principal: sshd.account }, window };
       // The executor is away: the credential is issued and stays unused, as if it were stolen in transit.
       await s.stack.stop('executor');
@@ -109,7 +111,9 @@ if (SKIP_REASON) {
       const secret = stolenSshSecret(s.stack, issued);
       const serial = grantSerial(issued);
 
-      const other = await Promise.all(attackerCommands.map((command) => login(secret, command)));
+      // One at a time: on a loaded machine four parallel logins could time out and prove nothing.
+      const other: OpenSshResult[] = [];
+      for (const command of attackerCommands) other.push(await login(secret, command));
       const forced = (result: OpenSshResult) => result.ok && result.captured === 'approved';
       recordAttack({
         suite: SUITE,
@@ -125,11 +129,12 @@ if (SKIP_REASON) {
           'a thief with a valid certificate can re-run only the approved command, only inside the window, until the KRL names it',
         ],
       });
-      expect(other.every(forced)).toBe(true);
+      expect(other).toEqual(attackerCommands.map(() => FORCED));
       expect(existsSync(marker)).toBe(false);
 
       expect(await grantRevoked(requestId)).toMatchObject({ reason: 'window_ended' });
-      expect(Date.now()).toBeGreaterThan(Date.parse(window.notAfter));
+      // The credential (and the certificate inside it) ends in whole seconds, at or before the window.
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(issued.expiresAt));
       const loginsBefore = loginsWith(serial);
       const late = await Promise.all([approved, ...attackerCommands].map((command) => login(secret, command)));
       recordAttack({
@@ -143,7 +148,7 @@ if (SKIP_REASON) {
         executions: loginsWith(serial) - loginsBefore,
         notes: [`revoked at window end without any execution; serial ${serial} in the KRL: ${String(await krlNames(s.stack, serial))}`],
       });
-      expect(late.every(refused)).toBe(true);
+      expect(late).toEqual(late.map(() => REFUSED));
       await s.stack.start('executor');
     });
   });
