@@ -34,3 +34,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
     echo "PostgreSQL is not installed: the postgres.sql demo target is skipped (sudo apt-get install -y postgresql)" >&2
   fi
 fi
+
+# The SSH demo target (docs/targets.md#ssh-sshcommand) needs OpenSSH's server and client; the rest runs without.
+if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing openssh-server and openssh-client from Debian packages (the SSH demo target)"
+    apt-get update -qq && apt-get install -y -qq openssh-server openssh-client >/dev/null ||
+      echo "could not install openssh-server: the SSH demo target will not start" >&2
+  else
+    echo "note: no sshd here, so no SSH demo target. Install it with: sudo apt-get install -y openssh-server openssh-client" >&2
+  fi
+fi

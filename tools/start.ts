@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defaultTargets, startStack, REPO_ROOT } from '@countersign/stack';
+import { defaultTargets, startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
 import { startPostgresDemo } from './postgres-demo';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     intakeHttpPort: httpPort,
     log: prefixed,
     supervise: true,
+    sshDemo: true,
     ...(slack ? { slack } : {}),
     ...(siem ? { siemForwarder: { env: {} } } : {}),
   });
@@ -42,6 +43,7 @@ Countersign is running (DEVELOPMENT MODE: this machine holds every identity's ke
   demo target  ${stack.demoTargetUrl}
   PostgreSQL   ${postgres.banner}
   SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
+  SSH target   ${sshDemoLine(stack.sshDemo)}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
@@ -53,15 +55,15 @@ A production change needs two approvers (alice and bob); see docs/protocol.md an
   ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
 
-${
-  postgres.running
-    ? `Run approved SQL with a per-request PostgreSQL role (two approvers; docs/targets.md):
+${sshDemoHowTo(env, stack.sshDemo)}${
+    postgres.running
+      ? `Run approved SQL with a per-request PostgreSQL role (two approvers; docs/targets.md):
   ${env} npx countersign submit --as deploy-bot --kind postgres.sql --target demo-postgres \\
       --params-json '{"statements":["INSERT INTO orders (item, quantity) VALUES ($$widget$$, 3)"],"grant":"app_write"}' --reason "restock"
 
 `
-    : ''
-}A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
+      : ''
+  }A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
 Restart one service by hand:  node scripts/restart-service.js <intake|approval|broker|executor|audit|demo-target>
 
 Ctrl-C stops everything.
@@ -77,6 +79,22 @@ Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+function sshDemoLine(demo: SshDemo | undefined): string {
+  if (!demo) return 'not started';
+  if ('unavailable' in demo) return `not started: ${demo.unavailable}`;
+  return `demo-ssh at ${demo.sshd.address}, commands run as ${demo.sshd.account} (docs/targets.md#ssh-sshcommand)`;
+}
+
+/** A pasteable SSH request when the demo runs (two approvers: the default policy has no auto tier for it). */
+function sshDemoHowTo(env: string, demo: SshDemo | undefined): string {
+  if (!demo || 'unavailable' in demo) return '';
+  return `Run a command on the SSH demo target with a certificate made for it alone (two approvers; docs/targets.md#ssh-sshcommand):
+  ${env} npx countersign submit --as deploy-bot --kind ssh.command --target demo-ssh \\
+      --param command="uname -a" --param principal=${demo.sshd.account} --reason "check the kernel"
+
+`;
 }
 
 /** The Slack edge runs when the operator gave it a bot token; its other settings are checked by the edge. */

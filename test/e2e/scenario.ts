@@ -75,6 +75,8 @@ export async function startScenario(
     /** More SIEM readers to provision, e.g. one for the SIEM forwarder (the e2e AuditReader is `splunk`). */
     siemReaders?: string[];
     siemForwarder?: { env: Record<string, string> };
+    /** Also run the SSH demo target (a real sshd registered as demo-ssh). */
+    sshDemo?: boolean;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
@@ -88,6 +90,7 @@ export async function startScenario(
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
     ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
+    ...(options.sshDemo ? { sshDemo: true } : {}),
     log: (n, l) => {
       options.log?.(n, l);
       if (process.env.E2E_LOG) console.log(`${n}| ${l}`);

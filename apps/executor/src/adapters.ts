@@ -1,4 +1,11 @@
-import { HttpRequestAdapter, PaymentTransferAdapter, PostgresSqlAdapter, type ActionAdapter } from '@countersign/action-adapters';
+import {
+  HttpRequestAdapter,
+  PaymentTransferAdapter,
+  PostgresSqlAdapter,
+  SshCommandAdapter,
+  type ActionAdapter,
+  type SshTargetRegistration,
+} from '@countersign/action-adapters';
 
 /** How long an adapter waits for a target; after that the action is in doubt, never retried. */
 export const ADAPTER_TIMEOUT_MS = 10_000;
@@ -18,21 +25,33 @@ const schemeOf = (address: string): string => {
 
 const HTTP = ['http:', 'https:'];
 const POSTGRES = ['postgres:', 'postgresql:'];
+const SSH = ['ssh:'];
 
 /**
  * One adapter per action kind the executor can run, each against the registered targets (the
- * targets file) of its own scheme. A kind without an adapter is refused as `unsupported_action`
- * before any claim; a target of a scheme no adapter knows fails start-up.
+ * targets file) of its own scheme; SSH targets (`ssh://`) with their registry settings too
+ * (principals and the pinned host key). A kind without an adapter is refused as
+ * `unsupported_action` before any claim; a target of a scheme no adapter knows fails start-up.
  */
-export function actionAdapters(targets: Record<string, string>, timeoutMs = ADAPTER_TIMEOUT_MS): Map<string, ActionAdapter> {
-  const unknown = Object.entries(targets).filter(([, address]) => ![...HTTP, ...POSTGRES].includes(schemeOf(address)));
-  if (unknown.length > 0) throw new Error(`targets ${unknown.map(([name]) => name).join(', ')}: base URL must be http(s) or postgres://`);
+export function actionAdapters(
+  targets: Record<string, string>,
+  timeoutMs = ADAPTER_TIMEOUT_MS,
+  registered: readonly SshTargetRegistration[] = [],
+): Map<string, ActionAdapter> {
+  const unknown = Object.entries(targets).filter(([, address]) => ![...HTTP, ...POSTGRES, ...SSH].includes(schemeOf(address)));
+  if (unknown.length > 0)
+    throw new Error(`targets ${unknown.map(([name]) => name).join(', ')}: base URL must be http(s), postgres:// or ssh://`);
   const options = { timeoutMs };
   const http = targetsByScheme(targets, HTTP);
+  const ssh = new Set(Object.keys(targetsByScheme(targets, SSH)));
   const adapters: ActionAdapter[] = [
     new HttpRequestAdapter(http, options),
     new PaymentTransferAdapter(http, options),
     new PostgresSqlAdapter(targetsByScheme(targets, POSTGRES), options),
+    new SshCommandAdapter(
+      registered.filter((target) => ssh.has(target.name)),
+      options,
+    ),
   ];
   return new Map(adapters.map((adapter) => [adapter.kind, adapter]));
 }

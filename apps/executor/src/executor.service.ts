@@ -49,7 +49,7 @@ export class ExecutorService {
     const previous = runtime.identityFile.previousEncryption ?? [];
     this.previousDecryption = new Map(previous.map((pair) => [pair.keyId, importPrivateKey(pair.privateKey)]));
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
-    this.adapters = actionAdapters(targets);
+    this.adapters = actionAdapters(targets, ADAPTER_TIMEOUT_MS, runtime.registry.targets);
     this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
     runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }

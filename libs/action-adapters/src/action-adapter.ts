@@ -2,8 +2,9 @@ import type { CanonicalAction } from '@countersign/contracts';
 
 /**
  * The execution credential as the adapter sees it: an opaque bearer token for the target and, for
- * system-backed kinds (`postgres.sql`), the secret the broker's issuer sealed with it (e.g. a
- * per-request role's password). The adapter validates `system` itself: it is JSON of its issuer's shape.
+ * system-backed kinds (`postgres.sql`, `ssh.command`), the secret the broker's issuer sealed with it
+ * (a per-request role's password; an SSH private key and its certificate). The adapter validates
+ * `system` itself: it is JSON of its issuer's shape.
  */
 export interface ExecutionCredential {
   token: string;

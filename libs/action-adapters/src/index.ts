@@ -4,3 +4,5 @@ export * from './http-request-parameters';
 export * from './payment-transfer-adapter';
 export * from './payment-transfer-parameters';
 export * from './postgres-sql-adapter';
+export * from './ssh-command-adapter';
+export * from './openssh-client';

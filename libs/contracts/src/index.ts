@@ -8,6 +8,7 @@ export * from './identity-id';
 export * from './input-limits';
 export * from './subjects';
 export * from './target-registry';
+export * from './ssh-command';
 export * from './validation';
 export * from './events/approval';
 export * from './events/audit';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActionKind, DataSensitivity, type ActionRequest, type CanonicalAction } from './action';
 import { IdentityName } from './identity-id';
+import { SSH_COMMAND_KIND, SshTargetSettings, sshEndpoint } from './ssh-command';
 import type { FieldError } from './validation';
 
 /** A role a system grant may confer: a plain lower-case SQL identifier, so it never needs quoting tricks. */
@@ -23,6 +24,8 @@ export const RegisteredTarget = z.strictObject({
   address: z.url().max(512),
   /** The requesters allowed to act on it, by name. */
   requesters: z.array(IdentityName).min(1),
+  /** For `ssh.command` targets (address `ssh://host:port`): accounts allowed and the pinned host key. */
+  ssh: SshTargetSettings.optional(),
   /**
    * For targets reached through just-in-time system grants (`postgres.sql`): the roles a request
    * may ask to be made a member of, e.g. `app_read`. Nothing outside this list is ever granted.
@@ -40,12 +43,23 @@ export const TargetRegistryDocument = z
       if (seen.has(target.name))
         ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `${target.name} is registered twice` });
       seen.add(target.name);
+      const problem = sshRegistrationProblem(target);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['targets', index, 'ssh'], message: problem });
     });
   });
 export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
 
+/** An `ssh.command` target needs an ssh:// address and its SSH settings; no other target has them. */
+function sshRegistrationProblem(target: RegisteredTarget): string | undefined {
+  const ssh = target.kinds.includes(SSH_COMMAND_KIND);
+  if (ssh && !target.ssh) return `${target.name} accepts ${SSH_COMMAND_KIND} but names no principals and host key`;
+  if (ssh && !sshEndpoint(target.address)) return `${target.name} accepts ${SSH_COMMAND_KIND} but its address is not ssh://host:port`;
+  if (!ssh && target.ssh) return `${target.name} has SSH settings but does not accept ${SSH_COMMAND_KIND}`;
+  return undefined;
+}
+
 /** The structural part of a registration the check needs (lists may be read-only). */
-export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description' | 'grants'> & {
+export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description' | 'grants' | 'ssh'> & {
   kinds: readonly string[];
   requesters: readonly string[];
 };

@@ -1,3 +1,4 @@
 export * from './execution-token';
 export * from './mint';
 export * from './verify';
+export * from './ssh';

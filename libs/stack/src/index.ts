@@ -1,3 +1,4 @@
 export * from './child';
 export * from './stack';
 export * from './supervisor';
+export * from './ssh-demo';

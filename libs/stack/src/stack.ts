@@ -27,6 +27,7 @@ import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
+import { startSshDemo, withSshDemo, type SshDemo } from './ssh-demo';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
@@ -71,6 +72,8 @@ export interface StackOptions {
    * and the chaos suite); `true` for the default policy. Off by default: tests drive start/stop.
    */
   supervise?: boolean | Partial<SupervisionPolicy>;
+  /** Also run a real sshd as the `demo-ssh` target (ssh-demo.ts); where it cannot run, `sshDemo` says why. */
+  sshDemo?: boolean;
 }
 
 export interface Stack {
@@ -97,6 +100,8 @@ export interface Stack {
   /** Restarts the supervisor has made of `name`. */
   restarts(name: string): number;
   shutdown(): Promise<void>;
+  /** The SSH demo target when asked for: its sshd, or why it could not run. */
+  sshDemo?: SshDemo;
 }
 
 /**
@@ -110,7 +115,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const description = withDemoTarget(options.description ?? defaultDescription(), options.demoTarget !== false);
   const demoPort = await freePort();
   const demoTargetUrl = `http://127.0.0.1:${demoPort}`;
-  const targets = options.targets ?? defaultTargets();
+  const sshDemo = options.sshDemo ? await startSshDemo(home) : undefined;
+  const targets = withSshDemo(options.targets ?? defaultTargets(), sshDemo);
   const demoNames = demoTargetNames(targets);
   // Development mode: the stack plays every identity's machine, making each key in its own
   // keys/<id>/ folder and enrolling only the public halves (deployment: `provision --enrollments`).
@@ -178,6 +184,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } catch (error) {
     await Promise.all(supervisor.names().map((name) => supervisor.stop(name, 'SIGKILL')));
     await nats.stop({ keep: !temporary });
+    if (sshDemo && 'sshd' in sshDemo) await sshDemo.sshd.stop({ keep: true });
     throw error;
   }
   return {
@@ -190,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     demoTargetUrl,
     description,
     policyFile,
+    ...(sshDemo ? { sshDemo } : {}),
     start,
     stop,
     restart: async (name, signal) => {
@@ -202,6 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     shutdown: async () => {
       await supervisor.shutdown();
       await nats.stop({ keep: true });
+      if (sshDemo && 'sshd' in sshDemo) await sshDemo.sshd.stop({ keep: true });
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
   };

@@ -3,3 +3,4 @@ export * from './nats-server';
 export * from './nats-cluster';
 export * from './postgres-server';
 export * from './rsyslog';
+export * from './sshd';
