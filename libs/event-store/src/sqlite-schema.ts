@@ -65,7 +65,11 @@ export function prepareStatements(db: Database.Database) {
     byStream: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
     ),
-    after: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+    // The upper bound keeps readers to committed events while this connection has a group open.
+    after: db.prepare<[number, number, number], EventRow>(
+      'SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?',
+    ),
+    head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
 }
 
