@@ -8,7 +8,8 @@ import { essentialBound, measureUnitCosts } from './essential-bound';
 import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
 import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
-import { peakRss, stackPids } from './rss';
+import { prefillHistory } from './history';
+import { peakRss, stackPids, waitIdle } from './rss';
 
 /**
  * Drives auto-approved requests through the real stack (five processes, real nats-server, SQLite
@@ -21,6 +22,8 @@ const SINGLE_N = Number(process.env.BENCH_SINGLE_N ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REQUESTER = 'deploy-bot';
+/** Events to pre-fill every store and stream with for the history run; off unless set (`npm run bench:history`). */
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
 
 interface Target {
   nc: NatsConnection;
@@ -92,7 +95,9 @@ async function main(): Promise<void> {
     const referenceSingle = await run(reference, SINGLE_N, 1);
     const rss = peakRss(stackPids(stack.home, ['demo-target', ...SERVICE_NAMES]));
     const referenceRss = peakRss(chain.pids);
-    await Promise.all([pipeline.nc.close(), reference.nc.close(), provisioner.close(), referenceProvisioner.close()]);
+    await pipeline.nc.close();
+    const history = HISTORY > 0 ? await historyRun(stack, provisioner, { loaded, single }) : undefined;
+    await Promise.all([reference.nc.close(), provisioner.close(), referenceProvisioner.close()]);
 
     const costs = await measureUnitCosts();
     const flow = flowWork();
@@ -124,6 +129,17 @@ async function main(): Promise<void> {
     console.log(
       `ratios                      throughput ${ratios.throughput} of reference; one-at-a-time p50 ${ratios.single_p50}x, p99 ${ratios.single_p99}x reference; ${ratios.of_bound} of the bound`,
     );
+    if (history) {
+      const { prefill, ...figures } = history;
+      console.log(
+        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s`,
+      );
+      line('  pipeline, loaded', history.loadedRun);
+      line('  pipeline, one at a time', history.singleRun);
+      console.log(
+        `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
+      );
+    }
     console.log(`peak RSS (MB)               pipeline ${JSON.stringify(rss)} reference ${JSON.stringify(referenceRss)}`);
     console.log(
       JSON.stringify({
@@ -145,6 +161,18 @@ async function main(): Promise<void> {
         },
         peak_rss_mb: rss,
         reference_peak_rss_mb: referenceRss,
+        ...(history
+          ? {
+              history: {
+                events: HISTORY,
+                loaded: figures(history.loadedRun),
+                single: figures(history.singleRun),
+                ratios_to_empty: history.ratios,
+                peak_rss_mb: history.peak_rss_mb,
+                prefill: history.prefill,
+              },
+            }
+          : {}),
         requests: N,
         single_requests: SINGLE_N,
         concurrency: CONCURRENCY,
@@ -155,6 +183,29 @@ async function main(): Promise<void> {
     await chain.stop();
     await stack.shutdown();
   }
+}
+
+/** Pre-fills every store and stream to HISTORY events, then measures the pipeline again and compares it with the empty case. */
+async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { loaded: Run; single: Run }) {
+  const filled = await prefillHistory(stack, provisioner, HISTORY);
+  const pids = stackPids(stack.home, SERVICE_NAMES);
+  // Start-up replays (schedules, custody index) read the whole history once; measure after them.
+  const idleAfterSeconds = await waitIdle(pids);
+  const target = await pipelineTarget(stack);
+  await drive(target.nc, REQUESTER, target.sign, WARMUP, CONCURRENCY);
+  const loadedRun = await drive(target.nc, REQUESTER, target.sign, N, CONCURRENCY);
+  const singleRun = await drive(target.nc, REQUESTER, target.sign, SINGLE_N, 1);
+  await target.nc.close();
+  return {
+    loadedRun,
+    singleRun,
+    ratios: {
+      throughput: round(loadedRun.throughput / empty.loaded.throughput, 3),
+      single_p50: round(singleRun.p50 / empty.single.p50, 2),
+    },
+    peak_rss_mb: peakRss(pids),
+    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds) },
+  };
 }
 
 main().catch((error: unknown) => {

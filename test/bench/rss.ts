@@ -24,3 +24,24 @@ export function stackPids(home: string, names: readonly string[]): Record<string
 export function peakRss(pids: Record<string, number>): Record<string, number | null> {
   return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, peakRssMb(pid) ?? null]));
 }
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits until every process uses under `share` of a core over a second (e.g. done replaying its history). */
+export async function waitIdle(pids: Record<string, number>, share = 0.1, timeoutMs = 600_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = Object.values(pids).map(cpuSeconds);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const busy = Object.values(pids).some((pid, index) => cpuSeconds(pid) - before[index]! > share);
+    if (!busy || Date.now() - started > timeoutMs) return (Date.now() - started) / 1000;
+  }
+}
