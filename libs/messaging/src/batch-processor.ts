@@ -63,18 +63,27 @@ class HeldMessage {
  */
 export async function processBatch(messages: JsMsg[], policy: MessagePolicy, unit: UnitOfWork): Promise<void> {
   const held = messages.map((msg) => new HeldMessage(msg));
-  await unit.deferDurability(async () => {
-    for (const message of held) await processMessage(message.view, policy);
-  });
+  // Every message of the batch waits for the others and the commit before its verdict: keep each
+  // one's ack_wait from running out meanwhile, or JetStream hands it out again while it is in hand.
+  const heartbeat = policy.workingIntervalMs
+    ? setInterval(() => held.forEach((message) => message.msg.working()), policy.workingIntervalMs)
+    : undefined;
   try {
-    await unit.flush();
-  } catch (error) {
-    const delay = backoffDelay(policy.backoffMs, 1);
-    policy.logger.error(`a batch of ${held.length} could not be made durable, retry in ${delay} ms: ${String(error)}`);
-    held.forEach((message) => message.retry(delay));
-    return;
+    await unit.deferDurability(async () => {
+      for (const message of held) await processMessage(message.view, policy);
+    });
+    try {
+      await unit.flush();
+    } catch (error) {
+      const delay = backoffDelay(policy.backoffMs, 1);
+      policy.logger.error(`a batch of ${held.length} could not be made durable, retry in ${delay} ms: ${String(error)}`);
+      held.forEach((message) => message.retry(delay));
+      return;
+    }
+    held.forEach((message) => message.release());
+  } finally {
+    clearInterval(heartbeat);
   }
-  held.forEach((message) => message.release());
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { subjectFor, type Envelope } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
@@ -91,6 +92,8 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.subscription) return;
     this.abort = new AbortController();
+    // Every publish in the window may be waiting out a retry delay on this signal at once.
+    setMaxListeners(this.window + 16, this.abort.signal);
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
     this.savedCheckpoint = this.wantedCheckpoint = this.processed;
     this.inFlight = [];

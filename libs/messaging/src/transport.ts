@@ -114,7 +114,7 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
     const { signal } = this.stopping;
     while (!signal.aborted) {
       try {
-        entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 32 });
+        entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 10 });
         if (signal.aborted) entry.messages.stop(); // close() ran while consume() was starting
         await this.drain(entry.messages, policy);
       } catch (error) {
