@@ -19,13 +19,14 @@ export interface OutboxRelayOptions {
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
   /**
-   * Publishes awaiting their PubAck at once. 1 publishes strictly one by one; more pipelines them
-   * (see handle()). Default 64.
+   * Publishes awaiting their PubAck at once. 1 (the default) publishes strictly one by one, which
+   * keeps the bus in store order through any outage; more pipelines them (see handle()), faster,
+   * but a connection lost mid-window can let a later event overtake an earlier one.
    */
   window?: number;
 }
 
-export const DEFAULT_RELAY_WINDOW = 64;
+export const DEFAULT_RELAY_WINDOW = 1;
 
 export const DEFAULT_RELAY_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
@@ -50,9 +51,10 @@ interface InFlight {
  * and is saved once per run of acknowledged events rather than once per event. Nothing is skipped:
  * a publish that fails is retried forever and holds the checkpoint. Delivery is at least once: a
  * crash before the checkpoint republishes, which JetStream deduplicates inside its
- * duplicate_window and consumers must tolerate beyond it. The one order caveat of a window: if a
- * publish fails while later ones succeed (a connection lost mid-window), its retry lands after
- * them; consumers already take redeliveries out of order, and `window: 1` rules it out.
+ * duplicate_window and consumers must tolerate beyond it. After a failure no new publish starts
+ * until every earlier one is on the bus. The one order caveat left: if a publish fails while later
+ * ones already sent succeed (a connection lost mid-window), its retry lands after them; consumers
+ * already take redeliveries out of order, and `window: 1` rules it out.
  */
 export class OutboxRelay {
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
@@ -65,6 +67,8 @@ export class OutboxRelay {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
+  /** Publishes in the window that failed at least once and have not gone out yet. */
+  private failing = 0;
   /** Highest position whose checkpoint is wanted, and the save loop running for it. */
   private wantedCheckpoint = -1;
   private savedCheckpoint = -1;
@@ -97,6 +101,7 @@ export class OutboxRelay {
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
     this.savedCheckpoint = this.wantedCheckpoint = this.processed;
     this.inFlight = [];
+    this.failing = 0;
     this.subscribe();
   }
 
@@ -147,15 +152,35 @@ export class OutboxRelay {
     if (this.abort.signal.aborted) throw new RelayStopped();
     const entry: InFlight = { position: event.position, published: false, done: true, settled: Promise.resolve() };
     if (isOwnEnvelope(event.data, this.options.identity)) {
+      // After a failed publish, nothing new goes out until every earlier one is on the bus, so an
+      // outage does not let later events overtake the ones waiting to be retried.
+      while (this.failing > 0) {
+        await Promise.all(this.inFlight.map((pending) => pending.settled));
+        if (this.abort.signal.aborted) throw new RelayStopped();
+      }
       entry.done = false;
       entry.published = true;
-      entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, () => this.publish(event)).then(
+      let failed = false;
+      const attempt = async () => {
+        try {
+          await this.publish(event);
+        } catch (error) {
+          if (!failed) this.failing += 1;
+          failed = true;
+          throw error;
+        }
+      };
+      const recovered = () => {
+        if (failed) this.failing -= 1;
+      };
+      entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
         () => {
+          recovered();
           this.publishedCount += 1;
           entry.done = true;
           this.retire();
         },
-        () => undefined, // RelayStopped: the event stays unpublished and unretired.
+        recovered, // RelayStopped: the event stays unpublished and unretired.
       );
     }
     this.inFlight.push(entry);
