@@ -5,10 +5,61 @@ const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack'];
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem'];
+
+// Test code is imported by tests only: `/testing` entry points and the harness libraries.
+const testOnlyImports = [
+  { group: ['@countersign/*/testing', '@countersign/*/testing/*'], message: 'Test support: import it from specs and test/ only.' },
+  {
+    group: ['@countersign/testing', '@countersign/testing/*', '@countersign/stack', '@countersign/stack/*'],
+    message: 'Test harness: import it from specs and test/ only.',
+  },
+];
+// Where test code lives; everything else under apps/ and libs/ is production code.
+const testCode = [
+  '**/*.spec.ts',
+  '**/testing.ts',
+  '**/testing/**',
+  '**/test-support/**',
+  '**/*.fixtures.ts',
+  '**/src/contract/**',
+  '**/stand-in/**',
+  'libs/stack/**',
+  'libs/testing/**',
+];
+/** Nx module boundaries; `appDeps` is what an app's code may import (its tests may also use the harness). */
+function boundaries(appDeps) {
+  return [
+    'error',
+    {
+      allow: [],
+      depConstraints: [
+        { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+        { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
+        { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'] },
+        { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:engine'] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: appDeps },
+        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        ...scopes.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`] })),
+      ],
+    },
+  ];
+}
+
+// I/O, bus, store and framework: none of it in pure code.
+const impureModules = {
+  group: ['fs', 'nats', '@nestjs/*', 'better-sqlite3', '@kurrent/*', '@countersign/event-store', '@countersign/messaging'],
+  message: 'Pure code: no I/O, bus, store or framework.',
+};
+const pureSyntax = [
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Time enters through the command.' },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time enters through the command.' },
+  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Ids enter through the command.' },
+  { selector: "MemberExpression[object.name='process']", message: 'Configuration enters through the command, not the environment.' },
+];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.countersign/**', 'coverage/**', 'docs/**', '**/*.js', '.nx/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.countersign/**', 'coverage/**', 'docs/**', '.nx/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -19,47 +70,41 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            ...scopes.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`] })),
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine']),
     },
   },
   {
+    // An app's tests may start the harness; its production code may not (the rule above).
+    files: testCode.map((glob) => (glob.startsWith('libs/') ? glob : `apps/${glob}`)),
+    rules: { '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine', 'type:testing']) },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: testCode,
+    rules: { 'no-restricted-imports': ['error', { patterns: testOnlyImports }] },
+  },
+  {
     files: ['libs/*/domain/**/*.ts', 'libs/policy/**/*.ts', 'libs/approval-evidence/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
+    ignores: testCode,
     rules: {
-      // Deciders are pure: no runtime, clock or I/O; time and ids come in through the command.
+      // Deciders are pure: no runtime, clock, environment or I/O; time and ids come in through the command.
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            'node:*',
-            'fs',
-            'nats',
-            '@nestjs/*',
-            'better-sqlite3',
-            '@kurrent/*',
-            '@countersign/event-store',
-            '@countersign/messaging',
-          ],
-        },
+        { patterns: [...testOnlyImports, impureModules, { group: ['node:*'], message: 'Pure code: no runtime.' }] },
       ],
-      'no-restricted-syntax': [
+      'no-restricted-syntax': ['error', ...pureSyntax],
+    },
+  },
+  {
+    // The wire contract and the decider kit are pure too, but hash with node:crypto.
+    files: ['libs/contracts/**/*.ts', 'libs/decider/**/*.ts'],
+    ignores: testCode,
+    rules: {
+      'no-restricted-imports': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Time enters through the command.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time enters through the command.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Ids enter through the command.' },
+        { paths: ['node:fs', 'node:net', 'node:http', 'node:child_process', 'node:os'], patterns: [...testOnlyImports, impureModules] },
       ],
+      'no-restricted-syntax': ['error', ...pureSyntax],
     },
   },
   {
@@ -71,5 +116,27 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
     },
+  },
+  {
+    // The launcher scripts and configuration: CommonJS on Node, linted without type information.
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
 );

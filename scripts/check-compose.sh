@@ -35,3 +35,13 @@ else
   echo "docker-compose.yml is NOT valid (see above)" >&2
   exit 1
 fi
+
+# The licensed variant (stream policies) is docker-compose.yml plus this override.
+licensed=deploy/kurrentdb/compose.licensed.yml
+echo "==> docker-compose config -q with $licensed"
+if docker-compose --env-file "$env_file" -f docker-compose.yml -f "$licensed" config -q; then
+  echo "docker-compose.yml + $licensed is valid"
+else
+  echo "docker-compose.yml + $licensed is NOT valid (see above)" >&2
+  exit 1
+fi

@@ -23,3 +23,14 @@ if ! command -v nats-server >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+# Optional: PostgreSQL server binaries for the postgres.sql demo target (docs/targets.md). Without
+# them `npm start` runs everything else and its banner says how to get them.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing PostgreSQL from Debian packages (for the postgres.sql demo target)"
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || echo "PostgreSQL could not be installed; the demo target is skipped" >&2
+  else
+    echo "PostgreSQL is not installed: the postgres.sql demo target is skipped (sudo apt-get install -y postgresql)" >&2
+  fi
+fi

@@ -110,6 +110,24 @@ describe('docker-compose.yml', () => {
     expect(env('kurrentdb').KURRENTDB_UNSAFE_DISABLE_FLUSH_TO_DISK).toBe('false');
   });
 
+  it('provisions KurrentDB access with licence-free ACLs by default, and stream policies only with the licensed override', () => {
+    expect(env('provision').COUNTERSIGN_KURRENTDB_ACCESS).toBe('acl');
+    expect(env('kurrentdb').KURRENTDB_LICENSING__LICENSE_KEY).toBeUndefined();
+    const licensed = parseYaml(read('deploy/kurrentdb/compose.licensed.yml')) as ComposeFile;
+    expect(Object.keys(licensed.services).sort()).toEqual(['kurrentdb', 'provision']);
+    expect(licensed.services['provision']?.environment).toEqual({ COUNTERSIGN_KURRENTDB_ACCESS: 'stream-policy' });
+    expect(licensed.services['kurrentdb']?.environment).toEqual({
+      KURRENTDB_LICENSING__LICENSE_KEY: expect.stringMatching(/^\$\{KURRENTDB_LICENSE_KEY:\?[^}]+\}$/),
+    });
+    expect(read('deploy/docker/compose.env.example')).toMatch(/^KURRENTDB_LICENSE_KEY=\S+$/m);
+    expect(read('scripts/check-compose.sh')).toContain('deploy/kurrentdb/compose.licensed.yml');
+    // provision-acls.ts reads the mode from this variable and probes until a deadline, not after a fixed sleep.
+    const script = read('deploy/kurrentdb/provision-acls.ts');
+    expect(script).toContain("process.env['COUNTERSIGN_KURRENTDB_ACCESS'] ?? 'acl'");
+    expect(script).toContain('probeUntil(');
+    expect(script).not.toMatch(/setTimeout/);
+  });
+
   it.each(SERVICE_NAMES)('starts %s with its own command, KurrentDB user and read-only home', (name) => {
     expect(service(name).command).toEqual(['node', 'scripts/service.js', name]);
     const vars = env(name);
@@ -154,6 +172,15 @@ describe('docker-compose.yml', () => {
     expect(service('intake').healthcheck?.test).toContain('http://127.0.0.1:8080/v1/openapi.json');
     expect(service('demo-target').healthcheck?.test).toContain('http://127.0.0.1:4380/healthz');
     expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('healthFile');
+  });
+
+  it('runs the SIEM forwarder (profile siem) as siem:splunk with a read-only home of its own and its sinks file', () => {
+    expect(service('siem-forwarder').profiles).toEqual(['siem']);
+    expect(service('siem-forwarder').command).toEqual(['node', 'scripts/service.js', 'siem-forwarder']);
+    expect(mounts('siem-forwarder')).toContainEqual(['home-siem-splunk', '/countersign', 'ro']);
+    expect(mounts('siem-forwarder')).toContainEqual(['./deploy/siem/siem.json', '/etc/countersign/siem.json', 'ro']);
+    expect(env('siem-forwarder').COUNTERSIGN_SIEM_CONFIG).toBe('/etc/countersign/siem.json');
+    expect(read('deploy/docker/provision.sh')).toContain('nats/users/siem-splunk.json');
   });
 
   it('uses only environment variables that docs/operations.md documents, and documents every one config.ts reads', () => {

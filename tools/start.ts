@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startStack, REPO_ROOT } from '@countersign/stack';
+import { defaultTargets, startStack, REPO_ROOT } from '@countersign/stack';
+import { startPostgresDemo } from './postgres-demo';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const RESET = '\x1b[0m';
@@ -18,13 +19,19 @@ async function main(): Promise<void> {
   const httpPort = Number(process.env.COUNTERSIGN_HTTP_PORT ?? 8080);
   prefixed('countersign', `provisioning identities and NATS users into ${home}`);
   const slack = slackSettings();
+  const targets = defaultTargets();
+  const postgres = await startPostgresDemo(home, targets);
+  // The SIEM forwarder runs when a sink is configured (docs/siem.md); it reads the variable itself.
+  const siem = Boolean(process.env.COUNTERSIGN_SIEM_CONFIG ?? process.env.COUNTERSIGN_SIEM_CONFIG_JSON);
   const stack = await startStack({
     home,
+    targets,
     natsPort,
     intakeHttpPort: httpPort,
     log: prefixed,
     supervise: true,
     ...(slack ? { slack } : {}),
+    ...(siem ? { siemForwarder: { env: {} } } : {}),
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
@@ -32,6 +39,8 @@ Countersign is running.
   NATS         ${stack.natsUrl} (users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  PostgreSQL   ${postgres.banner}
+  SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):
@@ -43,7 +52,15 @@ A production change needs two approvers (alice and bob); see docs/protocol.md an
   ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
 
-A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
+${
+  postgres.running
+    ? `Run approved SQL with a per-request PostgreSQL role (two approvers; docs/targets.md):
+  ${env} npx countersign submit --as deploy-bot --kind postgres.sql --target demo-postgres \\
+      --params-json '{"statements":["INSERT INTO orders (item, quantity) VALUES ($$widget$$, 3)"],"grant":"app_write"}' --reason "restock"
+
+`
+    : ''
+}A service that exits is restarted with back-off (1 s, 2 s, 4 s … at most 30 s); the log says so.
 Restart one service by hand:  node scripts/restart-service.js <intake|approval|broker|executor|audit|demo-target>
 
 Ctrl-C stops everything.
@@ -54,6 +71,7 @@ Ctrl-C stops everything.
     stopping = true;
     prefixed('countersign', 'stopping');
     await stack.shutdown();
+    await postgres.running?.stop({ keep: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

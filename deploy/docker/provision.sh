@@ -6,8 +6,9 @@
 #    nodes wait for it), and creates the JetStream streams and consumers with
 #    $COUNTERSIGN_JETSTREAM_REPLICAS replicas once the cluster answers, and pins the policy bundle
 #    of $COUNTERSIGN_POLICY_FILE (policy.pin.json); then
-#    deploy/kurrentdb/provision-acls.ts creates the services' KurrentDB users and stream policy
-#    ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD).
+#    deploy/kurrentdb/provision-acls.ts creates the services' KurrentDB users and their access:
+#    ACLs, or stream policies with a licence ($KURRENTDB_ADMIN_URL, $KURRENTDB_<SERVICE>_PASSWORD,
+#    $COUNTERSIGN_KURRENTDB_ACCESS).
 # 2. This script then gives each service a home of its own under $COUNTERSIGN_BUNDLES_DIR: the
 #    public trust store and registry, plus that service's signing key and NATS password and nothing
 #    else, so no container but this one ever holds another identity's private key.
@@ -18,8 +19,8 @@ set -eu
 SERVICE_UID=1000
 
 node scripts/provision.js
-# One KurrentDB user per service, each confined to its own `<service>-` streams; exits non-zero
-# unless every access probe (as each service user) comes out as planned.
+# One KurrentDB user per service, each confined to its own streams; exits non-zero unless every
+# access probe (as each service user) comes out as planned before the probe deadline.
 if [ -n "${KURRENTDB_ADMIN_URL:-}" ]; then
   node scripts/run-ts.js deploy/kurrentdb/provision-acls.ts
 fi
@@ -69,4 +70,13 @@ cp "$COUNTERSIGN_HOME/nats/users/target-demo-target.json" "$target_bundle/nats/u
 chown -R "$SERVICE_UID:$SERVICE_UID" "$target_bundle"
 chmod 0700 "$target_bundle/nats" "$target_bundle/nats/users"
 chmod 0600 "$target_bundle/nats/users/target-demo-target.json"
+
+# The SIEM forwarder reads CS_AUDIT as siem:splunk: public files plus its own NATS password, no key.
+siem_bundle="$COUNTERSIGN_BUNDLES_DIR/siem-splunk"
+bundle_public "$siem_bundle"
+mkdir -p "$siem_bundle/nats/users"
+cp "$COUNTERSIGN_HOME/nats/users/siem-splunk.json" "$siem_bundle/nats/users/"
+chown -R "$SERVICE_UID:$SERVICE_UID" "$siem_bundle"
+chmod 0700 "$siem_bundle/nats" "$siem_bundle/nats/users"
+chmod 0600 "$siem_bundle/nats/users/siem-splunk.json"
 echo "provision.sh: done"

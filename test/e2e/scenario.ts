@@ -68,18 +68,30 @@ export async function startScenario(
     slack?: { env: Record<string, string> };
     /** Extra environment for every service, e.g. a lower COUNTERSIGN_MAX_DELIVER. */
     env?: Record<string, string>;
+    /** Every output line of every process, e.g. to see services re-read trust.json (key rotation). */
+    log?: (name: string, line: string) => void;
+    /** Another target registry than e2eTargets(), e.g. with a real PostgreSQL's address. */
+    targets?: ReturnType<typeof e2eTargets>;
+    /** More SIEM readers to provision, e.g. one for the SIEM forwarder (the e2e AuditReader is `splunk`). */
+    siemReaders?: string[];
+    siemForwarder?: { env: Record<string, string> };
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
+  description.siemReaders.push(...(options.siemReaders ?? []));
   const stack = await startStack({
     description,
-    targets: e2eTargets(),
+    targets: options.targets ?? e2eTargets(),
     policyFile: e2ePolicyFile(options.extraTiers ?? [], options.reviewBy),
     env: { COUNTERSIGN_TIMER_MS: '200', ...options.env },
     jetstream: { ackWaitMs: 4_000 },
     ...(options.slack ? { slack: options.slack } : {}),
-    log: process.env.E2E_LOG ? (n, l) => console.log(`${n}| ${l}`) : undefined,
+    ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
+    log: (n, l) => {
+      options.log?.(n, l);
+      if (process.env.E2E_LOG) console.log(`${n}| ${l}`);
+    },
   });
   const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
     RequesterClient.connect(stack, 'deploy-bot'),

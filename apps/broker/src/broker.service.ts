@@ -1,5 +1,5 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   auditGate,
   deterministicId,
@@ -14,6 +14,8 @@ import { importPrivateKey, seal } from '@countersign/identity';
 import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditReceipts } from './audit-receipts';
+import { credentialIssuers, type CredentialIssuers } from './issuers';
+import { SystemGrants } from './system-grants';
 
 const EXECUTOR = 'service:executor';
 
@@ -30,16 +32,24 @@ export const EARLY_APPROVAL = 'local.approval.parked.early';
  * decider checks them again before anything is recorded.
  */
 @Injectable()
-export class BrokerService {
+export class BrokerService implements OnApplicationShutdown {
   private readonly mintingKey: KeyObject;
   private readonly receipts: AuditReceipts;
   private readonly policy: PolicyBundle;
+  private readonly issuers: CredentialIssuers;
+  private readonly grants: SystemGrants;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.mintingKey = importPrivateKey(runtime.identityFile.signing.privateKey);
     this.receipts = new AuditReceipts(runtime);
+    this.issuers = credentialIssuers(runtime);
+    this.grants = new SystemGrants(runtime, this.issuers);
     this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
     runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.issuers.close();
   }
 
   async recordAccepted(accepted: Envelope<RequestAcceptedV1>): Promise<void> {
@@ -110,8 +120,16 @@ export class BrokerService {
     if (state.issued) return; // a redelivered approval: the credential already exists
     const receipts = await this.auditedOrParked(approval, now);
     if (!receipts) return;
-    const credentialId = randomUUID();
-    const sealed = await this.sealedCredential(state, approval, credentialId, terms, now);
+    // System-backed kinds (issue 13): the grant is recorded, then made on the target system.
+    const plan = await this.grants.plan(state, approval, terms, now);
+    if (!plan.ok) {
+      const refuse = { type: 'RefuseCredential' as const, approval, now: now.toISOString(), code: plan.code, message: plan.message };
+      await this.runtime.runner.run(credentialDecider, stream, refuse, { id: approval.id, now });
+      await this.revokeGrantSoon(approval.data.requestId);
+      return;
+    }
+    const { credentialId, grant, secret } = plan;
+    const sealed = await this.sealedCredential(state, approval, credentialId, terms, now, secret);
     const issue = {
       type: 'IssueCredential' as const,
       approval,
@@ -122,8 +140,19 @@ export class BrokerService {
       sealed,
       receipts,
       ...terms,
+      ...(grant ? { grant } : {}),
     };
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
+  }
+
+  /**
+   * Revokes a due grant on its system now rather than on the next timer tick. A failure is only
+   * logged: the revocation is recorded as due in the store and the timer retries it.
+   */
+  private async revokeGrantSoon(requestId: string): Promise<void> {
+    await this.grants
+      .revokeIfDue(requestId)
+      .catch((error: unknown) => this.runtime.logger.warn(`grant revocation for ${requestId} will be retried: ${String(error)}`));
   }
 
   private async park(approval: Envelope<RequestApprovedV1>, type = PARKED_APPROVAL, why?: string): Promise<void> {
@@ -171,8 +200,10 @@ export class BrokerService {
       now: now.toISOString(),
     };
     await this.runtime.runner.run(credentialDecider, credentialStream(requestId), command, { id: causeId, now });
+    await this.revokeGrantSoon(requestId);
   }
 
+  /** The timer's work: the credential at its window end, then its grant on the system (throws to be retried). */
   async revokeIfDue(requestId: string): Promise<void> {
     const stream = credentialStream(requestId);
     const now = this.runtime.clock();
@@ -180,15 +211,21 @@ export class BrokerService {
     for (const command of dueRevocations(state, now.toISOString())) {
       await this.runtime.runner.run(credentialDecider, stream, command, { id: command.causeId, now });
     }
+    await this.grants.revokeIfDue(requestId);
   }
 
-  /** Mints the single-use token and seals it to the executor: the bus and audit never see it. */
+  /**
+   * Mints the single-use token and seals it to the executor: the bus and audit never see it. A
+   * system-backed kind's secret (a role's password, a certificate's key) travels in the same box as
+   * `{token, system}`, so it is bound to the same request, digest and executor key.
+   */
   private async sealedCredential(
     state: CredentialState,
     approval: Envelope<RequestApprovedV1>,
     credentialId: string,
     terms: { notBefore: string; expiresAt: string },
     now: Date,
+    system?: unknown,
   ) {
     const recipient = this.runtime.trust.activeEncryptionKey(EXECUTOR);
     if (!recipient || !state.accepted) throw new Error('no active encryption key for the executor: cannot deliver a credential');
@@ -205,6 +242,7 @@ export class BrokerService {
       expiresAt: new Date(terms.expiresAt),
       now,
     });
-    return seal(token, recipient, `${requestId}:${digest}`);
+    const plaintext = system === undefined ? token : JSON.stringify({ token, system });
+    return seal(plaintext, recipient, `${requestId}:${digest}`);
   }
 }

@@ -1,16 +1,28 @@
+import { errorMessage } from '@countersign/contracts';
 import { flag, optionalString, parseCommandLine, splitCommand } from './args';
 import { auditCommand } from './commands/audit';
 import type { Command } from './commands/command';
 import { commandHelp, generalHelp } from './commands/help';
+import { keysCommand } from './commands/keys';
 import { policyCommand } from './commands/policy-test';
 import { provisionCommand } from './commands/provision';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
+import { trustCommand } from './commands/trust';
 import { voteCommand } from './commands/vote';
 import { CliError, createContext, ExitCode, resolveGlobals, UsageError } from './context';
 import { Output, processIo, type Io } from './output';
 
-export const COMMANDS: readonly Command[] = [submitCommand, voteCommand, statusCommand, auditCommand, policyCommand, provisionCommand];
+export const COMMANDS: readonly Command[] = [
+  submitCommand,
+  voteCommand,
+  statusCommand,
+  auditCommand,
+  policyCommand,
+  provisionCommand,
+  keysCommand,
+  trustCommand,
+];
 
 const findCommand = (name: string) => COMMANDS.find((command) => command.name === name);
 
@@ -36,7 +48,7 @@ function report(error: unknown, out: Output, io: Io): ExitCode {
     return error.exitCode;
   }
   // Failures of the libraries (missing home, unreadable key) carry good messages; a stack would bury them.
-  out.error(error instanceof Error ? error.message : String(error));
+  out.error(errorMessage(error));
   return ExitCode.failure;
 }
 

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { NAME_PATTERN } from '@countersign/contracts';
+import { NAME_PATTERN, SERVICE_IDS } from '@countersign/contracts';
 import {
   HomeLayout,
   loadNatsCredentials,
@@ -10,7 +10,6 @@ import {
   type TrustStore,
 } from '@countersign/identity';
 
-export const BROKER_IDENTITY = 'service:broker';
 export const DEFAULT_PORT = 4380;
 
 export interface DemoTargetConfig {
@@ -61,8 +60,8 @@ function natsSettings(url: string, home: string, targetName: string): NonNullabl
 }
 
 function brokerSigningKey(trust: TrustStore): { brokerKey: KeyObject; brokerKeyId: string } {
-  const active = trust.activeSigningKey(BROKER_IDENTITY);
-  if (!active) throw new Error(`the trust store has no active signing key for ${BROKER_IDENTITY}`);
+  const active = trust.activeSigningKey(SERVICE_IDS.broker);
+  if (!active) throw new Error(`the trust store has no active signing key for ${SERVICE_IDS.broker}`);
   return { brokerKey: active.key, brokerKeyId: active.keyId };
 }
 

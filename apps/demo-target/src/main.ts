@@ -1,4 +1,4 @@
-import { targetConsumer } from '@countersign/contracts';
+import { errorMessage, targetConsumer } from '@countersign/contracts';
 import { connectNats } from '@countersign/messaging';
 import { loadDemoTargetConfig, type DemoTargetConfig } from './config';
 import { RevocationFeed } from './revocation-feed';
@@ -49,6 +49,6 @@ async function followRevocations(config: DemoTargetConfig, target: DemoTarget): 
 }
 
 main().catch((error: unknown) => {
-  console.error(`demo-target failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`demo-target failed to start: ${errorMessage(error)}`);
   process.exitCode = 1;
 });

@@ -1,9 +1,7 @@
-import { EventTypes, subjectFor, type ConsumerSpec, type CredentialRevokedV1, type Envelope } from '@countersign/contracts';
-import type { TrustStore } from '@countersign/identity';
+import { EventTypes, SERVICE_IDS, subjectFor, type ConsumerSpec, type CredentialRevokedV1, type Envelope } from '@countersign/contracts';
+import { DEFAULT_MAX_SKEW_MS, type TrustStore } from '@countersign/identity';
 import type { Consumer, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Revocation } from './effect-log';
-
-export const BROKER_IDENTITY = 'service:broker';
 
 export interface RevocationFeedOptions {
   nc: NatsConnection;
@@ -85,7 +83,11 @@ export class RevocationFeed {
   }
 
   private authentic(msg: JsMsg): Revocation | undefined {
-    const verification = this.options.trust.verifyBytes(msg.data);
+    // JetStream's stored time witnesses when the broker published it (a broker key retired since still counts).
+    const verification = this.options.trust.verifyBytes(msg.data, {
+      now: new Date(msg.info.timestampNanos / 1_000_000),
+      maxSkewMs: DEFAULT_MAX_SKEW_MS,
+    });
     if (!verification.ok) {
       this.log(
         `refused message ${msg.info.streamSequence} on ${msg.subject}: ${verification.code} (claimed ${verification.claimedSigner ?? 'nobody'})`,
@@ -93,7 +95,11 @@ export class RevocationFeed {
       return undefined;
     }
     const envelope = verification.envelope as Envelope<CredentialRevokedV1>;
-    if (verification.type !== EventTypes.CredentialRevoked || envelope.signer !== BROKER_IDENTITY || subjectFor(envelope) !== msg.subject) {
+    if (
+      verification.type !== EventTypes.CredentialRevoked ||
+      envelope.signer !== SERVICE_IDS.broker ||
+      subjectFor(envelope) !== msg.subject
+    ) {
       this.log(`refused message ${msg.info.streamSequence}: ${envelope.type} from ${envelope.signer} on ${msg.subject} is no revocation`);
       return undefined;
     }

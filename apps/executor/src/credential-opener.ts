@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { CredentialIssuedV1, Envelope } from '@countersign/contracts';
+import { decodeProtectedHeader } from 'jose';
 import { verifyExecutionToken } from '@countersign/credentials';
 import type { OpenedCredential } from '@countersign/executor-domain';
 import { open, type TrustStore } from '@countersign/identity';
@@ -14,17 +15,29 @@ export const EXECUTOR = 'service:executor';
 export async function openCredential(
   issued: Envelope<CredentialIssuedV1>,
   target: string,
-  keys: { decryption: KeyObject; trust: TrustStore },
+  keys: { decryption: KeyObject; trust: TrustStore; previousDecryption?: ReadonlyMap<string, KeyObject> },
   now: Date,
-): Promise<OpenedCredential & { token?: string }> {
+): Promise<OpenedCredential & { token?: string; system?: unknown }> {
   const { requestId, digest, sealed } = issued.data;
-  let token: string;
+  // During an encryption-key rotation the broker may still seal to the executor's previous key
+  // (until trust.json names the new one): the box says which, and the executor keeps that key.
+  const decryption = keys.previousDecryption?.get(sealed.recipientKeyId) ?? keys.decryption;
+  let contents: SealedContents | undefined;
   try {
-    token = open(sealed, keys.decryption, `${requestId}:${digest}`);
+    contents = sealedContents(open(sealed, decryption, `${requestId}:${digest}`));
   } catch {
     return { opened: false, error: 'sealed credential does not open with the executor key' };
   }
-  const broker = keys.trust.activeSigningKey('service:broker');
+  if (!contents) return { opened: false, error: 'sealed credential holds neither a token nor {token, system}' };
+  const { token, system } = contents;
+  // A credential issued with a system grant must carry its secret, and one without must not.
+  if ((system === undefined) !== (issued.data.grant === undefined)) {
+    return { opened: false, error: 'sealed credential does not match the grant the broker published' };
+  }
+  // The key the token names, if it is the broker's and stands now (a broker key retired within its
+  // overlap still mints); otherwise the active one, which then refuses the token as unknown_key.
+  const named = namedKeyId(token);
+  const broker = (named && keys.trust.signingKeyFor('service:broker', named, now)) || keys.trust.activeSigningKey('service:broker');
   if (!broker) return { opened: false, error: 'no active broker key in the trust store' };
   const verified = await verifyExecutionToken(token, {
     brokerKey: broker.key,
@@ -34,5 +47,33 @@ export async function openCredential(
     expected: { requestId, digest, target },
   });
   if (!verified.ok) return { opened: false, error: `${verified.code}: ${verified.message}` };
-  return { opened: true, claims: verified.claims, token };
+  return { opened: true, claims: verified.claims, token, ...(system === undefined ? {} : { system }) };
+}
+
+interface SealedContents {
+  token: string;
+  system?: unknown;
+}
+
+/**
+ * A bearer JWT alone (compact JWS, never starting with `{`), or for system-backed kinds the JSON
+ * `{token, system}` the broker sealed (system-grants.ts); anything else is not a credential.
+ */
+function sealedContents(plaintext: string): SealedContents | undefined {
+  if (!plaintext.startsWith('{')) return { token: plaintext };
+  const parsed = JSON.parse(plaintext) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const { token, system, ...rest } = parsed as Record<string, unknown>;
+  if (typeof token !== 'string' || system === undefined || Object.keys(rest).length > 0) return undefined;
+  return { token, system };
+}
+
+/** The header's `kid`, read only to pick a key from the trust store; verification judges the rest. */
+function namedKeyId(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope } from '@countersign/contracts';
-import { mayHaveTakenEffect, type ActionAdapter } from '@countersign/action-adapters';
+import { mayHaveTakenEffect, type ActionAdapter, type ExecutionCredential } from '@countersign/action-adapters';
 import {
   checkAuditedChain,
   evidenceDecider,
@@ -19,6 +19,9 @@ import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { ADAPTER_TIMEOUT_MS, actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
 
+/** The adapter's view of an opened credential: the token, and a system-backed kind's sealed secret. */
+const credentialFor = (token: string, system: unknown): ExecutionCredential => (system === undefined ? { token } : { token, system });
+
 /** Older than any attempt can take (opening, checking, one adapter call), with room for a loaded machine. */
 const STALE_CLAIM_MS = 3 * ADAPTER_TIMEOUT_MS;
 
@@ -32,6 +35,8 @@ const STALE_CLAIM_MS = 3 * ADAPTER_TIMEOUT_MS;
 @Injectable()
 export class ExecutorService {
   private readonly decryption: KeyObject;
+  /** Encryption keys held before the current one (kept by `countersign keys rotate`), by key id. */
+  private readonly previousDecryption: ReadonlyMap<string, KeyObject>;
   private readonly adapters: Map<string, ActionAdapter>;
   /** Requests whose claimed execution this process is running right now. */
   private readonly running = new Set<string>();
@@ -41,6 +46,8 @@ export class ExecutorService {
     const encryption = runtime.identityFile.encryption;
     if (!encryption) throw new Error('the executor identity has no encryption key: re-run provisioning');
     this.decryption = importPrivateKey(encryption.privateKey);
+    const previous = runtime.identityFile.previousEncryption ?? [];
+    this.previousDecryption = new Map(previous.map((pair) => [pair.keyId, importPrivateKey(pair.privateKey)]));
     const targets = JSON.parse(readFileSync(runtime.config.targetsFile, 'utf8')) as Record<string, string>;
     this.adapters = actionAdapters(targets);
     this.policy = loadPinnedPolicyOrThrow(runtime.config.policyFile, runtime.config.home);
@@ -89,7 +96,7 @@ export class ExecutorService {
     const credential = await openCredential(
       issued,
       evidence.accepted.data.action.target,
-      { decryption: this.decryption, trust: this.runtime.trust },
+      { decryption: this.decryption, previousDecryption: this.previousDecryption, trust: this.runtime.trust },
       now,
     );
     const check = checkAuditedChain(evidence, {
@@ -107,7 +114,7 @@ export class ExecutorService {
     await this.runtime.store.flush?.();
     const adapter = this.adapters.get(check.action.kind);
     const result = adapter
-      ? await adapter.execute(check.action, { token: credential.token }, { requestId, digest: check.digest })
+      ? await adapter.execute(check.action, credentialFor(credential.token, credential.system), { requestId, digest: check.digest })
       : { ok: false as const, code: 'unsupported_action', message: `no adapter for ${check.action.kind}` };
     const done = this.runtime.clock().toISOString();
     const command: ExecutionCommand = mayHaveTakenEffect(result)

@@ -24,6 +24,7 @@ const MALFORMED: readonly RejectionCode[] = ['malformed', 'invalid_envelope', 'u
 const FIELD_OF: Partial<Record<RejectionCode, string>> = {
   unknown_key: 'keyid',
   revoked_key: 'keyid',
+  retired_key: 'keyid',
   signer_mismatch: 'signer',
   type_not_allowed: 'type',
   bad_signature: 'signature',

@@ -3,7 +3,6 @@ import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-
 import { DeadLettersHandler } from './dead-letters.handler';
 import { HttpController } from './http.controller';
 import { IntakeService } from './intake.service';
-import { OutcomesHandler } from './outcomes.handler';
 import { SubmissionsHandler } from './submissions.handler';
 
 @Module({})
@@ -12,7 +11,7 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],
-      controllers: [SubmissionsHandler, OutcomesHandler, DeadLettersHandler, HttpController],
+      controllers: [SubmissionsHandler, DeadLettersHandler, HttpController],
       providers: [IntakeService],
     };
   }

@@ -7,7 +7,7 @@ import {
   streamFor,
   submissionStreamFor,
   type IntakeEvent,
-  type LaterOutcome,
+  outcomeNotice,
 } from '@countersign/intake-domain';
 import { acceptAuthenticSubmissions, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 
@@ -47,17 +47,13 @@ export class IntakeService {
     return this.runtime.runner.run(intakeDecider, stream, command, { id: envelope.id, now });
   }
 
-  async notify(requestId: string, outcome: LaterOutcome, cause: Envelope, detail?: string): Promise<void> {
+  /** Another service's event on a request: the requester is told once (outcomeNotice says what). */
+  async notifyOutcome(cause: Envelope): Promise<void> {
+    const notice = outcomeNotice(cause);
+    if (!notice) return;
     const now = this.runtime.clock();
-    const command = {
-      type: 'NotifyOutcome' as const,
-      requestId,
-      outcome,
-      causationEventId: cause.id,
-      now: now.toISOString(),
-      ...(detail ? { detail } : {}),
-    };
-    await this.runtime.runner.run(intakeDecider, streamFor(requestId), command, { id: cause.id, now });
+    const command = { type: 'NotifyOutcome' as const, ...notice, causationEventId: cause.id, now: now.toISOString() };
+    await this.runtime.runner.run(intakeDecider, streamFor(notice.requestId), command, { id: cause.id, now });
   }
 
   /** A dead letter that strands a submission or an accepted request ends it visibly (see strandedBy). */

@@ -1,6 +1,7 @@
 import { acceptAuthenticSubmissions, bootstrapService, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { HttpErrorsFilter } from './http-errors.filter';
 import { IntakeModule } from './intake.module';
+import { outcomeHandlers } from './outcomes.handlers';
 
 void bootstrapService({
   service: 'intake',
@@ -10,4 +11,5 @@ void bootstrapService({
   http: 'raw',
   configureHttp: (app) => app.useGlobalFilters(new HttpErrorsFilter(app.get<ServiceRuntime>(RUNTIME).logger)),
   verify: acceptAuthenticSubmissions,
+  handlers: outcomeHandlers,
 });

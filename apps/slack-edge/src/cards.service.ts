@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventTypes } from '@countersign/contracts';
+import { errorMessage, EventTypes } from '@countersign/contracts';
 import { cardDecider, cardStream, cardWork, type CardState, type ObservedApprovalEvent } from '@countersign/slack-edge-domain';
 import { approvalCard, type CardModel, type SlackMessages } from '@countersign/slack';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
@@ -60,7 +60,7 @@ export class CardsService {
     try {
       await this.slack.postEphemeral(channel, userId, text);
     } catch (error) {
-      this.runtime.logger.warn(`could not tell ${userId} in Slack: ${error instanceof Error ? error.message : String(error)}`);
+      this.runtime.logger.warn(`could not tell ${userId} in Slack: ${errorMessage(error)}`);
     }
   }
 }

@@ -1,8 +1,13 @@
 import type { CanonicalAction } from '@countersign/contracts';
 
-/** The execution credential as the adapter sees it: an opaque bearer token for the target. */
+/**
+ * The execution credential as the adapter sees it: an opaque bearer token for the target and, for
+ * system-backed kinds (`postgres.sql`), the secret the broker's issuer sealed with it (e.g. a
+ * per-request role's password). The adapter validates `system` itself: it is JSON of its issuer's shape.
+ */
 export interface ExecutionCredential {
   token: string;
+  system?: unknown;
 }
 
 export interface ExecutionContext {

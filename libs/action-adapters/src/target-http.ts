@@ -81,7 +81,7 @@ export class TargetHttp {
 }
 
 /** Checks that need no network: the action is of this kind and bound to this context and credential. */
-function refuseUnbound(
+export function refuseUnbound(
   kind: string,
   action: CanonicalAction,
   credential: ExecutionCredential,

@@ -3,7 +3,6 @@ export {
   recheckApproval,
   type ApprovalFacts,
   type CheckedVote,
-  type PeopleOfRequest,
   type Recheck,
   type RecheckCode,
   type RegistryVerdict,

@@ -7,7 +7,7 @@ import {
   type RequestApprovedV1,
   type VoteEvidence,
 } from '@countersign/contracts';
-import type { PolicyDecision } from '@countersign/policy';
+import type { PeopleFacts, PolicyDecision } from '@countersign/policy';
 import { submissionProblem, type CheckedSubmission } from './submission';
 
 type Approver = RequestApprovedV1['approvers'][number];
@@ -18,14 +18,6 @@ type Approver = RequestApprovedV1['approvers'][number];
  * `registryApprover` is the approver the checker's own registry maps the channel user to.
  */
 export type CheckedVote = { ok: true; vote: VoteEvidence; registryApprover?: string } | { ok: false; id: string; problem: string };
-
-/** Who the people are, from the checker's own copy of the identity registry. */
-export interface PeopleOfRequest {
-  /** The person accountable for the requesting workload; they may not approve it. */
-  requesterOwner: string | undefined;
-  /** Approver identity -> person: two identities of one person count once. */
-  personOf: Readonly<Record<string, string>>;
-}
 
 /**
  * The checker's own target registry's verdict on the accepted action: whether the registry facts
@@ -41,7 +33,7 @@ export interface ApprovalFacts {
   registry: RegistryVerdict;
   /** The pinned policy's decision for the accepted request: the same function approval calls. */
   decision: PolicyDecision;
-  people: PeopleOfRequest;
+  people: PeopleFacts;
   votes: readonly CheckedVote[];
 }
 

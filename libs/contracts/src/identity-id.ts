@@ -31,6 +31,11 @@ export function serviceId(name: ServiceName): IdentityId {
   return identityId('service', name);
 }
 
+/** Each service's identity id, declared once: `SERVICE_IDS.executor` is `service:executor`. */
+export const SERVICE_IDS = Object.fromEntries(SERVICE_NAMES.map((name) => [name, serviceId(name)])) as Readonly<
+  Record<ServiceName, IdentityId>
+>;
+
 export function parseIdentityId(id: string): { kind: IdentityKind; name: string } {
   const at = id.indexOf(':');
   const kind = id.slice(0, at) as IdentityKind;

@@ -1,6 +1,7 @@
 export * from './action';
 export * from './canonical';
 export * from './common';
+export * from './error-message';
 export * from './envelope';
 export * from './event-types';
 export * from './identity-id';
@@ -19,3 +20,4 @@ export * from './events/review';
 export * from './ids';
 export * from './vote-proof';
 export * from './audit-receipt';
+export * from './postgres-sql';

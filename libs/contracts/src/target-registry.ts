@@ -3,6 +3,9 @@ import { ActionKind, DataSensitivity, type ActionRequest, type CanonicalAction }
 import { IdentityName } from './identity-id';
 import type { FieldError } from './validation';
 
+/** A role a system grant may confer: a plain lower-case SQL identifier, so it never needs quoting tricks. */
+export const GrantName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lowercase letters, digits and underscores, at most 63');
+
 /**
  * One protected system in the target registry (`deploy/targets.json`, provisioned into the home's
  * registry): the authority on the facts that decide an action's risk tier. Intake copies them into
@@ -20,6 +23,11 @@ export const RegisteredTarget = z.strictObject({
   address: z.url().max(512),
   /** The requesters allowed to act on it, by name. */
   requesters: z.array(IdentityName).min(1),
+  /**
+   * For targets reached through just-in-time system grants (`postgres.sql`): the roles a request
+   * may ask to be made a member of, e.g. `app_read`. Nothing outside this list is ever granted.
+   */
+  grants: z.array(GrantName).max(32).optional(),
 });
 export type RegisteredTarget = z.infer<typeof RegisteredTarget>;
 
@@ -37,7 +45,7 @@ export const TargetRegistryDocument = z
 export type TargetRegistryDocument = z.infer<typeof TargetRegistryDocument>;
 
 /** The structural part of a registration the check needs (lists may be read-only). */
-export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description'> & {
+export type TargetRegistration = Omit<RegisteredTarget, 'kinds' | 'requesters' | 'description' | 'grants'> & {
   kinds: readonly string[];
   requesters: readonly string[];
 };

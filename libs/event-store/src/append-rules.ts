@@ -9,11 +9,50 @@ export function assertValidAppend(stream: string, events: NewEvent[], expected: 
   // An empty append has no event to be idempotent about and no position to report: a caller that
   // decided nothing should not call append at all.
   if (events.length === 0) throw new RangeError(`append to ${stream}: at least one event is required`);
+  if (stream.startsWith('$')) throw new RangeError(`stream ${stream}: names starting with $ belong to the store`);
   if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
     throw new RangeError(`append to ${stream}: expected revision must be a non-negative integer, got ${expected}`);
   }
-  const ids = new Set(events.map((event) => event.id));
+  for (const event of events) {
+    if (!isEventId(event.id)) throw new RangeError(`append to ${stream}: event id ${JSON.stringify(event.id)} is not a UUID`);
+  }
+  const ids = new Set(events.map((event) => canonicalEventId(event.id)));
   if (ids.size !== events.length) throw new RangeError(`append to ${stream}: event ids must be distinct`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The only id form both stores accept alike (KurrentDB's server would also take braces or no dashes). */
+export function isEventId(id: unknown): id is string {
+  return typeof id === 'string' && UUID.test(id);
+}
+
+/** Ids are compared and stored lower-cased: KurrentDB hands them back that way whatever was sent. */
+export function canonicalEventId(id: string): string {
+  return id.toLowerCase();
+}
+
+/** The events with canonical ids; call after assertValidAppend. */
+export function withCanonicalIds(events: NewEvent[]): NewEvent[] {
+  return events.map((event) => ({ ...event, id: canonicalEventId(event.id) }));
+}
+
+/** Where an earlier copy of `ids` sits in a stream's events: a retry, a partial repeat, or absent. */
+export type EarlierCopy<T> = { kind: 'absent' } | { kind: 'retry'; last: T } | { kind: 'partial' };
+
+/**
+ * The port's one idempotency rule, shared by both adapters: all ids present as consecutive events
+ * in the same order is a retry; some present is a partial repeat (a conflict); none is absent.
+ * `found` holds the stored events of the stream whose id is one of `ids` (any order).
+ */
+export function classifyEarlierCopy<T extends { id: string; revision: number }>(ids: string[], found: T[]): EarlierCopy<T> {
+  if (found.length === 0) return { kind: 'absent' };
+  const byId = new Map(found.map((event) => [event.id, event]));
+  const copy = ids.map((id) => byId.get(id));
+  const first = copy[0];
+  const isRetry = copy.every((event, index) => event !== undefined && first !== undefined && event.revision === first.revision + index);
+  const last = copy[copy.length - 1];
+  return isRetry && last ? { kind: 'retry', last } : { kind: 'partial' };
 }
 
 /** The stream's current state: the revision of its last event, or 'no_stream'. */

@@ -21,10 +21,19 @@ export function reportErrorOrLog(onError: ((error: unknown) => void) | undefined
   else console.error('event store subscription stopped:', error);
 }
 
+/** One page of a store-wide read: the events, and how far it got (unreadable rows are skipped). */
+export interface CatchUpPage {
+  events: StoredEvent[];
+  /** Rows read, skipped ones included: fewer than asked means the end was reached. */
+  rows: number;
+  /** Position of the last row read, skipped or not (the start position when none). */
+  until: number;
+}
+
 /** What a polling catch-up subscription needs from its store. */
 export interface CatchUpSource {
-  /** Up to `maxCount` events after `position` (exclusive), in store order. */
-  readAfter(position: number, maxCount: number): StoredEvent[];
+  /** Up to `maxCount` rows after `position` (exclusive), in store order. */
+  readAfter(position: number, maxCount: number): CatchUpPage;
   /** Changes whenever this process appends; lets the loop skip a wait when it missed a wake-up. */
   appendCount(): number;
   /** Calls `wake` on the next append made through this handle; returns the unregister function. */
@@ -69,13 +78,15 @@ export class CatchUpSubscription implements Subscription {
     try {
       while (!this.stopped) {
         const seenAppends = this.source.appendCount();
-        const batch = this.source.readAfter(this.cursor, this.options.batchSize);
-        for (const event of batch) {
+        const page = this.source.readAfter(this.cursor, this.options.batchSize);
+        for (const event of page.events) {
           if (this.stopped) return;
           await callHandler(this, () => this.handler(event));
           this.cursor = event.position;
         }
-        const caughtUp = batch.length < this.options.batchSize && seenAppends === this.source.appendCount();
+        // Past skipped rows too, so an unreadable last row is not read (and reported) again.
+        this.cursor = Math.max(this.cursor, page.until);
+        const caughtUp = page.rows < this.options.batchSize && seenAppends === this.source.appendCount();
         if (caughtUp && !this.stopped) await this.waitForAppend();
       }
     } catch (error) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ANY, AccessDeniedError, KurrentDBClient, START, jsonEvent, type JSONType } from '@kurrent/kurrentdb-client';
-import { CHECKPOINT_STREAM_PREFIX, serviceStreamPrefix, type KurrentDbAccessPlan } from './kurrentdb-acl';
+import { CHECKPOINT_STREAM_PREFIX, probeStream, serviceStreamPrefix, type AccessCheck, type KurrentDbAccessPlan } from './kurrentdb-acl';
 import { connectionStringAs, endpointOf, ensureUser } from './kurrentdb-admin-http';
 import { StreamNamespace } from './kurrentdb-namespace';
 
@@ -19,8 +19,9 @@ export const AUTHORIZATION_SETTINGS_STREAM = '$authorization-policy-settings';
 
 /**
  * Applies the plan as the admin, idempotently (re-running converges): users, the `$settings`
- * default ACL, the stream policy, switching authorization to stream policies, checkpoint metadata.
- * Order matters: the restrictive defaults go in before the policy that grants anything.
+ * default ACL, then per mode either the streams' own ACLs (`acl`) or the stream policy and the
+ * switch to it (`stream-policy`, licence required), and the metadata the services may not write.
+ * Order matters: the restrictive parts go in before anything that grants.
  */
 export async function applyKurrentDbAccess(plan: KurrentDbAccessPlan, options: ApplyAccessOptions): Promise<void> {
   const log = options.log ?? (() => undefined);
@@ -35,13 +36,16 @@ export async function applyKurrentDbAccess(plan: KurrentDbAccessPlan, options: A
     const append = (stream: string, type: string, data: unknown) =>
       client.appendToStream(stream, jsonEvent({ id: randomUUID(), type, data: data as JSONType }), { streamState: ANY });
     await append(SETTINGS_STREAM, 'update-default-acl', plan.defaultAcl);
-    log(`${SETTINGS_STREAM}: default ACLs for user and system streams are $admins only`);
-    await append(POLICIES_STREAM, '$policy-updated', plan.streamPolicy);
-    log(`${POLICIES_STREAM}: ${plan.streamPolicy.streamRules.length} stream rules`);
-    await append(AUTHORIZATION_SETTINGS_STREAM, '$authorization-policy-changed', { streamAccessPolicyType: 'streampolicy' });
-    log(`${AUTHORIZATION_SETTINGS_STREAM}: stream policies enabled (needs a licence; without one the server keeps ACLs)`);
+    log(`${SETTINGS_STREAM}: default ACL (${plan.mode} mode)`);
+    if (plan.streamPolicy) {
+      await append(POLICIES_STREAM, '$policy-updated', plan.streamPolicy);
+      log(`${POLICIES_STREAM}: ${plan.streamPolicy.streamRules.length} stream rules`);
+      await append(AUTHORIZATION_SETTINGS_STREAM, '$authorization-policy-changed', { streamAccessPolicyType: 'streampolicy' });
+      log(`${AUTHORIZATION_SETTINGS_STREAM}: stream policies enabled (needs a licence)`);
+    }
     for (const { stream, metadata } of plan.streamMetadata) await client.setStreamMetadata(stream, metadata);
-    log(`metadata: maxCount set on ${plan.streamMetadata.length} checkpoint streams`);
+    const acls = plan.streamMetadata.filter((entry) => entry.metadata.acl).length;
+    log(`metadata: ${plan.streamMetadata.length} streams (${acls} with their own ACL)`);
   } finally {
     await client.dispose();
   }
@@ -55,10 +59,9 @@ export interface AccessProbe {
 }
 
 /**
- * Proves the plan holds on a live server, as each service user: it can write and read its own
- * category and follow $all, and it cannot write or read another service's category, write outside
- * any category, delete its own streams or rewrite their metadata. Probe events are local-only
- * (no relay publishes them).
+ * Proves the plan's checks on a live server, as each service user (plan.checks: own probe stream
+ * yes, another's no, no metadata, no delete, $all filtered to its category yes). Probe events are
+ * local-only (no relay publishes them) and their streams keep a few events only.
  */
 export async function probeKurrentDbAccess(plan: KurrentDbAccessPlan, options: ApplyAccessOptions): Promise<AccessProbe[]> {
   const services = plan.users.map((user) => user.loginName);
@@ -69,48 +72,60 @@ export async function probeKurrentDbAccess(plan: KurrentDbAccessPlan, options: A
     }),
   );
   const results: AccessProbe[] = [];
-  const expect = async (service: string, check: string, allowed: boolean, attempt: (client: KurrentDBClient) => Promise<unknown>) => {
-    const outcome = await attempt(clients.get(service)!).then(
-      () => 'allowed',
-      (error: unknown) => (error instanceof AccessDeniedError ? 'denied' : `failed: ${String(error)}`),
-    );
-    results.push({ service, check, ok: outcome === (allowed ? 'allowed' : 'denied'), detail: outcome });
-  };
   try {
     // Every probe stream exists before anyone tries another's, so "denied" cannot be "not found".
-    for (const service of services) {
-      await expect(service, `write ${probeStream(service)}`, true, (client) => appendProbe(client, probeStream(service), service));
+    const first = plan.checks.filter((check) => check.action === 'append' && check.stream === probeStream(check.service));
+    for (const check of [...first, ...plan.checks.filter((check) => !first.includes(check))]) {
+      const outcome = await attempt(clients.get(check.service)!, check).then(
+        () => 'allowed',
+        (error: unknown) => (error instanceof AccessDeniedError ? 'denied' : `failed: ${String(error)}`),
+      );
+      const ok = outcome === (check.allowed ? 'allowed' : 'denied');
+      results.push({ service: check.service, check: `${check.action} ${check.stream}`, ok, detail: outcome });
     }
-    for (const service of services) await probeAs(service, services, expect);
   } finally {
     await Promise.all([...clients.values()].map((client) => client.dispose()));
   }
   return results;
 }
 
-type Expect = (service: string, check: string, allowed: boolean, attempt: (client: KurrentDBClient) => Promise<unknown>) => Promise<void>;
-
-const probeStream = (service: string) => `${serviceStreamPrefix(service)}acl-probe`;
-
-const appendProbe = (client: KurrentDBClient, stream: string, service: string) =>
-  client.appendToStream(stream, jsonEvent({ id: randomUUID(), type: 'countersign.local.acl-probe', data: { service } }), {
-    streamState: ANY,
-  });
-
-async function probeAs(service: string, services: string[], expect: Expect): Promise<void> {
-  const own = probeStream(service);
-  await expect(service, `read ${own}`, true, (client) => drain(client.readStream(own, { maxCount: 1 })));
-  const filter = new StreamNamespace(serviceStreamPrefix(service), CHECKPOINT_STREAM_PREFIX).allFilter();
-  await expect(service, 'read $all filtered to its own category', true, (client) =>
-    drain(client.readAll({ fromPosition: START, maxCount: 1, filter })),
-  );
-  for (const other of services.filter((candidate) => candidate !== service)) {
-    await expect(service, `write ${probeStream(other)}`, false, (client) => appendProbe(client, probeStream(other), service));
-    await expect(service, `read ${probeStream(other)}`, false, (client) => drain(client.readStream(probeStream(other), { maxCount: 1 })));
+/**
+ * Probes until every check comes out as planned or the deadline passes: a new ACL or policy takes
+ * effect a moment after it is written, and the policy plugin denies everything while it starts.
+ */
+export async function probeUntil(
+  plan: KurrentDbAccessPlan,
+  options: ApplyAccessOptions & { deadlineMs: number; intervalMs?: number },
+): Promise<AccessProbe[]> {
+  const deadline = Date.now() + options.deadlineMs;
+  for (;;) {
+    const probes = await probeKurrentDbAccess(plan, options);
+    const failed = probes.filter((probe) => !probe.ok);
+    if (failed.length === 0 || Date.now() >= deadline) return probes;
+    options.log?.(`${failed.length} access probes not yet as planned (first: ${failed[0]?.service} ${failed[0]?.check}); retrying`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2_000));
   }
-  await expect(service, 'write outside every category', false, (client) => appendProbe(client, 'acl-probe', service));
-  await expect(service, `write metadata of ${own}`, false, (client) => client.setStreamMetadata(own, { maxCount: 5 }));
-  await expect(service, `delete ${own}`, false, (client) => client.deleteStream(own));
+}
+
+function attempt(client: KurrentDBClient, check: AccessCheck): Promise<unknown> {
+  switch (check.action) {
+    case 'append':
+      return client.appendToStream(
+        check.stream,
+        jsonEvent({ id: randomUUID(), type: 'countersign.local.acl-probe', data: { service: check.service } }),
+        { streamState: ANY },
+      );
+    case 'read':
+      return drain(client.readStream(check.stream, { maxCount: 1 }));
+    case 'read-all': {
+      const filter = new StreamNamespace(serviceStreamPrefix(check.service), CHECKPOINT_STREAM_PREFIX).allFilter();
+      return drain(client.readAll({ fromPosition: START, maxCount: 1, filter }));
+    }
+    case 'set-metadata':
+      return client.setStreamMetadata(check.stream, { maxCount: 5 });
+    case 'delete':
+      return client.deleteStream(check.stream);
+  }
 }
 
 async function drain(iterable: AsyncIterable<unknown>): Promise<void> {

@@ -2,23 +2,26 @@
  * Who may touch which KurrentDB streams, as data. Pure: the provisioning script
  * (deploy/kurrentdb/provision-acls.ts) applies it, the unit tests read it.
  *
- * The model, and why:
- * - One user per service, in no group: never `$admins` (which bypasses every check) or `$ops`.
- * - Each service owns one category of streams, the prefix `<service>-` its adapter puts on every
- *   stream name (see StreamNamespace). Streams are created on demand (`request-<id>`), so per-stream
- *   ACLs written in advance cannot cover them, and a default ACL that lets services create streams
- *   lets every service write every stream. Only prefix rules can say "intake-* belongs to intake":
- *   KurrentDB's stream policies (EventStoreDB 24.10+/KurrentDB 25, licensed). Once enabled they
- *   replace stream ACLs.
- * - The owner may read and write its category, never delete it or write its metadata (`$mw` would
- *   let it truncate its own history); nobody else may do anything to it. Audit is no exception: it
- *   reads its own streams only, and learns about the others from the bus.
- * - Every other stream, user or system, is `$admins` only; so is the `$settings` default ACL,
- *   which takes over if stream policies are ever switched off: then services fail closed (they
- *   cannot write at all) rather than open.
- * - Reading `$all` is the one cross-category grant: the relay and the timers follow `$all` with a
- *   server-side filter for their own prefix, and the server authorizes that read against `$all` as
- *   a whole. It is read-only; writes and deletes on `$all` are refused by the server regardless.
+ * Two modes, because the better one needs a licence:
+ *
+ * - `acl` (the default, no licence): KurrentDB's access control lists. The `$settings` default
+ *   ACL names the service users (never `$all`, so no other account) as readers and writers of user
+ *   streams, with delete and metadata rights for `$admins` only; system streams are `$admins`
+ *   only. Every stream whose name is known in advance gets its own `$acl` in its metadata, naming
+ *   its owner alone: the checkpoint streams, the named streams a service keeps (`audit-log`,
+ *   `deadletters`), the probe stream. `$all` is readable by the service users through the `$acl`
+ *   of `$$$all`. What this cannot do: streams created on demand (`request-<id>`) fall under the
+ *   default ACL, so a service user could write another service's on-demand streams. The adapter's
+ *   namespace keeps honest services apart; a compromised one is not confined.
+ * - `stream-policy` (licence required): KurrentDB's stream policies give each service its whole
+ *   `<service>-` category by prefix, on-demand streams included; nobody else may touch it. Once
+ *   enabled they replace ACLs; the `$settings` default ACL is then `$admins` only, so switching
+ *   policies off later fails closed (services cannot write) rather than open.
+ *
+ * In both: one user per service, in no group (never `$admins`, which bypasses every check, or
+ * `$ops`); no service may delete a stream or write metadata (`$mw` would let it truncate its own
+ * history or rewrite its ACL); reading `$all` is the one cross-category grant, read-only, for the
+ * relay's and timers' server-side-filtered subscriptions.
  */
 
 export const STREAM_PERMISSIONS = ['$r', '$w', '$d', '$mr', '$mw'] as const;
@@ -42,21 +45,57 @@ export interface StreamPolicyDocument {
   defaultStreamRules: { userStreams: string; systemStreams: string };
 }
 
+export const ACCESS_MODES = ['acl', 'stream-policy'] as const;
+export type KurrentDbAccessMode = (typeof ACCESS_MODES)[number];
+
+/** A stream's `$acl` in the client's spelling (setStreamMetadata turns it into `$r`, `$w`, ...). */
+export interface StreamAclRoles {
+  readRoles: string[];
+  writeRoles: string[];
+  deleteRoles: string[];
+  metaReadRoles: string[];
+  metaWriteRoles: string[];
+}
+
+export interface StreamMetadataPlan {
+  stream: string;
+  metadata: { maxCount?: number; acl?: StreamAclRoles };
+}
+
+/** One thing a service user must or must not be able to do; provisioning proves each. */
+export interface AccessCheck {
+  service: string;
+  action: 'append' | 'read' | 'read-all' | 'set-metadata' | 'delete';
+  /** The server stream; for `read-all`, the service's own category filter applies. */
+  stream: string;
+  allowed: boolean;
+}
+
 export interface KurrentDbAccessPlan {
+  mode: KurrentDbAccessMode;
   users: KurrentDbUser[];
-  /** Written to `$settings`: the legacy default ACLs. */
+  /** Written to `$settings`: the default ACLs. */
   defaultAcl: { $userStreamAcl: AccessPolicy; $systemStreamAcl: AccessPolicy };
-  /** Written to `$policies` as `$policy-updated`. */
-  streamPolicy: StreamPolicyDocument;
-  /** Metadata provisioning sets because the services may not (`$mw`): checkpoints keep one event. */
-  streamMetadata: Array<{ stream: string; metadata: { maxCount: number } }>;
+  /** Written to `$policies` as `$policy-updated`, in `stream-policy` mode only. */
+  streamPolicy?: StreamPolicyDocument;
+  /** Metadata provisioning sets because the services may not (`$mw`): ACLs and size limits. */
+  streamMetadata: StreamMetadataPlan[];
+  checks: AccessCheck[];
 }
 
 export interface KurrentDbAccessInput {
   services: readonly string[];
+  /** `acl` unless a licence allows stream policies. */
+  mode?: KurrentDbAccessMode;
   /** Checkpoint names each service keeps (the relay's is `relay`). */
   checkpointNames?: readonly string[];
+  /** Port stream names a service keeps under a fixed name, by service (e.g. audit's `audit-log`). */
+  ownedStreams?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** Where provisioning proves access; each service's own, kept short. */
+export const probeStream = (service: string) => `${serviceStreamPrefix(service)}acl-probe`;
+const PROBE_MAX_COUNT = 16;
 
 /** The category prefix of a service's streams; the store adapter and the ACLs must agree on it. */
 export const serviceStreamPrefix = (service: string) => `${service}-`;
@@ -75,9 +114,23 @@ const policyName = (service: string) => `countersign-${service}`;
 export function kurrentDbAccessPlan(input: KurrentDbAccessInput): KurrentDbAccessPlan {
   const services = [...input.services];
   assertDistinctCategories(services);
+  const mode = input.mode ?? 'acl';
+  const users = services.map((service) => ({ loginName: service, fullName: `Countersign ${service} service`, groups: [] }));
+  const checks = accessChecks(services, mode);
+  if (mode === 'acl') {
+    return {
+      mode,
+      users,
+      defaultAcl: { $userStreamAcl: grant([ADMINS, ...services], [ADMINS, ...services]), $systemStreamAcl: adminsOnly() },
+      streamMetadata: aclMetadata(services, input),
+      checks,
+    };
+  }
   const checkpointNames = input.checkpointNames ?? ['relay'];
   return {
-    users: services.map((service) => ({ loginName: service, fullName: `Countersign ${service} service`, groups: [] })),
+    mode,
+    users,
+    checks,
     defaultAcl: { $userStreamAcl: adminsOnly(), $systemStreamAcl: adminsOnly() },
     streamPolicy: {
       streamPolicies: {
@@ -91,13 +144,71 @@ export function kurrentDbAccessPlan(input: KurrentDbAccessInput): KurrentDbAcces
       ],
       defaultStreamRules: { userStreams: 'countersignAdminsOnly', systemStreams: 'countersignAdminsOnly' },
     },
-    streamMetadata: services.flatMap((service) =>
-      checkpointNames.map((name) => ({
-        stream: `${serviceStreamPrefix(service)}${CHECKPOINT_STREAM_PREFIX}${name}`,
-        metadata: { maxCount: 1 },
-      })),
-    ),
+    streamMetadata: services.flatMap((service) => [
+      ...checkpointNames.map((name) => ({ stream: checkpointStreamOf(service, name), metadata: { maxCount: 1 } })),
+      { stream: probeStream(service), metadata: { maxCount: PROBE_MAX_COUNT } },
+    ]),
   };
+}
+
+const checkpointStreamOf = (service: string, name: string) => `${serviceStreamPrefix(service)}${CHECKPOINT_STREAM_PREFIX}${name}`;
+
+const toRoles = (policy: AccessPolicy): StreamAclRoles => ({
+  readRoles: policy.$r,
+  writeRoles: policy.$w,
+  deleteRoles: policy.$d,
+  metaReadRoles: policy.$mr,
+  metaWriteRoles: policy.$mw,
+});
+
+/** ACL mode: every stream known by name gets its owner as its only reader and writer. */
+function aclMetadata(services: string[], input: KurrentDbAccessInput): StreamMetadataPlan[] {
+  const checkpointNames = input.checkpointNames ?? ['relay'];
+  const perService = services.flatMap((service) => {
+    const acl = toRoles(grant([service], [service]));
+    const owned = (input.ownedStreams?.[service] ?? []).map((name) => `${serviceStreamPrefix(service)}${name}`);
+    return [
+      ...checkpointNames.map((name) => ({ stream: checkpointStreamOf(service, name), metadata: { maxCount: 1, acl } })),
+      ...owned.map((stream) => ({ stream, metadata: { acl } })),
+      { stream: probeStream(service), metadata: { maxCount: PROBE_MAX_COUNT, acl } },
+    ];
+  });
+  // `$all` takes its ACL from the metadata of `$$$all`; read-only, like the stream-policy rule.
+  return [{ stream: '$all', metadata: { acl: toRoles(grant([ADMINS, ...services], [ADMINS])) } }, ...perService];
+}
+
+/**
+ * What provisioning proves as each service user. The same in both modes but one: outside every
+ * category, stream policies deny a write while the ACL default allows it (the documented gap), so
+ * ACL mode proves a system stream instead.
+ */
+function accessChecks(services: string[], mode: KurrentDbAccessMode): AccessCheck[] {
+  return services.flatMap((service) => {
+    const own = probeStream(service);
+    const others = services.filter((other) => other !== service);
+    return [
+      { service, action: 'append' as const, stream: own, allowed: true },
+      { service, action: 'read' as const, stream: own, allowed: true },
+      { service, action: 'read-all' as const, stream: '$all', allowed: true },
+      ...others.flatMap((other) => [
+        { service, action: 'append' as const, stream: probeStream(other), allowed: false },
+        { service, action: 'read' as const, stream: probeStream(other), allowed: false },
+      ]),
+      { service, action: 'append' as const, stream: mode === 'acl' ? '$countersign-acl-probe' : 'acl-probe', allowed: false },
+      { service, action: 'set-metadata' as const, stream: own, allowed: false },
+      { service, action: 'delete' as const, stream: own, allowed: false },
+    ];
+  });
+}
+
+/**
+ * ACL mode: the ACL that decides for `stream`, as the server picks it (the stream's own `$acl`,
+ * else the default for user or system streams). Lets tests ask "who may write X?".
+ */
+export function aclFor(plan: KurrentDbAccessPlan, stream: string): AccessPolicy {
+  const own = plan.streamMetadata.find((entry) => entry.stream === stream)?.metadata.acl;
+  if (own) return { $r: own.readRoles, $w: own.writeRoles, $d: own.deleteRoles, $mr: own.metaReadRoles, $mw: own.metaWriteRoles };
+  return stream.startsWith('$') ? plan.defaultAcl.$systemStreamAcl : plan.defaultAcl.$userStreamAcl;
 }
 
 /**

@@ -1,18 +1,39 @@
+import { KurrentDBClient, binaryEvent, jsonEvent } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { describeEventStoreContract, type EventStoreUnderTest } from './event-store.contract';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
-import { StoreUnavailableError } from './port';
+import { StoreUnavailableError, type UnreadableEvent } from './port';
 
 const KURRENTDB_URL = process.env['KURRENTDB_URL'];
 const SKIP_REASON = 'KURRENTDB_URL not set (no KurrentDB server can be installed on this machine)';
+/** The foreign-event case writes a `$` stream, which only an `$admins` user may. */
+const CAPABILITIES = {
+  foreign: true as const,
+  faults: 'a real server cannot be made to fail part-way from inside a test (the unreachable-server cases below run instead)',
+};
 
 function kurrentStore(url: string): Promise<EventStoreUnderTest> {
+  const unreadable: UnreadableEvent[] = [];
   // A checkpoint prefix per test keeps runs against a shared server from reading each other's.
   const store = KurrentDbEventStore.fromConnectionString(url, {
     checkpointStreamPrefix: `countersign-checkpoint-test-${randomUUID().replace(/-/g, '')}-`,
+    onUnreadable: (event) => unreadable.push(event),
   });
-  return Promise.resolve({ store, checkpoints: store.checkpoints(), cleanup: () => store.close() });
+  const raw = KurrentDBClient.connectionString(url);
+  const foreign = {
+    systemStreamEvent: async () => {
+      await raw.appendToStream(`$countersign-contract-${randomUUID()}`, jsonEvent({ type: 'contract.foreign.v1', data: { n: 1 } }));
+    },
+    nonJsonEvent: async (stream: string) => {
+      await raw.appendToStream(stream, binaryEvent({ type: 'contract.binary.v1', data: Buffer.from([0, 1, 2, 0xff]) }));
+    },
+  };
+  const cleanup = async () => {
+    await store.close();
+    await raw.dispose();
+  };
+  return Promise.resolve({ store, checkpoints: store.checkpoints(), unreadable, foreign, cleanup });
 }
 
 /**
@@ -32,12 +53,12 @@ function closedPort(): Promise<number> {
 }
 
 if (KURRENTDB_URL) {
-  describeEventStoreContract('KurrentDB adapter', () => kurrentStore(KURRENTDB_URL));
+  describeEventStoreContract('KurrentDB adapter', () => kurrentStore(KURRENTDB_URL), CAPABILITIES);
 } else {
   // Reported by Jest as skipped, with the reason in the name: never as passed.
   console.warn(`KurrentDB adapter contract skipped: ${SKIP_REASON}. Set KURRENTDB_URL to run it.`);
   describe.skip(`KurrentDB adapter contract — skipped: ${SKIP_REASON}`, () => {
-    describeEventStoreContract('KurrentDB adapter', () => Promise.reject(new Error(SKIP_REASON)));
+    describeEventStoreContract('KurrentDB adapter', () => Promise.reject(new Error(SKIP_REASON)), CAPABILITIES);
   });
 }
 

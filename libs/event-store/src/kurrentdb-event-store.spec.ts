@@ -1,9 +1,20 @@
-import { END, START, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
+import {
+  AccessDeniedError,
+  DeadlineExceededError,
+  END,
+  NotLeaderError,
+  START,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError,
+} from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store';
-import { FakeSubscription, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
-import { USER_EVENTS_REGEX } from './kurrentdb-mapping';
+import { FakeSubscription, bridgeFailure, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
 import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
+
+/** The $all filter without a stream prefix: every stream but `$` ones and our checkpoint streams. */
+const ALL_STREAMS_REGEX = '^(?!\\$|countersign-checkpoint-)';
 
 const newEvent = (data: unknown = { a: 1 }) => ({ id: randomUUID(), type: 'test.happened.v1', data });
 
@@ -72,20 +83,43 @@ describe('KurrentDbEventStore mapping (fake client)', () => {
       await expect(store.append('s', [newEvent()], 'any')).rejects.toBe(denied);
     });
 
-    it('answers a retry of events already at the expected place as idempotent without writing', async () => {
+    it('answers a retry of events already in the stream as idempotent without writing, whatever the expected revision', async () => {
       const [first, second] = [newEvent(), newEvent()];
-      client.readStream.mockReturnValue(iterate([resolved('s', 3, 30, first.id), resolved('s', 4, 40, second.id)]));
-      const result = await store.append('s', [first, second], 2);
+      client.readStream.mockReturnValue(iterate([resolved('s', 5, 50), resolved('s', 4, 40, second.id), resolved('s', 3, 30, first.id)]));
+      const result = await store.append('s', [first, second], 5);
       expect(result).toEqual({ nextExpectedRevision: 4, position: 40, idempotent: true });
-      expect(client.readStream).toHaveBeenCalledWith('s', { direction: 'forwards', fromRevision: 3n, maxCount: 2 });
+      expect(client.readStream).toHaveBeenCalledWith('s', { direction: 'backwards', fromRevision: END, maxCount: 256 });
       expect(client.appendToStream).not.toHaveBeenCalled();
     });
 
-    it('looks for a retry near the end of the stream for any', async () => {
+    it('pages backwards through a long stream until the first id turns up', async () => {
       const event = newEvent();
-      client.readStream.mockReturnValue(iterate([resolved('s', 9, 90, event.id), resolved('s', 8, 80)]));
-      expect(await store.append('s', [event], 'any')).toMatchObject({ idempotent: true, nextExpectedRevision: 9 });
-      expect(client.readStream).toHaveBeenCalledWith('s', { direction: 'backwards', fromRevision: END, maxCount: 64 });
+      const page = (top: number) => Array.from({ length: 256 }, (_, index) => resolved('s', top - index, 1000 + top - index));
+      client.readStream
+        .mockReturnValueOnce(iterate(page(600)))
+        .mockReturnValueOnce(iterate([resolved('s', 344, 1344, event.id), ...page(343).slice(0, 255)]));
+      expect(await store.append('s', [event], 'any')).toEqual({ idempotent: true, nextExpectedRevision: 344, position: 1344 });
+      expect(client.readStream).toHaveBeenLastCalledWith('s', { direction: 'backwards', fromRevision: 344n, maxCount: 256 });
+      expect(client.appendToStream).not.toHaveBeenCalled();
+    });
+
+    it('sends and compares ids lower-cased, as the server stores them', async () => {
+      const event = { ...newEvent(), id: newEvent().id.toUpperCase() };
+      client.readStream.mockReturnValue(iterate([resolved('s', 0, 5, event.id.toLowerCase() as ReturnType<typeof randomUUID>)]));
+      expect(await store.append('s', [event], 'no_stream')).toMatchObject({ idempotent: true, position: 5 });
+      client.readStream.mockReturnValue(iterate([], new StreamNotFoundError()));
+      client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: 0n, position: { commit: 7n, prepare: 7n } });
+      await store.append('t', [event], 'no_stream');
+      expect(client.appendToStream.mock.calls[0]?.[1]).toEqual([expect.objectContaining({ id: event.id.toLowerCase() })]);
+    });
+
+    it('answers idempotent when the server deduplicated the write (no position in its reply)', async () => {
+      const event = newEvent();
+      client.readStream
+        .mockReturnValueOnce(iterate([], new StreamNotFoundError()))
+        .mockReturnValueOnce(iterate([resolved('s', 0, 9, event.id)]));
+      client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: 0n, position: undefined });
+      expect(await store.append('s', [event], 'no_stream')).toEqual({ nextExpectedRevision: 0, position: 9, idempotent: true });
     });
 
     it('treats a partial repeat as a conflict without writing', async () => {
@@ -133,18 +167,48 @@ describe('KurrentDbEventStore mapping (fake client)', () => {
         direction: 'forwards',
         fromPosition: { commit: 10n, prepare: 10n },
         maxCount: 2,
-        filter: expect.objectContaining({ filterOn: 'eventType', regex: USER_EVENTS_REGEX }),
+        filter: expect.objectContaining({ filterOn: 'streamName', regex: ALL_STREAMS_REGEX }),
       });
       await store.readAll(-1, 5);
       expect(client.readAll).toHaveBeenLastCalledWith(expect.objectContaining({ fromPosition: START, maxCount: 5 }));
     });
 
-    it('filters out system events and checkpoint records, nothing else', () => {
-      const allowed = (type: string) => new RegExp(USER_EVENTS_REGEX).test(type);
-      expect(allowed('countersign.request.submitted.v1')).toBe(true);
-      expect(allowed('countersign.checkpointed')).toBe(true);
-      expect(allowed('$metadata')).toBe(false);
-      expect(allowed('countersign.checkpoint')).toBe(false);
+    it('filters $all on stream names: no $ stream (whatever its event types), no checkpoint stream, nothing else', () => {
+      const allowed = (stream: string) => new RegExp(ALL_STREAMS_REGEX).test(stream);
+      expect(allowed('request-1')).toBe(true);
+      expect(allowed('countersign-checkpointed')).toBe(true);
+      expect(allowed('$settings')).toBe(false);
+      expect(allowed('$$request-1')).toBe(false);
+      expect(allowed('$ce-request')).toBe(false);
+      expect(allowed('countersign-checkpoint-relay')).toBe(false);
+    });
+
+    it('skips and reports a binary event in $all, and leaves out a $-stream event of any type', async () => {
+      const reported: unknown[] = [];
+      const reporting = new KurrentDbEventStore(client as unknown as KurrentClient, { onUnreadable: (event) => reported.push(event) });
+      const binary = resolved('odd', 0, 11);
+      const bytes = { ...binary, event: { ...binary.event!, isJson: false, data: new Uint8Array([0, 0xff]) } };
+      const settings = { ...resolved('$settings', 0, 12), event: { ...resolved('$settings', 0, 12).event!, type: 'update-default-acl' } };
+      client.readAll.mockReturnValue(iterate([resolved('a', 0, 10), bytes, settings, resolved('a', 1, 13)] as never[]));
+      expect((await reporting.readAll(-1, 10)).map((event) => event.position)).toEqual([10, 13]);
+      expect(reported).toEqual([expect.objectContaining({ stream: 'odd', position: 11, id: binary.event?.id })]);
+    });
+
+    it.each([
+      ['a bridge UnknownError without a code (connection closed mid-read)', bridgeFailure()],
+      ['a bridge DeadlineExceededError', new DeadlineExceededError()],
+      [
+        'a NotLeaderError',
+        new NotLeaderError({
+          message: 'not leader',
+          metadata: { 'leader-endpoint-host': 'node-2', 'leader-endpoint-port': '2113' },
+        } as never),
+      ],
+    ])('maps %s part-way through a read to StoreUnavailableError', async (_what, failure) => {
+      client.readAll.mockReturnValue(iterate([resolved('a', 0, 10)], failure));
+      await expect(store.readAll(-1, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
+      client.readStream.mockReturnValue(iterate([resolved('s', 0, 10)], failure));
+      await expect(store.readStream('s')).rejects.toBeInstanceOf(StoreUnavailableError);
     });
   });
 
@@ -160,7 +224,7 @@ describe('KurrentDbEventStore mapping (fake client)', () => {
       });
       expect(client.subscribeToAll).toHaveBeenCalledWith({
         fromPosition: { commit: 5n, prepare: 5n },
-        filter: expect.objectContaining({ regex: USER_EVENTS_REGEX }),
+        filter: expect.objectContaining({ regex: ALL_STREAMS_REGEX }),
       });
       source.push(resolved('a', 0, 5), resolved('a', 1, 6), resolved('a', 2, 7));
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -174,8 +238,27 @@ describe('KurrentDbEventStore mapping (fake client)', () => {
   });
 
   describe('checkpoints', () => {
+    it('leaves stream metadata alone by default: a least-privilege user may not write it', async () => {
+      client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: 0n });
+      await store.checkpoints().save('relay', 12);
+      expect(client.setStreamMetadata).not.toHaveBeenCalled();
+    });
+
+    it('fails a save whose metadata write is refused, and tries the metadata again next time', async () => {
+      const limiting = new KurrentDbEventStore(client as unknown as KurrentClient, { limitCheckpointStreams: true });
+      const checkpoints = limiting.checkpoints();
+      const denied = new AccessDeniedError({ message: 'Access denied', metadata: { getMap: () => ({}) } } as never);
+      client.setStreamMetadata.mockRejectedValueOnce(denied);
+      client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: 0n });
+      await expect(checkpoints.save('relay', 1)).rejects.toBe(denied);
+      expect(client.appendToStream).not.toHaveBeenCalled();
+      await checkpoints.save('relay', 1);
+      expect(client.setStreamMetadata).toHaveBeenCalledTimes(2);
+      expect(client.appendToStream).toHaveBeenCalledTimes(1);
+    });
+
     it('stores a checkpoint as the last event of a maxCount-1 stream and reads it back', async () => {
-      const checkpoints = store.checkpoints();
+      const checkpoints = new KurrentDbEventStore(client as unknown as KurrentClient, { limitCheckpointStreams: true }).checkpoints();
       client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: 0n });
       await checkpoints.save('relay', 12);
       await checkpoints.save('relay', 13);

@@ -1,9 +1,16 @@
 import { BACKWARDS, END, FORWARDS, KurrentDBClient, START, type ReadStreamOptions } from '@kurrent/kurrentdb-client';
-import { assertMaxCount, assertReadOptions, assertValidAppend, type CurrentRevision } from './append-rules';
+import {
+  assertMaxCount,
+  assertReadOptions,
+  assertValidAppend,
+  classifyEarlierCopy,
+  withCanonicalIds,
+  type CurrentRevision,
+} from './append-rules';
 import { CHECKPOINT_STREAM_PREFIX } from './kurrentdb-acl';
-import { toAllPosition, toEventData, toPortError, toSafeNumber, toStoredEvent, toStreamState } from './kurrentdb-mapping';
+import { decodeResolved, toAllPosition, toEventData, toPortError, toSafeNumber, toStreamState } from './kurrentdb-mapping';
 import { StreamNamespace } from './kurrentdb-namespace';
-import { KurrentDbCheckpointStore, KurrentSubscription, readStreamOrEmpty, type KurrentClient } from './kurrentdb-reads';
+import { KurrentDbCheckpointStore, KurrentSubscription, placeholder, readStreamOrEmpty, type KurrentClient } from './kurrentdb-reads';
 import {
   StoreUnavailableError,
   WrongExpectedRevisionError,
@@ -15,7 +22,9 @@ import {
   type ReadOptions,
   type StoredEvent,
   type Subscription,
+  type UnreadableEventReporter,
 } from './port';
+import { reportOnce } from './unreadable';
 
 export { KurrentDbCheckpointStore, type KurrentClient } from './kurrentdb-reads';
 
@@ -28,12 +37,17 @@ export interface KurrentDbEventStoreOptions {
   streamPrefix?: string;
   /** Checkpoint stream name prefix, inside the namespace. */
   checkpointStreamPrefix?: string;
-  /** Let the first checkpoint save set maxCount 1 on its stream (needs $mw; off when provisioning does it). */
+  /**
+   * Let the first checkpoint save set maxCount 1 on its stream. Off by default: it needs $mw, which
+   * a least-privilege service user lacks (provisioning sets the limit instead, kurrentdb-acl.ts).
+   */
   limitCheckpointStreams?: boolean;
+  /** Told about events a $all read skips because their data is not JSON (default: a warning). */
+  onUnreadable?: UnreadableEventReporter;
 }
 
-/** How far back an 'any' / 'stream_exists' append looks for an earlier copy of itself. */
-const RETRY_SCAN = 64;
+/** Events per backwards page when looking for an earlier copy of an append. */
+const RETRY_SCAN_PAGE = 256;
 
 /**
  * KurrentDB / EventStoreDB adapter. Credentials come from the connection string (each service
@@ -43,6 +57,7 @@ export class KurrentDbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
   private readonly namespace: StreamNamespace;
   private readonly limitCheckpointStreams: boolean;
+  private readonly onUnreadable: UnreadableEventReporter;
 
   static fromConnectionString(connectionString: string, options?: KurrentDbEventStoreOptions): KurrentDbEventStore {
     return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString), options);
@@ -53,17 +68,26 @@ export class KurrentDbEventStore implements EventStore {
     options: KurrentDbEventStoreOptions = {},
   ) {
     this.namespace = new StreamNamespace(options.streamPrefix ?? '', options.checkpointStreamPrefix ?? CHECKPOINT_STREAM_PREFIX);
-    this.limitCheckpointStreams = options.limitCheckpointStreams ?? true;
+    this.limitCheckpointStreams = options.limitCheckpointStreams ?? false;
+    this.onUnreadable = reportOnce(options.onUnreadable);
   }
 
-  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    assertValidAppend(stream, events, expected);
+  async append(stream: string, given: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    assertValidAppend(stream, given, expected);
+    const events = withCanonicalIds(given);
     try {
       const retry = await this.findEarlierCopy(stream, events, expected);
       if (retry) return retry;
       const result = await this.client.appendToStream(this.namespace.toServer(stream), events.map(toEventData), {
         streamState: toStreamState(expected),
       });
+      // No position: the server found these ids right after the expected revision and wrote nothing
+      // (dist/streams/appendToStream/append.js passes `position: undefined` through). It happens
+      // when an identical append lands between our look and our write.
+      if (result.position === undefined) {
+        const copy = await this.findEarlierCopy(stream, events, expected);
+        if (copy) return copy;
+      }
       const nextExpectedRevision = toSafeNumber(result.nextExpectedRevision, 'revision');
       // For several events the server reports the write's position, not necessarily the last event's.
       const reported = events.length === 1 ? result.position?.commit : undefined;
@@ -100,8 +124,12 @@ export class KurrentDbEventStore implements EventStore {
         ...(maxCount === Infinity ? {} : { maxCount: maxCount + extra }),
       });
       for await (const resolved of reading) {
-        const stored = toStoredEvent(resolved);
-        const event = stored && this.namespace.ownEvent(stored);
+        const decoded = decodeResolved(resolved);
+        if (decoded && 'unreadable' in decoded) {
+          if (this.namespace.ownEvent({ ...placeholder, stream: decoded.unreadable.stream })) this.onUnreadable(decoded.unreadable);
+          continue;
+        }
+        const event = decoded && this.namespace.ownEvent(decoded);
         if (event && event.position > fromPosition && events.length < maxCount) events.push(event);
       }
     } catch (error) {
@@ -116,7 +144,7 @@ export class KurrentDbEventStore implements EventStore {
       filter: this.namespace.allFilter(),
     });
     const own = (event: StoredEvent) => this.namespace.ownEvent(event);
-    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, handler, onError, () =>
+    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, this.onUnreadable, handler, onError, () =>
       this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
@@ -134,21 +162,32 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /**
-   * The server is idempotent but does not say when it was (a retry and a first write answer the
-   * same), so we look where an earlier copy would be: right after the expected revision, or near
-   * the end of the stream for 'any' / 'stream_exists'. A partial copy is a conflict, as on SQLite.
+   * The port's idempotency (port.ts): these ids anywhere in the stream, consecutive and in order,
+   * are a retry whatever the expected revision; some of them, a conflict. The server cannot say
+   * (it only deduplicates right after an expected revision it is given, or within a recent-id
+   * cache for `any`), so we read the stream backwards until the first id turns up or the stream
+   * starts. That is one read per append on a short stream; a long one (audit-log) pays a scan.
    */
   private async findEarlierCopy(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult | undefined> {
-    const window = await this.read(stream, retryWindow(expected, events.length));
-    if (expected === 'any' || expected === 'stream_exists') window.reverse();
-    const ids = new Set(events.map((event) => event.id));
-    if (!window.some((stored) => ids.has(stored.id))) return undefined;
-    const start = window.findIndex((stored) => stored.id === events[0]?.id);
-    const copy = start < 0 ? [] : window.slice(start, start + events.length);
-    const isCopy = copy.length === events.length && copy.every((stored, index) => stored.id === events[index]?.id);
-    const last = copy[copy.length - 1];
-    if (!isCopy || !last) throw new WrongExpectedRevisionError(stream, expected, await this.currentRevision(stream));
-    return { nextExpectedRevision: last.revision, position: last.position, idempotent: true };
+    const ids = events.map((event) => event.id);
+    const found = await this.scanFor(stream, new Set(ids), ids[0] ?? '');
+    const earlier = classifyEarlierCopy(ids, found);
+    if (earlier.kind === 'absent') return undefined;
+    if (earlier.kind === 'partial') throw new WrongExpectedRevisionError(stream, expected, await this.currentRevision(stream));
+    return { nextExpectedRevision: earlier.last.revision, position: earlier.last.position, idempotent: true };
+  }
+
+  /** The stream's events whose id is in `ids`, reading backwards until `first` is seen or the stream starts. */
+  private async scanFor(stream: string, ids: Set<string>, first: string): Promise<StoredEvent[]> {
+    const found: StoredEvent[] = [];
+    let from: bigint | typeof END = END;
+    for (;;) {
+      const page = await this.read(stream, { direction: BACKWARDS, fromRevision: from, maxCount: RETRY_SCAN_PAGE });
+      for (const event of page) if (ids.has(event.id)) found.push(event);
+      const oldest = page[page.length - 1];
+      if (found.some((event) => event.id === first) || !oldest || oldest.revision === 0 || page.length < RETRY_SCAN_PAGE) return found;
+      from = BigInt(oldest.revision - 1);
+    }
   }
 
   private async positionOf(stream: string, revision: number): Promise<number> {
@@ -167,12 +206,4 @@ export class KurrentDbEventStore implements EventStore {
     const events = await readStreamOrEmpty(this.client, this.namespace.toServer(stream), options);
     return events.map((event) => this.namespace.strip(event));
   }
-}
-
-function retryWindow(expected: ExpectedRevision, count: number): ReadStreamOptions {
-  if (expected === 'any' || expected === 'stream_exists') {
-    return { direction: BACKWARDS, fromRevision: END, maxCount: Math.max(count, RETRY_SCAN) };
-  }
-  const fromRevision = expected === 'no_stream' ? 0n : BigInt(expected + 1);
-  return { direction: FORWARDS, fromRevision, maxCount: count };
 }

@@ -1,11 +1,14 @@
 import {
   ANY,
+  CancelledError,
   DeadlineExceededError,
   NO_STREAM,
+  NotLeaderError,
   STREAM_EXISTS,
+  TimeoutError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
-  eventTypeFilter,
   jsonEvent,
   type AllStreamResolvedEvent,
   type AppendStreamState,
@@ -13,25 +16,21 @@ import {
   type EventData,
   type JSONType,
   type Position,
-  type RegexFilter,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
+import { errorMessage } from '@countersign/contracts';
 import { encodeJson, type CurrentRevision } from './append-rules';
-import { StoreUnavailableError, WrongExpectedRevisionError, type ExpectedRevision, type NewEvent, type StoredEvent } from './port';
+import {
+  StoreUnavailableError,
+  WrongExpectedRevisionError,
+  type ExpectedRevision,
+  type NewEvent,
+  type StoredEvent,
+  type UnreadableEvent,
+} from './port';
 
 /** Event type of checkpoint records; kept out of $all reads so nobody relays or checkpoints them. */
 export const CHECKPOINT_EVENT_TYPE = 'countersign.checkpoint';
-
-/**
- * Server-side $all filter: what `excludeSystemEvents()` drops (types starting with `$`) plus our own
- * checkpoint records. Without the second part the relay would see one checkpoint event per event
- * it publishes, and readAll would report positions the subscription never delivers.
- */
-export const USER_EVENTS_REGEX = `^(?!\\$|${CHECKPOINT_EVENT_TYPE.replace(/\./g, '\\.')}$)`;
-
-export function userEventsFilter(): RegexFilter {
-  return eventTypeFilter({ regex: USER_EVENTS_REGEX });
-}
 
 export function toStreamState(expected: ExpectedRevision): AppendStreamState {
   switch (expected) {
@@ -74,6 +73,27 @@ export function toCurrentRevision(state: CurrentStreamState): CurrentRevision {
   return state === 'no_stream' ? 'no_stream' : Number(state);
 }
 
+/**
+ * A recorded event as the port's event, or what to report when its data is not JSON. The client
+ * (dist/utils/convertRustEvent.js on the bridge read path, convertGrpcEvent.js on subscriptions)
+ * hands JSON events over parsed, falls back to the raw text when a "JSON" event's bytes do not
+ * parse, and hands binary events over as a Uint8Array; only ours are written as JSON.
+ */
+export function decodeResolved(
+  resolved: ResolvedEvent | AllStreamResolvedEvent,
+): StoredEvent | { unreadable: UnreadableEvent } | undefined {
+  try {
+    return toStoredEvent(resolved);
+  } catch (error) {
+    if (!(error instanceof SyntaxError) || !resolved.event) throw error;
+    const recorded = resolved.event;
+    const commit = recorded.position?.commit ?? resolved.commitPosition;
+    const position = commit === undefined ? -1 : toSafeNumber(commit, 'commit position');
+    const reason = `${recorded.isJson ? 'JSON' : 'binary'} event data is not JSON (${error.message})`;
+    return { unreadable: { stream: recorded.streamId, id: recorded.id, position, reason } };
+  }
+}
+
 export function toStoredEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent | undefined {
   const recorded = resolved.event;
   if (!recorded) return undefined;
@@ -96,6 +116,10 @@ export function toStoredEvent(resolved: ResolvedEvent | AllStreamResolvedEvent):
 /**
  * Translates client errors into the port's vocabulary. A refused connection arrives as a plain
  * Error with gRPC code 14 on append but as UnavailableError on reads, so both forms are checked.
+ * In 1.3.1 readStream and readAll go through @kurrent/bridge, whose failures carry no gRPC code:
+ * dist/utils/convertBridgeError.js turns every name it does not know (a connection closed
+ * mid-stream, a server error, a parse error) into UnknownError. Not knowing what the store did is
+ * the store being unavailable to us: fail closed.
  */
 export function toPortError(error: unknown, append?: { stream: string; expected: ExpectedRevision }): unknown {
   if (error instanceof WrongExpectedRevisionError || error instanceof StoreUnavailableError) return error;
@@ -103,7 +127,7 @@ export function toPortError(error: unknown, append?: { stream: string; expected:
     return new WrongExpectedRevisionError(append.stream, append.expected, toCurrentRevision(error.actualState));
   }
   if (isUnavailable(error)) {
-    return new StoreUnavailableError(`KurrentDB unavailable: ${messageOf(error)}`, { cause: error });
+    return new StoreUnavailableError(`KurrentDB unavailable: ${errorMessage(error)}`, { cause: error });
   }
   return error;
 }
@@ -112,26 +136,23 @@ function isWrongExpectedVersion(error: unknown): error is WrongExpectedVersionEr
   return error instanceof WrongExpectedVersionError || hasField(error, 'type', 'wrong-expected-version');
 }
 
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
+/** gRPC CANCELLED, UNKNOWN, DEADLINE_EXCEEDED, ABORTED, UNAVAILABLE, INTERNAL, DATA_LOSS. */
+const UNAVAILABLE_GRPC_CODES = [1, 2, 4, 10, 14, 13, 15];
+/** ErrorType values (dist/utils/CommandError.js) that say "no usable answer", not "no". */
+const UNAVAILABLE_TYPES = ['unavailable', 'deadline-exceeded', 'timeout', 'cancelled', 'not-leader', 'unknown'];
+const UNAVAILABLE_CLASSES = [UnavailableError, DeadlineExceededError, TimeoutError, CancelledError, NotLeaderError, UnknownError];
 
 function isUnavailable(error: unknown): boolean {
+  if (UNAVAILABLE_CLASSES.some((type) => error instanceof type)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, type } = error as { code?: unknown; type?: unknown };
   return (
-    error instanceof UnavailableError ||
-    error instanceof DeadlineExceededError ||
-    hasField(error, 'code', GRPC_UNAVAILABLE) ||
-    hasField(error, 'code', GRPC_DEADLINE_EXCEEDED) ||
-    hasField(error, 'type', 'unavailable') ||
-    hasField(error, 'type', 'deadline-exceeded')
+    (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.includes(code)) || (typeof type === 'string' && UNAVAILABLE_TYPES.includes(type))
   );
 }
 
 function hasField(error: unknown, field: string, value: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Record<string, unknown>)[field] === value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { WrongExpectedVersionError, type AllStreamResolvedEvent } from '@kurrent/kurrentdb-client';
+import { END, WrongExpectedVersionError, type AllStreamResolvedEvent } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store';
 import { FakeSubscription, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
@@ -39,7 +39,7 @@ describe('KurrentDbEventStore with a per-service stream prefix (fake client)', (
     const event = newEvent();
     client.readStream.mockReturnValue(iterate([resolved('intake-request-1', 0, 5, event.id)]));
     expect(await store.append('request-1', [event], 'no_stream')).toMatchObject({ idempotent: true, position: 5 });
-    expect(client.readStream).toHaveBeenCalledWith('intake-request-1', { direction: 'forwards', fromRevision: 0n, maxCount: 1 });
+    expect(client.readStream).toHaveBeenCalledWith('intake-request-1', { direction: 'backwards', fromRevision: END, maxCount: 256 });
     expect(client.appendToStream).not.toHaveBeenCalled();
   });
 

@@ -1,5 +1,5 @@
 import { streamNameFilter, type RegexFilter } from '@kurrent/kurrentdb-client';
-import { CHECKPOINT_EVENT_TYPE, userEventsFilter } from './kurrentdb-mapping';
+import { CHECKPOINT_EVENT_TYPE } from './kurrentdb-mapping';
 import type { StoredEvent } from './port';
 
 /**
@@ -9,7 +9,8 @@ import type { StoredEvent } from './port';
  * `request-<id>` is `intake-request-<id>` on the server; the port never sees the prefix.
  *
  * Without a prefix (a server of one's own, or the contract tests) names pass through unchanged and
- * $all reads keep the event-type filter.
+ * $all reads filter on the stream name: no `$` stream, no checkpoint stream. (An event-type filter
+ * let `$`-streams' events through whose type does not start with `$`, such as a `$settings` update.)
  */
 export class StreamNamespace {
   constructor(
@@ -37,7 +38,7 @@ export class StreamNamespace {
    * view to our own events.
    */
   allFilter(): RegexFilter {
-    if (this.prefix === '') return userEventsFilter();
+    if (this.prefix === '') return streamNameFilter({ regex: `^(?!\\$|${escapeRegex(this.checkpointPrefix)})` });
     return streamNameFilter({ regex: `^${escapeRegex(this.prefix)}(?!${escapeRegex(this.checkpointPrefix)})` });
   }
 
@@ -52,8 +53,8 @@ export class StreamNamespace {
    * events (or our checkpoint records) into the relay.
    */
   ownEvent(event: StoredEvent): StoredEvent | undefined {
-    if (event.type === CHECKPOINT_EVENT_TYPE || event.type.startsWith('$')) return undefined;
-    if (this.prefix === '') return event;
+    if (event.type === CHECKPOINT_EVENT_TYPE || event.type.startsWith('$') || event.stream.startsWith('$')) return undefined;
+    if (this.prefix === '') return event.stream.startsWith(this.checkpointPrefix) ? undefined : event;
     if (!event.stream.startsWith(this.prefix) || event.stream.startsWith(this.checkpointStream(''))) return undefined;
     return this.strip(event);
   }

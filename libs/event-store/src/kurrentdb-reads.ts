@@ -9,8 +9,8 @@ import {
   type ReadStreamOptions,
 } from '@kurrent/kurrentdb-client';
 import { callHandler, isInsideHandlerOf, reportErrorOrLog } from './catch-up-subscription';
-import { CHECKPOINT_EVENT_TYPE, toPortError, toStoredEvent } from './kurrentdb-mapping';
-import { StoreUnavailableError, type CheckpointStore, type StoredEvent, type Subscription } from './port';
+import { CHECKPOINT_EVENT_TYPE, decodeResolved, toPortError, toStoredEvent } from './kurrentdb-mapping';
+import { StoreUnavailableError, type CheckpointStore, type StoredEvent, type Subscription, type UnreadableEventReporter } from './port';
 
 /** The part of the client this adapter uses; tests hand in a fake with these methods. */
 export type KurrentClient = Pick<
@@ -28,10 +28,24 @@ export async function readStreamOrEmpty(client: KurrentClient, stream: string, o
     }
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
+    // Only this adapter writes these streams, always as JSON: anything else is an answer we cannot use.
+    if (error instanceof SyntaxError) throw new StoreUnavailableError(`KurrentDB ${stream}: event data is not JSON`, { cause: error });
     throw toPortError(error);
   }
   return events;
 }
+
+/** Stands in for an unreadable event when asking whether its stream is one of ours. */
+export const placeholder: StoredEvent = {
+  id: '',
+  stream: '',
+  revision: 0,
+  position: 0,
+  type: 'unreadable',
+  data: null,
+  metadata: {},
+  recordedAt: '',
+};
 
 /** Awaits the handler per event: the async iterator does not pull the next one until it returns. */
 export class KurrentSubscription implements Subscription {
@@ -43,6 +57,7 @@ export class KurrentSubscription implements Subscription {
     private readonly source: AllStreamSubscription,
     private readonly fromPosition: number,
     private readonly own: (event: StoredEvent) => StoredEvent | undefined,
+    private readonly onUnreadable: UnreadableEventReporter,
     handler: (event: StoredEvent) => Promise<void>,
     onError: ((error: unknown) => void) | undefined,
     onFinished: () => void,
@@ -60,9 +75,14 @@ export class KurrentSubscription implements Subscription {
     try {
       for await (const resolved of this.source) {
         if (this.stopped) return;
-        const stored = toStoredEvent(resolved);
+        const decoded = decodeResolved(resolved);
+        // Skipped and reported, not fatal: a resubscription would meet the same event forever.
+        if (decoded && 'unreadable' in decoded) {
+          if (this.own({ ...placeholder, stream: decoded.unreadable.stream })) this.onUnreadable(decoded.unreadable);
+          continue;
+        }
         // The server filter already drops the rest; the checks keep the port's guarantees if a server does not.
-        const event = stored && this.own(stored);
+        const event = decoded && this.own(decoded);
         if (!event || event.position <= this.fromPosition) continue;
         await callHandler(this, () => handler(event));
       }
@@ -75,9 +95,10 @@ export class KurrentSubscription implements Subscription {
 }
 
 /**
- * Last event wins. With `limitStreams`, the first save sets maxCount 1 so the server can scavenge
- * older checkpoints; that needs metadata-write ($mw) on the stream, which a least-privilege service
- * user does not have, so in deployment provisioning sets it (see kurrentdb-acl.ts) and this is off.
+ * Last event wins. With `limitStreams` (off unless asked for), the first save sets maxCount 1 so the
+ * server can scavenge older checkpoints; that needs metadata-write ($mw) on the stream, which a
+ * least-privilege service user does not have, so in deployment provisioning sets it (see
+ * kurrentdb-acl.ts). A refused or failed metadata write fails the save and is tried again next time.
  */
 export class KurrentDbCheckpointStore implements CheckpointStore {
   private readonly limited = new Set<string>();
@@ -85,7 +106,7 @@ export class KurrentDbCheckpointStore implements CheckpointStore {
   constructor(
     private readonly client: KurrentClient,
     private readonly streamOf: (name: string) => string,
-    private readonly limitStreams = true,
+    private readonly limitStreams = false,
   ) {}
 
   async load(name: string): Promise<number | undefined> {

@@ -1,12 +1,35 @@
 /**
  * The event store port. Two adapters implement it (SQLite per service, KurrentDB) and one contract
- * suite checks both. Appends are atomic per call, optimistic (expected revision) and idempotent by
- * event id: re-appending the same ids at the same place succeeds without writing twice.
+ * suite (contract/*.contract.ts) checks both. What it means, on either adapter:
+ *
+ * - Appends are atomic per call and optimistic (expected revision).
+ * - Event ids are UUIDs in the 8-4-4-4-12 hex form, compared without regard to case and stored and
+ *   returned in lower case (KurrentDB parses them as GUIDs and hands them back lower-cased; SQLite
+ *   does the same so both answer alike). Anything else is refused with a RangeError before writing.
+ * - Idempotency is per stream. An append whose ids are ALL already in that stream, as consecutive
+ *   events in the same order, is a retry: it succeeds with `idempotent: true`, writes nothing and
+ *   reports the earlier copy, whatever the expected revision says and however far back the copy
+ *   is. Some but not all of them there (or out of order) is a WrongExpectedRevisionError.
+ * - The same id in ANOTHER stream is a different event: ids are scoped to their stream, as on
+ *   KurrentDB, whose server deduplicates only within a stream (a store-wide id index is something
+ *   KurrentDB does not have). Callers derive ids from their cause and stream, so this never merges
+ *   two decisions.
+ * - Stream names starting with `$` belong to the store (KurrentDB system streams) and are refused.
+ * - readAll / subscribeToAll carry only events of the port's own streams: never a `$` stream, never
+ *   a checkpoint. An event whose data is not JSON (written by something else) is skipped and
+ *   reported through the adapter's `onUnreadable` option (default: a warning on stderr naming
+ *   stream, id and position; never the data) instead of failing the read. Skipping, not
+ *   dead-lettering: a store-wide read has nowhere the reader may write, and the event is still in
+ *   its stream for an operator to inspect. readStream of that stream, which needs every event of
+ *   it, fails with StoreUnavailableError instead.
+ * - A read that fails part-way rejects with StoreUnavailableError; it never returns part of a
+ *   result as if it were all of it. A subscription whose source fails reports StoreUnavailableError
+ *   to `onError` and stops.
  */
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 
 export interface NewEvent {
-  /** A UUID, deterministic where the event answers an inbound message (so retries are no-ops). */
+  /** A UUID (any case), deterministic where the event answers an inbound message (so retries are no-ops). */
   id: string;
   type: string;
   /** JSON: in Countersign the full signed envelope, so what is relayed is exactly what was signed. */
@@ -15,6 +38,7 @@ export interface NewEvent {
 }
 
 export interface StoredEvent {
+  /** The event's UUID, lower-cased. */
   id: string;
   stream: string;
   /** 0-based position within the stream. */
@@ -30,7 +54,7 @@ export interface StoredEvent {
 export interface AppendResult {
   /** Revision of the last event in the stream after the append. */
   nextExpectedRevision: number;
-  /** Position of the last appended event, or of the existing one on an idempotent retry. */
+  /** Position of the last appended event, or of the existing last one on an idempotent retry. */
   position: number;
   /** True when every event already existed and nothing was written. */
   idempotent: boolean;
@@ -90,3 +114,17 @@ export interface CheckpointStore {
   load(name: string): Promise<number | undefined>;
   save(name: string, position: number): Promise<void>;
 }
+
+/** What an adapter reports about an event it skipped in a store-wide read (see the port's rules). */
+export interface UnreadableEvent {
+  stream: string;
+  id: string;
+  position: number;
+  reason: string;
+}
+
+export type UnreadableEventReporter = (event: UnreadableEvent) => void;
+
+/** The default reporter: one line on stderr, without the data (it may hold anything). */
+export const warnUnreadable: UnreadableEventReporter = (event) =>
+  console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);

@@ -5,23 +5,50 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEventStoreContract } from './event-store.contract';
-import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
+import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent, type UnreadableEvent } from './port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const POLL_MS = 50;
 
-describeEventStoreContract('SQLite adapter', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
-  const store = SqliteEventStore.open(join(dir, 'data', 'service.sqlite'), { pollIntervalMs: POLL_MS });
-  return Promise.resolve({
-    store,
-    checkpoints: store.checkpoints(),
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  });
-});
+/** Rows only something other than the port can put in the file: straight into the table. */
+function insertRaw(file: string, stream: string, data: string): Promise<void> {
+  const db = new Database(file);
+  try {
+    const revision = db.prepare<[string], { next: number }>('SELECT COUNT(*) AS next FROM events WHERE stream = ?').get(stream)?.next ?? 0;
+    db.prepare(
+      `INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, 'foreign.v1', ?, '{}', ?)`,
+    ).run(randomUUID(), stream, revision, data, new Date().toISOString());
+  } finally {
+    db.close();
+  }
+  return Promise.resolve();
+}
+
+describeEventStoreContract(
+  'SQLite adapter',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-store-'));
+    const file = join(dir, 'data', 'service.sqlite');
+    const unreadable: UnreadableEvent[] = [];
+    const store = SqliteEventStore.open(file, { pollIntervalMs: POLL_MS, onUnreadable: (event) => unreadable.push(event) });
+    return Promise.resolve({
+      store,
+      checkpoints: store.checkpoints(),
+      unreadable,
+      foreign: {
+        systemStreamEvent: () => insertRaw(file, '$settings', '{"$userStreamAcl":{}}'),
+        nonJsonEvent: (stream: string) => insertRaw(file, stream, '\u0000\u0001 not json'),
+      },
+      // The file's connection goes away under the store, as when the disk or the handle fails.
+      breakReads: () => store['db'].close(),
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+  },
+  { foreign: true, faults: true },
+);
 
 const collectInto = (list: StoredEvent[]) => (stored: StoredEvent) => {
   list.push(stored);
@@ -176,6 +203,36 @@ describe('SQLite adapter — file behaviour', () => {
     await store.close();
     await expect(store.readAll(-1, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.append('closed', [event()], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('migrates a file from before stream-scoped ids: positions kept, ids lower-cased, an id reusable in another stream', async () => {
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (
+      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+      type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision));`);
+    const upper = randomUUID().toUpperCase();
+    const insert = old.prepare(
+      'INSERT INTO events (position, id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(7, upper, 'old', 0, 'old.v1', '{"n":1}', '{}', '2026-01-01T00:00:00.000Z');
+    insert.run(9, randomUUID(), 'old', 1, 'old.v1', '{"n":2}', '{}', '2026-01-01T00:00:00.000Z');
+    old.close();
+
+    const store = open();
+    const stored = await store.readStream('old');
+    expect(stored.map((event) => [event.id, event.position])).toEqual([
+      [upper.toLowerCase(), 7],
+      [stored[1]?.id, 9],
+    ]);
+    expect(await store.append('old', [{ ...event(), id: upper }], 'any')).toEqual({
+      nextExpectedRevision: 0,
+      position: 7,
+      idempotent: true,
+    });
+    const elsewhere = await store.append('new', [{ ...event(), id: upper }], 'no_stream');
+    expect(elsewhere).toMatchObject({ idempotent: false, nextExpectedRevision: 0 });
+    expect(elsewhere.position).toBeGreaterThan(9);
+    open(); // a second open finds nothing left to migrate
   });
 
   it('refuses data that JSON cannot carry', async () => {

@@ -1,8 +1,18 @@
 import type Database from 'better-sqlite3';
-import { assertMaxCount, assertReadOptions, assertValidAppend, encodeJson, revisionMatches, type CurrentRevision } from './append-rules';
-import { CatchUpSubscription } from './catch-up-subscription';
 import { GroupCommit } from './sqlite-group-commit';
 import {
+  assertMaxCount,
+  assertReadOptions,
+  assertValidAppend,
+  classifyEarlierCopy,
+  encodeJson,
+  revisionMatches,
+  withCanonicalIds,
+  type CurrentRevision,
+} from './append-rules';
+import { CatchUpSubscription, type CatchUpPage } from './catch-up-subscription';
+import {
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
   type CheckpointStore,
@@ -12,17 +22,10 @@ import {
   type ReadOptions,
   type StoredEvent,
   type Subscription,
+  type UnreadableEventReporter,
 } from './port';
-import {
-  guardSqlite,
-  openDatabase,
-  prepareStatements,
-  settle,
-  toLimit,
-  toStoredEvent,
-  type EventRow,
-  type Statements,
-} from './sqlite-schema';
+import { reportOnce } from './unreadable';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -33,6 +36,8 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** Longest a group of deferred writes stays uncommitted (ms); it holds the file's write lock meanwhile. Default 20. */
   groupCommitMaxOpenMs?: number;
+  /** Told about rows a store-wide read skips because they are not JSON (default: a warning). */
+  onUnreadable?: UnreadableEventReporter;
 }
 
 const SUBSCRIPTION_BATCH = 256;
@@ -50,6 +55,7 @@ export class SqliteEventStore implements EventStore {
   private readonly wakeOnAppend = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
   private appendCount = 0;
+  private readonly onUnreadable: UnreadableEventReporter;
   private readonly appendTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
   private readonly group: GroupCommit;
   /** Highest position that was durable when this connection's open group began (readers see no further). */
@@ -65,6 +71,7 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.onUnreadable = reportOnce(options.onUnreadable);
     this.db = guardSqlite(file, () => openDatabase(file, options.busyTimeoutMs ?? 5000));
     this.sql = prepareStatements(this.db);
     const transaction = this.db.transaction(this.appendInTransaction.bind(this));
@@ -88,7 +95,7 @@ export class SqliteEventStore implements EventStore {
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return settle(() => {
       assertValidAppend(stream, events, expected);
-      return this.guard(() => this.group.write(() => this.appendTransaction(stream, events, expected)));
+      return this.guard(() => this.group.write(() => this.appendTransaction(stream, withCanonicalIds(events), expected)));
     }).then(async (result) => {
       await this.group.durable();
       return result;
@@ -108,14 +115,20 @@ export class SqliteEventStore implements EventStore {
       const { fromRevision = 0, maxCount = Infinity } = options;
       assertReadOptions(fromRevision, maxCount);
       const rows = this.guard(() => this.sql.byStream.all(stream, fromRevision, toLimit(maxCount)));
-      return rows.map(toStoredEvent);
+      return rows.map((row) => {
+        const decoded = decodeRow(row);
+        // A stream's reader needs every event of it: one it cannot read is an answer it cannot use.
+        if ('unreadable' in decoded)
+          throw new StoreUnavailableError(`SQLite store ${this.file}: ${stream}@${row.revision}: ${decoded.unreadable}`);
+        return decoded;
+      });
     });
   }
 
   readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]> {
     return settle(() => {
       assertMaxCount(maxCount);
-      return this.readAfter(fromPosition, maxCount);
+      return this.readAfter(fromPosition, maxCount).events;
     });
   }
 
@@ -159,8 +172,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private appendInTransaction(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
-    const existing = this.findById(events.map((event) => event.id));
-    if (existing.length > 0) return this.retryOrConflict(stream, events, expected, existing);
+    const earlier = classifyEarlierCopy(
+      events.map((event) => event.id),
+      this.sql.byStreamIds.all(stream, JSON.stringify(events.map((event) => event.id))),
+    );
+    if (earlier.kind === 'retry') return { nextExpectedRevision: earlier.last.revision, position: earlier.last.position, idempotent: true };
+    // Some of the ids, but not as one earlier append: the caller decided on stale state.
+    if (earlier.kind === 'partial') throw new WrongExpectedRevisionError(stream, expected, this.currentRevision(stream));
     const current = this.currentRevision(stream);
     if (!revisionMatches(expected, current)) throw new WrongExpectedRevisionError(stream, expected, current);
     const recordedAt = this.now().toISOString();
@@ -176,36 +194,21 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: revision, position, idempotent: false };
   }
 
-  /**
-   * Some ids are already stored. Only a complete earlier append of the same ids, in the same order
-   * and stream, counts as a retry; anything else means the caller decided on stale state.
-   */
-  private retryOrConflict(stream: string, events: NewEvent[], expected: ExpectedRevision, existing: EventRow[]): AppendResult {
-    const byId = new Map(existing.map((row) => [row.id, row]));
-    const rows = events.map((event) => byId.get(event.id));
-    const first = rows[0];
-    const isRetry = rows.every(
-      (row, index) => row !== undefined && first !== undefined && row.stream === stream && row.revision === first.revision + index,
-    );
-    const last = rows[rows.length - 1];
-    if (!isRetry || last === undefined) {
-      throw new WrongExpectedRevisionError(stream, expected, this.currentRevision(stream));
-    }
-    return { nextExpectedRevision: last.revision, position: last.position, idempotent: true };
-  }
-
-  private findById(ids: string[]): EventRow[] {
-    return this.sql.byIds.all(JSON.stringify(ids));
-  }
-
   private currentRevision(stream: string): CurrentRevision {
     return this.sql.lastRevision.get(stream)?.revision ?? 'no_stream';
   }
 
-  private readAfter(position: number, maxCount: number): StoredEvent[] {
+  private readAfter(position: number, maxCount: number): CatchUpPage {
     this.group.assertUsable();
     const rows = this.guard(() => this.sql.after.all(position, this.visibleUpTo, toLimit(maxCount)));
-    return rows.map(toStoredEvent);
+    const events: StoredEvent[] = [];
+    for (const row of rows) {
+      const decoded = decodeRow(row);
+      if ('unreadable' in decoded)
+        this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
+      else events.push(decoded);
+    }
+    return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };
   }
 
   private notifyAppended(): void {

@@ -1,26 +1,59 @@
 import Database from 'better-sqlite3';
+import { errorMessage } from '@countersign/contracts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError, type StoredEvent } from './port';
 
-/** Table layout of a service's SQLite file; `position` is the store-wide order ($all). */
-export const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
+/**
+ * Table layout of a service's SQLite file; `position` is the store-wide order ($all). Ids are
+ * unique per stream, not store-wide: the port scopes idempotency to a stream (see port.ts).
+ */
+const eventsTable = (name: string) => `
+  CREATE TABLE IF NOT EXISTS ${name} (
     position    INTEGER PRIMARY KEY AUTOINCREMENT,
-    id          TEXT    NOT NULL UNIQUE,
+    id          TEXT    NOT NULL,
     stream      TEXT    NOT NULL,
     revision    INTEGER NOT NULL,
     type        TEXT    NOT NULL,
     data        TEXT    NOT NULL,
     metadata    TEXT    NOT NULL,
     recorded_at TEXT    NOT NULL,
-    UNIQUE (stream, revision)
-  );
+    UNIQUE (stream, revision),
+    UNIQUE (stream, id)
+  );`;
+
+export const SCHEMA = `${eventsTable('events')}
   CREATE TABLE IF NOT EXISTS checkpoints (
     name       TEXT    PRIMARY KEY,
     position   INTEGER NOT NULL,
     updated_at TEXT    NOT NULL
   );`;
+
+/** Files written before ids were scoped to their stream have a store-wide UNIQUE (id). */
+function hasStoreWideIdIndex(db: Database.Database): boolean {
+  const unique = db.prepare<[], { name: string }>(`SELECT name FROM pragma_index_list('events') WHERE "unique" = 1`).all();
+  return unique.some(({ name }) => {
+    const columns = db.prepare<[string], { name: string }>('SELECT name FROM pragma_index_info(?)').all(name);
+    return columns.length === 1 && columns[0]?.name === 'id';
+  });
+}
+
+/**
+ * Rebuilds an older file's events table with ids unique per stream and lower-cased, keeping every
+ * position (so checkpoints stay valid). Under the write lock, re-checked inside it, so two
+ * processes opening the same old file migrate it once.
+ */
+function migrateToStreamScopedIds(db: Database.Database): void {
+  const migrate = db.transaction(() => {
+    if (!hasStoreWideIdIndex(db)) return;
+    db.exec(`${eventsTable('events_stream_ids')}
+      INSERT INTO events_stream_ids (position, id, stream, revision, type, data, metadata, recorded_at)
+        SELECT position, lower(id), stream, revision, type, data, metadata, recorded_at FROM events ORDER BY position;
+      DROP TABLE events;
+      ALTER TABLE events_stream_ids RENAME TO events;`);
+  });
+  if (hasStoreWideIdIndex(db)) migrate.immediate();
+}
 
 /** Opens (creating if needed) a store file with the durability settings the store promises. */
 export function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
@@ -34,6 +67,7 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
     // and the store disagree or an action run twice. FULL fsyncs the WAL on every commit.
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
+    migrateToStreamScopedIds(db);
     return db;
   } catch (error) {
     db.close();
@@ -60,14 +94,15 @@ export function prepareStatements(db: Database.Database) {
       'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     // One statement for any number of ids: the ids travel as a JSON array.
-    byIds: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))'),
+    byStreamIds: db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE stream = ? AND id IN (SELECT value FROM json_each(?))'),
     lastRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
     byStream: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
     ),
+    // `$` streams are the store's own (the port refuses them); a row someone put there stays out.
     // The upper bound keeps readers to committed events while this connection has a group open.
     after: db.prepare<[number, number, number], EventRow>(
-      'SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?',
+      `SELECT * FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position LIMIT ?`,
     ),
     head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
@@ -101,6 +136,15 @@ export function settle<T>(work: () => T): Promise<T> {
 
 export function toLimit(maxCount: number): number {
   return maxCount === Infinity ? -1 : maxCount; // -1: no LIMIT in SQLite
+}
+
+/** The row as an event, or why it cannot be one (data or metadata that is not JSON). */
+export function decodeRow(row: EventRow): StoredEvent | { unreadable: string } {
+  try {
+    return toStoredEvent(row);
+  } catch (error) {
+    return { unreadable: errorMessage(error) };
+  }
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {

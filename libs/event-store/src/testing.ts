@@ -1,4 +1,8 @@
 /** Test-only exports: the shared contract suite both adapters (and any future one) must pass. */
 export { describeEventStoreContract, type EventStoreUnderTest } from './event-store.contract';
-/** A fake KurrentDB client (jest mocks) for unit tests of code built on the KurrentDB adapter. */
-export { FakeSubscription, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
+/**
+ * Fake KurrentDB clients for unit tests of code built on the KurrentDB adapter: `fakeClient` (jest
+ * mocks to script by hand) and `FakeKurrentDb` (stateful, answering as the 1.3.1 client does, with
+ * faults to inject).
+ */
+export { FakeKurrentDb, FakeSubscription, bridgeFailure, fakeClient, grpcUnavailable, iterate, resolved } from './kurrentdb-fake-client';

@@ -17,15 +17,24 @@ import {
   type EventData,
   type EventType,
   type FieldError,
+  Timestamp,
 } from '@countersign/contracts';
+import { KEY_STATUSES, keyStanding, type KeyStatus } from './key-standing';
 import { importPublicKey } from './keys';
 import { verifyEnvelopeSignature } from './signing';
 
-export const TrustedKey = z.object({
-  keyId: z.string().min(1),
-  publicKey: z.string().min(1),
-  status: z.enum(['active', 'revoked']),
-});
+export const TrustedKey = z
+  .object({
+    keyId: z.string().min(1),
+    publicKey: z.string().min(1),
+    status: z.enum(KEY_STATUSES),
+    /** Required for `retired`: events witnessed from this instant on are refused (see keyStanding). */
+    retiredAt: Timestamp.optional(),
+  })
+  .refine((key) => key.status !== 'retired' || key.retiredAt !== undefined, {
+    message: 'a retired key needs retiredAt',
+    path: ['retiredAt'],
+  });
 
 export const TrustedIdentity = z.object({
   id: IdentityId,
@@ -48,6 +57,7 @@ export const REJECTION_CODES = [
   'unknown_type',
   'unknown_key',
   'revoked_key',
+  'retired_key',
   'signer_mismatch',
   'type_not_allowed',
   'bad_signature',
@@ -99,13 +109,15 @@ export type Verification = Verified | Rejection;
 
 interface KeyEntry {
   identity: string;
-  status: 'active' | 'revoked';
+  status: KeyStatus;
+  retiredAt?: string;
   key: KeyObject;
 }
 
 /**
- * Decides whether an envelope may be believed: known key, key belongs to the claimed signer, key
- * not revoked, signer allowed to emit the type, signature valid, payload valid for the type.
+ * Decides whether an envelope may be believed: known key, key belongs to the claimed signer, key in
+ * good standing when the event was witnessed (keyStanding: not revoked, not retired by then), signer
+ * allowed to emit the type, signature valid, payload valid for the type.
  * KeyObjects are imported once; re-importing per verify costs 1.7x.
  */
 export class TrustStore {
@@ -135,6 +147,17 @@ export class TrustStore {
     return activeKey(this.signingKeys, identity);
   }
 
+  /**
+   * The signing key `keyId` of `identity`, if it stands at `witnessedAt` (keyStanding): for tokens
+   * whose header names the key (the broker's JWTs), so a token minted with a key retired since, but
+   * seen within its overlap, still verifies. A key of another identity is never returned.
+   */
+  signingKeyFor(identity: string, keyId: string, witnessedAt: Date): { keyId: string; key: KeyObject } | undefined {
+    const candidate = this.signingKeys.get(keyId);
+    if (!candidate || candidate.identity !== identity || !keyStanding(keyId, candidate, witnessedAt).ok) return undefined;
+    return { keyId, key: candidate.key };
+  }
+
   activeEncryptionKey(identity: string): { keyId: string; key: KeyObject } | undefined {
     return activeKey(this.encryptionKeys, identity);
   }
@@ -160,8 +183,11 @@ export class TrustStore {
    * signed (a service, the bus or the store was down for an hour), and refusing them then would
    * lose decisions that were already taken. They are bound to their cause by deterministic ids and
    * digests instead, and replaying one is absorbed by the consumers' idempotency.
+   *
+   * `witnessedAt` (default: `freshness.now`, when the event entered the system) is the time another
+   * party saw the event; a retired key verifies only what was witnessed before its retirement.
    */
-  verify(candidate: unknown, freshness?: Freshness): Verification {
+  verify(candidate: unknown, freshness?: Freshness, witnessedAt: Date | undefined = freshness?.now): Verification {
     // Before anything recursive (schema, canonical bytes, digest) reads the candidate.
     const beyond = inputLimitProblem(candidate, limitsFor(candidate));
     if (beyond) return { ...limitRejection(beyond), ...claimed(candidate) };
@@ -181,7 +207,8 @@ export class TrustStore {
     const key = this.signingKeys.get(envelope.keyid);
     if (!key) return fail('unknown_key', `unknown key ${envelope.keyid}`);
     if (key.identity !== envelope.signer) return fail('signer_mismatch', `key ${envelope.keyid} does not belong to ${envelope.signer}`);
-    if (key.status !== 'active') return fail('revoked_key', `key ${envelope.keyid} is revoked`);
+    const standing = keyStanding(envelope.keyid, key, witnessedAt);
+    if (!standing.ok) return fail(standing.code, standing.message);
     const { kind, name } = parseIdentityId(envelope.signer);
     if (!mayEmit(envelope.type, kind, name)) return fail('type_not_allowed', `${envelope.signer} may not emit ${envelope.type}`);
     if (!verifyEnvelopeSignature(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
@@ -213,7 +240,7 @@ function timeliness(time: string, { now, maxSkewMs }: Freshness): { code: Reject
 }
 
 function entry(identity: string, key: z.infer<typeof TrustedKey>): KeyEntry {
-  return { identity, status: key.status, key: importPublicKey(key.publicKey) };
+  return { identity, status: key.status, ...(key.retiredAt ? { retiredAt: key.retiredAt } : {}), key: importPublicKey(key.publicKey) };
 }
 
 function activeKey(keys: Map<string, KeyEntry>, identity: string): { keyId: string; key: KeyObject } | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RequestAcceptedV1 } from '@countersign/contracts';
+import { errorMessage, type RequestAcceptedV1 } from '@countersign/contracts';
 import {
   evaluatePolicy,
   formatPolicyErrors,
@@ -8,12 +8,15 @@ import {
   policyVersion,
   selectRoute,
   type Authorization,
+  type PeopleFacts,
   type Policy,
   type PolicyDecision,
   type PolicyError,
 } from '@countersign/policy';
 import { authorize } from './cedar.authorize';
 import { compileCedar, type CompiledCedar } from './cedar.compile';
+
+export type { PeopleFacts } from '@countersign/policy';
 
 /** A policy as the approval service runs it: the JSON tiers and the Cedar file they name, one version. */
 export interface PolicyBundle {
@@ -57,15 +60,9 @@ function readText(file: string): { ok: true; value: string } | { ok: false; erro
   try {
     return { ok: true, value: readFileSync(file, 'utf8') };
   } catch (error) {
-    const message = `cannot read: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `cannot read: ${errorMessage(error)}`;
     return { ok: false, errors: [{ file, path: '(file)', code: 'unreadable', message }] };
   }
-}
-
-/** Who the people are, from the identity registry. */
-export interface PeopleFacts {
-  requesterOwner: string | undefined;
-  personOf: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { parseIdentityId, type CanonicalAction, type RequestAcceptedV1 } from '@countersign/contracts';
+import { errorMessage, parseIdentityId, type CanonicalAction, type RequestAcceptedV1 } from '@countersign/contracts';
 import type { Authorization, CedarAction, Policy, Route, Verdict } from '@countersign/policy';
 import { describe, SCHEMA_ID, type CompiledCedar } from './cedar.compile';
 
@@ -87,6 +87,6 @@ function evaluate(call: cedar.StatefulAuthorizationCall): Verdict {
     // A policy that errors is skipped by Cedar, which could turn a forbid into an allow: refuse instead.
     return { allowed: decision === 'allow' && errors.length === 0, policies: diagnostics.reason, ...(errors.length > 0 ? { errors } : {}) };
   } catch (error) {
-    return { allowed: false, policies: [], errors: [error instanceof Error ? error.message : String(error)] };
+    return { allowed: false, policies: [], errors: [errorMessage(error)] };
   }
 }

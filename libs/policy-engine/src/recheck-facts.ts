@@ -35,9 +35,11 @@ export function approvalFacts(
 ): ApprovalFacts {
   const people = peopleFactsOf(registry, accepted.requester);
   const { decision } = decideRequest(bundle, accepted, people, accepted.acceptedAt);
-  const votes = (approved.evidence ?? []).map((envelope) => checkVote(envelope, trust, registry));
+  // Witnessed by the services that signed for them (intake accepted, approval approved), never by
+  // the requester's or approver's own clock: a key retired since still verifies what they saw.
+  const votes = (approved.evidence ?? []).map((envelope) => checkVote(envelope, trust, registry, new Date(approved.approvedAt)));
   return {
-    submission: checkSubmission(accepted.submission, trust),
+    submission: checkSubmission(accepted.submission, trust, new Date(accepted.acceptedAt)),
     registry: registryVerdict(accepted, registry),
     decision,
     people,
@@ -46,9 +48,9 @@ export function approvalFacts(
 }
 
 /** Signature, key, the signer's right to submit and schema by the trust store; no freshness: a submission is older than its acceptance. */
-function checkSubmission(envelope: Envelope | undefined, trust: Pick<TrustStore, 'verify'>): CheckedSubmission {
+function checkSubmission(envelope: Envelope | undefined, trust: Pick<TrustStore, 'verify'>, witnessedAt: Date): CheckedSubmission {
   if (envelope === undefined) return { ok: false, problem: 'the accepted request carries no submission' };
-  const verification = trust.verify(envelope);
+  const verification = trust.verify(envelope, undefined, witnessedAt);
   if (!verification.ok) return { ok: false, problem: `${verification.code}: ${verification.message}` };
   if (verification.type !== EventTypes.RequestSubmitted) return { ok: false, problem: `${verification.type} is not a submission` };
   return { ok: true, submission: verification.envelope as Envelope<RequestSubmittedV1> };
@@ -61,8 +63,13 @@ function registryVerdict(accepted: RequestAcceptedV1, registry: Pick<Registry, '
 }
 
 /** Signature, key, signer's right to the type and schema by the trust store; no freshness: votes are older than approvals. */
-function checkVote(envelope: Envelope, trust: Pick<TrustStore, 'verify'>, registry: Pick<Registry, 'approvers'>): CheckedVote {
-  const verification = trust.verify(envelope);
+function checkVote(
+  envelope: Envelope,
+  trust: Pick<TrustStore, 'verify'>,
+  registry: Pick<Registry, 'approvers'>,
+  witnessedAt: Date,
+): CheckedVote {
+  const verification = trust.verify(envelope, undefined, witnessedAt);
   if (!verification.ok) return { ok: false, id: envelope.id, problem: `${verification.code}: ${verification.message}` };
   const { type } = verification;
   if (type !== EventTypes.VoteCast && type !== EventTypes.VoteRelayed)

@@ -4,7 +4,7 @@ import { intentGaps } from './policy.intent';
 import { approversOf } from './policy.parse';
 import { REVIEW_OVERDUE_RULE, selectRoute, type Route } from './policy.route';
 import type { Escalation, Policy } from './policy.schema';
-import { addSeconds, earlier } from './time';
+import { addSeconds, earlier } from '@countersign/decider';
 
 /** What the approval service needs to open an approval; the decider stores it as given. */
 export interface PolicyDecision {

@@ -28,6 +28,8 @@ const Env = z.object({
   COUNTERSIGN_TIMER_MS: z.coerce.number().int().min(50).default(1000),
   COUNTERSIGN_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
   COUNTERSIGN_HEALTH_FILE: z.string().min(1).optional(),
+  /** How often trust.json is re-read, so rotated keys reach running services (see ReloadingTrustStore). */
+  COUNTERSIGN_TRUST_RELOAD_MS: z.coerce.number().int().min(50).default(2000),
 });
 
 export interface ServiceConfig {
@@ -47,6 +49,8 @@ export interface ServiceConfig {
   /** How often timers (expiry, revocation, in-doubt reconciliation) look for due work. */
   timerMs: number;
   maxDeliver: number;
+  /** How often trust.json is re-read while the service runs. */
+  trustReloadMs: number;
   /** Touched every few seconds while the service runs and its NATS connection is open (container health checks). */
   healthFile?: string;
 }
@@ -87,6 +91,7 @@ function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUse
     targetsFile: vars.COUNTERSIGN_TARGETS_FILE ?? join(home, 'targets.json'),
     timerMs: vars.COUNTERSIGN_TIMER_MS,
     maxDeliver: vars.COUNTERSIGN_MAX_DELIVER,
+    trustReloadMs: vars.COUNTERSIGN_TRUST_RELOAD_MS,
     ...(vars.COUNTERSIGN_HEALTH_FILE ? { healthFile: vars.COUNTERSIGN_HEALTH_FILE } : {}),
   };
 }

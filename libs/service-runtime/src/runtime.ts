@@ -5,8 +5,9 @@ import {
   EnvelopeSigner,
   loadIdentity,
   loadNatsCredentials,
+  HomeLayout,
   loadRegistry,
-  loadTrustStore,
+  ReloadingTrustStore,
   type IdentityFile,
   type Registry,
   type TrustStore,
@@ -21,7 +22,8 @@ export interface ServiceRuntime {
   config: ServiceConfig;
   identityFile: IdentityFile;
   signer: EnvelopeSigner;
-  trust: TrustStore;
+  /** The trust store in force now: re-read from trust.json while the service runs (key rotation). */
+  readonly trust: TrustStore;
   registry: Registry;
   store: EventStore;
   checkpoints: CheckpointStore;
@@ -35,7 +37,8 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   const logger = new Logger(config.service);
   const identityFile = loadIdentity(config.home, config.identity);
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
-  const trust = loadTrustStore(config.home);
+  const trust = new ReloadingTrustStore(HomeLayout.trust(config.home), logger);
+  trust.start(config.trustReloadMs);
   const { store, checkpoints } = await openStore(config);
   const credentials = loadNatsCredentials(config.home, config.natsUser);
   const nc = await connectNats({
@@ -50,7 +53,10 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
     config,
     identityFile,
     signer,
-    trust,
+    // A getter, not a copy: every verification reads the store in force at that moment.
+    get trust() {
+      return trust.current;
+    },
     registry: loadRegistry(config.home),
     store,
     checkpoints,

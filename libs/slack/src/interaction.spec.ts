@@ -65,6 +65,22 @@ describe('parseVoteClick', () => {
     });
   });
 
+  it('refuses a payload nested deeper than the external limit before the schema reads it', () => {
+    let deep: unknown = 'x';
+    for (let level = 0; level < 5_000; level += 1) deep = { deep };
+    const result = parseVoteClick({ ...blockActionsFixture(), state: { values: deep } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'invalid_payload', field: expect.stringMatching(/^state\.values/), message: expect.stringMatching(/^too_deep: /) },
+    });
+  });
+
+  it('refuses a __proto__ key anywhere in the payload', () => {
+    const hostile = JSON.parse('{"message":{"ts":"1548261231.000200","__proto__":{"x":1}}}') as Record<string, unknown>;
+    const result = parseVoteClick({ ...blockActionsFixture(), ...hostile });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_payload', field: 'message.__proto__' } });
+  });
+
   it('reads a Deny click', () => {
     const result = parseVoteClick(clickWith({ 'actions.0.action_id': 'countersign.deny' }));
     expect(result).toMatchObject({ ok: true, click: { decision: 'deny' } });
@@ -207,13 +223,18 @@ describe('parseVoteClick', () => {
       expect(Object.hasOwn(parsed.state.values, '__proto__')).toBe(true);
     });
 
-    it('ignores __proto__ and constructor keys, reads only own properties, and leaves Object.prototype alone', () => {
+    // One rule with every other ingress (docs/protocol.md, Limits): a __proto__ key is refused,
+    // never silently dropped, so what is read is what Slack signed.
+    it('refuses the payload, names the key, and leaves Object.prototype alone', () => {
       const result = parseVoteClick(JSON.parse(hostileJson));
-      expect(result).toMatchObject({ ok: true, click: { reason: 'change ticket CHG-118' } });
+      expect(result).toMatchObject({ ok: false, error: { code: 'invalid_payload', message: expect.stringMatching(/^forbidden_key: /) } });
     });
 
     it('never takes a reason from a prototype', () => {
-      const withoutOwnReason = hostileJson.replace(
+      const withoutProto = hostileJson
+        .replace('"__proto__":{"polluted":"yes"},', '')
+        .replace('"__proto__":{"reason":{"type":"plain_text_input","value":"from the prototype"}},', '');
+      const withoutOwnReason = withoutProto.replace(
         '"countersign.reason":{"reason":{"type":"plain_text_input","value":"  change ticket CHG-118  "}}',
         '"other":{}',
       );
@@ -223,10 +244,10 @@ describe('parseVoteClick', () => {
       expect(result.ok && result.click.reason).toBeUndefined();
     });
 
-    it('survives a form body carrying the same keys', () => {
+    it('refuses a form body carrying the same keys', () => {
       const form = parseInteractionForm(Buffer.from(new URLSearchParams({ payload: hostileJson }).toString()));
       expect(form.ok).toBe(true);
-      expect(parseVoteClick(form.ok ? form.payload : undefined).ok).toBe(true);
+      expect(parseVoteClick(form.ok ? form.payload : undefined)).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { Reason, SlackUser } from '@countersign/contracts';
+import { EXTERNAL_ENVELOPE_LIMITS, inputLimitProblem, Reason, SlackUser } from '@countersign/contracts';
 import { z } from 'zod';
 import { BUTTON_VALUE_MAX_LENGTH, CARD_IDS, decodeDecisionValue } from './card-ids';
 
@@ -99,6 +99,9 @@ const DECISIONS: Record<string, VoteClick['decision']> = {
  * is malformed or hostile.
  */
 export function parseVoteClick(payload: unknown): VoteClickParse {
+  // Bounded before the schema walks it: both Slack paths (HTTP and Socket Mode) come through here.
+  const limit = inputLimitProblem(payload, EXTERNAL_ENVELOPE_LIMITS);
+  if (limit) return refuse('invalid_payload', limit.path, `${limit.code}: ${limit.message}`);
   const type = isRecord(payload) ? payload['type'] : undefined;
   if (type !== undefined && type !== 'block_actions')
     return refuse('unknown_action', 'type', `not a block_actions payload: ${typeof type === 'string' ? type : typeof type}`);

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errorMessage } from '@countersign/contracts';
 
 /** How far a request's timestamp may be from our clock, either way, before it is refused. */
 export const SLACK_SIGNATURE_WINDOW_SECONDS = 300;
@@ -56,7 +57,7 @@ export function verifySlackSignature(input: VerifySlackSignatureInput): SlackSig
   try {
     return checkHeaders(input) ?? checkMac(input);
   } catch (error) {
-    return refuse('bad_signature', 'x-slack-signature', `verification failed: ${error instanceof Error ? error.message : String(error)}`);
+    return refuse('bad_signature', 'x-slack-signature', `verification failed: ${errorMessage(error)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { SocketModeClient } from '@slack/socket-mode';
+import { errorMessage } from '@countersign/contracts';
 import { CONSOLE_LOGGER, toSlackSdkLogger, type SlackLogger } from './logger';
 
 /** What to tell the person; sent in the ack only where Socket Mode allows a response payload. */
@@ -62,7 +63,7 @@ export async function startSocketMode(options: SocketModeOptions): Promise<Socke
     await client.start();
   } catch (error) {
     await supervisor.stop();
-    throw new Error(`Slack Socket Mode did not connect: ${describe(error)}`, { cause: error });
+    throw new Error(`Slack Socket Mode did not connect: ${errorMessage(error)}`, { cause: error });
   }
   supervisor.watch();
   return { stop: () => supervisor.stop() };
@@ -73,12 +74,12 @@ async function handle(envelope: SlackEnvelope, onInteraction: SocketModeOptions[
   try {
     reply = await onInteraction(envelope.body);
   } catch (error) {
-    logger.error(`interaction ${envelope.envelope_id} failed, not acknowledged: ${describe(error)}`);
+    logger.error(`interaction ${envelope.envelope_id} failed, not acknowledged: ${errorMessage(error)}`);
     return;
   }
   // block_actions envelopes do not accept a response payload; answer those with postEphemeral.
   const response = reply?.text && envelope.accepts_response_payload ? { text: reply.text } : undefined;
-  await envelope.ack(response).catch((error: unknown) => logger.warn(`ack of ${envelope.envelope_id} failed: ${describe(error)}`));
+  await envelope.ack(response).catch((error: unknown) => logger.warn(`ack of ${envelope.envelope_id} failed: ${errorMessage(error)}`));
 }
 
 /**
@@ -140,12 +141,8 @@ class Supervisor {
       if (this.stopping) await this.client.disconnect();
     } catch (error) {
       if (this.stopping) return;
-      this.logger.error(`Slack Socket Mode reconnection failed: ${describe(error)}`);
+      this.logger.error(`Slack Socket Mode reconnection failed: ${errorMessage(error)}`);
       this.schedule();
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -30,6 +30,7 @@ export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
 const DEMO_TARGET = 'demo-target';
 const SLACK_EDGE = 'slack-edge';
+const SIEM_FORWARDER = 'siem-forwarder';
 
 export interface StackOptions {
   /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
@@ -53,6 +54,11 @@ export interface StackOptions {
    * secrets). It gets its own HTTP port for Slack's interactivity requests.
    */
   slack?: { env: Record<string, string>; httpPort?: number };
+  /**
+   * Also run the SIEM forwarder (its own process, as a `siem:*` reader) with this environment, e.g.
+   * COUNTERSIGN_SIEM_CONFIG_JSON naming its sinks (docs/siem.md).
+   */
+  siemForwarder?: { env: Record<string, string> };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   /** Replaces the target registry deploy/targets.json, e.g. to register a target in another environment. */
@@ -135,7 +141,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const envOf = (name: string): NodeJS.ProcessEnv =>
-    name === SLACK_EDGE ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) } : env;
+    name === SLACK_EDGE
+      ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) }
+      : name === SIEM_FORWARDER
+        ? { ...env, ...options.siemForwarder?.env }
+        : env;
   const supervisor = new Supervisor({
     spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
@@ -148,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.demoTarget === false ? [] : ['demo-target']),
     ...(options.services ?? SERVICE_NAMES),
     ...(options.slack ? [SLACK_EDGE] : []),
+    ...(options.siemForwarder ? [SIEM_FORWARDER] : []),
   ];
   try {
     await Promise.all(names.map(start));

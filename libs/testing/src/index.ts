@@ -1,3 +1,5 @@
 export * from './free-port';
 export * from './nats-server';
 export * from './nats-cluster';
+export * from './postgres-server';
+export * from './rsyslog';

@@ -37,16 +37,20 @@ export function examineEntry(raw: RawAuditEntry, trust: TrustStore): ExaminedEnt
     return { origin: raw.origin, record: undefined, problem: `not JSON: ${(error as Error).message}` };
   }
   const wrapped = isObject(json) && 'specversion' in json;
-  const wrapper = wrapped ? trust.verify(json) : undefined;
   const record = wrapped ? (json as { data?: unknown }).data : json;
-  const problem = wrapper ? wrapperProblem(wrapper) : undefined;
   const parsed = AuditRecordV1.safeParse(record);
+  // Audit's chain time is the witness for a retired key (keyStanding), never the signer's own time,
+  // and only when audit signed it: anyone can rebuild a bare chain with an earlier recordedAt.
+  const recordedAt = parsed.success ? new Date(parsed.data.recordedAt) : undefined;
+  const wrapper = wrapped ? trust.verify(json, undefined, recordedAt) : undefined;
+  const problem = wrapper ? wrapperProblem(wrapper) : undefined;
+  const witnessedAt = wrapper?.ok && !problem ? recordedAt : undefined;
   return {
     origin: raw.origin,
     record,
     ...(problem ? { problem } : {}),
     ...(wrapper ? { wrapper } : {}),
-    ...(parsed.success ? { parsed: parsed.data, event: trust.verify(parsed.data.event) } : {}),
+    ...(parsed.success ? { parsed: parsed.data, event: trust.verify(parsed.data.event, undefined, witnessedAt) } : {}),
   };
 }
 

@@ -92,7 +92,12 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     valid: `${d.notBefore} → ${d.expiresAt}`,
   })),
   [EventTypes.CredentialRefused]: as<C.CredentialRefusedV1>((d) => ({ code: d.code })),
-  [EventTypes.CredentialRevoked]: as<C.CredentialRevokedV1>((d) => ({ credential: d.credentialId, reason: d.reason })),
+  [EventTypes.CredentialRevoked]: as<C.CredentialRevokedV1>((d) => ({
+    credential: d.credentialId,
+    reason: d.reason,
+    ...(d.grant ? { grant: `${d.grant.kind}:${d.grant.handle}` } : {}),
+  })),
+  [EventTypes.GrantRevoked]: as<C.GrantRevokedV1>((d) => ({ grant: `${d.grant.kind}:${d.grant.handle}`, reason: d.reason })),
   [EventTypes.ExecutionStarted]: as<C.ExecutionStartedV1>((d) => ({ credential: d.credentialId })),
   [EventTypes.ExecutionSucceeded]: as<C.ExecutionSucceededV1>((d) => ({ status: String(d.result.status), credential: d.credentialId })),
   [EventTypes.ExecutionFailed]: as<C.ExecutionFailedV1>((d) => ({ error: d.error.code, credential: d.credentialId })),

@@ -1,6 +1,6 @@
 import type { Subscription } from 'nats';
 import { EventTypes, serviceId, type Outcome, type RequesterNotifiedV1 } from '@countersign/contracts';
-import type { TrustStore } from '@countersign/identity';
+import { DEFAULT_MAX_SKEW_MS, type TrustStore } from '@countersign/identity';
 import { ExitCode, type CliContext } from '../context';
 import { formatFieldErrors } from '../output';
 
@@ -31,8 +31,14 @@ export type NotificationReading =
  * speaks to requesters. The trust store already ties the type to intake; checking the signer here
  * as well keeps the rule visible where the decision is taken.
  */
-export function readNotification(trust: TrustStore, bytes: Uint8Array | string, awaited: AwaitedSubmission): NotificationReading {
-  const verified = trust.verifyBytes(bytes);
+export function readNotification(
+  trust: TrustStore,
+  bytes: Uint8Array | string,
+  awaited: AwaitedSubmission,
+  receivedAt: Date = new Date(),
+): NotificationReading {
+  // Heard live: our clock at arrival is the witness a key retired in the meantime is judged by.
+  const verified = trust.verifyBytes(bytes, { now: receivedAt, maxSkewMs: DEFAULT_MAX_SKEW_MS });
   if (!verified.ok)
     return { relevant: false, warning: `ignored a notification that does not verify (${verified.code}: ${verified.message})` };
   const { envelope } = verified;

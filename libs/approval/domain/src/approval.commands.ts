@@ -1,13 +1,5 @@
 import type { Envelope, RequestAcceptedV1, VoteCastV1, VoteChannel } from '@countersign/contracts';
-import type { PolicyDecision } from '@countersign/policy';
-
-/** Who the people are, from the identity registry, fixed when the approval opens. */
-export interface PeopleFacts {
-  /** The person accountable for the requesting workload (registry `owner`); they may not approve it. */
-  requesterOwner: string | undefined;
-  /** Approver identity id -> person. Two identities of one person count once; unlisted ids are their own person. */
-  personOf: Readonly<Record<string, string>>;
-}
+import type { PeopleFacts, PolicyDecision } from '@countersign/policy';
 
 /**
  * Open the approval of a request intake accepted. The shell evaluates the policy (tiers and Cedar;
@@ -55,8 +47,9 @@ export interface CastVote {
 }
 
 /**
- * Sent by the shell's timer at `nextDeadline(state)`: escalates or expires a pending approval, and
- * escalates or marks overdue an open break-glass review. Harmless when early, late or repeated.
+ * Sent by the shell's timer at the time `deadlineAfter` gave for the request's latest event: escalates
+ * or expires a pending approval, and escalates or marks overdue an open break-glass review. Harmless
+ * when early, late or repeated.
  */
 export interface CheckDeadlines {
   type: 'CheckDeadlines';

@@ -7,7 +7,7 @@ import { evolve, nameOf, personOf, type ApprovalState, type PendingApproval, typ
 import { screenVote, unmappedVoter, voteRejected } from './approval.votes';
 import { approvalRequested, autoApproved, denied, escalated, expired, quorumApproved, refusedByPolicy } from './resolutions';
 import { decideReviewVote, reviewDeadlines, reviewRequired } from './review';
-import { addSeconds, earlier, hasReached, later } from './time';
+import { addSeconds, earlier, hasReached, later } from '@countersign/decider';
 
 export function decide(command: ApprovalCommand, state: ApprovalState): ApprovalEvent[] {
   switch (command.type) {

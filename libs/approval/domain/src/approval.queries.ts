@@ -1,24 +1,9 @@
 import type { ApprovalState, PendingApproval, RecordedVote } from './approval.state';
-import { hasReached } from './time';
+import { hasReached } from '@countersign/decider';
 
 /** The deadline the pending approval expires at, while it is pending. */
 export function pendingExpiry(state: ApprovalState): string | undefined {
   return state.status === 'pending' ? state.request.expiresAt : undefined;
-}
-
-/**
- * When the shell's timer should next send CheckDeadlines: the escalation, then the expiry of a
- * pending approval; the escalation, then the deadline of an open review. Undefined: nothing due.
- */
-export function nextDeadline(state: ApprovalState): string | undefined {
-  if (state.status === 'pending') {
-    const escalation = state.request.escalation;
-    return escalation && !state.escalated ? escalation.escalatesAt : state.request.expiresAt;
-  }
-  if (state.status === 'unknown' || state.review?.status !== 'open') return undefined;
-  const { review } = state;
-  if (review.escalatesAt !== undefined && !review.escalated) return review.escalatesAt;
-  return review.overdue ? undefined : review.dueAt;
 }
 
 /** Expired already, or pending with its deadline reached (the next CheckDeadlines will record it). */

@@ -11,7 +11,8 @@ import { evolve, initialState, type ApprovalState } from './approval.state';
  */
 export const approvalDecider: Decider<ApprovalCommand, ApprovalEvent, ApprovalState> = { decide, evolve, initialState };
 
-export type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval, PeopleFacts } from './approval.commands';
+export type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval } from './approval.commands';
+export type { PeopleFacts } from '@countersign/policy';
 export { executionWindow } from './approval.decide';
 export {
   isLocalEvent,
@@ -36,7 +37,8 @@ export {
   type VoteRejected,
 } from './approval.events';
 export { IdTags } from './approval.ids';
-export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, nextDeadline, pendingExpiry } from './approval.queries';
+export { deadlineAfter } from './deadlines';
+export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, pendingExpiry } from './approval.queries';
 export {
   evolve,
   initialState,

@@ -4,7 +4,7 @@ import type { ApprovalEvent, ApprovalOpenedData, ReviewCompleted, ReviewEscalate
 import { IdTags, optionalReason } from './approval.ids';
 import { evolve, nameOf, personOf, type ApprovalState, type ResolvedApproval, type ReviewState } from './approval.state';
 import { needsStepUp, stepUpRequired, voteRejected, type Refusal } from './approval.votes';
-import { addSeconds, hasReached } from './time';
+import { addSeconds, hasReached } from '@countersign/decider';
 
 /**
  * The after-the-fact review every break-glass approval owes. It is required together with the

@@ -7,6 +7,7 @@ import type {
   RequestAcceptedV1,
   RequestApprovedV1,
   SealedBox,
+  SystemGrant,
 } from '@countersign/contracts';
 
 export type CredentialRefusalCode = (typeof CREDENTIAL_REFUSAL_CODES)[number];
@@ -35,6 +36,8 @@ export interface IssueCredential {
   sealed: SealedBox;
   notBefore: string;
   expiresAt: string;
+  /** The grant made on the target system, for system-backed kinds: it must be the one intended. */
+  grant?: SystemGrant;
 }
 
 export interface RefuseCredential {
@@ -54,4 +57,23 @@ export interface RevokeCredential {
   now: string;
 }
 
-export type CredentialCommand = RecordAcceptedRequest | IssueCredential | RefuseCredential | RevokeCredential;
+/** The shell is about to make this grant on the target system (see GrantIntendedType). */
+export interface IntendGrant {
+  type: 'IntendGrant';
+  requestId: string;
+  credentialId: string;
+  target: string;
+  grant: SystemGrant;
+  expiresAt: string;
+  now: string;
+}
+
+/** The shell revoked the grant on the target system; recorded only when that was due (grantRevocationDue). */
+export interface RecordGrantRevoked {
+  type: 'RecordGrantRevoked';
+  requestId: string;
+  now: string;
+}
+
+export type CredentialCommand =
+  RecordAcceptedRequest | IssueCredential | RefuseCredential | RevokeCredential | IntendGrant | RecordGrantRevoked;

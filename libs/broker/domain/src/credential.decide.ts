@@ -12,6 +12,7 @@ import type {
 } from './credential.commands';
 import { AcceptedRequestRecordedType, type CredentialEvent, type CredentialRefused } from './credential.events';
 import { evolveCredential, initialCredentialState, type CredentialState } from './credential.state';
+import { assertIntendedGrant, intendGrant, recordGrantRevoked } from './grant.decide';
 import { toMillis } from './time';
 
 const MAX_MESSAGE = 500;
@@ -45,14 +46,12 @@ function issueCredential(command: IssueCredential, state: CredentialState): Cred
   const gated = gateBeforeIssuing(command.receipts, approval, (message) => refused(approval, now, 'audit_receipt_invalid', message));
   if (gated) return gated;
   assertMintedWithinTerms(command, terms, state);
-  const { credentialId, executor, sealed, notBefore, expiresAt } = command;
+  assertIntendedGrant(command, state);
+  const { credentialId, executor, sealed, notBefore, expiresAt, grant } = command;
   const { requestId, digest } = approval.data;
+  const data = { requestId, digest, credentialId, executor, approvalEventId: approval.id, notBefore, expiresAt, sealed, issuedAt: now };
   return [
-    {
-      type: EventTypes.CredentialIssued,
-      id: deterministicId(approval.id, 'credential.issued'),
-      data: { requestId, digest, credentialId, executor, approvalEventId: approval.id, notBefore, expiresAt, sealed, issuedAt: now },
-    },
+    { type: EventTypes.CredentialIssued, id: deterministicId(approval.id, 'credential.issued'), data: grant ? { ...data, grant } : data },
   ];
 }
 
@@ -81,12 +80,11 @@ function revokeCredential({ requestId, reason, causeId, now }: RevokeCredential,
   const issued = state.issued?.credential;
   if (!issued || issued.requestId !== requestId || state.revoked !== null) return [];
   if (reason === 'window_ended' && toMillis(now) < toMillis(issued.expiresAt)) return [];
+  // A grant on a real system goes with it: its revocation there is due from now on (grantRevocationDue).
+  const data = { requestId, credentialId: issued.credentialId, reason, revokedAt: now };
+  const grant = issued.grant;
   return [
-    {
-      type: EventTypes.CredentialRevoked,
-      id: deterministicId(causeId, 'credential.revoked'),
-      data: { requestId, credentialId: issued.credentialId, reason, revokedAt: now },
-    },
+    { type: EventTypes.CredentialRevoked, id: deterministicId(causeId, 'credential.revoked'), data: grant ? { ...data, grant } : data },
   ];
 }
 
@@ -100,6 +98,10 @@ export function decideCredential(command: CredentialCommand, state: CredentialSt
       return refuseCredential(command, state);
     case 'RevokeCredential':
       return revokeCredential(command, state);
+    case 'IntendGrant':
+      return intendGrant(command, state);
+    case 'RecordGrantRevoked':
+      return recordGrantRevoked(command, state);
     default: {
       const unknown: never = command;
       return unknown;

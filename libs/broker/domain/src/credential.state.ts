@@ -3,9 +3,10 @@ import {
   type CredentialIssuedV1,
   type CredentialRevokedV1,
   type Envelope,
+  type GrantRevokedV1,
   type RequestAcceptedV1,
 } from '@countersign/contracts';
-import { AcceptedRequestRecordedType, type CredentialEvent } from './credential.events';
+import { AcceptedRequestRecordedType, GrantIntendedType, type CredentialEvent, type GrantIntendedData } from './credential.events';
 
 /** What the broker knows about one request. Approvals may arrive before the request, so no status union. */
 export interface CredentialState {
@@ -16,6 +17,10 @@ export interface CredentialState {
   revoked: CredentialRevokedV1 | null;
   /** Approval event ids already answered (issued or refused): a redelivered approval changes nothing. */
   answeredApprovals: readonly string[];
+  /** The grant on a real system backing the credential (system-backed kinds), recorded before it was made. */
+  grant: GrantIntendedData | null;
+  /** Set once the grant is revoked on the system itself. */
+  grantRevoked: GrantRevokedV1 | null;
 }
 
 export const initialCredentialState = (): CredentialState => ({
@@ -23,6 +28,8 @@ export const initialCredentialState = (): CredentialState => ({
   issued: null,
   revoked: null,
   answeredApprovals: [],
+  grant: null,
+  grantRevoked: null,
 });
 
 export function evolveCredential(state: CredentialState, event: CredentialEvent): CredentialState {
@@ -39,6 +46,10 @@ export function evolveCredential(state: CredentialState, event: CredentialEvent)
       return { ...state, answeredApprovals: [...state.answeredApprovals, event.data.approvalEventId] };
     case EventTypes.CredentialRevoked:
       return { ...state, revoked: event.data };
+    case GrantIntendedType:
+      return { ...state, grant: event.data };
+    case EventTypes.GrantRevoked:
+      return { ...state, grantRevoked: event.data };
     default: {
       const unknown: never = event;
       return unknown;

@@ -5,3 +5,4 @@ export * from './credential.events';
 export * from './credential.state';
 export * from './issuance-terms';
 export * from './approval-recheck';
+export * from './grant.decide';

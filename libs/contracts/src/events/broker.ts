@@ -16,6 +16,19 @@ export const SealedBox = z.strictObject({
 });
 export type SealedBox = z.infer<typeof SealedBox>;
 
+/**
+ * A grant on a real system that backs a credential (issue 13): a PostgreSQL login role, an SSH
+ * certificate. Only its public handle (role name, certificate serial) is ever published; the secret
+ * that goes with it travels sealed to the executor inside the credential.
+ */
+export const SystemGrant = z.strictObject({
+  /** The action kind whose issuer made it (`postgres.sql`, `ssh.command`). */
+  kind: z.string().min(1).max(64),
+  /** What revocation needs on the system: a role name, a certificate serial. Never a secret. */
+  handle: z.string().min(1).max(128),
+});
+export type SystemGrant = z.infer<typeof SystemGrant>;
+
 export const CredentialIssuedV1 = z.strictObject({
   requestId: RequestId,
   digest: Digest,
@@ -26,6 +39,8 @@ export const CredentialIssuedV1 = z.strictObject({
   expiresAt: Timestamp,
   sealed: SealedBox,
   issuedAt: Timestamp,
+  /** Present for system-backed kinds: the grant made on the target system for this credential. */
+  grant: SystemGrant.optional(),
 });
 export type CredentialIssuedV1 = z.infer<typeof CredentialIssuedV1>;
 
@@ -46,6 +61,8 @@ export const CREDENTIAL_REFUSAL_CODES = [
   'quorum_unproven',
   /** The accepted request's registry facts (environment, sensitivity, owner, address) are not the ones this service's own target registry gives its target, or the target does not admit this kind or requester. */
   'registry_mismatch',
+  /** The target system's issuer refused the grant the action asks for (a grant the registry does not allow for the target, parameters it cannot issue for, or no issuer configured for the target). */
+  'grant_refused',
   /** The accepted request carries no signed submission of its requester that verifies and says what was accepted (signer, submission id, request id, action). */
   'submission_unproven',
 ] as const;
@@ -64,5 +81,25 @@ export const CredentialRevokedV1 = z.strictObject({
   credentialId: z.uuid(),
   reason: z.enum(['execution_completed', 'window_ended']),
   revokedAt: Timestamp,
+  /**
+   * Present when a grant on a real system backs the credential: its revocation there is now due
+   * (durable work in the broker, retried until a `grant.revoked` event records it done).
+   */
+  grant: SystemGrant.optional(),
 });
 export type CredentialRevokedV1 = z.infer<typeof CredentialRevokedV1>;
+
+/**
+ * The broker revoked a grant on the target system (the PostgreSQL role is dropped, the SSH
+ * certificate's serial is in the revocation list). `never_issued`: the grant was made but its
+ * credential was never recorded (the broker stopped in between) and its window has ended.
+ */
+export const GrantRevokedV1 = z.strictObject({
+  requestId: RequestId,
+  credentialId: z.uuid(),
+  target: z.string().min(1).max(64),
+  grant: SystemGrant,
+  reason: z.enum(['execution_completed', 'window_ended', 'never_issued']),
+  revokedAt: Timestamp,
+});
+export type GrantRevokedV1 = z.infer<typeof GrantRevokedV1>;

@@ -1,16 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckpointStore, EventStore, NewEvent, StoredEvent } from '../port';
+import type { CheckpointStore, EventStore, NewEvent, StoredEvent, UnreadableEvent } from '../port';
+
+/** Writes what only something other than the port can write into the store under test. */
+export interface ForeignWriter {
+  /** An event in a `$` stream whose type does not start with `$` (like a `$settings` update). */
+  systemStreamEvent(): Promise<void>;
+  /** An event in `stream` (one of the port's names) whose data is not JSON. */
+  nonJsonEvent(stream: string): Promise<void>;
+}
 
 /** What a contract run needs: a fresh store, its checkpoints and a way to throw both away. */
 export interface EventStoreUnderTest {
   store: EventStore;
   checkpoints: CheckpointStore;
   cleanup: () => Promise<void>;
+  /** What the store reported through its `onUnreadable` option, in order. */
+  unreadable: UnreadableEvent[];
+  /** Present when the run can write foreign events (see ContractCapabilities). */
+  foreign?: ForeignWriter;
+  /** Present when the run can break the store: reads from now on fail part-way. */
+  breakReads?: () => void;
+}
+
+/**
+ * What a run can do beyond the port, known when the suite is defined: a case that needs what a run
+ * cannot do is reported as skipped with the reason, never as passed.
+ */
+export interface ContractCapabilities {
+  foreign?: string | true;
+  faults?: string | true;
 }
 
 /** Gives each test the store under test; `get()` is only valid inside a test. */
 export interface ContractContext {
   get(): EventStoreUnderTest;
+  capabilities: ContractCapabilities;
+}
+
+/** `it`, or `it.skip` with the reason in its name when the run lacks `capability`. */
+export function itWhen(
+  context: ContractContext,
+  capability: keyof ContractCapabilities,
+): (name: string, test: () => Promise<void>, timeout?: number) => void {
+  const available = context.capabilities[capability];
+  if (available === true) return (name, test, timeout) => it(name, test, timeout);
+  const reason = available ?? `this run cannot provide ${capability}`;
+  return (name, test, timeout) => it.skip(`${name} — skipped: ${reason}`, test, timeout);
 }
 
 /**
@@ -21,7 +56,7 @@ export function streamName(label: string): string {
   return `contract_${label}-${randomUUID().replace(/-/g, '')}`;
 }
 
-/** Event ids are UUIDs because KurrentDB requires them. */
+/** Event ids are UUIDs: the port requires them (KurrentDB would refuse anything else). */
 export function newEvent(data: unknown = { n: 1 }, metadata?: Record<string, unknown>): NewEvent {
   return { id: randomUUID(), type: 'contract.tested.v1', data, ...(metadata ? { metadata } : {}) };
 }

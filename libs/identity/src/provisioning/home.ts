@@ -25,6 +25,12 @@ export interface IdentityFile {
   id: string;
   signing: StoredKeyPair;
   encryption?: StoredKeyPair;
+  /**
+   * Encryption keys held before `encryption`, newest first, kept by `countersign keys rotate` so
+   * what was sealed to them during the rotation's overlap still opens. Retired signing keys are not
+   * kept: nothing needs their private half again.
+   */
+  previousEncryption?: StoredKeyPair[];
 }
 
 export function defaultHome(): string {

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import { identityId, TargetRegistryDocument, type IdentityKind, type RegisteredTarget } from '@countersign/contracts';
 import { generateKeyPair } from '../keys';
-import type { TrustStoreDocument } from '../trust-store';
+import { keepRetiredKeys } from '../rotation';
+import { TrustStoreDocument } from '../trust-store';
 import { IdentityDescription, type Registry } from './description';
 import { HomeLayout, type IdentityFile } from './home';
 import type { NatsUser } from './nats-config';
@@ -120,7 +121,7 @@ export function provision(options: ProvisionOptions): ProvisionResult {
       encryptionKeys: file.encryption ? [toTrusted(file.encryption)] : [],
     })),
   };
-  writePublic(HomeLayout.trust(home), trust);
+  writePublic(HomeLayout.trust(home), keepRetiredKeys(previousTrust(home), trust));
   const registry: Registry = {
     environment: description.environment,
     requesters: description.requesters,
@@ -135,4 +136,10 @@ export function provision(options: ProvisionOptions): ProvisionResult {
   writePrivate(HomeLayout.natsUsers(home), users);
   const natsUsers = users.map((user) => user.user);
   return { home, identities: files.map((file) => file.id), natsUsers, targets: registeredTargetList.map(({ name }) => name), generated };
+}
+
+/** The trust store already in the home, if any: its retired and revoked keys outlive re-provisioning. */
+function previousTrust(home: string): TrustStoreDocument | undefined {
+  const path = HomeLayout.trust(home);
+  return existsSync(path) ? TrustStoreDocument.parse(JSON.parse(readFileSync(path, 'utf8'))) : undefined;
 }

@@ -31,4 +31,5 @@ export {
 } from './intake.events';
 export { evolve, initialState, streamFor, submissionStreamFor, type AcceptedRequest, type IntakeState } from './intake.state';
 export { MAX_WINDOW_SECONDS, requestIdOf } from './submission.checks';
+export { OUTCOME_EVENT_TYPES, outcomeNotice, type OutcomeEventType, type OutcomeNotice } from './outcomes';
 export { decide };

@@ -1,7 +1,7 @@
 import { MAX_ENVELOPE_BYTES, RequestId, type FieldError, type RequestAcceptedV1, type TimeWindow } from '@countersign/contracts';
 import type { RequesterRegistration } from './intake.commands';
 import { IntakeErrorCodes } from './intake.events';
-import { addSeconds, secondsBetween } from './time';
+import { addSeconds, secondsBetween } from '@countersign/decider';
 
 /** No window may be longer than a day: a credential for "whenever" is a standing credential. */
 export const MAX_WINDOW_SECONDS = 24 * 60 * 60;

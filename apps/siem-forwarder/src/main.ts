@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { siemConsumer, type ConsumerSpec } from '@countersign/contracts';
+import { loadNatsCredentials, loadTrustStore, natsUserName } from '@countersign/identity';
+import { connectNats } from '@countersign/messaging';
+import {
+  createSinks,
+  Forwarder,
+  HeadFile,
+  loadForwarderConfig,
+  natsAuditSource,
+  stateDirOf,
+  writeStatusFile,
+  type ForwarderStatus,
+} from '@countersign/siem';
+
+/**
+ * The SIEM forwarder: its own process and its own identity (`siem:<reader>`), so audit is never
+ * slowed or blocked by a SIEM. It pulls CS_AUDIT on the reader's durable consumer, verifies each
+ * record (audit's signature, the link, the hash), renders it as OCSF and delivers it to every
+ * configured sink, acking only once all of them accepted it. Configuration: docs/siem.md.
+ */
+async function main(): Promise<void> {
+  const config = loadForwarderConfig(process.env);
+  if (!config) throw new Error('no sink configured: set COUNTERSIGN_SIEM_CONFIG (a JSON file) or COUNTERSIGN_SIEM_CONFIG_JSON');
+  const url = process.env.COUNTERSIGN_NATS_URL;
+  if (!url) throw new Error('COUNTERSIGN_NATS_URL is not set');
+  const home = process.env.COUNTERSIGN_HOME ?? join(process.cwd(), '.countersign');
+  const trust = loadTrustStore(home);
+  const credentials = loadNatsCredentials(home, natsUserName({ kind: 'siem', name: config.reader }));
+  const nc = await connectNats({
+    url: url.split(','),
+    user: credentials.user,
+    pass: credentials.password,
+    inboxPrefix: credentials.inboxPrefix,
+    name: `siem:${config.reader}`,
+  });
+  const spec: Pick<ConsumerSpec, 'stream' | 'durable'> = siemConsumer(config.reader);
+  const consumer = await nc.jetstream().consumers.get(spec.stream, spec.durable);
+  const stateDir = stateDirOf(config, home);
+  const sinks = createSinks(config, process.env);
+  const healthFile = process.env.COUNTERSIGN_HEALTH_FILE;
+  const forwarder = new Forwarder({
+    source: natsAuditSource(consumer),
+    verify: (bytes) => trust.verifyBytes(bytes),
+    sinks,
+    head: new HeadFile(join(stateDir, 'head.json')),
+    batch: config.batch,
+    report: (status: ForwarderStatus) => {
+      writeStatusFile(join(stateDir, 'status.json'), status);
+      if (healthFile) writeStatusFile(healthFile, status);
+    },
+    log: (line) => console.log(`siem-forwarder: ${line}`),
+  });
+  process.once('SIGINT', () => forwarder.stop());
+  process.once('SIGTERM', () => forwarder.stop());
+  console.log(`COUNTERSIGN_READY siem-forwarder as siem:${config.reader} -> ${sinks.map((sink) => sink.name).join(', ')}`);
+  const result = await forwarder.run();
+  await Promise.all(sinks.map((sink) => sink.close()));
+  await nc.drain();
+  if (result.stoppedBecause) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(`siem-forwarder failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,2 @@
+export * from './ocsf';
+export { renderOcsf } from './render';

@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ESLint, type Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The lint rules that keep the architecture honest, each proved to fire on a file that breaks it
+ * on purpose (linted as text at a path inside the project it pretends to be in; nothing is written).
+ * Integration, not unit: it builds the Nx project graph first (seconds to tens of seconds).
+ */
+const root = join(__dirname, '..');
+jest.setTimeout(240_000);
+
+let eslint: ESLint;
+beforeAll(() => {
+  // The module-boundary rule reads the project graph Nx computes.
+  execFileSync('npx', ['nx', 'show', 'projects'], { cwd: root, stdio: 'ignore' });
+  // Handed in rather than found: ESLint's own loader imports the file dynamically, which Jest's VM refuses.
+  const config = jest.requireActual<Linter.Config[]>('../eslint.config.js');
+  // The probes exist only as text, so no type-checked program can hold them; none of the rules tested needs types.
+  const untyped = { files: ['**/boundary-probe*'], ...tseslint.configs.disableTypeChecked };
+  eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, untyped] });
+});
+
+async function rulesFiredOn(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+  const fatal = result!.messages.find((message) => message.fatal);
+  if (fatal) throw new Error(`${path} did not parse: ${fatal.message}`);
+  return [...new Set(result!.messages.map((message) => message.ruleId ?? 'unknown'))].sort();
+}
+
+describe('lint rules that guard the boundaries', () => {
+  it('an app may not import the test harness', async () => {
+    const code = "import { freePort } from '@countersign/testing';\nexport const probe = freePort;\n";
+    expect(await rulesFiredOn('apps/broker/src/boundary-probe.ts', code)).toEqual([
+      '@nx/enforce-module-boundaries',
+      'no-restricted-imports',
+    ]);
+  });
+
+  it("an app's own tests may", async () => {
+    const code = "import { freePort } from '@countersign/testing';\nexport const probe = freePort;\n";
+    expect(await rulesFiredOn('apps/broker/src/boundary-probe.spec.ts', code)).toEqual([]);
+  });
+
+  it('production code may not import a /testing entry point', async () => {
+    const code = "import * as support from '@countersign/event-store/testing';\nexport const probe = support;\n";
+    expect(await rulesFiredOn('libs/service-runtime/src/boundary-probe.ts', code)).toEqual(['no-restricted-imports']);
+  });
+
+  it('a decider may not read the environment', async () => {
+    const code = "export const probe = (): string | undefined => process.env['HOME'];\n";
+    expect(await rulesFiredOn('libs/broker/domain/src/boundary-probe.ts', code)).toEqual(['no-restricted-syntax']);
+  });
+
+  it('the wire contract is pure: no bus, no clock, no environment', async () => {
+    const bus = "import { connect } from 'nats';\nexport const probe = connect;\n";
+    expect(await rulesFiredOn('libs/contracts/src/boundary-probe.ts', bus)).toEqual(['no-restricted-imports']);
+    const clock = 'export const probe = (): number => Date.now();\n';
+    expect(await rulesFiredOn('libs/contracts/src/boundary-probe.ts', clock)).toEqual(['no-restricted-syntax']);
+  });
+
+  it('the decider kit is pure too', async () => {
+    const code = "export const probe = (): string | undefined => process.env['HOME'];\n";
+    expect(await rulesFiredOn('libs/decider/src/boundary-probe.ts', code)).toEqual(['no-restricted-syntax']);
+  });
+
+  it('one service may not import another service’s code', async () => {
+    const code = "import { credentialDecider } from '@countersign/broker-domain';\nexport const probe = credentialDecider;\n";
+    expect(await rulesFiredOn('apps/executor/src/boundary-probe.ts', code)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it('the launcher scripts are linted', async () => {
+    const code = "'use strict';\nmodule.exports = () => undefinedThing;\n";
+    expect(await rulesFiredOn('scripts/boundary-probe.js', code)).toEqual(['no-undef']);
+  });
+});
