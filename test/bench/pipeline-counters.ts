@@ -36,3 +36,28 @@ export function perRequest(before: WorkCounters, after: WorkCounters, requests: 
     appended: (after.appended - before.appended) / requests,
   };
 }
+
+/** Messages stored per subject, over every stream of the bus the connection sees. */
+export async function subjectCounts(nc: NatsConnection): Promise<Record<string, number>> {
+  const jsm = await nc.jetstreamManager();
+  const counts: Record<string, number> = {};
+  for (const stream of Object.values(Streams)) {
+    const subjects = (await jsm.streams.info(stream.name, { subjects_filter: '>' })).state.subjects ?? {};
+    for (const [subject, count] of Object.entries(subjects)) counts[subject] = (counts[subject] ?? 0) + count;
+  }
+  return counts;
+}
+
+/** Events per request by subject, shortened (`cs.evt.intake.request.accepted.v1` -> `intake.request.accepted`). */
+export function subjectsPerRequest(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  requests: number,
+): Record<string, number> {
+  const perRequest: Record<string, number> = {};
+  for (const [subject, count] of Object.entries(after)) {
+    const delta = (count - (before[subject] ?? 0)) / requests;
+    if (delta > 0) perRequest[subject.replace(/^cs\.(evt\.)?/, '').replace(/\.v1$/, '')] = Math.round(delta * 100) / 100;
+  }
+  return perRequest;
+}

@@ -1,74 +1,58 @@
-import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { EventTypes, Subjects } from '@countersign/contracts';
+import { connect, type NatsConnection } from 'nats';
+import { EventTypes, SERVICE_NAMES } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { connectAs, startStack, type Stack } from '@countersign/stack';
-import { measurePrimitives } from './machine-bound';
-import { perRequest, readCounters, type WorkCounters } from './pipeline-counters';
+import { drive, round, submissionData, type Run, type SubmissionSigner } from './driver';
+import { essentialBound, measureUnitCosts } from './essential-bound';
+import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
+import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
+import { flowWork } from './reference-chain/flow';
+import { prefillHistory } from './history';
+import { peakRss, stackPids, waitIdle } from './rss';
 
 /**
- * Drives N auto-approved requests through the real stack (five processes, real nats-server,
- * SQLite stores) and reports throughput and latency next to the machine's bound, measured in the
- * same run from the primitives every request is made of. Prints one JSON object as its last line.
+ * Drives auto-approved requests through the real stack (five processes, real nats-server, SQLite
+ * stores) and, in the same run and on the same machine, through the reference chain (plain
+ * processes doing only the architecture's essential work). Reports both, their ratios and the
+ * essential-work bound. The last line printed is one JSON object.
  */
 const N = Number(process.env.BENCH_N ?? 400);
+const SINGLE_N = Number(process.env.BENCH_SINGLE_N ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REQUESTER = 'deploy-bot';
+/** Events to pre-fill every store and stream with for the history run; off unless set (`npm run bench:history`). */
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
 
-async function drive(stack: Stack, count: number): Promise<{ seconds: number; latenciesMs: number[] }> {
+interface Target {
+  nc: NatsConnection;
+  sign: SubmissionSigner;
+}
+
+async function pipelineTarget(stack: Stack): Promise<Target> {
   const nc = await connectAs(stack, `requester-${REQUESTER}`);
   const signer = new EnvelopeSigner(`requester:${REQUESTER}`, loadIdentity(stack.home, `requester:${REQUESTER}`).signing);
-  const sentAt = new Map<string, bigint>();
-  const latenciesMs: number[] = [];
-  let finished: () => void = () => undefined;
-  const allDone = new Promise<void>((resolve) => (finished = resolve));
-  nc.subscribe(Subjects.notify(REQUESTER), {
-    callback: (_error, msg) => {
-      const { data } = msg.json<{ data: { requestId: string; outcome: string } }>();
-      const start = sentAt.get(data.requestId);
-      if (data.outcome === 'failed' || data.outcome === 'rejected') throw new Error(`request ${data.requestId} ${data.outcome}`);
-      if (data.outcome !== 'executed' || start === undefined) return;
-      latenciesMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-      sentAt.delete(data.requestId);
-      if (latenciesMs.length === count) finished();
-    },
-  });
-  await nc.flush();
-  const js = nc.jetstream();
-  let next = 0;
-  const inFlightLimit = async () => {
-    while (sentAt.size >= CONCURRENCY) await new Promise((resolve) => setTimeout(resolve, 1));
-  };
-  const started = process.hrtime.bigint();
-  while (next < count) {
-    await inFlightLimit();
-    next += 1;
-    const requestId = randomUUID();
-    const action = {
-      kind: 'http.request',
-      target: 'demo-staging',
-      environment: 'staging',
-      parameters: { method: 'POST', path: '/deploy' },
-    };
-    const envelope = signer.sign({
-      id: randomUUID(),
+  const time = () => new Date().toISOString();
+  const sign: SubmissionSigner = (requestId) =>
+    signer.sign({
+      id: crypto.randomUUID(),
       type: EventTypes.RequestSubmitted,
       subject: requestId,
-      time: new Date().toISOString(),
-      data: { requestId, action, reason: 'bench' },
+      time: time(),
+      data: submissionData(requestId),
     });
-    sentAt.set(requestId, process.hrtime.bigint());
-    await js.publish(Subjects.submit(REQUESTER), JSON.stringify(envelope), { msgID: envelope.id });
-  }
-  await allDone;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await nc.close();
-  return { seconds, latenciesMs };
+  return { nc, sign };
+}
+
+async function referenceTarget(chain: ReferenceChain): Promise<Target> {
+  const nc = await connect({ servers: chain.natsUrl, noAsyncTraces: true });
+  const sign: SubmissionSigner = (requestId) => chain.submitter.sign(EventTypes.RequestSubmitted, requestId, submissionData(requestId));
+  return { nc, sign };
 }
 
 /** Audit trails the requester's last notification; count its work once the streams stop growing. */
-async function settledCounters(read: () => Promise<WorkCounters>): Promise<WorkCounters> {
+async function settled(read: () => Promise<WorkCounters>): Promise<WorkCounters> {
   let last = await read();
   for (let waited = 0; waited < 60_000; waited += 1_000) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -79,60 +63,149 @@ async function settledCounters(read: () => Promise<WorkCounters>): Promise<WorkC
   return last;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const figures = (run: Run) => ({ throughput_rps: round(run.throughput, 2), p50_ms: round(run.p50, 2), p99_ms: round(run.p99, 2) });
+const line = (label: string, run: Run) =>
+  console.log(
+    `${label.padEnd(32)}${round(run.throughput)} req/s, p50 ${round(run.p50)} ms, p99 ${round(run.p99)} ms (${run.requests} requests, ${run.concurrency} in flight)`,
+  );
 
 async function main(): Promise<void> {
   const stack = await startStack({});
+  const chain = await startReferenceChain(REQUESTER);
   try {
     const provisioner = await connectAs(stack, 'provisioner');
+    const referenceProvisioner = await connect({ servers: chain.natsUrl, noAsyncTraces: true });
     const siem = stack.description.siemReaders;
-    await drive(stack, WARMUP);
-    const before = await readCounters(provisioner, stack.home, siem);
-    const run = await drive(stack, N);
-    const work = perRequest(before, await settledCounters(() => readCounters(provisioner, stack.home, siem)), N);
-    const costs = await measurePrimitives();
-    await provisioner.close();
+    const pipeline = await pipelineTarget(stack);
+    const reference = await referenceTarget(chain);
+    const run = (target: Target, count: number, concurrency: number) => drive(target.nc, REQUESTER, target.sign, count, concurrency);
 
-    const perRequestUs =
-      work.published * (costs.publishUs + costs.signUs) +
-      work.delivered * (costs.consumeUs + costs.verifyUs) +
-      work.appended * costs.appendUs;
+    await run(pipeline, WARMUP, CONCURRENCY);
+    await run(reference, WARMUP, CONCURRENCY);
+    const before = await readCounters(provisioner, stack.home, siem);
+    const subjectsBefore = await subjectCounts(provisioner);
+    const referenceSubjectsBefore = await subjectCounts(referenceProvisioner);
+    // Interleaved, so both see the same background load of a shared machine.
+    const loaded = await run(pipeline, N, CONCURRENCY);
+    const referenceLoaded = await run(reference, N, CONCURRENCY);
+    const work = perRequest(before, await settled(() => readCounters(provisioner, stack.home, siem)), N);
+    const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
+    const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
+    const single = await run(pipeline, SINGLE_N, 1);
+    const referenceSingle = await run(reference, SINGLE_N, 1);
+    const rss = peakRss(stackPids(stack.home, ['demo-target', ...SERVICE_NAMES]));
+    const referenceRss = peakRss(chain.pids);
+    await pipeline.nc.close();
+    const history = HISTORY > 0 ? await historyRun(stack, provisioner, { loaded, single }) : undefined;
+    await Promise.all([reference.nc.close(), provisioner.close(), referenceProvisioner.close()]);
+
+    const costs = await measureUnitCosts();
+    const flow = flowWork();
     const cores = cpus().length;
-    const boundRps = (cores * 1e6) / perRequestUs;
-    const throughput = N / run.seconds;
-    const sorted = [...run.latenciesMs].sort((a, b) => a - b);
-    console.log(`requests            ${N} (after ${WARMUP} warm-up), ${CONCURRENCY} in flight`);
-    console.log(`throughput          ${round(throughput)} executed requests/s`);
+    const bound = essentialBound(costs, flow.eventCount, flow.neededDeliveries, cores);
+    const ratios = {
+      throughput: round(loaded.throughput / referenceLoaded.throughput, 3),
+      single_p50: round(single.p50 / referenceSingle.p50, 2),
+      single_p99: round(single.p99 / referenceSingle.p99, 2),
+      of_bound: round(loaded.throughput / bound.rps, 3),
+      reference_of_bound: round(referenceLoaded.throughput / bound.rps, 3),
+    };
+
+    line('pipeline, loaded', loaded);
+    line('reference chain, loaded', referenceLoaded);
+    line('pipeline, one at a time', single);
+    line('reference chain, one at a time', referenceSingle);
+    console.log(`events per request              pipeline ${JSON.stringify(events)}`);
+    console.log(`                                reference ${JSON.stringify(referenceEvents)}`);
     console.log(
-      `latency             p50 ${round(percentile(sorted, 50))} ms, p99 ${round(percentile(sorted, 99))} ms (submit -> executed notification)`,
+      `pipeline work per request   ${round(work.published)} publishes, ${round(work.delivered)} deliveries, ${round(work.appended)} store appends`,
     );
     console.log(
-      `work per request    ${round(work.published)} signed publishes, ${round(work.delivered)} verified deliveries, ${round(work.appended)} store appends`,
+      `unit costs                  append ${round(costs.appendUs)} us, publish ${round(costs.publishUs)} us, sign ${round(costs.signUs)} us, consume+ack ${round(costs.consumeUs)} us, verify ${round(costs.verifyUs)} us`,
     );
     console.log(
-      `primitive costs     publish ${round(costs.publishUs)} us, consume+ack ${round(costs.consumeUs)} us, sign ${round(costs.signUs)} us, verify ${round(costs.verifyUs)} us, append ${round(costs.appendUs)} us`,
+      `essential-work bound        ${flow.eventCount} events x (append+sign+publish) + ${flow.neededDeliveries} needed deliveries x (consume+verify) = ${round(bound.perRequestUs)} us/request on ${cores} cores -> ${round(bound.rps)} req/s`,
     );
     console.log(
-      `machine bound       ${round(perRequestUs)} us of work per request on ${cores} cores -> ${round(boundRps)} requests/s (ideal: all cores busy, no scheduling or idle time)`,
+      `ratios                      throughput ${ratios.throughput} of reference; one-at-a-time p50 ${ratios.single_p50}x, p99 ${ratios.single_p99}x reference; ${ratios.of_bound} of the bound`,
     );
-    console.log(`ratio               ${round(throughput / boundRps, 3)} of the bound`);
+    if (history) {
+      const { prefill, ...figures } = history;
+      console.log(
+        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s`,
+      );
+      line('  pipeline, loaded', history.loadedRun);
+      line('  pipeline, one at a time', history.singleRun);
+      console.log(
+        `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
+      );
+    }
+    console.log(`peak RSS (MB)               pipeline ${JSON.stringify(rss)} reference ${JSON.stringify(referenceRss)}`);
     console.log(
       JSON.stringify({
-        throughput_rps: round(throughput, 2),
-        bound_rps: round(boundRps, 2),
-        ratio: round(throughput / boundRps, 4),
-        p50_ms: round(percentile(sorted, 50), 2),
-        p99_ms: round(percentile(sorted, 99), 2),
+        loaded: figures(loaded),
+        single: figures(single),
+        reference: { loaded: figures(referenceLoaded), single: figures(referenceSingle) },
+        ratios,
+        essential_bound: {
+          rps: round(bound.rps, 2),
+          per_request_us: round(bound.perRequestUs),
+          events: flow.eventCount,
+          needed_deliveries: flow.neededDeliveries,
+          unit_us: Object.fromEntries(Object.entries(costs).map(([key, value]) => [key, round(value, 2)])),
+        },
+        pipeline_work_per_request: {
+          publishes: round(work.published, 2),
+          deliveries: round(work.delivered, 2),
+          appends: round(work.appended, 2),
+        },
+        peak_rss_mb: rss,
+        reference_peak_rss_mb: referenceRss,
+        ...(history
+          ? {
+              history: {
+                events: HISTORY,
+                loaded: figures(history.loadedRun),
+                single: figures(history.singleRun),
+                ratios_to_empty: history.ratios,
+                peak_rss_mb: history.peak_rss_mb,
+                prefill: history.prefill,
+              },
+            }
+          : {}),
         requests: N,
+        single_requests: SINGLE_N,
         concurrency: CONCURRENCY,
-        per_request: { publishes: round(work.published, 2), deliveries: round(work.delivered, 2), appends: round(work.appended, 2) },
-        primitive_us: Object.fromEntries(Object.entries(costs).map(([key, value]) => [key, round(value, 2)])),
+        cores,
       }),
     );
   } finally {
+    await chain.stop();
     await stack.shutdown();
   }
+}
+
+/** Pre-fills every store and stream to HISTORY events, then measures the pipeline again and compares it with the empty case. */
+async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { loaded: Run; single: Run }) {
+  const filled = await prefillHistory(stack, provisioner, HISTORY);
+  const pids = stackPids(stack.home, SERVICE_NAMES);
+  // Start-up replays (schedules, custody index) read the whole history once; measure after them.
+  const idleAfterSeconds = await waitIdle(pids);
+  const target = await pipelineTarget(stack);
+  await drive(target.nc, REQUESTER, target.sign, WARMUP, CONCURRENCY);
+  const loadedRun = await drive(target.nc, REQUESTER, target.sign, N, CONCURRENCY);
+  const singleRun = await drive(target.nc, REQUESTER, target.sign, SINGLE_N, 1);
+  await target.nc.close();
+  return {
+    loadedRun,
+    singleRun,
+    ratios: {
+      throughput: round(loadedRun.throughput / empty.loaded.throughput, 3),
+      single_p50: round(singleRun.p50 / empty.single.p50, 2),
+    },
+    peak_rss_mb: peakRss(pids),
+    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds) },
+  };
 }
 
 main().catch((error: unknown) => {

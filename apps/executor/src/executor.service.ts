@@ -109,6 +109,9 @@ export class ExecutorService {
     const claimId = randomUUID();
     const claimed = await this.decide({ type: 'ClaimExecution', requestId, claimId, now: now.toISOString(), check }, claimId);
     if (!check.ok || !credential.token || claimed[0]?.type !== EventTypes.ExecutionStarted) return;
+    // The claim must be on disk before the action runs: under group commit the append may have
+    // resolved ahead of its commit, and a claim lost in a crash would let a redelivery run it twice.
+    await this.runtime.store.flush?.();
     const adapter = this.adapters.get(check.action.kind);
     const result = adapter
       ? await adapter.execute(check.action, credentialFor(credential.token, credential.system), { requestId, digest: check.digest })

@@ -98,6 +98,14 @@ export interface EventStore {
    * the error is passed to `onError`.
    */
   subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription;
+  /**
+   * Group commit (optional; a store whose appends are durable when they resolve leaves both out).
+   * `flush` resolves once every append made so far is durable. Inside `deferDurability`, appends
+   * resolve before they are durable (readers of the store still see only durable events), and the
+   * caller must `flush` before anything outside the process depends on them.
+   */
+  flush?(): Promise<void>;
+  deferDurability?<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GroupCommit } from './sqlite-group-commit';
 import {
   assertMaxCount,
   assertReadOptions,
@@ -33,6 +34,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another connection's write lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Longest a group of deferred writes stays uncommitted (ms); it holds the file's write lock meanwhile. Default 20. */
+  groupCommitMaxOpenMs?: number;
   /** Told about rows a store-wide read skips because they are not JSON (default: a warning). */
   onUnreadable?: UnreadableEventReporter;
 }
@@ -54,6 +57,9 @@ export class SqliteEventStore implements EventStore {
   private appendCount = 0;
   private readonly onUnreadable: UnreadableEventReporter;
   private readonly appendTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+  private readonly group: GroupCommit;
+  /** Highest position that was durable when this connection's open group began (readers see no further). */
+  private visibleUpTo = Number.MAX_SAFE_INTEGER;
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     return new SqliteEventStore(file, options);
@@ -69,16 +75,39 @@ export class SqliteEventStore implements EventStore {
     this.db = guardSqlite(file, () => openDatabase(file, options.busyTimeoutMs ?? 5000));
     this.sql = prepareStatements(this.db);
     const transaction = this.db.transaction(this.appendInTransaction.bind(this));
+    // Inside the group's open transaction this runs as a savepoint: a failed append undoes itself only.
     this.appendTransaction = (stream, events, expected) => transaction.immediate(stream, events, expected);
+    this.group = new GroupCommit(
+      this.db,
+      file,
+      {
+        opened: () => (this.visibleUpTo = this.sql.head.get()?.position ?? -1),
+        committed: () => {
+          this.visibleUpTo = Number.MAX_SAFE_INTEGER;
+          this.notifyAppended();
+        },
+      },
+      options.groupCommitMaxOpenMs,
+    );
   }
 
+  /** Durable once it resolves (after the group commit that covers it), unless inside deferDurability. */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return settle(() => {
       assertValidAppend(stream, events, expected);
-      const result = this.guard(() => this.appendTransaction(stream, withCanonicalIds(events), expected));
-      if (!result.idempotent) this.notifyAppended();
+      return this.guard(() => this.group.write(() => this.appendTransaction(stream, withCanonicalIds(events), expected)));
+    }).then(async (result) => {
+      await this.group.durable();
       return result;
     });
+  }
+
+  flush(): Promise<void> {
+    return this.group.flush();
+  }
+
+  deferDurability<T>(work: () => Promise<T>): Promise<T> {
+    return this.group.deferDurability(work);
   }
 
   readStream(stream: string, options: ReadOptions = {}): Promise<StoredEvent[]> {
@@ -131,12 +160,15 @@ export class SqliteEventStore implements EventStore {
 
   /** The checkpoint store kept in the same file, so a service has a single thing to back up. */
   checkpoints(): CheckpointStore {
-    return new SqliteCheckpointStore(this.db, this.now);
+    return new SqliteCheckpointStore(this.db, this.now, this.group);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.group.commitNow();
+      this.db.close();
+    }
   }
 
   private appendInTransaction(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -167,7 +199,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAfter(position: number, maxCount: number): CatchUpPage {
-    const rows = this.guard(() => this.sql.after.all(position, toLimit(maxCount)));
+    this.group.assertUsable();
+    const rows = this.guard(() => this.sql.after.all(position, this.visibleUpTo, toLimit(maxCount)));
     const events: StoredEvent[] = [];
     for (const row of rows) {
       const decoded = decodeRow(row);
@@ -193,6 +226,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => Date,
+    private readonly group?: GroupCommit,
   ) {}
 
   load(name: string): Promise<number | undefined> {
@@ -207,14 +241,17 @@ export class SqliteCheckpointStore implements CheckpointStore {
   save(name: string, position: number): Promise<void> {
     return settle(() => {
       if (!Number.isSafeInteger(position)) throw new RangeError(`checkpoint ${name}: position must be an integer`);
-      guardSqlite(this.db.name, () =>
-        this.db
-          .prepare(
-            `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+      const save = () =>
+        guardSqlite(this.db.name, () =>
+          this.db
+            .prepare(
+              `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
              ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-          )
-          .run(name, position, this.now().toISOString()),
-      );
-    });
+            )
+            .run(name, position, this.now().toISOString()),
+        );
+      if (this.group) this.group.write(save);
+      else save();
+    }).then(() => this.group?.durable());
   }
 }

@@ -100,9 +100,11 @@ export function prepareStatements(db: Database.Database) {
       'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
     ),
     // `$` streams are the store's own (the port refuses them); a row someone put there stays out.
-    after: db.prepare<[number, number], EventRow>(
-      `SELECT * FROM events WHERE position > ? AND substr(stream, 1, 1) <> '$' ORDER BY position LIMIT ?`,
+    // The upper bound keeps readers to committed events while this connection has a group open.
+    after: db.prepare<[number, number, number], EventRow>(
+      `SELECT * FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position LIMIT ?`,
     ),
+    head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
 }
 

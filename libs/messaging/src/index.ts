@@ -9,3 +9,4 @@ export * from './relay';
 export * from './transport';
 export * from './seen-events';
 export * from './handler-failures';
+export * from './batch-processor';

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { subjectFor, type Envelope } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
@@ -17,7 +18,15 @@ export interface OutboxRelayOptions {
   /** Delays between attempts of one publish (or checkpoint); the last repeats forever. */
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
+  /**
+   * Publishes awaiting their PubAck at once. 1 (the default) publishes strictly one by one, which
+   * keeps the bus in store order through any outage; more pipelines them (see handle()), faster,
+   * but a connection lost mid-window can let a later event overtake an earlier one.
+   */
+  window?: number;
 }
+
+export const DEFAULT_RELAY_WINDOW = 1;
 
 export const DEFAULT_RELAY_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
@@ -26,12 +35,26 @@ class RelayStopped extends Error {
   override readonly name = 'RelayStopped';
 }
 
+/** One event the relay has taken from the store and not yet retired. */
+interface InFlight {
+  position: number;
+  published: boolean;
+  done: boolean;
+  settled: Promise<void>;
+}
+
 /**
  * The only publisher of a service's events. It follows the store in order and publishes each of
- * the service's own envelopes with Nats-Msg-Id = event id, waiting for the PubAck before the
- * checkpoint moves and before the next event, so the bus sees the store's order and nothing is
- * skipped. Delivery is at least once: a crash between PubAck and checkpoint republishes, which
- * JetStream deduplicates inside its duplicate_window and consumers must tolerate beyond it.
+ * the service's own envelopes with Nats-Msg-Id = event id. Up to `window` publishes are in flight
+ * at once, sent in store order on one connection (so JetStream stores them in that order); the
+ * checkpoint only ever moves past an event whose PubAck came back and whose predecessors' did too,
+ * and is saved once per run of acknowledged events rather than once per event. Nothing is skipped:
+ * a publish that fails is retried forever and holds the checkpoint. Delivery is at least once: a
+ * crash before the checkpoint republishes, which JetStream deduplicates inside its
+ * duplicate_window and consumers must tolerate beyond it. After a failure no new publish starts
+ * until every earlier one is on the bus. The one order caveat left: if a publish fails while later
+ * ones already sent succeed (a connection lost mid-window), its retry lands after them; consumers
+ * already take redeliveries out of order, and `window: 1` rules it out.
  */
 export class OutboxRelay {
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
@@ -42,6 +65,14 @@ export class OutboxRelay {
   private processed = -1;
   private publishedCount = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
+  private readonly window: number;
+  private inFlight: InFlight[] = [];
+  /** Publishes in the window that failed at least once and have not gone out yet. */
+  private failing = 0;
+  /** Highest position whose checkpoint is wanted, and the save loop running for it. */
+  private wantedCheckpoint = -1;
+  private savedCheckpoint = -1;
+  private saving: Promise<void> | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     const js = options.js ?? options.nc?.jetstream();
@@ -49,6 +80,7 @@ export class OutboxRelay {
     this.js = js;
     this.logger = options.logger ?? new Logger(`OutboxRelay:${options.name}`);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RELAY_RETRY_DELAYS_MS;
+    this.window = Math.max(1, options.window ?? DEFAULT_RELAY_WINDOW);
   }
 
   /** Store position of the last event handled (published or deliberately skipped). */
@@ -64,7 +96,12 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.subscription) return;
     this.abort = new AbortController();
+    // Every publish in the window may be waiting out a retry delay on this signal at once.
+    setMaxListeners(this.window + 16, this.abort.signal);
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
+    this.savedCheckpoint = this.wantedCheckpoint = this.processed;
+    this.inFlight = [];
+    this.failing = 0;
     this.subscribe();
   }
 
@@ -73,6 +110,10 @@ export class OutboxRelay {
     const subscription = this.subscription;
     this.subscription = undefined;
     await subscription?.stop();
+    // Publishes already answered still get their checkpoint; the rest stop retrying.
+    await Promise.all(this.inFlight.map((entry) => entry.settled));
+    this.retire();
+    while (this.saving) await this.saving;
   }
 
   /** Resolves once every event in the store at the time of the call has been handled. */
@@ -103,17 +144,83 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Takes the next event in store order. An own envelope starts its publish and returns at once
+   * unless the window is full, in which case it waits for the oldest to be retired first.
+   */
   private async handle(event: StoredEvent): Promise<void> {
     if (this.abort.signal.aborted) throw new RelayStopped();
+    const entry: InFlight = { position: event.position, published: false, done: true, settled: Promise.resolve() };
     if (isOwnEnvelope(event.data, this.options.identity)) {
-      await this.retryForever(`publish ${event.type} ${event.id}`, () => this.publish(event));
-      this.publishedCount += 1;
-      // Only published events move the durable checkpoint: a store that records checkpoints as
-      // events (KurrentDB) would otherwise checkpoint its own checkpoints forever.
-      await this.retryForever(`checkpoint ${event.position}`, () => this.options.checkpoints.save(this.options.name, event.position));
+      // After a failed publish, nothing new goes out until every earlier one is on the bus, so an
+      // outage does not let later events overtake the ones waiting to be retried.
+      while (this.failing > 0) {
+        await Promise.all(this.inFlight.map((pending) => pending.settled));
+        if (this.abort.signal.aborted) throw new RelayStopped();
+      }
+      entry.done = false;
+      entry.published = true;
+      let failed = false;
+      const attempt = async () => {
+        try {
+          await this.publish(event);
+        } catch (error) {
+          if (!failed) this.failing += 1;
+          failed = true;
+          throw error;
+        }
+      };
+      const recovered = () => {
+        if (failed) this.failing -= 1;
+      };
+      entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
+        () => {
+          recovered();
+          this.publishedCount += 1;
+          entry.done = true;
+          this.retire();
+        },
+        recovered, // RelayStopped: the event stays unpublished and unretired.
+      );
     }
-    this.processed = event.position;
+    this.inFlight.push(entry);
+    this.retire();
+    while (this.inFlight.length >= this.window) {
+      await this.inFlight[0]!.settled;
+      if (this.abort.signal.aborted) throw new RelayStopped();
+      this.retire();
+    }
+  }
+
+  /** Retires the acknowledged events at the head of the window, in order, and asks for their checkpoint. */
+  private retire(): void {
+    let published = false;
+    while (this.inFlight[0]?.done) {
+      const entry = this.inFlight.shift()!;
+      this.processed = entry.position;
+      published ||= entry.published;
+    }
+    // Only published events move the durable checkpoint: a store that records checkpoints as
+    // events (KurrentDB) would otherwise checkpoint its own checkpoints forever.
+    if (published) this.saveCheckpoint(this.processed);
     this.releaseWaiters();
+  }
+
+  /** Coalesces checkpoint saves: at most one runs, and it saves the newest position wanted. */
+  private saveCheckpoint(position: number): void {
+    this.wantedCheckpoint = Math.max(this.wantedCheckpoint, position);
+    if (this.saving || this.savedCheckpoint >= this.wantedCheckpoint) return;
+    const target = this.wantedCheckpoint;
+    this.saving = this.retryForever(`checkpoint ${target}`, () => this.options.checkpoints.save(this.options.name, target)).then(
+      () => {
+        this.savedCheckpoint = Math.max(this.savedCheckpoint, target);
+        this.saving = undefined;
+        this.saveCheckpoint(this.wantedCheckpoint);
+      },
+      () => {
+        this.saving = undefined; // RelayStopped: the next start resumes from the last saved checkpoint.
+      },
+    );
   }
 
   private async publish(event: StoredEvent): Promise<void> {

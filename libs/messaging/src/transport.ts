@@ -5,6 +5,7 @@ import type { Freshness, Verification } from '@countersign/identity';
 import { lastValueFrom } from 'rxjs';
 import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
 import { sleep } from './backoff';
+import { MessageBatches, processBatch, type UnitOfWork } from './batch-processor';
 import type { DeadLetter } from './dead-letter';
 import { DEFAULT_MAX_CRASH_DELIVERIES, HandlerFailures } from './handler-failures';
 import { JETSTREAM_TRANSPORT, type JetStreamContext } from './jetstream-context';
@@ -43,6 +44,12 @@ export interface JetStreamTransportOptions {
    * that acts on them. An id seen before at another bus position is dead-lettered as `replayed_event`.
    */
   seenEvents?: SeenEvents;
+  /**
+   * The store's group commit. When given, each consumer processes what has arrived as one batch
+   * whose appends share a commit, and acks only after it (see processBatch); without it, one
+   * message at a time, each acked once its handler's appends resolved.
+   */
+  unitOfWork?: UnitOfWork;
 }
 
 const RESTART_DELAY_MS = 1_000;
@@ -109,13 +116,23 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
       try {
         entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 10 });
         if (signal.aborted) entry.messages.stop(); // close() ran while consume() was starting
-        for await (const msg of entry.messages) await processMessage(msg, policy);
+        await this.drain(entry.messages, policy);
       } catch (error) {
         this.log.error(`consumer ${spec.stream}/${spec.durable} stopped: ${String(error)}`);
         this.listeners.forEach((listener) => listener(error));
       }
       await sleep(RESTART_DELAY_MS, signal);
     }
+  }
+
+  private async drain(messages: ConsumerMessages, policy: MessagePolicy): Promise<void> {
+    const unit = this.options.unitOfWork;
+    if (!unit) {
+      for await (const msg of messages) await processMessage(msg, policy);
+      return;
+    }
+    const batches = new MessageBatches(messages);
+    for (let batch = await batches.next(); batch.length > 0; batch = await batches.next()) await processBatch(batch, policy, unit);
   }
 
   private async policyFor(consumer: Consumer): Promise<MessagePolicy> {

@@ -6,7 +6,7 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Consumers, MAX_ENVELOPE_BYTES, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
-import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents } from '@countersign/messaging';
+import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents, type UnitOfWork } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { openRuntime, type ServiceRuntime } from './runtime';
@@ -64,6 +64,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     // duplicate window is refused by each of them, before any state changes, and reported as a
     // dead letter. Audit included: it records the refusal, not a second copy of the event.
     seenEvents: new StoreSeenEvents(runtime.store),
+    ...unitOfWork(runtime.store),
   });
   const relay = new OutboxRelay({
     name: 'relay',
@@ -92,6 +93,12 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
+}
+
+/** Group commit for the transport when the store offers it (SQLite); KurrentDB appends are durable as they resolve. */
+function unitOfWork(store: ServiceRuntime['store']): { unitOfWork?: UnitOfWork } {
+  if (!store.flush || !store.deferDurability) return {};
+  return { unitOfWork: store as Required<Pick<typeof store, 'flush' | 'deferDurability'>> };
 }
 
 export const HEALTH_INTERVAL_MS = 5_000;

@@ -20,7 +20,9 @@ export function spawnManaged(
   log: (name: string, line: string) => void,
   cwd: string,
 ): ManagedChild {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // COUNTERSIGN_CPU_PROF_DIR profiles every process the stack runs (written when it exits), for the bench.
+  const profile = env.COUNTERSIGN_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.COUNTERSIGN_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let readySeen = false;
   let onReady: (line: string) => void = () => undefined;
   let onEarlyExit: (error: Error) => void = () => undefined;

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
+import { HomeLayout } from '@countersign/identity';
+import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS } from '@countersign/messaging';
+import { connectAs, type Stack } from '@countersign/stack';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** A stable stand-in for a UUID in clone `copy`: every id, request id and stream name of a copy is new, and consistent within it. */
+function cloneUuid(uuid: string, copy: number): string {
+  const hex = createHash('sha256').update(`${uuid}:${copy}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+interface Row {
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+/**
+ * Grows one service store to `target` events by cloning the requests already in it (their UUIDs
+ * rewritten, so each clone is a distinct finished request), in one transaction. Streams named
+ * without a UUID (audit's single log) continue their revisions.
+ */
+export function prefillStore(file: string, target: number): number {
+  const db = new Database(file);
+  try {
+    const template = db
+      .prepare('SELECT id, stream, revision, type, data, metadata, recorded_at FROM events ORDER BY position')
+      .all() as Row[];
+    if (template.length === 0) return 0;
+    const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const next = new Map<string, number>();
+    for (const row of db.prepare('SELECT stream, MAX(revision) AS revision FROM events GROUP BY stream').all() as Array<{
+      stream: string;
+      revision: number;
+    }>) {
+      next.set(row.stream, row.revision + 1);
+    }
+    let added = 0;
+    const fill = db.transaction(() => {
+      for (let copy = 1; template.length + added < target; copy += 1) {
+        const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
+        for (const row of template) {
+          if (template.length + added >= target) break;
+          const stream = rewrite(row.stream);
+          const revision = stream === row.stream ? (next.get(stream) ?? 0) : row.revision;
+          if (stream === row.stream) next.set(stream, revision + 1);
+          insert.run(rewrite(row.id), stream, revision, row.type, rewrite(row.data), row.metadata, row.recorded_at);
+          added += 1;
+        }
+      }
+    });
+    fill();
+    return added;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Grows every stream to `target` messages with copies of what it holds (fresh Nats-Msg-Ids), then
+ * moves each durable consumer past them, as if it had consumed that history.
+ */
+export async function prefillStreams(stack: Stack, provisioner: NatsConnection, target: number): Promise<number> {
+  const jsm = await provisioner.jetstreamManager();
+  const publishers = new Map<string, NatsConnection>();
+  // Only the identity a subject belongs to may publish on it; the provisioner may not.
+  const publisherOf = async (subject: string) => {
+    const [, kind, name] = subject.split('.');
+    const user =
+      kind === 'submit'
+        ? `requester-${name}`
+        : kind === 'vote'
+          ? `approver-${name}`
+          : kind === 'evt'
+            ? name!
+            : kind === 'notify'
+              ? 'intake'
+              : 'audit';
+    if (!publishers.has(user)) publishers.set(user, await connectAs(stack, user));
+    return publishers.get(user)!.jetstream();
+  };
+  let published = 0;
+  for (const stream of Object.values(Streams)) {
+    const info = await jsm.streams.info(stream.name);
+    if (info.state.messages === 0) continue;
+    const samples: Array<{ subject: string; data: Uint8Array }> = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && samples.length < 200; seq += 1) {
+      samples.push(await jsm.streams.getMessage(stream.name, { seq }));
+    }
+    const missing = target - info.state.messages;
+    let sent = 0;
+    const worker = async () => {
+      while (sent < missing) {
+        const sample = samples[sent % samples.length]!;
+        sent += 1;
+        const js = await publisherOf(sample.subject);
+        await js.publish(sample.subject, sample.data, { msgID: `history-${stream.name}-${sent}` });
+      }
+    };
+    await Promise.all(Array.from({ length: 256 }, worker));
+    published += missing;
+  }
+  await Promise.all([...publishers.values()].map((connection) => connection.close()));
+  const settings = DEFAULT_JETSTREAM_SETTINGS;
+  for (const spec of Object.values(Consumers).flat()) {
+    const last = (await jsm.streams.info(spec.stream)).state.last_seq;
+    await jsm.consumers.delete(spec.stream, spec.durable);
+    await jsm.consumers.add(spec.stream, {
+      ...consumerConfigFor(spec, settings),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: last + 1,
+    });
+  }
+  return published;
+}
+
+/** Stops the services, grows their stores and the streams to `target`, and starts them again. */
+export async function prefillHistory(
+  stack: Stack,
+  provisioner: NatsConnection,
+  target: number,
+): Promise<{ rows: number; messages: number; seconds: number }> {
+  const started = process.hrtime.bigint();
+  for (const service of SERVICE_NAMES) await stack.stop(service);
+  let rows = 0;
+  for (const service of SERVICE_NAMES) {
+    const file = HomeLayout.data(stack.home, service);
+    if (existsSync(file)) rows += prefillStore(file, target);
+  }
+  const messages = await prefillStreams(stack, provisioner, target);
+  for (const service of SERVICE_NAMES) await stack.start(service);
+  return { rows, messages, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Peak resident set size (VmHWM) of a live process, in MB; undefined once it is gone. */
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids the stack's supervisor wrote (`<home>/run/<name>.pid`) for the named processes. */
+export function stackPids(home: string, names: readonly string[]): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const name of names) {
+    const file = join(home, 'run', `${name}.pid`);
+    if (existsSync(file)) pids[name] = Number(readFileSync(file, 'utf8'));
+  }
+  return pids;
+}
+
+export function peakRss(pids: Record<string, number>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, peakRssMb(pid) ?? null]));
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits until every process uses under `share` of a core over a second (e.g. done replaying its history). */
+export async function waitIdle(pids: Record<string, number>, share = 0.1, timeoutMs = 600_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = Object.values(pids).map(cpuSeconds);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const busy = Object.values(pids).some((pid, index) => cpuSeconds(pid) - before[index]! > share);
+    if (!busy || Date.now() - started > timeoutMs) return (Date.now() - started) / 1000;
+  }
+}
