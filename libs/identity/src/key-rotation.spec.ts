@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EventTypes } from '@countersign/contracts';
 import { keyStanding } from './key-standing';
 import { generateKeyPair, type StoredKeyPair } from './keys';
-import { rotateIdentityKeys, rotateTrustedKeys } from './rotation';
+import { keepRetiredKeys, rotateIdentityKeys, rotateTrustedKeys } from './rotation';
 import { EnvelopeSigner } from './signing';
 import { ReloadingTrustStore } from './trust-reload';
 import { TrustStore, type TrustStoreDocument } from './trust-store';
@@ -158,5 +158,40 @@ describe('ReloadingTrustStore', () => {
     expect(reloading.current.activeSigningKey(APPROVER)?.keyId).toBe(newPair.keyId);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('keeping the loaded one'));
     expect(reloading.current.verify(vote(generateKeyPair('ed25519', APPROVER)))).toMatchObject({ ok: false, code: 'unknown_key' });
+  });
+});
+
+describe('keepRetiredKeys: re-provisioning keeps what no longer speaks', () => {
+  const key = (keyId: string, status: 'active' | 'retired' | 'revoked') => ({
+    keyId,
+    publicKey: `pk-${keyId}`,
+    status,
+    ...(status === 'retired' ? { retiredAt: RETIRED_AT } : {}),
+  });
+  const store = (signingKeys: ReturnType<typeof key>[]): TrustStoreDocument => ({
+    version: 1,
+    environment: 'development',
+    identities: [{ id: 'approver:alice', signingKeys, encryptionKeys: [] }],
+  });
+  const signingOf = (document: TrustStoreDocument) => document.identities[0]!.signingKeys;
+
+  it('given a retired and a revoked key, when an enrollment names a new key, then both are kept beside it', () => {
+    const previous = store([key('old', 'retired'), key('leaked', 'revoked'), key('current', 'active')]);
+    expect(signingOf(keepRetiredKeys(previous, store([key('current', 'active')])))).toEqual([
+      key('old', 'retired'),
+      key('leaked', 'revoked'),
+      key('current', 'active'),
+    ]);
+  });
+
+  it('given a retired or revoked key, when a stale enrollment still names it as active, then it stays retired or revoked', () => {
+    const previous = store([key('old', 'retired'), key('leaked', 'revoked')]);
+    const stale = store([key('old', 'active'), key('leaked', 'active')]);
+    expect(signingOf(keepRetiredKeys(previous, stale))).toEqual([key('old', 'retired'), key('leaked', 'revoked')]);
+  });
+
+  it('given no previous store, then the new one is taken as it is', () => {
+    const next = store([key('current', 'active')]);
+    expect(keepRetiredKeys(undefined, next)).toBe(next);
   });
 });
