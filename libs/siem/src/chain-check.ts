@@ -17,7 +17,7 @@ export function judgeRecord(verification: Verification, head: ChainHead): Record
   if (!verification.ok) return { kind: 'broken', problem: `wrapper does not verify: ${verification.code}` };
   // Audit's signed Merkle checkpoints share CS_AUDIT with the records but are not records (no
   // sequence, not in the chain): acknowledged and not forwarded; SIEMs keep them with
-  // `countersign audit checkpoint` (docs/siem-checkpoints.md).
+  // `countersign audit checkpoint` (docs/siem.md, Verifying a checkpoint).
   if (verification.type === EventTypes.AuditCheckpoint && verification.envelope.signer === 'service:audit') return { kind: 'checkpoint' };
   if (verification.type !== EventTypes.AuditRecord || verification.envelope.signer !== 'service:audit')
     return { kind: 'broken', problem: `${verification.type} from ${verification.envelope.signer} is no audit record` };
