@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultHome, loadNatsUsers, provision, renderAuthorization, type IdentityDescription } from '@countersign/identity';
@@ -64,13 +65,13 @@ async function retry(action: () => Promise<void>, timeoutMs: number): Promise<vo
       return await action();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      console.log(`provision: waiting for JetStream (${error instanceof Error ? error.message : String(error)})`);
+      console.log(`provision: waiting for JetStream (${errorMessage(error)})`);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorMessage(error));
   process.exit(1);
 });

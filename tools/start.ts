@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import { join } from 'node:path';
 import { defaultTargets, startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
 import { startPostgresDemo } from './postgres-demo';
@@ -115,6 +116,6 @@ function slackSettings(): { env: Record<string, string>; httpPort: number } | un
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorMessage(error));
   process.exit(1);
 });

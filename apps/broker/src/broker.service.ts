@@ -2,11 +2,12 @@ import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   auditGate,
-  deterministicId,
   type AuditReceiptV1,
+  deterministicId,
   type Envelope,
   type RequestAcceptedV1,
   type RequestApprovedV1,
+  SERVICE_IDS,
 } from '@countersign/contracts';
 import { credentialDecider, credentialStream, dueRevocations, credentialTerms, type CredentialState } from '@countersign/broker-domain';
 import { mintExecutionToken } from '@countersign/credentials';
@@ -16,8 +17,6 @@ import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditReceipts } from './audit-receipts';
 import { credentialIssuers, type CredentialIssuers } from './issuers';
 import { SystemGrants } from './system-grants';
-
-const EXECUTOR = 'service:executor';
 
 /** Approvals that arrived before the accepted request (or audit's receipt) they need, kept until it does. */
 const parkedStream = (requestId: string) => `parked-approval-${requestId}`;
@@ -136,7 +135,7 @@ export class BrokerService implements OnApplicationShutdown {
       facts,
       now: now.toISOString(),
       credentialId,
-      executor: EXECUTOR,
+      executor: SERVICE_IDS.executor,
       sealed,
       receipts,
       ...terms,
@@ -227,7 +226,7 @@ export class BrokerService implements OnApplicationShutdown {
     now: Date,
     system?: unknown,
   ) {
-    const recipient = this.runtime.trust.activeEncryptionKey(EXECUTOR);
+    const recipient = this.runtime.trust.activeEncryptionKey(SERVICE_IDS.executor);
     if (!recipient || !state.accepted) throw new Error('no active encryption key for the executor: cannot deliver a credential');
     const { requestId, digest } = approval.data;
     const token = await mintExecutionToken({
@@ -236,7 +235,7 @@ export class BrokerService implements OnApplicationShutdown {
       requestId,
       digest,
       target: state.accepted.data.action.target,
-      executor: EXECUTOR,
+      executor: SERVICE_IDS.executor,
       credentialId,
       notBefore: new Date(terms.notBefore),
       expiresAt: new Date(terms.expiresAt),

@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import type { CredentialIssuedV1, Envelope } from '@countersign/contracts';
+import { type CredentialIssuedV1, type Envelope, SERVICE_IDS } from '@countersign/contracts';
 import { decodeProtectedHeader } from 'jose';
 import { verifyExecutionToken } from '@countersign/credentials';
 import type { OpenedCredential } from '@countersign/executor-domain';
 import { open, type TrustStore } from '@countersign/identity';
 
-export const EXECUTOR = 'service:executor';
+export const EXECUTOR = SERVICE_IDS.executor;
 
 /**
  * The crypto half of the chain check, kept out of the pure domain: open the sealed box with the

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { siemConsumer, type ConsumerSpec } from '@countersign/contracts';
+import { type ConsumerSpec, errorMessage, siemConsumer } from '@countersign/contracts';
 import { loadOwnKey, loadTrustStore, natsCredentialsOf } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import {
@@ -70,6 +70,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`siem-forwarder failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`siem-forwarder failed: ${errorMessage(error)}`);
   process.exitCode = 1;
 });

@@ -1,9 +1,10 @@
 import { Client, type DatabaseError } from 'pg';
 import {
+  type CanonicalAction,
+  errorMessage,
+  parsePostgresSqlParameters,
   POSTGRES_SQL_KIND,
   PostgresGrantSecret,
-  parsePostgresSqlParameters,
-  type CanonicalAction,
   type PostgresSqlParameters,
 } from '@countersign/contracts';
 import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
@@ -112,7 +113,7 @@ class StatementFailed extends Error {
 
 function describe(error: unknown): string {
   const code = (error as Partial<DatabaseError> | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return (code ? `${code} ${message}` : message).slice(0, 500);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionRequest, Digest, IdentityId, RequestId } from '@countersign/contracts';
+import { ActionRequest, Digest, IdentityId, RequestId, SERVICE_IDS } from '@countersign/contracts';
 
 /**
  * Explicit typing (RFC 8725 §3.11): this header value makes an execution token impossible to
@@ -7,7 +7,7 @@ import { ActionRequest, Digest, IdentityId, RequestId } from '@countersign/contr
  */
 export const EXECUTION_TOKEN_TYPE = 'countersign-exec+jwt';
 export const EXECUTION_TOKEN_ALGORITHM = 'EdDSA';
-export const BROKER_ISSUER = 'service:broker';
+export const BROKER_ISSUER = SERVICE_IDS.broker;
 /** A credential exists for one action inside its window; 15 minutes bounds what a leak can do. */
 export const MAX_TOKEN_TTL_SECONDS = 900;
 /** Small on purpose: services run on synchronised clocks, and every second widens replay room. */

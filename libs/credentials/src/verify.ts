@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import type { KeyObject } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import {
@@ -171,5 +172,5 @@ function reject(code: TokenRejectionCode, message: string): Rejected {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

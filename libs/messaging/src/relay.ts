@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { subjectFor, type Envelope } from '@countersign/contracts';
+import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
@@ -281,5 +281,5 @@ export function isOwnEnvelope(data: unknown, identity: string): data is Envelope
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -1,5 +1,5 @@
 import { recordHash, type ChainHead } from '@countersign/audit-chain';
-import { EventTypes, type AuditRecordV1 } from '@countersign/contracts';
+import { type AuditRecordV1, EventTypes, SERVICE_IDS } from '@countersign/contracts';
 import type { Verification } from '@countersign/identity';
 
 export type RecordVerdict =
@@ -18,8 +18,8 @@ export function judgeRecord(verification: Verification, head: ChainHead): Record
   // Audit's signed Merkle checkpoints share CS_AUDIT with the records but are not records (no
   // sequence, not in the chain): acknowledged and not forwarded; SIEMs keep them with
   // `countersign audit checkpoint` (docs/siem.md, Verifying a checkpoint).
-  if (verification.type === EventTypes.AuditCheckpoint && verification.envelope.signer === 'service:audit') return { kind: 'checkpoint' };
-  if (verification.type !== EventTypes.AuditRecord || verification.envelope.signer !== 'service:audit')
+  if (verification.type === EventTypes.AuditCheckpoint && verification.envelope.signer === SERVICE_IDS.audit) return { kind: 'checkpoint' };
+  if (verification.type !== EventTypes.AuditRecord || verification.envelope.signer !== SERVICE_IDS.audit)
     return { kind: 'broken', problem: `${verification.type} from ${verification.envelope.signer} is no audit record` };
   const record = verification.envelope.data as AuditRecordV1;
   if (record.sequence <= head.sequence) return { kind: 'already_delivered', sequence: record.sequence };

@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import type { ChainHead } from '@countersign/audit-chain';
 import type { Verification } from '@countersign/identity';
 import { sleep } from '@countersign/messaging';
@@ -82,7 +83,7 @@ export class Forwarder {
     try {
       return await this.options.source.pull(this.options.batch ?? 100);
     } catch (error) {
-      this.options.log(`pulling CS_AUDIT failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log(`pulling CS_AUDIT failed, retrying: ${errorMessage(error)}`);
       await sleep(1_000, this.stopping.signal);
       return [];
     }

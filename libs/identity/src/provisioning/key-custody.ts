@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import { nkeys } from 'nats';
 import { z } from 'zod';
-import { IdentityId, SERVICE_NAMES, parseIdentityId, type ServiceName } from '@countersign/contracts';
+import { IdentityId, parseIdentityId, SERVICE_IDS, SERVICE_NAMES, type ServiceName } from '@countersign/contracts';
 import { generateKeyPair, keyIdFor, type StoredKeyPair } from '../keys';
 import { inboxPrefix, natsUserName, type Principal } from './permissions';
 
@@ -65,7 +65,7 @@ export function signsEvents(owner: KeyOwner): boolean {
 
 /** Only the executor receives sealed credentials. */
 export function receivesSealed(owner: KeyOwner): boolean {
-  return owner === 'service:executor';
+  return owner === SERVICE_IDS.executor;
 }
 
 export function principalOf(owner: KeyOwner): Principal {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TargetRegistryDocument, type RegisteredTarget } from '@countersign/contracts';
+import { type RegisteredTarget, SERVICE_IDS, TargetRegistryDocument } from '@countersign/contracts';
 import { keepRetiredKeys } from '../rotation';
 import { TrustStoreDocument } from '../trust-store';
 import { IdentityDescription, type Registry } from './description';
@@ -172,7 +172,7 @@ function checkEnrollments(enrolled: ReadonlyMap<string, Enrollment>, owners: rea
   for (const enrollment of enrolled.values()) {
     if (!known.has(enrollment.id)) throw new Error(`enrollment for ${enrollment.id}, which the identity description does not name`);
     if (signsEvents(enrollment.id) && !enrollment.signing) throw new Error(`enrollment for ${enrollment.id} has no signing key`);
-    if (enrollment.id === 'service:executor' && !enrollment.encryption)
+    if (enrollment.id === SERVICE_IDS.executor && !enrollment.encryption)
       throw new Error('enrollment for service:executor has no encryption key');
     const other = nkeys.get(enrollment.nats.nkey);
     if (other) throw new Error(`${enrollment.id} and ${other} enrolled the same NATS key`);

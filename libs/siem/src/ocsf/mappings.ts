@@ -1,3 +1,4 @@
+import { SERVICE_IDS } from '@countersign/contracts';
 import { actorOf, ms, requestResource, userOf, type Rendering, type SignedEvent } from './assemble';
 import { Classes, type SeverityId } from './ocsf';
 
@@ -11,7 +12,6 @@ export type Mapping = (event: SignedEvent) => Rendering;
 const text = (data: Record<string, unknown>, key: string): string | undefined => (typeof data[key] === 'string' ? data[key] : undefined);
 const requestOf = (event: SignedEvent) => text(event.data, 'requestId');
 /** The credential is always minted for the executor (the broker seals it to the executor's key). */
-const EXECUTOR = 'service:executor';
 
 /** A call on Countersign's API by the signer (a submission, a vote) or by a service on its behalf. */
 function api(event: SignedEvent, operation: string, actor = event.signer): Record<string, unknown> {
@@ -86,10 +86,10 @@ const credentialIssued: Mapping = (event) => ({
   activity: 1,
   severity: 1,
   status: { id: 1 },
-  message: `credential ${text(event.data, 'credentialId')} issued to ${text(event.data, 'executor') ?? EXECUTOR} for request ${requestOf(event)}`,
+  message: `credential ${text(event.data, 'credentialId')} issued to ${text(event.data, 'executor') ?? SERVICE_IDS.executor} for request ${requestOf(event)}`,
   fields: {
     actor: actorOf(event.signer),
-    user: userOf(text(event.data, 'executor') ?? EXECUTOR),
+    user: userOf(text(event.data, 'executor') ?? SERVICE_IDS.executor),
     privileges: privilegesOf(event),
     session: {
       uid: text(event.data, 'credentialId'),
@@ -106,7 +106,7 @@ const credentialRefused: Mapping = (event) => ({
   severity: 3,
   status: failure(event),
   message: `credential refused for request ${requestOf(event)}: ${text(event.data, 'code')}`,
-  fields: { actor: actorOf(event.signer), user: userOf(EXECUTOR), privileges: privilegesOf(event) },
+  fields: { actor: actorOf(event.signer), user: userOf(SERVICE_IDS.executor), privileges: privilegesOf(event) },
 });
 
 const credentialRevoked: Mapping = (event) => ({
@@ -115,7 +115,7 @@ const credentialRevoked: Mapping = (event) => ({
   severity: 1,
   status: { id: 1 },
   message: `credential ${text(event.data, 'credentialId')} revoked (${text(event.data, 'reason')})`,
-  fields: { actor: actorOf(event.signer), user: userOf(EXECUTOR), privileges: privilegesOf(event) },
+  fields: { actor: actorOf(event.signer), user: userOf(SERVICE_IDS.executor), privileges: privilegesOf(event) },
 });
 
 /** The system-side grant (a PostgreSQL role, an SSH certificate) is gone: the same revocation, on the target. */

@@ -1,3 +1,4 @@
+import { errorMessage } from '@countersign/contracts';
 import type { OcsfEvent } from '../ocsf';
 
 /** One audit record on its way out: its place in the chain and its OCSF rendering. */
@@ -31,4 +32,4 @@ export const stopWith = (reason: string, sequence?: number): SinkOutcome => ({
   ...(sequence === undefined ? {} : { sequence }),
 });
 
-export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const errorText = errorMessage;
