@@ -13,7 +13,7 @@ import type {
 import { AcceptedRequestRecordedType, type CredentialEvent, type CredentialRefused } from './credential.events';
 import { evolveCredential, initialCredentialState, type CredentialState } from './credential.state';
 import { assertIntendedGrant, intendGrant, recordGrantRevoked } from './grant.decide';
-import { toMillis } from './time';
+import { toMillis } from '@countersign/decider';
 
 const MAX_MESSAGE = 500;
 

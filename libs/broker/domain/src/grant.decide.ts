@@ -2,7 +2,7 @@ import { EventTypes, deterministicId, type GrantRevokedV1, type SystemGrant } fr
 import type { IntendGrant, IssueCredential, RecordGrantRevoked } from './credential.commands';
 import { GrantIntendedType, type CredentialEvent } from './credential.events';
 import type { CredentialState } from './credential.state';
-import { toMillis } from './time';
+import { toMillis } from '@countersign/decider';
 
 /**
  * Grants on real systems (issue 13). One grant per request, recorded before the system is called;

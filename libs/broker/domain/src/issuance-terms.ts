@@ -10,7 +10,7 @@ import {
 } from '@countersign/contracts';
 import type { CredentialRefusalCode } from './credential.commands';
 import type { CredentialState } from './credential.state';
-import { floorToSecond, toIso, toMillis } from './time';
+import { floorToSecond, toIso, toMillis } from '@countersign/decider';
 
 /** A credential never outlives fifteen minutes, however long the approved window is. */
 export const MAX_CREDENTIAL_SECONDS = 900;

@@ -3,7 +3,7 @@ import { recheckedApproval } from './approval-recheck';
 import { refuse, type Chain, type ChainCheckInput, type Refusal } from './chain.types';
 import { checkCredential } from './credential-check';
 import type { EvidenceState } from './evidence';
-import { toMillis } from './time';
+import { toMillis } from '@countersign/decider';
 
 /** What a verified chain authorises: exactly this action, under this credential. */
 export interface VerifiedChain {

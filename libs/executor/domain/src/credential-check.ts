@@ -1,6 +1,6 @@
 import { serviceId } from '@countersign/contracts';
 import { refuse, type Chain, type ChainCheckInput, type Refusal } from './chain.types';
-import { toMillis, toSeconds } from './time';
+import { toMillis, toSeconds } from '@countersign/decider';
 
 /**
  * The credential must be the one the issued event announced, addressed to this executor, scoped to

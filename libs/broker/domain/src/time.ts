@@ -1,1 +1,0 @@
-export { floorToSecond, toIso, toMillis } from '@countersign/decider';

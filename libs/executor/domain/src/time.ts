@@ -1,1 +1,0 @@
-export { toMillis, toSeconds } from '@countersign/decider';
