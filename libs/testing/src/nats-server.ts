@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { untilReady } from './ready';
 
 export interface NatsServerOptions {
   /**
@@ -63,26 +64,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
 /** Spawns nats-server with a configuration file; resolves once it logs that it is ready. */
 export function launchNatsProcess(configPath: string, readyTimeoutMs = 10_000): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nats-server', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    const timer = setTimeout(() => fail(new Error(`nats-server did not become ready:\n${log}`)), readyTimeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('Server is ready')) {
-        clearTimeout(timer);
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`nats-server exited with ${String(code)}:\n${log}`)));
-  });
+  const child = spawn('nats-server', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return untilReady(child, { marker: 'Server is ready', what: 'nats-server', timeoutMs: readyTimeoutMs });
 }
 
 /** SIGTERM, then SIGKILL after five seconds; resolves once the process is gone. */

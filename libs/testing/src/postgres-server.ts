@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
+import { untilReady } from './ready';
 
 /** The database, admin role and grants every harness server (and `npm start`'s demo) has. */
 export const POSTGRES_DEMO = {
@@ -117,25 +118,7 @@ function launchPostgres(binary: string, data: string, sockets: string, port: num
   const child = asPostgres
     ? spawn('runuser', ['-u', 'postgres', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => fail(new Error(`postgres did not become ready:\n${log}`)), 30_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('database system is ready to accept connections')) {
-        clearTimeout(timer);
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`postgres exited with ${String(code)}:\n${log}`)));
-  });
+  return untilReady(child, { marker: 'database system is ready to accept connections', what: 'postgres', timeoutMs: 30_000 });
 }
 
 /** Fast shutdown of the postmaster itself (its pid file), then of the runuser wrapper. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { stopNatsProcess } from './nats-server';
+import { untilReady } from './ready';
 
 /**
  * A real OpenSSH server (Debian's openssh-server) for tests and the demo: its own host key, a
@@ -122,24 +123,12 @@ function sshdConfig(settings: { port: number; dir: string; hostKeyPath: string; 
 }
 
 function launchSshd(configPath: string, output: { text: string }, logFile: string, readyTimeoutMs = 10_000): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SSHD, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const timer = setTimeout(() => fail(new Error(`sshd did not start listening:\n${output.text}`)), readyTimeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output.text += chunk.toString();
-      appendFileSync(logFile, chunk);
-      if (output.text.includes('Server listening on')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`sshd exited with ${String(code)}:\n${output.text}`)));
-  });
+  const child = spawn(SSHD, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const onOutput = (chunk: Buffer) => {
+    output.text += chunk.toString();
+    appendFileSync(logFile, chunk);
+  };
+  return untilReady(child, { marker: 'Server listening on', what: 'sshd', timeoutMs: readyTimeoutMs, onOutput });
 }
 
 /**
