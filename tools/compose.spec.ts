@@ -198,13 +198,16 @@ describe('docker-compose.yml', () => {
     expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('healthFile');
   });
 
-  it('runs the SIEM forwarder (profile siem) as siem:splunk with a read-only home of its own and its sinks file', () => {
+  it('runs the SIEM forwarder (profile siem) as siem:splunk with a read-only home, its own NATS key and its sinks file', () => {
     expect(service('siem-forwarder').profiles).toEqual(['siem']);
     expect(service('siem-forwarder').command).toEqual(['node', 'scripts/service.js', 'siem-forwarder']);
     expect(mounts('siem-forwarder')).toContainEqual(['home-siem-splunk', '/countersign', 'ro']);
     expect(mounts('siem-forwarder')).toContainEqual(['./deploy/siem/siem.json', '/etc/countersign/siem.json', 'ro']);
     expect(env('siem-forwarder').COUNTERSIGN_SIEM_CONFIG).toBe('/etc/countersign/siem.json');
-    expect(read('deploy/docker/provision.sh')).toContain('nats/users/siem-splunk.json');
+    expect(mounts('siem-forwarder')).toContainEqual(['keys-siem-splunk', '/keys']);
+    expect(env('siem-forwarder').COUNTERSIGN_KEY_FILE).toBe('/keys/key.json');
+    expect(mounts('provision')).toContainEqual(['enrollment-siem-splunk', '/enrollment-sources/siem-splunk', 'ro']);
+    expect(read('deploy/docker/provision.sh')).toContain('bundle_public "$COUNTERSIGN_BUNDLES_DIR/siem-splunk"');
   });
 
   it('uses only environment variables that docs/operations.md documents, and documents every one config.ts reads', () => {
