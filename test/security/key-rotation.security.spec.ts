@@ -156,7 +156,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     // A compromised (or buggy) audit that chains a vote signed with the retired key: even with
     // audit's genuine signature on the record, the chain time says it came after the retirement.
     const lines = readFileSync(exportFile, 'utf8').trim().split('\n');
-    const last = (JSON.parse(lines.at(-1)!) as Envelope<AuditRecordV1>).data;
+    const last = recordsOf(exportFile).at(-1)!.data;
     const late = attempts[1]!.envelope;
     const record = nextRecord({ sequence: last.sequence, hash: last.hash }, late, new Date().toISOString(), pending);
     const wrapper = signerOf(s.stack, 'service:audit').sign({
@@ -202,10 +202,8 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     await processes.reloaded(SERVICE_NAMES, reloads);
 
     const report = await verifyFile(exportFile);
-    const signedByOld = readFileSync(exportFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as Envelope<AuditRecordV1>).data.event as unknown as Envelope)
+    const signedByOld = recordsOf(exportFile)
+      .map((record) => record.data.event as unknown as Envelope)
       .filter((event) => event.keyid === oldKey.keyId);
     expect(signedByOld.length).toBeGreaterThan(0);
     expect(report.ok).toBe(false);
@@ -237,3 +235,12 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     expect([...new Set(codes)]).toEqual(['revoked_key']);
   });
 });
+
+/** The audit records of an export; audit's signed checkpoints sit between them and are skipped here. */
+function recordsOf(file: string): Envelope<AuditRecordV1>[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Envelope<AuditRecordV1>)
+    .filter((envelope) => envelope.type === EventTypes.AuditRecord);
+}
