@@ -61,6 +61,23 @@ describe('audit: every submission path in the chain, findings, signed Merkle che
     expect(await effectsAt(s.stack, httpRequest)).toHaveLength(1);
   });
 
+  it('chains a submission intake refused over HTTP: the rejection carries it to audit', async () => {
+    const refused = randomUUID();
+    const action = { ...deploy('staging', 'http-2'), target: 'no-such-target' };
+    const envelope = s.deployBot.sign({ requestId: refused, action, reason: 'over http, unknown target' });
+    const response = await fetch(`${s.stack.intakeUrl}/v1/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(envelope),
+    });
+    expect(response.status).toBe(400);
+    // The submission is chained first, from the rejection that carries it; then the rejection and the notice.
+    const chained = [EventTypes.RequestSubmitted, EventTypes.RequestRejected, EventTypes.RequesterNotified];
+    await eventually(() => expect(types(refused)).toEqual(chained), 30_000);
+    const submitted = s.audit.eventsFor(refused).filter((event) => event.type === EventTypes.RequestSubmitted);
+    expect(submitted.map((event) => [event.id, event.signer])).toEqual([[envelope.id, 'requester:deploy-bot']]);
+  });
+
   it('raises a vote_refused finding, not a violation, for a vote naming another digest on a request that executes correctly', async () => {
     const { requestId } = await s.deployBot.submit(deploy('production', 'votes-1'), 'two people');
     const { digest } = await approvalRequested(s.audit, requestId);

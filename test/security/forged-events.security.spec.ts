@@ -12,7 +12,13 @@ const SUITE = 'forged-events';
 const COUNT = Number(process.env.SECURITY_FORGED_COUNT ?? 520);
 const SEED = Number(process.env.SECURITY_SEED ?? Date.now() % 2_147_483_647);
 /** Timers of the pending request may fire during the run; they are not caused by the forgeries. */
-const TIMER_TYPES: readonly string[] = [EventTypes.MessageDeadLettered, EventTypes.ApprovalEscalated, EventTypes.RequesterNotified];
+// Not state changes: the refusals themselves (dead letters and audit's findings about them), timers, notices.
+const TIMER_TYPES: readonly string[] = [
+  EventTypes.MessageDeadLettered,
+  EventTypes.AuditFinding,
+  EventTypes.ApprovalEscalated,
+  EventTypes.RequesterNotified,
+];
 
 const deploy = (environment: string) => ({
   kind: 'http.request',

@@ -44,11 +44,12 @@ export class AuditService {
 
   /**
    * The requester's signed submission an acceptance carries, verified here with audit's own trust
-   * store (no freshness: it is older than the acceptance). Every ingress path ends in an
-   * acceptance, so a submission that never crossed CS_SUBMISSIONS (HTTP) is chained all the same.
+   * store (no freshness: it is older than the acceptance). Every ingress path ends in an acceptance
+   * or a rejection carrying it, so a submission that never crossed CS_SUBMISSIONS (HTTP) is chained
+   * all the same.
    */
   private carriedSubmission(envelope: Envelope): Envelope | undefined {
-    if (envelope.type !== EventTypes.RequestAccepted) return undefined;
+    if (envelope.type !== EventTypes.RequestAccepted && envelope.type !== EventTypes.RequestRejected) return undefined;
     const carried = (envelope.data as Partial<RequestAcceptedV1>).submission;
     if (carried === undefined) return undefined;
     const verification = this.runtime.trust.verify(carried);

@@ -109,6 +109,20 @@ describe('audit log: the submission an acceptance carries', () => {
       .then([second!]);
   });
 
+  it('chains the submission a rejection carries too (an HTTP submission intake refused)', () => {
+    const acceptedData = accepted.data as { submissionId: string; requester: string };
+    const rejected = envelope(accepted.id.replace('1', '8'), EventTypes.RequestRejected, 'service:intake', AT, {
+      requester: acceptedData.requester,
+      submissionId: acceptedData.submissionId,
+      errors: [{ path: 'action.target', code: 'unknown_target', message: 'not registered' }],
+      rejectedAt: AT,
+    });
+    spec
+      .given([])
+      .when(record(rejected, { submission: submitted, checkpoints: undefined }))
+      .then(chain([submitted, rejected]));
+  });
+
   it('ignores a carried envelope that is not this acceptance’s submission by its requester', () => {
     const other = { ...submitted, signer: 'requester:mallory' };
     spec

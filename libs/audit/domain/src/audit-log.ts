@@ -28,7 +28,7 @@ export interface RecordEvent {
   envelope: Envelope;
   recordedAt: string;
   /**
-   * The requester's signed submission a `request.accepted` carries, when the shell verified it
+   * The requester's signed submission a `request.accepted` (or `request.rejected`) carries, when the shell verified it
    * with its own trust store. Chained before the acceptance unless already recorded, so a request
    * submitted over HTTP (which never crosses CS_SUBMISSIONS) has its submission in the log too.
    */
@@ -75,9 +75,9 @@ export function decideAuditLog(command: AuditLogCommand, state: AuditLogState): 
   return events;
 }
 
-/** The embedded submission, only when it is the one this acceptance names and by its requester. */
+/** The embedded submission, only when it is the one this acceptance (or rejection) names and by its requester. */
 function provenSubmission({ envelope, submission }: RecordEvent): Envelope | undefined {
-  if (!submission || envelope.type !== EventTypes.RequestAccepted) return undefined;
+  if (!submission || (envelope.type !== EventTypes.RequestAccepted && envelope.type !== EventTypes.RequestRejected)) return undefined;
   const accepted = envelope.data as { submissionId?: unknown; requester?: unknown };
   const fits =
     submission.type === EventTypes.RequestSubmitted && submission.id === accepted.submissionId && submission.signer === accepted.requester;

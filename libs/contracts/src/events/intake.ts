@@ -31,7 +31,15 @@ export const RequestRejectedV1 = z.strictObject({
   submissionId: EventId,
   errors: z.array(FieldErrorSchema).min(1),
   rejectedAt: Timestamp,
+  /**
+   * The requester's signed submission as intake received it, when intake refused what it asked for
+   * (schema, registry, window) and the envelope is at most REJECTED_SUBMISSION_MAX_CHARS long, so
+   * audit chains a submission that never crossed CS_SUBMISSIONS (HTTP) as it does for acceptances.
+   */
+  submission: EnvelopeSchema.optional(),
 });
+/** Above this (JSON characters), a rejection names the submission id only: the event must stay small. */
+export const REJECTED_SUBMISSION_MAX_CHARS = 200 * 1024;
 export type RequestRejectedV1 = z.infer<typeof RequestRejectedV1>;
 
 /** `escalated` is a milestone (the request went to a second group), not an ending. */

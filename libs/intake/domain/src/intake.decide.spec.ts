@@ -24,6 +24,7 @@ import {
   REQUEST_ID,
   REQUESTER,
   SUBMISSION_ID,
+  submissionEnvelope,
   submissionPayload,
   TARGETS,
 } from './intake.fixtures';
@@ -179,7 +180,7 @@ describe('intake decider', () => {
       spec
         .given([])
         .when(handleSubmission({ payload: 'hello' }))
-        .then(rejectedEvents(errors, { requestId: undefined }));
+        .then(rejectedEvents(errors, { requestId: undefined, submission: submissionEnvelope(SUBMISSION_ID, 'hello') }));
     });
 
     it('rejects a signer who is not the requester of the subject, and answers the signer', () => {
@@ -230,7 +231,7 @@ describe('intake decider', () => {
       spec
         .given(acceptedEvents())
         .when(handleSubmission({ submissionId: OTHER_SUBMISSION_ID }))
-        .then(rejectedEvents(errors, { submissionId: OTHER_SUBMISSION_ID }));
+        .then(rejectedEvents(errors, { submissionId: OTHER_SUBMISSION_ID, submission: submissionEnvelope(OTHER_SUBMISSION_ID) }));
     });
   });
 

@@ -4,6 +4,7 @@ import {
   EventTypes,
   identityId,
   parseWith,
+  REJECTED_SUBMISSION_MAX_CHARS,
   resolveTarget,
   RequestSubmittedV1,
   type CanonicalAction,
@@ -52,7 +53,8 @@ function handleSubmission(command: HandleSubmission, state: IntakeState): Intake
   }
   if (state.answered.includes(command.submissionId)) return [];
   const examined = examine(command, state);
-  return examined.ok ? accept(command, examined.value) : reject(command, examined.errors, IdTags.rejected, IdTags.notified);
+  if (examined.ok) return accept(command, examined.value);
+  return reject(command, examined.errors, IdTags.rejected, IdTags.notified, carriedSubmission(command));
 }
 
 interface Acceptable {
@@ -118,13 +120,32 @@ function accept(command: HandleSubmission, { submitted, facts, window }: Accepta
 
 type Answerable = Pick<HandleSubmission, 'submissionId' | 'requester' | 'payload' | 'now'>;
 
-function reject(command: Answerable, errors: FieldError[], rejectedTag: string, notifiedTag: string): IntakeEvent[] {
+/** The submission a rejection carries for audit (see RequestRejectedV1.submission), when it is small enough. */
+function carriedSubmission(command: HandleSubmission): HandleSubmission['submission'] | undefined {
+  const { submission } = command;
+  return submission && JSON.stringify(submission).length <= REJECTED_SUBMISSION_MAX_CHARS ? submission : undefined;
+}
+
+function reject(
+  command: Answerable,
+  errors: FieldError[],
+  rejectedTag: string,
+  notifiedTag: string,
+  submission?: HandleSubmission['submission'],
+): IntakeEvent[] {
   const requestId = requestIdOf(command.payload);
   const rejected: RequestRejected = {
     id: deterministicId(command.submissionId, rejectedTag),
     type: EventTypes.RequestRejected,
     time: command.now,
-    data: { ...optional({ requestId }), requester: command.requester, submissionId: command.submissionId, errors, rejectedAt: command.now },
+    data: {
+      ...optional({ requestId }),
+      requester: command.requester,
+      submissionId: command.submissionId,
+      errors,
+      rejectedAt: command.now,
+      ...optional({ submission }),
+    },
   };
   const notified = notification(command, deterministicId(command.submissionId, notifiedTag), {
     ...optional({ requestId }),

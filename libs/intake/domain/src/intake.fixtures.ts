@@ -147,6 +147,8 @@ interface RejectionOptions {
   requester?: string;
   requestId?: string | undefined;
   tags?: [rejected: string, notified: string];
+  /** The signed submission the rejection carries for audit (a refusal of what it asked for). */
+  submission?: Envelope;
 }
 
 export function rejectedEvents(errors: FieldError[], options: RejectionOptions = {}): [RequestRejected, RequesterNotified] {
@@ -155,7 +157,12 @@ export function rejectedEvents(errors: FieldError[], options: RejectionOptions =
   const ids = requestId === undefined ? {} : { requestId };
   const rejectedId = deterministicId(submissionId, tags[0]);
   return [
-    { id: rejectedId, type: EventTypes.RequestRejected, time: NOW, data: { ...ids, requester, submissionId, errors, rejectedAt: NOW } },
+    {
+      id: rejectedId,
+      type: EventTypes.RequestRejected,
+      time: NOW,
+      data: { ...ids, requester, submissionId, errors, rejectedAt: NOW, ...(options.submission ? { submission: options.submission } : {}) },
+    },
     {
       id: deterministicId(submissionId, tags[1]),
       type: EventTypes.RequesterNotified,
