@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   EventTypes,
   POSTGRES_SQL_KIND,
   type CredentialIssuedV1,
   type CredentialRevokedV1,
-  type Envelope,
   type GrantRevokedV1,
 } from '@countersign/contracts';
-import { postgresUnavailable, startPostgres, writePostgresAdmins, type RunningPostgres } from '@countersign/testing';
-import { eventually } from './clients';
-import { approvalRequested, e2eTargets, outcomeOf, startScenario, type Scenario } from './scenario';
+import { postgresUnavailable, type RunningPostgres } from '@countersign/testing';
+import { auditedEvent, insertAction, POSTGRES_TARGET, startPostgresScenario, type PostgresScenario } from './postgres-scenario';
+import { approvalRequested, outcomeOf, type Scenario } from './scenario';
 
 jest.setTimeout(180_000);
 
@@ -19,45 +15,19 @@ const unavailable = postgresUnavailable();
 if (unavailable) console.warn(`skipping the postgres.sql e2e suite: ${unavailable}`);
 const describePostgres = unavailable ? describe.skip : describe;
 
-const TARGET = 'demo-postgres';
-
-/** One request per test, each inserting its own item, so effects are counted per request. */
-const insert = (item: string, window?: { notBefore: string; notAfter: string }) => ({
-  kind: POSTGRES_SQL_KIND,
-  target: TARGET,
-  environment: 'production',
-  parameters: { statements: [`INSERT INTO orders (item, quantity) VALUES ('${item}', 1)`], grant: 'app_write' },
-  ...(window ? { window } : {}),
-});
-
 describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', () => {
+  let scenario: PostgresScenario;
   let s: Scenario;
   let pg: RunningPostgres;
-  let secrets: string;
 
   beforeAll(async () => {
-    pg = await startPostgres();
-    secrets = mkdtempSync(join(tmpdir(), 'countersign-pg-admins-'));
-    const adminsFile = join(secrets, 'postgres-admins.json');
-    writePostgresAdmins(adminsFile, { [TARGET]: pg.admin });
-    const targets = e2eTargets();
-    const registered = targets.targets.find((target) => target.name === TARGET)!;
-    registered.address = pg.address;
-    s = await startScenario({ targets, env: { COUNTERSIGN_POSTGRES_ADMINS_FILE: adminsFile } });
+    scenario = await startPostgresScenario();
+    ({ s, pg } = scenario);
   }, 180_000);
 
-  afterAll(async () => {
-    await s?.close();
-    await pg?.stop();
-    if (secrets) rmSync(secrets, { recursive: true, force: true });
-  });
+  afterAll(() => scenario?.close());
 
-  const eventOf = <T>(requestId: string, type: string) =>
-    eventually(() => {
-      const found = s.audit.eventsFor(requestId).find((event) => event.type === type) as Envelope<T> | undefined;
-      if (!found) throw new Error(`no ${type} for ${requestId} yet`);
-      return found;
-    }, 40_000);
+  const eventOf = <T>(requestId: string, type: string) => auditedEvent<T>(s, requestId, type, 40_000);
 
   async function superuser<T>(query: string, values: unknown[]): Promise<T[]> {
     const client = pg.superuser();
@@ -71,7 +41,7 @@ describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', (
   const roleExists = async (role: string) => (await superuser('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).length === 1;
   const rowsFor = async (item: string) => (await superuser('SELECT 1 FROM orders WHERE item = $1', [item])).length;
 
-  async function submitAndApprove(action: ReturnType<typeof insert>, reason: string): Promise<string> {
+  async function submitAndApprove(action: ReturnType<typeof insertAction>, reason: string): Promise<string> {
     const { requestId } = await s.deployBot.submit(action, reason);
     const { digest } = await approvalRequested(s.audit, requestId);
     await s.approvers.alice.vote(requestId, digest, 'approve', 'reviewed the SQL');
@@ -80,7 +50,7 @@ describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', (
   }
 
   it('runs the approved SQL as a per-request role, then drops the role, with every step audited', async () => {
-    const requestId = await submitAndApprove(insert('e2e-happy'), 'restock');
+    const requestId = await submitAndApprove(insertAction('e2e-happy'), 'restock');
     expect(await outcomeOf(s.deployBot, requestId, 'executed', 40_000)).toEqual(['accepted', 'approved', 'executed']);
     expect(await rowsFor('e2e-happy')).toBe(1);
     const issued = await eventOf<CredentialIssuedV1>(requestId, EventTypes.CredentialIssued);
@@ -89,7 +59,7 @@ describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', (
     const revoked = await eventOf<CredentialRevokedV1>(requestId, EventTypes.CredentialRevoked);
     expect(revoked.data).toMatchObject({ reason: 'execution_completed', grant });
     const dropped = await eventOf<GrantRevokedV1>(requestId, EventTypes.GrantRevoked);
-    expect(dropped.data).toMatchObject({ target: TARGET, grant, reason: 'execution_completed' });
+    expect(dropped.data).toMatchObject({ target: POSTGRES_TARGET, grant, reason: 'execution_completed' });
     expect(await roleExists(grant.handle)).toBe(false);
     const succeeded = await eventOf<{ result: { summary: string } }>(requestId, EventTypes.ExecutionSucceeded);
     expect(succeeded.data.result.summary).toBe('1 statement(s) committed; rows affected: 1');
@@ -98,7 +68,7 @@ describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', (
 
   it('revokes the role after a broker killed with SIGKILL between issue and revocation comes back', async () => {
     await s.stack.stop('executor');
-    const requestId = await submitAndApprove(insert('e2e-broker-killed'), 'restock while the broker dies');
+    const requestId = await submitAndApprove(insertAction('e2e-broker-killed'), 'restock while the broker dies');
     const { grant } = (await eventOf<CredentialIssuedV1>(requestId, EventTypes.CredentialIssued)).data;
     expect(await roleExists(grant!.handle)).toBe(true);
     await s.stack.stop('broker', 'SIGKILL');
@@ -116,7 +86,7 @@ describePostgres('postgres.sql through the whole stack, on a real PostgreSQL', (
     await s.stack.stop('executor');
     const now = Date.now();
     const window = { notBefore: new Date(now).toISOString(), notAfter: new Date(now + 25_000).toISOString() };
-    const requestId = await submitAndApprove(insert('e2e-never-ran', window), 'a short window nobody uses');
+    const requestId = await submitAndApprove(insertAction('e2e-never-ran', window), 'a short window nobody uses');
     const { grant } = (await eventOf<CredentialIssuedV1>(requestId, EventTypes.CredentialIssued)).data;
     expect(await roleExists(grant!.handle)).toBe(true);
     const revoked = await eventOf<CredentialRevokedV1>(requestId, EventTypes.CredentialRevoked);

@@ -1,38 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresSqlAdapter } from '@countersign/action-adapters';
-import {
-  EventTypes,
-  POSTGRES_SQL_KIND,
-  PostgresGrantSecret,
-  actionDigest,
-  type CredentialIssuedV1,
-  type Envelope,
-  type RequestAcceptedV1,
-} from '@countersign/contracts';
-import { postgresUnavailable, startPostgres, writePostgresAdmins, type RunningPostgres } from '@countersign/testing';
-import { eventually } from '../e2e/clients';
-import { approvalRequested, e2eTargets, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { EventTypes, PostgresGrantSecret, actionDigest, type CredentialIssuedV1, type RequestAcceptedV1 } from '@countersign/contracts';
+import { postgresUnavailable, type RunningPostgres } from '@countersign/testing';
+import { auditedEvent, insertAction, POSTGRES_TARGET, startPostgresScenario, type PostgresScenario } from '../e2e/postgres-scenario';
+import { approvalRequested, outcomeOf, type Scenario } from '../e2e/scenario';
 import { recordAttack } from './report';
 import { stolenToken } from './support/target';
 
 jest.setTimeout(240_000);
 
 const SUITE = 'postgres-credential';
-const TARGET = 'demo-postgres';
 const unavailable = postgresUnavailable();
 if (unavailable) console.warn(`skipping the postgres.sql security suite: ${unavailable}`);
 const describePostgres = unavailable ? describe.skip : describe;
-
-const insert = (item: string, window?: { notBefore: string; notAfter: string }) => ({
-  kind: POSTGRES_SQL_KIND,
-  target: TARGET,
-  environment: 'production',
-  parameters: { statements: [`INSERT INTO orders (item, quantity) VALUES ('${item}', 1)`], grant: 'app_write' },
-  ...(window ? { window } : {}),
-});
 
 /** Statements a thief holding a live app_write login might try beyond the approved INSERT and beyond the grant. */
 const BEYOND_GRANT = [
@@ -50,34 +30,20 @@ const BEYOND_GRANT = [
  * and after the window ended. Each attempt must fail at the database itself.
  */
 describePostgres('a stolen postgres.sql credential', () => {
+  let scenario: PostgresScenario;
   let s: Scenario;
   let pg: RunningPostgres;
-  let secrets: string;
 
   beforeAll(async () => {
-    pg = await startPostgres();
-    secrets = mkdtempSync(join(tmpdir(), 'countersign-pg-admins-'));
-    const adminsFile = join(secrets, 'postgres-admins.json');
-    writePostgresAdmins(adminsFile, { [TARGET]: pg.admin });
-    const targets = e2eTargets();
-    targets.targets.find((target) => target.name === TARGET)!.address = pg.address;
-    s = await startScenario({ targets, env: { COUNTERSIGN_POSTGRES_ADMINS_FILE: adminsFile } });
+    scenario = await startPostgresScenario();
+    ({ s, pg } = scenario);
   }, 180_000);
 
-  afterAll(async () => {
-    await s?.close();
-    await pg?.stop();
-    if (secrets) rmSync(secrets, { recursive: true, force: true });
-  });
+  afterAll(() => scenario?.close());
 
-  const eventOf = <T>(requestId: string, type: string) =>
-    eventually(() => {
-      const found = s.audit.eventsFor(requestId).find((event) => event.type === type) as Envelope<T> | undefined;
-      if (!found) throw new Error(`no ${type} for ${requestId} yet`);
-      return found;
-    }, 60_000);
+  const eventOf = <T>(requestId: string, type: string) => auditedEvent<T>(s, requestId, type, 60_000);
 
-  async function approved(action: ReturnType<typeof insert>): Promise<string> {
+  async function approved(action: ReturnType<typeof insertAction>): Promise<string> {
     const { requestId } = await s.deployBot.submit(action, 'security: stolen login');
     const { digest } = await approvalRequested(s.audit, requestId);
     await s.approvers.alice.vote(requestId, digest, 'approve', 'ok');
@@ -117,7 +83,7 @@ describePostgres('a stolen postgres.sql credential', () => {
   };
 
   it('cannot be replayed after the execution completed: the role is gone', async () => {
-    const requestId = await approved(insert('sec-replay'));
+    const requestId = await approved(insertAction('sec-replay'));
     await outcomeOf(s.deployBot, requestId, 'executed', 40_000);
     await eventOf(requestId, EventTypes.GrantRevoked);
     const { login } = await stolenLogin(requestId);
@@ -140,14 +106,14 @@ describePostgres('a stolen postgres.sql credential', () => {
 
   it('cannot run statements beyond its grant while live, nor make the executor run another statement', async () => {
     await s.stack.stop('executor');
-    const requestId = await approved(insert('sec-other'));
+    const requestId = await approved(insertAction('sec-other'));
     const { token, login } = await stolenLogin(requestId);
     // One at a time: the role's CONNECTION LIMIT would refuse parallel attempts for the wrong reason.
     const attempts: Array<{ ran: boolean; code: string }> = [];
     for (const statement of BEYOND_GRANT) attempts.push(await tryAs(login, statement));
     // The executor's own adapter refuses an action other than the approved one (its digest), even with the live login.
     const accepted = await eventOf<RequestAcceptedV1>(requestId, EventTypes.RequestAccepted);
-    const adapter = new PostgresSqlAdapter({ [TARGET]: pg.address }, { timeoutMs: 2_000 });
+    const adapter = new PostgresSqlAdapter({ [POSTGRES_TARGET]: pg.address }, { timeoutMs: 2_000 });
     const approvedAction = accepted.data.action;
     const other = { ...approvedAction, parameters: { statements: ['DELETE FROM orders'], grant: 'app_write' } };
     const swapped = await adapter.execute(other, { token, system: login }, { requestId, digest: actionDigest(approvedAction) });
@@ -177,7 +143,7 @@ describePostgres('a stolen postgres.sql credential', () => {
     await s.stack.stop('executor');
     const now = Date.now();
     const window = { notBefore: new Date(now).toISOString(), notAfter: new Date(now + 20_000).toISOString() };
-    const requestId = await approved(insert('sec-late', window));
+    const requestId = await approved(insertAction('sec-late', window));
     const { login } = await stolenLogin(requestId);
     await eventOf(requestId, EventTypes.GrantRevoked);
     const attempts = await Promise.all([1, 2, 3].map(() => tryAs(login, "INSERT INTO orders (item, quantity) VALUES ('sec-late', 1)")));
