@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
+import type { EventRow } from '@countersign/event-store';
 import { HomeLayout } from '@countersign/identity';
 import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS } from '@countersign/messaging';
 import { connectAs, type Stack } from '@countersign/stack';
@@ -15,15 +16,8 @@ function cloneUuid(uuid: string, copy: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-interface Row {
-  id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
+/** A stored row as the SQLite store keeps it, without the position the insert assigns. */
+type Row = Omit<EventRow, 'position'>;
 
 /**
  * Grows one service store to `target` events by cloning the requests already in it (their UUIDs

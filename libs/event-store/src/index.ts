@@ -9,3 +9,4 @@ export {
 export * from './kurrentdb-acl';
 export * from './kurrentdb-acl-apply';
 export { connectionStringAs } from './kurrentdb-admin-http';
+export type { EventRow } from './sqlite-schema';
