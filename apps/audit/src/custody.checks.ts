@@ -7,6 +7,7 @@ import {
   custodyStream,
   mayProveUnproven,
   requestIdOf,
+  requestIdOfCustodyStream,
   unprovenApproval,
 } from '@countersign/audit-domain';
 import type { Subscription } from '@countersign/event-store';
@@ -53,7 +54,8 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
       // The log also holds audit's receipts; only records carry an event to observe.
       if (stored.stream === AUDIT_LOG_STREAM && stored.type === EventTypes.AuditRecord)
         this.observe((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope);
-      if (stored.stream.startsWith('custody-')) this.retire(stored.stream.slice('custody-'.length));
+      const decided = requestIdOfCustodyStream(stored.stream);
+      if (decided) this.retire(decided);
       return Promise.resolve();
     });
     this.timer = setInterval(() => void this.checkDue(), this.runtime.config.timerMs);

@@ -10,6 +10,7 @@ import {
   executionDecider,
   executionGate,
   executionStream,
+  requestIdOfExecutionStream,
   type EvidenceState,
   type ExecutionCommand,
 } from '@countersign/executor-domain';
@@ -139,8 +140,10 @@ export class ExecutorService {
     for (let position = -1; ;) {
       const page = await this.runtime.store.readAll(position, 500);
       if (page.length === 0) break;
-      for (const event of page)
-        if (event.stream.startsWith('execution-')) lastType.set(event.stream.slice('execution-'.length), event.type);
+      for (const event of page) {
+        const requestId = requestIdOfExecutionStream(event.stream);
+        if (requestId) lastType.set(requestId, event.type);
+      }
       position = page[page.length - 1]!.position;
     }
     return [...lastType].filter(([, type]) => type === EventTypes.ExecutionStarted).map(([requestId]) => requestId);

@@ -1,17 +1,13 @@
 import type { CanonicalAction, Envelope, EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
-import type { ReviewPlan } from '@countersign/policy';
+import type { PolicyDecision } from '@countersign/policy';
+import type { TimedEvent } from '@countersign/decider';
 
 /**
  * A domain event is exactly what the shell signs: `id` and `time` become the envelope's, `type`
  * and `data` are the contract's. Ids come from `deterministicId` (a pure hash of the cause), so
  * handling a redelivered message yields the very same events.
  */
-export interface DomainEvent<T extends EventType> {
-  id: string;
-  type: T;
-  time: string;
-  data: EventData<T>;
-}
+export type DomainEvent<T extends EventType> = TimedEvent<T, EventData<T>>;
 
 export type ApprovalRequested = DomainEvent<typeof EventTypes.ApprovalRequested>;
 export type VoteRecorded = DomainEvent<typeof EventTypes.VoteRecorded>;
@@ -33,7 +29,13 @@ export const LocalEventTypes = { ApprovalOpened: 'approval.opened', VoteKept: 'a
  * their people, the execution window, the accepted event id), yet every later vote is judged by
  * it, so it is recorded once, locally, and replay never consults the current policy or registry.
  */
-export interface ApprovalOpenedData {
+/** What the policy decided, as approval keeps it (the deadline and step-up are stored as resolved below). */
+type PolicyTerms = Pick<
+  PolicyDecision,
+  'mode' | 'quorum' | 'eligibleGroups' | 'eligibleApprovers' | 'refusedApprovers' | 'approverRules' | 'escalation' | 'executionWindowSeconds' | 'review'
+>;
+
+export interface ApprovalOpenedData extends PolicyTerms {
   requestId: string;
   requester: string;
   /** Everyone the requester stands for: the workload's own name and its owner, if any. */
@@ -45,25 +47,10 @@ export interface ApprovalOpenedData {
   /** The window intake accepted the action for. */
   window: TimeWindow;
   policy: PolicyStamp;
-  /** `refused`: Cedar does not let the requester ask for this; the policy denies it at once. */
-  mode: 'auto' | 'quorum' | 'refused';
-  quorum: number;
-  eligibleGroups: string[];
-  /** Who may vote before any escalation: group members Cedar allows. */
-  eligibleApprovers: string[];
-  /** Group members Cedar refused, with the rules why; their votes are `not_eligible`. */
-  refusedApprovers: Record<string, string[]>;
-  /** The Cedar rules that let each approver vote; stamped on the decision their votes make. */
-  approverRules: Record<string, string[]>;
   /** Person of each eligible approver, escalation approver and reviewer. */
   personOf: Record<string, string>;
   /** The policy's pending deadline, never later than the end of the request window. */
   expiresAt: string;
-  /** From `escalatesAt`, `eligibleApprovers` of the escalation may vote too. */
-  escalation?: { escalatesAt: string; groups: string[]; eligibleApprovers: string[] };
-  executionWindowSeconds: number;
-  /** Break-glass: the review the approval will owe. */
-  review?: ReviewPlan;
   /**
    * Step-up: an approval (or a review upholding it) counts only when signed with the approver's
    * own key; one relayed by a channel (Slack) is rejected `step_up_required`. Denies count anyhow.

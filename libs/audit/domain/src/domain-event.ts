@@ -1,6 +1,2 @@
-/** An event as the deciders produce it; `id` is derived inside the decider with deterministicId. */
-export interface DomainEvent<Type extends string, Data> {
-  type: Type;
-  id: string;
-  data: Data;
-}
+/** An event as the deciders produce it (one shape for every service: see libs/decider). */
+export type { DecidedEvent as DomainEvent } from '@countersign/decider';

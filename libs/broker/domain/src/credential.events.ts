@@ -8,19 +8,13 @@ import type {
   RequestAcceptedV1,
   SystemGrant,
 } from '@countersign/contracts';
+import type { DecidedEvent as DomainEvent } from '@countersign/decider';
 
 /** One stream per request in the broker's own store: its copy of the request, then the credential's life. */
 export const credentialStream = (requestId: string): string => `credential-${requestId}`;
 
-/**
- * An event as the decider produces it. `id` is derived from the cause (deterministicId) so a
- * redelivered message appends the very same ids; the shell signs wire events under that id.
- */
-export interface DomainEvent<Type extends string, Data> {
-  type: Type;
-  id: string;
-  data: Data;
-}
+/** An event as the decider produces it (one shape for every service: see libs/decider). */
+export type { DomainEvent };
 
 /** Kept in the broker's store only, never published: intake already published the original. */
 export const AcceptedRequestRecordedType = 'local.accepted.recorded';

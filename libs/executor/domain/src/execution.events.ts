@@ -12,7 +12,11 @@ import type { DomainEvent } from './domain-event';
  * The claim and its result. The shell appends the first event with expected revision 'no_stream',
  * so of two executors racing for one request exactly one claim (or refusal) is written.
  */
-export const executionStream = (requestId: string): string => `execution-${requestId}`;
+const EXECUTION_PREFIX = 'execution-';
+export const executionStream = (requestId: string): string => `${EXECUTION_PREFIX}${requestId}`;
+/** The request an execution stream belongs to, or undefined for any other stream. */
+export const requestIdOfExecutionStream = (stream: string): string | undefined =>
+  stream.startsWith(EXECUTION_PREFIX) ? stream.slice(EXECUTION_PREFIX.length) : undefined;
 
 export type ExecutionStarted = DomainEvent<typeof EventTypes.ExecutionStarted, ExecutionStartedV1>;
 export type ExecutionRefused = DomainEvent<typeof EventTypes.ExecutionRefused, ExecutionRefusedV1>;

@@ -1,16 +1,12 @@
 import { TargetErrorCodes, type EventData, type EventType, type EventTypes } from '@countersign/contracts';
+import type { TimedEvent } from '@countersign/decider';
 
 /**
  * A domain event is exactly what the shell signs: `id` and `time` become the envelope's `id` and
  * `time`, `type` and `data` are the contract's. Ids are derived inside the decider with
  * `deterministicId` (a pure hash of the cause), so a redelivered message yields the same ids.
  */
-export interface DomainEvent<T extends EventType> {
-  id: string;
-  type: T;
-  time: string;
-  data: EventData<T>;
-}
+export type DomainEvent<T extends EventType> = TimedEvent<T, EventData<T>>;
 
 export type RequestAccepted = DomainEvent<typeof EventTypes.RequestAccepted>;
 export type RequestRejected = DomainEvent<typeof EventTypes.RequestRejected>;

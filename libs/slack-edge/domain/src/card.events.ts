@@ -9,15 +9,12 @@ import type {
   VoteRejectedV1,
   VoteRelayedV1,
 } from '@countersign/contracts';
+import type { DecidedEvent as DomainEvent } from '@countersign/decider';
 
 /** One stream per request in the edge's own store: what approval said, the Slack card, the clicks. */
 export const cardStream = (requestId: string): string => `card-${requestId}`;
 
-export interface DomainEvent<Type extends string, Data> {
-  type: Type;
-  id: string;
-  data: Data;
-}
+export type { DomainEvent };
 
 /** Approval's events the card follows; everything else approval publishes is not the card's business. */
 export type ObservedApprovalEvent =
