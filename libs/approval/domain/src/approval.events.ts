@@ -32,7 +32,15 @@ export const LocalEventTypes = { ApprovalOpened: 'approval.opened', VoteKept: 'a
 /** What the policy decided, as approval keeps it (the deadline and step-up are stored as resolved below). */
 type PolicyTerms = Pick<
   PolicyDecision,
-  'mode' | 'quorum' | 'eligibleGroups' | 'eligibleApprovers' | 'refusedApprovers' | 'approverRules' | 'escalation' | 'executionWindowSeconds' | 'review'
+  | 'mode'
+  | 'quorum'
+  | 'eligibleGroups'
+  | 'eligibleApprovers'
+  | 'refusedApprovers'
+  | 'approverRules'
+  | 'escalation'
+  | 'executionWindowSeconds'
+  | 'review'
 >;
 
 export interface ApprovalOpenedData extends PolicyTerms {
@@ -86,3 +94,13 @@ export type ApprovalEvent = ApprovalOpened | VoteKept | PublishedApprovalEvent;
 export function isLocalEvent(event: ApprovalEvent): event is ApprovalOpened | VoteKept {
   return event.type === LocalEventTypes.ApprovalOpened || event.type === LocalEventTypes.VoteKept;
 }
+
+/** What every outward event states about the request it concerns, so approvers can match it. */
+export const concerning = (request: ApprovalOpenedData) => ({
+  requestId: request.requestId,
+  digest: request.digest,
+  requester: request.requester,
+});
+
+/** What the events of a break-glass review state about the request and the policy it was under. */
+export const reviewOf = (request: ApprovalOpenedData) => ({ requestId: request.requestId, digest: request.digest, policy: request.policy });

@@ -1,12 +1,13 @@
 import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
 import type { PolicyStamp } from '@countersign/contracts';
-import type {
-  ApprovalEscalated,
-  ApprovalOpenedData,
-  ApprovalRequested,
-  RequestApproved,
-  RequestDenied,
-  RequestExpired,
+import {
+  concerning,
+  type ApprovalEscalated,
+  type ApprovalOpenedData,
+  type ApprovalRequested,
+  type RequestApproved,
+  type RequestDenied,
+  type RequestExpired,
 } from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import type { RecordedVote } from './approval.state';
@@ -18,9 +19,7 @@ export function approvalRequested(request: ApprovalOpenedData, now: string): App
     type: EventTypes.ApprovalRequested,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       action: request.action,
       policy: request.policy,
       quorum: request.quorum,
@@ -82,9 +81,7 @@ function approved(
     type: EventTypes.RequestApproved,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       acceptedEventId: request.acceptedEventId,
       mode,
       approvers,
@@ -130,9 +127,7 @@ function deniedWith(
     type: EventTypes.RequestDenied,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       deniedBy,
       ...optionalReason(reason),
       policy,
@@ -148,9 +143,7 @@ export function expired(request: ApprovalOpenedData, approvals: number, now: str
     type: EventTypes.RequestExpired,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       policy: request.policy,
       approvals,
       quorum: request.quorum,
@@ -168,9 +161,7 @@ export function escalated(request: ApprovalOpenedData, approvals: number, now: s
     type: EventTypes.ApprovalEscalated,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       policy: request.policy,
       quorum: request.quorum,
       approvals,

@@ -1,6 +1,15 @@
 import { deterministicId, EventTypes } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
-import type { ApprovalEvent, ApprovalOpenedData, ReviewCompleted, ReviewEscalated, ReviewOverdue, ReviewRequired } from './approval.events';
+import {
+  concerning,
+  reviewOf,
+  type ApprovalEvent,
+  type ApprovalOpenedData,
+  type ReviewCompleted,
+  type ReviewEscalated,
+  type ReviewOverdue,
+  type ReviewRequired,
+} from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import { evolve, nameOf, personOf, type ApprovalState, type ResolvedApproval, type ReviewState } from './approval.state';
 import { needsStepUp, stepUpRequired, voteRejected, type Refusal } from './approval.votes';
@@ -18,9 +27,7 @@ export function reviewRequired(request: ApprovalOpenedData, approvers: readonly 
     type: EventTypes.ReviewRequired,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      requester: request.requester,
+      ...concerning(request),
       policy: request.policy,
       approvers: [...approvers],
       reviewGroups: plan.groups,
@@ -98,9 +105,7 @@ function reviewEscalated(request: ApprovalOpenedData, review: ReviewState, now: 
     type: EventTypes.ReviewEscalated,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      policy: request.policy,
+      ...reviewOf(request),
       addedGroups: plan.escalation?.groups ?? [],
       reviewGroups: reviewGroupsNow(request, { ...review, escalated: true }),
       dueAt: review.dueAt,
@@ -115,9 +120,7 @@ function reviewOverdue(request: ApprovalOpenedData, review: ReviewState, now: st
     type: EventTypes.ReviewOverdue,
     time: now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      policy: request.policy,
+      ...reviewOf(request),
       reviewGroups: reviewGroupsNow(request, review),
       dueAt: review.dueAt,
       overdueAt: now,
@@ -131,9 +134,7 @@ function reviewCompleted(request: ApprovalOpenedData, review: ReviewState, comma
     type: EventTypes.ReviewCompleted,
     time: command.now,
     data: {
-      requestId: request.requestId,
-      digest: request.digest,
-      policy: request.policy,
+      ...reviewOf(request),
       reviewer: command.voter,
       voteId: command.voteId,
       verdict: command.vote.decision === 'approve' ? 'upheld' : 'disputed',
