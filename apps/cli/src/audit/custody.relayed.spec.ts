@@ -47,7 +47,7 @@ function slackStory(options: SlackStoryOptions = {}): Story & { relayed: Envelop
   const approvers = approved.data.approvers.map((approver) => ({ ...approver, via: 'slack' as const }));
   const reapproved = signerFor('service:approval').sign<RequestApprovedV1>({
     ...approved,
-    data: { ...approved.data, approvers, ...(options.stepUp ? { stepUp: true as const } : {}) },
+    data: { ...approved.data, approvers, evidence: [relayed], ...(options.stepUp ? { stepUp: true as const } : {}) },
   });
   const envelopes = reReceipted(
     story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? reapproved : envelope)),
@@ -97,7 +97,8 @@ describe('chain of custody with a vote relayed from Slack', () => {
     expect(custody.ok).toBe(false);
     expect(custody.links[1]).toMatchObject({ identity: 'approver:alice', signatureVerified: false });
     expect(custody.problems).toEqual([
-      `vote ${story.relayed.id} was relayed by approver:bob, which is not a channel`,
+      // Audit's custody rule never sees a vote that does not verify: to it, the vote is missing.
+      `vote ${story.relayed.id} by approver:alice was not recorded`,
       `the approver event ${story.relayed.id} does not verify`,
     ]);
     expect(formatCustody(custody)[0]).toContain('VIOLATION');
@@ -117,7 +118,10 @@ describe('chain of custody with a vote relayed from Slack', () => {
     const relayed = signerFor('channel:slack').sign<VoteRelayedV1>({ ...story.relayed, data: { ...story.relayed.data, digest: other } });
     const approved = story.envelopes[APPROVED] as Envelope<RequestApprovedV1>;
     const approvers = approved.data.approvers.map((approver) => ({ ...approver, via: 'signed' as const }));
-    const resigned = signerFor('service:approval').sign<RequestApprovedV1>({ ...approved, data: { ...approved.data, approvers } });
+    const resigned = signerFor('service:approval').sign<RequestApprovedV1>({
+      ...approved,
+      data: { ...approved.data, approvers, evidence: [relayed] },
+    });
     const envelopes = reReceipted(
       story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? resigned : envelope)),
     );

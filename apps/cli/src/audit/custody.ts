@@ -1,14 +1,7 @@
-import {
-  EventTypes,
-  stepUpGap,
-  voteProofProblem,
-  voterOf,
-  type AuditRecordV1,
-  type RequestApprovedV1,
-  type VoteEvidence,
-} from '@countersign/contracts';
+import { approvalProofViolations, checkCustody, type Vote } from '@countersign/audit-domain';
+import { EventTypes, voterOf, type AuditRecordV1, type Envelope, type RequestApprovedV1, type VoteEvidence } from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
-import { receiptProblems } from './receipt';
+import { receiptPositionProblems } from './receipt';
 
 type RequestEntry = ExaminedEntry & { parsed: AuditRecordV1 };
 export type CustodyRole = 'requester' | 'approver' | 'broker' | 'executor';
@@ -45,6 +38,7 @@ const DIGEST_BEARING: readonly string[] = [
 
 /** The events that can prove an approver's vote: signed by the approver, or relayed by a channel. */
 const VOTE_TYPES: readonly string[] = [EventTypes.VoteCast, EventTypes.VoteRelayed];
+const FINISHED: readonly string[] = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed];
 
 const ofType = (entries: readonly RequestEntry[], type: string) => entries.filter((entry) => eventHeader(entry.parsed.event).type === type);
 
@@ -64,7 +58,7 @@ function linkFor(role: CustodyRole, entry: RequestEntry, identity?: string, note
  * Approvers come from the approval event, which only counts if its signature verifies. A human
  * approver is shown by the vote they signed, or by the vote a channel (the Slack edge) relayed for
  * them; a policy approval has no vote, so the approval event (signed by service:approval) is its
- * evidence.
+ * evidence. These links are for the reader; whether they prove anything is audit's custody rule.
  */
 function approverLinks(entries: readonly RequestEntry[], problems: string[]): CustodyLink[] {
   const approved = ofType(entries, EventTypes.RequestApproved).at(-1);
@@ -74,38 +68,31 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     return [];
   }
   const approval = approved.event.envelope.data as RequestApprovedV1;
-  const evidence = new Map<string, VoteEvidence>();
-  const links = approval.approvers.map((approver) => {
+  return approval.approvers.map((approver) => {
     if (!approver.voteId) return linkFor('approver', approved, approver.id, 'policy decision, signed by the approval service');
     const vote = entries.find((entry) => {
       const header = eventHeader(entry.parsed.event);
       return header.id === approver.voteId && VOTE_TYPES.includes(header.type);
     });
     if (!vote) {
-      problems.push(`vote ${approver.voteId} by ${approver.id} is not in the audit log`);
+      const eventType = approver.via === 'slack' ? EventTypes.VoteRelayed : EventTypes.VoteCast;
       return {
         role: 'approver' as const,
         identity: approver.id,
         eventId: approver.voteId,
-        eventType: approver.via === 'slack' ? EventTypes.VoteRelayed : EventTypes.VoteCast,
+        eventType,
         signatureVerified: false,
         note: 'vote missing',
       };
     }
     const proof = voteEvidenceOf(vote);
-    if (!proof) return linkFor('approver', vote);
-    evidence.set(proof.id, proof);
-    problems.push(...[voteProofProblem(approver, proof), ...sameAction(approval, proof)].filter((problem) => problem !== undefined));
-    return linkFor('approver', vote, voterOf(proof), relayNote(proof));
+    return proof ? linkFor('approver', vote, voterOf(proof), relayNote(proof)) : linkFor('approver', vote);
   });
-  const gap = stepUpGap(approval, (approver) => (approver.voteId ? evidence.get(approver.voteId) : undefined));
-  if (gap) problems.push(gap);
-  return links;
 }
 
 /**
- * A vote as the shared proof rule reads it. An unverified vote is read too, to say what it claims;
- * it is reported as not verifying anyway, so nothing it says is believed.
+ * A vote as it reads. An unverified vote is read too, to say what it claims; it is reported as
+ * not verifying anyway, and audit's custody rule never sees it, so nothing it says is believed.
  */
 function voteEvidenceOf(vote: RequestEntry): VoteEvidence | undefined {
   const { id, type, signer } = eventHeader(vote.parsed.event);
@@ -114,16 +101,25 @@ function voteEvidenceOf(vote: RequestEntry): VoteEvidence | undefined {
   return { id, type, signer, data } as VoteEvidence;
 }
 
-/** A vote proves an approval only if it is about this request's action. */
-function sameAction(approval: RequestApprovedV1, vote: VoteEvidence): Array<string | undefined> {
-  return [
-    vote.data.requestId === approval.requestId
-      ? undefined
-      : `vote ${vote.id} is about request ${vote.data.requestId}, not ${approval.requestId}`,
-    vote.data.digest === approval.digest
-      ? undefined
-      : `vote ${vote.id} names digest ${vote.data.digest}, not the approved ${approval.digest}`,
-  ];
+const verifiedEnvelopes = (entries: readonly RequestEntry[]): Envelope[] =>
+  entries.flatMap((entry) => (entry.event?.ok ? [entry.event.envelope] : []));
+
+/**
+ * Audit's own custody rule (checkCustody), so the offline verifier and the service cannot disagree.
+ * A chain still in progress is judged on what it holds: the approval's proof now, the rest when
+ * the execution has finished.
+ */
+function custodyProblems(entries: readonly RequestEntry[]): string[] {
+  const envelopes = verifiedEnvelopes(entries);
+  const verdict = checkCustody(envelopes);
+  if (verdict.ok) return [];
+  const finished = envelopes.some((event) => FINISHED.includes(event.type));
+  if (!verdict.incomplete || finished) return verdict.violations.map((violation) => violation.message);
+  const approved = envelopes.filter((event) => event.type === EventTypes.RequestApproved).at(-1) as Envelope<RequestApprovedV1> | undefined;
+  if (!approved) return [];
+  const counted = new Set(approved.data.approvers.map((approver) => approver.voteId));
+  const votes = envelopes.filter((event) => VOTE_TYPES.includes(event.type) && counted.has(event.id)) as Vote[];
+  return approvalProofViolations({ approved, votes }).map((violation) => violation.message);
 }
 
 function relayNote(vote: VoteEvidence): string | undefined {
@@ -167,7 +163,7 @@ export function chainOfCustody(requestId: string, entries: readonly RequestEntry
   if (!distinct) problems.push(`an identity holds more than one role: ${identities.join(', ')}`);
   if (digests.length > 1) problems.push(`events name different action digests: ${digests.join(', ')}`);
   if (executed && missing.length > 0) problems.push(`executed without a recorded ${missing.join(', ')}`);
-  problems.push(...receiptProblems(entries));
+  problems.push(...custodyProblems(entries), ...receiptPositionProblems(entries));
   for (const link of links.filter((candidate) => !candidate.signatureVerified))
     problems.push(`the ${link.role} event ${link.eventId} does not verify`);
   return { requestId, links, missing, distinct, digests, executed, problems: [...new Set(problems)], ok: problems.length === 0 };

@@ -105,6 +105,7 @@ export function executedRequestStory(
     window,
     approvedAt: at(3),
     approvers: [{ id: approver, voteId: vote.id, at: at(2) }],
+    evidence: [vote],
   });
   const receipt = auditReceiptFor(signerFor, [...(options.after ?? []), submitted, accepted, vote, approved]);
   const credentialId = randomUUID();

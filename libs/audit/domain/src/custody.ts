@@ -25,12 +25,7 @@ export function checkCustody(events: readonly Envelope[]): CustodyCheck {
   }
   const { chain } = collected;
   const approvers = approverLinks(chain);
-  const violations = [
-    ...unproven,
-    ...approverViolations(chain),
-    ...stepUpViolations(chain),
-    ...CHECKS.flatMap((check) => check(chain, approvers)),
-  ];
+  const violations = [...unproven, ...approvalProofViolations(chain), ...CHECKS.flatMap((check) => check(chain, approvers))];
   if (violations.length > 0) return { ok: false, violations, incomplete: violations.every((v) => v.code === 'missing_vote') };
   return { ok: true, custody: custodyOf(chain, approvers) };
 }
@@ -46,7 +41,34 @@ function approverLinks({ approved, votes }: CustodyChain): CustodyLink[] {
   });
 }
 
-function approverViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
+/**
+ * The approval's own proof: each approver it counts is proven by a vote about this request and
+ * this action, and step-up holds where the tier asks for it. The CLI's offline verifier applies
+ * it to chains still in progress; checkCustody applies it to complete ones.
+ */
+export function approvalProofViolations({ approved, votes }: Pick<CustodyChain, 'approved' | 'votes'>): CustodyViolation[] {
+  return [
+    ...approverViolations({ approved, votes }),
+    ...stepUpViolations({ approved, votes }),
+    ...voteSubjectViolations({ approved, votes }),
+  ];
+}
+
+type ApprovalPart = Pick<CustodyChain, 'approved' | 'votes'>;
+
+/** A vote proves an approval only if it is about the approved request and action. */
+function voteSubjectViolations({ approved, votes }: ApprovalPart): CustodyViolation[] {
+  return votes.flatMap((vote) => [
+    ...(vote.data.requestId === approved.data.requestId
+      ? []
+      : [violation('broken_link', `vote ${vote.id} is about request ${vote.data.requestId}, not ${approved.data.requestId}`)]),
+    ...(vote.data.digest === approved.data.digest
+      ? []
+      : [violation('digest_mismatch', `vote ${vote.id} names digest ${vote.data.digest}, not the approved ${approved.data.digest}`)]),
+  ]);
+}
+
+function approverViolations({ approved, votes }: ApprovalPart): CustodyViolation[] {
   return approved.data.approvers.flatMap((approver) => {
     if (approver.voteId === undefined) {
       const policy = approved.data.mode === 'auto' && approver.id.startsWith('policy:');
@@ -64,7 +86,7 @@ function approverViolations({ approved, votes }: CustodyChain): CustodyViolation
  * relayed click there and the broker and executor check again; audit proves it afterwards, from
  * what the approval says and from the votes themselves.
  */
-function stepUpViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
+function stepUpViolations({ approved, votes }: ApprovalPart): CustodyViolation[] {
   const gap = stepUpGap(approved.data, (approver) => votes.find((vote) => vote.id === approver.voteId));
   return gap ? [violation('step_up_missing', gap)] : [];
 }
@@ -113,9 +135,9 @@ const inOrder: Check = ({ submitted, accepted, approved, issued, started, finish
 };
 
 /** The digest is recomputed from the accepted action; every digest-bearing event must name it. */
-const oneDigest: Check = ({ accepted, approved, issued, started, finished, votes }) => {
+const oneDigest: Check = ({ accepted, approved, issued, started, finished }) => {
   const digest = actionDigest(accepted.data.action);
-  const bearers: Envelope<{ digest: string }>[] = [accepted, approved, issued, started, finished, ...votes];
+  const bearers: Envelope<{ digest: string }>[] = [accepted, approved, issued, started, finished];
   return bearers
     .filter((event) => event.data.digest !== digest)
     .map((event) => violation('digest_mismatch', `${event.type} ${event.id} names another digest`));
