@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deterministicId } from '@countersign/contracts';
+import type { Decider } from '@countersign/decider';
+import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type ReadOptions } from '@countersign/event-store';
+import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
+import { DecisionRunner } from './decision-runner';
+import type { DomainEvent } from './domain-events';
+
+/** A local (never signed) event: one tally per distinct command id. */
+const COUNTED = 'test.counted';
+interface Tally {
+  count: number;
+  seen: string[];
+}
+type Count = { commandId: string };
+
+/** Idempotent like every service decider: a command it has seen decides nothing new. */
+const tally: Decider<Count, DomainEvent, Tally> = {
+  initialState: () => ({ count: 0, seen: [] }),
+  decide: (command, state) =>
+    state.seen.includes(command.commandId)
+      ? []
+      : [{ type: COUNTED, id: deterministicId(command.commandId, 'counted'), data: { ...command, n: state.count + 1 } }],
+  evolve: (state, event) => {
+    const { commandId } = event.data as Count;
+    return { count: state.count + 1, seen: [...state.seen, commandId] };
+  },
+};
+
+/** The real store, recording which revision each stream read starts from. */
+function recording(store: EventStore): { store: EventStore; readsFrom: (stream: string) => number[]; conflicts: () => number } {
+  const reads: Array<[string, number]> = [];
+  let conflicts = 0;
+  const wrapped = Object.create(store) as EventStore;
+  wrapped.append = (...args: Parameters<EventStore['append']>) =>
+    store.append(...args).catch((error: unknown) => {
+      if (error instanceof WrongExpectedRevisionError) conflicts += 1;
+      throw error;
+    });
+  wrapped.readStream = (stream: string, options?: ReadOptions) => {
+    reads.push([stream, options?.fromRevision ?? 0]);
+    return store.readStream(stream, options);
+  };
+  return {
+    store: wrapped,
+    readsFrom: (stream) => reads.filter(([name]) => name === stream).map(([, from]) => from),
+    conflicts: () => conflicts,
+  };
+}
+
+describe('DecisionRunner on a real SQLite store', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const signer = new EnvelopeSigner('service:intake', generateKeyPair('ed25519', 'service:intake'));
+  const cause = (id: string) => ({ id, now: new Date('2026-12-06T10:00:00.000Z') });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-runner-'));
+    store = SqliteEventStore.open(join(dir, 'events.db'));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('decides again on the newer state when a concurrent writer took the revision it read', async () => {
+    const { store: watched, conflicts } = recording(store);
+    const first = new DecisionRunner(watched, signer);
+    const second = new DecisionRunner(watched, signer);
+    const [a, b] = await Promise.all([
+      first.run(tally, 'tally-1', { commandId: 'a' }, cause('a')),
+      second.run(tally, 'tally-1', { commandId: 'b' }, cause('b')),
+    ]);
+    const stored = await store.readStream('tally-1');
+    expect(stored.map((event) => (event.data as { n: number }).n)).toEqual([1, 2]);
+    expect([...a, ...b].map((event) => (event.data as { n: number }).n).sort()).toEqual([1, 2]);
+    expect(conflicts()).toBe(1);
+  });
+
+  it('decides nothing for a redelivered command, even from a runner that never saw the stream', async () => {
+    await new DecisionRunner(store, signer).run(tally, 'tally-1', { commandId: 'a' }, cause('a'));
+    const fresh = new DecisionRunner(store, signer);
+    await expect(fresh.run(tally, 'tally-1', { commandId: 'a' }, cause('a'))).resolves.toEqual([]);
+    expect(await store.readStream('tally-1')).toHaveLength(1);
+  });
+
+  it('reads only what is newer than its cached state, and refolds a stream evicted from the cache from its start', async () => {
+    const { store: watched, readsFrom } = recording(store);
+    const runner = new DecisionRunner(watched, signer);
+    await runner.run(tally, 'tally-first', { commandId: 'a' }, cause('a'));
+    await runner.run(tally, 'tally-first', { commandId: 'b' }, cause('b'));
+    await runner.run(tally, 'tally-first', { commandId: 'c' }, cause('c'));
+    // The cache holds what was read, not what was appended: each run reads from the revision after it.
+    expect(readsFrom('tally-first')).toEqual([0, 0, 1]);
+    // More streams than the cache holds (2,000) push the first one out.
+    for (let index = 0; index < 2_001; index += 1) await runner.load(tally, `tally-other-${index}`);
+    await expect(runner.load(tally, 'tally-first')).resolves.toEqual({ count: 3, seen: ['a', 'b', 'c'] });
+    expect(readsFrom('tally-first')).toEqual([0, 0, 1, 0]);
+  });
+});
