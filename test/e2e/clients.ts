@@ -179,17 +179,5 @@ export async function effectsAt(stack: Stack, requestId?: string): Promise<Array
   return ((await response.json()) as { effects: Array<{ requestId: string; digest: string }> }).effects;
 }
 
-/** Polls until `check` passes or the deadline: e2e tests wait for a known state, never a sleep. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw lastError;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+/** e2e tests wait for a known state, never a sleep: the shared poller. */
+export { eventually } from '@countersign/testing';

@@ -39,6 +39,7 @@ class ProbeModule {}
 
 describe('replay guard and freshness on a real nats-server with a real SQLite store', () => {
   let nats: SecuredNats;
+  let admin: NatsConnection;
   let requesterBus: NatsConnection;
   let dir: string;
   let store: SqliteEventStore;
@@ -49,6 +50,13 @@ describe('replay guard and freshness on a real nats-server with a real SQLite st
 
   const publish = (envelope: Envelope, msgID: string = envelope.id) =>
     requesterBus.jetstream().publish(SUBJECT, encodeEnvelope(envelope), { msgID });
+
+  /** Nothing left to deliver or awaiting an ack on intake's submissions consumer. */
+  const consumerSettled = async () => {
+    const [consumer] = submissionsConsumer;
+    const info = await (await admin.jetstreamManager()).consumers.info(consumer!.stream, consumer!.durable);
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  };
 
   /** What the service runtime does with a rejection: the MessageDeadLettered data it stores and relays. */
   const deadLetter = (letter: DeadLetter): Promise<void> => {
@@ -87,6 +95,7 @@ describe('replay guard and freshness on a real nats-server with a real SQLite st
       settings: { ackWaitMs: 2_000 },
     });
     requesterBus = await nats.connectAs('requester-deploy-bot');
+    admin = await nats.connectAs('admin');
     await startIntake();
   });
 
@@ -130,7 +139,8 @@ describe('replay guard and freshness on a real nats-server with a real SQLite st
       { id: submission.id, deliveries: 1, seq: ack.seq },
       { id: submission.id, deliveries: 2, seq: ack.seq },
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A dead letter is recorded before the message is settled; once acked, none can follow.
+    await waitFor(consumerSettled);
     expect(lettersOf(submission.id)).toEqual([]);
   });
 

@@ -241,8 +241,11 @@ describe('JetStreamTransport in a real Nest microservice against a real nats-ser
     expect(callsOf(slow.id)).toHaveLength(1);
     expect(await consumerSettled()).toBe(true);
     const late = testEnvelope(intake, 'ok');
-    await publish(late);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ack = await publish(late);
+    // Stored, yet never handed out: the closed service no longer pulls from its consumer.
+    const info = await (await admin.jetstreamManager()).consumers.info(Streams.events.name, 'approval-intake');
+    expect(info).toMatchObject({ num_pending: 1, num_ack_pending: 0 });
+    expect(info.delivered.stream_seq).toBeLessThan(ack.seq);
     expect(callsOf(late.id)).toEqual([]);
   });
 });

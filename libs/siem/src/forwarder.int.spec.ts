@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EventTypes, Streams, Subjects } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadTrustStore } from '@countersign/identity';
 import { connectAs, defaultDescription, startStack, type Stack } from '@countersign/stack';
-import { natsServerAvailable, NATS_INSTALL_HINT } from '@countersign/testing';
+import { natsServerAvailable, NATS_INSTALL_HINT, waitFor } from '@countersign/testing';
 import { fixtureAuditRecords, HecReceiver, validateOcsf } from './testing';
 import type { NatsConnection } from 'nats';
 import { Forwarder, type ForwarderOptions } from './forwarder';
@@ -94,14 +94,6 @@ describeNats('the forwarder on a real CS_AUDIT stream', () => {
     return handle;
   }
 
-  const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
   async function hec(token = 'good-token', config: Partial<HecSinkConfig> = {}) {
     const receiver = new HecReceiver('good-token');
     const url = await receiver.start();
@@ -113,11 +105,11 @@ describeNats('the forwarder on a real CS_AUDIT stream', () => {
     const { receiver, sink } = await hec();
     receiver.busyFor = 3;
     const run = await forwarding('hec-busy', [sink], { batch: 20 });
-    await until(() => receiver.events.length >= RECORDS);
+    await waitFor(() => receiver.events.length >= RECORDS, 30_000);
     expect(receiver.answers.filter((status) => status === 503)).toHaveLength(3);
     expect(receiver.sequences()).toEqual(ALL);
     receiver.events.forEach((event) => expect(validateOcsf(event.event)).toEqual([]));
-    await until(async () => (await run.unacked()) === 0);
+    await waitFor(async () => (await run.unacked()) === 0, 30_000);
     expect(run.logs.some((line) => line.includes('waiting for splunk-hec'))).toBe(true);
   });
 
@@ -138,9 +130,9 @@ describeNats('the forwarder on a real CS_AUDIT stream', () => {
         dir: run.dir,
       },
     );
-    await until(() => receiver.events.length >= RECORDS, 60_000);
+    await waitFor(() => receiver.events.length >= RECORDS, 60_000);
     expect(receiver.sequences()).toEqual(ALL);
-    await until(async () => (await fixed.unacked()) === 0, 60_000);
+    await waitFor(async () => (await fixed.unacked()) === 0, 60_000);
   });
 
   it('HEC: a record the collector refuses (400 code 6) stops the forwarder at that record; nothing after it is acked or skipped', async () => {
@@ -159,7 +151,7 @@ describeNats('the forwarder on a real CS_AUDIT stream', () => {
     receiver.ackEnabled = true;
     receiver.ackDelayMs = 200;
     const run = await forwarding('hec-ack', [sink], { batch: 25 });
-    await until(async () => (await run.unacked()) === 0, 60_000);
+    await waitFor(async () => (await run.unacked()) === 0, 60_000);
     expect(receiver.sequences()).toEqual(ALL);
     // Three batches, each followed by at least one ack poll (which waits for the 200 ms delay).
     expect(receiver.answers.length).toBeGreaterThanOrEqual(6);
@@ -169,7 +161,7 @@ describeNats('the forwarder on a real CS_AUDIT stream', () => {
     const dir = mkdtempSync(join(tmpdir(), 'siem-file-'));
     const path = join(dir, 'countersign-ocsf.jsonl');
     const run = await forwarding('file-rotate', [new FileSink({ path, maxBytes: 16 * 1024, maxFiles: 50 })], { batch: 7 });
-    await until(async () => (await run.unacked()) === 0);
+    await waitFor(async () => (await run.unacked()) === 0, 30_000);
     const files = readdirSync(dir).filter((name) => name.startsWith('countersign-ocsf.jsonl'));
     expect(files.length).toBeGreaterThan(2);
     files.forEach((name) => expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(16 * 1024));

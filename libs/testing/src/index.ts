@@ -4,3 +4,4 @@ export * from './nats-cluster';
 export * from './postgres-server';
 export * from './rsyslog';
 export * from './sshd';
+export * from './wait';

@@ -1,3 +1,4 @@
+export { waitFor } from '@countersign/testing';
 import { randomUUID } from 'node:crypto';
 import type { CheckpointStore, EventStore, NewEvent, StoredEvent, UnreadableEvent } from '../port';
 
@@ -85,14 +86,6 @@ export function collectInto(
     if (accept(event)) list.push(event);
     return Promise.resolve();
   };
-}
-
-export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

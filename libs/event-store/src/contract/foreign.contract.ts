@@ -40,7 +40,7 @@ export function describeForeignContract(context: ContractContext): void {
         const seen: StoredEvent[] = [];
         const errors: unknown[] = [];
         const subscription = store.subscribeToAll(start, collectInto(seen), (error) => errors.push(error));
-        await waitFor(() => seen.some((event) => event.position >= end), 10_000, 'the end marker');
+        await waitFor(() => seen.some((event) => event.position >= end), { timeoutMs: 10_000, what: 'the end marker' });
         await subscription.stop();
         expect(errors).toEqual([]);
         expect(seen.filter((event) => event.stream.startsWith('$') || event.stream === odd)).toEqual([]);
@@ -63,12 +63,12 @@ export function describeForeignContract(context: ContractContext): void {
         const seen: StoredEvent[] = [];
         const errors: unknown[] = [];
         const subscription = store.subscribeToAll(start, collectInto(seen), (error) => errors.push(error));
-        await waitFor(() => seen.filter((event) => event.stream === stream).length === 5, 10_000, 'the history');
+        await waitFor(() => seen.filter((event) => event.stream === stream).length === 5, { timeoutMs: 10_000, what: 'the history' });
 
         breakReads?.();
         await expect(store.readStream(stream)).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(store.readAll(start, 10_000)).rejects.toBeInstanceOf(StoreUnavailableError);
-        await waitFor(() => errors.length > 0, 10_000, 'onError');
+        await waitFor(() => errors.length > 0, { timeoutMs: 10_000, what: 'onError' });
         await sleep(100);
         await subscription.stop();
         expect(errors).toHaveLength(1);

@@ -27,12 +27,12 @@ export function describeLiveContract(context: ContractContext): void {
           if ([a, b].includes(event.stream)) seen.push(event);
           inFlight -= 1;
         });
-        await waitFor(() => seen.length >= 2, 10_000, 'history');
+        await waitFor(() => seen.length >= 2, { timeoutMs: 10_000, what: 'history' });
 
         const live = [newEvent(), newEvent(), newEvent()] as const;
         await store.append(a, [live[0]], 0);
         await store.append(b, [live[1], live[2]], 0);
-        await waitFor(() => seen.length >= 5, 10_000, 'live events');
+        await waitFor(() => seen.length >= 5, { timeoutMs: 10_000, what: 'live events' });
         await subscription.stop();
 
         await store.append(a, [newEvent()], 1);
@@ -58,7 +58,7 @@ export function describeLiveContract(context: ContractContext): void {
           second?.position ?? NaN,
           collectInto(seen, (event) => event.stream === stream),
         );
-        await waitFor(() => seen.length >= 1, 10_000, 'third event');
+        await waitFor(() => seen.length >= 1, { timeoutMs: 10_000, what: 'third event' });
         await sleep(QUIET_MS);
         await subscription.stop();
         expect(ids(seen)).toEqual([third?.id]);
@@ -86,7 +86,7 @@ export function describeLiveContract(context: ContractContext): void {
           },
           (error) => errors.push(error),
         );
-        await waitFor(() => errors.length > 0, 10_000, 'onError');
+        await waitFor(() => errors.length > 0, { timeoutMs: 10_000, what: 'onError' });
         await store.append(stream, [newEvent()], 1);
         await sleep(QUIET_MS);
         await subscription.stop();
@@ -112,7 +112,7 @@ export function describeLiveContract(context: ContractContext): void {
           await subscription.stop();
           stopped = true;
         });
-        await waitFor(() => stopped, 10_000, 'stop() inside the handler to resolve');
+        await waitFor(() => stopped, { timeoutMs: 10_000, what: 'stop() inside the handler to resolve' });
         await subscription.stop();
         await sleep(QUIET_MS);
         expect(seen).toHaveLength(1);
@@ -171,7 +171,7 @@ export function describeLiveContract(context: ContractContext): void {
 
         const delivered: StoredEvent[] = [];
         const subscription = store.subscribeToAll(start, collectInto(delivered));
-        await waitFor(() => delivered.some((event) => event.position >= after), 10_000, 'the marker');
+        await waitFor(() => delivered.some((event) => event.position >= after), { timeoutMs: 10_000, what: 'the marker' });
         await subscription.stop();
         expect(delivered.filter((event) => event.position < after)).toEqual([]);
       },

@@ -1,4 +1,4 @@
-import { rsyslogUnavailable, startRsyslog, type RunningRsyslog } from '@countersign/testing';
+import { rsyslogUnavailable, startRsyslog, type RunningRsyslog, waitFor } from '@countersign/testing';
 import { fixtureAuditRecords, parseSyslog, validateOcsf } from '../testing';
 import { renderOcsf } from '../ocsf';
 import type { Forwardable } from './sink';
@@ -10,14 +10,6 @@ const describeRsyslog = unavailable ? describe.skip : describe;
 
 const forwardables = (count: number): Forwardable[] =>
   fixtureAuditRecords(count).map((record) => ({ sequence: record.sequence, hash: record.hash, ocsf: renderOcsf(record) }));
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeRsyslog('syslog sink against a real rsyslog (RFC 5425 over TLS)', () => {
   let rsyslog: RunningRsyslog;
@@ -36,7 +28,7 @@ describeRsyslog('syslog sink against a real rsyslog (RFC 5425 over TLS)', () => 
   it('delivers every record once as RFC 5424 with sequence and hash in structured data and valid OCSF in MSG', async () => {
     const records = forwardables(30);
     expect(await sink.send(records)).toEqual({ ok: true });
-    await until(() => rsyslog.messages().length >= records.length);
+    await waitFor(() => rsyslog.messages().length >= records.length, 10_000);
     const received = rsyslog.messages().map((line) => parseSyslog(line));
     expect(received.map((message) => Number(message.sd.seq))).toEqual(records.map((record) => record.sequence));
     received.forEach((message, index) => {
@@ -70,13 +62,13 @@ describeRsyslog('syslog sink over plain TCP (labs) against a real rsyslog', () =
     const sink = new SyslogSink({ host: rsyslog.host, port: rsyslog.port, transport: 'tcp' });
     const records = forwardables(20);
     expect(await sink.send(records.slice(0, 10))).toEqual({ ok: true });
-    await until(() => rsyslog.messages().length >= 10);
+    await waitFor(() => rsyslog.messages().length >= 10, 10_000);
     await rsyslog.stop();
     expect(await sink.send(records.slice(10))).toMatchObject({ ok: false, retry: true });
     await rsyslog.start();
     expect(await sink.send(records.slice(10))).toEqual({ ok: true });
     const sequences = () => [...new Set(rsyslog.messages().map((line) => Number(parseSyslog(line).sd.seq)))];
-    await until(() => sequences().length >= 20);
+    await waitFor(() => sequences().length >= 20, 10_000);
     expect(sequences()).toEqual(records.map((record) => record.sequence));
     await sink.close();
   });
