@@ -12,6 +12,7 @@ import {
 import { EnvelopeSigner, loadIdentity, loadTrustStore } from '@countersign/identity';
 import { blockActionsPayload, startSlackStandIn, type SlackStandIn } from '@countersign/slack/testing';
 import { connectAs, startStack, type Stack } from '@countersign/stack';
+import { waitFor } from '@countersign/testing';
 
 jest.setTimeout(60_000);
 
@@ -130,13 +131,17 @@ describe('the Slack edge in Socket Mode', () => {
     const stranger = blockActionsPayload({ message, teamId: TEAM, userId: 'U0MALLORY1', decision: 'approve' });
     expect(await slack.sendSocketInteraction(stranger)).toMatchObject({ acked: true });
 
+    // The notes are sent after Slack got its answer: once all three are in, the edge has decided
+    // every click, and the repeated one was refused ("already relayed"), so no second vote can follow.
+    const told = await slack.waitFor(() => {
+      const notes = slack.ephemerals().filter((note) => note.channel === CHANNEL);
+      return notes.length >= 3 ? notes : undefined;
+    });
     const ofRequest = async () => (await relayedVotes()).filter((vote) => vote.requestId === requested.requestId);
-    for (const deadline = Date.now() + 15_000; (await ofRequest()).length === 0 && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // Give a second copy time to be published before asserting there is none.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const relayed = await ofRequest();
+    const relayed = await waitFor(async () => {
+      const votes = await ofRequest();
+      return votes.length > 0 ? votes : undefined;
+    }, 15_000);
     expect(relayed).toEqual([
       {
         requestId: requested.requestId,
@@ -147,11 +152,6 @@ describe('the Slack edge in Socket Mode', () => {
         slack: { teamId: TEAM, userId: 'U0BOB00001', actionTs: (payload.actions as Array<{ action_ts: string }>)[0]?.action_ts },
       },
     ]);
-    // The notes are sent after Slack got its answer, so wait for all three.
-    const told = await slack.waitFor(() => {
-      const notes = slack.ephemerals().filter((note) => note.channel === CHANNEL);
-      return notes.length >= 3 ? notes : undefined;
-    });
     expect(told.find((note) => note.user === 'U0MALLORY1')?.text).toContain('not mapped to any approver');
     expect(told.filter((note) => note.user === 'U0BOB00001').map((note) => note.text)).toEqual([
       expect.stringContaining('was sent to approval'),
