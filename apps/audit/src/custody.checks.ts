@@ -1,17 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
-import {
-  AUDIT_LOG_STREAM,
-  checkCustody,
-  custodyDecider,
-  custodyStream,
-  mayProveUnproven,
-  requestIdOf,
-  requestIdOfCustodyStream,
-  unprovenApproval,
-} from '@countersign/audit-domain';
-import type { Subscription } from '@countersign/event-store';
-import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { checkCustody, custodyDecider, custodyStream, mayProveUnproven, requestIdOf, unprovenApproval } from '@countersign/audit-domain';
+import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
 
 /** Submissions and votes arrive on other consumers than execution results; wait this long for them. */
 const COMPLETION_GRACE_MS = 30_000;
@@ -25,94 +15,79 @@ const ENDED_WITHOUT_EXECUTION: string[] = [
   EventTypes.CredentialRefused,
   EventTypes.ExecutionRefused,
 ];
+const FINISHED: string[] = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt];
+const DECIDED: string[] = [EventTypes.CustodyVerified, EventTypes.AuditViolation];
+
+const at = (millis: number) => new Date(millis).toISOString();
 
 /**
- * Checks each finished request's chain of custody once its evidence is in. The per-request index is
- * rebuilt from audit's own log on start, so a restart forgets neither evidence nor pending checks.
+ * Checks each finished request's chain of custody once its evidence is in, on service-runtime's
+ * due-work schedule: the index is rebuilt from audit's own log on start, so a restart forgets
+ * neither evidence nor pending checks.
  *
  * The index holds open requests only, so it does not grow with history: a request's evidence is
- * dropped once its custody is decided (its `custody-<id>` stream is written), or a grace period
- * after it ended without an execution (rejected, denied, expired, refused) when no check is due.
- * The last RETIRED_MEMORY retired request ids are remembered so their late events (the
+ * dropped once its custody is decided (custody.verified or audit.violation is stored), or a grace
+ * period after it ended without an execution (rejected, denied, expired, refused) when no check is
+ * due. The last RETIRED_MEMORY retired request ids are remembered so their late events (the
  * credential's revocation, the executed notification) are not indexed again.
  */
 @Injectable()
-export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CustodyChecks extends ScheduledWork {
   private readonly evidence = new Map<string, Map<string, Envelope>>();
-  private readonly pending = new Map<string, number>();
-  /** Requests that ended without an execution, and when their evidence may go. */
-  private readonly ending = new Map<string, number>();
+  /** Requests whose check is due, and until when missing evidence is waited for. */
+  private readonly checkBy = new Map<string, number>();
   private readonly retired = new Set<string>();
-  private subscription: Subscription | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private checking = false;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
-
-  onApplicationBootstrap(): void {
-    this.subscription = this.runtime.store.subscribeToAll(-1, (stored) => {
-      // The log also holds audit's receipts; only records carry an event to observe.
-      if (stored.stream === AUDIT_LOG_STREAM && stored.type === EventTypes.AuditRecord)
-        this.observe((stored.data as Envelope<AuditRecordV1>).data.event as unknown as Envelope);
-      const decided = requestIdOfCustodyStream(stored.stream);
-      if (decided) this.retire(decided);
-      return Promise.resolve();
-    });
-    this.timer = setInterval(() => void this.checkDue(), this.runtime.config.timerMs);
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+    super(
+      runtime,
+      (event) => this.schedule(event),
+      (requestId) => this.fire(requestId),
+    );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.subscription?.stop();
+  private schedule(event: DomainEvent): ScheduleChange {
+    if (DECIDED.includes(event.type)) {
+      const { requestId } = event.data as { requestId: string };
+      this.retire(requestId);
+      return { key: requestId, dueAt: null };
+    }
+    // The log also holds audit's receipts; only records carry an event to observe.
+    return event.type === EventTypes.AuditRecord ? this.observe((event.data as AuditRecordV1).event as unknown as Envelope) : undefined;
   }
 
-  private observe(envelope: Envelope): void {
+  private observe(envelope: Envelope): ScheduleChange {
     const requestId = requestIdOf(envelope);
-    if (!requestId || this.retired.has(requestId)) return;
-    if (ENDED_WITHOUT_EXECUTION.includes(envelope.type)) this.ending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
+    if (!requestId || this.retired.has(requestId)) return undefined;
     const events = this.evidence.get(requestId) ?? new Map<string, Envelope>();
     events.set(envelope.id, envelope);
     this.evidence.set(requestId, events);
-    const finished = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt] as string[];
-    if (finished.includes(envelope.type) && !this.pending.has(requestId))
-      this.pending.set(requestId, Date.parse(envelope.time) + COMPLETION_GRACE_MS);
+    const time = Date.parse(envelope.time);
     // An approval that cannot be sound (no signed votes behind it, or refused on re-check) is
     // flagged now: no execution will ever come to trigger the check.
-    if (mayProveUnproven(envelope) && unprovenApproval([...events.values()]).length > 0) this.pending.set(requestId, 0);
-  }
-
-  private async checkDue(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
-    try {
-      for (const [requestId, deadline] of this.pending) await this.check(requestId, deadline);
-      const now = this.runtime.clock().getTime();
-      for (const [requestId, after] of this.ending) if (after <= now && !this.pending.has(requestId)) this.retire(requestId);
-    } catch (error) {
-      this.runtime.logger.warn(`custody check failed: ${String(error)}`);
-    } finally {
-      this.checking = false;
+    if (mayProveUnproven(envelope) && unprovenApproval([...events.values()]).length > 0) {
+      this.checkBy.set(requestId, 0);
+      return { key: requestId, dueAt: at(0) };
     }
+    if (this.checkBy.has(requestId)) return undefined;
+    if (FINISHED.includes(envelope.type)) {
+      this.checkBy.set(requestId, time + COMPLETION_GRACE_MS);
+      return { key: requestId, dueAt: envelope.time };
+    }
+    return ENDED_WITHOUT_EXECUTION.includes(envelope.type) ? { key: requestId, dueAt: at(time + COMPLETION_GRACE_MS) } : undefined;
   }
 
-  private retire(requestId: string): void {
-    this.pending.delete(requestId);
-    this.ending.delete(requestId);
-    this.evidence.delete(requestId);
-    this.retired.add(requestId);
-    if (this.retired.size > RETIRED_MEMORY) this.retired.delete(this.retired.values().next().value as string);
-  }
-
-  /** Sizes of the in-memory index, for the history bench and tests. */
-  sizes(): { evidence: number; pending: number; ending: number; retired: number } {
-    return { evidence: this.evidence.size, pending: this.pending.size, ending: this.ending.size, retired: this.retired.size };
-  }
-
-  private async check(requestId: string, deadline: number): Promise<void> {
+  /** Checks a finished request, or forgets one that ended without an execution once its grace is over. */
+  private async fire(requestId: string): Promise<void | 'done'> {
+    const deadline = this.checkBy.get(requestId);
+    if (deadline === undefined) {
+      this.retire(requestId);
+      return 'done';
+    }
     const now = this.runtime.clock();
     const events = [...(this.evidence.get(requestId)?.values() ?? [])];
     const result = checkCustody(events);
-    if (!result.ok && result.incomplete && now.getTime() < deadline) return;
+    if (!result.ok && result.incomplete && now.getTime() < deadline) return undefined;
     const done = await this.runtime.runner.run(
       custodyDecider,
       custodyStream(requestId),
@@ -122,5 +97,13 @@ export class CustodyChecks implements OnApplicationBootstrap, OnApplicationShutd
     this.retire(requestId);
     if (done[0]?.type === EventTypes.AuditViolation)
       this.runtime.logger.warn(`custody violation for ${requestId}: ${JSON.stringify(done[0].data)}`);
+    return 'done';
+  }
+
+  private retire(requestId: string): void {
+    this.checkBy.delete(requestId);
+    this.evidence.delete(requestId);
+    this.retired.add(requestId);
+    if (this.retired.size > RETIRED_MEMORY) this.retired.delete(this.retired.values().next().value as string);
   }
 }

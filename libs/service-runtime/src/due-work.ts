@@ -7,6 +7,12 @@ import type { ServiceRuntime } from './runtime';
 export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
 
 /**
+ * Work for a due key. It returns `'done'` when the key needs no event to clear it (the work
+ * itself settled it); otherwise the key is tried again a tick later until an event clears it.
+ */
+export type DueFire = (key: string) => Promise<void | 'done'>;
+
+/**
  * Work that falls due at a time (a pending approval's expiry, a credential's window end). The index
  * is rebuilt from the service's own store on start, so a restart loses no deadline; a timer hands
  * due keys to `fire`, whose command is idempotent and whose events clear the key again.
@@ -23,7 +29,7 @@ export class DueWork {
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'>,
     private readonly schedule: (event: DomainEvent) => ScheduleChange,
-    private readonly fire: (key: string) => Promise<void>,
+    private readonly fire: DueFire,
   ) {}
 
   start(): void {
@@ -72,7 +78,10 @@ export class DueWork {
         if (dueAt > now) continue;
         // Until the clearing event arrives, try again a tick later rather than on every tick.
         this.due.set(key, now + this.runtime.config.timerMs);
-        await this.fire(key).catch((error: unknown) => this.runtime.logger.warn(`due work ${key} failed: ${String(error)}`));
+        const outcome = await this.fire(key).catch((error: unknown) =>
+          this.runtime.logger.warn(`due work ${key} failed: ${String(error)}`),
+        );
+        if (outcome === 'done') this.due.delete(key);
       }
     } finally {
       this.ticking = false;
@@ -84,7 +93,7 @@ export class DueWork {
 export abstract class ScheduledWork implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly work: DueWork;
 
-  protected constructor(runtime: ServiceRuntime, schedule: (event: DomainEvent) => ScheduleChange, fire: (key: string) => Promise<void>) {
+  protected constructor(runtime: ServiceRuntime, schedule: (event: DomainEvent) => ScheduleChange, fire: DueFire) {
     this.work = new DueWork(runtime, schedule, fire);
   }
 

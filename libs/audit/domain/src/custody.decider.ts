@@ -4,11 +4,7 @@ import { checkCustody } from './custody';
 import type { DomainEvent } from './domain-event';
 
 /** One stream per request, so "checked once" is a property of a tiny stream, not of the whole log. */
-const CUSTODY_PREFIX = 'custody-';
-export const custodyStream = (requestId: string): string => `${CUSTODY_PREFIX}${requestId}`;
-/** The request a custody stream belongs to, or undefined for any other stream. */
-export const requestIdOfCustodyStream = (stream: string): string | undefined =>
-  stream.startsWith(CUSTODY_PREFIX) ? stream.slice(CUSTODY_PREFIX.length) : undefined;
+export const custodyStream = (requestId: string): string => `custody-${requestId}`;
 
 export type CustodyVerified = DomainEvent<typeof EventTypes.CustodyVerified, CustodyVerifiedV1>;
 export type AuditViolation = DomainEvent<typeof EventTypes.AuditViolation, AuditViolationV1>;
