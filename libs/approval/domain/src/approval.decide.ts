@@ -49,6 +49,7 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     requesterPersons,
     digest: accepted.digest,
     action: accepted.action,
+    ...(accepted.agent ? { agent: accepted.agent } : {}),
     acceptedEventId,
     window: accepted.action.window,
     policy: decision.stamp,
