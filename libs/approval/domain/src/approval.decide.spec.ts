@@ -18,6 +18,8 @@ import {
   recordedEvent,
   rejectedEvent,
   REQUEST_ID,
+  REQUESTER,
+  requestedEvent,
   STAMP,
   T0,
 } from './approval.fixtures';
@@ -28,6 +30,20 @@ describe('approval decider', () => {
   describe('when no approval is open', () => {
     it('opens a quorum approval and asks the eligible groups', () => {
       spec.given([]).when(openApproval()).then(pending());
+    });
+
+    it("carries an agent workload's run from the accepted request into the approval request approvers see", () => {
+      const agent = {
+        workload: REQUESTER,
+        runId: 'run-7',
+        taskScope: 'vendor-payments',
+        onBehalfOf: 'approver:dave',
+        runExpiresAt: at(60),
+      };
+      spec
+        .given([])
+        .when(openApproval({ accepted: { ...accepted(), agent } }))
+        .then([openedEvent({ agent }), requestedEvent({ agent })]);
     });
 
     it('auto-approves on the policy’s authority, for the execution window from now', () => {
