@@ -208,6 +208,14 @@ describe('verification before approval: an agent workload acts only within a liv
     expect(accepted?.data.agent?.runId).toMatch(/^run-/);
   });
 
+  it("proves the control's custody, the accepted agent matching the run in its signed submission", async () => {
+    await eventually(() => {
+      const types = s.audit.eventsFor(control).map((event) => event.type);
+      if (!types.includes(EventTypes.CustodyVerified)) throw new Error(`no custody.verified for ${control} yet`);
+      expect(types).not.toContain(EventTypes.AuditViolation);
+    }, 30_000);
+  });
+
   it('caused no execution at the demo target but the control', async () => {
     expect(await attackEffects(s.stack, new Set([control]))).toBe(0);
   });
