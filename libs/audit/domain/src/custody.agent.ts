@@ -1,4 +1,4 @@
-import { EventTypes, RunAttestedV1, type AgentContext, type Envelope } from '@countersign/contracts';
+import { EventTypes, RunAttestedV1, type AgentContext } from '@countersign/contracts';
 import type { CustodyChain, CustodyViolation } from './custody.collect';
 
 const mismatch = (message: string): CustodyViolation => ({ code: 'agent_mismatch', message: message.slice(0, 500) });
@@ -11,7 +11,7 @@ const mismatch = (message: string): CustodyViolation => ({ code: 'agent_mismatch
  * to verify, so this checks the run's type, signer and data against `agent`.
  */
 export function agentViolations({ submitted, accepted }: Pick<CustodyChain, 'submitted' | 'accepted'>): CustodyViolation[] {
-  const run = submitted.data.run as Envelope | undefined;
+  const run = submitted.data.run;
   const agent = accepted.data.agent;
   if (run === undefined)
     return agent === undefined ? [] : [mismatch(`accepted names run ${agent.runId}, but the submission carries no run`)];
