@@ -8,10 +8,11 @@ import {
   type RequestAcceptedV1,
   type RequestRejectedV1,
   type RunAttestedV1,
+  type VoteRejectedV1,
 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { eventually, RequesterClient } from '../e2e/clients';
-import { e2eTargets, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { approvalRequested, e2eTargets, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
 import { codeCounts, recordAttack, tallyOf } from './report';
 import { attackEffects } from './support/evidence';
 
@@ -32,6 +33,7 @@ const OTHER_WORKLOAD = 'build-agent';
 const scopes = [
   { name: 'deploy-staging', kinds: ['http.request'], targets: ['demo-staging'], environments: ['staging'] },
   { name: 'qa-checks', kinds: ['http.request'], targets: ['demo-qa'], environments: ['qa'] },
+  { name: 'deploy-production', kinds: ['http.request'], targets: ['demo-target'], environments: ['production'] },
 ];
 
 interface Attempt {
@@ -63,11 +65,14 @@ const ATTEMPTS: Attempt[] = [
 ];
 
 const stagingCall: ActionRequest = { kind: 'http.request', target: 'demo-staging', parameters: { method: 'POST', path: '/agent-task' } };
+const productionCall: ActionRequest = { ...stagingCall, target: 'demo-target' };
+const SELF_APPROVAL = 'the human the run acts for approves it';
 
 describe('verification before approval: an agent workload acts only within a live run of its own', () => {
   let s: Scenario;
   let agent: RequesterClient;
   let control: string;
+  let selfApproved: string;
   const signers = new Map<string, EnvelopeSigner>();
 
   /** Signs a run attestation; `as-` signers use one workload's key under the other's name. */
@@ -86,13 +91,15 @@ describe('verification before approval: an agent workload acts only within a liv
     return signer.sign({ id: randomUUID(), type: EventTypes.RunAttested, subject: data.runId, time: data.issuedAt, data });
   }
 
-  async function submitWithRun(attempt: Pick<Attempt, 'runSigner' | 'run'>, reason: string): Promise<string> {
+  async function submitWithRun(attempt: Pick<Attempt, 'runSigner' | 'run'>, reason: string, action = stagingCall): Promise<string> {
     const requestId = randomUUID();
     const run = attempt.run === 'none' ? {} : { run: runEnvelope(attempt) };
-    await agent.publish(agent.sign({ requestId, action: stagingCall, reason, ...run }));
+    await agent.publish(agent.sign({ requestId, action, reason, ...run }));
     return requestId;
   }
 
+  const voteRejectedOnAudit = (requestId: string) =>
+    s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.VoteRejected) as Envelope<VoteRejectedV1> | undefined;
   const rejectedOnAudit = (requestId: string) =>
     s.audit.eventsFor(requestId).find((event) => event.type === EventTypes.RequestRejected) as Envelope<RequestRejectedV1> | undefined;
   const heardCodes = (attempt: Attempt) =>
@@ -148,6 +155,17 @@ describe('verification before approval: an agent workload acts only within a liv
         if (!rejectedOnAudit(attempt.requestId!)) throw new Error(`${attempt.row}: ${attempt.requestId} not on the audit stream yet`);
       }
     }, 90_000);
+    // A production change in the run of a human who is also an SRE approver: their vote is their own request's.
+    selfApproved = await submitWithRun(
+      { run: { taskScope: 'deploy-production', onBehalfOf: 'approver:alice' } },
+      SELF_APPROVAL,
+      productionCall,
+    );
+    const { digest } = await approvalRequested(s.audit, selfApproved);
+    await s.approvers.alice.vote(selfApproved, digest, 'approve');
+    await eventually(() => {
+      if (!voteRejectedOnAudit(selfApproved)) throw new Error(`alice's vote on ${selfApproved} not judged yet`);
+    }, 30_000);
     // Give a wrongly accepted request time to be auto-approved and run before counting effects.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await recordAll();
@@ -170,6 +188,16 @@ describe('verification before approval: an agent workload acts only within a liv
       });
       const notes = [codeCounts(list.flatMap((attempt) => heardCodes(attempt).map((code) => code.split(' ')[1]!)))];
       recordAttack({ ...tally, executions: index === 0 ? caused : 0, notes });
+    });
+    const rejectedVote = voteRejectedOnAudit(selfApproved);
+    const approved = s.audit.eventsFor(selfApproved).some((event) => event.type === EventTypes.RequestApproved);
+    recordAttack({
+      ...tallyOf({ suite: SUITE, attack: SELF_APPROVAL, layer: 'domain' }, [selfApproved], {
+        rejected: () => rejectedVote?.data.code === 'self_approval' && !approved,
+        auditable: () => true,
+        audited: (requestId) => chainIncludes(requestId, EventTypes.VoteRejected),
+      }),
+      notes: [`vote.rejected ${rejectedVote?.data.code ?? 'missing'}`],
     });
   }
 
@@ -214,6 +242,12 @@ describe('verification before approval: an agent workload acts only within a liv
       if (!types.includes(EventTypes.CustodyVerified)) throw new Error(`no custody.verified for ${control} yet`);
       expect(types).not.toContain(EventTypes.AuditViolation);
     }, 30_000);
+  });
+
+  it("refuses the vote of the human the agent's run acts for, as self-approval, and records it", () => {
+    expect(voteRejectedOnAudit(selfApproved)?.data).toMatchObject({ voter: 'approver:alice', code: 'self_approval' });
+    expect(chainIncludes(selfApproved, EventTypes.VoteRejected)).toBe(true);
+    expect(s.audit.eventsFor(selfApproved).map((event) => event.type)).not.toContain(EventTypes.RequestApproved);
   });
 
   it('caused no execution at the demo target but the control', async () => {
