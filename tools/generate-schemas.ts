@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { EVENT_TYPES, EnvelopeSchema, subjectFor, type Emitter, type EventType } from '@countersign/contracts';
+import { EVENT_TYPES, EnvelopeSchema, EventTypes, subjectFor, type Emitter, type EventType } from '@countersign/contracts';
 
 export const SCHEMA_DIR = join(__dirname, '..', 'docs', 'schemas');
 export const ENVELOPE_FILE = 'envelope.schema.json';
@@ -26,6 +26,8 @@ export function describeEmitter(emitter: Emitter): string {
 
 /** The subject a type is published on, with the varying token shown as a placeholder. */
 export function describeSubject(type: EventType): string {
+  // Never published on its own: intake refuses it on any subject (subject_mismatch).
+  if (type === EventTypes.RunAttested) return 'none: carried in countersign.request.submitted.v1 data.run';
   const emitter: Emitter = EVENT_TYPES[type].emitter;
   const signer =
     'kind' in emitter ? `${emitter.kind}:<${emitter.kind}>` : `service:${'service' in emitter ? emitter.service : '<service>'}`;

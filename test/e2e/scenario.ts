@@ -77,9 +77,12 @@ export async function startScenario(
     siemForwarder?: { env: Record<string, string> };
     /** Also run the SSH demo target (a real sshd registered as demo-ssh). */
     sshDemo?: boolean;
+    /** Changes deploy/identities.json before provisioning, e.g. to register agent workloads. */
+    describe?: (description: ReturnType<typeof defaultDescription>) => void;
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
+  options.describe?.(description);
   for (const requester of description.requesters) requester.allowedEnvironments.push('qa');
   description.siemReaders.push(...(options.siemReaders ?? []));
   const stack = await startStack({

@@ -42,6 +42,37 @@ describe('countersign CLI against a real nats-server', () => {
   };
 
   describe('submit', () => {
+    it("carries a workload's run attestation from `run attest --out` into the signed submission (--run)", async () => {
+      const runFile = join(workDir, 'run.json');
+      const attested = await harness.cli([
+        'run',
+        'attest',
+        '--as',
+        'deploy-bot',
+        '--scope',
+        'deploy-staging',
+        '--on-behalf-of',
+        'approver:alice',
+        '--ttl',
+        '30m',
+        '--out',
+        runFile,
+      ]);
+      expect(attested).toMatchObject({ code: 0, stderr: '' });
+      const result = await harness.cli(['submit', '--as', 'deploy-bot', ...submitArgs, '--run', runFile, '--json']);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const stored = await storedMessage(Streams.submissions.name, jsonLines(result.stdout)[0]!.sequence as number);
+      const trust = loadTrustStore(harness.home);
+      const submission = trust.verifyBytes(stored.data);
+      const run = submission.ok ? (submission.envelope.data as { run?: unknown }).run : undefined;
+      expect(run).toEqual(JSON.parse(readFileSync(runFile, 'utf8')));
+      expect(trust.verify(run)).toMatchObject({
+        ok: true,
+        type: EventTypes.RunAttested,
+        envelope: { signer: 'requester:deploy-bot', data: { taskScope: 'deploy-staging', onBehalfOf: 'approver:alice' } },
+      });
+    });
+
     it('publishes an envelope signed by the requester on its own subject, deduplicated by event id', async () => {
       const result = await harness.cli(['submit', '--as', 'deploy-bot', ...submitArgs, '--json']);
       expect(result).toMatchObject({ code: 0, stderr: '' });

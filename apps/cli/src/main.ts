@@ -6,6 +6,7 @@ import { commandHelp, generalHelp } from './commands/help';
 import { keysCommand } from './commands/keys';
 import { policyCommand } from './commands/policy-test';
 import { provisionCommand } from './commands/provision';
+import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
 import { trustCommand } from './commands/trust';
@@ -15,6 +16,7 @@ import { Output, processIo, type Io } from './output';
 
 export const COMMANDS: readonly Command[] = [
   submitCommand,
+  runCommand,
   voteCommand,
   statusCommand,
   auditCommand,

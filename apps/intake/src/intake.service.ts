@@ -9,7 +9,7 @@ import {
   type IntakeEvent,
   outcomeNotice,
 } from '@countersign/intake-domain';
-import { acceptAuthenticSubmissions, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { acceptAuthenticSubmissions, RUNTIME, verifyRunAttestation, type ServiceRuntime } from '@countersign/service-runtime';
 
 /** Default execution window when a submission names none. */
 const DEFAULT_WINDOW_SECONDS = 3600;
@@ -39,7 +39,10 @@ export class IntakeService {
         registered: true,
         allowedKinds: requester.allowedKinds,
         allowedEnvironments: requester.allowedEnvironments,
+        ...(requester.workload ? { workload: requester.workload } : {}),
       },
+      // Verified here, with every other signature; judged (expiry, signer, scope) by the decider.
+      run: verifyRunAttestation(this.runtime.trust, envelope.data, now),
       targets: this.runtime.registry.targets,
       now: now.toISOString(),
       defaultWindowSeconds: DEFAULT_WINDOW_SECONDS,

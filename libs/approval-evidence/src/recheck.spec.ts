@@ -128,6 +128,15 @@ describe('recheckApproval', () => {
       });
     });
 
+    it("refuses the human an agent's run acts for approving the agent's request", () => {
+      const agent = { workload: FIXTURE_REQUESTER, runId: 'run-7', taskScope: 'deploy', onBehalfOf: 'approver:bob', runExpiresAt: AT };
+      expect(recheckApproval({ ...accepted, agent }, approvedBy([alice, bob]), facts(honestVotes))).toStrictEqual({
+        ok: false,
+        code: 'quorum_unproven',
+        message: `approver:bob is, or answers for, the requester ${FIXTURE_REQUESTER}`,
+      });
+    });
+
     it('refuses a voter the policy (or Cedar) does not let approve this tier', () => {
       const decision = { ...twoSre, eligibleApprovers: ['approver:alice', 'approver:dave'] };
       expect(recheckApproval(accepted, approvedBy([alice, bob]), facts(honestVotes, decision))).toStrictEqual({

@@ -7,7 +7,7 @@ import {
   type RequestApprovedV1,
   type VoteEvidence,
 } from '@countersign/contracts';
-import type { PeopleFacts, PolicyDecision } from '@countersign/policy';
+import { requesterPersonsOf, type PeopleFacts, type PolicyDecision } from '@countersign/policy';
 import { submissionProblem, type CheckedSubmission } from './submission';
 
 type Approver = RequestApprovedV1['approvers'][number];
@@ -41,7 +41,7 @@ export const RECHECK_CODES = ['submission_unproven', 'registry_mismatch', 'polic
 export type RecheckCode = (typeof RECHECK_CODES)[number];
 export type Recheck = { ok: true } | { ok: false; code: RecheckCode; message: string };
 
-type Accepted = Pick<RequestAcceptedV1, 'requestId' | 'requester' | 'submissionId' | 'action'>;
+type Accepted = Pick<RequestAcceptedV1, 'requestId' | 'requester' | 'submissionId' | 'action' | 'agent'>;
 
 const OK: Recheck = { ok: true };
 const fail = (code: RecheckCode, message: string): Recheck => ({ ok: false, code, message });
@@ -131,7 +131,7 @@ function approverProblem(
   if (vote.data.requestId !== accepted.requestId) return `vote ${vote.id} by ${approver.id} is on request ${vote.data.requestId}`;
   if (vote.data.digest !== digest) return `vote ${vote.id} by ${approver.id} names digest ${vote.data.digest}, not ${digest}`;
   if (vote.data.review === true) return `vote ${vote.id} by ${approver.id} is a review vote, not an approval of the request`;
-  const requesterPersons = [nameOf(accepted.requester), ...(people.requesterOwner === undefined ? [] : [people.requesterOwner])];
+  const requesterPersons = requesterPersonsOf(accepted.requester, people, accepted.agent);
   const person = people.personOf[approver.id] ?? nameOf(approver.id);
   if ([nameOf(approver.id), person].some((self) => requesterPersons.includes(self))) {
     return `${approver.id} is, or answers for, the requester ${accepted.requester}`;

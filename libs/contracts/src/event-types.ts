@@ -7,6 +7,7 @@ import * as intake from './events/intake';
 import * as operations from './events/operations';
 import * as requester from './events/requester';
 import * as review from './events/review';
+import { RunAttestedV1 } from './run-attestation';
 import type { IdentityKind, ServiceName } from './identity-id';
 
 /** Who may emit a type: a kind of external party, a named service, or any service. */
@@ -24,6 +25,8 @@ export const EVENT_TYPES = {
   'countersign.request.submitted.v1': { schema: requester.RequestSubmittedV1, emitter: { kind: 'requester' } },
   'countersign.vote.cast.v1': { schema: requester.VoteCastV1, emitter: { kind: 'approver' } },
   'countersign.vote.relayed.v1': { schema: requester.VoteRelayedV1, emitter: { kind: 'channel' } },
+  // Never published: carried inside a submission (RequestSubmittedV1.run) and verified by intake.
+  'countersign.run.attested.v1': { schema: RunAttestedV1, emitter: { kind: 'requester' } },
   'countersign.request.accepted.v1': { schema: intake.RequestAcceptedV1, emitter: fromService('intake') },
   'countersign.request.rejected.v1': { schema: intake.RequestRejectedV1, emitter: fromService('intake') },
   'countersign.requester.notified.v1': { schema: intake.RequesterNotifiedV1, emitter: fromService('intake') },
@@ -63,6 +66,7 @@ export const EventTypes = {
   RequestSubmitted: 'countersign.request.submitted.v1',
   VoteCast: 'countersign.vote.cast.v1',
   VoteRelayed: 'countersign.vote.relayed.v1',
+  RunAttested: 'countersign.run.attested.v1',
   RequestAccepted: 'countersign.request.accepted.v1',
   RequestRejected: 'countersign.request.rejected.v1',
   RequesterNotified: 'countersign.requester.notified.v1',

@@ -22,3 +22,4 @@ export * from './ids';
 export * from './vote-proof';
 export * from './audit-receipt';
 export * from './postgres-sql';
+export * from './run-attestation';

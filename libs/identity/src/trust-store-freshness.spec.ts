@@ -58,7 +58,8 @@ const revocation = (time: string) => {
 describe('signature-layer freshness of external ingress events', () => {
   it('names exactly the types outside parties sign as external ingress', () => {
     const external = Object.keys(EVENT_TYPES).filter(isExternalIngressType);
-    expect(external.sort()).toEqual([EventTypes.RequestSubmitted, EventTypes.VoteCast, EventTypes.VoteRelayed].sort());
+    const outside = [EventTypes.RequestSubmitted, EventTypes.VoteCast, EventTypes.VoteRelayed, EventTypes.RunAttested];
+    expect(external.sort()).toEqual(outside.sort());
     expect(isExternalIngressType('countersign.unknown.v1')).toBe(false);
   });
 

@@ -7,7 +7,7 @@ export {
   type CedarAction,
   type Verdict,
 } from './authorization';
-export type { PeopleFacts } from './people';
+export { requesterPersonsOf, type PeopleFacts } from './people';
 export { compareDecimal, isDecimal, type Ordering } from './decimal';
 export { locateJsonError, locateJsonPath, locationOf, type TextLocation } from './json-location';
 export { evaluatePolicy, type PolicyDecision, type ReviewPlan } from './policy.evaluate';

@@ -58,6 +58,16 @@ export function summaryFields(requested: ApprovalRequestedV1, approvals: number)
   ];
 }
 
+/** Which workload asked, in which verified run (its task scope and end), on whose behalf (issue 19). */
+export function agentText(agent: NonNullable<ApprovalRequestedV1['agent']>): string {
+  return [
+    '*Agent run* (verified by intake before this card was posted)',
+    `Workload: ${escapeMrkdwn(agent.workload)}`,
+    `On behalf of: ${escapeMrkdwn(agent.onBehalfOf)}`,
+    `Run: ${code(agent.runId)} in scope ${code(agent.taskScope)}, until ${escapeMrkdwn(agent.runExpiresAt)}`,
+  ].join('\n');
+}
+
 /**
  * The change intent a customer's approver checks before a vendor or an agent acts: each part shown
  * as written (escaped, bounded), an absent part named as absent so nobody assumes one was read.

@@ -189,6 +189,22 @@ describe('approvalCard', () => {
       expect(texts).toContain('Rollback plan: revert &amp; *restart*');
     });
 
+    it("shows an agent workload's verified run and the human it acts for, and no agent section for anyone else", () => {
+      const agent = {
+        workload: 'requester:ops-agent',
+        runId: 'run_42',
+        taskScope: 'deploy-staging',
+        onBehalfOf: 'approver:dave',
+        runExpiresAt: '2026-11-21T10:30:00.000Z',
+      };
+      const texts = mrkdwnTexts(approvalCard(pending({ requested: approvalRequested({}, { agent }) })).blocks).join('\n');
+      expect(texts).toContain(
+        '*Agent run* (verified by intake before this card was posted)\nWorkload: requester:ops-agent\nOn behalf of: approver:dave\n' +
+          'Run: `run_42` in scope `deploy-staging`, until 2026-11-21T10:30:00.000Z',
+      );
+      expect(mrkdwnTexts(approvalCard(pending()).blocks).join('\n')).not.toContain('Agent run');
+    });
+
     it('says when a part of the change intent was not given', () => {
       const texts = mrkdwnTexts(approvalCard(pending()).blocks).join('\n');
       expect(texts).toContain('*Change intent*\nTicket: _none given_\nExpected outcome: _none given_\nRollback plan: _none given_');

@@ -1,7 +1,17 @@
 import type { ApprovalRequestedV1 } from '@countersign/contracts';
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, InputBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { CARD_IDS, encodeDecisionValue, REASON_MAX_LENGTH } from './card-ids';
-import { changeIntentText, code, list, parametersText, shortPolicyVersion, SLACK_LIMITS, stepUpCommand, summaryFields } from './card-text';
+import {
+  agentText,
+  changeIntentText,
+  code,
+  list,
+  parametersText,
+  shortPolicyVersion,
+  SLACK_LIMITS,
+  stepUpCommand,
+  summaryFields,
+} from './card-text';
 import { escapeAndTruncate, escapeMrkdwn, truncate, truncateEscaped } from './mrkdwn';
 
 export interface CardVote {
@@ -38,6 +48,7 @@ export function approvalCard(model: CardModel): SlackCard {
     { type: 'section', fields: summaryFields(requested, model.approvals).map(mrkdwn) },
     section(`*Parameters*\n${parametersText(requested.action.parameters)}`),
     section(changeIntentText(requested.action.intent)),
+    ...(requested.agent ? [section(agentText(requested.agent))] : []),
     ...(requested.action.breakGlass ? [breakGlass()] : []),
     ...(model.escalation ? [escalated(model.escalation)] : []),
     section(`*Action digest* (compare it with what you expect before you vote)\n${code(requested.digest)}`),

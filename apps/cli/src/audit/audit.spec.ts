@@ -146,6 +146,24 @@ describe('status timeline', () => {
     expect(printed).not.toMatch(/sealed|ciphertext|c2VhbGVk/);
   });
 
+  it("shows an agent workload's run and the human it acts for on the accepted request", () => {
+    const accepted = story.envelopes[1]!;
+    const agent = {
+      workload: 'requester:deploy-bot',
+      runId: 'run-42',
+      taskScope: 'deploy-staging',
+      onBehalfOf: 'approver:bob',
+      runExpiresAt: '2026-11-21T10:30:00.000Z',
+    };
+    const resigned = signerFor('service:intake').sign({ ...accepted, data: { ...(accepted.data as object), agent } });
+    const [entry] = entriesForRequest(examine(chainRecords([resigned])), story.requestId).map(timelineEntry);
+    expect(entry?.facts).toMatchObject({
+      workload: 'requester:deploy-bot',
+      run: 'run-42 (scope deploy-staging, until 2026-11-21T10:30:00.000Z)',
+      onBehalfOf: 'approver:bob',
+    });
+  });
+
   it('marks an event whose signature does not verify and shows none of its claims', () => {
     const envelopes = [{ ...story.envelopes[0]!, data: { ...(story.envelopes[0]!.data as object), reason: 'edited' } }];
     const [entry] = entriesForRequest(examine(chainRecords(envelopes)), story.requestId).map(timelineEntry);

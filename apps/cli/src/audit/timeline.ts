@@ -22,6 +22,16 @@ const intentOf = (intent: C.ChangeIntent | undefined): Facts => ({
   rollbackPlan: intent?.rollbackPlan ?? '(none)',
 });
 
+/** An agent workload's request: which workload, in which verified run, for whom (issue 19). */
+const agentOf = (agent: C.AgentContext | undefined): Facts =>
+  agent
+    ? {
+        workload: agent.workload,
+        run: `${agent.runId} (scope ${agent.taskScope}, until ${agent.runExpiresAt})`,
+        onBehalfOf: agent.onBehalfOf,
+      }
+    : {};
+
 /**
  * The facts an operator looks for in each event. The sealed credential is deliberately absent:
  * it is ciphertext for the executor, and printing it would only invite copying it around.
@@ -50,6 +60,7 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     ...intentOf(d.action.intent),
     digest: d.digest,
     window: `${d.action.window.notBefore} → ${d.action.window.notAfter}`,
+    ...agentOf(d.agent),
   })),
   [EventTypes.RequestRejected]: as<C.RequestRejectedV1>((d) => ({ errors: d.errors.map((e) => `${e.path} (${e.code})`).join(', ') })),
   [EventTypes.RequesterNotified]: as<C.RequesterNotifiedV1>((d) => ({ outcome: d.outcome, ...(d.detail ? { detail: d.detail } : {}) })),

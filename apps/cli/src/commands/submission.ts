@@ -21,6 +21,8 @@ export interface SubmissionInput {
   ticket?: string;
   expectedOutcome?: string;
   rollbackPlan?: string;
+  /** The workload's signed run attestation (`countersign run attest`), as read from its file. */
+  run?: unknown;
 }
 
 /**
@@ -39,6 +41,7 @@ export function buildSubmission(input: SubmissionInput, now: Date, newId: () => 
       ...optionalActionFields(input, now),
     },
     reason: input.reason,
+    ...(input.run === undefined ? {} : { run: input.run }),
   };
   const parsed = parseWith(RequestSubmittedV1, candidate);
   if (parameters.ok) return parsed;

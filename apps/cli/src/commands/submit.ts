@@ -8,6 +8,7 @@ import { formatRows } from '../output';
 import { publishEnvelope, withConnection } from '../nats';
 import type { Command } from './command';
 import { waitForOutcome } from './outcomes';
+import { readJsonFile } from './key-files';
 import { buildSubmission, type SubmissionInput } from './submission';
 
 const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -30,6 +31,7 @@ function submissionInput(values: OptionValues): SubmissionInput {
     ticket: text('ticket'),
     expectedOutcome: text('expected-outcome'),
     rollbackPlan: text('rollback-plan'),
+    ...(text('run') === undefined ? {} : { run: readJsonFile(text('run') ?? '', 'run attestation') }),
   };
 }
 
@@ -93,6 +95,7 @@ export const submitCommand: Command = {
     '                   [--ticket CHG-1042] [--expected-outcome "<text>"] [--rollback-plan "<text>"]',
     '                   [--env <environment>] [--sensitivity public|internal|confidential|restricted]',
     '                   [--window-minutes N] [--request-id <uuid>] [--break-glass] [--wait [--timeout 60]]',
+    '                   [--run <run attestation file>]',
     '',
     '  The target registry says what the target is (environment, data sensitivity, owner team);',
     '  --env and --sensitivity only assert it: a submission that says otherwise is rejected.',
@@ -102,6 +105,8 @@ export const submitCommand: Command = {
     '                 mandatory review afterwards); part of the digest approvers see',
     '  --wait    stay for the outcome: exit 0 executed, 3 rejected/denied/expired/failed, 4 timeout',
     '  --param   values are strings; use --params-json for numbers, booleans and nesting',
+    "  --run     an agent workload's run attestation (countersign run attest --out): required from",
+    '            a requester registered with a workload block, refused from any other',
   ],
   examples: [
     'countersign submit --as deploy-bot --kind http.request --target demo-staging --env staging \\',
@@ -130,6 +135,7 @@ export const submitCommand: Command = {
     'rollback-plan': { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
+    run: { type: 'string' },
   },
   run,
 };

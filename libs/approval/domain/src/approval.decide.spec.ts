@@ -18,6 +18,8 @@ import {
   recordedEvent,
   rejectedEvent,
   REQUEST_ID,
+  REQUESTER,
+  requestedEvent,
   STAMP,
   T0,
 } from './approval.fixtures';
@@ -28,6 +30,38 @@ describe('approval decider', () => {
   describe('when no approval is open', () => {
     it('opens a quorum approval and asks the eligible groups', () => {
       spec.given([]).when(openApproval()).then(pending());
+    });
+
+    describe("an agent workload's request", () => {
+      const agent = (onBehalfOf: string) => ({
+        workload: REQUESTER,
+        runId: 'run-7',
+        taskScope: 'vendor-payments',
+        onBehalfOf,
+        runExpiresAt: at(60),
+      });
+      const opened = (onBehalfOf: string, person: string) => [
+        openedEvent({ agent: agent(onBehalfOf), requesterPersons: ['payments-agent', 'carol', person] }),
+        requestedEvent({ agent: agent(onBehalfOf) }),
+      ];
+
+      it('carries the run into the approval request approvers see, the human it acts for among those it stands for', () => {
+        spec
+          .given([])
+          .when(openApproval({ accepted: { ...accepted(), agent: agent('approver:bob') } }))
+          .then(opened('approver:bob', 'bob'));
+      });
+
+      it.each([
+        ['the human the run acts for', 'approver:bob', 'bob', 'bob'],
+        ["another identity of that human's", 'approver:alice', 'alice', 'alice-bot'],
+      ])('rejects a vote by %s as self-approval', (_why, onBehalfOf, person, voter) => {
+        const message = `approver:${voter} is, or answers for, the requester requester:payments-agent and may not vote on it`;
+        spec
+          .given(opened(onBehalfOf, person))
+          .when(castVote(1, voter))
+          .then([rejectedEvent(1, voter, 'self_approval', message)]);
+      });
     });
 
     it('auto-approves on the policy’s authority, for the execution window from now', () => {

@@ -8,6 +8,7 @@ import { screenVote, unmappedVoter, voteRejected } from './approval.votes';
 import { approvalRequested, autoApproved, denied, escalated, expired, quorumApproved, refusedByPolicy } from './resolutions';
 import { decideReviewVote, reviewDeadlines, reviewRequired } from './review';
 import { addSeconds, earlier, hasReached, later } from '@countersign/decider';
+import { requesterPersonsOf } from '@countersign/policy';
 
 export function decide(command: ApprovalCommand, state: ApprovalState): ApprovalEvent[] {
   switch (command.type) {
@@ -36,7 +37,7 @@ function openApproval(command: OpenApproval, state: ApprovalState): ApprovalEven
 }
 
 function openedEvent({ accepted, acceptedEventId, policyDecision: decision, people, now }: OpenApproval): ApprovalOpened {
-  const requesterPersons = [nameOf(accepted.requester), ...(people.requesterOwner === undefined ? [] : [people.requesterOwner])];
+  const requesterPersons = requesterPersonsOf(accepted.requester, people, accepted.agent);
   const everyone = [
     ...decision.eligibleApprovers,
     ...(decision.escalation?.eligibleApprovers ?? []),
@@ -49,6 +50,7 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     requesterPersons,
     digest: accepted.digest,
     action: accepted.action,
+    ...(accepted.agent ? { agent: accepted.agent } : {}),
     acceptedEventId,
     window: accepted.action.window,
     policy: decision.stamp,

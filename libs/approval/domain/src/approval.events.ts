@@ -1,4 +1,13 @@
-import type { CanonicalAction, Envelope, EventData, EventType, EventTypes, PolicyStamp, TimeWindow } from '@countersign/contracts';
+import type {
+  AgentContext,
+  CanonicalAction,
+  Envelope,
+  EventData,
+  EventType,
+  EventTypes,
+  PolicyStamp,
+  TimeWindow,
+} from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
 import type { TimedEvent } from '@countersign/decider';
 
@@ -51,6 +60,8 @@ export interface ApprovalOpenedData extends PolicyTerms {
   digest: string;
   /** The action as intake accepted it; approval.requested carries it so approvers can check the digest. */
   action: CanonicalAction;
+  /** An agent workload's verified run, as intake accepted it: approval.requested shows it to approvers. */
+  agent?: AgentContext;
   acceptedEventId: string;
   /** The window intake accepted the action for. */
   window: TimeWindow;

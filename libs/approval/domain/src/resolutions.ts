@@ -26,6 +26,7 @@ export function approvalRequested(request: ApprovalOpenedData, now: string): App
       eligibleGroups: request.eligibleGroups,
       ...(request.stepUp ? { stepUp: true as const } : {}),
       expiresAt: request.expiresAt,
+      ...(request.agent ? { agent: request.agent } : {}),
     },
   };
 }

@@ -28,6 +28,8 @@ export const CUSTODY_VIOLATION_CODES = [
   'step_up_missing',
   /** The approval's evidence does not hold: the broker or executor refused it on re-check, or it lacks its approvers' signed votes. */
   'approval_unproven',
+  /** The accepted request's `agent` is not the run the requester's signed submission carried (issue 19). */
+  'agent_mismatch',
 ] as const;
 export type CustodyViolationCode = (typeof CUSTODY_VIOLATION_CODES)[number];
 export interface CustodyViolation {

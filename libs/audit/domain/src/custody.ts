@@ -1,4 +1,5 @@
 import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
+import { agentViolations } from './custody.agent';
 import { unprovenApproval } from './custody.approval';
 import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
 import { receiptViolations } from './custody.receipt';
@@ -149,4 +150,4 @@ const distinct: Check = ({ submitted, issued, started }, approvers) => {
   return repeated.map((party) => violation('identities_not_distinct', `${party} holds more than one role`));
 };
 
-const CHECKS: readonly Check[] = [sameRequester, linked, inOrder, oneDigest, distinct, receiptViolations];
+const CHECKS: readonly Check[] = [sameRequester, linked, inOrder, oneDigest, distinct, receiptViolations, agentViolations];

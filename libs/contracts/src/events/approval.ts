@@ -3,6 +3,7 @@ import { CanonicalAction } from '../action';
 import { Digest, EventId, Reason, RequestId, Timestamp, TimeWindow } from '../common';
 import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
+import { AgentContext } from '../run-attestation';
 
 /** Which policy decided, so every decision can be traced to reviewed policy text. */
 export const PolicyStamp = z.strictObject({
@@ -33,6 +34,8 @@ export const ApprovalRequestedV1 = z.strictObject({
   /** The tier needs approvals signed with the approver's own key; a relayed Slack click is not enough. */
   stepUp: z.literal(true).optional(),
   expiresAt: Timestamp,
+  /** For an agent workload's request: the accepted request's agent context, for approvers to see. */
+  agent: AgentContext.optional(),
 });
 export type ApprovalRequestedV1 = z.infer<typeof ApprovalRequestedV1>;
 

@@ -3,6 +3,7 @@ import { CanonicalAction } from '../action';
 import { Digest, EventId, Reason, RequestId, Timestamp } from '../common';
 import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
+import { AgentContext } from '../run-attestation';
 
 export const FieldErrorSchema = z.object({ path: z.string(), code: z.string(), message: z.string() });
 
@@ -22,6 +23,8 @@ export const RequestAcceptedV1 = z.strictObject({
    * than dead-lettered; intake always sets it.
    */
   submission: EnvelopeSchema.optional(),
+  /** For an agent workload's request: the workload, its verified run and the human it acts for. */
+  agent: AgentContext.optional(),
 });
 export type RequestAcceptedV1 = z.infer<typeof RequestAcceptedV1>;
 

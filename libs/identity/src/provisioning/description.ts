@@ -1,18 +1,40 @@
 import { z } from 'zod';
-import { IdentityName, RegisteredTarget, SERVICE_NAMES, SlackUser } from '@countersign/contracts';
+import { IdentityName, RegisteredTarget, SERVICE_NAMES, SlackUser, WorkloadRegistration } from '@countersign/contracts';
 
 /**
  * The one declarative description of who exists. Keys, trust store, registry, NATS users and
  * their permissions are all derived from it, so a reviewer reads one file to know who may do what.
  */
-export const Requester = z.strictObject({
-  name: IdentityName,
-  description: z.string().max(200).optional(),
-  allowedKinds: z.array(z.string()).min(1),
-  allowedEnvironments: z.array(z.string()).min(1),
-  /** The person accountable for an agent; policy may forbid them from approving its requests. */
-  owner: z.string().optional(),
-});
+export const Requester = z
+  .strictObject({
+    name: IdentityName,
+    description: z.string().max(200).optional(),
+    allowedKinds: z.array(z.string()).min(1),
+    allowedEnvironments: z.array(z.string()).min(1),
+    /** The person accountable for an agent; policy may forbid them from approving its requests. */
+    owner: z.string().optional(),
+    /**
+     * Makes the requester an agent workload (issue 19): its agent, where it runs, the task scopes it
+     * may act in. Intake then requires a signed run attestation on every submission (fail closed).
+     */
+    workload: WorkloadRegistration.optional(),
+  })
+  .superRefine((requester, ctx) => {
+    // A scope wider than the requester itself would read as a grant it does not have.
+    requester.workload?.taskScopes.forEach((scope, index) => {
+      const path = ['workload', 'taskScopes', index];
+      const kinds = scope.kinds.filter((kind) => !requester.allowedKinds.includes(kind));
+      if (kinds.length > 0) ctx.addIssue({ code: 'custom', path: [...path, 'kinds'], message: `not in allowedKinds: ${kinds.join(', ')}` });
+      const environments = scope.environments.filter((environment) => !requester.allowedEnvironments.includes(environment));
+      if (environments.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'environments'],
+          message: `not in allowedEnvironments: ${environments.join(', ')}`,
+        });
+      }
+    });
+  });
 
 export const Approver = z.strictObject({
   name: IdentityName,

@@ -80,11 +80,25 @@ export function registeredTargets(description: IdentityDescription, options: Pic
     if (!targets.some((target) => target.name === name))
       throw new Error(`address given for ${name}, which the target registry does not list`);
   }
+  checkWorkloadTargets(description, targets);
   return targets.map((target): RegisteredTarget => {
     const unknown = target.requesters.filter((name) => !requesters.has(name));
     if (unknown.length > 0) throw new Error(`target ${target.name} allows unknown requesters: ${unknown.join(', ')}`);
     return { ...target, address: addresses[target.name] ?? target.address };
   });
+}
+
+/** A workload's task scope may name only targets that exist and admit that workload: nothing else could ever be accepted. */
+function checkWorkloadTargets(description: IdentityDescription, targets: readonly RegisteredTarget[]): void {
+  for (const requester of description.requesters) {
+    for (const scope of requester.workload?.taskScopes ?? []) {
+      const foreign = scope.targets.filter(
+        (name) => !targets.some((target) => target.name === name && target.requesters.includes(requester.name)),
+      );
+      if (foreign.length > 0)
+        throw new Error(`task scope ${scope.name} of ${requester.name} names targets that do not admit it: ${foreign.join(', ')}`);
+    }
+  }
 }
 
 /**

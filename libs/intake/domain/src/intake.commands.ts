@@ -1,11 +1,20 @@
-import type { Envelope, Outcome, TargetRegistration } from '@countersign/contracts';
+import type { Envelope, Outcome, RunAttestedV1, TargetRegistration, WorkloadRegistration } from '@countersign/contracts';
 
 /** What the identity registry says about the signer; undefined when it is not in the registry. */
 export interface RequesterRegistration {
   registered: boolean;
   allowedKinds: readonly string[];
   allowedEnvironments: readonly string[];
+  /** Present for an agent workload: its submissions need a run attestation within these scopes. */
+  workload?: WorkloadRegistration;
 }
+
+/**
+ * The submission's `run` as the shell verified it with the trust store (key, signer's right to the
+ * type, signature, schema; no freshness: expiry is judged here, by intake's clock). Absent when the
+ * submission carries no run.
+ */
+export type CheckedRun = { ok: true; signer: string; attestation: RunAttestedV1 } | { ok: false; problem: string };
 
 /** A verified submission envelope, handed over before its data has been schema-checked. */
 export interface HandleSubmission {
@@ -24,6 +33,8 @@ export interface HandleSubmission {
    */
   submission: Envelope;
   registration: RequesterRegistration | undefined;
+  /** The verified run attestation of `payload.run`; undefined when the payload carries none. */
+  run?: CheckedRun;
   /** The provisioned target registry: the authority on each target's environment and sensitivity. */
   targets: readonly TargetRegistration[];
   now: string;

@@ -7,6 +7,8 @@ import {
   REJECTED_SUBMISSION_MAX_CHARS,
   resolveTarget,
   RequestSubmittedV1,
+  scopeErrors,
+  type AgentContext,
   type CanonicalAction,
   type FieldError,
   type RegistryFacts,
@@ -16,6 +18,7 @@ import {
 import type { FailStranded, HandleSubmission, IntakeCommand, NotifyOutcome, RejectUnprocessable } from './intake.commands';
 import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
 import type { IntakeState } from './intake.state';
+import { checkRun } from './run.checks';
 import { acceptedSizeErrors, checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
 
 /** Tags for deterministicId: each event a command can cause gets its own, stable per cause. */
@@ -61,9 +64,14 @@ interface Acceptable {
   submitted: Submitted;
   facts: RegistryFacts;
   window: TimeWindow;
+  agent: AgentContext | undefined;
 }
 
-/** Gate first (may this workload ask at all?), then shape, then the target's facts, then what it asks for. */
+/**
+ * Gate first (may this workload ask at all?), then shape, then the run (verification before
+ * approval: nothing else is judged for a run that does not hold), then the target's facts, then
+ * what it asks for, within the run's task scope.
+ */
 function examine(command: HandleSubmission, state: IntakeState): Checked<Acceptable> {
   const { registration } = command;
   if (!registration?.registered) {
@@ -72,10 +80,14 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
   }
   const parsed = parseWith(RequestSubmittedV1, command.payload);
   if (!parsed.ok) return parsed;
+  const run = checkRun(command, parsed.value);
+  if (!run.ok) return run;
   const { action } = parsed.value;
   const target = resolveTarget(action, command.subjectRequester, command.targets);
   const errors: FieldError[] = target.ok ? [] : [...target.errors];
-  errors.push(...checkAllowed(action.kind, target.ok ? target.facts.environment : undefined, registration));
+  const environment = target.ok ? target.facts.environment : undefined;
+  errors.push(...checkAllowed(action.kind, environment, registration));
+  if (run.value) errors.push(...scopeErrors(run.value.scope, { kind: action.kind, target: action.target, environment }));
   if (state.status === 'accepted') {
     errors.push({
       path: 'requestId',
@@ -85,10 +97,11 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
   }
   if (!target.ok || errors.length > 0) return { ok: false, errors };
   const window = resolveWindow(action.window, command.now, command.defaultWindowSeconds);
-  return window.ok ? { ok: true, value: { submitted: parsed.value, facts: target.facts, window: window.value } } : window;
+  if (!window.ok) return window;
+  return { ok: true, value: { submitted: parsed.value, facts: target.facts, window: window.value, agent: run.value?.agent } };
 }
 
-function accept(command: HandleSubmission, { submitted, facts, window }: Acceptable): IntakeEvent[] {
+function accept(command: HandleSubmission, { submitted, facts, window, agent }: Acceptable): IntakeEvent[] {
   // The registry's facts overwrite the (equal, checked) assertions: the digest covers what it says.
   const action: CanonicalAction = { ...submitted.action, ...facts, window, requestId: submitted.requestId };
   const data: RequestAccepted['data'] = {
@@ -101,6 +114,8 @@ function accept(command: HandleSubmission, { submitted, facts, window }: Accepta
     acceptedAt: command.now,
     // The requester's own signed words: the broker and the executor verify them (submissionProblem).
     submission: command.submission,
+    // On the wire, not only in approval's state: who asked, in which run, for whom.
+    ...optional({ agent }),
   };
   const tooLarge = acceptedSizeErrors(data);
   if (tooLarge.length > 0) return reject(command, tooLarge, IdTags.rejected, IdTags.notified);

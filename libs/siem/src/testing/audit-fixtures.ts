@@ -10,9 +10,9 @@ const request = { requestId: FIXTURE_REQUEST_ID, digest: FIXTURE_DIGEST };
 const action = { kind: 'http.request', target: 'demo-target', parameters: { method: 'POST', path: '/migrate' } };
 
 /** Valid data (checked against the type's schema below) for every event type audit can chain. */
-/** Checkpoints are signed next to the records, never chained as one. */
+/** Checkpoints are signed next to the records, never chained as one; a run attestation is chained inside its submission. */
 const DATA: Record<
-  Exclude<EventType, 'countersign.audit.record.v1' | 'countersign.audit.checkpoint.v1'>,
+  Exclude<EventType, 'countersign.audit.record.v1' | 'countersign.audit.checkpoint.v1' | 'countersign.run.attested.v1'>,
   [string, Record<string, unknown>]
 > = {
   'countersign.request.submitted.v1': ['requester:deploy-bot', { requestId: FIXTURE_REQUEST_ID, action, reason: 'migrate' }],
