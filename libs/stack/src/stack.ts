@@ -7,6 +7,7 @@ import {
   Streams,
   TargetRegistryDocument,
   channelConsumer,
+  requesterConsumer,
   siemConsumer,
   targetConsumer,
   type ServiceName,
@@ -282,6 +283,7 @@ export async function provisionStreams(
       ...description.siemReaders.map((reader) => siemConsumer(reader)),
       ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
       ...(description.channels ?? []).map((name) => channelConsumer(name)),
+      ...description.requesters.map(({ name }) => requesterConsumer(name)),
     ];
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActionRequest } from '../action';
 import { Digest, Reason, RequestId } from '../common';
+import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
 
 /** Published by an upstream system on its own submission subject. */
@@ -8,6 +9,7 @@ export const RequestSubmittedV1 = z.strictObject({
   requestId: RequestId,
   action: ActionRequest,
   reason: Reason,
+  run: EnvelopeSchema.optional(),
 });
 export type RequestSubmittedV1 = z.infer<typeof RequestSubmittedV1>;
 
