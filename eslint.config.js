@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem'];
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp'];
 
 // Test code is imported by tests only: `/testing` entry points and the harness libraries.
 const testOnlyImports = [
