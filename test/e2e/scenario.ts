@@ -77,6 +77,8 @@ export async function startScenario(
     siemForwarder?: { env: Record<string, string> };
     /** Also run the SSH demo target (a real sshd registered as demo-ssh). */
     sshDemo?: boolean;
+    /** Also run the MCP gateway over Streamable HTTP as this requester (docs/agents.md). */
+    mcpGateway?: { requester: string; env?: Record<string, string> };
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
@@ -91,6 +93,7 @@ export async function startScenario(
     ...(options.slack ? { slack: options.slack } : {}),
     ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
     ...(options.sshDemo ? { sshDemo: true } : {}),
+    ...(options.mcpGateway ? { mcpGateway: options.mcpGateway } : {}),
     log: (n, l) => {
       options.log?.(n, l);
       if (process.env.E2E_LOG) console.log(`${n}| ${l}`);

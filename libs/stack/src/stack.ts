@@ -35,6 +35,7 @@ const READY = /COUNTERSIGN_READY|demo-target listening on/;
 const DEMO_TARGET = 'demo-target';
 const SLACK_EDGE = 'slack-edge';
 const SIEM_FORWARDER = 'siem-forwarder';
+const MCP_GATEWAY = 'mcp-gateway';
 
 export interface StackOptions {
   /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
@@ -63,6 +64,11 @@ export interface StackOptions {
    * COUNTERSIGN_SIEM_CONFIG_JSON naming its sinks (docs/siem.md).
    */
   siemForwarder?: { env: Record<string, string> };
+  /**
+   * Also run the MCP gateway over Streamable HTTP as `requester` (docs/agents.md), on its own port;
+   * `env` adds to its environment (e.g. a run attestation file).
+   */
+  mcpGateway?: { requester: string; env?: Record<string, string> };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   /** Replaces the target registry deploy/targets.json, e.g. to register a target in another environment. */
@@ -87,6 +93,8 @@ export interface Stack {
   intakeUrl: string;
   /** The Slack edge's base URL (HTTP mode), when it runs. */
   slackEdgeUrl: string;
+  /** The MCP gateway's Streamable HTTP endpoint, when it runs. */
+  mcpGatewayUrl: string;
   demoTargetUrl: string;
   description: IdentityDescription;
   /** The policy the services run, pinned at provisioning; another process of theirs must use it too. */
@@ -146,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const slackPort = options.slack?.httpPort ?? (await freePort());
+  const mcpPort = await freePort();
 
   const log = options.log ?? (() => undefined);
   const env: NodeJS.ProcessEnv = {
@@ -165,7 +174,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) }
       : name === SIEM_FORWARDER
         ? { ...env, ...options.siemForwarder?.env }
-        : env;
+        : name === MCP_GATEWAY
+          ? { ...env, ...mcpGatewayEnv(options.mcpGateway, mcpPort) }
+          : env;
   const supervisor = new Supervisor({
     spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
@@ -179,6 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.services ?? SERVICE_NAMES),
     ...(options.slack ? [SLACK_EDGE] : []),
     ...(options.siemForwarder ? [SIEM_FORWARDER] : []),
+    ...(options.mcpGateway ? [MCP_GATEWAY] : []),
   ];
   try {
     await Promise.all(names.map(start));
@@ -195,6 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     natsUrl: nats.url,
     intakeUrl: `http://127.0.0.1:${intakePort}`,
     slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
+    mcpGatewayUrl: `http://127.0.0.1:${mcpPort}/mcp`,
     demoTargetUrl,
     description,
     policyFile,
@@ -214,6 +227,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (sshDemo && 'sshd' in sshDemo) await sshDemo.sshd.stop({ keep: true });
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
+  };
+}
+
+/** The gateway over Streamable HTTP on its port, as one requester, reading the stack's policy for its annotations. */
+function mcpGatewayEnv(gateway: StackOptions['mcpGateway'], port: number): Record<string, string> {
+  return {
+    COUNTERSIGN_MCP_TRANSPORT: 'http',
+    COUNTERSIGN_MCP_PORT: String(port),
+    COUNTERSIGN_REQUESTER: gateway?.requester ?? '',
+    ...gateway?.env,
   };
 }
 

@@ -41,7 +41,8 @@ export function routeHint(policy: Policy | undefined, kind: string, target: Regi
     else if (tier.breakGlass !== true) caughtAll = true;
   }
   const names = reached.map((tier) => tier.name);
-  if (priced && !names.includes(policy.strictestTier)) names.push(policy.strictestTier);
+  const strictest = policy.strictestTier;
+  if (priced && strictest !== undefined && !names.includes(strictest)) names.push(strictest);
   if (!caughtAll) names.push(FALLBACK_TIER);
   const overdue = isReviewOverdue(policy, now);
   const auto = reached.filter((tier) => tier.mode === 'auto').map((tier) => tier.name);
