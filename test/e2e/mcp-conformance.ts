@@ -59,7 +59,8 @@ const HOOKS =
       return next(specifier, context);
     }`,
   );
-const REGISTER = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`;
+const REGISTER =
+  'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`);
 
 export interface ConformanceCheck {
   id: string;

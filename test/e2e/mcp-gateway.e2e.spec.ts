@@ -12,7 +12,10 @@ import { stdioAgent } from './mcp-stdio';
 jest.setTimeout(180_000);
 
 /** What an agent asks: an HTTP POST on the demo system in one environment. */
-const deployArgs = (version: string) => ({ parameters: { method: 'POST', path: '/deploy', body: { version } }, reason: `MCP e2e ${version}` });
+const deployArgs = (version: string) => ({
+  parameters: { method: 'POST', path: '/deploy', body: { version } },
+  reason: `MCP e2e ${version}`,
+});
 const toolIn = (environment: string) => `http_request__${demoTargetIn(environment)}`;
 
 interface CallResult {
@@ -72,28 +75,24 @@ describe('the MCP gateway on the real stack', () => {
     expect(tools.find((tool) => tool.name === toolIn('production'))!.annotations).toMatchObject({ destructiveHint: true });
   });
 
-  it('refuses arguments beyond the limits or the schema with a structured tool error, and submits nothing', async () => {
-    let deep: unknown = 'x';
-    for (let i = 0; i < 100; i += 1) deep = { deep };
-    const tooDeep = (await http.callTool({ name: toolIn('staging'), arguments: { parameters: { deep }, reason: 'x' } })) as CallResult;
-    expect(tooDeep.isError).toBe(true);
-    expect(tooDeep.structuredContent).toMatchObject({ error: 'input_limit' });
+  it('refuses input beyond the limits or the schema with structured errors, and submits nothing', async () => {
+    const nested = (levels: number) => {
+      let value: unknown = 'x';
+      for (let i = 0; i < levels; i += 1) value = { deep: value };
+      return value;
+    };
+    // Within the message's bounds, beyond the arguments' (24 levels): a tool error the agent can correct.
+    const tooDeep = (await http.callTool({
+      name: toolIn('staging'),
+      arguments: { parameters: { deep: nested(25) }, reason: 'x' },
+    })) as CallResult;
+    expect(tooDeep).toMatchObject({ isError: true, structuredContent: { error: 'input_limit', errors: [{ code: 'too_deep' }] } });
+    // Beyond the message's bounds (32 levels): refused at the HTTP ingress before the SDK parses it.
+    await expect(http.callTool({ name: toolIn('staging'), arguments: { parameters: nested(100), reason: 'x' } })).rejects.toThrow(
+      /"error":"input_limit".*"code":"too_deep"/,
+    );
     const wrong = (await http.callTool({ name: toolIn('staging'), arguments: { reason: 'x', environment: 'dev' } })) as CallResult;
     expect(wrong).toMatchObject({ isError: true, structuredContent: { error: 'invalid_arguments' } });
-  });
-
-  it('returns the execution result of an auto-approved call (stdio), after reporting each step', async () => {
-    const agent = await stdioAgent(s.stack, 'payments-agent');
-    try {
-      const call = startCall(agent.client, toolIn('staging'), deployArgs('auto-1'));
-      const result = await call.result;
-      expect(result.isError).toBe(false);
-      expect(result.structuredContent).toMatchObject({ status: 'executed' });
-      expect(messages(call.progress)).toEqual(['accepted', 'waiting for approvers', 'approved', 'executing']);
-      expect(await effectsAt(s.stack, result.structuredContent!.requestId)).toHaveLength(1);
-    } finally {
-      await agent.close();
-    }
   });
 
   it('holds a call that needs two approvers until two signed votes arrive, then returns the result (HTTP)', async () => {
@@ -103,7 +102,10 @@ describe('the MCP gateway on the real stack', () => {
     expect(quorum).toBe(2);
     await s.approvers.alice.vote(requestId, digest, 'approve', 'looked at it');
     await eventually(() => expect(s.audit.eventsFor(requestId).map((event) => event.type)).toContain(EventTypes.VoteRecorded));
-    const early = await Promise.race([call.result.then(() => 'returned'), new Promise((resolve) => setTimeout(() => resolve('held'), 500))]);
+    const early = await Promise.race([
+      call.result.then(() => 'returned'),
+      new Promise((resolve) => setTimeout(() => resolve('held'), 500)),
+    ]);
     expect(early).toBe('held');
     await s.approvers.bob.vote(requestId, digest, 'approve', 'second pair of eyes');
     const result = await call.result;
@@ -125,7 +127,7 @@ describe('the MCP gateway on the real stack', () => {
     expect(expired.content[0]!.text).toMatch(/request [0-9a-f-]{36} EXPIRED/);
   });
 
-  it('keeps the request going when the client leaves; the next client gets the outcome with the status tool', async () => {
+  it('over stdio: the request goes on when the client leaves, the next client gets its outcome, and an auto-approved call returns its result', async () => {
     const first = await stdioAgent(s.stack, 'payments-agent');
     const call = startCall(first.client, toolIn('production'), deployArgs('away-1'));
     const requestId = await call.requestId();
@@ -144,6 +146,12 @@ describe('the MCP gateway on the real stack', () => {
         arguments: { requestId, waitSeconds: 20 },
       })) as CallResult;
       expect(status).toMatchObject({ isError: false, structuredContent: { requestId, status: 'executed' } });
+      // The same agent asks for an action the policy approves on its own: the call returns the result.
+      const auto = startCall(second.client, toolIn('staging'), deployArgs('auto-1'));
+      const result = await auto.result;
+      expect(result).toMatchObject({ isError: false, structuredContent: { status: 'executed' } });
+      expect(messages(auto.progress)).toEqual(['accepted', 'waiting for approvers', 'approved', 'executing']);
+      expect(await effectsAt(s.stack, result.structuredContent!.requestId)).toHaveLength(1);
     } finally {
       await second.close();
     }
@@ -181,12 +189,16 @@ describe('the MCP gateway on the real stack', () => {
     }
   });
 
-  it.each(CONFORMANCE_SCENARIOS.map((scenario) => [scenario]))('passes the MCP conformance scenario %s over Streamable HTTP', async (scenario) => {
-    const checks = await runConformance(s.stack.mcpGatewayUrl, scenario);
-    expect(checks.filter((check) => check.status === 'FAILURE')).toEqual([]);
-    expect(checks.filter((check) => check.status === 'SUCCESS').length).toBeGreaterThan(0);
-  });
+  it.each(CONFORMANCE_SCENARIOS.map((scenario) => [scenario]))(
+    'passes the MCP conformance scenario %s over Streamable HTTP',
+    async (scenario) => {
+      const checks = await runConformance(s.stack.mcpGatewayUrl, scenario);
+      expect(checks.filter((check) => check.status === 'FAILURE')).toEqual([]);
+      expect(checks.filter((check) => check.status === 'SUCCESS').length).toBeGreaterThan(0);
+    },
+  );
 
   // Listed, never passed: each says why it does not apply to the gateway.
-  for (const [scenario, reason] of Object.entries(NOT_APPLICABLE)) it.skip(`conformance ${scenario}: not applicable, ${reason}`, () => undefined);
+  for (const [scenario, reason] of Object.entries(NOT_APPLICABLE))
+    it.skip(`conformance ${scenario}: not applicable, ${reason}`, () => undefined);
 });
