@@ -5,7 +5,7 @@ import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { EventTypes, type Envelope, type RequestSubmittedV1 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { effectsAt, eventually } from './clients';
-import { CONFORMANCE_SCENARIOS, NOT_APPLICABLE, runConformance } from './mcp-conformance';
+import { CONFORMANCE_SCENARIOS, NOT_APPLICABLE, runConformance, type ConformanceCheck } from './mcp-conformance';
 import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from './scenario';
 import { stdioAgent } from './mcp-stdio';
 
@@ -47,6 +47,14 @@ const messages = (progress: Progress[]) => progress.map((step) => step.message?.
 describe('the MCP gateway on the real stack', () => {
   let s: Scenario;
   let http: Client;
+  let conformance: Map<string, Promise<ConformanceCheck[]>> | undefined;
+
+  /** The scenarios run side by side, once, when the first of their cases asks (each CLI start costs seconds). */
+  const conformanceOf = (scenario: string): Promise<ConformanceCheck[]> => {
+    conformance ??= new Map(CONFORMANCE_SCENARIOS.map((name) => [name, runConformance(s.stack.mcpGatewayUrl, name)]));
+    for (const run of conformance.values()) run.catch(() => undefined);
+    return conformance.get(scenario)!;
+  };
 
   const connectHttp = async (headers: Record<string, string> = {}) => {
     const client = new Client({ name: 'e2e-agent-http', version: '1.0.0' });
@@ -192,7 +200,7 @@ describe('the MCP gateway on the real stack', () => {
   it.each(CONFORMANCE_SCENARIOS.map((scenario) => [scenario]))(
     'passes the MCP conformance scenario %s over Streamable HTTP',
     async (scenario) => {
-      const checks = await runConformance(s.stack.mcpGatewayUrl, scenario);
+      const checks = await conformanceOf(scenario);
       expect(checks.filter((check) => check.status === 'FAILURE')).toEqual([]);
       expect(checks.filter((check) => check.status === 'SUCCESS').length).toBeGreaterThan(0);
     },

@@ -11,7 +11,11 @@ const parsed = parsePolicy(policyText, 'default.policy.json');
 if (!parsed.ok) throw new Error('the default policy does not parse');
 const policy: Policy = parsed.policy;
 const { targets } = TargetRegistryDocument.parse(JSON.parse(readFileSync(join(ROOT, 'deploy', 'targets.json'), 'utf8')));
-const deployBot = { name: 'deploy-bot', allowedKinds: ['http.request', 'postgres.sql'], allowedEnvironments: ['dev', 'staging', 'production'] };
+const deployBot = {
+  name: 'deploy-bot',
+  allowedKinds: ['http.request', 'postgres.sql'],
+  allowedEnvironments: ['dev', 'staging', 'production'],
+};
 
 describe('the tool catalog', () => {
   const tools = actionTools(deployBot, targets, policy, NOW);

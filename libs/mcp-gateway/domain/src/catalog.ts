@@ -77,6 +77,12 @@ export function statusTool(): StatusTool {
     description:
       'The outcome of a request this gateway submitted (accepted, waiting, approved, executed, denied, expired, rejected, failed), by request id; without one, the latest requests. Reads only what the gateway was told.',
     inputSchema: jsonSchemaOf(StatusArguments),
-    annotations: { title: 'Countersign request status', readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: {
+      title: 'Countersign request status',
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
   };
 }

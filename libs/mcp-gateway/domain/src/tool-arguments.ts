@@ -61,7 +61,7 @@ export type StatusArguments = z.infer<typeof StatusArguments>;
 
 /** JSON Schema 2020-12 of a zod schema, as MCP's tools/list carries it (input side: what the agent sends). */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 }
 
 export type ParsedArguments<T> = { ok: true; value: T } | { ok: false; error: GatewayError };

@@ -59,7 +59,12 @@ export class Gateway {
   async call(name: string, args: unknown, ctx: CallContext): Promise<ToolResult> {
     if (name === STATUS_TOOL) return this.status(args, ctx);
     const tool = this.deps.tools.find((candidate) => candidate.name === name);
-    if (!tool) return refused({ error: 'unknown_tool', message: `no tool ${name}`, errors: [{ path: 'name', code: 'unknown_tool', message: name }] });
+    if (!tool)
+      return refused({
+        error: 'unknown_tool',
+        message: `no tool ${name}`,
+        errors: [{ path: 'name', code: 'unknown_tool', message: name }],
+      });
     const parsed = parseArguments(actionArgumentsSchema(tool.kind), args);
     if (!parsed.ok) return refused(parsed.error);
     const { reason, ...rest } = parsed.value;

@@ -66,7 +66,8 @@ export async function serveHttp(gateway: Gateway, settings: HttpSettings, log: G
       }
       return session.transport.handleRequest(req, res, body.value);
     }
-    if (!isInitializeRequest(body.value)) return answer(res, 400, refusal('session_required', 'send initialize first', 'headers.mcp-session-id'));
+    if (!isInitializeRequest(body.value))
+      return answer(res, 400, refusal('session_required', 'send initialize first', 'headers.mcp-session-id'));
     let run = settings.defaultRun;
     if (runHeader !== undefined) {
       const parsed = parseRunAttestationHeader(runHeader, settings.requester);
@@ -157,7 +158,9 @@ function foreignHost(req: IncomingMessage, allowed: Set<string>): GatewayError |
   } catch {
     return refusal('forbidden_origin', 'the Origin header is not a URL', 'headers.origin');
   }
-  return allowed.has(originHost) ? undefined : refusal('forbidden_origin', `origin ${originHost} may not call this endpoint`, 'headers.origin');
+  return allowed.has(originHost)
+    ? undefined
+    : refusal('forbidden_origin', `origin ${originHost} may not call this endpoint`, 'headers.origin');
 }
 
 function hostName(host: string): string {

@@ -9,7 +9,13 @@ export const GATEWAY_NAME = 'countersign-mcp-gateway';
 export const GATEWAY_VERSION = '0.1.0';
 
 /** Every JSON-RPC message before the SDK's schemas read it: bounds on size, depth and breadth. */
-export const MESSAGE_LIMITS: InputLimits = { maxBytes: 192 * 1024, maxDepth: 32, maxStringLength: 32 * 1024, maxKeys: 500, maxItems: 2_000 };
+export const MESSAGE_LIMITS: InputLimits = {
+  maxBytes: 192 * 1024,
+  maxDepth: 32,
+  maxStringLength: 32 * 1024,
+  maxKeys: 500,
+  maxItems: 2_000,
+};
 
 const INSTRUCTIONS =
   'Each action tool asks Countersign for one action on one protected system. People may have to approve it: the call ' +
@@ -19,10 +25,19 @@ const INSTRUCTIONS =
 
 /** One MCP server (one stdio process, or one Streamable HTTP session) over the shared gateway. */
 export function createMcpServer(gateway: Gateway, session: { run?: Envelope }): Server {
-  const server = new Server({ name: GATEWAY_NAME, version: GATEWAY_VERSION }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const server = new Server(
+    { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+  );
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [
-      ...gateway.tools.map(({ name, description, inputSchema, annotations }) => ({ name, title: annotations.title, description, inputSchema, annotations })),
+      ...gateway.tools.map(({ name, description, inputSchema, annotations }) => ({
+        name,
+        title: annotations.title,
+        description,
+        inputSchema,
+        annotations,
+      })),
       { ...statusTool(), title: statusTool().annotations.title },
     ] as unknown as Tool[],
   }));
@@ -35,7 +50,11 @@ export function createMcpServer(gateway: Gateway, session: { run?: Envelope }): 
         params: { progressToken: token, progress: step.progress, total: PROGRESS_TOTAL, message: step.message },
       });
     };
-    return gateway.call(request.params.name, request.params.arguments, { ...(session.run ? { run: session.run } : {}), progress, signal: extra.signal });
+    return gateway.call(request.params.name, request.params.arguments, {
+      ...(session.run ? { run: session.run } : {}),
+      progress,
+      signal: extra.signal,
+    });
   });
   return server;
 }

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { assertEnrolled, EnvelopeSigner, HomeLayout, identityFileOf, loadOwnKey, loadRegistry, natsCredentialsOf, ReloadingTrustStore } from '@countersign/identity';
+import {
+  assertEnrolled,
+  EnvelopeSigner,
+  HomeLayout,
+  identityFileOf,
+  loadOwnKey,
+  loadRegistry,
+  natsCredentialsOf,
+  ReloadingTrustStore,
+} from '@countersign/identity';
 import { actionTools, type ActionTool } from '@countersign/mcp-gateway-domain';
 import { connectNats } from '@countersign/messaging';
 import { loadPolicyBundleOrThrow } from '@countersign/policy-engine';
@@ -60,7 +69,16 @@ export async function openGateway(config: GatewayConfig, log: GatewayLog): Promi
   await feed.start();
   trust.start(2000);
   const signer = new EnvelopeSigner(owner, identityFileOf(own.file).signing);
-  const gateway = new Gateway({ requester: config.requester, signer, nc, store, tools, waitMs: config.waitMs, clock: () => new Date(), newId: randomUUID });
+  const gateway = new Gateway({
+    requester: config.requester,
+    signer,
+    nc,
+    store,
+    tools,
+    waitMs: config.waitMs,
+    clock: () => new Date(),
+    newId: randomUUID,
+  });
   const shutdown = async (closeServer: () => Promise<void>) => {
     await closeServer();
     await feed.stop();

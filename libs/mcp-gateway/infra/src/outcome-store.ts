@@ -68,9 +68,8 @@ export class OutcomeStore {
   }
 
   call(requestId: string): CallRow | undefined {
-    const row = this.db
-      .prepare('SELECT request_id, submission_id, tool, submitted_at FROM calls WHERE request_id = ?')
-      .get(requestId) as { request_id: string; submission_id: string; tool: string; submitted_at: string } | undefined;
+    const row = this.db.prepare('SELECT request_id, submission_id, tool, submitted_at FROM calls WHERE request_id = ?').get(requestId) as
+      { request_id: string; submission_id: string; tool: string; submitted_at: string } | undefined;
     return row && { requestId: row.request_id, submissionId: row.submission_id, tool: row.tool, submittedAt: row.submitted_at };
   }
 
@@ -78,13 +77,20 @@ export class OutcomeStore {
     const rows = this.db
       .prepare('SELECT request_id, submission_id, tool, submitted_at FROM calls ORDER BY submitted_at DESC, rowid DESC LIMIT ?')
       .all(limit) as Array<{ request_id: string; submission_id: string; tool: string; submitted_at: string }>;
-    return rows.map((row) => ({ requestId: row.request_id, submissionId: row.submission_id, tool: row.tool, submittedAt: row.submitted_at }));
+    return rows.map((row) => ({
+      requestId: row.request_id,
+      submissionId: row.submission_id,
+      tool: row.tool,
+      submittedAt: row.submitted_at,
+    }));
   }
 
   /** Notices about a request, in the order intake sent them; a rejection may name only the submission. */
   noticesFor(requestId: string, submissionId?: string): Notice[] {
     const rows = this.db
-      .prepare('SELECT outcome, detail, errors, notified_at FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid')
+      .prepare(
+        'SELECT outcome, detail, errors, notified_at FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid',
+      )
       .all(requestId, submissionId ?? null) as NoticeRow[];
     return rows.map((row) => ({
       outcome: row.outcome as Outcome,

@@ -49,7 +49,8 @@ export function readRunAttestationFile(file: string, requester: string): Envelop
 
 /** The header's value: base64url of the envelope JSON (one header line, no JSON quoting issues). */
 export function parseRunAttestationHeader(value: string, requester: string): ParsedRun {
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value)) return refuse([{ path: RUN_ATTESTATION_HEADER, code: 'invalid_base64url', message: 'not base64url' }]);
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value))
+    return refuse([{ path: RUN_ATTESTATION_HEADER, code: 'invalid_base64url', message: 'not base64url' }]);
   return parseRunAttestation(Buffer.from(value, 'base64url').toString('utf8'), requester);
 }
 
