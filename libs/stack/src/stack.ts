@@ -68,7 +68,7 @@ export interface StackOptions {
    * Also run the MCP gateway over Streamable HTTP as `requester` (docs/agents.md), on its own port;
    * `env` adds to its environment (e.g. a run attestation file).
    */
-  mcpGateway?: { requester: string; env?: Record<string, string> };
+  mcpGateway?: { requester: string; env?: Record<string, string>; port?: number };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   /** Replaces the target registry deploy/targets.json, e.g. to register a target in another environment. */
@@ -154,7 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const slackPort = options.slack?.httpPort ?? (await freePort());
-  const mcpPort = await freePort();
+  const mcpPort = options.mcpGateway?.port ?? (await freePort());
 
   const log = options.log ?? (() => undefined);
   const env: NodeJS.ProcessEnv = {
