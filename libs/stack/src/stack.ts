@@ -29,13 +29,13 @@ import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, t
 import { spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
 import { startSshDemo, withSshDemo, type SshDemo } from './ssh-demo';
+import { MCP_GATEWAY, mcpGatewayEnv } from './mcp-gateway';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
 const DEMO_TARGET = 'demo-target';
 const SLACK_EDGE = 'slack-edge';
 const SIEM_FORWARDER = 'siem-forwarder';
-const MCP_GATEWAY = 'mcp-gateway';
 
 export interface StackOptions {
   /** Generated home; a fresh temporary folder (removed on shutdown) unless given. */
@@ -227,16 +227,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (sshDemo && 'sshd' in sshDemo) await sshDemo.sshd.stop({ keep: true });
       if (temporary) rmSync(home, { recursive: true, force: true });
     },
-  };
-}
-
-/** The gateway over Streamable HTTP on its port, as one requester, reading the stack's policy for its annotations. */
-function mcpGatewayEnv(gateway: StackOptions['mcpGateway'], port: number): Record<string, string> {
-  return {
-    COUNTERSIGN_MCP_TRANSPORT: 'http',
-    COUNTERSIGN_MCP_PORT: String(port),
-    COUNTERSIGN_REQUESTER: gateway?.requester ?? '',
-    ...gateway?.env,
   };
 }
 
