@@ -1,4 +1,4 @@
-import { finalOutcome, pendingOutcome, progressSteps, type Notice } from './outcomes';
+import { finalOutcome, heartbeatStep, pendingOutcome, progressSteps, type Notice } from './outcomes';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 const at = '2026-12-06T10:00:00.000Z';
@@ -37,6 +37,14 @@ describe('what the agent is told', () => {
       structured: { requestId: ID, status: 'rejected', errors },
     });
     expect(finalOutcome(ID, [notice('accepted')])).toBeUndefined();
+  });
+
+  it('repeats the last step while people take their time, growing but never reaching the next step', () => {
+    const waiting = { progress: 2, message: `waiting for approvers: request ${ID}` };
+    const beat = heartbeatStep(waiting, 20)!;
+    expect(beat).toEqual({ progress: 2.001, message: `waiting for approvers: request ${ID} (still, after 20 s)` });
+    expect(heartbeatStep(beat, 40)).toEqual({ progress: 2.002, message: `waiting for approvers: request ${ID} (still, after 40 s)` });
+    expect(heartbeatStep({ progress: 2.899, message: 'm' }, 9_000)).toBeUndefined();
   });
 
   it('answers pending, not an error, when the wait ends first', () => {

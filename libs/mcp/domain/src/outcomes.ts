@@ -42,6 +42,18 @@ export function progressSteps(requestId: string, notice: Notice): ProgressStep[]
   }
 }
 
+/**
+ * While nothing new happens (people take their time), the last step again with a tiny increment,
+ * so a client that resets its request timeout on progress keeps waiting. Never reaches the next
+ * whole step; undefined once there is no room left below it.
+ */
+export function heartbeatStep(last: ProgressStep, waitedSeconds: number): ProgressStep | undefined {
+  const progress = Math.round((last.progress + 0.001) * 1000) / 1000;
+  if (progress >= Math.floor(last.progress) + 0.9) return undefined;
+  const base = last.message.replace(/ \(still, after \d+ s\)$/, '');
+  return { progress, message: `${base} (still, after ${waitedSeconds} s)` };
+}
+
 /** What a tool call returns; `structured` is also the MCP structuredContent. */
 export interface CallOutcome {
   isError: boolean;

@@ -4,6 +4,7 @@ import type { EnvelopeSigner } from '@countersign/identity';
 import {
   actionArgumentsSchema,
   finalOutcome,
+  heartbeatStep,
   parseArguments,
   pendingOutcome,
   progressSteps,
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   waitMs: number;
   /** How often a waiting call reads the outcome store. */
   pollMs?: number;
+  /** How long a waiting call stays silent before repeating its last progress step. */
+  heartbeatMs?: number;
   clock: () => Date;
   newId: () => string;
 }
@@ -120,14 +123,25 @@ export class Gateway {
 
   /** Reports each new notice as progress; ends on the final one, the deadline, or the client leaving. */
   private async follow(requestId: string, submissionId: string, waitMs: number, ctx: CallContext): Promise<CallOutcome> {
-    const deadline = this.deps.clock().getTime() + waitMs;
+    const started = this.deps.clock().getTime();
+    const deadline = started + waitMs;
     let reported = 0;
+    let last: { step: ProgressStep; at: number } | undefined;
+    const report = async (step: ProgressStep) => {
+      last = { step, at: this.deps.clock().getTime() };
+      await ctx.progress(step).catch(() => undefined);
+    };
     for (;;) {
       const notices = this.deps.store.noticesFor(requestId, submissionId);
       for (const notice of notices.slice(reported)) {
-        for (const step of progressSteps(requestId, notice)) await ctx.progress(step).catch(() => undefined);
+        for (const step of progressSteps(requestId, notice)) await report(step);
       }
       reported = notices.length;
+      const now = this.deps.clock().getTime();
+      if (last && now - last.at >= (this.deps.heartbeatMs ?? 20_000)) {
+        const beat = heartbeatStep(last.step, Math.round((now - started) / 1000));
+        if (beat) await report(beat);
+      }
       const final = finalOutcome(requestId, notices);
       if (final) return final;
       if (ctx.signal.aborted || this.deps.clock().getTime() >= deadline) return pendingOutcome(requestId, notices, STATUS_TOOL);
