@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem'];
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp'];
 // The operator CLI verifies audit's log offline with audit's own custody rule, so the two cannot disagree.
 const alsoReaches = { cli: ['audit'] };
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Runs one Countersign process from source: node scripts/service.js <intake|approval|broker|executor|audit|slack-edge|demo-target|siem-forwarder>
+// Runs one Countersign process from source: node scripts/service.js <intake|approval|broker|executor|audit|slack-edge|demo-target|siem-forwarder|mcp-gateway>
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const known = ['intake', 'approval', 'broker', 'executor', 'audit', 'slack-edge', 'demo-target', 'siem-forwarder'];
+const known = ['intake', 'approval', 'broker', 'executor', 'audit', 'slack-edge', 'demo-target', 'siem-forwarder', 'mcp-gateway'];
 const name = process.argv[2];
 if (!known.includes(name)) {
   console.error(`usage: node scripts/service.js <${known.join('|')}>`);

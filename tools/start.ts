@@ -35,6 +35,11 @@ async function main(): Promise<void> {
     sshDemo: true,
     ...(slack ? { slack } : {}),
     ...(siem ? { siemForwarder: { env: {} } } : {}),
+    // The MCP gateway for agents (docs/agents.md), over Streamable HTTP, as the payments agent.
+    mcpGateway: {
+      requester: process.env.COUNTERSIGN_MCP_REQUESTER ?? 'payments-agent',
+      port: Number(process.env.COUNTERSIGN_MCP_PORT ?? 4331),
+    },
   });
   const env = `COUNTERSIGN_HOME=${home} COUNTERSIGN_NATS_URL=${stack.natsUrl}`;
   console.log(`
@@ -45,6 +50,7 @@ Countersign is running (DEVELOPMENT MODE: this machine holds every identity's ke
   PostgreSQL   ${postgres.banner}
   SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
   SSH target   ${sshDemoLine(stack.sshDemo)}
+  MCP gateway  ${stack.mcpGatewayUrl} (Streamable HTTP, as requester:${process.env.COUNTERSIGN_MCP_REQUESTER ?? 'payments-agent'}; docs/agents.md)
   Slack edge   ${slack ? `${stack.slackEdgeUrl}/slack/interactions (${process.env.COUNTERSIGN_SLACK_MODE ?? 'http'} mode)` : 'not started: set SLACK_BOT_TOKEN and friends (docs/slack.md)'}
 
 Submit a first request (low risk: auto-approved, executed against the demo target):

@@ -79,6 +79,8 @@ export async function startScenario(
     sshDemo?: boolean;
     /** Changes deploy/identities.json before provisioning, e.g. to register agent workloads. */
     describe?: (description: ReturnType<typeof defaultDescription>) => void;
+    /** Also run the MCP gateway over Streamable HTTP as this requester (docs/agents.md). */
+    mcpGateway?: { requester: string; env?: Record<string, string> };
   } = {},
 ): Promise<Scenario> {
   const description = defaultDescription();
@@ -94,6 +96,7 @@ export async function startScenario(
     ...(options.slack ? { slack: options.slack } : {}),
     ...(options.siemForwarder ? { siemForwarder: options.siemForwarder } : {}),
     ...(options.sshDemo ? { sshDemo: true } : {}),
+    ...(options.mcpGateway ? { mcpGateway: options.mcpGateway } : {}),
     log: (n, l) => {
       options.log?.(n, l);
       if (process.env.E2E_LOG) console.log(`${n}| ${l}`);

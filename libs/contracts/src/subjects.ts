@@ -117,6 +117,17 @@ export const channelConsumer = (channel: string): ConsumerSpec & { service?: nev
     filterSubject: Subjects.serviceEvents('approval'),
   }) as ConsumerSpec & { service?: never };
 
+/**
+ * A requester's durable consumer of its own notifications (the MCP gateway, docs/agents.md):
+ * durable, so outcomes that arrive while the gateway is down are read when it comes back.
+ */
+export const requesterConsumer = (requester: string): ConsumerSpec & { service?: never } =>
+  ({
+    stream: Streams.notifications.name,
+    durable: `requester-${requester}`,
+    filterSubject: Subjects.notify(requester),
+  }) as ConsumerSpec & { service?: never };
+
 /** The subject an envelope is published on, derived from its type and signer. */
 export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>): string {
   const { name } = parseIdentityId(envelope.signer);

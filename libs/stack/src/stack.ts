@@ -7,6 +7,7 @@ import {
   Streams,
   TargetRegistryDocument,
   channelConsumer,
+  requesterConsumer,
   siemConsumer,
   targetConsumer,
   type ServiceName,
@@ -28,6 +29,7 @@ import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, t
 import { spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
 import { startSshDemo, withSshDemo, type SshDemo } from './ssh-demo';
+import { MCP_GATEWAY, mcpGatewayEnv } from './mcp-gateway';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const READY = /COUNTERSIGN_READY|demo-target listening on/;
@@ -62,6 +64,11 @@ export interface StackOptions {
    * COUNTERSIGN_SIEM_CONFIG_JSON naming its sinks (docs/siem.md).
    */
   siemForwarder?: { env: Record<string, string> };
+  /**
+   * Also run the MCP gateway over Streamable HTTP as `requester` (docs/agents.md), on its own port;
+   * `env` adds to its environment (e.g. a run attestation file).
+   */
+  mcpGateway?: { requester: string; env?: Record<string, string>; port?: number };
   /** Replaces deploy/identities.json, e.g. to give a test requester another environment. */
   description?: IdentityDescription;
   /** Replaces the target registry deploy/targets.json, e.g. to register a target in another environment. */
@@ -86,6 +93,8 @@ export interface Stack {
   intakeUrl: string;
   /** The Slack edge's base URL (HTTP mode), when it runs. */
   slackEdgeUrl: string;
+  /** The MCP gateway's Streamable HTTP endpoint, when it runs. */
+  mcpGatewayUrl: string;
   demoTargetUrl: string;
   description: IdentityDescription;
   /** The policy the services run, pinned at provisioning; another process of theirs must use it too. */
@@ -145,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
   const intakePort = options.intakeHttpPort ?? (await freePort());
   const slackPort = options.slack?.httpPort ?? (await freePort());
+  const mcpPort = options.mcpGateway?.port ?? (await freePort());
 
   const log = options.log ?? (() => undefined);
   const env: NodeJS.ProcessEnv = {
@@ -164,7 +174,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ? { ...env, ...options.slack?.env, COUNTERSIGN_HTTP_PORT: String(slackPort) }
       : name === SIEM_FORWARDER
         ? { ...env, ...options.siemForwarder?.env }
-        : env;
+        : name === MCP_GATEWAY
+          ? { ...env, ...mcpGatewayEnv(options.mcpGateway, mcpPort) }
+          : env;
   const supervisor = new Supervisor({
     spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
@@ -178,6 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.services ?? SERVICE_NAMES),
     ...(options.slack ? [SLACK_EDGE] : []),
     ...(options.siemForwarder ? [SIEM_FORWARDER] : []),
+    ...(options.mcpGateway ? [MCP_GATEWAY] : []),
   ];
   try {
     await Promise.all(names.map(start));
@@ -194,6 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     natsUrl: nats.url,
     intakeUrl: `http://127.0.0.1:${intakePort}`,
     slackEdgeUrl: `http://127.0.0.1:${slackPort}`,
+    mcpGatewayUrl: `http://127.0.0.1:${mcpPort}/mcp`,
     demoTargetUrl,
     description,
     policyFile,
@@ -282,6 +296,7 @@ export async function provisionStreams(
       ...description.siemReaders.map((reader) => siemConsumer(reader)),
       ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
       ...(description.channels ?? []).map((name) => channelConsumer(name)),
+      ...description.requesters.map(({ name }) => requesterConsumer(name)),
     ];
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);

@@ -5,6 +5,7 @@ import {
   Streams,
   Subjects,
   channelConsumer,
+  requesterConsumer,
   siemConsumer,
   targetConsumer,
   type ConsumerSpec,
@@ -65,6 +66,7 @@ const allConsumers = (description: IdentityDescription) => [
   ...description.siemReaders.map((reader) => siemConsumer(reader)),
   ...(description.targets ?? []).map((target) => targetConsumer(target.name)),
   ...(description.channels ?? []).map((channel) => channelConsumer(channel)),
+  ...description.requesters.map(({ name }) => requesterConsumer(name)),
 ];
 
 /** Everyone with a NATS user: the provisioner, every identity of the description, and the targets. */
@@ -136,6 +138,7 @@ function ownsDurable(principal: Principal, durable: string): boolean {
   const own: Pick<ConsumerSpec, 'durable'>[] = principal.kind === 'siem' ? [siemConsumer(principal.name)] : [];
   if (principal.kind === 'target') own.push(targetConsumer(principal.name));
   if (principal.kind === 'channel') own.push(channelConsumer(principal.name));
+  if (principal.kind === 'requester') own.push(requesterConsumer(principal.name));
   return own.some((consumer) => consumer.durable === durable);
 }
 

@@ -3,6 +3,7 @@ import {
   Streams,
   Subjects,
   channelConsumer,
+  requesterConsumer,
   siemConsumer,
   targetConsumer,
   type ConsumerSpec,
@@ -109,7 +110,13 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
       ]);
     }
     case 'requester':
-      return permissions(principal, [Subjects.submit(principal.name)], JETSTREAM_ADMIN, [Subjects.notify(principal.name)]);
+      // Its own notifications: live on the subject, or from its durable consumer (the MCP gateway).
+      return permissions(
+        principal,
+        [Subjects.submit(principal.name), ...pullConsumer(requesterConsumer(principal.name))],
+        JETSTREAM_ADMIN,
+        [Subjects.notify(principal.name)],
+      );
     case 'approver':
       return permissions(principal, [Subjects.vote(principal.name)]);
     case 'siem':
