@@ -76,10 +76,10 @@ describe('operations endpoints on the real stack', () => {
       expect(await delta('broker', 'countersign_messages_handled_total', { type: 'audit.receipt', outcome: 'handled' })).toBe(1);
       expect(await delta('executor', 'countersign_executions_total', { outcome: 'succeeded' })).toBe(1);
       expect(await delta('executor', 'countersign_executions_total')).toBe(1);
-      expect(await delta('executor', 'countersign_decision_duration_seconds', { type: 'credential.issued' })).toBe(1);
+      expect(await delta('executor', 'countersign_decision_duration_seconds_count', { type: 'credential.issued' })).toBe(1);
       expect(await delta('audit', 'countersign_custody_violations_total')).toBe(0);
       for (const name of names) {
-        expect([name, await delta(name, 'countersign_store_append_duration_seconds', { outcome: 'ok' })]).not.toEqual([name, 0]);
+        expect([name, await delta(name, 'countersign_store_append_duration_seconds_count', { outcome: 'ok' })]).not.toEqual([name, 0]);
         expect([name, (await Scrape.of(s.stack, name)).value('countersign_relay_lag_events')]).toEqual([name, 0]);
       }
     }, 30_000);

@@ -1,15 +1,28 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import type { Stack } from '@countersign/stack';
 
-/** One scrape of a process's `/metrics`, parsed by the Prometheus text-format rules. */
+/**
+ * One scrape of a process's `/metrics`, parsed by the Prometheus text-format rules. The parser
+ * keeps only unlabelled histograms whole (it folds labelled ones into one bucket map and drops
+ * their `_count` and `_sum`), so samples are read from a second parse in which histograms are
+ * declared untyped: each of their `_bucket`, `_sum` and `_count` series is then a family of its own.
+ */
 export class Scrape {
-  private constructor(readonly families: PrometheusFamily[]) {}
+  private readonly series: PrometheusFamily[];
+
+  private constructor(
+    readonly families: PrometheusFamily[],
+    text: string,
+  ) {
+    this.series = parsePrometheusTextFormat(text.replace(/^(# TYPE \S+) histogram$/gm, '$1 untyped'));
+  }
 
   static async of(stack: Stack, name: string): Promise<Scrape> {
     const response = await fetch(`${operationsUrl(stack, name)}/metrics`);
     if (!response.ok) throw new Error(`${name} /metrics answered ${response.status}`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    return new Scrape(parsePrometheusTextFormat(await response.text()));
+    const text = await response.text();
+    return new Scrape(parsePrometheusTextFormat(text), text);
   }
 
   family(name: string): PrometheusFamily {
@@ -18,12 +31,17 @@ export class Scrape {
     return found;
   }
 
-  /** The value of the sample whose labels include `labels` (0 when there is none); histograms: their count. */
+  /** The sum of the samples whose labels include `labels` (0 when there is none); histograms: ask for `<name>_count`. */
   value(name: string, labels: Record<string, string> = {}): number {
-    const samples = this.family(name).metrics.filter((sample) =>
+    this.family(name.replace(/_(count|sum|bucket)$/, '')); // declared, even with no sample yet
+    // A histogram's series interleave per label set, so one name can come back as several families.
+    const samples = this.series
+      .filter((candidate) => candidate.name === name)
+      .flatMap((family) => family.metrics)
+      .filter((sample) =>
       Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value),
     );
-    return samples.reduce((total, sample) => total + Number(sample.value ?? sample.count ?? 0), 0);
+    return samples.reduce((total, sample) => total + Number(sample.value ?? 0), 0);
   }
 
   has(name: string, labels: Record<string, string>): boolean {

@@ -147,13 +147,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** Called at scrape time before the registry renders: gauges read from NATS, the relay, the projection. */
+  private readonly refreshers: Array<() => Promise<void> | void> = [];
+
   constructor(service: string, defaults = true) {
     this.registry.setDefaultLabels({ service });
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'countersign_process_' });
   }
-
-  /** Called at scrape time before the registry renders: gauges read from NATS, the relay, the projection. */
-  private readonly refreshers: Array<() => Promise<void> | void> = [];
 
   onScrape(refresh: () => Promise<void> | void): void {
     this.refreshers.push(refresh);
@@ -161,7 +161,7 @@ export class ServiceMetrics {
 
   async render(): Promise<string> {
     // A refresher that fails (NATS down) leaves its gauges at their last value; the scrape still answers.
-    await Promise.allSettled(this.refreshers.map((refresh) => refresh()));
+    await Promise.allSettled(this.refreshers.map(async (refresh) => refresh()));
     return this.registry.metrics();
   }
 

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Module, Res, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Inject, Module, Res, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import type * as TerminusExports from '@nestjs/terminus';
+import type { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { ServiceMetrics } from './metrics';
 
 /** One thing readiness depends on: it resolves (optionally with details) when usable, and throws when not. */
@@ -26,66 +27,69 @@ export const HEALTH_MARKER = 'COUNTERSIGN_HEALTH';
 
 /** The part of Express's response the metrics route uses (Nest's platform is Express). */
 interface TextResponse {
-  type(contentType: string): { send(body: string): unknown };
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
-const OPERATIONS = Symbol('countersign-operations');
 
-@Controller()
-class OperationsController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    @Inject(OPERATIONS) private readonly options: OperationsServerOptions,
-  ) {}
+type Terminus = typeof TerminusExports;
 
-  @Get('health/live')
-  @HealthCheck()
-  live() {
-    return this.health.check([
-      () => (this.options.alive() ? this.indicators.check('process').up() : this.indicators.check('process').down('cannot recover; restart it')),
-    ]);
-  }
+/**
+ * The operations module, built once terminus is loaded. @nestjs/terminus 12 is an ES module only:
+ * Node 20.19+ requires it from our CommonJS at run time, but Jest's module runtime cannot, so it is
+ * imported where a server starts and not when a spec imports this library (ServiceMetrics alone).
+ */
+function operationsModule(terminus: Terminus, options: OperationsServerOptions): Type {
+  @Controller()
+  class OperationsController {
+    constructor(
+      @Inject(terminus.HealthCheckService) private readonly health: HealthCheckService,
+      @Inject(terminus.HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    ) {}
 
-  @Get('health/ready')
-  @HealthCheck()
-  async ready() {
-    try {
-      const result = await this.health.check(
-        this.options.readiness.map(({ name, check }) => () =>
-          this.indicators
-            .check(name)
-            .attempt(({ signal }) => check(signal))
-            .withTimeout(CHECK_TIMEOUT_MS),
-        ),
-      );
-      this.options.metrics.ready.set(1);
-      return result;
-    } catch (error) {
-      this.options.metrics.ready.set(0);
-      throw error;
+    @Get('health/live')
+    @terminus.HealthCheck()
+    live() {
+      const process = this.indicators.check('process');
+      return this.health.check([() => (options.alive() ? process.up() : process.down('cannot recover; restart it'))]);
+    }
+
+    @Get('health/ready')
+    @terminus.HealthCheck()
+    async ready() {
+      try {
+        const result = await this.health.check(
+          options.readiness.map(
+            ({ name, check }) =>
+              () =>
+                this.indicators
+                  .check(name)
+                  .attempt(({ signal }) => check(signal))
+                  .withTimeout(CHECK_TIMEOUT_MS),
+          ),
+        );
+        options.metrics.ready.set(1);
+        return result;
+      } catch (error) {
+        options.metrics.ready.set(0);
+        throw error;
+      }
+    }
+
+    @Get('metrics')
+    async metrics(@Res() response: TextResponse): Promise<void> {
+      const body = await options.metrics.render();
+      // end(), not send(): Express would rewrite the content type's parameters.
+      response.setHeader('Content-Type', options.metrics.contentType);
+      response.end(body);
     }
   }
 
-  @Get('metrics')
-  async metrics(@Res() response: TextResponse): Promise<void> {
-    const body = await this.options.metrics.render();
-    response.type(this.options.metrics.contentType).send(body);
-  }
-}
-
-@Module({})
-class OperationsModule {
-  static register(options: OperationsServerOptions): DynamicModule {
-    return {
-      module: OperationsModule,
-      // Failed checks are answered (503 with each check's state), not logged on every probe.
-      imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [OperationsController],
-      providers: [{ provide: OPERATIONS, useValue: options }],
-    };
-  }
+  // Failed checks are answered (503 with each check's state), not logged on every probe.
+  @Module({ imports: [terminus.TerminusModule.forRoot({ logger: false })], controllers: [OperationsController] })
+  class OperationsModule {}
+  return OperationsModule;
 }
 
 /**
@@ -94,11 +98,13 @@ class OperationsModule {
  * and Prometheus reach them whatever else the process does (docs/operations.md, "Health and metrics").
  */
 export async function startOperationsServer(options: OperationsServerOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(OperationsModule.register(options), { logger: ['warn', 'error'] });
+  const terminus = await import('@nestjs/terminus');
+  const app = await NestFactory.create(operationsModule(terminus, options), { logger: ['warn', 'error'] });
   await app.listen(options.port, options.host);
-  const address = app.getHttpServer().address() as { port: number } | null;
+  const server = app.getHttpServer() as { address(): { port: number } | string | null };
+  const address = server.address();
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  console.log(`${HEALTH_MARKER} ${options.service} http://${host}:${address?.port ?? options.port}`);
+  console.log(`${HEALTH_MARKER} ${options.service} http://${host}:${typeof address === 'object' && address ? address.port : options.port}`);
   return app;
 }
 
