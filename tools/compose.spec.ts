@@ -211,8 +211,7 @@ describe('docker-compose.yml', () => {
   it('orders start-up by health where no enrollment deadlock can follow, and scrapes every operations port', () => {
     // Provisioning waits for each service's enrollment, written on its first start: none of the
     // five may wait for another's health (or for NATS, which waits for provisioning).
-    for (const name of SERVICE_NAMES)
-      expect([name, Object.keys(service(name).depends_on ?? {})]).toEqual([name, ['nats-certs']]);
+    for (const name of SERVICE_NAMES) expect([name, Object.keys(service(name).depends_on ?? {})]).toEqual([name, ['nats-certs']]);
     expect(service('slack-edge').depends_on?.approval).toEqual({ condition: 'service_healthy' });
     expect(service('siem-forwarder').depends_on?.audit).toEqual({ condition: 'service_healthy' });
     for (const name of SERVICE_NAMES) expect(service('prometheus').depends_on?.[name]).toEqual({ condition: 'service_healthy' });

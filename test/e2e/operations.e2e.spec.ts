@@ -54,7 +54,9 @@ describe('operations endpoints on the real stack', () => {
     const { digest, policy } = await approvalRequested(s.audit, requestId);
     const tier = policy.tier;
     const waiting = await Scrape.of(s.stack, 'approval');
-    expect(waiting.value('countersign_approvals_pending', { tier })).toBe(before.approval!.value('countersign_approvals_pending', { tier }) + 1);
+    expect(waiting.value('countersign_approvals_pending', { tier })).toBe(
+      before.approval!.value('countersign_approvals_pending', { tier }) + 1,
+    );
     expect(waiting.value('countersign_approvals_unvoted_min_seconds_to_expiry', { tier })).toBeGreaterThan(0);
 
     const refused = await s.deployBot.submit(deploy('staging', 'no-such-target'), 'metrics: refused');

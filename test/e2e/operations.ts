@@ -38,9 +38,7 @@ export class Scrape {
     const samples = this.series
       .filter((candidate) => candidate.name === name)
       .flatMap((family) => family.metrics)
-      .filter((sample) =>
-      Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value),
-    );
+      .filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value));
     return samples.reduce((total, sample) => total + Number(sample.value ?? 0), 0);
   }
 
@@ -56,7 +54,10 @@ export function operationsUrl(stack: Stack, name: string): string {
 }
 
 /** `/health/ready`'s status code and body. */
-export async function readiness(stack: Stack, name: string): Promise<{ status: number; body: { status: string; details?: Record<string, { status: string }> } }> {
+export async function readiness(
+  stack: Stack,
+  name: string,
+): Promise<{ status: number; body: { status: string; details?: Record<string, { status: string }> } }> {
   const response = await fetch(`${operationsUrl(stack, name)}/health/ready`, { signal: AbortSignal.timeout(5_000) });
   return { status: response.status, body: (await response.json()) as { status: string } };
 }

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
   const sinks = createSinks(config, process.env);
   const healthFile = process.env.COUNTERSIGN_HEALTH_FILE;
   let latest: ForwarderStatus | undefined;
-  const operations = await startForwarderOperations(nc, spec, () => latest, () => Boolean(trust.activeSigningKey('service:audit')));
+  const operations = await startForwarderOperations(
+    nc,
+    spec,
+    () => latest,
+    () => Boolean(trust.activeSigningKey('service:audit')),
+  );
   const forwarder = new Forwarder({
     source: natsAuditSource(consumer),
     verify: (bytes) => trust.verifyBytes(bytes),

@@ -110,9 +110,9 @@ function unitOfWork(store: ServiceRuntime['store']): { unitOfWork?: UnitOfWork }
 export const HEALTH_INTERVAL_MS = 5_000;
 
 /**
- * There is no health endpoint yet (issue 16), so a container health check reads this file instead
- * (scripts/healthcheck.js): it is rewritten every few seconds while the event loop turns and the
- * NATS connection is open, so a hung process or a closed connection goes stale and turns unhealthy.
+ * Optional heartbeat (COUNTERSIGN_HEALTH_FILE) for deployments that check a file rather than the
+ * operations port's readiness (scripts/healthcheck.js checks it when set): it is rewritten every few
+ * seconds while the event loop turns and the NATS connection is open, so it goes stale otherwise.
  */
 function startHeartbeat(runtime: ServiceRuntime): NodeJS.Timeout | undefined {
   const file = runtime.config.healthFile;

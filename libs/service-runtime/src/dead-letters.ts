@@ -11,7 +11,9 @@ export const DEAD_LETTER_STREAM = 'deadletters';
  * nothing acknowledged disappears: the relay carries the record to audit like any other event.
  * The id derives from the stream position, so recording the same message twice is an idempotent append.
  */
-export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' | 'clock' | 'logger'> & Partial<Pick<ServiceRuntime, 'metrics'>>) {
+export function deadLetterSink(
+  runtime: Pick<ServiceRuntime, 'store' | 'signer' | 'clock' | 'logger'> & Partial<Pick<ServiceRuntime, 'metrics'>>,
+) {
   const count = (letter: DeadLetter) =>
     runtime.metrics?.messagesDeadLettered.inc({ type: shortType(claimedType(letter.payload)), reason: letter.code });
   return async (letter: DeadLetter): Promise<void> => {

@@ -57,7 +57,11 @@ export function observeDispatch(metrics: ServiceMetrics, gate?: AuditGateWatch):
 }
 
 /** Scrape time: JetStream's own numbers for each durable consumer this process pulls from. */
-export function collectConsumers(metrics: ServiceMetrics, nc: NatsConnection, consumers: ReadonlyArray<Pick<ConsumerSpec, 'stream' | 'durable'>>): void {
+export function collectConsumers(
+  metrics: ServiceMetrics,
+  nc: NatsConnection,
+  consumers: ReadonlyArray<Pick<ConsumerSpec, 'stream' | 'durable'>>,
+): void {
   metrics.onScrape(async () => {
     const js = nc.jetstream();
     await Promise.all(
@@ -89,7 +93,7 @@ export function collectRelayLag(
     published = relay.published;
     let count = 0;
     let oldest: string | undefined;
-    for (let from = relay.position; count < LAG_LIMIT; ) {
+    for (let from = relay.position; count < LAG_LIMIT;) {
       const page = await store.readAll(from, LAG_PAGE);
       for (const event of page) {
         if (!isOwnEnvelope(event.data, identity)) continue;

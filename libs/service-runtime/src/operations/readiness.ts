@@ -17,7 +17,11 @@ export function natsCheck(nc: NatsConnection): ReadinessCheck {
 }
 
 /** Each durable consumer answers JetStream's consumer info: the stream and consumer exist and JetStream serves. */
-export function consumersCheck(nc: NatsConnection, consumers: ReadonlyArray<Pick<ConsumerSpec, 'stream' | 'durable'>>, started: () => boolean): ReadinessCheck {
+export function consumersCheck(
+  nc: NatsConnection,
+  consumers: ReadonlyArray<Pick<ConsumerSpec, 'stream' | 'durable'>>,
+  started: () => boolean,
+): ReadinessCheck {
   return {
     name: 'consumers',
     check: async (signal) => {
@@ -50,7 +54,8 @@ export function keysCheck(identity: string, keyId: string, trust: () => TrustSto
   return {
     name: 'keys',
     check: () => {
-      if (!trust().signingKeyFor(identity, keyId, clock())) throw new Error(`signing key ${keyId} is not usable in the trust store in force`);
+      if (!trust().signingKeyFor(identity, keyId, clock()))
+        throw new Error(`signing key ${keyId} is not usable in the trust store in force`);
       return Promise.resolve({ keyId });
     },
   };

@@ -4,7 +4,8 @@ import { isOwnEnvelope } from '@countersign/messaging';
 import type { ServiceMetrics } from './metrics';
 
 /** `countersign.request.rejected.v1` -> `request.rejected`: short, bounded label values. */
-export const shortType = (type: string): string => (isEventType(type) ? type.replace(/^countersign\./, '').replace(/\.v\d+$/, '') : 'unknown');
+export const shortType = (type: string): string =>
+  isEventType(type) ? type.replace(/^countersign\./, '').replace(/\.v\d+$/, '') : 'unknown';
 
 /** The event store port with its appends timed; every other call goes to the store untouched. */
 export function instrumentStore(store: EventStore, metrics: ServiceMetrics): EventStore {
@@ -41,7 +42,12 @@ const EXECUTION_OUTCOMES: Readonly<Record<string, string>> = {
   [EventTypes.ExecutionInDoubt]: 'indoubt',
   [EventTypes.ExecutionRefused]: 'refused',
 };
-const REFUSALS: readonly string[] = [EventTypes.RequestRejected, EventTypes.VoteRejected, EventTypes.CredentialRefused, EventTypes.ExecutionRefused];
+const REFUSALS: readonly string[] = [
+  EventTypes.RequestRejected,
+  EventTypes.VoteRejected,
+  EventTypes.CredentialRefused,
+  EventTypes.ExecutionRefused,
+];
 const CLOSING_APPROVAL: readonly string[] = [EventTypes.RequestApproved, EventTypes.RequestDenied, EventTypes.RequestExpired];
 
 type Data = Record<string, unknown>;
