@@ -6,7 +6,9 @@ import { eventually } from './clients';
 import { operationsUrl, readiness, Scrape } from './operations';
 import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from './scenario';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
+
+const AUDIT_GATE_MAX_WAIT_MS = 2_000;
 
 const deploy = (environment: string, target = demoTargetIn(environment)) => ({
   kind: 'http.request',
@@ -25,7 +27,8 @@ describe('operations endpoints on the real stack', () => {
   let restartedNats: ChildProcess | undefined;
 
   beforeAll(async () => {
-    s = await startScenario();
+    // A short audit-gate wait, so the audit case below sees broker and executor turn not ready quickly.
+    s = await startScenario({ env: { COUNTERSIGN_AUDIT_GATE_MAX_WAIT_MS: String(AUDIT_GATE_MAX_WAIT_MS) } });
   });
 
   afterAll(async () => {
@@ -90,6 +93,25 @@ describe('operations endpoints on the real stack', () => {
     const after = await Scrape.of(s.stack, 'intake');
     expect(after.has('countersign_consumer_pending_messages', { consumer: 'intake-submissions', service: 'intake' })).toBe(true);
     expect(after.family('countersign_decision_duration_seconds').type).toBe('HISTOGRAM');
+  });
+
+  it('holds broker and executor not ready while audit is unreachable and an approval waits for its receipt', async () => {
+    await s.stack.stop('audit', 'SIGKILL');
+    const { requestId } = await s.deployBot.submit(deploy('staging'), 'metrics: audit is down');
+    await outcomeOf(s.deployBot, requestId, 'approved', 40_000);
+    await eventually(async () => {
+      for (const name of ['broker', 'executor']) {
+        const ready = await readiness(s.stack, name);
+        expect([name, ready.status, ready.body.details?.['audit']?.status]).toEqual([name, 503, 'down']);
+      }
+    }, 20_000);
+    // Audit is no gate for intake: it stays ready and keeps accepting.
+    expect((await readiness(s.stack, 'intake')).status).toBe(200);
+    await s.stack.start('audit');
+    await outcomeOf(s.deployBot, requestId, 'executed', 60_000);
+    await eventually(async () => {
+      for (const name of ['broker', 'executor']) expect([name, (await readiness(s.stack, name)).status]).toEqual([name, 200]);
+    }, 20_000);
   });
 
   it('is not ready while NATS is down, stays alive, and is ready again once NATS is back', async () => {

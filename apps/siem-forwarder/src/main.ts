@@ -90,8 +90,7 @@ async function main(): Promise<void> {
 
 /**
  * Its operations port (docs/operations.md): ready when NATS answers, its consumer exists, audit's
- * key is in its trust store (it verifies every record) and it is forwarding, not stopped or held
- * up by a sink that refuses.
+ * key is in its trust store (it verifies every record) and it pulls, not stopped for an operator.
  */
 async function startForwarderOperations(
   nc: NatsConnection,
@@ -101,11 +100,13 @@ async function startForwarderOperations(
 ) {
   const metrics = new ServiceMetrics('siem-forwarder');
   collectConsumers(metrics, nc, [spec]);
+  // A sink that is down holds records back but needs no operator (the lag says so): still ready.
+  // Stopped on a record or a sink that does need one, or not yet pulling: not ready.
   const forwarding: ReadinessCheck = {
     name: 'forwarder',
     check: () => {
       const current = status();
-      if (!current || current.state === 'stopped' || current.state === 'waiting_for_sink')
+      if (!current || current.state === 'starting' || current.state === 'stopped')
         throw new Error(`forwarder is ${current?.state ?? 'starting'}${current?.stoppedBecause ? `: ${current.stoppedBecause}` : ''}`);
       return Promise.resolve({ state: current.state, lag: current.lag });
     },
