@@ -93,6 +93,7 @@ describe('operations endpoints on the real stack', () => {
     const after = await Scrape.of(s.stack, 'intake');
     expect(after.has('countersign_consumer_pending_messages', { consumer: 'intake-submissions', service: 'intake' })).toBe(true);
     expect(after.family('countersign_decision_duration_seconds').type).toBe('HISTOGRAM');
+    expect(after.value('countersign_ready')).toBe(1);
   });
 
   it('holds broker and executor not ready while audit is unreachable and an approval waits for its receipt', async () => {

@@ -143,7 +143,7 @@ export class ServiceMetrics {
 
   readonly ready = new Gauge({
     name: 'countersign_ready',
-    help: '1 when the last readiness check passed, 0 when it failed',
+    help: '1 when every readiness check passed (at the last scrape or /health/ready probe), else 0',
     registers: [this.registry],
   });
 

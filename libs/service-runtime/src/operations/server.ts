@@ -98,6 +98,8 @@ function operationsModule(terminus: Terminus, options: OperationsServerOptions):
  * and Prometheus reach them whatever else the process does (docs/operations.md, "Health and metrics").
  */
 export async function startOperationsServer(options: OperationsServerOptions): Promise<INestApplication> {
+  // Prometheus sees readiness too, also where nothing probes /health/ready.
+  options.metrics.onScrape(async () => options.metrics.ready.set((await allReady(options.readiness)) ? 1 : 0));
   const terminus = await import('@nestjs/terminus');
   const app = await NestFactory.create(operationsModule(terminus, options), { logger: ['warn', 'error'] });
   await app.listen(options.port, options.host);
@@ -113,4 +115,10 @@ export function operationsEndpoint(env: NodeJS.ProcessEnv): { port: number; host
   const port = Number(env['COUNTERSIGN_HEALTH_PORT'] ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`COUNTERSIGN_HEALTH_PORT is not a port: ${String(port)}`);
   return { port, host: env['COUNTERSIGN_HEALTH_HOST'] ?? '127.0.0.1' };
+}
+
+/** Every check passes within its timeout (the scrape's view of readiness, without terminus). */
+async function allReady(checks: readonly ReadinessCheck[]): Promise<boolean> {
+  const results = await Promise.allSettled(checks.map(({ check }) => check(AbortSignal.timeout(CHECK_TIMEOUT_MS))));
+  return results.every((result) => result.status === 'fulfilled');
 }
