@@ -47,6 +47,9 @@ const service = (name: string): ComposeService => {
 const env = (name: string): Record<string, string> => service(name).environment ?? {};
 const mounts = (name: string) => (service(name).volumes ?? []).map((spec) => spec.split(':') as [string, string, string?]);
 const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'];
+/** Every Countersign process with an operations port (health, readiness, /metrics), and that port. */
+const OPERATED = [...SERVICE_NAMES, 'slack-edge', 'siem-forwarder'];
+const OPERATIONS_PORT = '9464';
 const operationsDoc = read('docs/operations.md');
 const protocolDoc = read('docs/protocol.md');
 
@@ -188,14 +191,34 @@ describe('docker-compose.yml', () => {
       expect([name, service(name).restart]).toEqual([name, 'unless-stopped']);
       expect([name, service(name).healthcheck?.test.length ?? 0]).not.toEqual([name, 0]);
     }
-    // No health endpoints yet (issue 16): the services' heartbeat file, plus the HTTP port where there is one.
-    for (const name of [...SERVICE_NAMES, 'slack-edge']) {
-      expect([name, env(name).COUNTERSIGN_HEALTH_FILE]).toEqual([name, '/tmp/countersign.health']);
-      expect(service(name).healthcheck?.test.slice(0, 3)).toEqual(['CMD', 'node', 'scripts/healthcheck.js']);
+    // Each process's readiness on its operations port (issue 16), plus the HTTP port where there is one.
+    for (const name of OPERATED) {
+      expect([name, env(name).COUNTERSIGN_HEALTH_PORT, env(name).COUNTERSIGN_HEALTH_HOST]).toEqual([name, OPERATIONS_PORT, '0.0.0.0']);
+      expect([name, env(name).COUNTERSIGN_HEALTH_FILE]).toEqual([name, undefined]);
+      expect(service(name).healthcheck?.test.slice(0, 4)).toEqual([
+        'CMD',
+        'node',
+        'scripts/healthcheck.js',
+        `http://127.0.0.1:${OPERATIONS_PORT}/health/ready`,
+      ]);
     }
     expect(service('intake').healthcheck?.test).toContain('http://127.0.0.1:8080/v1/openapi.json');
     expect(service('demo-target').healthcheck?.test).toContain('http://127.0.0.1:4380/healthz');
-    expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('healthFile');
+    expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('startServiceOperations(');
+    expect(read('apps/siem-forwarder/src/main.ts')).toContain('startOperationsServer(');
+  });
+
+  it('orders start-up by health where no enrollment deadlock can follow, and scrapes every operations port', () => {
+    // Provisioning waits for each service's enrollment, written on its first start: none of the
+    // five may wait for another's health (or for NATS, which waits for provisioning).
+    for (const name of SERVICE_NAMES) expect([name, Object.keys(service(name).depends_on ?? {})]).toEqual([name, ['nats-certs']]);
+    expect(service('slack-edge').depends_on?.approval).toEqual({ condition: 'service_healthy' });
+    expect(service('siem-forwarder').depends_on?.audit).toEqual({ condition: 'service_healthy' });
+    for (const name of SERVICE_NAMES) expect(service('prometheus').depends_on?.[name]).toEqual({ condition: 'service_healthy' });
+    expect(service('prometheus').profiles).toEqual(['monitoring']);
+    expect(mounts('prometheus')).toContainEqual(['./deploy/prometheus', '/etc/prometheus', 'ro']);
+    const scrape = read('deploy/prometheus/prometheus.yml');
+    for (const name of OPERATED) expect(scrape).toContain(`'${name}:${OPERATIONS_PORT}'`);
   });
 
   it('runs the SIEM forwarder (profile siem) as siem:splunk with a read-only home, its own NATS key and its sinks file', () => {

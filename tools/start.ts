@@ -1,6 +1,6 @@
 import { errorMessage } from '@countersign/contracts';
 import { join } from 'node:path';
-import { defaultTargets, startStack, REPO_ROOT, type SshDemo } from '@countersign/stack';
+import { defaultTargets, startStack, REPO_ROOT, type SshDemo, type Stack } from '@countersign/stack';
 import { startPostgresDemo } from './postgres-demo';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
@@ -47,6 +47,7 @@ Countersign is running (DEVELOPMENT MODE: this machine holds every identity's ke
   NATS         ${stack.natsUrl} (NKEY users and permissions generated in ${join(home, 'nats')})
   intake HTTP  ${stack.intakeUrl}/v1/submissions   (OpenAPI: ${stack.intakeUrl}/v1/openapi.json)
   demo target  ${stack.demoTargetUrl}
+  health       ${operationsLine(stack)}   (/health/live, /health/ready, /metrics; docs/operations.md)
   PostgreSQL   ${postgres.banner}
   SIEM         ${siem ? 'forwarding CS_AUDIT as OCSF (docs/siem.md)' : 'no forwarder: set COUNTERSIGN_SIEM_CONFIG (docs/siem.md)'}
   SSH target   ${sshDemoLine(stack.sshDemo)}
@@ -86,6 +87,12 @@ Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Each process's operations port, e.g. `intake http://127.0.0.1:40123`. */
+function operationsLine(stack: Stack): string {
+  const names = ['intake', 'approval', 'broker', 'executor', 'audit', 'slack-edge', 'siem-forwarder'];
+  return names.flatMap((name) => (stack.healthUrl(name) ? [`${name} ${stack.healthUrl(name)}`] : [])).join(', ');
 }
 
 function sshDemoLine(demo: SshDemo | undefined): string {

@@ -1,7 +1,17 @@
 import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
 import { type ConsumerSpec, errorMessage, siemConsumer } from '@countersign/contracts';
 import { loadOwnKey, loadTrustStore, natsCredentialsOf } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
+import {
+  collectConsumers,
+  consumersCheck,
+  natsCheck,
+  operationsEndpoint,
+  ServiceMetrics,
+  startOperationsServer,
+  type ReadinessCheck,
+} from '@countersign/service-runtime';
 import {
   createSinks,
   Forwarder,
@@ -48,6 +58,13 @@ async function main(): Promise<void> {
   const stateDir = stateDirOf(config, home);
   const sinks = createSinks(config, process.env);
   const healthFile = process.env.COUNTERSIGN_HEALTH_FILE;
+  let latest: ForwarderStatus | undefined;
+  const operations = await startForwarderOperations(
+    nc,
+    spec,
+    () => latest,
+    () => Boolean(trust.activeSigningKey('service:audit')),
+  );
   const forwarder = new Forwarder({
     source: natsAuditSource(consumer),
     verify: (bytes) => trust.verifyBytes(bytes),
@@ -55,6 +72,7 @@ async function main(): Promise<void> {
     head: new HeadFile(join(stateDir, 'head.json')),
     batch: config.batch,
     report: (status: ForwarderStatus) => {
+      latest = status;
       writeStatusFile(join(stateDir, 'status.json'), status);
       if (healthFile) writeStatusFile(healthFile, status);
     },
@@ -65,8 +83,45 @@ async function main(): Promise<void> {
   console.log(`COUNTERSIGN_READY siem-forwarder as siem:${config.reader} -> ${sinks.map((sink) => sink.name).join(', ')}`);
   const result = await forwarder.run();
   await Promise.all(sinks.map((sink) => sink.close()));
+  await operations.close();
   await nc.drain();
   if (result.stoppedBecause) process.exitCode = 1;
+}
+
+/**
+ * Its operations port (docs/operations.md): ready when NATS answers, its consumer exists, audit's
+ * key is in its trust store (it verifies every record) and it pulls, not stopped for an operator.
+ */
+async function startForwarderOperations(
+  nc: NatsConnection,
+  spec: Pick<ConsumerSpec, 'stream' | 'durable'>,
+  status: () => ForwarderStatus | undefined,
+  auditKeyKnown: () => boolean,
+) {
+  const metrics = new ServiceMetrics('siem-forwarder');
+  collectConsumers(metrics, nc, [spec]);
+  // A sink that is down holds records back but needs no operator (the lag says so): still ready.
+  // Stopped on a record or a sink that does need one, or not yet pulling: not ready.
+  const forwarding: ReadinessCheck = {
+    name: 'forwarder',
+    check: () => {
+      const current = status();
+      if (!current || current.state === 'starting' || current.state === 'stopped')
+        throw new Error(`forwarder is ${current?.state ?? 'starting'}${current?.stoppedBecause ? `: ${current.stoppedBecause}` : ''}`);
+      return Promise.resolve({ state: current.state, lag: current.lag });
+    },
+  };
+  const keys: ReadinessCheck = {
+    name: 'keys',
+    check: () => (auditKeyKnown() ? Promise.resolve() : Promise.reject(new Error("audit's signing key is not in the trust store"))),
+  };
+  return startOperationsServer({
+    service: 'siem-forwarder',
+    ...operationsEndpoint(process.env),
+    metrics,
+    alive: () => !nc.isClosed(),
+    readiness: [natsCheck(nc), consumersCheck(nc, [spec], () => true), keys, forwarding],
+  });
 }
 
 main().catch((error: unknown) => {

@@ -50,6 +50,16 @@ export interface JetStreamTransportOptions {
    * message at a time, each acked once its handler's appends resolved.
    */
   unitOfWork?: UnitOfWork;
+  /** Told of every verified message given to dispatch (metrics): never throws into the transport. */
+  observe?: (handled: HandledMessage) => void;
+}
+
+/** One verified message's dispatch: its type, consumer, outcome and how long the handler took. */
+export interface HandledMessage {
+  envelope: Envelope;
+  consumer: string;
+  outcome: 'handled' | 'ignored' | 'failed';
+  seconds: number;
 }
 
 const RESTART_DELAY_MS = 1_000;
@@ -153,10 +163,22 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
 
   /** Nest's handler for the event type; types nobody here handles are acked as not of interest. */
   private async dispatch(envelope: Envelope, context: JetStreamContext): Promise<'handled' | 'no_handler'> {
+    const started = performance.now();
+    const observe = (outcome: HandledMessage['outcome']) =>
+      this.options.observe?.({ envelope, consumer: context.consumer, outcome, seconds: (performance.now() - started) / 1_000 });
     const handler = this.getHandlerByPattern(envelope.type);
-    if (!handler) return 'no_handler';
-    const result: unknown = await handler(envelope, context);
-    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    if (!handler) {
+      observe('ignored');
+      return 'no_handler';
+    }
+    try {
+      const result: unknown = await handler(envelope, context);
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    } catch (error) {
+      observe('failed');
+      throw error;
+    }
+    observe('handled');
     return 'handled';
   }
 }

@@ -9,6 +9,7 @@ import type { Freshness, Verification } from '@countersign/identity';
 import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents, type UnitOfWork } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
+import { AUDIT_GATED, AuditGateWatch, observeDispatch, startServiceOperations } from './operations';
 import { openRuntime, type ServiceRuntime } from './runtime';
 
 export interface ServiceDefinition {
@@ -51,6 +52,7 @@ export async function bootstrapChannel(definition: ChannelDefinition): Promise<v
 
 async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
   const runtime = await openRuntime(config);
+  const gate = AUDIT_GATED.includes(config.service) ? new AuditGateWatch(runtime.clock) : undefined;
   const transport = new JetStreamTransport({
     connection: runtime.nc,
     consumers,
@@ -65,6 +67,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     // dead letter. Audit included: it records the refusal, not a second copy of the event.
     seenEvents: new StoreSeenEvents(runtime.store),
     ...unitOfWork(runtime.store),
+    observe: observeDispatch(runtime.metrics, gate),
   });
   const relay = new OutboxRelay({
     name: 'relay',
@@ -74,8 +77,10 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     nc: runtime.nc,
     logger: runtime.logger,
   });
+  const operations = await startServiceOperations(runtime, consumers, relay, gate);
   const app = await startApp(definition, runtime, transport);
   await relay.start();
+  operations.started();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
   console.log(`${READY_MARKER} ${config.service}${address}`);
   const heartbeat = startHeartbeat(runtime);
@@ -87,6 +92,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     runtime.logger.log(`stopping on ${signal}`);
     clearInterval(heartbeat);
     await app.close();
+    await operations.close();
     await relay.stop();
     await runtime.nc.drain();
     await runtime.store.close();
@@ -104,9 +110,9 @@ function unitOfWork(store: ServiceRuntime['store']): { unitOfWork?: UnitOfWork }
 export const HEALTH_INTERVAL_MS = 5_000;
 
 /**
- * There is no health endpoint yet (issue 16), so a container health check reads this file instead
- * (scripts/healthcheck.js): it is rewritten every few seconds while the event loop turns and the
- * NATS connection is open, so a hung process or a closed connection goes stale and turns unhealthy.
+ * Optional heartbeat (COUNTERSIGN_HEALTH_FILE) for deployments that check a file rather than the
+ * operations port's readiness (scripts/healthcheck.js checks it when set): it is rewritten every few
+ * seconds while the event loop turns and the NATS connection is open, so it goes stale otherwise.
  */
 function startHeartbeat(runtime: ServiceRuntime): NodeJS.Timeout | undefined {
   const file = runtime.config.healthFile;

@@ -28,6 +28,11 @@ const Env = z.object({
   COUNTERSIGN_TIMER_MS: z.coerce.number().int().min(50).default(1000),
   COUNTERSIGN_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
   COUNTERSIGN_HEALTH_FILE: z.string().min(1).optional(),
+  /** Liveness, readiness and /metrics (docs/operations.md); 0 picks a free port, printed at start-up. */
+  COUNTERSIGN_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  COUNTERSIGN_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Broker and executor: not ready once an approval has waited this long for audit's receipt. */
+  COUNTERSIGN_AUDIT_GATE_MAX_WAIT_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often trust.json is re-read, so rotated keys reach running services (see ReloadingTrustStore). */
   COUNTERSIGN_TRUST_RELOAD_MS: z.coerce.number().int().min(50).default(2000),
   /** The CA of the NATS servers' certificates; set, every connection requires TLS. */
@@ -61,6 +66,10 @@ export interface ServiceConfig {
   trustReloadMs: number;
   /** Touched every few seconds while the service runs and its NATS connection is open (container health checks). */
   healthFile?: string;
+  /** The operations port (health, readiness, metrics) and the interface it listens on. */
+  healthPort: number;
+  healthHost: string;
+  auditGateMaxWaitMs: number;
   /** Its own key: injected JSON, a file (made on first start), and where its enrollment goes. */
   key: { json?: string; file?: string; enrollmentDir?: string };
   natsCa?: string;
@@ -104,6 +113,9 @@ function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUse
     maxDeliver: vars.COUNTERSIGN_MAX_DELIVER,
     trustReloadMs: vars.COUNTERSIGN_TRUST_RELOAD_MS,
     ...(vars.COUNTERSIGN_HEALTH_FILE ? { healthFile: vars.COUNTERSIGN_HEALTH_FILE } : {}),
+    healthPort: vars.COUNTERSIGN_HEALTH_PORT,
+    healthHost: vars.COUNTERSIGN_HEALTH_HOST,
+    auditGateMaxWaitMs: vars.COUNTERSIGN_AUDIT_GATE_MAX_WAIT_MS,
     key: {
       ...(vars.COUNTERSIGN_KEY ? { json: vars.COUNTERSIGN_KEY } : {}),
       ...(vars.COUNTERSIGN_KEY_FILE ? { file: vars.COUNTERSIGN_KEY_FILE } : {}),

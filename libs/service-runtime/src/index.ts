@@ -8,3 +8,4 @@ export * from './service-runtime.module';
 export * from './due-work';
 export * from './verification';
 export * from './http-errors';
+export * from './operations';

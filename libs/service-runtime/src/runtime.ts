@@ -18,6 +18,7 @@ import { connectNats } from '@countersign/messaging';
 import type { ServiceConfig } from './config';
 import { DecisionRunner } from './decision-runner';
 import { openStore } from './open-store';
+import { instrumentStore, ServiceMetrics } from './operations';
 
 /** Everything a service shell needs, opened once at start-up and closed once at shutdown. */
 export interface ServiceRuntime {
@@ -33,6 +34,8 @@ export interface ServiceRuntime {
   runner: DecisionRunner;
   clock: () => Date;
   logger: Logger;
+  /** This process's Prometheus metrics; the store above already records its append latency here. */
+  metrics: ServiceMetrics;
 }
 
 export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime> {
@@ -50,7 +53,10 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   trust.start(config.trustReloadMs);
   const identityFile = identityFileOf(own.file);
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
-  const { store, checkpoints } = await openStore(config);
+  const metrics = new ServiceMetrics(config.service);
+  const opened = await openStore(config);
+  const store = instrumentStore(opened.store, metrics);
+  const { checkpoints } = opened;
   const credentials = natsCredentialsOf(own.file);
   const nc = await connectNats({
     url: config.natsUrl.split(','),
@@ -76,5 +82,6 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
     runner: new DecisionRunner(store, signer),
     clock: () => new Date(),
     logger,
+    metrics,
   };
 }

@@ -7,11 +7,20 @@ export interface ManagedChild {
   /** Resolves with the first output line matching `marker`; rejects if the process exits first. */
   ready: Promise<string>;
   exited: Promise<number | null>;
-  /** Whether the ready marker was seen. */
+  /** Whether the ready marker was seen (or, for a process with an operations port, readiness first passed). */
   isReady(): boolean;
+  /** The operations port's base URL (`/health/ready`, `/metrics`), once the process printed it. */
+  healthUrl(): string | undefined;
 }
 
-/** Spawns a process, hands every output line to `log`, and waits for its ready marker. */
+/** A Countersign process prints its operations port first; from then on readiness, not a line, says it is up. */
+const HEALTH_LINE = /COUNTERSIGN_HEALTH \S+ (http:\/\/\S+)/;
+const READINESS_POLL_MS = 200;
+
+/**
+ * Spawns a process, hands every output line to `log`, and waits until it is ready: until its
+ * `/health/ready` answers 200 when it prints an operations port, else until its ready marker.
+ */
 export function spawnManaged(
   name: string,
   args: string[],
@@ -24,6 +33,7 @@ export function spawnManaged(
   const profile = env.COUNTERSIGN_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.COUNTERSIGN_CPU_PROF_DIR}`] : [];
   const child = spawn(process.execPath, [...profile, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let readySeen = false;
+  let healthUrl: string | undefined;
   let onReady: (line: string) => void = () => undefined;
   let onEarlyExit: (error: Error) => void = () => undefined;
   const ready = new Promise<string>((resolve, reject) => {
@@ -36,7 +46,15 @@ export function spawnManaged(
       recent.push(line);
       if (recent.length > 40) recent.shift();
       log(name, line);
-      if (marker.test(line)) {
+      const health = HEALTH_LINE.exec(line)?.[1];
+      if (health && !healthUrl) {
+        healthUrl = health;
+        void untilReady(`${health}/health/ready`, child).then((ready) => {
+          if (!ready) return;
+          readySeen = true;
+          onReady(line);
+        });
+      } else if (!healthUrl && marker.test(line)) {
         readySeen = true;
         onReady(line);
       }
@@ -48,7 +66,20 @@ export function spawnManaged(
       resolve(code);
     });
   });
-  return { name, process: child, ready, exited, isReady: () => readySeen };
+  return { name, process: child, ready, exited, isReady: () => readySeen, healthUrl: () => healthUrl };
+}
+
+/** Polls a readiness URL until it answers 200 (true) or the process is gone (false). */
+async function untilReady(url: string, child: ChildProcess): Promise<boolean> {
+  while (child.exitCode === null && child.signalCode === null) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(3_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
+  }
+  return false;
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */

@@ -106,6 +106,8 @@ export interface Stack {
   kill(name: string, signal?: NodeJS.Signals): boolean;
   /** Running and ready. */
   isUp(name: string): boolean;
+  /** Base URL of `name`'s operations port (`/health/live`, `/health/ready`, `/metrics`), once it runs. */
+  healthUrl(name: string): string | undefined;
   /** Restarts the supervisor has made of `name`. */
   restarts(name: string): number;
   shutdown(): Promise<void>;
@@ -167,6 +169,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DEMO_TARGET_DB: join(home, 'data', 'demo-target.sqlite'),
     DEMO_TARGET_ALIASES: demoNames.filter((name) => name !== DEMO_TARGET).join(','),
     COUNTERSIGN_POLICY_FILE: policyFile,
+    // Every process picks a free operations port and prints it; the supervisor polls its readiness.
+    COUNTERSIGN_HEALTH_PORT: '0',
     ...options.env,
   };
   const envOf = (name: string): NodeJS.ProcessEnv =>
@@ -221,6 +225,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     kill: (name, signal) => supervisor.kill(name, signal),
     isUp: (name) => supervisor.isUp(name),
     restarts: (name) => supervisor.restarts(name),
+    healthUrl: (name) => supervisor.healthUrl(name),
     shutdown: async () => {
       await supervisor.shutdown();
       await nats.stop({ keep: true });

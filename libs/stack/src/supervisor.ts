@@ -86,6 +86,11 @@ export class Supervisor {
     return child !== undefined && child.process.exitCode === null && child.process.signalCode === null && child.isReady();
   }
 
+  /** The operations port's base URL of the running `name`, when it has one. */
+  healthUrl(name: string): string | undefined {
+    return this.entries.get(name)?.child?.healthUrl();
+  }
+
   restarts(name: string): number {
     return this.entries.get(name)?.restarts ?? 0;
   }

@@ -17,7 +17,7 @@ import {
   type JetStreamContext,
   type MessagePolicy,
 } from '@countersign/messaging';
-import { DecisionRunner, deadLetterSink, loadServiceConfig, type ServiceRuntime } from '@countersign/service-runtime';
+import { DecisionRunner, deadLetterSink, loadServiceConfig, ServiceMetrics, type ServiceRuntime } from '@countersign/service-runtime';
 import type { Settlement } from '@countersign/testing/redelivery';
 import type { RecordedMessage } from './recorded-flows';
 
@@ -98,6 +98,7 @@ export class InProcessService {
       nc: noBus(),
       runner: new DecisionRunner(store, signer),
       clock: options.clock,
+      metrics: new ServiceMetrics(config.service, false),
       logger: new Logger(options.service),
     };
     const transport = new DirectTransport();
