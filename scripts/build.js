@@ -53,7 +53,11 @@ function resolveRelative(from, specifier) {
   return found;
 }
 
-const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Compiles the closure of the entry points into `out`; returns its inputs and the packages it needs. */
 function emit(build, out) {
@@ -74,7 +78,10 @@ function emit(build, out) {
     for (const specifier of requires) {
       if (specifier.startsWith('.')) {
         const next = resolveRelative(file, specifier);
-        if (!seen.has(next)) seen.add(next) && queue.push(next);
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
       } else if (!builtins.has(specifier) && !packages.has(packageOf(specifier))) {
         packages.set(packageOf(specifier), file);
       }

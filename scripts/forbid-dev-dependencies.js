@@ -9,7 +9,10 @@ const { devDependencies } = require('../package.json');
 const forbidden = new Set(Object.keys(devDependencies));
 const load = Module._load;
 Module._load = function loadProductionOnly(request, parent, isMain) {
-  const name = request.split('/').slice(0, request.startsWith('@') ? 2 : 1).join('/');
+  const name = request
+    .split('/')
+    .slice(0, request.startsWith('@') ? 2 : 1)
+    .join('/');
   if (forbidden.has(name)) {
     const error = new Error(`${request} is a dev dependency, not installed in production (required by ${parent?.filename ?? 'the entry'})`);
     error.code = 'MODULE_NOT_FOUND';

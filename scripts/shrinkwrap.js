@@ -53,13 +53,20 @@ function shrinkwrapFor(lock, pkg) {
       throw new Error(`${name} (needed by ${from || pkg.name}) is not in package-lock.json`);
     }
     if (kept.has(key)) continue;
-    const { dev, devOptional, peer, ...entry } = packages[key];
+    // In the repository these flags say which root needs the package; here every package is production.
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = packages[key];
     kept.set(key, { resolved: tarballUrl(key, entry.version), ...entry });
     queue.push(...needs(entry).map((need) => ({ from: key, ...need })));
   }
   const root = { name: pkg.name, version: pkg.version, license: pkg.license, dependencies: pkg.dependencies };
   const sorted = [...kept.keys()].sort().map((key) => [key, kept.get(key)]);
-  return { name: pkg.name, version: pkg.version, lockfileVersion: 3, requires: true, packages: { '': root, ...Object.fromEntries(sorted) } };
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': root, ...Object.fromEntries(sorted) },
+  };
 }
 
 module.exports = { shrinkwrapFor };
