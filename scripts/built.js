@@ -8,8 +8,9 @@
 //                   settings, hash as they did then), else the sources: stale code never runs
 //   built           the build; refuses to start when it is missing or stale
 //   source          the sources, through @swc-node/register (needs the dev dependencies)
-// Where the sources are absent (the image) or this folder is itself a build output (the npm
-// package), the build is all there is and it runs as it is.
+// Where the TypeScript workspace is absent (the image: no tsconfig.json, which swc-node needs for
+// the path aliases) or this folder is itself a build output (the npm package), the build is all
+// there is and it runs as it is.
 const { createHash } = require('node:crypto');
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -71,7 +72,7 @@ function resolveEntry(name, source, env = process.env, root = ROOT) {
   if (!build) throw new Error(`no build named ${name}`);
   const dir = join(root, 'dist', build.out);
   const built = { mode: 'built', file: join(dir, js) };
-  if (!existsSync(sources.file)) {
+  if (!existsSync(sources.file) || !existsSync(join(root, 'tsconfig.json'))) {
     if (!existsSync(built.file)) throw new Error(`${source}: neither the source nor its build (${built.file}) is here`);
     return built;
   }

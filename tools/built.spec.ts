@@ -37,6 +37,7 @@ describe('scripts/built.js', () => {
     write(SOURCE, 'export const source = true;\n');
     write(IMPORTED, 'export const contract = 1;\n');
     write('.swcrc', '{}');
+    write('tsconfig.json', '{}');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -68,9 +69,14 @@ describe('scripts/built.js', () => {
     expect(() => resolve({ COUNTERSIGN_RUN_FROM: 'fastest' })).toThrow(/auto, built or source/);
   });
 
-  it('runs the build where the sources are absent, as in the image', () => {
+  it.each([
+    ['the sources are absent', () => rmSync(join(root, 'apps'), { recursive: true })],
+    // The image copies deploy/, which holds provision-acls.ts, but not the TypeScript workspace.
+    ['the entry is there but not the workspace (tsconfig.json)', () => rmSync(join(root, 'tsconfig.json'))],
+  ])('runs the build, fresh or not, where %s, as in the image', (_, change) => {
     build();
-    rmSync(join(root, 'apps'), { recursive: true });
+    write(IMPORTED, 'export const contract = 2;\n');
+    change();
     expect(resolve()).toEqual({ mode: 'built', file: join(root, BUILT) });
   });
 

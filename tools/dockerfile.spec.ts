@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { copies, runs, stages } from './dockerfile';
 
 /**
  * The image cannot be built here (no Docker engine), so this reads deploy/docker/Dockerfile: a
@@ -15,35 +16,8 @@ interface Built {
 }
 const built = jest.requireActual<Built>('../scripts/built.js');
 
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-/** Instructions in order, continuation lines joined and comments dropped. */
-function instructions(text: string): Instruction[] {
-  return text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [keyword = '', ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    });
-}
-/** The stages, each starting at its FROM. */
-function stages(all: Instruction[]): Instruction[][] {
-  return all.reduce<Instruction[][]>((found, instruction) => {
-    if (instruction.keyword === 'FROM') found.push([]);
-    found.at(-1)?.push(instruction);
-    return found;
-  }, []);
-}
-
-const dockerfile = stages(instructions(read('deploy/docker/Dockerfile')));
+const dockerfile = stages(read('deploy/docker/Dockerfile'));
 const [build = [], final = []] = [dockerfile[0], dockerfile.at(-1)];
-const runs = (stage: Instruction[]) => stage.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-const copies = (stage: Instruction[]) => stage.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/));
 
 describe('deploy/docker/Dockerfile', () => {
   it('has a build stage and a final stage on the same base image', () => {
