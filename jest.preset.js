@@ -15,4 +15,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // dist/apps/cli/package.json is the CLI's npm package (scripts/build.js), also named countersign.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };

@@ -1,17 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// The operator CLI runs straight from the TypeScript sources. @swc-node/register reads the tsconfig
-// named by SWC_NODE_PROJECT (before TS_NODE_PROJECT and ./tsconfig.json), so pointing it at the
-// repository's tsconfig makes the @countersign/* path aliases resolve from any working directory.
-// SWCRC is cleared because .swcrc has no `paths`: with it set, swc-node would ignore the tsconfig.
+// The operator CLI. In the repository it runs its build in dist/ when that is fresh, else the
+// TypeScript sources through @swc-node/register with the @countersign/* path aliases; in the npm
+// package (scripts/build.js cli, then `npm pack dist/apps/cli`) it runs the build next to it, with
+// the production dependencies only. scripts/built.js decides (COUNTERSIGN_RUN_FROM=built|source forces one).
 const { join } = require('node:path');
+const { requireEntry } = require(join(__dirname, '..', 'scripts', 'built.js'));
 
-const root = join(__dirname, '..');
-process.env.SWC_NODE_PROJECT = join(root, 'tsconfig.json');
-delete process.env.SWCRC;
-require('@swc-node/register');
-
-const { main } = require(join(root, 'apps/cli/src/main.ts'));
+const { main } = requireEntry('cli', 'apps/cli/src/main.ts');
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

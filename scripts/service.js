@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-// Runs one Countersign process from source: node scripts/service.js <intake|approval|broker|executor|audit|slack-edge|demo-target|siem-forwarder|mcp-gateway>
-const path = require('node:path');
+// Runs one Countersign process: node scripts/service.js <intake|approval|broker|executor|audit|slack-edge|demo-target|siem-forwarder|mcp-gateway>
+// Its build in dist/ when that is fresh (or the only thing here, as in the image), else the
+// TypeScript sources; COUNTERSIGN_RUN_FROM=built|source forces one (scripts/built.js).
+const { SERVICES, requireEntry } = require('./built');
 
-const root = path.join(__dirname, '..');
-const known = ['intake', 'approval', 'broker', 'executor', 'audit', 'slack-edge', 'demo-target', 'siem-forwarder', 'mcp-gateway'];
 const name = process.argv[2];
-if (!known.includes(name)) {
-  console.error(`usage: node scripts/service.js <${known.join('|')}>`);
+if (!SERVICES.includes(name)) {
+  console.error(`usage: node scripts/service.js <${SERVICES.join('|')}>`);
   process.exit(2);
 }
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(root, 'tsconfig.json');
-require('@swc-node/register');
-require(path.join(root, 'apps', name, 'src', 'main.ts'));
+requireEntry(name, `apps/${name}/src/main.ts`);

@@ -18,6 +18,9 @@ step "lint (type-checked, module boundaries)" npx eslint . --max-warnings=0
 step "format" npx prettier --check . --log-level=warn
 step "JSON Schemas are current" node -r @swc-node/register tools/generate-schemas.ts --check
 step "docker-compose.yml" bash scripts/check-compose.sh
+# JavaScript per process into dist/ (fails on a dev-only run-time import). Built here, every time,
+# so the suites below run the processes from this build (scripts/built.js runs only a fresh one).
+step "build" node scripts/build.js
 step "policy fixtures (deploy/policies)" npx countersign policy test deploy/policies
 for suite in unit integration e2e security chaos; do
   step "jest: $suite" npx jest --selectProjects "$suite" --json --outputFile="$results/$suite.json" --passWithNoTests

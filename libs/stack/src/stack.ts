@@ -81,6 +81,8 @@ export interface StackOptions {
   supervise?: boolean | Partial<SupervisionPolicy>;
   /** Also run a real sshd as the `demo-ssh` target (ssh-demo.ts); where it cannot run, `sshDemo` says why. */
   sshDemo?: boolean;
+  /** Node arguments that run process `name`; `scripts/service.js <name>` (scripts/built.js) unless given. */
+  command?: (name: string) => string[];
 }
 
 export interface Stack {
@@ -181,8 +183,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         : name === MCP_GATEWAY
           ? { ...env, ...mcpGatewayEnv(options.mcpGateway, mcpPort) }
           : env;
+  const commandOf = options.command ?? ((name: string) => [join(REPO_ROOT, 'scripts', 'service.js'), name]);
   const supervisor = new Supervisor({
-    spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
+    spawn: (name) => spawnManaged(name, commandOf(name), envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
     log,
     runDir: join(home, 'run'),
