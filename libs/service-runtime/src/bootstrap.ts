@@ -9,7 +9,9 @@ import type { Freshness, Verification } from '@countersign/identity';
 import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents, type UnitOfWork } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
+import { createServiceLog, decisionLogOf, useJsonLogs } from './logging';
 import { openRuntime, type ServiceRuntime } from './runtime';
+import { startTracing, traceHttpRequests } from './tracing';
 
 export interface ServiceDefinition {
   service: ServiceName;
@@ -50,7 +52,12 @@ export async function bootstrapChannel(definition: ChannelDefinition): Promise<v
 }
 
 async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
-  const runtime = await openRuntime(config);
+  // Structured logs and trace context first, so every line of the process is JSON and in a trace.
+  const log = createServiceLog(config.service);
+  useJsonLogs(log);
+  const tracing = startTracing(config.service);
+  if (tracing.endpoint) log.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
+  const runtime = await openRuntime(config, { decisionLog: decisionLogOf(log) });
   const transport = new JetStreamTransport({
     connection: runtime.nc,
     consumers,
@@ -90,6 +97,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     await relay.stop();
     await runtime.nc.drain();
     await runtime.store.close();
+    await tracing.shutdown().catch(() => undefined); // an unreachable collector must not hold the exit
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
@@ -143,6 +151,7 @@ async function startApp(
   });
   if (raw) web.useBodyParser('raw', { type: () => true, limit: MAX_ENVELOPE_BYTES });
   else web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
+  web.use(traceHttpRequests);
   definition.configureHttp?.(web);
   // A hybrid app's microservice cannot take global filters; its handlers carry @UseFilters instead.
   web.connectMicroservice<MicroserviceOptions>({ strategy: transport });

@@ -1,6 +1,6 @@
 import { deterministicId, EventTypes } from '@countersign/contracts';
 import type { DeadLetter } from '@countersign/messaging';
-import { toDeadLetterData } from '@countersign/messaging';
+import { toDeadLetterData, traceMetadata } from '@countersign/messaging';
 import type { ServiceRuntime } from './runtime';
 
 export const DEAD_LETTER_STREAM = 'deadletters';
@@ -17,7 +17,7 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
     const data = toDeadLetterData(letter, now);
     if (!runtime.signer.identity.startsWith('service:')) {
       // Only services may publish dead letters; an edge keeps its own, locally, for its operator.
-      await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: 'local.deadlettered', data, metadata: { time: now } }], 'any');
+      await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: 'local.deadlettered', data, metadata: { ...traceMetadata(), time: now } }], 'any');
       runtime.logger.warn(
         `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,
       );
@@ -30,7 +30,7 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
       time: now,
       data,
     });
-    const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope }], 'any');
+    const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope, metadata: traceMetadata() }], 'any');
     if (result.idempotent) return;
     runtime.logger.warn(
       `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,

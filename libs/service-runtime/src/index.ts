@@ -8,3 +8,6 @@ export * from './service-runtime.module';
 export * from './due-work';
 export * from './verification';
 export * from './http-errors';
+export * from './logging';
+export * from './tracing';
+export * from './request-traces';

@@ -16,7 +16,7 @@ import {
 } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import type { ServiceConfig } from './config';
-import { DecisionRunner } from './decision-runner';
+import { DecisionRunner, type DecisionLog } from './decision-runner';
 import { openStore } from './open-store';
 
 /** Everything a service shell needs, opened once at start-up and closed once at shutdown. */
@@ -35,7 +35,12 @@ export interface ServiceRuntime {
   logger: Logger;
 }
 
-export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime> {
+export interface RuntimeOptions {
+  /** Where the decision runner writes its one line per decided event (the structured log). */
+  decisionLog?: DecisionLog;
+}
+
+export async function openRuntime(config: ServiceConfig, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
   const logger = new Logger(config.service);
   const own = loadOwnKey({
     home: config.home,
@@ -73,7 +78,7 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
     store,
     checkpoints,
     nc,
-    runner: new DecisionRunner(store, signer),
+    runner: new DecisionRunner(store, signer, options.decisionLog),
     clock: () => new Date(),
     logger,
   };
