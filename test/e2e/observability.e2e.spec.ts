@@ -77,7 +77,9 @@ describe('observability on the real stack: one trace per request, JSON logs with
   });
 
   it('writes JSON log lines, one per decision, and every line about the request carries its trace id', () => {
-    const json = lines.flatMap(({ name, line }) => (line.startsWith('{') ? [{ name, entry: JSON.parse(line) as Record<string, unknown> }] : []));
+    const json = lines.flatMap(({ name, line }) =>
+      line.startsWith('{') ? [{ name, entry: JSON.parse(line) as Record<string, unknown> }] : [],
+    );
     const ofRequest = json.filter(({ entry }) => entry.requestId === requestId);
     expect(ofRequest.filter(({ entry }) => entry.traceId !== traceId)).toEqual([]);
     const deciders = new Set(ofRequest.filter(({ entry }) => entry.msg === 'decided').map(({ entry }) => entry.service));

@@ -158,7 +158,11 @@ export class BrokerService implements OnApplicationShutdown {
   private async park(approval: Envelope<RequestApprovedV1>, type = PARKED_APPROVAL, why?: string): Promise<void> {
     if (why) this.runtime.logger.log(`approval ${approval.id} parked: ${why}`);
     const id = deterministicId(approval.id, type === PARKED_APPROVAL ? 'broker.approval.parked' : 'broker.approval.parked.early');
-    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type, data: approval, metadata: traceMetadata() }], 'any');
+    await this.runtime.store.append(
+      parkedStream(approval.data.requestId),
+      [{ id, type, data: approval, metadata: traceMetadata() }],
+      'any',
+    );
   }
 
   /**

@@ -103,7 +103,11 @@ export interface SpanOptions {
 export async function inSpan<T>(name: string, parent: Context, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   const span = tracer().startSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}), links: options.links ?? [] },
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      links: options.links ?? [],
+    },
     parent,
   );
   let ctx = trace.setSpan(parent, span);
@@ -138,7 +142,7 @@ export function activeTraceIds(ctx: Context = context.active()): { traceId?: str
 }
 
 function definedOnly(fields: LogFields): LogFields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as LogFields;
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 export { SpanKind };

@@ -17,7 +17,11 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
     const data = toDeadLetterData(letter, now);
     if (!runtime.signer.identity.startsWith('service:')) {
       // Only services may publish dead letters; an edge keeps its own, locally, for its operator.
-      await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: 'local.deadlettered', data, metadata: { ...traceMetadata(), time: now } }], 'any');
+      await runtime.store.append(
+        DEAD_LETTER_STREAM,
+        [{ id, type: 'local.deadlettered', data, metadata: { ...traceMetadata(), time: now } }],
+        'any',
+      );
       runtime.logger.warn(
         `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,
       );
@@ -30,7 +34,11 @@ export function deadLetterSink(runtime: Pick<ServiceRuntime, 'store' | 'signer' 
       time: now,
       data,
     });
-    const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope, metadata: traceMetadata() }], 'any');
+    const result = await runtime.store.append(
+      DEAD_LETTER_STREAM,
+      [{ id, type: envelope.type, data: envelope, metadata: traceMetadata() }],
+      'any',
+    );
     if (result.idempotent) return;
     runtime.logger.warn(
       `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,

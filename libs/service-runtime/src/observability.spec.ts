@@ -109,7 +109,10 @@ describe('structured logs', () => {
     );
     const text = JSON.stringify(written[0]);
     expect(text).not.toMatch(/"(sig|jwt|box|pk|SU)"/);
-    expect(written[0]).toMatchObject({ signature: REDACTED, envelope: { signature: REDACTED, data: { token: REDACTED, sealed: REDACTED } } });
+    expect(written[0]).toMatchObject({
+      signature: REDACTED,
+      envelope: { signature: REDACTED, data: { token: REDACTED, sealed: REDACTED } },
+    });
   });
 });
 

@@ -34,7 +34,7 @@ describe('status --timeline hops', () => {
           hash: '',
           recordedAt: at(recordedSecond),
           event: { id, type, signer: 'service:x', time: at(second), ...(causationid ? { causationid } : {}) },
-        } as AuditRecordV1,
+        },
       }) as ExaminedEntry & { parsed: AuditRecordV1 };
     const hops = hopsOf([
       entry(1, 'a', 'countersign.request.accepted.v1', 0),
