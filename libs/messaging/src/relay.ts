@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
@@ -232,8 +233,8 @@ export class OutboxRelay {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     const subject = subjectFor(envelope);
-    const send = async () => {
-      const headers = traceHeaders();
+    const send = async (ctx?: Context) => {
+      const headers = ctx ? traceHeaders(ctx) : undefined;
       await this.js.publish(subject, bytes, {
         msgID: event.id,
         ...(headers ? { headers } : {}),
@@ -243,7 +244,7 @@ export class OutboxRelay {
     const decided = contextFromTraceparent(event.metadata.traceparent, event.metadata.tracestate);
     if (!decided) return send();
     const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id };
-    await inSpan(`publish ${subject}`, decided, { kind: SpanKind.PRODUCER, attributes }, send);
+    await inSpan(`publish ${subject}`, decided, { kind: SpanKind.PRODUCER, attributes }, (_span, ctx) => send(ctx));
   }
 
   /**

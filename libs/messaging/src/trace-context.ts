@@ -99,8 +99,17 @@ export interface SpanOptions {
   fresh?: boolean;
 }
 
-/** Runs `work` inside a new span, child of `parent`; the span ends (with its status) when `work` settles. */
-export async function inSpan<T>(name: string, parent: Context, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` inside a new span, child of `parent`; the span ends (with its status) when `work`
+ * settles. `work` also gets the span's context, for code that must not depend on a context
+ * manager being registered (without one, the active context does not follow `work`).
+ */
+export async function inSpan<T>(
+  name: string,
+  parent: Context,
+  options: SpanOptions,
+  work: (span: Span, ctx: Context) => Promise<T>,
+): Promise<T> {
   const span = tracer().startSpan(
     name,
     {
@@ -113,7 +122,7 @@ export async function inSpan<T>(name: string, parent: Context, options: SpanOpti
   let ctx = trace.setSpan(parent, span);
   if (options.fresh) ctx = ctx.setValue(FRESH, true);
   try {
-    return await context.with(ctx, () => work(span));
+    return await context.with(ctx, () => work(span, ctx));
   } catch (error) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     throw error;

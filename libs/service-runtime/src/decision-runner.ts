@@ -73,8 +73,8 @@ export class DecisionRunner {
     const requestId = events.map((event) => requestIdOfStored(event.data)).find((id) => id !== undefined);
     const parent = this.traces.parentFor(requestId);
     const attributes = { 'countersign.stream': stream, ...(requestId ? { 'countersign.request_id': requestId } : {}) };
-    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes }, async () => {
-      const metadata = traceMetadata();
+    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes }, async (_span, ctx) => {
+      const metadata = traceMetadata(ctx);
       const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer, metadata));
       await this.store.append(stream, newEvents, expected);
       if (requestId && metadata.traceparent) this.traces.remember(requestId, metadata.traceparent);

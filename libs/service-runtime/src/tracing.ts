@@ -41,7 +41,18 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     spanProcessors: endpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: endpoint }) })] : [],
   });
   trace.setGlobalTracerProvider(provider);
-  return { ...(endpoint ? { endpoint } : {}), shutdown: () => provider.shutdown() };
+  return { ...(endpoint ? { endpoint } : {}), shutdown: () => withinMs(SHUTDOWN_MS, provider.shutdown()) };
+}
+
+/** How long a stopping service waits for its last spans to reach the collector. */
+const SHUTDOWN_MS = 2_000;
+
+/** An unreachable collector must not hold a stopping process past its supervisor's grace period. */
+async function withinMs(ms: number, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([work.catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 /**
