@@ -71,7 +71,7 @@ describe('countersign CLI against a real nats-server', () => {
       expect((await jsm.streams.info(Streams.submissions.name)).state.messages).toBe(before);
     });
 
-    it('sends the caller\'s --traceparent as a NATS header beside the signed envelope, and refuses a malformed one', async () => {
+    it("sends the caller's --traceparent as a NATS header beside the signed envelope, and refuses a malformed one", async () => {
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const result = await harness.cli(['submit', '--as', 'deploy-bot', ...submitArgs, '--traceparent', traceparent, '--json']);
       expect(result).toMatchObject({ code: 0, stderr: '' });

@@ -117,7 +117,7 @@ export const submitCommand: Command = {
     '                 mandatory review afterwards); part of the digest approvers see',
     '  --wait    stay for the outcome: exit 0 executed, 3 rejected/denied/expired/failed, 4 timeout',
     '  --param   values are strings; use --params-json for numbers, booleans and nesting',
-    '  --traceparent  continue the caller\'s W3C trace: every service logs and stores the request under it',
+    "  --traceparent  continue the caller's W3C trace: every service logs and stores the request under it",
   ],
   examples: [
     'countersign submit --as deploy-bot --kind http.request --target demo-staging --env staging \\',
