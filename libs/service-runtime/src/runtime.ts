@@ -55,7 +55,10 @@ export async function openRuntime(config: ServiceConfig, options: RuntimeOptions
   trust.start(config.trustReloadMs);
   const identityFile = identityFileOf(own.file);
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
-  const { store, checkpoints } = await openStore(config);
+  // Through the service's logger (structured), naming stream, id and position but never the data.
+  const { store, checkpoints } = await openStore(config, (event) =>
+    logger.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`),
+  );
   const credentials = natsCredentialsOf(own.file);
   const nc = await connectNats({
     url: config.natsUrl.split(','),
