@@ -76,7 +76,8 @@ export class DecisionRunner {
     await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes }, async (_span, ctx) => {
       const metadata = traceMetadata(ctx);
       const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer, metadata));
-      await this.store.append(stream, newEvents, expected);
+      const appended = await this.store.append(stream, newEvents, expected);
+      if (appended.idempotent) return; // decided and logged before (a retried append)
       if (requestId && metadata.traceparent) this.traces.remember(requestId, metadata.traceparent);
       for (const event of newEvents) {
         const about = requestIdOfStored(event.data) ?? requestId;
