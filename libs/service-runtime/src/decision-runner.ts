@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { fold, type Decider } from '@countersign/decider';
 import { WrongExpectedRevisionError, type EventStore } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
@@ -71,9 +72,13 @@ export class DecisionRunner {
    */
   private async append(stream: string, events: DomainEvent[], expected: number | 'no_stream', cause: Cause): Promise<void> {
     const requestId = events.map((event) => requestIdOfStored(event.data)).find((id) => id !== undefined);
-    const parent = this.traces.parentFor(requestId);
+    const active = context.active();
+    const parent = this.traces.parentFor(requestId, active);
     const attributes = { 'countersign.stream': stream, ...(requestId ? { 'countersign.request_id': requestId } : {}) };
-    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes }, async (_span, ctx) => {
+    // Joining the request's trace from another (a vote's fresh one): link back to where it came from.
+    const from = parent === active ? undefined : trace.getSpanContext(active);
+    const links = from && isSpanContextValid(from) ? [{ context: from }] : [];
+    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes, links }, async (_span, ctx) => {
       const metadata = traceMetadata(ctx);
       const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer, metadata));
       const appended = await this.store.append(stream, newEvents, expected);
