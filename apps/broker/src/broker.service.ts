@@ -13,6 +13,7 @@ import { credentialDecider, credentialStream, dueRevocations, credentialTerms, t
 import { mintExecutionToken } from '@countersign/credentials';
 import { importPrivateKey, seal } from '@countersign/identity';
 import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
+import { traceMetadata } from '@countersign/messaging';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditReceipts } from './audit-receipts';
 import { credentialIssuers, type CredentialIssuers } from './issuers';
@@ -157,7 +158,11 @@ export class BrokerService implements OnApplicationShutdown {
   private async park(approval: Envelope<RequestApprovedV1>, type = PARKED_APPROVAL, why?: string): Promise<void> {
     if (why) this.runtime.logger.log(`approval ${approval.id} parked: ${why}`);
     const id = deterministicId(approval.id, type === PARKED_APPROVAL ? 'broker.approval.parked' : 'broker.approval.parked.early');
-    await this.runtime.store.append(parkedStream(approval.data.requestId), [{ id, type, data: approval }], 'any');
+    await this.runtime.store.append(
+      parkedStream(approval.data.requestId),
+      [{ id, type, data: approval, metadata: traceMetadata() }],
+      'any',
+    );
   }
 
   /**

@@ -101,6 +101,17 @@ describe('countersign CLI against a real nats-server', () => {
       expect(result.stderr).toContain('action.target:');
       expect((await jsm.streams.info(Streams.submissions.name)).state.messages).toBe(before);
     });
+
+    it("sends the caller's --traceparent as a NATS header beside the signed envelope, and refuses a malformed one", async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const result = await harness.cli(['submit', '--as', 'deploy-bot', ...submitArgs, '--traceparent', traceparent, '--json']);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const stored = await storedMessage(Streams.submissions.name, jsonLines(result.stdout)[0]!.sequence as number);
+      expect(stored.header?.get('traceparent')).toBe(traceparent);
+      const refused = await harness.cli(['submit', '--as', 'deploy-bot', ...submitArgs, '--traceparent', 'not-a-trace']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('traceparent');
+    });
   });
 
   describe('submit --wait', () => {

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection, type PubAck } from 'nats';
+import { connect, type MsgHdrs, type NatsConnection, type PubAck } from 'nats';
 import type { Envelope } from '@countersign/contracts';
 import { loadNatsCredentials, natsUserName, type Principal } from '@countersign/identity';
 import { natsAuthenticator } from '@countersign/messaging';
@@ -55,9 +55,9 @@ export function describeNatsError(error: unknown, subject: string): CliError {
  * repeated after a lost PubAck is stored once. A new CLI run signs a new event with a new id;
  * repeating a request is recognised downstream by its request id, not here.
  */
-export async function publishEnvelope(nc: NatsConnection, subject: string, envelope: Envelope): Promise<PubAck> {
+export async function publishEnvelope(nc: NatsConnection, subject: string, envelope: Envelope, headers?: MsgHdrs): Promise<PubAck> {
   try {
-    return await nc.jetstream().publish(subject, JSON.stringify(envelope), { msgID: envelope.id });
+    return await nc.jetstream().publish(subject, JSON.stringify(envelope), { msgID: envelope.id, ...(headers ? { headers } : {}) });
   } catch (error) {
     throw describeNatsError(error, subject);
   }

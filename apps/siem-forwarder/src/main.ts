@@ -22,6 +22,10 @@ import {
   writeStatusFile,
   type ForwarderStatus,
 } from '@countersign/siem';
+import { createServiceLog } from '@countersign/service-runtime';
+
+/** JSON lines like every service's (docs/operations.md, "Logs"). */
+const log = createServiceLog('siem-forwarder');
 
 /**
  * The SIEM forwarder: its own process and its own identity (`siem:<reader>`), so audit is never
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
       writeStatusFile(join(stateDir, 'status.json'), status);
       if (healthFile) writeStatusFile(healthFile, status);
     },
-    log: (line) => console.log(`siem-forwarder: ${line}`),
+    log: (line) => log.info(line),
   });
   process.once('SIGINT', () => forwarder.stop());
   process.once('SIGTERM', () => forwarder.stop());
@@ -125,6 +129,6 @@ async function startForwarderOperations(
 }
 
 main().catch((error: unknown) => {
-  console.error(`siem-forwarder failed: ${errorMessage(error)}`);
+  log.error(`siem-forwarder failed: ${errorMessage(error)}`);
   process.exitCode = 1;
 });

@@ -10,3 +10,4 @@ export * from './transport';
 export * from './seen-events';
 export * from './handler-failures';
 export * from './batch-processor';
+export * from './trace-context';

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { subjectFor, type Envelope, type FieldError } from '@countersign/contracts';
 import { DEFAULT_MAX_SKEW_MS, type Freshness, type Verification } from '@countersign/identity';
 import type { JsMsg } from 'nats';
@@ -7,6 +8,7 @@ import type { DeadLetter } from './dead-letter';
 import type { HandlerFailures } from './handler-failures';
 import { JetStreamContext, terminalVerdict } from './jetstream-context';
 import type { SeenEvents } from './seen-events';
+import { contextFromHeaders, inSpan, SpanKind, withLogFields } from './trace-context';
 
 export type Dispatch = (envelope: Envelope, context: JetStreamContext) => Promise<'handled' | 'no_handler'>;
 
@@ -54,11 +56,29 @@ interface Rejection {
  * poison message can never stop the consumer and strand the messages fetched with it.
  */
 export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
+  return inInboundTrace(msg, async () => {
+    try {
+      return await settle(msg, policy);
+    } catch (error) {
+      return unprocessable(msg, policy, error);
+    }
+  });
+}
+
+/**
+ * Everything done for one message happens in its own consumer span: a child of the trace the
+ * message carries in its `traceparent` header, or the root of a new trace when it carries none
+ * (marked fresh, so a decision about a known request continues that request's trace instead).
+ */
+async function inInboundTrace(msg: JsMsg, work: () => Promise<Outcome>): Promise<Outcome> {
+  let inbound: ReturnType<typeof contextFromHeaders>;
   try {
-    return await settle(msg, policy);
-  } catch (error) {
-    return unprocessable(msg, policy, error);
+    inbound = contextFromHeaders(msg.headers);
+  } catch {
+    inbound = undefined; // unreadable headers are no reason to refuse a message; the trace just starts here
   }
+  const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.operation.type': 'process' };
+  return inSpan(`process ${msg.subject}`, inbound ?? ROOT_CONTEXT, { kind: SpanKind.CONSUMER, attributes, fresh: !inbound }, work);
 }
 
 async function settle(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
@@ -79,7 +99,9 @@ async function settle(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
       claimedSigner: envelope.signer,
     });
   }
-  return handle(msg, envelope, context, policy);
+  // Every log line about this message from here on names the event and its request.
+  const fields = { eventId: envelope.id, eventType: envelope.type, ...requestOf(envelope) };
+  return withLogFields(fields, () => handle(msg, envelope, context, policy));
 }
 
 async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Outcome> {
@@ -203,6 +225,12 @@ function contextOf(msg: JsMsg): JetStreamContext {
 
 function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The request an envelope is about: its correlation id, or the requestId of its data. */
+function requestOf(envelope: Envelope): { requestId?: string } {
+  const requestId = envelope.correlationid ?? (envelope.data as { requestId?: unknown } | null)?.requestId;
+  return typeof requestId === 'string' ? { requestId } : {};
 }
 
 const keyOf = (context: JetStreamContext) => `${context.stream}#${context.streamSequence}`;

@@ -137,4 +137,24 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
     // The outage was real: at least one publish failed and was retried.
     expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
   });
+
+  it('carries the trace an event was decided in from its stored metadata to the traceparent header of its message', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = testEnvelope(intake, 'traced');
+    const untraced = testEnvelope(intake, 'untraced');
+    await store.append(
+      `request-${traced.id}`,
+      [{ id: traced.id, type: traced.type, data: traced, metadata: { traceparent } }],
+      'no_stream',
+    );
+    await store.append(`request-${untraced.id}`, [{ id: untraced.id, type: untraced.type, data: untraced }], 'no_stream');
+    await (await relay(await nats.connectAs('intake'))).caughtUp();
+    const messages = await readBusStream(admin, Streams.events.name);
+    expect(messages.map((message) => [message.msgId, message.traceparent])).toEqual([
+      [traced.id, traceparent],
+      [untraced.id, undefined],
+    ]);
+    // The signed bytes are untouched: the trace travels beside the envelope, never inside it.
+    expect(messages[0]!.json).toEqual(traced);
+  });
 });

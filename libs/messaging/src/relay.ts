@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
+import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
+import { contextFromTraceparent, inSpan, SpanKind, traceHeaders } from './trace-context';
 
 export interface OutboxRelayOptions {
   /** Checkpoint name; one relay per service store. */
@@ -223,13 +225,26 @@ export class OutboxRelay {
     );
   }
 
+  /**
+   * The trace the event was decided in comes from its metadata, so it survives the store: the
+   * publish is a producer span of that trace and its context goes out in the message's headers.
+   */
   private async publish(event: StoredEvent): Promise<void> {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
-    await this.js.publish(subjectFor(envelope), bytes, {
-      msgID: event.id,
-      ...(this.options.publishTimeoutMs ? { timeout: this.options.publishTimeoutMs } : {}),
-    });
+    const subject = subjectFor(envelope);
+    const send = async (ctx?: Context) => {
+      const headers = ctx ? traceHeaders(ctx) : undefined;
+      await this.js.publish(subject, bytes, {
+        msgID: event.id,
+        ...(headers ? { headers } : {}),
+        ...(this.options.publishTimeoutMs ? { timeout: this.options.publishTimeoutMs } : {}),
+      });
+    };
+    const decided = contextFromTraceparent(event.metadata.traceparent, event.metadata.tracestate);
+    if (!decided) return send();
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id };
+    await inSpan(`publish ${subject}`, decided, { kind: SpanKind.PRODUCER, attributes }, (_span, ctx) => send(ctx));
   }
 
   /**

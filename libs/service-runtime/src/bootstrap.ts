@@ -10,7 +10,9 @@ import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents,
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { AUDIT_GATED, AuditGateWatch, observeDispatch, startServiceOperations } from './operations';
+import { createServiceLog, decisionLogOf, useJsonLogs } from './logging';
 import { openRuntime, type ServiceRuntime } from './runtime';
+import { startTracing, traceHttpRequests } from './tracing';
 
 export interface ServiceDefinition {
   service: ServiceName;
@@ -51,7 +53,12 @@ export async function bootstrapChannel(definition: ChannelDefinition): Promise<v
 }
 
 async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
-  const runtime = await openRuntime(config);
+  // Structured logs and trace context first, so every line of the process is JSON and in a trace.
+  const log = createServiceLog(config.service);
+  useJsonLogs(log);
+  const tracing = startTracing(config.service);
+  if (tracing.endpoint) log.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
+  const runtime = await openRuntime(config, { decisionLog: decisionLogOf(log) });
   const gate = AUDIT_GATED.includes(config.service) ? new AuditGateWatch(runtime.clock) : undefined;
   const transport = new JetStreamTransport({
     connection: runtime.nc,
@@ -96,6 +103,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     await relay.stop();
     await runtime.nc.drain();
     await runtime.store.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
@@ -149,6 +157,7 @@ async function startApp(
   });
   if (raw) web.useBodyParser('raw', { type: () => true, limit: MAX_ENVELOPE_BYTES });
   else web.useBodyParser('json', { limit: MAX_ENVELOPE_BYTES });
+  web.use(traceHttpRequests);
   definition.configureHttp?.(web);
   // A hybrid app's microservice cannot take global filters; its handlers carry @UseFilters instead.
   web.connectMicroservice<MicroserviceOptions>({ strategy: transport });

@@ -1,6 +1,6 @@
 import { deterministicId, EventTypes, isEventType } from '@countersign/contracts';
 import type { DeadLetter } from '@countersign/messaging';
-import { toDeadLetterData } from '@countersign/messaging';
+import { toDeadLetterData, traceMetadata } from '@countersign/messaging';
 import { shortType } from './operations/store-metrics';
 import type { ServiceRuntime } from './runtime';
 
@@ -22,7 +22,11 @@ export function deadLetterSink(
     const data = toDeadLetterData(letter, now);
     if (!runtime.signer.identity.startsWith('service:')) {
       // Only services may publish dead letters; an edge keeps its own, locally, for its operator.
-      await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: 'local.deadlettered', data, metadata: { time: now } }], 'any');
+      await runtime.store.append(
+        DEAD_LETTER_STREAM,
+        [{ id, type: 'local.deadlettered', data, metadata: { ...traceMetadata(), time: now } }],
+        'any',
+      );
       count(letter);
       runtime.logger.warn(
         `dead-lettered ${letter.subject} #${letter.streamSequence} from ${letter.consumer}: ${letter.code} ${letter.message}`,
@@ -36,7 +40,11 @@ export function deadLetterSink(
       time: now,
       data,
     });
-    const result = await runtime.store.append(DEAD_LETTER_STREAM, [{ id, type: envelope.type, data: envelope }], 'any');
+    const result = await runtime.store.append(
+      DEAD_LETTER_STREAM,
+      [{ id, type: envelope.type, data: envelope, metadata: traceMetadata() }],
+      'any',
+    );
     if (result.idempotent) return;
     count(letter);
     runtime.logger.warn(

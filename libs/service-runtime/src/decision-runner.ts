@@ -1,10 +1,24 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { fold, type Decider } from '@countersign/decider';
 import { WrongExpectedRevisionError, type EventStore } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
+import { inSpan, traceMetadata } from '@countersign/messaging';
 import { toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
+import { requestIdOfStored, RequestTraces } from './request-traces';
 
 const MAX_ATTEMPTS = 8;
 const CACHED_STREAMS = 2_000;
+
+/** One structured log line per decided event (see docs/operations.md, "Logs"). */
+export interface DecisionLine {
+  stream: string;
+  eventId: string;
+  eventType: string;
+  requestId?: string;
+  causationId: string;
+}
+
+export type DecisionLog = (line: DecisionLine) => void;
 
 type Folder<S> = Pick<Decider<unknown, DomainEvent, S>, 'evolve' | 'initialState'>;
 
@@ -25,10 +39,12 @@ interface Folded<S> {
  */
 export class DecisionRunner {
   private readonly cache = new WeakMap<object, Map<string, Folded<unknown>>>();
+  private readonly traces = new RequestTraces();
 
   constructor(
     private readonly store: EventStore,
     private readonly signer: EnvelopeSigner,
+    private readonly log: DecisionLog = () => undefined,
   ) {}
 
   async load<S>(decider: Folder<S>, stream: string): Promise<S> {
@@ -42,8 +58,7 @@ export class DecisionRunner {
       if (events.length === 0) return [];
       const expected = folded.revision < 0 ? 'no_stream' : folded.revision;
       try {
-        const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer));
-        await this.store.append(stream, newEvents, expected);
+        await this.append(stream, events, expected, cause);
         return events;
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -51,10 +66,36 @@ export class DecisionRunner {
     }
   }
 
+  /**
+   * Appends in a span of the request's trace (see RequestTraces.parentFor), records the span's
+   * traceparent in each event's metadata for the relay to carry on, and logs one line per event.
+   */
+  private async append(stream: string, events: DomainEvent[], expected: number | 'no_stream', cause: Cause): Promise<void> {
+    const requestId = events.map((event) => requestIdOfStored(event.data)).find((id) => id !== undefined);
+    const active = context.active();
+    const parent = this.traces.parentFor(requestId, active);
+    const attributes = { 'countersign.stream': stream, ...(requestId ? { 'countersign.request_id': requestId } : {}) };
+    // Joining the request's trace from another (a vote's fresh one): link back to where it came from.
+    const from = parent === active ? undefined : trace.getSpanContext(active);
+    const links = from && isSpanContextValid(from) ? [{ context: from }] : [];
+    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes, links }, async (_span, ctx) => {
+      const metadata = traceMetadata(ctx);
+      const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer, metadata));
+      const appended = await this.store.append(stream, newEvents, expected);
+      if (appended.idempotent) return; // decided and logged before (a retried append)
+      if (requestId && metadata.traceparent) this.traces.remember(requestId, metadata.traceparent);
+      for (const event of newEvents) {
+        const about = requestIdOfStored(event.data) ?? requestId;
+        this.log({ stream, eventId: event.id, eventType: event.type, ...(about ? { requestId: about } : {}), causationId: cause.id });
+      }
+    });
+  }
+
   private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
     const streams = this.streamsOf(decider);
     const cached = (streams.get(stream) as Folded<S> | undefined) ?? { revision: -1, state: decider.initialState() };
     const newer = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
+    newer.forEach((event) => this.traces.observe(event));
     const folded =
       newer.length === 0
         ? cached

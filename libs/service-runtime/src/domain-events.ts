@@ -36,10 +36,21 @@ function requestIdOf(data: unknown): string | undefined {
   return typeof requestId === 'string' ? requestId : undefined;
 }
 
-export function toNewEvent(event: DomainEvent, index: number, stream: string, cause: Cause, signer: EnvelopeSigner): NewEvent {
+/**
+ * `metadata` (the trace the event was decided in) is stored beside the envelope, never signed: the
+ * relay reads it back to carry the trace on.
+ */
+export function toNewEvent(
+  event: DomainEvent,
+  index: number,
+  stream: string,
+  cause: Cause,
+  signer: EnvelopeSigner,
+  metadata: Record<string, unknown> = {},
+): NewEvent {
   const id = event.id ?? deterministicId(cause.id, `${stream}:${event.type}:${index}`);
   const time = event.time ?? cause.now.toISOString();
-  if (isLocalType(event.type)) return { id, type: event.type, data: event.data, metadata: { time } };
+  if (isLocalType(event.type)) return { id, type: event.type, data: event.data, metadata: { ...metadata, time } };
   const requestId = requestIdOf(event.data);
   const envelope = signer.sign({
     id,
@@ -50,5 +61,5 @@ export function toNewEvent(event: DomainEvent, index: number, stream: string, ca
     ...(requestId === undefined ? {} : { correlationid: requestId }),
     causationid: cause.id,
   });
-  return { id, type: event.type, data: envelope };
+  return { id, type: event.type, data: envelope, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
 }

@@ -9,3 +9,6 @@ export * from './due-work';
 export * from './verification';
 export * from './http-errors';
 export * from './operations';
+export * from './logging';
+export * from './tracing';
+export * from './request-traces';

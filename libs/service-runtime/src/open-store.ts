@@ -7,6 +7,7 @@ import {
   type CheckpointStore,
   type EventStore,
   type KurrentDbEventStoreOptions,
+  type UnreadableEventReporter,
 } from '@countersign/event-store';
 import type { ServiceConfig } from './config';
 
@@ -22,12 +23,16 @@ export function kurrentDbStoreOptions(service: ServiceConfig['service']): Kurren
 }
 
 /** Opens the service's own store: its SQLite file locally, its own KurrentDB user in deployment. */
-export async function openStore(config: ServiceConfig): Promise<{ store: EventStore; checkpoints: CheckpointStore }> {
+export async function openStore(
+  config: ServiceConfig,
+  onUnreadable?: UnreadableEventReporter,
+): Promise<{ store: EventStore; checkpoints: CheckpointStore }> {
+  const reporting = onUnreadable ? { onUnreadable } : {};
   if (config.store.kind === 'kurrentdb') {
-    const store = KurrentDbEventStore.fromConnectionString(config.store.url, kurrentDbStoreOptions(config.service));
+    const store = KurrentDbEventStore.fromConnectionString(config.store.url, { ...kurrentDbStoreOptions(config.service), ...reporting });
     return { store, checkpoints: store.checkpoints() };
   }
   mkdirSync(dirname(config.store.file), { recursive: true, mode: 0o700 });
-  const store = SqliteEventStore.open(config.store.file);
+  const store = SqliteEventStore.open(config.store.file, reporting);
   return Promise.resolve({ store, checkpoints: store.checkpoints() });
 }

@@ -16,7 +16,7 @@ import {
 } from '@countersign/identity';
 import { connectNats } from '@countersign/messaging';
 import type { ServiceConfig } from './config';
-import { DecisionRunner } from './decision-runner';
+import { DecisionRunner, type DecisionLog } from './decision-runner';
 import { openStore } from './open-store';
 import { instrumentStore, ServiceMetrics } from './operations';
 
@@ -38,7 +38,12 @@ export interface ServiceRuntime {
   metrics: ServiceMetrics;
 }
 
-export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime> {
+export interface RuntimeOptions {
+  /** Where the decision runner writes its one line per decided event (the structured log). */
+  decisionLog?: DecisionLog;
+}
+
+export async function openRuntime(config: ServiceConfig, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
   const logger = new Logger(config.service);
   const own = loadOwnKey({
     home: config.home,
@@ -54,7 +59,10 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
   const identityFile = identityFileOf(own.file);
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
   const metrics = new ServiceMetrics(config.service);
-  const opened = await openStore(config);
+  // Through the service's logger (structured), naming stream, id and position but never the data.
+  const opened = await openStore(config, (event) =>
+    logger.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`),
+  );
   const store = instrumentStore(opened.store, metrics);
   const { checkpoints } = opened;
   const credentials = natsCredentialsOf(own.file);
@@ -79,7 +87,7 @@ export async function openRuntime(config: ServiceConfig): Promise<ServiceRuntime
     store,
     checkpoints,
     nc,
-    runner: new DecisionRunner(store, signer),
+    runner: new DecisionRunner(store, signer, options.decisionLog),
     clock: () => new Date(),
     logger,
     metrics,

@@ -1,7 +1,8 @@
 import { verifyChain } from '@countersign/audit-chain';
-import { optionalString, positional, type CommandLine } from '../args';
+import { flag, optionalString, positional, type CommandLine } from '../args';
 import { examineEntries, entriesForRequest } from '../audit/entries';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
+import { formatHops, hopsOf } from '../audit/hops';
 import { formatTimeline, timelineEntry } from '../audit/timeline';
 import { CliError, ExitCode, type CliContext } from '../context';
 import type { Command } from './command';
@@ -16,10 +17,18 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const operator = optionalString(line.values, 'as') ?? DEFAULT_OPERATOR;
   const file = optionalString(line.values, 'file');
   const entries = examineEntries(await loadAuditEntries(ctx, { operator, ...(file ? { file } : {}) }), ctx.trustStore());
-  const timeline = entriesForRequest(entries, requestId).map(timelineEntry);
+  const ofRequest = entriesForRequest(entries, requestId);
+  const timeline = ofRequest.map(timelineEntry);
   if (timeline.length === 0) throw new CliError(`no audit records for request ${requestId}`);
-  const chain = verifyChain(entries.map((entry) => entry.record));
+  // Audit's checkpoints sit between the records on CS_AUDIT; the hash chain links records only (as in `audit verify`).
+  const chain = verifyChain(entries.filter((entry) => !entry.checkpoint).map((entry) => entry.record));
   if (!chain.ok) ctx.out.warn(`the audit chain is broken (${chain.code}: ${chain.message}); run 'countersign audit verify'`);
+  if (flag(line.values, 'timeline')) {
+    // Durations are read from the signed times of the stored events, so they hold offline too.
+    const hops = hopsOf(ofRequest);
+    ctx.out.result({ requestId, chainIntact: chain.ok, hops }, () => formatHops(requestId, hops));
+    return ExitCode.ok;
+  }
   ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline }, () => formatTimeline(requestId, timeline));
   return ExitCode.ok;
 }
@@ -28,12 +37,17 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'show the timeline of one request from the audit stream',
   usage: [
-    'countersign status <request-id> [--as <operator>] [--file <records.jsonl>]',
+    'countersign status <request-id> [--timeline] [--as <operator>] [--file <records.jsonl>]',
     '',
+    '  --timeline  each hop with its time, time since the start, duration from the event it answered, and audit lag',
     '  --as    operator identity whose NATS user reads CS_AUDIT (default: admin)',
     '  --file  read an exported audit file instead of the stream (works offline)',
   ],
-  examples: ['countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44', 'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json'],
-  options: { as: { type: 'string' }, file: { type: 'string' } },
+  examples: [
+    'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44',
+    'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --timeline',
+    'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json',
+  ],
+  options: { as: { type: 'string' }, file: { type: 'string' }, timeline: { type: 'boolean' } },
   run,
 };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { PubAck } from 'nats';
+import type { MsgHdrs, PubAck } from 'nats';
 import { EventTypes, identityId, Subjects, type Envelope, type RequestSubmittedV1 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
+import { contextFromTraceparent, traceHeaders } from '@countersign/messaging';
 import { flag, optionalString, positiveInteger, requiredString, stringList, type CommandLine, type OptionValues } from '../args';
 import { CliError, ExitCode, type CliContext } from '../context';
 import { formatRows } from '../output';
@@ -74,16 +75,29 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const now = new Date();
   const built = buildSubmission(submissionInput(line.values), now, randomUUID);
   if (!built.ok) throw new CliError('invalid submission, nothing was published', ExitCode.invalidInput, built.errors);
+  const headers = traceHeadersOption(line);
   const envelope = signSubmission(ctx, requester, built.value, now);
   const subject = Subjects.submit(requester);
   return withConnection(ctx, { kind: 'requester', name: requester }, async (nc) => {
     // Subscribe before publishing: intake can answer faster than a late subscription would start.
     const subscription = wait ? nc.subscribe(Subjects.notify(requester)) : undefined;
     if (subscription) await nc.flush();
-    printSubmitted(ctx, envelope, subject, await publishEnvelope(nc, subject, envelope));
+    printSubmitted(ctx, envelope, subject, await publishEnvelope(nc, subject, envelope, headers));
     if (!subscription) return ExitCode.ok;
     return waitForOutcome(ctx, subscription, { requestId: envelope.data.requestId, submissionId: envelope.id }, timeoutSeconds * 1000);
   });
+}
+
+/** `--traceparent`: the caller's W3C trace, continued by every service that handles the request. */
+function traceHeadersOption(line: CommandLine): MsgHdrs | undefined {
+  const given = optionalString(line.values, 'traceparent');
+  if (given === undefined) return undefined;
+  const ctx = contextFromTraceparent(given);
+  if (!ctx) {
+    const error = { path: 'traceparent', code: 'invalid_traceparent', message: 'not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)' };
+    throw new CliError('invalid --traceparent, nothing was published', ExitCode.invalidInput, [error]);
+  }
+  return traceHeaders(ctx);
 }
 
 export const submitCommand: Command = {
@@ -96,6 +110,7 @@ export const submitCommand: Command = {
     '                   [--env <environment>] [--sensitivity public|internal|confidential|restricted]',
     '                   [--window-minutes N] [--request-id <uuid>] [--break-glass] [--wait [--timeout 60]]',
     '                   [--run <run attestation file>]',
+    '                   [--traceparent 00-<trace id>-<span id>-01]',
     '',
     '  The target registry says what the target is (environment, data sensitivity, owner team);',
     '  --env and --sensitivity only assert it: a submission that says otherwise is rejected.',
@@ -107,6 +122,7 @@ export const submitCommand: Command = {
     '  --param   values are strings; use --params-json for numbers, booleans and nesting',
     "  --run     an agent workload's run attestation (countersign run attest --out): required from",
     '            a requester registered with a workload block, refused from any other',
+    "  --traceparent  continue the caller's W3C trace: every service logs and stores the request under it",
   ],
   examples: [
     'countersign submit --as deploy-bot --kind http.request --target demo-staging --env staging \\',
@@ -136,6 +152,7 @@ export const submitCommand: Command = {
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     run: { type: 'string' },
+    traceparent: { type: 'string' },
   },
   run,
 };

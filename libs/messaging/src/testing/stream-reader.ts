@@ -4,6 +4,8 @@ export interface BusMessage {
   seq: number;
   subject: string;
   msgId: string | undefined;
+  /** The W3C trace context header, when the publisher sent one. */
+  traceparent?: string;
   json: unknown;
 }
 
@@ -15,7 +17,9 @@ export async function readBusStream(nc: NatsConnection, stream: string): Promise
   if (state.messages === 0) return messages;
   for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
     const stored = await jsm.streams.getMessage(stream, { seq });
-    messages.push({ seq, subject: stored.subject, msgId: stored.header?.get('Nats-Msg-Id') || undefined, json: stored.json() });
+    const traceparent = stored.header?.get('traceparent') || undefined;
+    const msgId = stored.header?.get('Nats-Msg-Id') || undefined;
+    messages.push({ seq, subject: stored.subject, msgId, ...(traceparent ? { traceparent } : {}), json: stored.json() });
   }
   return messages;
 }
