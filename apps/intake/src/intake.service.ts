@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
 import {
+  ADMITTED,
   intakeDecider,
+  previewAcceptance,
   requestIdOf,
   strandedBy,
   streamFor,
@@ -9,7 +11,8 @@ import {
   type IntakeEvent,
   outcomeNotice,
 } from '@countersign/intake-domain';
-import { acceptAuthenticSubmissions, RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
+import { acceptAuthenticSubmissions, RUNTIME, type Cause, type ServiceRuntime } from '@countersign/service-runtime';
+import { BudgetGate } from './budget-gate';
 
 /** Default execution window when a submission names none. */
 const DEFAULT_WINDOW_SECONDS = 3600;
@@ -17,7 +20,10 @@ const DEFAULT_WINDOW_SECONDS = 3600;
 /** Intake's use cases: the shell around the pure decider, shared by the NATS and HTTP edges. */
 @Injectable()
 export class IntakeService {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly budgets: BudgetGate,
+  ) {}
 
   /**
    * Decides on a submission whose signature has been verified. `subjectRequester` is the name the
@@ -44,7 +50,13 @@ export class IntakeService {
       now: now.toISOString(),
       defaultWindowSeconds: DEFAULT_WINDOW_SECONDS,
     };
-    return this.runtime.runner.run(intakeDecider, stream, command, { id: envelope.id, now });
+    const cause = { id: envelope.id, now };
+    return this.budgets.serialized(envelope.signer, async () => {
+      // Only a submission that would be accepted claims a budget (previewAcceptance says which).
+      const preview = previewAcceptance(command, await this.runtime.runner.load(intakeDecider, stream));
+      const admission = preview ? await this.budgets.claim(command, preview, cause) : ADMITTED;
+      return this.runtime.runner.run(intakeDecider, stream, { ...command, admission }, cause);
+    });
   }
 
   /** Another service's event on a request: the requester is told once (outcomeNotice says what). */
@@ -54,6 +66,13 @@ export class IntakeService {
     const now = this.runtime.clock();
     const command = { type: 'NotifyOutcome' as const, ...notice, causationEventId: cause.id, now: now.toISOString() };
     await this.runtime.runner.run(intakeDecider, streamFor(notice.requestId), command, { id: cause.id, now });
+    await this.releaseBudget(notice.requestId, notice.outcome, { id: cause.id, now });
+  }
+
+  /** A request intake accepted frees its requester's pending budget once approvers are done with it. */
+  private async releaseBudget(requestId: string, outcome: string, cause: Cause): Promise<void> {
+    const state = await this.runtime.runner.load(intakeDecider, streamFor(requestId));
+    if (state.status === 'accepted') await this.budgets.release(state.request.requester, requestId, outcome, cause);
   }
 
   /** A dead letter that strands a submission or an accepted request ends it visibly (see strandedBy). */
@@ -79,6 +98,7 @@ export class IntakeService {
       now: now.toISOString(),
     };
     await this.runtime.runner.run(intakeDecider, streamFor(stranded.requestId), command, cause);
+    await this.releaseBudget(stranded.requestId, 'failed', cause);
   }
 
   /**
