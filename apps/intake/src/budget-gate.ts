@@ -53,7 +53,9 @@ export class BudgetGate {
       now: command.now,
     };
     const [decided] = await this.runtime.runner.run(budgetDecider, stream, claim, cause);
-    const admission = decided ? admissionOf(decided) : recordedAdmission(await this.runtime.runner.load(budgetDecider, stream), claim.submissionId);
+    const admission = decided
+      ? admissionOf(decided)
+      : recordedAdmission(await this.runtime.runner.load(budgetDecider, stream), claim.submissionId);
     // Fail closed: with no verdict the message is redelivered rather than accepted unbudgeted.
     if (!admission) throw new Error(`no budget verdict for submission ${claim.submissionId} (this is a bug)`);
     return admission;

@@ -41,7 +41,9 @@ export function openApiDocument(): Record<string, unknown> {
             '401': refusal('Signature, key or signer not trusted for this type'),
             '413': refusal('Body over the 256 KiB limit'),
             '415': refusal('Content type other than application/json or application/cloudevents+json'),
-            '429': refusal('Over the requester\'s budget for the tier (errors[].code rate_limited): submissions per minute or pending approvals'),
+            '429': refusal(
+              "Over the requester's budget for the tier (errors[].code rate_limited): submissions per minute or pending approvals",
+            ),
           },
         },
       },
