@@ -48,6 +48,7 @@ export class BudgetGate {
       requestId: preview.requestId,
       joinDigest: preview.joinDigest,
       tier: budgets.tier,
+      joins: budgets.peopleDecide,
       submissionsPerMinute: budgets.submissionsPerMinute,
       pendingApprovals: budgets.pendingApprovals,
       now: command.now,

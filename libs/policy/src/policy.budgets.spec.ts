@@ -8,7 +8,7 @@ const unmatched = acceptedWith({ kind: 'ssh.command', environment: 'dev' }).acti
 
 describe('budgetsFor', () => {
   it('falls back to the built-in defaults when the policy sets none', () => {
-    expect(budgetsFor(policyFrom(BASE_DOCUMENT), staging, NOW)).toEqual({ tier: 'low-risk', ...DEFAULT_BUDGETS });
+    expect(budgetsFor(policyFrom(BASE_DOCUMENT), staging, NOW)).toEqual({ tier: 'low-risk', peopleDecide: false, ...DEFAULT_BUDGETS });
   });
 
   it("takes the policy's budgets, then the tier's, field by field", () => {
@@ -18,9 +18,24 @@ describe('budgetsFor', () => {
       tiers: BASE_DOCUMENT.tiers.map((tier) => (tier.name === 'production-change' ? { ...tier, budgets: { pendingApprovals: 2 } } : tier)),
       fallback: { ...BASE_DOCUMENT.fallback, budgets: { submissionsPerMinute: 4 } },
     });
-    expect(budgetsFor(policy, production, NOW)).toEqual({ tier: 'production-change', submissionsPerMinute: 30, pendingApprovals: 2 });
-    expect(budgetsFor(policy, staging, NOW)).toEqual({ tier: 'low-risk', submissionsPerMinute: 30, pendingApprovals: 5 });
-    expect(budgetsFor(policy, unmatched, NOW)).toEqual({ tier: 'default', submissionsPerMinute: 4, pendingApprovals: 5 });
+    const people = { peopleDecide: true };
+    expect(budgetsFor(policy, production, NOW)).toEqual({
+      tier: 'production-change',
+      ...people,
+      submissionsPerMinute: 30,
+      pendingApprovals: 2,
+    });
+    expect(budgetsFor(policy, staging, NOW)).toEqual({
+      tier: 'low-risk',
+      peopleDecide: false,
+      submissionsPerMinute: 30,
+      pendingApprovals: 5,
+    });
+    expect(budgetsFor(policy, unmatched, NOW)).toEqual({ tier: 'default', ...people, submissionsPerMinute: 4, pendingApprovals: 5 });
+  });
+
+  it('lets people decide an auto tier once the policy is overdue, so identical requests join there too', () => {
+    expect(budgetsFor(policyFrom(BASE_DOCUMENT), staging, '2027-01-01T00:00:00.000Z').peopleDecide).toBe(true);
   });
 
   it('refuses a budget that is not a positive whole number or is out of range', () => {

@@ -12,6 +12,12 @@ export const DEFAULT_BUDGETS: Required<Budgets> = { submissionsPerMinute: 120, p
 /** The budgets in force for one action: the tier it is routed to, and that tier's limits. */
 export interface TierBudgets extends Required<Budgets> {
   tier: string;
+  /**
+   * People decide requests of this tier (a quorum tier, or an auto tier once the policy is
+   * overdue). Only then does an identical pending request join: an auto tier opens no approval,
+   * and automation that runs the same action twice on purpose gets it run twice.
+   */
+  peopleDecide: boolean;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface TierBudgets extends Required<Budgets> {
  * tier's own, else the policy's, else DEFAULT_BUDGETS.
  */
 export function budgetsFor(policy: Policy, action: CanonicalAction, now: string): TierBudgets {
-  const { tier } = selectRoute(policy, action, now);
+  const { tier, mode, overdue } = selectRoute(policy, action, now);
   const own = tier === FALLBACK_TIER ? policy.fallback.budgets : policy.tiers.find((candidate) => candidate.name === tier)?.budgets;
-  return { tier, ...DEFAULT_BUDGETS, ...policy.budgets, ...own };
+  return { tier, peopleDecide: mode === 'quorum' || overdue, ...DEFAULT_BUDGETS, ...policy.budgets, ...own };
 }

@@ -16,6 +16,7 @@ const claim = (n: number, overrides: Partial<ClaimBudget> = {}): ClaimBudget => 
   requestId: req(n),
   joinDigest: `digest-${n}`,
   tier: 'production-change',
+  joins: true,
   submissionsPerMinute: 3,
   pendingApprovals: 2,
   now: T0,
@@ -95,6 +96,13 @@ describe('budget ledger decider', () => {
       .given([admitted(1), admitted(2)])
       .when(claim(3, { joinDigest: 'digest-1' }))
       .then([joined(3, 1)]);
+  });
+
+  it('does not join in a tier no person decides (auto): the same action asked twice runs twice', () => {
+    spec
+      .given([admitted(1)])
+      .when(claim(3, { joinDigest: 'digest-1', joins: false }))
+      .then([{ ...admitted(3), data: { ...admitted(3).data, joinDigest: 'digest-1' } } as BudgetEvent]);
   });
 
   it('does not join a request that is no longer pending', () => {

@@ -15,6 +15,8 @@ export interface ClaimBudget {
   joinDigest: string;
   /** The tier the policy routes the action to and its budgets (budgetsFor in libs/policy). */
   tier: string;
+  /** People decide this tier's requests: only then does an identical pending request join (budgetsFor). */
+  joins: boolean;
   submissionsPerMinute: number;
   pendingApprovals: number;
   now: string;
@@ -46,7 +48,8 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
 
 /**
  * Joining comes before the pending budget (joining opens nothing) but after the per-minute one:
- * an agent retrying in a loop is slowed down even when every retry would join.
+ * an agent retrying in a loop is slowed down even when every retry would join. Only in tiers
+ * people decide: an auto tier asks nobody, and runs the same action twice when asked twice.
  */
 function claim(command: ClaimBudget, state: BudgetState): BudgetEvent[] {
   if (recordedAdmission(state, command.submissionId)) return [];
@@ -57,7 +60,9 @@ function claim(command: ClaimBudget, state: BudgetState): BudgetEvent[] {
   ];
   const recent = withinWindow(state.recent, at).filter((entry) => entry.tier === tier);
   if (recent.length >= command.submissionsPerMinute) return refuse('submissionsPerMinute', command.submissionsPerMinute);
-  const twin = state.pending.find((entry) => entry.joinDigest === command.joinDigest && entry.requestId !== requestId);
+  const twin = command.joins
+    ? state.pending.find((entry) => entry.joinDigest === command.joinDigest && entry.requestId !== requestId)
+    : undefined;
   if (twin) return [{ type: BudgetEventTypes.Joined, data: { ...claimed, joinedRequestId: twin.requestId } }];
   const pending = state.pending.filter((entry) => entry.tier === tier);
   if (pending.length >= command.pendingApprovals) return refuse('pendingApprovals', command.pendingApprovals);
