@@ -55,9 +55,7 @@ describe('approval bombing: budgets per requester and joins', () => {
   const chainHas = (envelope: Envelope, type: string) => chained.has(`${requestIdOf(envelope)} ${type}`);
 
   beforeAll(async () => {
-    const t0 = Date.now();
     s = await startScenario({ extraTiers: [BOMBING_TIER] });
-    console.log(`TIMING stack ${Date.now() - t0}`);
     burst = Array.from({ length: BURST }, (_, attempt) => submission(s.deployBot, deploy(attempt)));
     copies = Array.from({ length: COPIES }, () => submission(s.paymentsAgent, deploy('same', 'billing-api')));
     // All at once: a flood does not wait for answers.
@@ -72,7 +70,6 @@ describe('approval bombing: budgets per requester and joins', () => {
       240_000,
       500,
     );
-    console.log(`TIMING settled ${Date.now() - t0}`);
     await eventually(() => copies.forEach((envelope) => expect(heard(s.paymentsAgent, envelope).length).toBeGreaterThan(0)), 30_000);
     await eventually(() => expect(burst.filter(requested).length + copies.filter(requested).length).toBe(PENDING_APPROVALS + 1), 30_000);
     const verified = verifyChain(s.audit.records);
