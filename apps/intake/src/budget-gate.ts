@@ -15,7 +15,7 @@ import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { KeyedQueue } from './keyed-queue';
 
 /** Outcomes after which a request no longer waits for approvers; escalated still does. */
-const ENDS_PENDING: readonly string[] = ['approved', 'denied', 'expired', 'executed', 'failed'];
+const ENDS_PENDING: readonly string[] = ['approved', 'denied', 'expired', 'executed', 'failed', 'rejected'];
 
 /**
  * The shell around the budget ledger (budgetDecider). The policy is read once at start-up, as
@@ -63,9 +63,9 @@ export class BudgetGate {
   }
 
   /** The request's outcome frees its pending slot when it means approvers are done with it. */
-  async release(requester: string, requestId: string, outcome: string, cause: Cause): Promise<void> {
+  async release(requester: string, requestId: string, outcome: string, cause: Cause, submissionId?: string): Promise<void> {
     if (!ENDS_PENDING.includes(outcome)) return;
-    const command = { type: 'ReleaseBudget' as const, requestId, now: cause.now.toISOString() };
+    const command = { type: 'ReleaseBudget' as const, requestId, now: cause.now.toISOString(), ...(submissionId ? { submissionId } : {}) };
     await this.serialized(requester, () => this.runtime.runner.run(budgetDecider, budgetStreamFor(requester), command, cause));
   }
 }

@@ -86,7 +86,10 @@ export class IntakeService {
       const requestId = requestIdOf(stranded.payload);
       const stream = requestId ? streamFor(requestId) : submissionStreamFor(stranded.submissionId);
       const command = { type: 'RejectUnprocessable' as const, ...stranded, code, message, now: now.toISOString() };
-      await this.runtime.runner.run(intakeDecider, stream, command, cause);
+      const rejected = await this.runtime.runner.run(intakeDecider, stream, command, cause);
+      // It may have claimed a budget before intake gave up on it: that slot is freed, and only that one.
+      if (requestId && rejected.length > 0)
+        await this.budgets.release(stranded.requester, requestId, 'rejected', cause, stranded.submissionId);
       return;
     }
     const detail = `in doubt, needs a human: ${event.signer} could not process ${stranded.eventType} (${code})`;

@@ -138,6 +138,17 @@ describe('budget ledger decider', () => {
       .thenNothingHappened();
   });
 
+  it("releases only the named submission's slot when one is named", () => {
+    const twin = { ...admitted(2), data: { ...admitted(2).data, requestId: req(1) } } as BudgetEvent;
+    const release = { type: 'ReleaseBudget' as const, requestId: req(1), submissionId: sub(2), now: T0 };
+    const freed: BudgetEvent = { type: BudgetEventTypes.Released, data: { requestId: req(1), at: T0, submissionId: sub(2) } };
+    spec
+      .given([admitted(1), twin])
+      .when(release)
+      .then([freed]);
+    expect(fold(budgetDecider, [admitted(1), twin, freed]).pending.map((entry) => entry.submissionId)).toEqual([sub(1)]);
+  });
+
   it('stays bounded: a flood of refusals keeps nothing, admissions leave the window after a minute', () => {
     const flood: BudgetEvent[] = [admitted(1), admitted(2)];
     for (let n = 3; n < 1000; n += 1) flood.push(...budgetDecider.decide(claim(n), fold(budgetDecider, flood.slice(0, 2))));

@@ -1,6 +1,6 @@
 import type { Decider } from '@countersign/decider';
 import { BudgetEventTypes, type Admission, type BudgetEvent, type BudgetName } from './budget.events';
-import { evolveBudget, initialBudgetState, recordedAdmission, withinWindow, type BudgetState } from './budget.state';
+import { evolveBudget, initialBudgetState, isReleased, recordedAdmission, withinWindow, type BudgetState } from './budget.state';
 
 /**
  * A submission intake would accept (the request decider said so with ADMITTED): may it open an
@@ -26,6 +26,11 @@ export interface ClaimBudget {
 export interface ReleaseBudget {
   type: 'ReleaseBudget';
   requestId: string;
+  /**
+   * Only the slot this submission claimed: a submission rejected after its claim (unprocessable)
+   * frees its own slot, never that of another submission accepted under the same request id.
+   */
+  submissionId?: string;
   now: string;
 }
 
@@ -35,10 +40,11 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
   switch (command.type) {
     case 'ClaimBudget':
       return claim(command, state);
-    case 'ReleaseBudget':
-      return state.pending.some((entry) => entry.requestId === command.requestId)
-        ? [{ type: BudgetEventTypes.Released, data: { requestId: command.requestId, at: command.now } }]
-        : [];
+    case 'ReleaseBudget': {
+      const { requestId, submissionId, now: at } = command;
+      const released = { requestId, at, ...(submissionId === undefined ? {} : { submissionId }) };
+      return state.pending.some((entry) => isReleased(entry, released)) ? [{ type: BudgetEventTypes.Released, data: released }] : [];
+    }
     default: {
       const unreachable: never = command;
       return unreachable;

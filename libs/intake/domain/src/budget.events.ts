@@ -38,7 +38,7 @@ export interface BudgetRefused {
 
 export interface BudgetReleased {
   type: typeof BudgetEventTypes.Released;
-  data: { requestId: string; at: string };
+  data: { requestId: string; at: string; submissionId?: string };
 }
 
 export type BudgetEvent = BudgetAdmitted | BudgetJoined | BudgetRefused | BudgetReleased;

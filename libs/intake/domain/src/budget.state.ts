@@ -33,6 +33,11 @@ export function initialBudgetState(): BudgetState {
   return { recent: [], pending: [] };
 }
 
+/** Whether a release frees this pending entry: its request's, or only one submission's when named. */
+export function isReleased(entry: PendingRequest, release: { requestId: string; submissionId?: string }): boolean {
+  return entry.requestId === release.requestId && (release.submissionId === undefined || entry.submissionId === release.submissionId);
+}
+
 /** The entries of `recent` still inside the window that ends at `now`. */
 export function withinWindow(recent: readonly Counted[], now: string): Counted[] {
   const since = Date.parse(now) - BUDGET_WINDOW_MS;
@@ -57,7 +62,7 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetStat
     case BudgetEventTypes.Released:
       return {
         recent: withinWindow(state.recent, event.data.at),
-        pending: state.pending.filter((entry) => entry.requestId !== event.data.requestId),
+        pending: state.pending.filter((entry) => !isReleased(entry, event.data)),
       };
     default: {
       const unreachable: never = event;
