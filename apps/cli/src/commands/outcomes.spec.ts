@@ -90,7 +90,7 @@ describe('waitForOutcome', () => {
     const subscription = {
       unsubscribe: () => undefined,
       [Symbol.asyncIterator]: async function* () {
-        for (const text of heard) yield { data: new TextEncoder().encode(text) } as Msg;
+        for (const text of heard) yield await Promise.resolve({ data: new TextEncoder().encode(text) } as Msg);
       },
     } as unknown as Subscription;
     const printed: string[] = [];
