@@ -65,7 +65,12 @@ export class BudgetGate {
   /** The request's outcome frees its pending slot when it means approvers are done with it. */
   async release(requester: string, requestId: string, outcome: string, cause: Cause, submissionId?: string): Promise<void> {
     if (!ENDS_PENDING.includes(outcome)) return;
+    await this.serialized(requester, () => this.releaseNow(requester, requestId, cause, submissionId));
+  }
+
+  /** The release itself; inside serialized(requester) already, or it would wait for itself. */
+  async releaseNow(requester: string, requestId: string, cause: Cause, submissionId?: string): Promise<void> {
     const command = { type: 'ReleaseBudget' as const, requestId, now: cause.now.toISOString(), ...(submissionId ? { submissionId } : {}) };
-    await this.serialized(requester, () => this.runtime.runner.run(budgetDecider, budgetStreamFor(requester), command, cause));
+    await this.runtime.runner.run(budgetDecider, budgetStreamFor(requester), command, cause);
   }
 }

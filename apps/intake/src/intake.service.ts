@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
+import { EventTypes, sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
 import {
   ADMITTED,
   intakeDecider,
@@ -55,7 +55,13 @@ export class IntakeService {
       // Only a submission that would be accepted claims a budget (previewAcceptance says which).
       const preview = previewAcceptance(command, await this.runtime.runner.load(intakeDecider, stream));
       const admission = preview ? await this.budgets.claim(command, preview, cause) : ADMITTED;
-      return this.runtime.runner.run(intakeDecider, stream, { ...command, admission }, cause);
+      const events = await this.runtime.runner.run(intakeDecider, stream, { ...command, admission }, cause);
+      // A race on the request id (another requester's submission took it in between) rejected what
+      // the preview accepted: the slot it claimed is freed at once.
+      if (preview && admission.verdict === 'admitted' && !events.some((event) => event.type === EventTypes.RequestAccepted)) {
+        await this.budgets.releaseNow(envelope.signer, preview.requestId, cause, envelope.id);
+      }
+      return events;
     });
   }
 
