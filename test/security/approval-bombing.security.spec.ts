@@ -110,12 +110,22 @@ describe('approval bombing: budgets per requester and joins', () => {
     const caused = await attackEffects(s.stack, new Set());
     const limited = (client: RequesterClient) => (envelope: Envelope) => codesHeard(client, envelope).includes('rate_limited');
     recordAttack({
-      ...tallyOf({ suite: SUITE, attack: `burst of ${BURST} submissions from one requester (domain: budgets)`, layer: 'domain' }, burst, {
-        rejected: (envelope) => limited(s.deployBot)(envelope) && !requested(envelope),
-        auditable: () => true,
-        audited: (envelope) => chainHas(envelope, EventTypes.RequestRejected),
-      }),
-      // The budgeted few are legitimate approvals waiting for people, not rejections.
+      ...tallyOf(
+        {
+          suite: SUITE,
+          attack: `burst of ${BURST} submissions from one requester, beyond ${PENDING_APPROVALS} pending (budgets)`,
+          layer: 'domain',
+        },
+        burst,
+        {
+          rejected: (envelope) => limited(s.deployBot)(envelope) && !requested(envelope),
+          auditable: (envelope) => !requested(envelope),
+          audited: (envelope) => chainHas(envelope, EventTypes.RequestRejected),
+        },
+      ),
+      // The attack is what exceeds the budget: the budgeted few are approvals waiting for people,
+      // so one approval more than the budget leaves an attempt unrejected and fails the row.
+      tried: BURST - PENDING_APPROVALS,
       auditable: BURST - PENDING_APPROVALS,
       executions: caused,
       notes: [
@@ -126,11 +136,15 @@ describe('approval bombing: budgets per requester and joins', () => {
     const joinedOrLimited = (envelope: Envelope) =>
       heard(s.paymentsAgent, envelope).some((notice) => notice.data.outcome === 'joined') || limited(s.paymentsAgent)(envelope);
     recordAttack({
-      ...tallyOf({ suite: SUITE, attack: `${COPIES} identical pending requests (domain: joins)`, layer: 'domain' }, copies.slice(1), {
-        rejected: (envelope) => joinedOrLimited(envelope) && !requested(envelope),
-        auditable: () => true,
-        audited: (envelope) => chainHas(envelope, EventTypes.RequesterNotified),
-      }),
+      ...tallyOf(
+        { suite: SUITE, attack: `${COPIES} identical pending requests: copies after the first (joins)`, layer: 'domain' },
+        copies.slice(1),
+        {
+          rejected: (envelope) => joinedOrLimited(envelope) && !requested(envelope),
+          auditable: () => true,
+          audited: (envelope) => chainHas(envelope, EventTypes.RequesterNotified),
+        },
+      ),
       executions: 0,
       notes: [`submissionsPerMinute ${SUBMISSIONS_PER_MINUTE}: 1 approval opened, joins and refusals for the rest`],
     });
