@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope, type RequestAcceptedV1 } from '@countersign/contracts';
-import { AUDIT_LOG_STREAM, auditLogDecider } from '@countersign/audit-domain';
+import { AUDIT_LOG_STREAM, auditLogDecider, provenSubmission, type CheckpointPolicy } from '@countersign/audit-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { loadCheckpointPolicy } from './checkpoint.config';
 
@@ -16,19 +16,18 @@ export class AuditService {
 
   async record(envelope: Envelope): Promise<void> {
     const now = this.runtime.clock();
-    const submission = this.carriedSubmission(envelope);
-    await this.runtime.runner.run(
-      auditLogDecider,
-      AUDIT_LOG_STREAM,
-      {
-        type: 'RecordEvent',
-        envelope,
-        recordedAt: now.toISOString(),
-        checkpoints: this.checkpoints,
-        ...(submission ? { submission } : {}),
-      },
-      { id: envelope.id, now },
-    );
+    const submission = provenSubmission({ envelope, submission: this.carriedSubmission(envelope) });
+    // The carried submission is chained first, in an append of its own and with no checkpoint: when
+    // it was chained long ago (out of the decider's recent ids, e.g. after a burst of submissions
+    // crossed CS_SUBMISSIONS first), its record alone is an idempotent retry, whereas appended with
+    // the new record it would make the append partial and fail on every delivery.
+    if (submission) await this.chain(submission, now, undefined);
+    await this.chain(envelope, now, this.checkpoints);
+  }
+
+  private async chain(envelope: Envelope, now: Date, checkpoints: CheckpointPolicy | undefined): Promise<void> {
+    const command = { type: 'RecordEvent' as const, envelope, recordedAt: now.toISOString(), ...(checkpoints ? { checkpoints } : {}) };
+    await this.runtime.runner.run(auditLogDecider, AUDIT_LOG_STREAM, command, { id: envelope.id, now });
   }
 
   /** Signs a checkpoint if the interval passed with records not yet covered (the decider says). */

@@ -8,6 +8,7 @@ import type { EnvelopeSigner, Registry } from '@countersign/identity';
 import { toDeadLetterData } from '@countersign/messaging';
 import { testIdentities } from '@countersign/messaging/testing';
 import { DecisionRunner, type ServiceRuntime } from '@countersign/service-runtime';
+import { BudgetGate } from './budget-gate';
 import { IntakeService } from './intake.service';
 
 const { signers, trust } = testIdentities(['requester:deploy-bot', 'service:intake', 'service:approval']);
@@ -67,8 +68,10 @@ describe('intake on dead letters (real store, real signatures)', () => {
       registry,
       clock: () => new Date(),
       runner: new DecisionRunner(store, intakeSigner),
-    };
-    intake = new IntakeService(runtime as unknown as ServiceRuntime);
+      config: { policyFile: join(__dirname, '..', '..', '..', 'deploy', 'policies', 'default.policy.json') },
+      logger: { log: () => undefined },
+    } as unknown as ServiceRuntime;
+    intake = new IntakeService(runtime, new BudgetGate(runtime));
   });
 
   afterEach(async () => {

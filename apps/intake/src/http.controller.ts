@@ -7,10 +7,12 @@ import { IntakeService } from './intake.service';
 import { openApiDocument } from './openapi';
 
 export interface SubmissionAnswer {
-  status: 'accepted' | 'rejected' | 'already_received';
+  status: 'accepted' | 'rejected' | 'already_received' | 'joined';
   eventId: string;
   requestId?: string;
   digest?: string;
+  /** `joined` only: the pending request with the same action that this submission joined. */
+  joinedRequestId?: string;
   errors?: FieldError[];
 }
 
@@ -80,14 +82,24 @@ export class HttpController {
 
 function answer(eventId: string, events: IntakeEvent[]): SubmissionAnswer {
   const decision = events.find((event) => event.type === EventTypes.RequestAccepted || event.type === EventTypes.RequestRejected);
-  if (!decision) return { status: 'already_received', eventId };
+  if (!decision) return joined(eventId, events) ?? { status: 'already_received', eventId };
   if (decision.type === EventTypes.RequestAccepted) {
     const { requestId, digest } = decision.data as { requestId: string; digest: string };
     return { status: 'accepted', eventId, requestId, digest };
   }
   const { requestId, errors } = decision.data as { requestId?: string; errors: FieldError[] };
   const body = errorBody('rejected', 'intake rejected the submission', '(root)', errors);
-  throw new HttpException({ status: 'rejected', eventId, ...(requestId ? { requestId } : {}), ...body }, HttpStatus.BAD_REQUEST);
+  // Over a budget: the same body, but a status clients back off on rather than fix and resend.
+  const status = errors.some((error) => error.code === 'rate_limited') ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_REQUEST;
+  throw new HttpException({ status: 'rejected', eventId, ...(requestId ? { requestId } : {}), ...body }, status);
+}
+
+/** A submission that joined a pending request with the same action: answered 202, naming it. */
+function joined(eventId: string, events: IntakeEvent[]): SubmissionAnswer | undefined {
+  const notice = events.find((event) => event.type === EventTypes.RequesterNotified && event.data.outcome === 'joined');
+  if (notice?.type !== EventTypes.RequesterNotified || !notice.data.joinedRequestId) return undefined;
+  const { requestId, joinedRequestId } = notice.data;
+  return { status: 'joined', eventId, ...(requestId ? { requestId } : {}), joinedRequestId };
 }
 
 /** A verification refusal: over the size limit 413, malformed 400, untrusted 401; `errors` never empty. */

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { BudgetGate } from './budget-gate';
 import { DeadLettersHandler } from './dead-letters.handler';
 import { HttpController } from './http.controller';
 import { IntakeService } from './intake.service';
@@ -12,7 +13,7 @@ export class IntakeModule {
       module: IntakeModule,
       imports: [ServiceRuntimeModule.forRuntime(runtime)],
       controllers: [SubmissionsHandler, DeadLettersHandler, HttpController],
-      providers: [IntakeService],
+      providers: [IntakeService, BudgetGate],
     };
   }
 }

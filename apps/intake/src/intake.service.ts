@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
+import { EventTypes, sha256Hex, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
 import {
+  ADMITTED,
   intakeDecider,
+  previewAcceptance,
   requestIdOf,
   strandedBy,
   streamFor,
@@ -9,7 +11,8 @@ import {
   type IntakeEvent,
   outcomeNotice,
 } from '@countersign/intake-domain';
-import { acceptAuthenticSubmissions, RUNTIME, verifyRunAttestation, type ServiceRuntime } from '@countersign/service-runtime';
+import { acceptAuthenticSubmissions, RUNTIME, verifyRunAttestation, type Cause, type ServiceRuntime } from '@countersign/service-runtime';
+import { BudgetGate } from './budget-gate';
 
 /** Default execution window when a submission names none. */
 const DEFAULT_WINDOW_SECONDS = 3600;
@@ -17,7 +20,10 @@ const DEFAULT_WINDOW_SECONDS = 3600;
 /** Intake's use cases: the shell around the pure decider, shared by the NATS and HTTP edges. */
 @Injectable()
 export class IntakeService {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly budgets: BudgetGate,
+  ) {}
 
   /**
    * Decides on a submission whose signature has been verified. `subjectRequester` is the name the
@@ -47,7 +53,19 @@ export class IntakeService {
       now: now.toISOString(),
       defaultWindowSeconds: DEFAULT_WINDOW_SECONDS,
     };
-    return this.runtime.runner.run(intakeDecider, stream, command, { id: envelope.id, now });
+    const cause = { id: envelope.id, now };
+    return this.budgets.serialized(envelope.signer, async () => {
+      // Only a submission that would be accepted claims a budget (previewAcceptance says which).
+      const preview = previewAcceptance(command, await this.runtime.runner.load(intakeDecider, stream));
+      const admission = preview ? await this.budgets.claim(command, preview, cause) : ADMITTED;
+      const events = await this.runtime.runner.run(intakeDecider, stream, { ...command, admission }, cause);
+      // A race on the request id (another requester's submission took it in between) rejected what
+      // the preview accepted: the slot it claimed is freed at once.
+      if (preview && admission.verdict === 'admitted' && !events.some((event) => event.type === EventTypes.RequestAccepted)) {
+        await this.budgets.releaseNow(envelope.signer, preview.requestId, cause, envelope.id);
+      }
+      return events;
+    });
   }
 
   /** Another service's event on a request: the requester is told once (outcomeNotice says what). */
@@ -57,6 +75,13 @@ export class IntakeService {
     const now = this.runtime.clock();
     const command = { type: 'NotifyOutcome' as const, ...notice, causationEventId: cause.id, now: now.toISOString() };
     await this.runtime.runner.run(intakeDecider, streamFor(notice.requestId), command, { id: cause.id, now });
+    await this.releaseBudget(notice.requestId, notice.outcome, { id: cause.id, now });
+  }
+
+  /** A request intake accepted frees its requester's pending budget once approvers are done with it. */
+  private async releaseBudget(requestId: string, outcome: string, cause: Cause): Promise<void> {
+    const state = await this.runtime.runner.load(intakeDecider, streamFor(requestId));
+    if (state.status === 'accepted') await this.budgets.release(state.request.requester, requestId, outcome, cause);
   }
 
   /** A dead letter that strands a submission or an accepted request ends it visibly (see strandedBy). */
@@ -70,7 +95,10 @@ export class IntakeService {
       const requestId = requestIdOf(stranded.payload);
       const stream = requestId ? streamFor(requestId) : submissionStreamFor(stranded.submissionId);
       const command = { type: 'RejectUnprocessable' as const, ...stranded, code, message, now: now.toISOString() };
-      await this.runtime.runner.run(intakeDecider, stream, command, cause);
+      const rejected = await this.runtime.runner.run(intakeDecider, stream, command, cause);
+      // It may have claimed a budget before intake gave up on it: that slot is freed, and only that one.
+      if (requestId && rejected.length > 0)
+        await this.budgets.release(stranded.requester, requestId, 'rejected', cause, stranded.submissionId);
       return;
     }
     const detail = `in doubt, needs a human: ${event.signer} could not process ${stranded.eventType} (${code})`;
@@ -82,6 +110,7 @@ export class IntakeService {
       now: now.toISOString(),
     };
     await this.runtime.runner.run(intakeDecider, streamFor(stranded.requestId), command, cause);
+    await this.releaseBudget(stranded.requestId, 'failed', cause);
   }
 
   /**

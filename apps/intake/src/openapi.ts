@@ -21,15 +21,17 @@ export function openApiDocument(): Record<string, unknown> {
           },
           responses: {
             '202': {
-              description: 'Accepted for approval (or already received: the same envelope id was submitted before)',
+              description:
+                'Accepted for approval, joined (the same action is already pending for this requester: joinedRequestId names it, no second approval is opened) or already received (the same envelope id was submitted before)',
               content: {
                 'application/json': {
                   schema: z.toJSONSchema(
                     z.object({
-                      status: z.enum(['accepted', 'already_received']),
+                      status: z.enum(['accepted', 'joined', 'already_received']),
                       eventId: z.string(),
                       requestId: z.string().optional(),
                       digest: z.string().optional(),
+                      joinedRequestId: z.string().optional(),
                     }),
                   ),
                 },
@@ -39,6 +41,9 @@ export function openApiDocument(): Record<string, unknown> {
             '401': refusal('Signature, key or signer not trusted for this type'),
             '413': refusal('Body over the 256 KiB limit'),
             '415': refusal('Content type other than application/json or application/cloudevents+json'),
+            '429': refusal(
+              "Over the requester's budget for the tier (errors[].code rate_limited): submissions per minute or pending approvals",
+            ),
           },
         },
       },

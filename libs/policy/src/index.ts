@@ -8,6 +8,7 @@ export {
   type Verdict,
 } from './authorization';
 export { requesterPersonsOf, type PeopleFacts } from './people';
+export { budgetsFor, DEFAULT_BUDGETS, type TierBudgets } from './policy.budgets';
 export { compareDecimal, isDecimal, type Ordering } from './decimal';
 export { locateJsonError, locateJsonPath, locationOf, type TextLocation } from './json-location';
 export { evaluatePolicy, type PolicyDecision, type ReviewPlan } from './policy.evaluate';
@@ -23,6 +24,7 @@ export {
   type Route,
 } from './policy.route';
 export {
+  Budgets,
   DEFAULT_FALLBACK_QUORUM,
   Escalation,
   FALLBACK_TIER,

@@ -74,6 +74,22 @@ export const ReviewSpec = z.strictObject({
 });
 export type ReviewSpec = z.infer<typeof ReviewSpec>;
 
+/** A requester may not be given more than this many submissions a minute, nor pending approvals, by any tier. */
+const MAX_SUBMISSIONS_PER_MINUTE = 10_000;
+const MAX_PENDING_APPROVALS = 1_000;
+
+/**
+ * What one requester may have intake take per tier (see docs/policies.md, "Budgets"): admitted
+ * submissions in any sliding minute, and requests accepted but not yet decided (pending
+ * approvals). Beyond either, intake refuses with `rate_limited`. Tiers override the policy's
+ * `budgets`, which override the built-in DEFAULT_BUDGETS, field by field.
+ */
+export const Budgets = z.strictObject({
+  submissionsPerMinute: z.number().int().min(1).max(MAX_SUBMISSIONS_PER_MINUTE).optional(),
+  pendingApprovals: z.number().int().min(1).max(MAX_PENDING_APPROVALS).optional(),
+});
+export type Budgets = z.infer<typeof Budgets>;
+
 /** Criteria a request must all meet (AND); each list matches any of its entries (OR). */
 export const TierMatch = z.strictObject({
   kinds: z.array(ActionKind).min(1).optional(),
@@ -119,6 +135,8 @@ export const Tier = z.strictObject({
    * rollback plan. A request without them is refused by the policy at once, naming what is missing.
    */
   requires: z.array(IntentPart).min(1).optional(),
+  /** This tier's budgets per requester, over the policy's `budgets` (see Budgets). */
+  budgets: Budgets.optional(),
 });
 export type Tier = z.infer<typeof Tier>;
 
@@ -129,6 +147,7 @@ export const FallbackTier = z.strictObject({
   pendingTtlSeconds: PendingTtl.optional(),
   executionWindowSeconds: ExecutionWindow.optional(),
   escalation: Escalation.optional(),
+  budgets: Budgets.optional(),
 });
 export type FallbackTier = z.infer<typeof FallbackTier>;
 
@@ -153,6 +172,8 @@ export const PolicyDocument = z.strictObject({
   strictestTier: TierName.optional(),
   /** How change tickets are spelled here; a tier that requires a ticket checks it against this. */
   changeIntent: z.strictObject({ ticketPattern: Pattern }).optional(),
+  /** Budgets per requester for every tier that sets none of its own (see Budgets). */
+  budgets: Budgets.optional(),
 });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
 

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, OUTCOMES, type RequesterNotifiedV1 } from '@countersign/contracts';
+import type { Msg, Subscription } from 'nats';
+import type { CliContext } from '../context';
+import { Output } from '../output';
 import { memoryIdentities } from '../testing/story';
-import { EXIT_FOR_OUTCOME, formatNotification, readNotification } from './outcomes';
+import { EXIT_FOR_OUTCOME, formatNotification, readNotification, waitForOutcome } from './outcomes';
 
 const { trust, signerFor } = memoryIdentities(['service:intake', 'service:approval', 'approver:alice']);
 const awaited = { requestId: randomUUID(), submissionId: randomUUID() };
@@ -57,6 +60,7 @@ describe('outcomes', () => {
   it('keeps waiting after accepted and approved, and ends on every other outcome', () => {
     const ending = OUTCOMES.filter((outcome) => EXIT_FOR_OUTCOME[outcome] !== undefined);
     expect(ending).toEqual(['rejected', 'denied', 'expired', 'executed', 'failed']);
+    expect(EXIT_FOR_OUTCOME.joined).toBeUndefined();
     expect(EXIT_FOR_OUTCOME.executed).toBe(0);
     expect(EXIT_FOR_OUTCOME.expired).toBe(3);
   });
@@ -71,5 +75,28 @@ describe('outcomes', () => {
       notifiedAt: '2026-11-21T10:05:00.000Z',
     });
     expect(lines).toEqual(['2026-11-21T10:05:00.000Z  rejected — invalid request', '  action.target: lowercase letters [invalid_format]']);
+  });
+});
+
+describe('waitForOutcome', () => {
+  it("follows the request a submission joined, to that request's final outcome", async () => {
+    const pending = randomUUID();
+    const heard = [
+      notification('service:intake', { outcome: 'joined', submissionId: awaited.submissionId, joinedRequestId: pending }),
+      notification('service:intake', { requestId: pending, outcome: 'approved' }),
+      notification('service:intake', { requestId: pending, outcome: 'denied' }),
+    ];
+    // The NATS subscription as the command sees it: the messages heard on the notify subject, in order.
+    const subscription = {
+      unsubscribe: () => undefined,
+      [Symbol.asyncIterator]: async function* () {
+        for (const text of heard) yield await Promise.resolve({ data: new TextEncoder().encode(text) } as Msg);
+      },
+    } as unknown as Subscription;
+    const printed: string[] = [];
+    const out = new Output({ stdout: (text) => void printed.push(text), stderr: (text) => void printed.push(text) }, false);
+    const ctx = { out, trustStore: () => trust } as unknown as CliContext;
+    expect(await waitForOutcome(ctx, subscription, awaited, 5_000)).toBe(EXIT_FOR_OUTCOME.denied);
+    expect(printed.map((line) => line.trim().split('  ')[1]?.split(' ')[0])).toEqual(['joined', 'approved', 'denied']);
   });
 });

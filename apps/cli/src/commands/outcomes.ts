@@ -4,7 +4,10 @@ import { DEFAULT_MAX_SKEW_MS, type TrustStore } from '@countersign/identity';
 import { ExitCode, type CliContext } from '../context';
 import { formatFieldErrors } from '../output';
 
-/** Which outcomes end the wait, and how. Accepted, escalated and approved are milestones, not endings. */
+/**
+ * Which outcomes end the wait, and how. Accepted, escalated and approved are milestones, not
+ * endings; so is joined, after which the wait follows the joined request (see waitForOutcome).
+ */
 export const EXIT_FOR_OUTCOME: Record<Outcome, ExitCode | undefined> = {
   accepted: undefined,
   escalated: undefined,
@@ -14,6 +17,7 @@ export const EXIT_FOR_OUTCOME: Record<Outcome, ExitCode | undefined> = {
   denied: ExitCode.negativeOutcome,
   expired: ExitCode.negativeOutcome,
   failed: ExitCode.negativeOutcome,
+  joined: undefined,
 };
 
 export interface AwaitedSubmission {
@@ -62,10 +66,11 @@ export function formatNotification(notification: RequesterNotifiedV1): string[] 
 export async function waitForOutcome(
   ctx: CliContext,
   subscription: Subscription,
-  awaited: AwaitedSubmission,
+  submitted: AwaitedSubmission,
   timeoutMs: number,
 ): Promise<ExitCode> {
   const trust = ctx.trustStore();
+  let awaited = submitted;
   const seen = new Set<string>();
   const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
   try {
@@ -82,6 +87,10 @@ export async function waitForOutcome(
       ctx.out.result({ notification: notification.outcome, eventId: reading.eventId, ...notification }, () =>
         formatNotification(notification),
       );
+      // Our submission opened nothing: the pending request it joined decides, and its notices come here too.
+      if (notification.outcome === 'joined' && notification.joinedRequestId) {
+        awaited = { requestId: notification.joinedRequestId, submissionId: awaited.submissionId };
+      }
       const exit = EXIT_FOR_OUTCOME[notification.outcome];
       if (exit !== undefined) return exit;
     }

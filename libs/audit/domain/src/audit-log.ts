@@ -76,7 +76,7 @@ export function decideAuditLog(command: AuditLogCommand, state: AuditLogState): 
 }
 
 /** The embedded submission, only when it is the one this acceptance (or rejection) names and by its requester. */
-function provenSubmission({ envelope, submission }: RecordEvent): Envelope | undefined {
+export function provenSubmission({ envelope, submission }: Pick<RecordEvent, 'envelope' | 'submission'>): Envelope | undefined {
   if (!submission || (envelope.type !== EventTypes.RequestAccepted && envelope.type !== EventTypes.RequestRejected)) return undefined;
   const accepted = envelope.data as { submissionId?: unknown; requester?: unknown };
   const fits =

@@ -45,8 +45,12 @@ export const RequestRejectedV1 = z.strictObject({
 export const REJECTED_SUBMISSION_MAX_CHARS = 200 * 1024;
 export type RequestRejectedV1 = z.infer<typeof RequestRejectedV1>;
 
-/** `escalated` is a milestone (the request went to a second group), not an ending. */
-export const OUTCOMES = ['accepted', 'rejected', 'escalated', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+/**
+ * `escalated` is a milestone (the request went to a second group), not an ending. `joined`: the
+ * submission asked for exactly what one of the requester's requests still pending asks for, so it
+ * opened no second approval; `joinedRequestId` names that request, whose outcomes follow.
+ */
+export const OUTCOMES = ['accepted', 'rejected', 'escalated', 'approved', 'denied', 'expired', 'executed', 'failed', 'joined'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** What the requester hears, on its own notification subject. Expired is its own outcome. */
@@ -59,5 +63,7 @@ export const RequesterNotifiedV1 = z.strictObject({
   errors: z.array(FieldErrorSchema).optional(),
   causationEventId: EventId,
   notifiedAt: Timestamp,
+  /** Outcome `joined` only: the pending request this submission joined (same requester, same action). */
+  joinedRequestId: RequestId.optional(),
 });
 export type RequesterNotifiedV1 = z.infer<typeof RequesterNotifiedV1>;

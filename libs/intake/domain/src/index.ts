@@ -33,3 +33,8 @@ export { evolve, initialState, streamFor, submissionStreamFor, type AcceptedRequ
 export { MAX_WINDOW_SECONDS, requestIdOf } from './submission.checks';
 export { OUTCOME_EVENT_TYPES, outcomeNotice, type OutcomeEventType, type OutcomeNotice } from './outcomes';
 export { decide };
+export { joinDigestOf } from './admission';
+export { admissionOf, budgetDecider, budgetStreamFor, type BudgetCommand, type ClaimBudget, type ReleaseBudget } from './budget.decide';
+export { ADMITTED, BudgetEventTypes, type Admission, type BudgetEvent, type BudgetName } from './budget.events';
+export { BUDGET_WINDOW_MS, recordedAdmission, type BudgetState, type PendingRequest } from './budget.state';
+export { previewAcceptance, type AcceptablePreview } from './preview';

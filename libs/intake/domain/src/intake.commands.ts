@@ -1,4 +1,5 @@
 import type { Envelope, Outcome, RunAttestedV1, TargetRegistration, WorkloadRegistration } from '@countersign/contracts';
+import type { Admission } from './budget.events';
 
 /** What the identity registry says about the signer; undefined when it is not in the registry. */
 export interface RequesterRegistration {
@@ -40,6 +41,11 @@ export interface HandleSubmission {
   now: string;
   /** Window length when the submission names none; capped at MAX_WINDOW_SECONDS. */
   defaultWindowSeconds: number;
+  /**
+   * The budget ledger's verdict (budgetDecider) on a submission this decider would accept: ADMITTED
+   * to preview it, then the ledger's. It is consulted only once every other check has passed.
+   */
+  admission: Admission;
 }
 
 /** The outcomes intake relays after acceptance; accepted/rejected come from HandleSubmission. */

@@ -19,6 +19,7 @@ import type { FailStranded, HandleSubmission, IntakeCommand, NotifyOutcome, Reje
 import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
 import type { IntakeState } from './intake.state';
 import { checkRun } from './run.checks';
+import { joinedNotice, rateLimitedError } from './admission';
 import { acceptedSizeErrors, checkAllowed, requestIdOf, resolveWindow, type Checked } from './submission.checks';
 
 /** Tags for deterministicId: each event a command can cause gets its own, stable per cause. */
@@ -29,6 +30,7 @@ export const IdTags = {
   mismatchRejected: 'request.rejected.requester-mismatch',
   mismatchNotified: 'requester.notified.requester-mismatch',
   outcome: (outcome: string) => `requester.notified.${outcome}`,
+  joined: 'requester.notified.joined',
 } as const;
 
 export function decide(command: IntakeCommand, state: IntakeState): IntakeEvent[] {
@@ -56,8 +58,20 @@ function handleSubmission(command: HandleSubmission, state: IntakeState): Intake
   }
   if (state.answered.includes(command.submissionId)) return [];
   const examined = examine(command, state);
-  if (examined.ok) return accept(command, examined.value);
-  return reject(command, examined.errors, IdTags.rejected, IdTags.notified, carriedSubmission(command));
+  if (!examined.ok) return reject(command, examined.errors, IdTags.rejected, IdTags.notified, carriedSubmission(command));
+  const { admission } = command;
+  switch (admission.verdict) {
+    case 'admitted':
+      return accept(command, examined.value);
+    case 'joined':
+      return [joinedNotice(command, examined.value.submitted.requestId, admission.joinedRequestId)];
+    case 'rate_limited':
+      return reject(command, [rateLimitedError(admission)], IdTags.rejected, IdTags.notified, carriedSubmission(command));
+    default: {
+      const unreachable: never = admission;
+      return unreachable;
+    }
+  }
 }
 
 interface Acceptable {
@@ -88,11 +102,14 @@ function examine(command: HandleSubmission, state: IntakeState): Checked<Accepta
   const environment = target.ok ? target.facts.environment : undefined;
   errors.push(...checkAllowed(action.kind, environment, registration));
   if (run.value) errors.push(...scopeErrors(run.value.scope, { kind: action.kind, target: action.target, environment }));
-  if (state.status === 'accepted') {
+  if (state.status !== 'open') {
     errors.push({
       path: 'requestId',
       code: IntakeErrorCodes.DuplicateRequest,
-      message: 'this request id was already accepted for another submission',
+      message:
+        state.status === 'accepted'
+          ? 'this request id was already accepted for another submission'
+          : 'this request id already joined another pending request for another submission',
     });
   }
   if (!target.ok || errors.length > 0) return { ok: false, errors };

@@ -28,4 +28,6 @@ export const IntakeErrorCodes = {
   TooLarge: 'too_large',
   /** Intake could not process an authentic submission (its consumer gave up on it); see strandedBy. */
   Unprocessable: 'unprocessable',
+  /** Over the requester's submissions-per-minute or pending-approvals budget for the tier (budgetDecider). */
+  RateLimited: 'rate_limited',
 } as const;

@@ -8,6 +8,7 @@ import {
   type TargetRegistration,
 } from '@countersign/contracts';
 import { fixtureEnvelope } from '@countersign/contracts/testing';
+import { ADMITTED } from './budget.events';
 import type { HandleSubmission, NotifyOutcome } from './intake.commands';
 import { IdTags } from './intake.decide';
 import type { RequestAccepted, RequestRejected, RequesterNotified } from './intake.events';
@@ -77,6 +78,7 @@ export const handleSubmission = (overrides: Partial<HandleSubmission> = {}): Han
     targets: TARGETS,
     now: NOW,
     defaultWindowSeconds: 3600,
+    admission: ADMITTED,
     ...overrides,
   };
   const { submissionId, payload, requester } = command;

@@ -30,7 +30,9 @@ interface Ledger {
   notified: readonly Outcome[];
 }
 
-export type IntakeState = Ledger & ({ status: 'open' } | { status: 'accepted'; request: AcceptedRequest });
+/** `joined`: the submission joined another pending request (joinedRequestId); this id opens nothing. */
+export type IntakeState = Ledger &
+  ({ status: 'open' } | { status: 'accepted'; request: AcceptedRequest } | { status: 'joined'; joinedRequestId: string });
 
 export function initialState(): IntakeState {
   return { status: 'open', answered: [], mismatched: [], notified: [] };
@@ -52,7 +54,15 @@ export function evolve(state: IntakeState, event: IntakeEvent): IntakeState {
         ? { ...state, mismatched: [...state.mismatched, event.data.submissionId] }
         : { ...state, answered: [...state.answered, event.data.submissionId] };
     case 'countersign.requester.notified.v1':
-      return { ...state, notified: [...state.notified, event.data.outcome] };
+      return event.data.outcome === 'joined' && event.data.submissionId && event.data.joinedRequestId
+        ? {
+            ...state,
+            status: 'joined',
+            joinedRequestId: event.data.joinedRequestId,
+            answered: [...state.answered, event.data.submissionId],
+            notified: [...state.notified, event.data.outcome],
+          }
+        : { ...state, notified: [...state.notified, event.data.outcome] };
     default: {
       const unreachable: never = event;
       return unreachable;
