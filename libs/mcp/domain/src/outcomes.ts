@@ -5,6 +5,8 @@ export interface Notice {
   outcome: Outcome;
   detail?: string;
   errors?: FieldError[];
+  /** For `joined`: the identical pending request this one follows (it opened no approval of its own). */
+  joinedRequestId?: string;
   notifiedAt: string;
 }
 
@@ -29,6 +31,11 @@ export function progressSteps(requestId: string, notice: Notice): ProgressStep[]
       return [
         { progress: 1, message: `accepted: request ${requestId}` },
         { progress: 2, message: `waiting for approvers: request ${requestId}` },
+      ];
+    case 'joined':
+      return [
+        { progress: 1, message: `joined request ${notice.joinedRequestId ?? '?'}, identical and still pending (request ${requestId})` },
+        { progress: 2, message: `waiting for approvers: request ${notice.joinedRequestId ?? requestId}` },
       ];
     case 'escalated':
       return [{ progress: 2.5, message: `still waiting for approvers: ${notice.detail ?? 'escalated'} (request ${requestId})` }];

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequesterNotifiedV1 } from '@countersign/contracts';
+import { finalOutcome } from '@countersign/mcp-gateway-domain';
 import { OutcomeStore } from './outcome-store';
 
 describe('the gateway’s outcome store (a real SQLite file)', () => {
@@ -45,6 +46,20 @@ describe('the gateway’s outcome store (a real SQLite file)', () => {
     const errors = [{ path: 'action.target', code: 'unknown_target', message: 'nope' }];
     store.recordNotice(randomUUID(), notice({ submissionId, outcome: 'rejected', errors }));
     expect(store.noticesFor(requestId, submissionId)).toEqual([{ outcome: 'rejected', errors, notifiedAt: '2026-12-06T10:00:00.000Z' }]);
+    store.close();
+  });
+
+  it('follows the identical pending request a call joined, to that request’s outcome', () => {
+    const store = OutcomeStore.open(join(dir, 'joins.sqlite'));
+    const [original, joining] = [randomUUID(), randomUUID()];
+    store.recordNotice(randomUUID(), notice({ requestId: original }));
+    store.recordNotice(randomUUID(), notice({ requestId: joining, outcome: 'joined', joinedRequestId: original }));
+    store.recordNotice(randomUUID(), notice({ requestId: original, outcome: 'denied', notifiedAt: '2026-12-06T10:00:05.000Z' }));
+    expect(store.noticesFor(joining).map((row) => [row.outcome, row.joinedRequestId])).toEqual([
+      ['joined', original],
+      ['denied', undefined],
+    ]);
+    expect(finalOutcome(joining, store.noticesFor(joining))).toMatchObject({ isError: true, structured: { status: 'denied' } });
     store.close();
   });
 });

@@ -14,6 +14,7 @@ export interface CallRow {
 
 interface NoticeRow {
   outcome: string;
+  joined_request_id: string | null;
   detail: string | null;
   errors: string | null;
   notified_at: string;
@@ -38,7 +39,7 @@ export class OutcomeStore {
         request_id TEXT PRIMARY KEY, submission_id TEXT NOT NULL UNIQUE, tool TEXT NOT NULL, submitted_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS notices (
         event_id TEXT PRIMARY KEY, request_id TEXT, submission_id TEXT, outcome TEXT NOT NULL,
-        detail TEXT, errors TEXT, notified_at TEXT NOT NULL);
+        detail TEXT, errors TEXT, notified_at TEXT NOT NULL, joined_request_id TEXT);
       CREATE INDEX IF NOT EXISTS notices_request ON notices (request_id);
       CREATE INDEX IF NOT EXISTS notices_submission ON notices (submission_id);`);
     return new OutcomeStore(db);
@@ -54,7 +55,7 @@ export class OutcomeStore {
   recordNotice(eventId: string, data: RequesterNotifiedV1): void {
     this.db
       .prepare(
-        'INSERT OR IGNORE INTO notices (event_id, request_id, submission_id, outcome, detail, errors, notified_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO notices (event_id, request_id, submission_id, outcome, detail, errors, notified_at, joined_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         eventId,
@@ -64,6 +65,7 @@ export class OutcomeStore {
         data.detail ?? null,
         data.errors ? JSON.stringify(data.errors) : null,
         data.notifiedAt,
+        data.joinedRequestId ?? null,
       );
   }
 
@@ -85,19 +87,27 @@ export class OutcomeStore {
     }));
   }
 
-  /** Notices about a request, in the order intake sent them; a rejection may name only the submission. */
+  /**
+   * Notices about a request, in the order intake sent them; a rejection may name only the
+   * submission. A request that joined an identical pending one follows that request's notices.
+   */
   noticesFor(requestId: string, submissionId?: string): Notice[] {
     const rows = this.db
       .prepare(
-        'SELECT outcome, detail, errors, notified_at FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid',
+        'SELECT outcome, detail, errors, notified_at, joined_request_id FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid',
       )
       .all(requestId, submissionId ?? null) as NoticeRow[];
-    return rows.map((row) => ({
+    const notices: Notice[] = rows.map((row) => ({
       outcome: row.outcome as Outcome,
       ...(row.detail ? { detail: row.detail } : {}),
       ...(row.errors ? { errors: JSON.parse(row.errors) as FieldError[] } : {}),
+      ...(row.joined_request_id ? { joinedRequestId: row.joined_request_id } : {}),
       notifiedAt: row.notified_at,
     }));
+    const joined = notices.find((notice) => notice.outcome === 'joined')?.joinedRequestId;
+    return joined && joined !== requestId
+      ? [...notices, ...this.noticesFor(joined).filter((notice) => notice.outcome !== 'accepted')]
+      : notices;
   }
 
   close(): void {
