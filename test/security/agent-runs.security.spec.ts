@@ -253,4 +253,25 @@ describe('verification before approval: an agent workload acts only within a liv
   it('caused no execution at the demo target but the control', async () => {
     expect(await attackEffects(s.stack, new Set([control]))).toBe(0);
   });
+
+  it('holds each run to its own pending budget inside the workload’s, so one looping run leaves room for another', async () => {
+    const submitIn = async (run: Envelope<RunAttestedV1>) => {
+      const requestId = randomUUID();
+      const action = { ...productionCall, parameters: { method: 'POST', path: `/loop/${requestId}` } };
+      await agent.publish(agent.sign({ requestId, action, reason: 'a looping run', run }));
+      return requestId;
+    };
+    const loopingRun = runEnvelope({ run: { taskScope: 'deploy-production' } });
+    const looping: string[] = [];
+    // The default run budget holds 3 pending approvals; the fourth of one run is refused.
+    for (let index = 0; index < 4; index += 1) looping.push(await submitIn(loopingRun));
+    const otherRun = await submitIn(runEnvelope({ run: { taskScope: 'deploy-production' } }));
+    const firstHeard = (requestId: string) => agent.notificationsFor(requestId)[0]?.data;
+    await eventually(() => {
+      for (const requestId of [...looping, otherRun]) if (!firstHeard(requestId)) throw new Error(`${requestId} not answered yet`);
+    }, 60_000);
+    expect(looping.map((requestId) => firstHeard(requestId)?.outcome)).toEqual(['accepted', 'accepted', 'accepted', 'rejected']);
+    expect(firstHeard(looping[3]!)?.errors?.map((error) => error.code)).toEqual(['rate_limited']);
+    expect(firstHeard(otherRun)?.outcome).toBe('accepted');
+  });
 });

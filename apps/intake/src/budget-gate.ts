@@ -6,6 +6,7 @@ import {
   budgetStreamFor,
   recordedAdmission,
   type AcceptablePreview,
+  type ClaimBudget,
   type Admission,
   type HandleSubmission,
 } from '@countersign/intake-domain';
@@ -40,8 +41,6 @@ export class BudgetGate {
   /** May a submission intake would accept open an approval? Call inside serialized(requester). */
   async claim(command: Omit<HandleSubmission, 'admission'>, preview: AcceptablePreview, cause: Cause): Promise<Admission> {
     const budgets = budgetsFor(this.policy, preview.action, command.now);
-    // HOOK (runs, issue 19): claim the run's own ledger too, budgetStreamFor(requester, runId).
-    const stream = budgetStreamFor(command.requester);
     const claim = {
       type: 'ClaimBudget' as const,
       submissionId: command.submissionId,
@@ -53,6 +52,23 @@ export class BudgetGate {
       pendingApprovals: budgets.pendingApprovals,
       now: command.now,
     };
+    const runId = command.run?.ok ? command.run.attestation.runId : undefined;
+    if (runId === undefined) return this.claimOn(budgetStreamFor(command.requester), claim, cause);
+    // A run's ledger first, with its own smaller budgets; then the requester's. Both must admit,
+    // and a slot the run took is given back when the requester's ledger says no.
+    const runStream = budgetStreamFor(command.requester, runId);
+    const byRun = await this.claimOn(
+      runStream,
+      { ...claim, submissionsPerMinute: budgets.runSubmissionsPerMinute, pendingApprovals: budgets.runPendingApprovals },
+      cause,
+    );
+    if (byRun.verdict !== 'admitted') return byRun;
+    const byRequester = await this.claimOn(budgetStreamFor(command.requester), claim, cause);
+    if (byRequester.verdict !== 'admitted') await this.releaseOn(runStream, preview.requestId, cause, command.submissionId);
+    return byRequester;
+  }
+
+  private async claimOn(stream: string, claim: ClaimBudget, cause: Cause): Promise<Admission> {
     const [decided] = await this.runtime.runner.run(budgetDecider, stream, claim, cause);
     const admission = decided
       ? admissionOf(decided)
@@ -63,14 +79,25 @@ export class BudgetGate {
   }
 
   /** The request's outcome frees its pending slot when it means approvers are done with it. */
-  async release(requester: string, requestId: string, outcome: string, cause: Cause, submissionId?: string): Promise<void> {
+  async release(
+    requester: string,
+    requestId: string,
+    outcome: string,
+    cause: Cause,
+    slot: { submissionId?: string; runId?: string } = {},
+  ): Promise<void> {
     if (!ENDS_PENDING.includes(outcome)) return;
-    await this.serialized(requester, () => this.releaseNow(requester, requestId, cause, submissionId));
+    await this.serialized(requester, () => this.releaseNow(requester, requestId, cause, slot.submissionId, slot.runId));
   }
 
-  /** The release itself; inside serialized(requester) already, or it would wait for itself. */
-  async releaseNow(requester: string, requestId: string, cause: Cause, submissionId?: string): Promise<void> {
+  /** The release itself, on the requester's ledger and its run's; inside serialized(requester) already, or it would wait for itself. */
+  async releaseNow(requester: string, requestId: string, cause: Cause, submissionId?: string, runId?: string): Promise<void> {
+    await this.releaseOn(budgetStreamFor(requester), requestId, cause, submissionId);
+    if (runId !== undefined) await this.releaseOn(budgetStreamFor(requester, runId), requestId, cause, submissionId);
+  }
+
+  private async releaseOn(stream: string, requestId: string, cause: Cause, submissionId?: string): Promise<void> {
     const command = { type: 'ReleaseBudget' as const, requestId, now: cause.now.toISOString(), ...(submissionId ? { submissionId } : {}) };
-    await this.runtime.runner.run(budgetDecider, budgetStreamFor(requester), command, cause);
+    await this.runtime.runner.run(budgetDecider, stream, command, cause);
   }
 }

@@ -62,7 +62,13 @@ export class IntakeService {
       // A race on the request id (another requester's submission took it in between) rejected what
       // the preview accepted: the slot it claimed is freed at once.
       if (preview && admission.verdict === 'admitted' && !events.some((event) => event.type === EventTypes.RequestAccepted)) {
-        await this.budgets.releaseNow(envelope.signer, preview.requestId, cause, envelope.id);
+        await this.budgets.releaseNow(
+          envelope.signer,
+          preview.requestId,
+          cause,
+          envelope.id,
+          command.run?.ok ? command.run.attestation.runId : undefined,
+        );
       }
       return events;
     });
@@ -81,7 +87,8 @@ export class IntakeService {
   /** A request intake accepted frees its requester's pending budget once approvers are done with it. */
   private async releaseBudget(requestId: string, outcome: string, cause: Cause): Promise<void> {
     const state = await this.runtime.runner.load(intakeDecider, streamFor(requestId));
-    if (state.status === 'accepted') await this.budgets.release(state.request.requester, requestId, outcome, cause);
+    if (state.status === 'accepted')
+      await this.budgets.release(state.request.requester, requestId, outcome, cause, { runId: state.request.runId });
   }
 
   /** A dead letter that strands a submission or an accepted request ends it visibly (see strandedBy). */
@@ -98,7 +105,10 @@ export class IntakeService {
       const rejected = await this.runtime.runner.run(intakeDecider, stream, command, cause);
       // It may have claimed a budget before intake gave up on it: that slot is freed, and only that one.
       if (requestId && rejected.length > 0)
-        await this.budgets.release(stranded.requester, requestId, 'rejected', cause, stranded.submissionId);
+        await this.budgets.release(stranded.requester, requestId, 'rejected', cause, {
+          submissionId: stranded.submissionId,
+          runId: runIdOf(stranded.payload),
+        });
       return;
     }
     const detail = `in doubt, needs a human: ${event.signer} could not process ${stranded.eventType} (${code})`;
@@ -123,4 +133,10 @@ export class IntakeService {
     const verification = acceptAuthenticSubmissions(this.runtime)(bytes);
     return verification.ok ? verification.envelope : undefined;
   }
+}
+
+/** The run id a submission's payload names, if any: only to give back a run's budget slot, never to trust it. */
+function runIdOf(payload: unknown): string | undefined {
+  const runId = (payload as { run?: { data?: { runId?: unknown } } } | null)?.run?.data?.runId;
+  return typeof runId === 'string' ? runId : undefined;
 }

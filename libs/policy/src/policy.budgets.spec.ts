@@ -19,19 +19,22 @@ describe('budgetsFor', () => {
       fallback: { ...BASE_DOCUMENT.fallback, budgets: { submissionsPerMinute: 4 } },
     });
     const people = { peopleDecide: true };
+    const runs = { runSubmissionsPerMinute: 30, runPendingApprovals: 3 };
     expect(budgetsFor(policy, production, NOW)).toEqual({
       tier: 'production-change',
       ...people,
       submissionsPerMinute: 30,
       pendingApprovals: 2,
+      ...runs,
     });
     expect(budgetsFor(policy, staging, NOW)).toEqual({
       tier: 'low-risk',
       peopleDecide: false,
       submissionsPerMinute: 30,
       pendingApprovals: 5,
+      ...runs,
     });
-    expect(budgetsFor(policy, unmatched, NOW)).toEqual({ tier: 'default', ...people, submissionsPerMinute: 4, pendingApprovals: 5 });
+    expect(budgetsFor(policy, unmatched, NOW)).toEqual({ tier: 'default', ...people, submissionsPerMinute: 4, pendingApprovals: 5, ...runs });
   });
 
   it('lets people decide an auto tier once the policy is overdue, so identical requests join there too', () => {

@@ -7,7 +7,12 @@ import { FALLBACK_TIER, type Budgets, type Policy } from './policy.schema';
  * works normally, small enough that a loop or a spammer cannot bury approvers: nobody reviews
  * more than a handful of one requester's requests at once.
  */
-export const DEFAULT_BUDGETS: Required<Budgets> = { submissionsPerMinute: 120, pendingApprovals: 10 };
+export const DEFAULT_BUDGETS: Required<Budgets> = {
+  submissionsPerMinute: 120,
+  pendingApprovals: 10,
+  runSubmissionsPerMinute: 30,
+  runPendingApprovals: 3,
+};
 
 /** The budgets in force for one action: the tier it is routed to, and that tier's limits. */
 export interface TierBudgets extends Required<Budgets> {

@@ -82,11 +82,15 @@ const MAX_PENDING_APPROVALS = 1_000;
  * What one requester may have intake take per tier (see docs/policies.md, "Budgets"): admitted
  * submissions in any sliding minute, and requests accepted but not yet decided (pending
  * approvals). Beyond either, intake refuses with `rate_limited`. Tiers override the policy's
- * `budgets`, which override the built-in DEFAULT_BUDGETS, field by field.
+ * `budgets`, which override the built-in DEFAULT_BUDGETS, field by field. An agent workload's run
+ * (docs/agents.md) has its own, smaller `run…` budgets inside its requester's, so one looping run
+ * cannot use up what the workload's other runs need.
  */
 export const Budgets = z.strictObject({
   submissionsPerMinute: z.number().int().min(1).max(MAX_SUBMISSIONS_PER_MINUTE).optional(),
   pendingApprovals: z.number().int().min(1).max(MAX_PENDING_APPROVALS).optional(),
+  runSubmissionsPerMinute: z.number().int().min(1).max(MAX_SUBMISSIONS_PER_MINUTE).optional(),
+  runPendingApprovals: z.number().int().min(1).max(MAX_PENDING_APPROVALS).optional(),
 });
 export type Budgets = z.infer<typeof Budgets>;
 

@@ -16,6 +16,8 @@ export interface AcceptedRequest {
   requester: string;
   submissionId: string;
   digest: string;
+  /** The agent run it was asked in, whose budget it also holds (docs/agents.md). */
+  runId?: string;
 }
 
 interface Ledger {
@@ -45,7 +47,7 @@ export function evolve(state: IntakeState, event: IntakeEvent): IntakeState {
       return {
         ...state,
         status: 'accepted',
-        request: { requestId, requester, submissionId, digest },
+        request: { requestId, requester, submissionId, digest, ...(event.data.agent ? { runId: event.data.agent.runId } : {}) },
         answered: [...state.answered, submissionId],
       };
     }
