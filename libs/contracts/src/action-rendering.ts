@@ -125,3 +125,26 @@ function quote(text: string): string {
 function unicodeEscape(unit: string): string {
   return `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
+
+/** What an approval request says approvers are shown: `approval.requested`'s action, rendering and its digest. */
+export interface RenderedRequest {
+  action: CanonicalAction;
+  rendering?: string | undefined;
+  renderingDigest: string;
+}
+
+export type RenderingToShow = { ok: true; text: string } | { ok: false; problem: string };
+
+/**
+ * The text a surface (Slack card, CLI, MCP gateway) shows for an approval request: the rendering it
+ * carries, or, when it was too long to carry, the action rendered here. Either way the text must
+ * hash to `renderingDigest`, the digest a vote will name; otherwise nothing is shown (fail closed:
+ * a surface never shows a text other than the one the vote will be checked against).
+ */
+export function renderingToShow(request: RenderedRequest): RenderingToShow {
+  const text = request.rendering ?? renderAction(request.action);
+  const digest = renderingDigest(text);
+  if (digest === request.renderingDigest) return { ok: true, text };
+  const source = request.rendering === undefined ? 'the action rendered here' : 'the carried rendering';
+  return { ok: false, problem: `${source} hashes to ${digest}, not the request's rendering digest ${request.renderingDigest}` };
+}

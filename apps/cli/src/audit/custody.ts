@@ -3,9 +3,12 @@ import {
   stepUpGap,
   voteProofProblem,
   voterOf,
+  voteSubjectOf,
   type AuditRecordV1,
+  type RequestAcceptedV1,
   type RequestApprovedV1,
   type VoteEvidence,
+  type VoteSubject,
 } from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
 import { receiptProblems } from './receipt';
@@ -74,6 +77,7 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     return [];
   }
   const approval = approved.event.envelope.data as RequestApprovedV1;
+  const subject = subjectOf(entries, approval, problems);
   const evidence = new Map<string, VoteEvidence>();
   const links = approval.approvers.map((approver) => {
     if (!approver.voteId) return linkFor('approver', approved, approver.id, 'policy decision, signed by the approval service');
@@ -95,7 +99,8 @@ function approverLinks(entries: readonly RequestEntry[], problems: string[]): Cu
     const proof = voteEvidenceOf(vote);
     if (!proof) return linkFor('approver', vote);
     evidence.set(proof.id, proof);
-    problems.push(...[voteProofProblem(approver, proof), ...sameAction(approval, proof)].filter((problem) => problem !== undefined));
+    const problem = voteProofProblem(approver, proof, subject);
+    if (problem) problems.push(problem);
     return linkFor('approver', vote, voterOf(proof), relayNote(proof));
   });
   const gap = stepUpGap(approval, (approver) => (approver.voteId ? evidence.get(approver.voteId) : undefined));
@@ -114,16 +119,16 @@ function voteEvidenceOf(vote: RequestEntry): VoteEvidence | undefined {
   return { id, type, signer, data } as VoteEvidence;
 }
 
-/** A vote proves an approval only if it is about this request's action. */
-function sameAction(approval: RequestApprovedV1, vote: VoteEvidence): Array<string | undefined> {
-  return [
-    vote.data.requestId === approval.requestId
-      ? undefined
-      : `vote ${vote.id} is about request ${vote.data.requestId}, not ${approval.requestId}`,
-    vote.data.digest === approval.digest
-      ? undefined
-      : `vote ${vote.id} names digest ${vote.data.digest}, not the approved ${approval.digest}`,
-  ];
+/**
+ * What every counted vote must name, recomputed from the verified accepted action (its rendering
+ * digest cannot be had any other way). Without one, the approval's own request and digest stand in
+ * and no vote can match the rendering digest, so the gap is reported rather than passed over.
+ */
+function subjectOf(entries: readonly RequestEntry[], approval: RequestApprovedV1, problems: string[]): VoteSubject {
+  const accepted = ofType(entries, EventTypes.RequestAccepted).find((entry) => entry.event?.ok === true);
+  if (accepted?.event?.ok) return voteSubjectOf((accepted.event.envelope.data as RequestAcceptedV1).action);
+  problems.push('no verified accepted request, so the votes cannot be checked against the rendering approvers were shown');
+  return { requestId: approval.requestId, digest: approval.digest, renderingDigest: 'unknown' };
 }
 
 function relayNote(vote: VoteEvidence): string | undefined {

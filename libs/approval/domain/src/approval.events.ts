@@ -41,6 +41,12 @@ export interface ApprovalOpenedData {
   digest: string;
   /** The action as intake accepted it; approval.requested carries it so approvers can check the digest. */
   action: CanonicalAction;
+  /**
+   * What approvers are shown (`renderAction`), fixed when the approval opens, and its digest: every
+   * vote must name it, so what the approver saw is proven, not assumed.
+   */
+  rendering: string;
+  renderingDigest: string;
   acceptedEventId: string;
   /** The window intake accepted the action for. */
   window: TimeWindow;

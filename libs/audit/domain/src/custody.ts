@@ -1,4 +1,12 @@
-import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
+import {
+  actionDigest,
+  stepUpGap,
+  voteProofProblem,
+  voterOf,
+  voteSubjectOf,
+  type CustodyVerifiedV1,
+  type Envelope,
+} from '@countersign/contracts';
 import { unprovenApproval } from './custody.approval';
 import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
 import { receiptViolations } from './custody.receipt';
@@ -46,7 +54,9 @@ function approverLinks({ approved, votes }: CustodyChain): CustodyLink[] {
   });
 }
 
-function approverViolations({ approved, votes }: CustodyChain): CustodyViolation[] {
+/** Each counted vote must prove its approver and name this request's action and rendering digests. */
+function approverViolations({ accepted, approved, votes }: CustodyChain): CustodyViolation[] {
+  const subject = voteSubjectOf(accepted.data.action);
   return approved.data.approvers.flatMap((approver) => {
     if (approver.voteId === undefined) {
       const policy = approved.data.mode === 'auto' && approver.id.startsWith('policy:');
@@ -54,7 +64,7 @@ function approverViolations({ approved, votes }: CustodyChain): CustodyViolation
     }
     const vote = votes.find((candidate) => candidate.id === approver.voteId);
     if (!vote) return [violation('missing_vote', `vote ${approver.voteId} by ${approver.id} was not recorded`)];
-    const problem = voteProofProblem(approver, vote);
+    const problem = voteProofProblem(approver, vote, subject);
     return problem ? [violation('approver_mismatch', problem)] : [];
   });
 }
