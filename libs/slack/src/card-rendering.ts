@@ -13,9 +13,7 @@ import { escapeMrkdwn } from './mrkdwn';
  * - `unshowable`: the text does not hash to the request's rendering digest; no vote from this card.
  */
 export type CardRendering =
-  | { kind: 'full'; sections: SectionBlock[] }
-  | { kind: 'too_long'; length: number }
-  | { kind: 'unshowable'; problem: string };
+  { kind: 'full'; sections: SectionBlock[] } | { kind: 'too_long'; length: number } | { kind: 'unshowable'; problem: string };
 
 /** Room for the code fence around each part. */
 const PART_BUDGET = SLACK_LIMITS.sectionText - 8;
