@@ -2,6 +2,7 @@ import { verifyChain } from '@countersign/audit-chain';
 import { optionalString, positional, type CommandLine } from '../args';
 import { examineEntries, entriesForRequest } from '../audit/entries';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
+import { formatShown, shownToApprovers } from '../audit/shown';
 import { formatTimeline, timelineEntry } from '../audit/timeline';
 import { CliError, ExitCode, type CliContext } from '../context';
 import type { Command } from './command';
@@ -16,17 +17,23 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const operator = optionalString(line.values, 'as') ?? DEFAULT_OPERATOR;
   const file = optionalString(line.values, 'file');
   const entries = examineEntries(await loadAuditEntries(ctx, { operator, ...(file ? { file } : {}) }), ctx.trustStore());
-  const timeline = entriesForRequest(entries, requestId).map(timelineEntry);
+  const ofRequest = entriesForRequest(entries, requestId);
+  const timeline = ofRequest.map(timelineEntry);
   if (timeline.length === 0) throw new CliError(`no audit records for request ${requestId}`);
   const chain = verifyChain(entries.map((entry) => entry.record));
   if (!chain.ok) ctx.out.warn(`the audit chain is broken (${chain.code}: ${chain.message}); run 'countersign audit verify'`);
-  ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline }, () => formatTimeline(requestId, timeline));
+  // The same text Slack and the MCP gateway show, so an approver can read it all and vote from here.
+  const shown = shownToApprovers(requestId, ofRequest);
+  ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline, ...(shown ? { shown } : {}) }, () => [
+    ...formatTimeline(requestId, timeline),
+    ...(shown ? formatShown(shown) : []),
+  ]);
   return ExitCode.ok;
 }
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'show the timeline of one request from the audit stream',
+  summary: 'show the timeline of one request and the full text its approvers are shown, from the audit stream',
   usage: [
     'countersign status <request-id> [--as <operator>] [--file <records.jsonl>]',
     '',
