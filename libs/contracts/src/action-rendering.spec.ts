@@ -126,3 +126,21 @@ describe('renderingDigest', () => {
     expect(actionRenderingDigest(withParameters({ a: 'y' }))).not.toBe(one);
   });
 });
+
+describe('the worked example in docs/protocol.md, "What the approver saw"', () => {
+  it('has the rendering digest the document prints', () => {
+    const action: CanonicalAction = {
+      kind: 'http.request',
+      target: 'demo-target',
+      environment: 'production',
+      dataSensitivity: 'confidential',
+      ownerTeam: 'platform',
+      targetAddress: 'http://127.0.0.1:4380',
+      parameters: { method: 'POST', path: '/deploy', body: { version: '4.2.0' } },
+      intent: { ticket: 'CHG-1042', expectedOutcome: 'version 4.2.0 serves traffic', rollbackPlan: 'redeploy 4.1.9' },
+      window: { notBefore: '2026-11-21T10:00:00.000Z', notAfter: '2026-11-21T10:15:00.000Z' },
+      requestId: '0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44',
+    };
+    expect(actionRenderingDigest(action)).toBe('0d786706b0d0fbe60fadd651d124bf0001129572b0e29d1c871b0267fe2f109a');
+  });
+});
