@@ -116,7 +116,16 @@ describe('approval decider', () => {
 
     it('carries the approvers’ reasons into the approval', () => {
       const [, approved] = approvalDecider.decide(
-        { ...castVote(2, 'bob'), vote: { requestId: REQUEST_ID, digest: DIGEST, renderingDigest: RENDERING_DIGEST, decision: 'approve', reason: 'invoice checked' } },
+        {
+          ...castVote(2, 'bob'),
+          vote: {
+            requestId: REQUEST_ID,
+            digest: DIGEST,
+            renderingDigest: RENDERING_DIGEST,
+            decision: 'approve',
+            reason: 'invoice checked',
+          },
+        },
         fold(approvalDecider, [...pending(), recordedEvent(1, 'alice', 'approve', 1)]),
       );
       expect(approved?.type === EventTypes.RequestApproved && approved.data.approvers[1]).toStrictEqual({
@@ -128,7 +137,13 @@ describe('approval decider', () => {
     it('denies on the first deny, even after approvals', () => {
       const deny = {
         ...castVote(2, 'bob', 'deny'),
-        vote: { requestId: REQUEST_ID, digest: DIGEST, renderingDigest: RENDERING_DIGEST, decision: 'deny' as const, reason: 'wrong vendor' },
+        vote: {
+          requestId: REQUEST_ID,
+          digest: DIGEST,
+          renderingDigest: RENDERING_DIGEST,
+          decision: 'deny' as const,
+          reason: 'wrong vendor',
+        },
       };
       spec
         .given([...pending(), recordedEvent(1, 'alice', 'approve', 1)])

@@ -53,7 +53,10 @@ export function screenVote(state: PendingApproval, command: CastVote): Refusal |
  * the rendering, and a channel that relays an approval could show that rendering in full.
  * For votes on the request and on its break-glass review alike.
  */
-export function shownProblem(request: Pick<ApprovalOpenedData, 'digest' | 'renderingDigest' | 'rendering'>, command: CastVote): Refusal | undefined {
+export function shownProblem(
+  request: Pick<ApprovalOpenedData, 'digest' | 'renderingDigest' | 'rendering'>,
+  command: CastVote,
+): Refusal | undefined {
   const { digest, renderingDigest } = command.vote;
   if (digest !== request.digest) {
     return { code: 'digest_mismatch', message: `the vote names digest ${digest}; the request's digest is ${request.digest}` };

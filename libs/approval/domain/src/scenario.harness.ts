@@ -131,7 +131,8 @@ export function runScenario({ action, authorization = cedar(), tier, opened, ste
   const sent: ApprovalCommand[] = [];
   steps.forEach((step, index) => {
     const n = index + 1;
-    const command = step.redeliver === undefined ? commandFor(step, n, request.digest, actionRenderingDigest(request.action)) : sent[step.redeliver - 1]!;
+    const command =
+      step.redeliver === undefined ? commandFor(step, n, request.digest, actionRenderingDigest(request.action)) : sent[step.redeliver - 1]!;
     sent.push(command);
     const events = apply(approvalDecider.decide(command, state));
     const { at: _at, vote, reviewVote: _reviewVote, slack: _slack, unmapped: _unmapped, redeliver, why, ...stated } = step;
