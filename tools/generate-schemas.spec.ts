@@ -42,7 +42,13 @@ const samples: Partial<Record<EventType, Record<string, unknown>>> = {
     action: { kind: 'http.request', target: 'billing-api', environment: 'production', parameters: { method: 'POST', path: '/v1/refunds' } },
     reason: 'refund order 1234 after a double charge',
   },
-  [EventTypes.VoteCast]: { requestId, digest: 'a'.repeat(64), decision: 'approve', reason: 'checked the order' },
+  [EventTypes.VoteCast]: {
+    requestId,
+    digest: 'a'.repeat(64),
+    renderingDigest: 'b'.repeat(64),
+    decision: 'approve',
+    reason: 'checked the order',
+  },
 };
 
 describe('generated JSON Schemas', () => {

@@ -60,7 +60,7 @@ Submit a first request (low risk: auto-approved, executed against the demo targe
 
 A production change needs two approvers (alice and bob); see docs/protocol.md and:
   ${env} npx countersign status <request-id>
-  ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --approve --reason "looks right"
+  ${env} npx countersign vote --as alice --request <request-id> --digest <digest> --rendering <rendering digest> --approve --reason "looks right"
   ${env} npx countersign audit verify
 
 ${sshDemoHowTo(env, stack.sshDemo)}${

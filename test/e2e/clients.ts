@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumerMessages, NatsConnection, Subscription } from 'nats';
 import {
+  actionRenderingDigest,
   EventTypes,
   Streams,
   Subjects,
   type ActionRequest,
+  type ApprovalRequestedV1,
   type Envelope,
+  type RequestAcceptedV1,
   type RequesterNotifiedV1,
   type AuditCheckpointV1,
   type AuditRecordV1,
 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity, loadTrustStore, type TrustStore } from '@countersign/identity';
 import { connectAs, type Stack } from '@countersign/stack';
+import { eventually } from '@countersign/testing';
+
+/** e2e tests wait for a known state, never a sleep: the shared poller. */
+export { eventually };
 
 export { connectAs };
 
@@ -98,7 +105,12 @@ export class RequesterClient {
   }
 }
 
-/** An approver bot: signs votes naming the digest it saw. */
+const RESOLUTIONS: readonly string[] = [EventTypes.RequestApproved, EventTypes.RequestDenied, EventTypes.RequestExpired];
+
+/**
+ * An approver bot: signs votes naming the digest it was given and the rendering digest of the text
+ * approval showed for the request, which it reads, as a person reads the card, from the audit stream.
+ */
 export class ApproverClient {
   private readonly signer: EnvelopeSigner;
 
@@ -106,26 +118,58 @@ export class ApproverClient {
     readonly name: string,
     private readonly nc: NatsConnection,
     stack: Stack,
+    private readonly audit: AuditReader | undefined,
   ) {
     const id = `approver:${name}`;
     this.signer = new EnvelopeSigner(id, loadIdentity(stack.home, id).signing);
   }
 
-  static async connect(stack: Stack, name: string): Promise<ApproverClient> {
-    return new ApproverClient(name, await connectAs(stack, `approver-${name}`), stack);
+  /** `audit`: where the bot reads what it is shown; without it, every vote must name its rendering digest. */
+  static async connect(stack: Stack, name: string, audit?: AuditReader): Promise<ApproverClient> {
+    return new ApproverClient(name, await connectAs(stack, `approver-${name}`), stack, audit);
   }
 
-  /** `review`: a vote on the break-glass review of the request rather than on the request. */
-  async vote(requestId: string, digest: string, decision: 'approve' | 'deny', reason = 'e2e', review = false): Promise<string> {
+  /**
+   * `review`: a vote on the break-glass review of the request rather than on the request.
+   * `renderingDigest`: name this one instead of the one approval showed (the attack in rendering.security).
+   */
+  async vote(
+    requestId: string,
+    digest: string,
+    decision: 'approve' | 'deny',
+    reason = 'e2e',
+    review = false,
+    renderingDigest?: string,
+  ): Promise<string> {
+    const rendering = renderingDigest ?? (await this.shown(requestId));
     const envelope = this.signer.sign({
       id: randomUUID(),
       type: EventTypes.VoteCast,
       subject: requestId,
       time: new Date().toISOString(),
-      data: { requestId, digest, decision, reason, ...(review ? { review: true } : {}) },
+      data: { requestId, digest, renderingDigest: rendering, decision, reason, ...(review ? { review: true } : {}) },
     });
     await this.nc.jetstream().publish(Subjects.vote(this.name), JSON.stringify(envelope), { msgID: envelope.id });
     return envelope.id;
+  }
+
+  /**
+   * The rendering digest of what approval shows for the request: from its approval.requested, or,
+   * for a request nobody was asked about (auto-approved, or refused by the policy), the accepted action rendered here. A
+   * request never accepted has no rendering; the vote then names zeros and is refused for that.
+   */
+  private async shown(requestId: string): Promise<string> {
+    if (!this.audit) throw new Error(`approver ${this.name} reads no audit stream: name the rendering digest`);
+    const audit = this.audit;
+    const found = await eventually(() => {
+      const events = audit.eventsFor(requestId);
+      const requested = events.find((event) => event.type === EventTypes.ApprovalRequested) as Envelope<ApprovalRequestedV1> | undefined;
+      if (requested) return requested.data.renderingDigest;
+      const accepted = events.find((event) => event.type === EventTypes.RequestAccepted) as Envelope<RequestAcceptedV1> | undefined;
+      if (accepted && events.some((event) => RESOLUTIONS.includes(event.type))) return actionRenderingDigest(accepted.data.action);
+      throw new Error(`approval has shown nothing for ${requestId} yet`);
+    }, 10_000).catch(() => undefined);
+    return found ?? '0'.repeat(64);
   }
 
   close(): Promise<void> {
@@ -178,6 +222,3 @@ export async function effectsAt(stack: Stack, requestId?: string): Promise<Array
   const response = await fetch(`${stack.demoTargetUrl}/effects${requestId ? `?requestId=${requestId}` : ''}`);
   return ((await response.json()) as { effects: Array<{ requestId: string; digest: string }> }).effects;
 }
-
-/** e2e tests wait for a known state, never a sleep: the shared poller. */
-export { eventually } from '@countersign/testing';

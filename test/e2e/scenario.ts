@@ -102,14 +102,14 @@ export async function startScenario(
       if (process.env.E2E_LOG) console.log(`${n}| ${l}`);
     },
   });
-  const [deployBot, paymentsAgent, audit, alice, bob, carol, dave] = await Promise.all([
+  const audit = await AuditReader.connect(stack);
+  const [deployBot, paymentsAgent, alice, bob, carol, dave] = await Promise.all([
     RequesterClient.connect(stack, 'deploy-bot'),
     RequesterClient.connect(stack, 'payments-agent'),
-    AuditReader.connect(stack),
-    ApproverClient.connect(stack, 'alice'),
-    ApproverClient.connect(stack, 'bob'),
-    ApproverClient.connect(stack, 'carol'),
-    ApproverClient.connect(stack, 'dave'),
+    ApproverClient.connect(stack, 'alice', audit),
+    ApproverClient.connect(stack, 'bob', audit),
+    ApproverClient.connect(stack, 'carol', audit),
+    ApproverClient.connect(stack, 'dave', audit),
   ]);
   const approvers = { alice, bob, carol, dave };
   return {

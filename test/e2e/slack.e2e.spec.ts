@@ -187,6 +187,7 @@ describe('approving in Slack, end to end', () => {
       data: {
         requestId,
         digest: requested.digest,
+        renderingDigest: requested.renderingDigest,
         decision: 'approve',
         approver: 'approver:carol',
         slack: { teamId: TEAM, userId: USERS.carol, actionTs: '1795000000.000001' },

@@ -62,7 +62,7 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     const { requestId } = await s.deployBot.submit(production(version), 'the approval service will approve this alone');
     const requested = await approvalRequested(s.audit, requestId);
     const accepted = latest<RequestAcceptedV1>(evidence, EventTypes.RequestAccepted, requestId);
-    return { requestId, digest: requested.digest, policy: requested.policy, accepted };
+    return { requestId, digest: requested.digest, renderingDigest: requested.renderingDigest, policy: requested.policy, accepted };
   }
 
   /** Waits for the broker's refusal and audit's violation, then reads what the attack caused. */
@@ -118,7 +118,7 @@ describe('approval acting alone: an approved without the votes behind it', () =>
     const outcomes: Outcome[] = [];
     for (const forge of ['voteSignedByApproval', 'voteWithUnknownKey'] as const) {
       const target = await pendingProduction(`b-${forge}`);
-      const votes = ['alice', 'bob'].map((voter) => attacker[forge](target.requestId, target.digest, voter));
+      const votes = ['alice', 'bob'].map((voter) => attacker[forge](target.requestId, target.digest, voter, target.renderingDigest));
       const approval = await attacker.approve(target.accepted, {
         policy: target.policy,
         approvers: votes.map(asApprover),

@@ -149,7 +149,13 @@ function buildAttempts(s: Scenario, executed: string, pending: string, evidence:
     approvedAt: now,
   };
   const credential = { ...issuedBefore.data, requestId: pending, digest, credentialId: randomUUID(), approvalEventId: randomUUID() };
-  const vote = { requestId: pending, digest, decision: 'approve', reason: 'my own request looks fine' };
+  const vote = {
+    requestId: pending,
+    digest,
+    renderingDigest: opened.data.renderingDigest,
+    decision: 'approve',
+    reason: 'my own request looks fine',
+  };
   const as = (identity: string, type: string, data: unknown) =>
     signerOf(s.stack, identity).sign({ id: randomUUID(), type, subject: pending, time: now, data, correlationid: pending });
   const key = (identity: string) => signingKeyOf(s.stack, identity);

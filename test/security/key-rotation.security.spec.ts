@@ -44,6 +44,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
   let historicVote: string;
   let pending: string;
   let digest: string;
+  let rendering: string;
   let rotatedAt: number;
   const attempts: Array<{ label: string; envelope: Envelope; injected: Injected }> = [];
   let dir: string;
@@ -73,7 +74,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     await s.approvers.bob.vote(historic, requested.digest, 'approve', 'second');
     await outcomeOf(s.deployBot, historic, 'executed');
     pending = (await s.deployBot.submit(production('2'), 'open during the rotation')).requestId;
-    digest = (await approvalRequested(s.audit, pending)).digest;
+    ({ digest, renderingDigest: rendering } = await approvalRequested(s.audit, pending));
 
     oldKey = loadIdentity(s.stack.home, ALICE).signing;
     const reloads = processes.snapshot(SERVICE_NAMES);
@@ -105,13 +106,13 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
   });
 
   /** A vote signed with alice's old key, claiming whatever time it likes. */
-  const oldVote = (requestId: string, voteDigest: string, time: Date, reason: string): Envelope =>
+  const oldVote = (requestId: string, voteDigest: string, time: Date, reason: string, renderingDigest = rendering): Envelope =>
     new EnvelopeSigner(ALICE, oldKey).sign({
       id: randomUUID(),
       type: EventTypes.VoteCast,
       subject: requestId,
       time: time.toISOString(),
-      data: { requestId, digest: voteDigest, decision: 'approve', reason },
+      data: { requestId, digest: voteDigest, renderingDigest, decision: 'approve', reason },
     });
   const codesOf = (attempt: (typeof attempts)[number]) => evidence.deadLettersFor(attempt.injected).map((letter) => letter.code);
   const recordedVote = (id: string) =>
@@ -145,7 +146,7 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
   });
 
   it('lets alice vote with her new key: the rotation leaves her able to approve', async () => {
-    const renewed = await ApproverClient.connect(s.stack, 'alice');
+    const renewed = await ApproverClient.connect(s.stack, 'alice', s.audit);
     await renewed.vote(pending, digest, 'approve', 'new key');
     await s.approvers.bob.vote(pending, digest, 'approve', 'second');
     expect(await outcomeOf(s.deployBot, pending, 'executed')).toEqual(['accepted', 'approved', 'executed']);
@@ -215,8 +216,8 @@ describe('key rotation: a retired key keeps its history and loses the future; a 
     ).toEqual(signedByOld.map((event) => event.id).sort());
 
     const { requestId } = await s.deployBot.submit(production('3'), 'after the revocation');
-    const fresh = (await approvalRequested(s.audit, requestId)).digest;
-    const envelope = oldVote(requestId, fresh, new Date(), 'revoked key');
+    const fresh = await approvalRequested(s.audit, requestId);
+    const envelope = oldVote(requestId, fresh.digest, new Date(), 'revoked key', fresh.renderingDigest);
     const injected = await inject(await connections.as('approver-alice'), Subjects.vote('alice'), bytesOf(envelope), 'revoked');
     await evidence.waitFor(() => evidence.refusedByAll(injected), 60_000);
     const codes = evidence.deadLettersFor(injected).map((letter) => letter.code);

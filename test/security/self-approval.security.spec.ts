@@ -56,6 +56,7 @@ interface Attempt {
 interface Target {
   requestId: string;
   digest: string;
+  renderingDigest: string;
   requester: 'deploy-bot' | 'payments-agent';
 }
 
@@ -82,14 +83,15 @@ describe('1,000+ self-approval attempts through every channel: none counts, each
       'payments-agent': await RequesterClient.connect(stack, 'payments-agent'),
     };
     const approver = async (name: string) => {
-      const client = await ApproverClient.connect(stack, name);
+      const client = await ApproverClient.connect(stack, name, audit);
       clients.push(client);
       return client;
     };
     clients.push(...Object.values(requesters));
     const open = async (requester: Target['requester'], index: number): Promise<Target> => {
       const { requestId } = await requesters[requester].submit(production({ change: index }), 'needs two people');
-      return { requestId, digest: (await approvalRequested(audit, requestId)).digest, requester };
+      const { digest, renderingDigest } = await approvalRequested(audit, requestId);
+      return { requestId, digest, renderingDigest, requester };
     };
     targets = await Promise.all([0, 1, 2].map((i) => open('payments-agent', i)).concat([3, 4].map((i) => open('deploy-bot', i))));
     const [payments, deploys] = [
@@ -115,7 +117,8 @@ describe('1,000+ self-approval attempts through every channel: none counts, each
     const forged = async (channel: string, count: number, forge: (vote: Envelope) => Envelope) => {
       await inBatches(count, async (i) => {
         const target = deploys[i % deploys.length]!;
-        const data = { requestId: target.requestId, digest: target.digest, decision: 'approve', reason: 'self' };
+        const { requestId, digest, renderingDigest } = target;
+        const data = { requestId, digest, renderingDigest, decision: 'approve', reason: 'self' };
         const vote = requesterSigner.sign({
           id: randomUUID(),
           type: EventTypes.VoteCast,
@@ -147,7 +150,7 @@ describe('1,000+ self-approval attempts through every channel: none counts, each
         type: EventTypes.VoteCast,
         subject: target.requestId,
         time: new Date().toISOString(),
-        data: { requestId: target.requestId, digest: target.digest, decision: 'approve' },
+        data: { requestId: target.requestId, digest: target.digest, renderingDigest: target.renderingDigest, decision: 'approve' },
       });
       const subject = Subjects.vote(i % 2 === 0 ? 'alice' : 'deploy-bot');
       attempts.push({

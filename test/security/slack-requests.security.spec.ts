@@ -50,7 +50,7 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
   let s: Scenario;
   let evidence: AuditEvidence;
   let connections: Connections;
-  let requests: Record<'corpus' | 'replay' | 'unmapped' | 'stepUp', { requestId: string; digest: string }>;
+  let requests: Record<'corpus' | 'replay' | 'unmapped' | 'stepUp', { requestId: string; digest: string; renderingDigest: string }>;
   const corpus: Attempt[] = [];
 
   beforeAll(async () => {
@@ -61,9 +61,9 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
     connections = new Connections(s.stack);
     const open = async (value: string, invoice: string) => {
       const { requestId } = await s.paymentsAgent.submit(payment(value, invoice), 'security: Slack requests');
-      const { digest } = await approvalRequested(s.audit, requestId);
+      const { digest, renderingDigest } = await approvalRequested(s.audit, requestId);
       await slack.card(requestId);
-      return { requestId, digest };
+      return { requestId, digest, renderingDigest };
     };
     const [corpusRequest, replay, unmapped, stepUp] = await Promise.all([
       open('12500.00', 'INV-S5-1'),
@@ -188,7 +188,7 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
   });
 
   it('refuses clicks by unmapped Slack users at the edge, and votes relayed for them on the bus in approval', async () => {
-    const { requestId, digest } = requests.unmapped;
+    const { requestId, digest, renderingDigest } = requests.unmapped;
     const clicks = await Promise.all(
       UNMAPPED.flatMap((user) => [slack.click(requestId, user, 'approve'), slack.click(requestId, user, 'deny')]),
     );
@@ -202,7 +202,7 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
     );
     // Approval maps the Slack user again itself: the edge's word (or that of a thief of its key) is not taken.
     const vote = (slack: Omit<VoteRelayedV1['slack'], 'actionTs'>) =>
-      relayOnBus(s.stack, connections, { requestId, digest, decision: 'approve', approver: 'approver:alice', slack });
+      relayOnBus(s.stack, connections, { requestId, digest, renderingDigest, decision: 'approve', approver: 'approver:alice', slack });
     const relayed = await Promise.all([
       vote({ teamId: TEAM, userId: 'U0MALLORY1' }),
       vote({ teamId: 'T0EVILCORP', userId: SLACK_IDS.alice }),
@@ -223,7 +223,7 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
   });
 
   it('never lets a Slack approval count on a step-up tier: crafted clicks refused, relayed approvals rejected, nothing minted or run', async () => {
-    const { requestId, digest } = requests.stepUp;
+    const { requestId, digest, renderingDigest } = requests.stepUp;
     expect(JSON.stringify((await slack.card(requestId)).blocks)).not.toContain('countersign.approve');
     // The card has no Approve button: press it anyway, in a Deny click's payload, signed with Slack's real secret.
     const approvers = Object.keys(SLACK_IDS) as Approver[];
@@ -238,6 +238,7 @@ describe('Slack requests: signatures, replays, unmapped users and step-up agains
         relayOnBus(s.stack, connections, {
           requestId,
           digest,
+          renderingDigest,
           decision: 'approve',
           approver: `approver:${who}`,
           slack: { teamId: TEAM, userId: SLACK_IDS[who] },

@@ -191,6 +191,7 @@ describe('countersign CLI against a real nats-server', () => {
     it('publishes a vote signed by the approver on its own subject', async () => {
       const requestId = randomUUID();
       const digest = 'ab'.repeat(32);
+      const renderingDigest = 'cd'.repeat(32);
       const result = await harness.cli([
         'vote',
         '--as',
@@ -199,6 +200,8 @@ describe('countersign CLI against a real nats-server', () => {
         requestId,
         '--digest',
         digest,
+        '--rendering',
+        renderingDigest,
         '--approve',
         '--reason',
         'CHG-118',
@@ -206,12 +209,18 @@ describe('countersign CLI against a real nats-server', () => {
       ]);
       expect(result.code).toBe(0);
       const printed = jsonLines(result.stdout)[0]!;
-      expect(printed).toMatchObject({ stream: Streams.votes.name, subject: Subjects.vote('alice'), requestId, decision: 'approve' });
+      expect(printed).toMatchObject({
+        stream: Streams.votes.name,
+        subject: Subjects.vote('alice'),
+        requestId,
+        decision: 'approve',
+        renderingDigest,
+      });
       const verified = loadTrustStore(harness.home).verifyBytes((await storedMessage(Streams.votes.name, printed.sequence as number)).data);
       expect(verified).toMatchObject({
         ok: true,
         type: EventTypes.VoteCast,
-        envelope: { signer: 'approver:alice', data: { requestId, digest, decision: 'approve', reason: 'CHG-118' } },
+        envelope: { signer: 'approver:alice', data: { requestId, digest, renderingDigest, decision: 'approve', reason: 'CHG-118' } },
       });
     });
 

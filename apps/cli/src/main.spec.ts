@@ -52,7 +52,25 @@ describe('countersign run()', () => {
     const result = await cli(['--json', 'vote', '--as', 'alice', '--request', 'nope', '--digest', 'abc', '--approve']);
     expect(result.code).toBe(2);
     const { details } = JSON.parse(result.err) as { details: Array<{ path: string }> };
-    expect(details.map((error) => error.path)).toEqual(['requestId', 'digest']);
+    expect(details.map((error) => error.path)).toEqual(['requestId', 'digest', 'renderingDigest']);
+  });
+
+  it('refuses a vote that names no rendering digest: the approver must say which text they read', async () => {
+    const digest = 'a'.repeat(64);
+    const result = await cli([
+      '--json',
+      'vote',
+      '--as',
+      'alice',
+      '--request',
+      '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11',
+      '--digest',
+      digest,
+      '--approve',
+    ]);
+    expect(result.code).toBe(2);
+    const { details } = JSON.parse(result.err) as { details: Array<{ path: string }> };
+    expect(details.map((error) => error.path)).toEqual(['renderingDigest']);
   });
 
   it('needs exactly one of --approve and --deny', async () => {

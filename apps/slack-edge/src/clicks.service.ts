@@ -43,8 +43,8 @@ export class ClicksService {
 }
 
 function commandClick(click: VoteClick) {
-  const { teamId, userId, actionTs, decision, requestId, digest, reason } = click;
-  return { teamId, userId, actionTs, decision, requestId, digest, ...(reason ? { reason } : {}) };
+  const { teamId, userId, actionTs, decision, requestId, digest, renderingDigest, reason } = click;
+  return { teamId, userId, actionTs, decision, requestId, digest, renderingDigest, ...(reason ? { reason } : {}) };
 }
 
 function answerOf(events: CardEvent[], click: VoteClick): ClickAnswer {

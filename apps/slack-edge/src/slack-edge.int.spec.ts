@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import {
   actionDigest,
+  actionRenderingDigest,
+  renderAction,
   EventTypes,
   Streams,
   Subjects,
@@ -77,6 +79,8 @@ describe('the Slack edge in Socket Mode', () => {
       digest: actionDigest(action),
       requester: 'requester:payments-agent',
       action,
+      rendering: renderAction(action),
+      renderingDigest: actionRenderingDigest(action),
       policy: { version: `sha256:${'c'.repeat(64)}`, label: 'test', tier: 'payments-high', rules: ['tier:payments-high'] },
       quorum: 2,
       eligibleGroups: ['finance'],
@@ -146,6 +150,7 @@ describe('the Slack edge in Socket Mode', () => {
       {
         requestId: requested.requestId,
         digest: requested.digest,
+        renderingDigest: requested.renderingDigest,
         decision: 'approve',
         reason: 'ok',
         approver: 'approver:bob',

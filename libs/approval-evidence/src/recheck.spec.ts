@@ -1,5 +1,13 @@
 import type { RequestApprovedV1 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_SUBMISSION_ID, fixtureAction, fixtureSubmission } from '@countersign/contracts/testing';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_RENDERING_DIGEST,
+  FIXTURE_REQUEST_ID,
+  FIXTURE_REQUESTER,
+  FIXTURE_SUBMISSION_ID,
+  fixtureAction,
+  fixtureSubmission,
+} from '@countersign/contracts/testing';
 import { recheckApproval, type ApprovalFacts } from './recheck';
 import { FIXTURE_STAMP, factsFor, fixtureDecision, fixtureVote, verified } from './testing';
 
@@ -65,12 +73,17 @@ describe('recheckApproval', () => {
       [
         'a vote for another digest',
         [verified(fixtureVote('approver:alice', ALICE_VOTE, { digest: 'e'.repeat(64) })), honestVotes[1]!],
-        `vote ${ALICE_VOTE} by approver:alice names digest ${'e'.repeat(64)}, not ${FIXTURE_DIGEST}`,
+        `vote ${ALICE_VOTE} names digest ${'e'.repeat(64)}, not the request's ${FIXTURE_DIGEST}`,
       ],
       [
         'a vote for another request',
         [verified(fixtureVote('approver:alice', ALICE_VOTE, { requestId: 'e0e0e0e0-0000-4000-8000-000000000000' })), honestVotes[1]!],
-        `vote ${ALICE_VOTE} by approver:alice is on request e0e0e0e0-0000-4000-8000-000000000000`,
+        `vote ${ALICE_VOTE} is about request e0e0e0e0-0000-4000-8000-000000000000, not ${FIXTURE_REQUEST_ID}`,
+      ],
+      [
+        'a vote naming a rendering the approver was not shown',
+        [verified(fixtureVote('approver:alice', ALICE_VOTE, { renderingDigest: 'e'.repeat(64) })), honestVotes[1]!],
+        `vote ${ALICE_VOTE} names rendering digest ${'e'.repeat(64)}, not the digest ${FIXTURE_RENDERING_DIGEST} of the text approval showed`,
       ],
       [
         'a deny presented as an approval',

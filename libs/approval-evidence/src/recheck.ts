@@ -1,11 +1,12 @@
 import {
   EventTypes,
-  actionDigest,
   stepUpGap,
   voteProofProblem,
+  voteSubjectOf,
   type RequestAcceptedV1,
   type RequestApprovedV1,
   type VoteEvidence,
+  type VoteSubject,
 } from '@countersign/contracts';
 import { requesterPersonsOf, type PeopleFacts, type PolicyDecision } from '@countersign/policy';
 import { submissionProblem, type CheckedSubmission } from './submission';
@@ -54,7 +55,7 @@ const nameOf = (identity: string): string => identity.slice(identity.indexOf(':'
  * version, tier and mode must be the ones the pinned policy gives this exact request; an auto tier
  * is approved by the policy alone; a quorum tier needs N distinct eligible people, not the
  * requester, each proven by their own signed vote (or, without step-up, a channel's relayed vote
- * the registry pins on them) naming this request's digest. One rule for the broker and the executor.
+ * the registry pins on them) naming this request's digest and rendering digest. One rule for the broker and the executor.
  */
 export function recheckApproval(accepted: Accepted, approved: RequestApprovedV1, facts: ApprovalFacts): Recheck {
   // First: the policy's decision below is only as true as the facts it was computed over.
@@ -85,7 +86,7 @@ function policyProblem(accepted: Accepted, approved: RequestApprovedV1, decision
 
 function quorumProblem(accepted: Accepted, approved: RequestApprovedV1, facts: ApprovalFacts): Recheck {
   const { decision } = facts;
-  const digest = actionDigest(accepted.action);
+  const subject = voteSubjectOf(accepted.action);
   const byId = new Map(facts.votes.map((checked) => [checked.ok ? checked.vote.id : checked.id, checked]));
   const voteOf = (approver: Approver) => {
     const checked = approver.voteId === undefined ? undefined : byId.get(approver.voteId);
@@ -93,7 +94,7 @@ function quorumProblem(accepted: Accepted, approved: RequestApprovedV1, facts: A
   };
   const persons: string[] = [];
   for (const approver of approved.approvers) {
-    const proof = approverProblem(accepted, digest, approver, facts, byId.get(approver.voteId ?? ''));
+    const proof = approverProblem(accepted, subject, approver, facts, byId.get(approver.voteId ?? ''));
     if (proof) return fail('quorum_unproven', proof);
     const person = facts.people.personOf[approver.id] ?? nameOf(approver.id);
     if (persons.includes(person)) return fail('quorum_unproven', `${person} is counted twice (as ${approver.id})`);
@@ -114,7 +115,7 @@ function quorumProblem(accepted: Accepted, approved: RequestApprovedV1, facts: A
 /** Why one approver of a quorum approval is not proven, or undefined. */
 function approverProblem(
   accepted: Accepted,
-  digest: string,
+  subject: VoteSubject,
   approver: Approver,
   { decision, people }: ApprovalFacts,
   checked: CheckedVote | undefined,
@@ -123,13 +124,12 @@ function approverProblem(
   if (!checked) return `the approval carries no vote ${approver.voteId} for ${approver.id}`;
   if (!checked.ok) return `vote ${checked.id} for ${approver.id} does not verify: ${checked.problem}`;
   const { vote } = checked;
-  const proof = voteProofProblem(approver, vote);
+  // The request, its action digest and the rendering approval showed: one rule, in vote-proof.
+  const proof = voteProofProblem(approver, vote, subject);
   if (proof) return proof;
   if (vote.type === EventTypes.VoteRelayed && checked.registryApprover !== approver.id) {
     return `vote ${vote.id} was relayed for ${approver.id}, but the registry maps its channel user to ${checked.registryApprover ?? 'no approver'}`;
   }
-  if (vote.data.requestId !== accepted.requestId) return `vote ${vote.id} by ${approver.id} is on request ${vote.data.requestId}`;
-  if (vote.data.digest !== digest) return `vote ${vote.id} by ${approver.id} names digest ${vote.data.digest}, not ${digest}`;
   if (vote.data.review === true) return `vote ${vote.id} by ${approver.id} is a review vote, not an approval of the request`;
   const requesterPersons = requesterPersonsOf(accepted.requester, people, accepted.agent);
   const person = people.personOf[approver.id] ?? nameOf(approver.id);

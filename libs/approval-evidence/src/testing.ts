@@ -8,7 +8,13 @@ import {
   type VoteCastV1,
   type VoteEvidence,
 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, fixtureEnvelope, fixtureSubmission } from '@countersign/contracts/testing';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_RENDERING_DIGEST,
+  FIXTURE_REQUEST_ID,
+  fixtureEnvelope,
+  fixtureSubmission,
+} from '@countersign/contracts/testing';
 import type { PolicyDecision } from '@countersign/policy';
 import type { ApprovalFacts, CheckedVote } from './recheck';
 
@@ -44,7 +50,13 @@ export function fixtureVote(voter: string, id = FIXTURE_VOTE_ID, data: Partial<V
     type: EventTypes.VoteCast,
     signer: voter,
     time: '2026-11-21T09:59:28.000Z',
-    data: { requestId: FIXTURE_REQUEST_ID, digest: FIXTURE_DIGEST, decision: 'approve' as const, ...data },
+    data: {
+      requestId: FIXTURE_REQUEST_ID,
+      digest: FIXTURE_DIGEST,
+      renderingDigest: FIXTURE_RENDERING_DIGEST,
+      decision: 'approve' as const,
+      ...data,
+    },
   }) as Envelope<VoteCastV1> & VoteEvidence;
 }
 
@@ -69,6 +81,7 @@ export function factsFor(approved: RequestApprovedV1, decision: Partial<PolicyDe
       data: {
         requestId: FIXTURE_REQUEST_ID,
         digest: FIXTURE_DIGEST,
+        renderingDigest: FIXTURE_RENDERING_DIGEST,
         decision: 'approve' as const,
         approver: approver.id,
         slack: { teamId: 'T0TEAM', userId: 'U0USER', actionTs: '1732190000.123456' },

@@ -1,4 +1,5 @@
 export * from './action';
+export * from './action-rendering';
 export * from './canonical';
 export * from './common';
 export * from './error-message';

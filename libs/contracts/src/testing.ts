@@ -2,6 +2,7 @@
 // verify signatures (the shell's trust store did that before a decider sees anything), so a dummy
 // 86-character base64url string keeps the envelope shape honest without any keys.
 import { actionDigest, type CanonicalAction } from './action';
+import { actionRenderingDigest } from './action-rendering';
 import { approvalEvidenceHash } from './audit-receipt';
 import type { Envelope } from './envelope';
 import type { RequestApprovedV1 } from './events/approval';
@@ -27,6 +28,7 @@ export const fixtureAction: CanonicalAction = {
   requestId: FIXTURE_REQUEST_ID,
 };
 export const FIXTURE_DIGEST = actionDigest(fixtureAction);
+export const FIXTURE_RENDERING_DIGEST = actionRenderingDigest(fixtureAction);
 export const FIXTURE_SUBMISSION_ID = '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66';
 
 export function fixtureEnvelope<T>(fields: { id: string; type: string; signer: string; time: string; data: T }): Envelope<T> {

@@ -1,13 +1,23 @@
 import type { RequestApprovedV1 } from './events/approval';
 import { EventTypes } from './event-types';
-import { stepUpGap, voteProofProblem, voterOf, type VoteEvidence } from './vote-proof';
+import { stepUpGap, voteProofProblem, voterOf, voteSubjectOf, type VoteEvidence, type VoteSubject } from './vote-proof';
+import { actionDigest } from './action';
+import { actionRenderingDigest } from './action-rendering';
+import { FIXTURE_DIGEST, FIXTURE_RENDERING_DIGEST, FIXTURE_REQUEST_ID, fixtureAction } from './testing';
 
-const REQUEST = '0190a3f4-7b1c-7d2e-8f90-123456789abc';
-const DIGEST = `sha256:${'a'.repeat(64)}`;
+const REQUEST = FIXTURE_REQUEST_ID;
+const DIGEST = FIXTURE_DIGEST;
+const RENDERING = FIXTURE_RENDERING_DIGEST;
+const SUBJECT: VoteSubject = { requestId: REQUEST, digest: DIGEST, renderingDigest: RENDERING };
 const SLACK = { teamId: 'T0COUNTSGN', userId: 'U0ALICE001', actionTs: '1732190000.123456' };
 
 function signedVote(signer: string, decision: 'approve' | 'deny' = 'approve'): VoteEvidence {
-  return { id: 'vote-1', type: EventTypes.VoteCast, signer, data: { requestId: REQUEST, digest: DIGEST, decision } };
+  return {
+    id: 'vote-1',
+    type: EventTypes.VoteCast,
+    signer,
+    data: { requestId: REQUEST, digest: DIGEST, renderingDigest: RENDERING, decision },
+  };
 }
 
 function relayedVote(signer: string, approver: string, decision: 'approve' | 'deny' = 'approve'): VoteEvidence {
@@ -15,7 +25,7 @@ function relayedVote(signer: string, approver: string, decision: 'approve' | 'de
     id: 'vote-2',
     type: EventTypes.VoteRelayed,
     signer,
-    data: { requestId: REQUEST, digest: DIGEST, decision, approver, slack: SLACK },
+    data: { requestId: REQUEST, digest: DIGEST, renderingDigest: RENDERING, decision, approver, slack: SLACK },
   };
 }
 
@@ -31,12 +41,14 @@ describe('voterOf', () => {
 
 describe('voteProofProblem', () => {
   it('accepts an approver’s own signed approval, stated as signed or not stated', () => {
-    expect(voteProofProblem({ id: 'approver:alice', via: 'signed' }, signedVote('approver:alice'))).toBeUndefined();
-    expect(voteProofProblem({ id: 'approver:alice' }, signedVote('approver:alice'))).toBeUndefined();
+    expect(voteProofProblem({ id: 'approver:alice', via: 'signed' }, signedVote('approver:alice'), SUBJECT)).toBeUndefined();
+    expect(voteProofProblem({ id: 'approver:alice' }, signedVote('approver:alice'), SUBJECT)).toBeUndefined();
   });
 
   it('accepts a channel-relayed approval for the approver the approval says came via Slack', () => {
-    expect(voteProofProblem({ id: 'approver:alice', via: 'slack' }, relayedVote('channel:slack', 'approver:alice'))).toBeUndefined();
+    expect(
+      voteProofProblem({ id: 'approver:alice', via: 'slack' }, relayedVote('channel:slack', 'approver:alice'), SUBJECT),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -83,7 +95,40 @@ describe('voteProofProblem', () => {
       'vote vote-2 by approver:alice was not an approval',
     ],
   ])('refuses %s', (_case, approver, vote, problem) => {
-    expect(voteProofProblem(approver, vote)).toBe(problem);
+    expect(voteProofProblem(approver, vote, SUBJECT)).toBe(problem);
+  });
+
+  it('is recomputed from the accepted action: request, action digest and rendering digest', () => {
+    expect(voteSubjectOf(fixtureAction)).toStrictEqual({
+      requestId: fixtureAction.requestId,
+      digest: actionDigest(fixtureAction),
+      renderingDigest: actionRenderingDigest(fixtureAction),
+    });
+  });
+
+  const alice = { id: 'approver:alice', via: 'signed' as const };
+  const other = 'f'.repeat(64);
+  it.each([
+    [
+      'on another request',
+      { requestId: '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66' },
+      `vote vote-1 is about request 5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66, not ${REQUEST}`,
+    ],
+    ['naming another action digest', { digest: other }, `vote vote-1 names digest ${other}, not the request's ${DIGEST}`],
+    [
+      'naming a rendering the approver was not shown',
+      { renderingDigest: other },
+      `vote vote-1 names rendering digest ${other}, not the digest ${RENDERING} of the text approval showed`,
+    ],
+    [
+      'naming no rendering at all (read without its schema)',
+      { renderingDigest: undefined },
+      `vote vote-1 names rendering digest none, not the digest ${RENDERING} of the text approval showed`,
+    ],
+  ])('refuses a vote %s', (_case, change, problem) => {
+    const vote = signedVote('approver:alice');
+    const changed = { ...vote, data: { ...vote.data, ...change } } as VoteEvidence;
+    expect(voteProofProblem(alice, changed, SUBJECT)).toBe(problem);
   });
 });
 

@@ -63,7 +63,7 @@ const vote = (pair: StoredKeyPair) =>
     type: EventTypes.VoteCast,
     subject: randomUUID(),
     time: '2020-01-01T00:00:00.000Z',
-    data: { requestId: randomUUID(), digest: 'ab'.repeat(32), decision: 'approve' },
+    data: { requestId: randomUUID(), digest: 'ab'.repeat(32), renderingDigest: 'cd'.repeat(32), decision: 'approve' },
   });
 
 describe('TrustStore after a rotation', () => {

@@ -40,7 +40,7 @@ const vote = (time: string) => {
     type: EventTypes.VoteCast,
     subject: requestId,
     time,
-    data: { requestId, digest: 'ab'.repeat(32), decision: 'approve' },
+    data: { requestId, digest: 'ab'.repeat(32), renderingDigest: 'cd'.repeat(32), decision: 'approve' },
   });
 };
 

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recheckApproval } from '@countersign/approval-evidence';
-import { actionDigest, EventTypes, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
+import {
+  actionDigest,
+  actionRenderingDigest,
+  EventTypes,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+} from '@countersign/contracts';
 import { EnvelopeSigner, generateKeyPair, TrustStore, type Registry } from '@countersign/identity';
 import { loadPolicyBundleOrThrow } from './bundle';
 import { loadPinnedPolicyOrThrow, pinPolicy, policyPinFile } from './pin';
@@ -70,6 +77,7 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
   const bundle = loadPolicyBundleOrThrow(POLICY);
   const request = acceptedWith('deploy-bot', { environment: 'production', target: 'demo-target' });
   const digest = actionDigest(request.action);
+  const renderingDigest = actionRenderingDigest(request.action);
   const sign = (id: string, type: string, data: object): Envelope =>
     new EnvelopeSigner(id, pairs.get(id)!).sign({ id: crypto.randomUUID(), type, subject: REQUEST_ID, time: NOW, data });
   const { kind, target, parameters } = request.action;
@@ -77,7 +85,7 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
     sign(signer, EventTypes.RequestSubmitted, { requestId: REQUEST_ID, action: { kind, target, parameters }, reason: 'deploy' });
   const submission = submit();
   const accepted: RequestAcceptedV1 = { ...request, submissionId: submission.id, digest, reason: 'deploy', acceptedAt: NOW, submission };
-  const cast = (voter: string) => sign(voter, EventTypes.VoteCast, { requestId: REQUEST_ID, digest, decision: 'approve' });
+  const cast = (voter: string) => sign(voter, EventTypes.VoteCast, { requestId: REQUEST_ID, digest, renderingDigest, decision: 'approve' });
   const approvedWith = (evidence: Envelope[], via: 'signed' | 'slack' = 'signed'): RequestApprovedV1 => ({
     requestId: REQUEST_ID,
     digest,
@@ -199,6 +207,7 @@ describe('approvalFacts: what a checker gathers with its own trust store and reg
     const relayed = sign('channel:slack', EventTypes.VoteRelayed, {
       requestId: REQUEST_ID,
       digest,
+      renderingDigest,
       decision: 'approve',
       approver: 'approver:bob',
       slack: { teamId: 'T0TEAM', userId: 'U0BOB', actionTs: '1732190000.123456' },

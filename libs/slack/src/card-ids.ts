@@ -18,19 +18,29 @@ export const REASON_MAX_LENGTH = Reason.maxLength ?? 500;
 /** Slack's limit on a button's `value`. */
 export const BUTTON_VALUE_MAX_LENGTH = 2000;
 
-/**
- * A button's value names what the click decides: the request and the action digest the person
- * saw on the card. `{uuid}:{64 hex}` is 101 characters; neither part can contain a colon.
- */
-export function encodeDecisionValue(requestId: string, digest: string): string {
-  return `${requestId}:${digest}`;
+export interface DecisionTarget {
+  requestId: string;
+  digest: string;
+  /** The digest of the rendering the card showed: the vote names what the person saw. */
+  renderingDigest: string;
 }
 
-export function decodeDecisionValue(value: string): { requestId: string; digest: string } | undefined {
+/**
+ * A button's value names what the click decides: the request, the action digest and the digest
+ * of the rendering the person saw on the card. `{uuid}:{64 hex}:{64 hex}` is 166 characters; no
+ * part can contain a colon.
+ */
+export function encodeDecisionValue({ requestId, digest, renderingDigest }: DecisionTarget): string {
+  return `${requestId}:${digest}:${renderingDigest}`;
+}
+
+export function decodeDecisionValue(value: string): DecisionTarget | undefined {
   if (value.length > BUTTON_VALUE_MAX_LENGTH) return undefined;
   const parts = value.split(':');
-  if (parts.length !== 2) return undefined;
+  if (parts.length !== 3) return undefined;
   const requestId = RequestId.safeParse(parts[0]);
   const digest = Digest.safeParse(parts[1]);
-  return requestId.success && digest.success ? { requestId: requestId.data, digest: digest.data } : undefined;
+  const rendering = Digest.safeParse(parts[2]);
+  if (!requestId.success || !digest.success || !rendering.success) return undefined;
+  return { requestId: requestId.data, digest: digest.data, renderingDigest: rendering.data };
 }

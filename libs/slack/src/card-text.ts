@@ -1,5 +1,5 @@
 import type { ApprovalRequestedV1 } from '@countersign/contracts';
-import { escapeAndTruncate, escapeMrkdwn, truncate, truncateEscaped } from './mrkdwn';
+import { escapeAndTruncate, escapeMrkdwn, truncateEscaped } from './mrkdwn';
 
 /** Slack's Block Kit limits, in characters (https://api.slack.com/reference/block-kit/blocks). */
 export const SLACK_LIMITS = {
@@ -10,21 +10,6 @@ export const SLACK_LIMITS = {
   blocks: 50,
   fallbackText: 3000,
 } as const;
-
-const PARAMETER_BUDGET = 1500;
-const PARAMETER_VALUE_BUDGET = 200;
-const PARAMETER_KEYS_SHOWN = 20;
-
-/** `key: value` lines, each bounded, so a huge parameter can never push the card past a limit. */
-export function parametersText(parameters: Record<string, unknown>): string {
-  const keys = Object.keys(parameters);
-  if (keys.length === 0) return '_none_';
-  const lines = keys
-    .slice(0, PARAMETER_KEYS_SHOWN)
-    .map((key) => `${truncate(key, 64)}: ${truncate(JSON.stringify(parameters[key]) ?? 'null', PARAMETER_VALUE_BUDGET)}`);
-  if (keys.length > PARAMETER_KEYS_SHOWN) lines.push(`… and ${keys.length - PARAMETER_KEYS_SHOWN} more`);
-  return `\`\`\`${escapeAndTruncate(lines.join('\n'), PARAMETER_BUDGET)}\`\`\``;
-}
 
 /** Short enough to read, long enough to tell versions apart; the full one is in the audit trail. */
 export function shortPolicyVersion(version: string): string {
@@ -68,22 +53,7 @@ export function agentText(agent: NonNullable<ApprovalRequestedV1['agent']>): str
   ].join('\n');
 }
 
-/**
- * The change intent a customer's approver checks before a vendor or an agent acts: each part shown
- * as written (escaped, bounded), an absent part named as absent so nobody assumes one was read.
- */
-export function changeIntentText(intent: ApprovalRequestedV1['action']['intent']): string {
-  const part = (title: string, value: string | undefined, max: number) =>
-    `${title}: ${value === undefined ? '_none given_' : escapeAndTruncate(value, max)}`;
-  return [
-    '*Change intent*',
-    part('Ticket', intent?.ticket, 64),
-    part('Expected outcome', intent?.expectedOutcome, 900),
-    part('Rollback plan', intent?.rollbackPlan, 1500),
-  ].join('\n');
-}
-
 /** The exact CLI line that approves with the approver's own key (apps/cli/src/commands/vote.ts). */
-export function stepUpCommand(requestId: string, digest: string): string {
-  return `npx countersign vote --as <approver> --request ${requestId} --digest ${digest} --approve`;
+export function stepUpCommand(requestId: string, digest: string, renderingDigest: string): string {
+  return `npx countersign vote --as <approver> --request ${requestId} --digest ${digest} --rendering ${renderingDigest} --approve`;
 }

@@ -57,7 +57,8 @@ describe('approvalCard', () => {
     expect(approve).toMatchObject({ action_id: CARD_IDS.approveAction, style: 'primary', text: { text: 'Approve' } });
     expect(deny).toMatchObject({ action_id: CARD_IDS.denyAction, style: 'danger', text: { text: 'Deny' } });
     for (const button of [approve!, deny!]) {
-      expect(decodeDecisionValue(button.value!)).toEqual({ requestId: model.requested.requestId, digest: model.requested.digest });
+      const { requestId, digest, renderingDigest } = model.requested;
+      expect(decodeDecisionValue(button.value!)).toEqual({ requestId, digest, renderingDigest });
     }
     const actions = card.blocks.find((block) => block.type === 'actions');
     expect(actions).toMatchObject({ block_id: CARD_IDS.decisionBlock });
@@ -108,7 +109,7 @@ describe('approvalCard', () => {
     const requested = approvalRequested({}, { stepUp: true });
     const card = approvalCard({ requested, approvals: 0, votes: [] });
     expect(buttons(card.blocks).map((button) => button.action_id)).toEqual([CARD_IDS.denyAction]);
-    const command = `npx countersign vote --as &lt;approver&gt; --request ${requested.requestId} --digest ${requested.digest} --approve`;
+    const command = `npx countersign vote --as &lt;approver&gt; --request ${requested.requestId} --digest ${requested.digest} --rendering ${requested.renderingDigest} --approve`;
     expect(mrkdwnTexts(card.blocks).join('\n')).toContain(command);
     expect(allText(card)).toContain('A Slack click cannot approve this tier');
   });
@@ -184,9 +185,9 @@ describe('approvalCard', () => {
       const texts = mrkdwnTexts(approvalCard(pending({ requested: approvalRequested({ intent }) })).blocks).join('\n');
       expect(texts).toContain('in `staging`\nOwner: platform');
       expect(texts).toContain('*Data sensitivity*\nconfidential');
-      expect(texts).toContain('Ticket: CHG-1042');
-      expect(texts).toContain('Expected outcome: p99 &lt;50 ms');
-      expect(texts).toContain('Rollback plan: revert &amp; *restart*');
+      expect(texts).toContain('  ticket: "CHG-1042"');
+      expect(texts).toContain('  expectedOutcome: "p99 &lt;50 ms"');
+      expect(texts).toContain('  rollbackPlan: "revert &amp; *restart*"');
     });
 
     it("shows an agent workload's verified run and the human it acts for, and no agent section for anyone else", () => {
@@ -205,9 +206,9 @@ describe('approvalCard', () => {
       expect(mrkdwnTexts(approvalCard(pending()).blocks).join('\n')).not.toContain('Agent run');
     });
 
-    it('says when a part of the change intent was not given', () => {
+    it('says when no change intent was given', () => {
       const texts = mrkdwnTexts(approvalCard(pending()).blocks).join('\n');
-      expect(texts).toContain('*Change intent*\nTicket: _none given_\nExpected outcome: _none given_\nRollback plan: _none given_');
+      expect(texts).toContain('\nintent: {} (no fields)\n');
     });
   });
 

@@ -1,17 +1,8 @@
 import type { ApprovalRequestedV1 } from '@countersign/contracts';
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, InputBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { CARD_IDS, encodeDecisionValue, REASON_MAX_LENGTH } from './card-ids';
-import {
-  agentText,
-  changeIntentText,
-  code,
-  list,
-  parametersText,
-  shortPolicyVersion,
-  SLACK_LIMITS,
-  stepUpCommand,
-  summaryFields,
-} from './card-text';
+import { cardRendering, renderingBlocks, type CardRendering } from './card-rendering';
+import { agentText, code, list, shortPolicyVersion, SLACK_LIMITS, stepUpCommand, summaryFields } from './card-text';
 import { escapeAndTruncate, escapeMrkdwn, truncate, truncateEscaped } from './mrkdwn';
 
 export interface CardVote {
@@ -38,22 +29,25 @@ export interface SlackCard {
 const OUTCOME_TITLES = { approved: 'Approved', denied: 'Denied', expired: 'Expired' } as const;
 
 /**
- * The approval card, pure. Everything a person needs to decide is on it, including the full action
- * digest they approve; every piece of text someone else wrote is escaped and bounded.
+ * The approval card, pure. Everything a person needs to decide is on it: the action's canonical
+ * rendering in full (the text their vote names by digest, never cut: too long, and the card says
+ * so and sends them to the CLI), and the full action digest. Other text is escaped and bounded.
  */
 export function approvalCard(model: CardModel): SlackCard {
   const { requested } = model;
+  const rendering = cardRendering(requested);
   const blocks: KnownBlock[] = [
     header(model),
     { type: 'section', fields: summaryFields(requested, model.approvals).map(mrkdwn) },
-    section(`*Parameters*\n${parametersText(requested.action.parameters)}`),
-    section(changeIntentText(requested.action.intent)),
+    ...renderingBlocks(requested, rendering),
     ...(requested.agent ? [section(agentText(requested.agent))] : []),
     ...(requested.action.breakGlass ? [breakGlass()] : []),
     ...(model.escalation ? [escalated(model.escalation)] : []),
-    section(`*Action digest* (compare it with what you expect before you vote)\n${code(requested.digest)}`),
+    section(
+      `*Action digest* (compare it with what you expect before you vote)\n${code(requested.digest)}\n*Rendering digest* ${code(requested.renderingDigest)}`,
+    ),
     section(votesText(model.votes)),
-    ...(model.outcome ? [outcomeSection(model)] : pendingControls(requested)),
+    ...(model.outcome ? [outcomeSection(model)] : pendingControls(requested, rendering)),
     footer(requested),
   ];
   return { text: fallbackText(model), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
@@ -114,18 +108,24 @@ function outcomeSection({ outcome, approvals, requested }: CardModel): SectionBl
   );
 }
 
-function pendingControls(requested: ApprovalRequestedV1): KnownBlock[] {
-  const value = encodeDecisionValue(requested.requestId, requested.digest);
+/**
+ * The buttons name the request, its digest and the rendering digest of the text above them. A card
+ * that could not show the text takes no vote; one too long to show takes a deny only (it says so).
+ */
+function pendingControls(requested: ApprovalRequestedV1, rendering: CardRendering): KnownBlock[] {
+  if (rendering.kind === 'unshowable') return [];
+  const value = encodeDecisionValue(requested);
   const deny = button(CARD_IDS.denyAction, 'Deny', 'danger', value);
+  if (rendering.kind === 'too_long') return [reasonInput(), decisionButtons([deny])];
   if (!requested.stepUp) return [reasonInput(), decisionButtons([button(CARD_IDS.approveAction, 'Approve', 'primary', value), deny])];
   return [stepUpNotice(requested), reasonInput(), decisionButtons([deny])];
 }
 
-function stepUpNotice({ requestId, digest }: ApprovalRequestedV1): SectionBlock {
+function stepUpNotice({ requestId, digest, renderingDigest }: ApprovalRequestedV1): SectionBlock {
   return section(
     ':closed_lock_with_key: *Step-up required.* A Slack click cannot approve this tier. ' +
       'To approve, sign the vote with your own key:\n' +
-      `\`\`\`${escapeMrkdwn(stepUpCommand(requestId, digest))}\`\`\`\nDeny works from here.`,
+      `\`\`\`${escapeMrkdwn(stepUpCommand(requestId, digest, renderingDigest))}\`\`\`\nDeny works from here.`,
   );
 }
 

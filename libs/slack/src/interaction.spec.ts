@@ -1,4 +1,4 @@
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testing';
+import { FIXTURE_DIGEST, FIXTURE_RENDERING_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testing';
 import { parseInteractionForm, parseVoteClick } from './interaction';
 import { blockActionsFixture } from './test-support/block-actions-fixture';
 
@@ -56,6 +56,7 @@ describe('parseVoteClick', () => {
         decision: 'approve',
         requestId: FIXTURE_REQUEST_ID,
         digest: FIXTURE_DIGEST,
+        renderingDigest: FIXTURE_RENDERING_DIGEST,
         reason: 'change ticket CHG-118',
         channelId: 'CBR2V3XEX',
         messageTs: '1548261231.000200',
@@ -131,6 +132,12 @@ describe('parseVoteClick', () => {
         field: 'actions',
       },
       {
+        name: 'value without a rendering digest (a card from before renderings)',
+        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}` },
+        code: 'invalid_payload',
+        field: 'actions.0.value',
+      },
+      {
         name: 'value without a digest',
         edits: { 'actions.0.value': FIXTURE_REQUEST_ID },
         code: 'invalid_payload',
@@ -138,25 +145,25 @@ describe('parseVoteClick', () => {
       },
       {
         name: 'value with an extra part',
-        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}:extra` },
+        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}:${FIXTURE_RENDERING_DIGEST}:extra` },
         code: 'invalid_payload',
         field: 'actions.0.value',
       },
       {
         name: 'value with a prefixed digest',
-        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:sha256:${FIXTURE_DIGEST}` },
+        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:sha256:${FIXTURE_DIGEST}:${FIXTURE_RENDERING_DIGEST}` },
         code: 'invalid_payload',
         field: 'actions.0.value',
       },
       {
         name: 'value with an uppercase digest',
-        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST.toUpperCase()}` },
+        edits: { 'actions.0.value': `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}:${FIXTURE_RENDERING_DIGEST.toUpperCase()}` },
         code: 'invalid_payload',
         field: 'actions.0.value',
       },
       {
         name: 'value with a request id that is no uuid',
-        edits: { 'actions.0.value': `req-1:${FIXTURE_DIGEST}` },
+        edits: { 'actions.0.value': `req-1:${FIXTURE_DIGEST}:${FIXTURE_RENDERING_DIGEST}` },
         code: 'invalid_payload',
         field: 'actions.0.value',
       },

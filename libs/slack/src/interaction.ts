@@ -78,6 +78,7 @@ export interface VoteClick {
   decision: 'approve' | 'deny';
   requestId: string;
   digest: string;
+  renderingDigest: string;
   reason?: string;
   channelId: string;
   messageTs: string;
@@ -120,7 +121,8 @@ function toClick(data: BlockActionsPayload): VoteClickParse {
   const user = SlackUser.safeParse({ teamId: data.team.id, userId: data.user.id });
   if (!user.success) return refuse('invalid_payload', user.error.issues[0]?.path[0] === 'teamId' ? 'team.id' : 'user.id', 'not a Slack id');
   const target = decodeDecisionValue(action.value);
-  if (!target) return refuse('invalid_payload', 'actions.0.value', 'the button value must be <request id>:<action digest>');
+  if (!target)
+    return refuse('invalid_payload', 'actions.0.value', 'the button value must be <request id>:<action digest>:<rendering digest>');
   const reason = readReason(data);
   if (!reason.ok) return reason;
   return {

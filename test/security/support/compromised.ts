@@ -101,24 +101,24 @@ export class CompromisedServices {
   }
 
   /** A vote claiming to be the voter's, signed with approval's key under the voter's key id. */
-  voteSignedByApproval(requestId: string, digest: string, voter: string): Envelope {
-    const claimed = this.voteOf(requestId, digest, voter);
+  voteSignedByApproval(requestId: string, digest: string, voter: string, renderingDigest: string): Envelope {
+    const claimed = this.voteOf(requestId, digest, voter, renderingDigest);
     return signWith(claimed, signingKeyOf(this.stack, 'service:approval'), { keyid: signingKeyOf(this.stack, `approver:${voter}`).keyId });
   }
 
   /** A vote claiming to be the voter's, signed with a key nobody enrolled. */
-  voteWithUnknownKey(requestId: string, digest: string, voter: string): Envelope {
-    const claimed = this.voteOf(requestId, digest, voter);
+  voteWithUnknownKey(requestId: string, digest: string, voter: string, renderingDigest: string): Envelope {
+    const claimed = this.voteOf(requestId, digest, voter, renderingDigest);
     return signWith(claimed, { keyId: `approver:${voter}#forged`, key: generateKeyPairSync('ed25519').privateKey });
   }
 
-  private voteOf(requestId: string, digest: string, voter: string): Envelope<VoteCastV1> {
+  private voteOf(requestId: string, digest: string, voter: string, renderingDigest: string): Envelope<VoteCastV1> {
     return signerOf(this.stack, `approver:${voter}`).sign<VoteCastV1>({
       id: randomUUID(),
       type: EventTypes.VoteCast,
       subject: requestId,
       time: new Date().toISOString(),
-      data: { requestId, digest, decision: 'approve', reason: 'forged' },
+      data: { requestId, digest, renderingDigest, decision: 'approve', reason: 'forged' },
     });
   }
 

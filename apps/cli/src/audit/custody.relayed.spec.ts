@@ -39,6 +39,7 @@ function slackStory(options: SlackStoryOptions = {}): Story & { relayed: Envelop
     data: {
       requestId: story.requestId,
       digest: story.digest,
+      renderingDigest: story.renderingDigest,
       decision: 'approve',
       approver: options.relayedFor ?? 'approver:alice',
       slack: { teamId: 'T0COUNTSGN', userId: 'U0ALICE001', actionTs: '1795428030.123456' },
@@ -125,9 +126,29 @@ describe('chain of custody with a vote relayed from Slack', () => {
     const envelopes = reReceipted(
       story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? resigned : envelope)),
     );
+    // What the vote is about is checked first: a vote for another action proves nothing else.
     expect(custodyOf({ ...story, envelopes }).problems).toEqual([
-      `vote ${relayed.id} was relayed by channel:slack, but the approval says approver:alice signed it`,
-      `vote ${relayed.id} names digest ${other}, not the approved ${story.digest}`,
+      `vote ${relayed.id} names digest ${other}, not the request's ${story.digest}`,
+      `${EventTypes.VoteRelayed} ${relayed.id} names another digest`,
+    ]);
+  });
+
+  it('fails a relayed vote naming a rendering the approver was not shown', () => {
+    const story = slackStory();
+    const other = 'e'.repeat(64);
+    const data = { ...story.relayed.data, renderingDigest: other };
+    const relayed = signerFor('channel:slack').sign<VoteRelayedV1>({ ...story.relayed, data });
+    // The approval carries the very vote it counted, as approval always does.
+    const approved = story.envelopes[APPROVED] as Envelope<RequestApprovedV1>;
+    const carrying = signerFor('service:approval').sign<RequestApprovedV1>({
+      ...approved,
+      data: { ...approved.data, evidence: [relayed] },
+    });
+    const envelopes = reReceipted(
+      story.envelopes.map((envelope, index) => (index === VOTE ? relayed : index === APPROVED ? carrying : envelope)),
+    );
+    expect(custodyOf({ ...story, envelopes }).problems).toEqual([
+      `vote ${relayed.id} names rendering digest ${other}, not the digest ${story.renderingDigest} of the text approval showed`,
     ]);
   });
 

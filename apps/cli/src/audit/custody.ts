@@ -1,5 +1,13 @@
 import { approvalProofViolations, checkCustody, type Vote } from '@countersign/audit-domain';
-import { EventTypes, voterOf, type AuditRecordV1, type Envelope, type RequestApprovedV1, type VoteEvidence } from '@countersign/contracts';
+import {
+  EventTypes,
+  voterOf,
+  type AuditRecordV1,
+  type Envelope,
+  type RequestAcceptedV1,
+  type RequestApprovedV1,
+  type VoteEvidence,
+} from '@countersign/contracts';
 import { eventHeader, type ExaminedEntry } from './entries';
 import { receiptPositionProblems } from './receipt';
 
@@ -115,11 +123,15 @@ function custodyProblems(entries: readonly RequestEntry[]): string[] {
   if (verdict.ok) return [];
   const finished = envelopes.some((event) => FINISHED.includes(event.type));
   if (!verdict.incomplete || finished) return verdict.violations.map((violation) => violation.message);
-  const approved = envelopes.filter((event) => event.type === EventTypes.RequestApproved).at(-1) as Envelope<RequestApprovedV1> | undefined;
+  const last = (type: string) => envelopes.filter((event) => event.type === type).at(-1);
+  const approved = last(EventTypes.RequestApproved) as Envelope<RequestApprovedV1> | undefined;
   if (!approved) return [];
+  // What every counted vote must name is recomputed from the accepted action (its rendering too).
+  const accepted = last(EventTypes.RequestAccepted) as Envelope<RequestAcceptedV1> | undefined;
+  if (!accepted) return ['no verified accepted request, so the votes cannot be checked against the rendering approvers were shown'];
   const counted = new Set(approved.data.approvers.map((approver) => approver.voteId));
   const votes = envelopes.filter((event) => VOTE_TYPES.includes(event.type) && counted.has(event.id)) as Vote[];
-  return approvalProofViolations({ approved, votes }).map((violation) => violation.message);
+  return approvalProofViolations({ accepted, approved, votes }).map((violation) => violation.message);
 }
 
 function relayNote(vote: VoteEvidence): string | undefined {

@@ -43,11 +43,12 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     ...amountOf(d.action),
     reason: d.reason,
   })),
-  [EventTypes.VoteCast]: as<C.VoteCastV1>((d) => ({ decision: d.decision, digest: d.digest })),
+  [EventTypes.VoteCast]: as<C.VoteCastV1>((d) => ({ decision: d.decision, digest: d.digest, rendering: d.renderingDigest })),
   /** Signed by the channel (the Slack edge), for the approver it mapped the Slack user to. */
   [EventTypes.VoteRelayed]: as<C.VoteRelayedV1>((d) => ({
     decision: d.decision,
     digest: d.digest,
+    rendering: d.renderingDigest,
     approver: d.approver,
     via: 'slack',
     slackUser: d.slack.userId,
@@ -69,6 +70,7 @@ const FACTS: Partial<Record<string, (data: unknown) => Facts>> = {
     quorum: String(d.quorum),
     groups: d.eligibleGroups.join(','),
     expires: d.expiresAt,
+    rendering: d.renderingDigest,
   })),
   [EventTypes.VoteRecorded]: as<C.VoteRecordedV1>((d) => ({
     voter: d.voter,

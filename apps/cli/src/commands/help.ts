@@ -33,7 +33,7 @@ export function generalHelp(commands: readonly Command[]): string[] {
     '  countersign provision',
     '  countersign submit --as deploy-bot --kind http.request --target demo-staging --param path=/v1/deploy --reason "release 4.2" --wait',
     '  countersign status <request-id>',
-    '  countersign vote --as alice --request <request-id> --digest <digest from status> --approve',
+    '  countersign vote --as alice --request <request-id> --digest <digest from status> --rendering <rendering digest from status> --approve',
     '  countersign audit verify --request <request-id>',
     '  countersign policy test deploy/policies',
   ];

@@ -3,6 +3,7 @@ import { flag, optionalString, positional, type CommandLine } from '../args';
 import { examineEntries, entriesForRequest } from '../audit/entries';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
 import { formatHops, hopsOf } from '../audit/hops';
+import { formatShown, shownToApprovers } from '../audit/shown';
 import { formatTimeline, timelineEntry } from '../audit/timeline';
 import { CliError, ExitCode, type CliContext } from '../context';
 import type { Command } from './command';
@@ -29,13 +30,18 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
     ctx.out.result({ requestId, chainIntact: chain.ok, hops }, () => formatHops(requestId, hops));
     return ExitCode.ok;
   }
-  ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline }, () => formatTimeline(requestId, timeline));
+  // The same text Slack and the MCP gateway show, so an approver can read it all and vote from here.
+  const shown = shownToApprovers(requestId, ofRequest);
+  ctx.out.result({ requestId, chainIntact: chain.ok, events: timeline, ...(shown ? { shown } : {}) }, () => [
+    ...formatTimeline(requestId, timeline),
+    ...(shown ? formatShown(shown) : []),
+  ]);
   return ExitCode.ok;
 }
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'show the timeline of one request from the audit stream',
+  summary: 'show the timeline of one request and the full text its approvers are shown, from the audit stream',
   usage: [
     'countersign status <request-id> [--timeline] [--as <operator>] [--file <records.jsonl>]',
     '',

@@ -20,6 +20,7 @@ export function buildVote(values: OptionValues) {
   return parseWith(VoteCastV1, {
     requestId: optionalString(values, 'request'),
     digest: optionalString(values, 'digest'),
+    renderingDigest: optionalString(values, 'rendering'),
     decision: decision(values),
     ...(reason === undefined ? {} : { reason }),
     ...(flag(values, 'review') ? { review: true } : {}),
@@ -48,6 +49,7 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
     eventId: envelope.id,
     decision: data.decision,
     digest: data.digest,
+    renderingDigest: data.renderingDigest,
     subject,
     stream: ack.stream,
     sequence: ack.seq,
@@ -56,6 +58,7 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
     `voted ${data.decision} on request ${data.requestId} as ${id}`,
     ...formatRows([
       ['  digest', data.digest],
+      ['  rendering', data.renderingDigest],
       ['  event id', envelope.id],
       ['  published', `${subject} (stream ${ack.stream}, sequence ${ack.seq})`],
     ]),
@@ -65,22 +68,25 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const voteCommand: Command = {
   name: 'vote',
-  summary: 'sign and cast an approver vote on the action digest you reviewed',
+  summary: 'sign and cast an approver vote on the action digest and rendering you reviewed',
   usage: [
-    'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> (--approve | --deny) [--reason "<why>"] [--review]',
+    'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> --rendering <sha256-hex> (--approve | --deny) [--reason "<why>"] [--review]',
     '',
-    '  --digest  the action digest you reviewed; a vote for any other digest is rejected',
+    '  --digest     the action digest you reviewed; a vote for any other digest is rejected',
+    '  --rendering  the rendering digest of the text you read (countersign status <request-id> shows both);',
+    '               a vote naming a text approval did not show is rejected (rendering_mismatch)',
     '  --review  close the after-the-fact review of a break-glass approval instead: --approve upholds',
     '            the emergency decision, --deny disputes it',
   ],
   examples: [
-    'countersign vote --as alice --request 0f9c…-… --digest 3b1f… --approve --reason "change ticket CHG-118"',
-    'countersign vote --as carol --request 0f9c…-… --digest 3b1f… --review --approve --reason "outage INC-42, fix was needed"',
+    'countersign vote --as alice --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --approve --reason "change ticket CHG-118"',
+    'countersign vote --as carol --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --review --approve --reason "outage INC-42, fix was needed"',
   ],
   options: {
     as: { type: 'string' },
     request: { type: 'string' },
     digest: { type: 'string' },
+    rendering: { type: 'string' },
     approve: { type: 'boolean' },
     deny: { type: 'boolean' },
     reason: { type: 'string' },

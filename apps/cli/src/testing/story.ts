@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { merkleRoot, nextRecord, recordLeafHash, GENESIS, type ChainHead } from '@countersign/audit-chain';
 import {
   actionDigest,
+  actionRenderingDigest,
   approvalEvidenceHash,
   EventTypes,
   type AuditCheckpointV1,
@@ -62,6 +63,7 @@ const SEALED = {
 export interface Story {
   requestId: string;
   digest: string;
+  renderingDigest: string;
   envelopes: Envelope[];
 }
 
@@ -84,6 +86,7 @@ export function executedRequestStory(
   const facts = { dataSensitivity: 'internal', ownerTeam: 'billing', targetAddress: 'http://billing-api.internal:8080' } as const;
   const canonical: CanonicalAction = { ...action, ...facts, window, requestId };
   const digest = actionDigest(canonical);
+  const renderingDigest = actionRenderingDigest(canonical);
   const submitted = sign(requester, EventTypes.RequestSubmitted, 0, { requestId, action, reason: 'release 4.2' });
   const accepted = sign('service:intake', EventTypes.RequestAccepted, 1, {
     requestId,
@@ -94,7 +97,7 @@ export function executedRequestStory(
     reason: 'release 4.2',
     acceptedAt: at(1),
   });
-  const vote = sign(approver, EventTypes.VoteCast, 2, { requestId, digest, decision: 'approve' });
+  const vote = sign(approver, EventTypes.VoteCast, 2, { requestId, digest, renderingDigest, decision: 'approve' });
   const approved = sign('service:approval', EventTypes.RequestApproved, 3, {
     requestId,
     digest,
@@ -128,7 +131,7 @@ export function executedRequestStory(
     result: { status: 200 },
     finishedAt: at(6),
   });
-  return { requestId, digest, envelopes: [submitted, accepted, vote, approved, receipt, issued, started, succeeded] };
+  return { requestId, digest, renderingDigest, envelopes: [submitted, accepted, vote, approved, receipt, issued, started, succeeded] };
 }
 
 /** Audit's receipt for the last of `chained` (the approval), naming its record when chained from the start. */

@@ -11,6 +11,7 @@ import {
   decision,
   deniedEvent,
   DIGEST,
+  RENDERING_DIGEST,
   expiredEvent,
   openApproval,
   openedEvent,
@@ -149,7 +150,16 @@ describe('approval decider', () => {
 
     it('carries the approvers’ reasons into the approval', () => {
       const [, approved] = approvalDecider.decide(
-        { ...castVote(2, 'bob'), vote: { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve', reason: 'invoice checked' } },
+        {
+          ...castVote(2, 'bob'),
+          vote: {
+            requestId: REQUEST_ID,
+            digest: DIGEST,
+            renderingDigest: RENDERING_DIGEST,
+            decision: 'approve',
+            reason: 'invoice checked',
+          },
+        },
         fold(approvalDecider, [...pending(), recordedEvent(1, 'alice', 'approve', 1)]),
       );
       expect(approved?.type === EventTypes.RequestApproved && approved.data.approvers[1]).toStrictEqual({
@@ -161,7 +171,13 @@ describe('approval decider', () => {
     it('denies on the first deny, even after approvals', () => {
       const deny = {
         ...castVote(2, 'bob', 'deny'),
-        vote: { requestId: REQUEST_ID, digest: DIGEST, decision: 'deny' as const, reason: 'wrong vendor' },
+        vote: {
+          requestId: REQUEST_ID,
+          digest: DIGEST,
+          renderingDigest: RENDERING_DIGEST,
+          decision: 'deny' as const,
+          reason: 'wrong vendor',
+        },
       };
       spec
         .given([...pending(), recordedEvent(1, 'alice', 'approve', 1)])

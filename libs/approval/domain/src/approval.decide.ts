@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
+import { deterministicId, EventTypes, renderAction, renderingDigest, type TimeWindow } from '@countersign/contracts';
 import type { ApprovalCommand, CastVote, CheckDeadlines, OpenApproval } from './approval.commands';
 import type { ApprovalEvent, ApprovalOpened, ApprovalOpenedData, VoteKept, VoteRecorded } from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
@@ -44,6 +44,7 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     ...(decision.review?.reviewers ?? []),
     ...(decision.review?.escalation?.reviewers ?? []),
   ];
+  const rendering = renderAction(accepted.action);
   const data: ApprovalOpenedData = {
     requestId: accepted.requestId,
     requester: accepted.requester,
@@ -51,6 +52,8 @@ function openedEvent({ accepted, acceptedEventId, policyDecision: decision, peop
     digest: accepted.digest,
     action: accepted.action,
     ...(accepted.agent ? { agent: accepted.agent } : {}),
+    rendering,
+    renderingDigest: renderingDigest(rendering),
     acceptedEventId,
     window: accepted.action.window,
     policy: decision.stamp,

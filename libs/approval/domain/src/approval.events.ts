@@ -62,6 +62,12 @@ export interface ApprovalOpenedData extends PolicyTerms {
   action: CanonicalAction;
   /** An agent workload's verified run, as intake accepted it: approval.requested shows it to approvers. */
   agent?: AgentContext;
+  /**
+   * What approvers are shown (`renderAction`), fixed when the approval opens, and its digest: every
+   * vote must name it, so what the approver saw is proven, not assumed.
+   */
+  rendering: string;
+  renderingDigest: string;
   acceptedEventId: string;
   /** The window intake accepted the action for. */
   window: TimeWindow;

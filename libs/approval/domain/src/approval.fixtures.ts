@@ -1,5 +1,7 @@
 import {
   actionDigest,
+  renderAction,
+  renderingDigest,
   deterministicId,
   EventTypes,
   type CanonicalAction,
@@ -64,6 +66,9 @@ export const ACTION: CanonicalAction = {
   requestId: REQUEST_ID,
 };
 export const DIGEST = actionDigest(ACTION);
+/** What approval shows for ACTION, and the digest every vote must name. */
+export const RENDERING = renderAction(ACTION);
+export const RENDERING_DIGEST = renderingDigest(RENDERING);
 export const STAMP = { version: `sha256:${'a'.repeat(64)}`, label: 'test-1', tier: 'payments-high', rules: ['tier:payments-high'] };
 
 export const accepted = (action: CanonicalAction = ACTION): RequestAcceptedV1 => ({
@@ -107,15 +112,15 @@ export const castVote = (
   n: number,
   voter: string,
   decisionValue: VoteCastV1['decision'] = 'approve',
-  extra: Partial<CastVote> & { digest?: string } = {},
+  extra: Partial<CastVote> & { digest?: string; renderingDigest?: string } = {},
 ): CastVote => {
-  const { digest = DIGEST, ...rest } = extra;
+  const { digest = DIGEST, renderingDigest: shown = RENDERING_DIGEST, ...rest } = extra;
   return {
     type: 'CastVote',
     voteId: voteId(n),
     voter: `approver:${voter}`,
     via: 'signed',
-    vote: { requestId: REQUEST_ID, digest, decision: decisionValue },
+    vote: { requestId: REQUEST_ID, digest, renderingDigest: shown, decision: decisionValue },
     now: at(n),
     ...rest,
   };
@@ -132,6 +137,8 @@ export function openedEvent(overrides: Partial<ApprovalOpened['data']> = {}, tim
       requesterPersons: ['payments-agent', 'carol'],
       digest: DIGEST,
       action: ACTION,
+      rendering: RENDERING,
+      renderingDigest: RENDERING_DIGEST,
       acceptedEventId: ACCEPTED_EVENT_ID,
       window: ACTION.window,
       policy: STAMP,
@@ -168,6 +175,8 @@ export function requestedEvent(overrides: Partial<ApprovalRequested['data']> = {
       digest: DIGEST,
       requester: REQUESTER,
       action: ACTION,
+      rendering: RENDERING,
+      renderingDigest: RENDERING_DIGEST,
       policy: STAMP,
       quorum: 2,
       eligibleGroups: ['finance'],

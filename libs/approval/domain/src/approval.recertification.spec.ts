@@ -1,4 +1,4 @@
-import { actionDigest, type CanonicalAction } from '@countersign/contracts';
+import { actionDigest, actionRenderingDigest, type CanonicalAction } from '@countersign/contracts';
 import { evaluatePolicy, REVIEW_OVERDUE_RULE } from '@countersign/policy';
 import type { ApprovalCommand } from './approval.commands';
 import type { ApprovalEvent } from './approval.events';
@@ -24,6 +24,7 @@ function publishedEvents(action: Partial<CanonicalAction>, acts: Act[]): Approva
       const vote = {
         requestId: REQUEST_ID,
         digest,
+        renderingDigest: actionRenderingDigest(canonical),
         decision: act.deny ? ('deny' as const) : ('approve' as const),
         ...(act.review ? { review: true as const } : {}),
       };

@@ -11,6 +11,7 @@ import {
   decision,
   deniedEvent,
   DIGEST,
+  RENDERING_DIGEST,
   openApproval,
   openedEvent,
   pending,
@@ -33,7 +34,7 @@ const stepUpDecision = () => decision({ stepUp: true });
 const stepUpPending = () => [openedEvent({ stepUp: true }), requestedEvent({ stepUp: true })];
 const stepUpRefusal = (name: string, flags = '--approve', what = 'approving this request') =>
   `${what} needs step-up: a vote via slack does not count, sign it with your own key: ` +
-  `npx countersign vote --as ${name} --request ${REQUEST_ID} --digest ${DIGEST} ${flags}`;
+  `npx countersign vote --as ${name} --request ${REQUEST_ID} --digest ${DIGEST} --rendering ${RENDERING_DIGEST} ${flags}`;
 const withStepUp = (approved: RequestApproved): RequestApproved => ({ ...approved, data: { ...approved.data, stepUp: true } });
 
 describe('approval decider: votes relayed from Slack', () => {

@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes, type VoteRejectedV1 } from '@countersign/contracts';
+import { deterministicId, EventTypes, RELAYED_RENDERING_MAX_CHARS, type VoteRejectedV1 } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
 import type { ApprovalOpenedData, VoteRejected } from './approval.events';
 import { IdTags } from './approval.ids';
@@ -44,11 +44,35 @@ export function screenVote(state: PendingApproval, command: CastVote): Refusal |
   if (earlier) {
     return { code: 'duplicate_vote', message: `${person} already voted on this request as ${earlier.voter}` };
   }
-  if (command.vote.digest !== request.digest) {
-    return { code: 'digest_mismatch', message: `the vote names digest ${command.vote.digest}; the request's digest is ${request.digest}` };
-  }
   // Last, so the approver hears only this when everything else about the vote is fine.
-  if (needsStepUp(request, command)) return stepUpRequired(request, command);
+  return shownProblem(request, command) ?? (needsStepUp(request, command) ? stepUpRequired(request, command) : undefined);
+}
+
+/**
+ * Whether the vote is about what approval showed: it names the action digest and the digest of
+ * the rendering, and a channel that relays an approval could show that rendering in full.
+ * For votes on the request and on its break-glass review alike.
+ */
+export function shownProblem(
+  request: Pick<ApprovalOpenedData, 'digest' | 'renderingDigest' | 'rendering'>,
+  command: CastVote,
+): Refusal | undefined {
+  const { digest, renderingDigest } = command.vote;
+  if (digest !== request.digest) {
+    return { code: 'digest_mismatch', message: `the vote names digest ${digest}; the request's digest is ${request.digest}` };
+  }
+  if (renderingDigest !== request.renderingDigest) {
+    return {
+      code: 'rendering_mismatch',
+      message: `the vote names rendering digest ${renderingDigest}; the request was shown as ${request.renderingDigest}`,
+    };
+  }
+  if (command.via !== 'signed' && command.vote.decision === 'approve' && request.rendering.length > RELAYED_RENDERING_MAX_CHARS) {
+    return {
+      code: 'rendering_too_long',
+      message: `the action's text (${request.rendering.length} characters) is too long for ${command.via} to show in full; read it and approve with your own key: npx countersign status ${command.vote.requestId}`,
+    };
+  }
   return undefined;
 }
 
@@ -72,10 +96,10 @@ export function needsStepUp(request: Pick<ApprovalOpenedData, 'stepUp'>, command
 }
 
 /** Tells the approver exactly how to vote again with their own key (`countersign vote`). */
-export function stepUpRequired(request: Pick<ApprovalOpenedData, 'requestId' | 'digest'>, command: CastVote): Refusal {
+export function stepUpRequired(request: Pick<ApprovalOpenedData, 'requestId' | 'digest' | 'renderingDigest'>, command: CastVote): Refusal {
   const what = command.vote.review === true ? 'upholding this break-glass approval' : 'approving this request';
   const flags = command.vote.review === true ? '--review --approve' : '--approve';
-  const cli = `npx countersign vote --as ${nameOf(command.voter)} --request ${request.requestId} --digest ${request.digest} ${flags}`;
+  const cli = `npx countersign vote --as ${nameOf(command.voter)} --request ${request.requestId} --digest ${request.digest} --rendering ${request.renderingDigest} ${flags}`;
   return {
     code: 'step_up_required',
     message: `${what} needs step-up: a vote via ${command.via} does not count, sign it with your own key: ${cli}`.slice(0, MAX_MESSAGE),

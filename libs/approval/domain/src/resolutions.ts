@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes, type TimeWindow } from '@countersign/contracts';
+import { deterministicId, EventTypes, RENDERING_INLINE_MAX_BYTES, type TimeWindow } from '@countersign/contracts';
 import type { PolicyStamp } from '@countersign/contracts';
 import {
   concerning,
@@ -21,6 +21,9 @@ export function approvalRequested(request: ApprovalOpenedData, now: string): App
     data: {
       ...concerning(request),
       action: request.action,
+      // ASCII only, so its length is its size; past the bound, surfaces render the action themselves.
+      ...(request.rendering.length <= RENDERING_INLINE_MAX_BYTES ? { rendering: request.rendering } : {}),
+      renderingDigest: request.renderingDigest,
       policy: request.policy,
       quorum: request.quorum,
       eligibleGroups: request.eligibleGroups,

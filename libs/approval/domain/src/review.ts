@@ -12,7 +12,7 @@ import {
 } from './approval.events';
 import { IdTags, optionalReason } from './approval.ids';
 import { evolve, nameOf, personOf, type ApprovalState, type ResolvedApproval, type ReviewState } from './approval.state';
-import { needsStepUp, stepUpRequired, voteRejected, type Refusal } from './approval.votes';
+import { needsStepUp, shownProblem, stepUpRequired, voteRejected, type Refusal } from './approval.votes';
 import { addSeconds, hasReached } from '@countersign/decider';
 
 /**
@@ -80,9 +80,8 @@ function screenReviewer(state: ResolvedApproval, review: ReviewState, command: C
       message: `${command.voter} is not in the review groups: ${reviewGroupsNow(request, review).join(', ')}`,
     };
   }
-  if (command.vote.digest !== request.digest) {
-    return { code: 'digest_mismatch', message: `the vote names digest ${command.vote.digest}; the request's digest is ${request.digest}` };
-  }
+  const shown = shownProblem(request, command);
+  if (shown) return shown;
   // Upholding an emergency one person authorized is as strong a statement as approving it.
   if (needsStepUp(request, command)) return stepUpRequired(request, command);
   return undefined;

@@ -1,4 +1,4 @@
-import type { CanonicalAction } from '@countersign/contracts';
+import { actionRenderingDigest, type CanonicalAction } from '@countersign/contracts';
 import { evaluatePolicy, parsePolicy, type Authorization, type Policy, type Verdict } from '@countersign/policy';
 import type { VoteRejectedV1 } from '@countersign/contracts';
 import { ACTION, accepted, at, castVote, openApproval, T0 } from './approval.fixtures';
@@ -131,7 +131,8 @@ export function runScenario({ action, authorization = cedar(), tier, opened, ste
   const sent: ApprovalCommand[] = [];
   steps.forEach((step, index) => {
     const n = index + 1;
-    const command = step.redeliver === undefined ? commandFor(step, n, request.digest) : sent[step.redeliver - 1]!;
+    const command =
+      step.redeliver === undefined ? commandFor(step, n, request.digest, actionRenderingDigest(request.action)) : sent[step.redeliver - 1]!;
     sent.push(command);
     const events = apply(approvalDecider.decide(command, state));
     const { at: _at, vote, reviewVote: _reviewVote, slack: _slack, unmapped: _unmapped, redeliver, why, ...stated } = step;
@@ -141,7 +142,7 @@ export function runScenario({ action, authorization = cedar(), tier, opened, ste
   });
 }
 
-function commandFor(step: Step, n: number, digest: string): ApprovalCommand {
+function commandFor(step: Step, n: number, digest: string, renderingDigest: string): ApprovalCommand {
   if (step.vote === undefined) return { type: 'CheckDeadlines' as const, requestId: ACTION.requestId, now: at(step.at) };
   const denies = step.vote.startsWith('!');
   const channel = step.slack || step.unmapped !== undefined ? { via: 'slack' as const } : {};
@@ -149,6 +150,7 @@ function commandFor(step: Step, n: number, digest: string): ApprovalCommand {
   const vote = castVote(n, denies ? step.vote.slice(1) : step.vote, denies ? 'deny' : 'approve', {
     now: at(step.at),
     digest,
+    renderingDigest,
     ...channel,
     ...unmapped,
   });

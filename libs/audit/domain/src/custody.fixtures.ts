@@ -2,6 +2,7 @@
 import { EventTypes, type Envelope, type RequestApprovedV1 } from '@countersign/contracts';
 import {
   FIXTURE_DIGEST,
+  FIXTURE_RENDERING_DIGEST,
   FIXTURE_REQUESTER,
   FIXTURE_REQUEST_ID,
   fixtureAction,
@@ -25,6 +26,7 @@ export const REQUESTER = FIXTURE_REQUESTER;
 export const APPROVER = 'approver:alice';
 export const action = fixtureAction;
 export const DIGEST = FIXTURE_DIGEST;
+export const RENDERING_DIGEST = FIXTURE_RENDERING_DIGEST;
 
 export function envelope(id: string, type: string, signer: string, time: string, data: Record<string, unknown>): Envelope {
   return fixtureEnvelope({ id, type, signer, time, data });
@@ -49,7 +51,12 @@ export function receiptFor(approved: Envelope): Envelope {
 function unreceipted(): Record<Exclude<Link, 'receipt'>, Envelope> {
   const policy = { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] };
   const { requestId: _omit, window: _window, ...request } = action;
-  const signedVote = envelope(vote, EventTypes.VoteCast, APPROVER, at(20), { requestId: REQUEST_ID, digest: DIGEST, decision: 'approve' });
+  const signedVote = envelope(vote, EventTypes.VoteCast, APPROVER, at(20), {
+    requestId: REQUEST_ID,
+    digest: DIGEST,
+    renderingDigest: RENDERING_DIGEST,
+    decision: 'approve',
+  });
   return {
     submitted: envelope(submitted, EventTypes.RequestSubmitted, REQUESTER, at(0), {
       requestId: REQUEST_ID,
@@ -116,6 +123,7 @@ export function relayedChain(): ReturnType<typeof fullChain> {
   const relayed = envelope(vote, EventTypes.VoteRelayed, CHANNEL, chain.vote.time, {
     requestId: REQUEST_ID,
     digest: DIGEST,
+    renderingDigest: RENDERING_DIGEST,
     decision: 'approve',
     approver: APPROVER,
     slack: { teamId: 'T0COUNTSGN', userId: 'U0ALICE001', actionTs: '1732190000.123456' },

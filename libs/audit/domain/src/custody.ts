@@ -1,4 +1,12 @@
-import { actionDigest, stepUpGap, voteProofProblem, voterOf, type CustodyVerifiedV1, type Envelope } from '@countersign/contracts';
+import {
+  actionDigest,
+  stepUpGap,
+  voteProofProblem,
+  voterOf,
+  voteSubjectOf,
+  type CustodyVerifiedV1,
+  type Envelope,
+} from '@countersign/contracts';
 import { agentViolations } from './custody.agent';
 import { unprovenApproval } from './custody.approval';
 import { collectChain, type CustodyChain, type CustodyViolation, type CustodyViolationCode } from './custody.collect';
@@ -43,33 +51,19 @@ function approverLinks({ approved, votes }: CustodyChain): CustodyLink[] {
 }
 
 /**
- * The approval's own proof: each approver it counts is proven by a vote about this request and
- * this action, and step-up holds where the tier asks for it. The CLI's offline verifier applies
- * it to chains still in progress; checkCustody applies it to complete ones.
+ * The approval's own proof: each approver it counts is proven by a vote that names this request's
+ * action and the rendering approvers were shown, and step-up holds where the tier asks for it. The
+ * CLI's offline verifier applies it to chains still in progress; checkCustody to complete ones.
  */
-export function approvalProofViolations({ approved, votes }: Pick<CustodyChain, 'approved' | 'votes'>): CustodyViolation[] {
-  return [
-    ...approverViolations({ approved, votes }),
-    ...stepUpViolations({ approved, votes }),
-    ...voteSubjectViolations({ approved, votes }),
-  ];
+export function approvalProofViolations(part: ApprovalPart): CustodyViolation[] {
+  return [...approverViolations(part), ...stepUpViolations(part)];
 }
 
-type ApprovalPart = Pick<CustodyChain, 'approved' | 'votes'>;
+type ApprovalPart = Pick<CustodyChain, 'accepted' | 'approved' | 'votes'>;
 
-/** A vote proves an approval only if it is about the approved request and action. */
-function voteSubjectViolations({ approved, votes }: ApprovalPart): CustodyViolation[] {
-  return votes.flatMap((vote) => [
-    ...(vote.data.requestId === approved.data.requestId
-      ? []
-      : [violation('broken_link', `vote ${vote.id} is about request ${vote.data.requestId}, not ${approved.data.requestId}`)]),
-    ...(vote.data.digest === approved.data.digest
-      ? []
-      : [violation('digest_mismatch', `vote ${vote.id} names digest ${vote.data.digest}, not the approved ${approved.data.digest}`)]),
-  ]);
-}
-
-function approverViolations({ approved, votes }: ApprovalPart): CustodyViolation[] {
+/** Each counted vote must prove its approver and name this request's action and rendering digests. */
+function approverViolations({ accepted, approved, votes }: ApprovalPart): CustodyViolation[] {
+  const subject = voteSubjectOf(accepted.data.action);
   return approved.data.approvers.flatMap((approver) => {
     if (approver.voteId === undefined) {
       const policy = approved.data.mode === 'auto' && approver.id.startsWith('policy:');
@@ -77,7 +71,7 @@ function approverViolations({ approved, votes }: ApprovalPart): CustodyViolation
     }
     const vote = votes.find((candidate) => candidate.id === approver.voteId);
     if (!vote) return [violation('missing_vote', `vote ${approver.voteId} by ${approver.id} was not recorded`)];
-    const problem = voteProofProblem(approver, vote);
+    const problem = voteProofProblem(approver, vote, subject);
     return problem ? [violation('approver_mismatch', problem)] : [];
   });
 }
@@ -136,9 +130,9 @@ const inOrder: Check = ({ submitted, accepted, approved, issued, started, finish
 };
 
 /** The digest is recomputed from the accepted action; every digest-bearing event must name it. */
-const oneDigest: Check = ({ accepted, approved, issued, started, finished }) => {
+const oneDigest: Check = ({ accepted, approved, issued, started, finished, votes }) => {
   const digest = actionDigest(accepted.data.action);
-  const bearers: Envelope<{ digest: string }>[] = [accepted, approved, issued, started, finished];
+  const bearers: Envelope<{ digest: string }>[] = [accepted, approved, issued, started, finished, ...votes];
   return bearers
     .filter((event) => event.data.digest !== digest)
     .map((event) => violation('digest_mismatch', `${event.type} ${event.id} names another digest`));

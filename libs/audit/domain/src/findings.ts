@@ -22,6 +22,9 @@ const VOTE_SEVERITY: Record<VoteRejectedV1['code'], Severity> = {
   not_eligible: 'medium',
   step_up_required: 'medium',
   unmapped_voter: 'medium',
+  // Names a text approval never showed (a tampered client), or relays an approval no card could show in full.
+  rendering_mismatch: 'medium',
+  rendering_too_long: 'medium',
   unknown_request: 'low',
   duplicate_vote: 'low',
   already_resolved: 'low',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CanonicalAction } from '../action';
+import { RENDERING_INLINE_MAX_BYTES } from '../action-rendering';
 import { Digest, EventId, Reason, RequestId, Timestamp, TimeWindow } from '../common';
 import { EnvelopeSchema } from '../envelope';
 import { IdentityId } from '../identity-id';
@@ -28,6 +29,14 @@ export const ApprovalRequestedV1 = z.strictObject({
   requester: IdentityId,
   /** What is to be approved, as accepted: approvers (and the Slack card) recompute the digest from it. */
   action: CanonicalAction,
+  /**
+   * What the approver is shown: `renderAction(action)`, the same text on every surface (Slack, the
+   * CLI, the MCP gateway). Printable ASCII; absent only when longer than RENDERING_INLINE_MAX_BYTES,
+   * when a surface renders `action` itself and must arrive at `renderingDigest`.
+   */
+  rendering: z.string().max(RENDERING_INLINE_MAX_BYTES).optional(),
+  /** SHA-256 of the rendering; a vote names it next to the action digest, and approval refuses any other. */
+  renderingDigest: Digest,
   policy: PolicyStamp,
   quorum: z.number().int().min(1).max(10),
   eligibleGroups: z.array(z.string()).min(1),
@@ -62,6 +71,10 @@ export const VOTE_REJECTION_CODES = [
   'step_up_required',
   /** A relayed vote whose channel user the registry maps to no approver, or to another one. */
   'unmapped_voter',
+  /** The vote names a rendering digest other than that of the text approval showed for the request. */
+  'rendering_mismatch',
+  /** An approval relayed by a channel for a rendering too long for it to show in full: use the CLI. */
+  'rendering_too_long',
 ] as const;
 
 export const VoteRejectedV1 = z.strictObject({

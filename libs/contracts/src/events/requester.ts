@@ -21,6 +21,8 @@ export type RequestSubmittedV1 = z.infer<typeof RequestSubmittedV1>;
 export const VoteCastV1 = z.strictObject({
   requestId: RequestId,
   digest: Digest,
+  /** The digest of the rendering the approver was shown (`approval.requested`'s renderingDigest). */
+  renderingDigest: Digest,
   decision: z.enum(['approve', 'deny']),
   reason: Reason.optional(),
   /**
@@ -46,6 +48,8 @@ export type SlackUser = z.infer<typeof SlackUser>;
 export const VoteRelayedV1 = z.strictObject({
   requestId: RequestId,
   digest: Digest,
+  /** The digest of the rendering the approver was shown (`approval.requested`'s renderingDigest). */
+  renderingDigest: Digest,
   decision: z.enum(['approve', 'deny']),
   reason: Reason.optional(),
   review: z.literal(true).optional(),

@@ -1,6 +1,13 @@
 import { GENESIS, nextRecord } from '@countersign/audit-chain';
 import { EVENT_TYPES, type AuditRecordV1, type EventType } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, FIXTURE_SUBMISSION_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_RENDERING_DIGEST,
+  FIXTURE_REQUEST_ID,
+  FIXTURE_SUBMISSION_ID,
+  fixtureAction,
+  fixtureEnvelope,
+} from '@countersign/contracts/testing';
 
 const T = '2026-11-21T10:00:00.000Z';
 const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -16,11 +23,12 @@ const DATA: Record<
   [string, Record<string, unknown>]
 > = {
   'countersign.request.submitted.v1': ['requester:deploy-bot', { requestId: FIXTURE_REQUEST_ID, action, reason: 'migrate' }],
-  'countersign.vote.cast.v1': ['approver:alice', { ...request, decision: 'approve' }],
+  'countersign.vote.cast.v1': ['approver:alice', { ...request, renderingDigest: FIXTURE_RENDERING_DIGEST, decision: 'approve' }],
   'countersign.vote.relayed.v1': [
     'channel:slack',
     {
       ...request,
+      renderingDigest: FIXTURE_RENDERING_DIGEST,
       decision: 'deny',
       approver: 'approver:bob',
       slack: { teamId: 'T0123ABCD', userId: 'U0123ABCD', actionTs: '1732190000.123456' },
@@ -52,7 +60,16 @@ const DATA: Record<
   ],
   'countersign.approval.requested.v1': [
     'service:approval',
-    { ...request, requester: 'requester:deploy-bot', action: fixtureAction, policy, quorum: 2, eligibleGroups: ['sre'], expiresAt: T },
+    {
+      ...request,
+      requester: 'requester:deploy-bot',
+      action: fixtureAction,
+      renderingDigest: FIXTURE_RENDERING_DIGEST,
+      policy,
+      quorum: 2,
+      eligibleGroups: ['sre'],
+      expiresAt: T,
+    },
   ],
   'countersign.vote.recorded.v1': [
     'service:approval',

@@ -34,6 +34,8 @@ export interface RelayClick {
     decision: 'approve' | 'deny';
     requestId: string;
     digest: string;
+    /** The rendering digest the card's button carried: what the person was shown. */
+    renderingDigest: string;
     reason?: string;
   };
   approver: string | undefined;

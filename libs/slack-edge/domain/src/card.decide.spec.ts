@@ -1,5 +1,19 @@
-import { deterministicId, EventTypes, type ApprovalRequestedV1 } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID, FIXTURE_REQUESTER, fixtureAction } from '@countersign/contracts/testing';
+import {
+  actionDigest,
+  deterministicId,
+  EventTypes,
+  RELAYED_RENDERING_MAX_CHARS,
+  renderAction,
+  renderingDigest,
+  type ApprovalRequestedV1,
+} from '@countersign/contracts';
+import {
+  FIXTURE_DIGEST,
+  FIXTURE_RENDERING_DIGEST,
+  FIXTURE_REQUEST_ID,
+  FIXTURE_REQUESTER,
+  fixtureAction,
+} from '@countersign/contracts/testing';
 import { fold } from '@countersign/decider';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import type { RelayClick } from './card.commands';
@@ -16,6 +30,7 @@ const requestedData = (extra: Partial<ApprovalRequestedV1> = {}): ApprovalReques
   digest: FIXTURE_DIGEST,
   requester: FIXTURE_REQUESTER,
   action: fixtureAction,
+  renderingDigest: FIXTURE_RENDERING_DIGEST,
   policy: { version: `sha256:${'a'.repeat(64)}`, label: 'default-2026-11', tier: 'payments-high', rules: ['tier:payments-high'] },
   quorum: 2,
   eligibleGroups: ['finance'],
@@ -47,6 +62,7 @@ const click = (decision: 'approve' | 'deny', extra: Partial<RelayClick['click']>
   decision,
   requestId: FIXTURE_REQUEST_ID,
   digest: FIXTURE_DIGEST,
+  renderingDigest: FIXTURE_RENDERING_DIGEST,
   ...extra,
 });
 
@@ -62,6 +78,7 @@ const relayed = (c: RelayClick['click'], reason?: string): CardEvent => ({
   data: {
     requestId: c.requestId,
     digest: c.digest,
+    renderingDigest: c.renderingDigest,
     decision: c.decision,
     ...(reason ? { reason } : {}),
     approver: 'approver:alice',
@@ -196,6 +213,49 @@ describe('a click on the card', () => {
       .given([observed(requested())])
       .when(relay(stale))
       .then([refused(stale, 'digest_mismatch', `the click names digest ${stale.digest}; the request's digest is ${FIXTURE_DIGEST}`)]);
+  });
+
+  it('given a pending request, when the click names a rendering the card did not show, then it is refused', () => {
+    const other = 'c'.repeat(64);
+    const stale = click('approve', { renderingDigest: other });
+    spec
+      .given([observed(requested())])
+      .when(relay(stale))
+      .then([refused(stale, 'rendering_mismatch', `the click names rendering ${other}; the card showed ${FIXTURE_RENDERING_DIGEST}`)]);
+  });
+
+  it('given a request whose text does not hash to its rendering digest, when anyone clicks, then it is refused', () => {
+    const forged = observed(requested({ rendering: 'countersign action rendering v1\nkind: "nothing to see"' }));
+    const deny = click('deny');
+    spec
+      .given([forged])
+      .when(relay(deny))
+      .then([
+        refused(
+          deny,
+          'rendering_mismatch',
+          `the card could not show this request: the carried rendering hashes to ${renderingDigest('countersign action rendering v1\nkind: "nothing to see"')}, not the request's rendering digest ${FIXTURE_RENDERING_DIGEST}`,
+        ),
+      ]);
+  });
+
+  it('given a request too long for a Slack card, when a Slack user approves, then it is refused; a deny is relayed', () => {
+    const action = { ...fixtureAction, parameters: { body: 'x'.repeat(RELAYED_RENDERING_MAX_CHARS) } };
+    const shown = renderingDigest(renderAction(action));
+    const long = observed(requested({ action, digest: actionDigest(action), renderingDigest: shown }));
+    const approve = click('approve', { digest: actionDigest(action), renderingDigest: shown });
+    const length = renderAction(action).length;
+    spec
+      .given([long])
+      .when(relay(approve))
+      .then([
+        refused(approve, 'rendering_too_long', `the action's text (${length} characters) is too long for Slack: approve it with the CLI`),
+      ]);
+    const deny = click('deny', { digest: actionDigest(action), renderingDigest: shown });
+    spec
+      .given([long])
+      .when(relay(deny))
+      .then([relayed(deny)]);
   });
 
   it('given a step-up tier, when a Slack user approves, then it is refused; a deny is relayed', () => {

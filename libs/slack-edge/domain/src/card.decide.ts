@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes } from '@countersign/contracts';
+import { deterministicId, EventTypes, RELAYED_RENDERING_MAX_CHARS, renderingToShow } from '@countersign/contracts';
 import type { Decider } from '@countersign/decider';
 import type { CardCommand, ObserveApproval, RelayClick } from './card.commands';
 import { CardEventTypes, type CardEvent, type ClickRefusalCode, type ClickRefused, type VoteRelayed } from './card.events';
@@ -40,8 +40,26 @@ function refusalOf(command: RelayClick, state: CardState): [ClickRefusalCode, st
   if (click.digest !== state.requested.digest) {
     return ['digest_mismatch', `the click names digest ${click.digest}; the request's digest is ${state.requested.digest}`];
   }
+  const shown = renderingRefusal(click, state.requested);
+  if (shown) return shown;
   if (state.requested.stepUp && click.decision === 'approve') {
     return ['step_up_required', `tier ${state.requested.policy.tier} needs an approval signed with your own key, not a Slack click`];
+  }
+  return undefined;
+}
+
+/** The click must name the rendering the card showed; an approval needs one the card showed in full. */
+function renderingRefusal(
+  click: RelayClick['click'],
+  requested: NonNullable<CardState['requested']>,
+): [ClickRefusalCode, string] | undefined {
+  const shown = renderingToShow(requested);
+  if (!shown.ok) return ['rendering_mismatch', `the card could not show this request: ${shown.problem}`];
+  if (click.renderingDigest !== requested.renderingDigest) {
+    return ['rendering_mismatch', `the click names rendering ${click.renderingDigest}; the card showed ${requested.renderingDigest}`];
+  }
+  if (click.decision === 'approve' && shown.text.length > RELAYED_RENDERING_MAX_CHARS) {
+    return ['rendering_too_long', `the action's text (${shown.text.length} characters) is too long for Slack: approve it with the CLI`];
   }
   return undefined;
 }
@@ -56,6 +74,7 @@ function relay(command: RelayClick, state: CardState): CardEvent[] {
     data: {
       requestId: click.requestId,
       digest: click.digest,
+      renderingDigest: click.renderingDigest,
       decision: click.decision,
       ...(click.reason ? { reason: click.reason } : {}),
       approver,

@@ -40,6 +40,8 @@ export const CLICK_REFUSAL_CODES = [
   'already_resolved',
   'unmapped_user',
   'step_up_required',
+  'rendering_mismatch',
+  'rendering_too_long',
   'replayed',
 ] as const;
 export type ClickRefusalCode = (typeof CLICK_REFUSAL_CODES)[number];

@@ -1,4 +1,4 @@
-import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testing';
+import { FIXTURE_DIGEST, FIXTURE_RENDERING_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testing';
 
 /**
  * A click on our card's Approve button, written out by hand in the shape of Slack's documented
@@ -38,7 +38,7 @@ export function blockActionsFixture(): Record<string, unknown> {
         action_id: 'countersign.approve',
         block_id: 'countersign.decision',
         text: { type: 'plain_text', text: 'Approve', emoji: true },
-        value: `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}`,
+        value: `${FIXTURE_REQUEST_ID}:${FIXTURE_DIGEST}:${FIXTURE_RENDERING_DIGEST}`,
         style: 'primary',
         type: 'button',
         action_ts: '1548426417.840180',

@@ -59,8 +59,8 @@ export async function recordHonestFlows(): Promise<RecordedFlows> {
     const auto = await submit(stack, await connect('requester-deploy-bot'), 'staging');
     const twoApprovers = await submit(stack, await connect('requester-deploy-bot'), 'production');
     const requested = await until(reader, (messages) => find(messages, EventTypes.ApprovalRequested, twoApprovers));
-    const digest = (requested.envelope.data as { digest: string }).digest;
-    for (const approver of ['alice', 'bob']) await vote(stack, await connect(`approver-${approver}`), approver, twoApprovers, digest);
+    const shown = requested.envelope.data as { digest: string; renderingDigest: string };
+    for (const approver of ['alice', 'bob']) await vote(stack, await connect(`approver-${approver}`), approver, twoApprovers, shown);
     for (const requestId of [auto, twoApprovers]) {
       await until(reader, (messages) => find(messages, EventTypes.CredentialRevoked, requestId));
       await until(reader, (messages) => find(messages, EventTypes.CustodyVerified, requestId));
@@ -94,13 +94,19 @@ async function submit(stack: Stack, nc: NatsConnection, environment: string): Pr
   return requestId;
 }
 
-async function vote(stack: Stack, nc: NatsConnection, approver: string, requestId: string, digest: string): Promise<void> {
+async function vote(
+  stack: Stack,
+  nc: NatsConnection,
+  approver: string,
+  requestId: string,
+  { digest, renderingDigest }: { digest: string; renderingDigest: string },
+): Promise<void> {
   const envelope = signerFor(stack, `approver:${approver}`).sign({
     id: randomUUID(),
     type: EventTypes.VoteCast,
     subject: requestId,
     time: new Date().toISOString(),
-    data: { requestId, digest, decision: 'approve', reason: 'redelivery flow' },
+    data: { requestId, digest, renderingDigest, decision: 'approve', reason: 'redelivery flow' },
   });
   await nc.jetstream().publish(Subjects.vote(approver), JSON.stringify(envelope), { msgID: envelope.id });
 }
