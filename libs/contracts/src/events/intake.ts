@@ -65,5 +65,10 @@ export const RequesterNotifiedV1 = z.strictObject({
   notifiedAt: Timestamp,
   /** Outcome `joined` only: the pending request this submission joined (same requester, same action). */
   joinedRequestId: RequestId.optional(),
+  /**
+   * Outcome `accepted` only: the action as intake accepted it, so a requester (the MCP gateway) can
+   * show its agent the very text approvers are shown (`renderAction` of this action).
+   */
+  action: CanonicalAction.optional(),
 });
 export type RequesterNotifiedV1 = z.infer<typeof RequesterNotifiedV1>;

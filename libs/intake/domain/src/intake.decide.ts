@@ -146,6 +146,7 @@ function accept(command: HandleSubmission, { submitted, facts, window, agent }: 
     requestId: submitted.requestId,
     outcome: 'accepted',
     causationEventId: accepted.id,
+    action,
   });
   return [accepted, notified];
 }
@@ -237,7 +238,7 @@ function failStranded(command: FailStranded, state: IntakeState): IntakeEvent[] 
   return notifyOutcome({ type: 'NotifyOutcome', requestId, outcome: 'failed', causationEventId, detail, now }, state);
 }
 
-type NotificationFields = Pick<RequesterNotified['data'], 'requestId' | 'outcome' | 'errors' | 'causationEventId'>;
+type NotificationFields = Pick<RequesterNotified['data'], 'requestId' | 'outcome' | 'errors' | 'causationEventId' | 'action'>;
 
 function notification(command: Answerable, id: string, fields: NotificationFields): RequesterNotified {
   return {

@@ -139,6 +139,7 @@ export function acceptedEvents(
         outcome: 'accepted',
         causationEventId: acceptedId,
         notifiedAt: NOW,
+        action,
       },
     },
   ];

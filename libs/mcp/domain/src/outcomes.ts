@@ -7,6 +7,8 @@ export interface Notice {
   errors?: FieldError[];
   /** For `joined`: the identical pending request this one follows (it opened no approval of its own). */
   joinedRequestId?: string;
+  /** For `accepted`: the text approvers are shown (renderAction of the accepted action). */
+  rendering?: string;
   notifiedAt: string;
 }
 
@@ -29,7 +31,10 @@ export function progressSteps(requestId: string, notice: Notice): ProgressStep[]
   switch (notice.outcome) {
     case 'accepted':
       return [
-        { progress: 1, message: `accepted: request ${requestId}` },
+        {
+          progress: 1,
+          message: `accepted: request ${requestId}${notice.rendering ? `; approvers are shown exactly this:\n${notice.rendering}` : ''}`,
+        },
         { progress: 2, message: `waiting for approvers: request ${requestId}` },
       ];
     case 'joined':

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequesterNotifiedV1 } from '@countersign/contracts';
-import { finalOutcome } from '@countersign/mcp-gateway-domain';
+import { renderAction, renderingDigest } from '@countersign/contracts';
+import { FIXTURE_RENDERING_DIGEST, fixtureAction } from '@countersign/contracts/testing';
+import { finalOutcome, progressSteps } from '@countersign/mcp-gateway-domain';
 import { OutcomeStore } from './outcome-store';
 
 describe('the gateway’s outcome store (a real SQLite file)', () => {
@@ -60,6 +62,17 @@ describe('the gateway’s outcome store (a real SQLite file)', () => {
       ['denied', undefined],
     ]);
     expect(finalOutcome(joining, store.noticesFor(joining))).toMatchObject({ isError: true, structured: { status: 'denied' } });
+    store.close();
+  });
+
+  it('gives the agent the very text approvers are shown, from the action intake accepted', () => {
+    const store = OutcomeStore.open(join(dir, 'renderings.sqlite'));
+    const requestId = randomUUID();
+    store.recordNotice(randomUUID(), notice({ requestId, action: fixtureAction }));
+    const [accepted] = store.noticesFor(requestId);
+    expect(accepted?.rendering).toBe(renderAction(fixtureAction));
+    expect(renderingDigest(accepted!.rendering!)).toBe(FIXTURE_RENDERING_DIGEST);
+    expect(progressSteps(requestId, accepted!)[0]?.message).toContain(renderAction(fixtureAction));
     store.close();
   });
 });

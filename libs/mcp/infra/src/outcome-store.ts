@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FieldError, Outcome, RequesterNotifiedV1 } from '@countersign/contracts';
+import { renderAction, type CanonicalAction, type FieldError, type Outcome, type RequesterNotifiedV1 } from '@countersign/contracts';
 import type { Notice } from '@countersign/mcp-gateway-domain';
 
 /** A call the gateway turned into a submission. */
@@ -15,6 +15,7 @@ export interface CallRow {
 interface NoticeRow {
   outcome: string;
   joined_request_id: string | null;
+  action: string | null;
   detail: string | null;
   errors: string | null;
   notified_at: string;
@@ -39,7 +40,7 @@ export class OutcomeStore {
         request_id TEXT PRIMARY KEY, submission_id TEXT NOT NULL UNIQUE, tool TEXT NOT NULL, submitted_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS notices (
         event_id TEXT PRIMARY KEY, request_id TEXT, submission_id TEXT, outcome TEXT NOT NULL,
-        detail TEXT, errors TEXT, notified_at TEXT NOT NULL, joined_request_id TEXT);
+        detail TEXT, errors TEXT, notified_at TEXT NOT NULL, joined_request_id TEXT, action TEXT);
       CREATE INDEX IF NOT EXISTS notices_request ON notices (request_id);
       CREATE INDEX IF NOT EXISTS notices_submission ON notices (submission_id);`);
     return new OutcomeStore(db);
@@ -55,7 +56,7 @@ export class OutcomeStore {
   recordNotice(eventId: string, data: RequesterNotifiedV1): void {
     this.db
       .prepare(
-        'INSERT OR IGNORE INTO notices (event_id, request_id, submission_id, outcome, detail, errors, notified_at, joined_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO notices (event_id, request_id, submission_id, outcome, detail, errors, notified_at, joined_request_id, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         eventId,
@@ -66,6 +67,7 @@ export class OutcomeStore {
         data.errors ? JSON.stringify(data.errors) : null,
         data.notifiedAt,
         data.joinedRequestId ?? null,
+        data.action ? JSON.stringify(data.action) : null,
       );
   }
 
@@ -94,7 +96,7 @@ export class OutcomeStore {
   noticesFor(requestId: string, submissionId?: string): Notice[] {
     const rows = this.db
       .prepare(
-        'SELECT outcome, detail, errors, notified_at, joined_request_id FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid',
+        'SELECT outcome, detail, errors, notified_at, joined_request_id, action FROM notices WHERE request_id = ? OR submission_id = ? ORDER BY notified_at, rowid',
       )
       .all(requestId, submissionId ?? null) as NoticeRow[];
     const notices: Notice[] = rows.map((row) => ({
@@ -102,6 +104,8 @@ export class OutcomeStore {
       ...(row.detail ? { detail: row.detail } : {}),
       ...(row.errors ? { errors: JSON.parse(row.errors) as FieldError[] } : {}),
       ...(row.joined_request_id ? { joinedRequestId: row.joined_request_id } : {}),
+      // What approvers are shown: the same function over the same accepted action.
+      ...(row.action ? { rendering: renderAction(JSON.parse(row.action) as CanonicalAction) } : {}),
       notifiedAt: row.notified_at,
     }));
     const joined = notices.find((notice) => notice.outcome === 'joined')?.joinedRequestId;
