@@ -11,7 +11,9 @@ import {
   ReloadingTrustStore,
 } from '@countersign/identity';
 import { actionTools, type ActionTool } from '@countersign/mcp-gateway-domain';
+import { requesterConsumer } from '@countersign/contracts';
 import { connectNats } from '@countersign/messaging';
+import { consumersCheck, natsCheck, operationsEndpoint, ServiceMetrics, startOperationsServer } from '@countersign/service-runtime';
 import { loadPolicyBundleOrThrow } from '@countersign/policy-engine';
 import type { GatewayConfig } from './config';
 import { Gateway } from './gateway';
@@ -88,8 +90,29 @@ export async function openGateway(config: GatewayConfig, log: GatewayLog): Promi
   };
   if (config.transport === 'http') {
     const http = await serveHttp(gateway, { ...config.http, requester: config.requester, ...(run ? { defaultRun: run } : {}) }, log);
+    // Over HTTP the gateway is a long-running service: liveness, readiness and metrics on their own port.
+    const operations = await startOperationsServer({
+      service: 'mcp-gateway',
+      ...operationsEndpoint(process.env),
+      metrics: new ServiceMetrics('mcp-gateway'),
+      alive: () => !nc.isClosed(),
+      readiness: [
+        natsCheck(nc),
+        consumersCheck(nc, [requesterConsumer(config.requester)], () => true),
+        { name: 'store', check: () => Promise.resolve(store.ping()) },
+      ],
+    });
     log.log(`COUNTERSIGN_READY mcp-gateway as ${owner} on ${http.url} (${tools.length} action tools)`);
-    return { url: http.url, tools, done: new Promise(() => undefined), close: () => shutdown(() => http.close()) };
+    return {
+      url: http.url,
+      tools,
+      done: new Promise(() => undefined),
+      close: () =>
+        shutdown(async () => {
+          await operations.close();
+          await http.close();
+        }),
+    };
   }
   const server = createMcpServer(gateway, run ? { run } : {});
   const transport = new StdioServerTransport();

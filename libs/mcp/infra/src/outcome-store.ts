@@ -114,6 +114,11 @@ export class OutcomeStore {
       : notices;
   }
 
+  /** The file answers a read: readiness of the HTTP gateway. */
+  ping(): void {
+    this.db.prepare('SELECT count(*) FROM calls').get();
+  }
+
   close(): void {
     this.db.close();
   }
