@@ -22,8 +22,12 @@ step "docker-compose.yml" bash scripts/check-compose.sh
 # so the suites below run the processes from this build (scripts/built.js runs only a fresh one).
 step "build" node scripts/build.js
 step "policy fixtures (deploy/policies)" npx countersign policy test deploy/policies
+# Two spec files at a time where each starts its own servers on free ports in its own folders
+# (integration, e2e, security): much of their time is waiting on processes, not on the CPU. The
+# chaos suite kills processes on a schedule and runs alone.
+workers() { case $1 in integration | e2e | security) echo 2 ;; *) echo 1 ;; esac; }
 for suite in unit integration e2e security chaos; do
-  step "jest: $suite" npx jest --selectProjects "$suite" --json --outputFile="$results/$suite.json" --passWithNoTests
+  step "jest: $suite" npx jest --selectProjects "$suite" --maxWorkers="$(workers "$suite")" --json --outputFile="$results/$suite.json" --passWithNoTests
 done
 
 [ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
