@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 function isServerUrl(entry: string): boolean {
   try {
     const url = new URL(entry);
@@ -26,3 +28,12 @@ export function natsServers(value: string | readonly string[]): string[] {
   if (problem) throw new Error(problem);
   return (typeof value === 'string' ? value.split(',') : [...value]).map((entry) => entry.trim());
 }
+
+/** COUNTERSIGN_NATS_URL as every process's environment schema reads it (natsServerListProblem). */
+export const NatsServersSetting = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = natsServerListProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .default('nats://127.0.0.1:4322');

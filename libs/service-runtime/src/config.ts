@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAMES, type IdentityId, type ServiceName } from '@countersign/contracts';
-import { natsServerListProblem } from '@countersign/messaging';
+import { NatsServersSetting } from '@countersign/messaging';
 
 /**
  * Everything a service reads from its environment, validated once at start-up so a typo fails the
@@ -10,13 +10,7 @@ import { natsServerListProblem } from '@countersign/messaging';
 const Env = z.object({
   COUNTERSIGN_HOME: z.string().min(1).default(join(process.cwd(), '.countersign')),
   /** One server, or every node of a cluster comma-separated, so the service fails over when one dies. */
-  COUNTERSIGN_NATS_URL: z
-    .string()
-    .superRefine((value, ctx) => {
-      const problem = natsServerListProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default('nats://127.0.0.1:4322'),
+  COUNTERSIGN_NATS_URL: NatsServersSetting,
   COUNTERSIGN_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
   /** Where SQLite stores live; `<home>/data` unless the home is mounted read-only (containers). */
   COUNTERSIGN_DATA_DIR: z.string().min(1).optional(),

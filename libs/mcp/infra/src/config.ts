@@ -1,18 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IdentityName } from '@countersign/contracts';
-import { natsServerListProblem } from '@countersign/messaging';
+import { NatsServersSetting } from '@countersign/messaging';
 
 /** Everything the gateway reads from its environment, validated at start-up (docs/agents.md lists it). */
 const Env = z.object({
   COUNTERSIGN_HOME: z.string().min(1).default(join(process.cwd(), '.countersign')),
-  COUNTERSIGN_NATS_URL: z
-    .string()
-    .superRefine((value, ctx) => {
-      const problem = natsServerListProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default('nats://127.0.0.1:4322'),
+  COUNTERSIGN_NATS_URL: NatsServersSetting,
   COUNTERSIGN_NATS_CA: z.string().min(1).optional(),
   /** The requester this gateway acts as: one agent workload, one identity, one key. */
   COUNTERSIGN_REQUESTER: IdentityName,

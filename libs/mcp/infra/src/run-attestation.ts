@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   EnvelopeSchema,
+  EventTypes,
   inputLimitProblem,
   parseJson,
   parseWith,
@@ -10,8 +11,8 @@ import {
 } from '@countersign/contracts';
 import type { GatewayError } from '@countersign/mcp-gateway-domain';
 
-/** The run attestation's event type (issue 19 contract; run-attest owns its schema and intake's checks). */
-export const RUN_ATTESTED_TYPE = 'countersign.run.attested.v1';
+/** The run attestation's event type (its schema and intake's checks live with the contracts). */
+export const RUN_ATTESTED_TYPE = EventTypes.RunAttested;
 /** The HTTP header an MCP session presents its run attestation in: base64url of the envelope JSON. */
 export const RUN_ATTESTATION_HEADER = 'countersign-run-attestation';
 
