@@ -153,7 +153,9 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
 
   /** Nest's handler for the event type; types nobody here handles are acked as not of interest. */
   private async dispatch(envelope: Envelope, context: JetStreamContext): Promise<'handled' | 'no_handler'> {
-    const handler = this.getHandlerByPattern(envelope.type);
+    // Our patterns are event types, plain strings: look them up directly. Nest's getHandlerByPattern
+    // first tries JSON.parse on every pattern, which throws (and builds a stack) for each message.
+    const handler = this.messageHandlers.get(envelope.type) ?? null;
     if (!handler) return 'no_handler';
     const result: unknown = await handler(envelope, context);
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
