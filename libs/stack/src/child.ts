@@ -11,6 +11,14 @@ export interface ManagedChild {
   isReady(): boolean;
 }
 
+/**
+ * V8 settings for every service process. A young generation of 1 MB per semi-space instead of
+ * 16: services keep little short-lived data per message, and the default lets each process grow
+ * by tens of MB of garbage under load before a scavenge (measured in `npm run bench`, see
+ * docs/operations.md). Heap sizing can only be set on the command line.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 /** Spawns a process, hands every output line to `log`, and waits for its ready marker. */
 export function spawnManaged(
   name: string,

@@ -25,7 +25,7 @@ import {
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
-import { spawnManaged } from './child';
+import { SERVICE_NODE_FLAGS, spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
 import { startSshDemo, withSshDemo, type SshDemo } from './ssh-demo';
 
@@ -166,7 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ? { ...env, ...options.siemForwarder?.env }
         : env;
   const supervisor = new Supervisor({
-    spawn: (name) => spawnManaged(name, [join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
+    spawn: (name) => spawnManaged(name, [...SERVICE_NODE_FLAGS, join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
     log,
     runDir: join(home, 'run'),
