@@ -14,6 +14,6 @@ if (!known.includes(name)) {
 // a quarter faster afterwards (two Cedar calls per auto-approved request). Set before anything
 // compiles WebAssembly; docs/operations.md has the figures.
 require('node:v8').setFlagsFromString('--liftoff-only');
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(root, 'tsconfig.json');
-require('@swc-node/register');
+// Not @swc-node/register: the same compilation without the TypeScript compiler in memory.
+require('./register-service').register();
 require(path.join(root, 'apps', name, 'src', 'main.ts'));
