@@ -17,11 +17,12 @@ describe('scripts/register-service.js', () => {
     const files = execFileSync('git', ['ls-files', 'apps/*.ts', 'libs/*.ts'], { cwd: ROOT, encoding: 'utf8' })
       .split('\n')
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
-    const tsconfig = readDefaultTsConfig(join(ROOT, 'tsconfig.json'));
+    // Compiled to CommonJS (module 1), as @swc-node/register does when it registers.
+    const tsconfig = { ...readDefaultTsConfig(join(ROOT, 'tsconfig.json')), module: 1 } as Parameters<typeof tsCompilerOptionsToSwcConfig>[0];
     const different = files.filter((file) => {
       const filename = join(ROOT, file);
       const source = readFileSync(filename, 'utf8');
-      const reference = swcNodeTransform(source, filename, tsCompilerOptionsToSwcConfig({ ...tsconfig, module: 1 }, filename));
+      const reference = swcNodeTransform(source, filename, tsCompilerOptionsToSwcConfig({ ...tsconfig }, filename));
       const ours = transformSync(source, swcOptions(filename));
       return withoutMapComment(reference.code) !== withoutMapComment(ours.code);
     });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
 import type { EventRow } from '@countersign/event-store';
 import { HomeLayout } from '@countersign/identity';
@@ -19,9 +19,11 @@ function cloneUuid(uuid: string, copy: number): string {
 /** A stored row as the SQLite store keeps it, without the position the insert assigns. */
 type Row = Omit<EventRow, 'position'>;
 
+const STORE_CHUNK = 50_000;
+
 /**
  * Grows one service store to `target` events by cloning the requests already in it (their UUIDs
- * rewritten, so each clone is a distinct finished request), in one transaction. Streams named
+ * rewritten, so each clone is a distinct finished request), in transactions of about 50,000 rows. Streams named
  * without a UUID (audit's single log) continue their revisions.
  */
 export function prefillStore(file: string, target: number): number {
@@ -40,8 +42,11 @@ export function prefillStore(file: string, target: number): number {
       next.set(row.stream, row.revision + 1);
     }
     let added = 0;
+    let copy = 0;
+    // One transaction per copy batch of about STORE_CHUNK rows, so the WAL is checkpointed along the way.
     const fill = db.transaction(() => {
-      for (let copy = 1; template.length + added < target; copy += 1) {
+      for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop; ) {
+        copy += 1;
         const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
         for (const row of template) {
           if (template.length + added >= target) break;
@@ -53,7 +58,7 @@ export function prefillStore(file: string, target: number): number {
         }
       }
     });
-    fill();
+    while (template.length + added < target) fill();
     return added;
   } finally {
     db.close();
@@ -81,7 +86,7 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
               ? 'intake'
               : 'audit';
     if (!publishers.has(user)) publishers.set(user, await connectAs(stack, user));
-    return publishers.get(user)!.jetstream();
+    return publishers.get(user)!;
   };
   let published = 0;
   for (const stream of Object.values(Streams)) {
@@ -92,16 +97,10 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
       samples.push(await jsm.streams.getMessage(stream.name, { seq }));
     }
     const missing = target - info.state.messages;
-    let sent = 0;
-    const worker = async () => {
-      while (sent < missing) {
-        const sample = samples[sent % samples.length]!;
-        sent += 1;
-        const js = await publisherOf(sample.subject);
-        await js.publish(sample.subject, sample.data, { msgID: `history-${stream.name}-${sent}` });
-      }
-    };
-    await Promise.all(Array.from({ length: 256 }, worker));
+    await publishInChunks(jsm, stream.name, info.state.messages, missing, async (index) => {
+      const sample = samples[index % samples.length]!;
+      return { connection: await publisherOf(sample.subject), sample };
+    });
     published += missing;
   }
   await Promise.all([...publishers.values()].map((connection) => connection.close()));
@@ -117,6 +116,36 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
     });
   }
   return published;
+}
+
+const CHUNK = 20_000;
+
+/**
+ * Publishes `missing` copies as plain NATS messages (JetStream stores a message on its subjects
+ * with or without a reply; leaving the PubAck out is what makes a 10^6 pre-fill take minutes, not
+ * hours), CHUNK at a time: flush, then wait until the stream holds them before the next chunk, so
+ * the server is never asked to buffer more than one chunk.
+ */
+async function publishInChunks(
+  jsm: JetStreamManager,
+  stream: string,
+  before: number,
+  missing: number,
+  sampleAt: (index: number) => Promise<{ connection: NatsConnection; sample: { subject: string; data: Uint8Array } }>,
+): Promise<void> {
+  for (let sent = 0; sent < missing; ) {
+    const connections = new Set<NatsConnection>();
+    for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {
+      const { connection, sample } = await sampleAt(sent);
+      connection.publish(sample.subject, sample.data);
+      connections.add(connection);
+    }
+    await Promise.all([...connections].map((connection) => connection.flush()));
+    for (let waited = 0; (await jsm.streams.info(stream)).state.messages < before + sent; waited += 100) {
+      if (waited > 120_000) throw new Error(`${stream}: the server stored fewer than ${before + sent} messages after 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Stops the services, grows their stores and the streams to `target`, and starts them again. */
