@@ -148,6 +148,22 @@ async function publishInChunks(
   }
 }
 
+/**
+ * A service refuses to start when a JetStream call of its start-up times out (fail fast); right
+ * after a bulk pre-fill a loaded server can be that slow. Said on stderr, and tried up to 3 times.
+ */
+async function startWithRetries(stack: Stack, service: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await stack.start(service);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.error(`history: ${service} did not start (attempt ${attempt}), retrying: ${String(error).split('\n')[0]}`);
+    }
+  }
+}
+
 /** Stops the services, grows their stores and the streams to `target`, and starts them again. */
 export async function prefillHistory(
   stack: Stack,
@@ -162,6 +178,6 @@ export async function prefillHistory(
     if (existsSync(file)) rows += prefillStore(file, target);
   }
   const messages = await prefillStreams(stack, provisioner, target);
-  for (const service of SERVICE_NAMES) await stack.start(service);
+  for (const service of SERVICE_NAMES) await startWithRetries(stack, service);
   return { rows, messages, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
