@@ -18,7 +18,9 @@ describe('scripts/register-service.js', () => {
       .split('\n')
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
     // Compiled to CommonJS (module 1), as @swc-node/register does when it registers.
-    const tsconfig = { ...readDefaultTsConfig(join(ROOT, 'tsconfig.json')), module: 1 } as Parameters<typeof tsCompilerOptionsToSwcConfig>[0];
+    const tsconfig = { ...readDefaultTsConfig(join(ROOT, 'tsconfig.json')), module: 1 } as Parameters<
+      typeof tsCompilerOptionsToSwcConfig
+    >[0];
     const different = files.filter((file) => {
       const filename = join(ROOT, file);
       const source = readFileSync(filename, 'utf8');

@@ -45,7 +45,7 @@ export function prefillStore(file: string, target: number): number {
     let copy = 0;
     // One transaction per copy batch of about STORE_CHUNK rows, so the WAL is checkpointed along the way.
     const fill = db.transaction(() => {
-      for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop; ) {
+      for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop;) {
         copy += 1;
         const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
         for (const row of template) {
@@ -133,7 +133,7 @@ async function publishInChunks(
   missing: number,
   sampleAt: (index: number) => Promise<{ connection: NatsConnection; sample: { subject: string; data: Uint8Array } }>,
 ): Promise<void> {
-  for (let sent = 0; sent < missing; ) {
+  for (let sent = 0; sent < missing;) {
     const connections = new Set<NatsConnection>();
     for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {
       const { connection, sample } = await sampleAt(sent);

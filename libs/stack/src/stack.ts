@@ -166,7 +166,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ? { ...env, ...options.siemForwarder?.env }
         : env;
   const supervisor = new Supervisor({
-    spawn: (name) => spawnManaged(name, [...SERVICE_NODE_FLAGS, join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
+    spawn: (name) =>
+      spawnManaged(name, [...SERVICE_NODE_FLAGS, join(REPO_ROOT, 'scripts', 'service.js'), name], envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),
     log,
     runDir: join(home, 'run'),
