@@ -2,11 +2,19 @@
 // Runs one Countersign process: node scripts/service.js <intake|approval|broker|executor|audit|slack-edge|demo-target|siem-forwarder|mcp-gateway>
 // Its build in dist/ when that is fresh (or the only thing here, as in the image), else the
 // TypeScript sources; COUNTERSIGN_RUN_FROM=built|source forces one (scripts/built.js).
-const { SERVICES, requireEntry } = require('./built');
+const { SERVICES, resolveEntry } = require('./built');
 
 const name = process.argv[2];
 if (!SERVICES.includes(name)) {
   console.error(`usage: node scripts/service.js <${SERVICES.join('|')}>`);
   process.exit(2);
 }
-requireEntry(name, `apps/${name}/src/main.ts`);
+// Cedar's WebAssembly (approval, broker, executor) stays on V8's baseline compiler: optimizing it
+// costs about 40 MB per process and a burst of compilation on the first decisions, for calls about
+// a quarter faster afterwards (two Cedar calls per auto-approved request). Set before anything
+// compiles WebAssembly; docs/operations.md has the figures.
+require('node:v8').setFlagsFromString('--liftoff-only');
+const entry = resolveEntry(name, `apps/${name}/src/main.ts`);
+// From source: compiled on require without the TypeScript compiler in memory (not @swc-node/register).
+if (entry.mode === 'source') require('./register-service').register();
+require(entry.file);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
 import type { EventRow } from '@countersign/event-store';
 import { HomeLayout } from '@countersign/identity';
@@ -19,9 +19,11 @@ function cloneUuid(uuid: string, copy: number): string {
 /** A stored row as the SQLite store keeps it, without the position the insert assigns. */
 type Row = Omit<EventRow, 'position'>;
 
+const STORE_CHUNK = 50_000;
+
 /**
  * Grows one service store to `target` events by cloning the requests already in it (their UUIDs
- * rewritten, so each clone is a distinct finished request), in one transaction. Streams named
+ * rewritten, so each clone is a distinct finished request), in transactions of about 50,000 rows. Streams named
  * without a UUID (audit's single log) continue their revisions.
  */
 export function prefillStore(file: string, target: number): number {
@@ -40,8 +42,11 @@ export function prefillStore(file: string, target: number): number {
       next.set(row.stream, row.revision + 1);
     }
     let added = 0;
+    let copy = 0;
+    // One transaction per copy batch of about STORE_CHUNK rows, so the WAL is checkpointed along the way.
     const fill = db.transaction(() => {
-      for (let copy = 1; template.length + added < target; copy += 1) {
+      for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop;) {
+        copy += 1;
         const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
         for (const row of template) {
           if (template.length + added >= target) break;
@@ -53,7 +58,14 @@ export function prefillStore(file: string, target: number): number {
         }
       }
     });
-    fill();
+    while (template.length + added < target) fill();
+    // The clones count as published, as the stream copies count as consumed: without this each
+    // relay would publish its whole pre-filled history once the services start again, and audit
+    // would record all of it (seen in a run: 300,000 audit rows for a 20,000-event history).
+    db.prepare(
+      `INSERT INTO checkpoints (name, position, updated_at) VALUES ('relay', (SELECT MAX(position) FROM events), ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    ).run(new Date().toISOString());
     return added;
   } finally {
     db.close();
@@ -81,7 +93,7 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
               ? 'intake'
               : 'audit';
     if (!publishers.has(user)) publishers.set(user, await connectAs(stack, user));
-    return publishers.get(user)!.jetstream();
+    return publishers.get(user)!;
   };
   let published = 0;
   for (const stream of Object.values(Streams)) {
@@ -92,16 +104,10 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
       samples.push(await jsm.streams.getMessage(stream.name, { seq }));
     }
     const missing = target - info.state.messages;
-    let sent = 0;
-    const worker = async () => {
-      while (sent < missing) {
-        const sample = samples[sent % samples.length]!;
-        sent += 1;
-        const js = await publisherOf(sample.subject);
-        await js.publish(sample.subject, sample.data, { msgID: `history-${stream.name}-${sent}` });
-      }
-    };
-    await Promise.all(Array.from({ length: 256 }, worker));
+    await publishInChunks(jsm, stream.name, info.state.messages, missing, async (index) => {
+      const sample = samples[index % samples.length]!;
+      return { connection: await publisherOf(sample.subject), sample };
+    });
     published += missing;
   }
   await Promise.all([...publishers.values()].map((connection) => connection.close()));
@@ -119,6 +125,52 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
   return published;
 }
 
+const CHUNK = 20_000;
+
+/**
+ * Publishes `missing` copies as plain NATS messages (JetStream stores a message on its subjects
+ * with or without a reply; leaving the PubAck out is what makes a 10^6 pre-fill take minutes, not
+ * hours), CHUNK at a time: flush, then wait until the stream holds them before the next chunk, so
+ * the server is never asked to buffer more than one chunk.
+ */
+async function publishInChunks(
+  jsm: JetStreamManager,
+  stream: string,
+  before: number,
+  missing: number,
+  sampleAt: (index: number) => Promise<{ connection: NatsConnection; sample: { subject: string; data: Uint8Array } }>,
+): Promise<void> {
+  for (let sent = 0; sent < missing;) {
+    const connections = new Set<NatsConnection>();
+    for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {
+      const { connection, sample } = await sampleAt(sent);
+      connection.publish(sample.subject, sample.data);
+      connections.add(connection);
+    }
+    await Promise.all([...connections].map((connection) => connection.flush()));
+    for (let waited = 0; (await jsm.streams.info(stream)).state.messages < before + sent; waited += 100) {
+      if (waited > 120_000) throw new Error(`${stream}: the server stored fewer than ${before + sent} messages after 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * A service refuses to start when a JetStream call of its start-up times out (fail fast); right
+ * after a bulk pre-fill a loaded server can be that slow. Said on stderr, and tried up to 3 times.
+ */
+async function startWithRetries(stack: Stack, service: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await stack.start(service);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.error(`history: ${service} did not start (attempt ${attempt}), retrying: ${String(error).split('\n')[0]}`);
+    }
+  }
+}
+
 /** Stops the services, grows their stores and the streams to `target`, and starts them again. */
 export async function prefillHistory(
   stack: Stack,
@@ -133,6 +185,6 @@ export async function prefillHistory(
     if (existsSync(file)) rows += prefillStore(file, target);
   }
   const messages = await prefillStreams(stack, provisioner, target);
-  for (const service of SERVICE_NAMES) await stack.start(service);
+  for (const service of SERVICE_NAMES) await startWithRetries(stack, service);
   return { rows, messages, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }

@@ -9,7 +9,7 @@ import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkC
 import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
 import { prefillHistory } from './history';
-import { peakRss, stackPids, waitIdle } from './rss';
+import { cpuMsPerRequest, cpuOf, peakRss, stackPids, waitIdle } from './rss';
 
 /**
  * Drives auto-approved requests through the real stack (five processes, real nats-server, SQLite
@@ -85,9 +85,14 @@ async function main(): Promise<void> {
     const before = await readCounters(provisioner, stack.home, siem);
     const subjectsBefore = await subjectCounts(provisioner);
     const referenceSubjectsBefore = await subjectCounts(referenceProvisioner);
+    const pipelinePids = stackPids(stack.home, SERVICE_NAMES);
+    const cpuBefore = cpuOf(pipelinePids);
     // Interleaved, so both see the same background load of a shared machine.
     const loaded = await run(pipeline, N, CONCURRENCY);
+    const cpu = cpuMsPerRequest(cpuBefore, cpuOf(pipelinePids), N);
+    const referenceCpuBefore = cpuOf(chain.pids);
     const referenceLoaded = await run(reference, N, CONCURRENCY);
+    const referenceCpu = cpuMsPerRequest(referenceCpuBefore, cpuOf(chain.pids), N);
     const work = perRequest(before, await settled(() => readCounters(provisioner, stack.home, siem)), N);
     const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
     const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
@@ -140,6 +145,7 @@ async function main(): Promise<void> {
         `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
       );
     }
+    console.log(`CPU ms per request (loaded)  pipeline ${JSON.stringify(cpu)} reference ${JSON.stringify(referenceCpu)}`);
     console.log(`peak RSS (MB)               pipeline ${JSON.stringify(rss)} reference ${JSON.stringify(referenceRss)}`);
     console.log(
       JSON.stringify({
@@ -161,6 +167,8 @@ async function main(): Promise<void> {
         },
         peak_rss_mb: rss,
         reference_peak_rss_mb: referenceRss,
+        cpu_ms_per_request: cpu,
+        reference_cpu_ms_per_request: referenceCpu,
         ...(history
           ? {
               history: {

@@ -26,7 +26,7 @@ export function peakRss(pids: Record<string, number>): Record<string, number | n
 }
 
 /** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -44,4 +44,16 @@ export async function waitIdle(pids: Record<string, number>, share = 0.1, timeou
     const busy = Object.values(pids).some((pid, index) => cpuSeconds(pid) - before[index]! > share);
     if (!busy || Date.now() - started > timeoutMs) return (Date.now() - started) / 1000;
   }
+}
+
+/** CPU seconds used so far by each named process. */
+export function cpuOf(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+}
+
+/** CPU milliseconds per request each process spent between two readings (less sensitive to the machine's other load than latency). */
+export function cpuMsPerRequest(before: Record<string, number>, after: Record<string, number>, requests: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(before).map((name) => [name, Math.round(((after[name]! - before[name]!) * 10_000) / requests) / 10]),
+  );
 }

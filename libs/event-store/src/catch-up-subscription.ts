@@ -88,6 +88,10 @@ export class CatchUpSubscription implements Subscription {
         this.cursor = Math.max(this.cursor, page.until);
         const caughtUp = page.rows < this.options.batchSize && seenAppends === this.source.appendCount();
         if (caughtUp && !this.stopped) await this.waitForAppend();
+        // Reads and handlers are synchronous work chained by microtasks: without a turn of the
+        // event loop between pages, catching up on a long history starves timers and sockets
+        // (a service's start-up NATS requests then time out behind its own replay).
+        else if (page.rows === this.options.batchSize) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.stopped = true;

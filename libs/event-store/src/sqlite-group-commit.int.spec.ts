@@ -88,10 +88,31 @@ describe('SQLite adapter — group commit', () => {
     expect(committedIds()).toEqual([pending.id]);
   });
 
-  it('checkpoints resolve once committed', async () => {
+  it('a checkpoint outside a group is committed at once, without leaving the file below synchronous = FULL', async () => {
     await store.checkpoints().save('relay', 7);
     const reader = new Database(file, { readonly: true });
     expect(reader.prepare('SELECT position FROM checkpoints WHERE name = ?').get('relay')).toEqual({ position: 7 });
     reader.close();
+    expect(store.durabilitySettings().synchronous).toBe('FULL');
+  });
+
+  it('a checkpoint inside an open group rides on its commit', async () => {
+    const pending = event();
+    await store.deferDurability(async () => {
+      await store.append('grouped', [pending], 'no_stream');
+      await store.checkpoints().save('relay', 3);
+    });
+    const position = () => {
+      const reader = new Database(file, { readonly: true });
+      try {
+        return reader.prepare('SELECT position FROM checkpoints WHERE name = ?').get('relay');
+      } finally {
+        reader.close();
+      }
+    };
+    expect(position()).toBeUndefined();
+    await store.flush();
+    expect(position()).toEqual({ position: 3 });
+    expect(committedIds()).toEqual([pending.id]);
   });
 });

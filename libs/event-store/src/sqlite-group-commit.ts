@@ -50,6 +50,25 @@ export class GroupCommit {
     return work();
   }
 
+  /**
+   * For writes whose loss in a crash only costs repeated work (the relay's checkpoint: a lost one
+   * means events are published again, which JetStream deduplicates and consumers tolerate). Inside
+   * an open group it rides on that group's commit; otherwise it commits at once without an fsync
+   * (synchronous = NORMAL for this one statement: in WAL mode that is atomic and consistent, only
+   * not yet durable, and the next FULL commit's fsync of the WAL makes it durable too).
+   */
+  writeWithoutSync<T>(work: () => T): T {
+    this.assertUsable();
+    if (this.db.inTransaction) return work();
+    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
+  }
+
   /** Resolves once every write made so far is committed; at once inside `deferDurability`. */
   durable(): Promise<void> {
     if (deferring.getStore()) return Promise.resolve();

@@ -166,7 +166,9 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
     const started = performance.now();
     const observe = (outcome: HandledMessage['outcome']) =>
       this.options.observe?.({ envelope, consumer: context.consumer, outcome, seconds: (performance.now() - started) / 1_000 });
-    const handler = this.getHandlerByPattern(envelope.type);
+    // Our patterns are event types, plain strings: look them up directly. Nest's getHandlerByPattern
+    // first tries JSON.parse on every pattern, which throws (and builds a stack) for each message.
+    const handler = this.messageHandlers.get(envelope.type) ?? null;
     if (!handler) {
       observe('ignored');
       return 'no_handler';

@@ -48,8 +48,28 @@ export function authorize(compiled: CompiledCedar, policy: Pick<Policy, 'label' 
   return {
     request: ask(requester, 'Request'),
     autoApprove: ask(policyPrincipal, 'AutoApprove'),
-    approve: Object.fromEntries(approvers.map((id) => [id, ask({ type: 'Approver', id: parseIdentityId(id).name }, 'Approve')])),
+    approve: lazyVerdicts(approvers, (id) => ask({ type: 'Approver', id: parseIdentityId(id).name }, 'Approve')),
   };
+}
+
+/**
+ * One verdict per approver, each asked of Cedar the first time it is read (then remembered): an
+ * auto-approved request, most of the traffic, reads none, and every Cedar call costs about a
+ * millisecond. Enumerable getters, so the object compares and serializes as a plain one.
+ */
+function lazyVerdicts(ids: readonly string[], ask: (id: string) => Verdict): Readonly<Record<string, Verdict>> {
+  const asked = new Map<string, Verdict>();
+  const verdicts: Record<string, Verdict> = {};
+  for (const id of ids) {
+    Object.defineProperty(verdicts, id, {
+      enumerable: true,
+      get: () => {
+        if (!asked.has(id)) asked.set(id, ask(id));
+        return asked.get(id)!;
+      },
+    });
+  }
+  return verdicts;
 }
 
 function requestAttributes(action: CanonicalAction, requester: Uid): Record<string, cedar.CedarValueJson> {

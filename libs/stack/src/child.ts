@@ -13,6 +13,14 @@ export interface ManagedChild {
   healthUrl(): string | undefined;
 }
 
+/**
+ * V8 settings for every service process. A young generation of 1 MB per semi-space instead of
+ * 16: services keep little short-lived data per message, and the default lets each process grow
+ * by tens of MB of garbage under load before a scavenge (measured in `npm run bench`, see
+ * docs/operations.md). Heap sizing can only be set on the command line.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 /** A Countersign process prints its operations port first; from then on readiness, not a line, says it is up. */
 const HEALTH_LINE = /COUNTERSIGN_HEALTH \S+ (http:\/\/\S+)/;
 const READINESS_POLL_MS = 200;

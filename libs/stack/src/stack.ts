@@ -26,7 +26,7 @@ import {
 import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
-import { spawnManaged } from './child';
+import { SERVICE_NODE_FLAGS, spawnManaged } from './child';
 import { DEFAULT_SUPERVISION, Supervisor, type SupervisionPolicy } from './supervisor';
 import { startSshDemo, withSshDemo, type SshDemo } from './ssh-demo';
 import { MCP_GATEWAY, mcpGatewayEnv } from './mcp-gateway';
@@ -183,7 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         : name === MCP_GATEWAY
           ? { ...env, ...mcpGatewayEnv(options.mcpGateway, mcpPort) }
           : env;
-  const commandOf = options.command ?? ((name: string) => [join(REPO_ROOT, 'scripts', 'service.js'), name]);
+  const commandOf = options.command ?? ((name: string) => [...SERVICE_NODE_FLAGS, join(REPO_ROOT, 'scripts', 'service.js'), name]);
   const supervisor = new Supervisor({
     spawn: (name) => spawnManaged(name, commandOf(name), envOf(name), READY, log, REPO_ROOT),
     ...(options.supervise ? { policy: supervisionPolicy(options.supervise) } : {}),

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { connect } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
 import { provisionJetStream } from '@countersign/messaging';
+import { SERVICE_NODE_FLAGS } from '@countersign/stack';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { RefSigner, type KeyFile } from './envelope';
 import type { ChainConfig } from './hop';
@@ -31,10 +32,14 @@ function keyFile(): KeyFile {
 }
 
 function spawnHop(configPath: string, service: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'run-ts.js'), join(__dirname, 'hop.ts'), configPath, service], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, join(REPO_ROOT, 'scripts', 'run-ts.js'), join(__dirname, 'hop.ts'), configPath, service],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('REFERENCE_READY')) resolve(child);
