@@ -34,7 +34,13 @@ describe('budgetsFor', () => {
       pendingApprovals: 5,
       ...runs,
     });
-    expect(budgetsFor(policy, unmatched, NOW)).toEqual({ tier: 'default', ...people, submissionsPerMinute: 4, pendingApprovals: 5, ...runs });
+    expect(budgetsFor(policy, unmatched, NOW)).toEqual({
+      tier: 'default',
+      ...people,
+      submissionsPerMinute: 4,
+      pendingApprovals: 5,
+      ...runs,
+    });
   });
 
   it('lets people decide an auto tier once the policy is overdue, so identical requests join there too', () => {
