@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
@@ -6,7 +8,7 @@ import { EventTypes, type Envelope, type RequestSubmittedV1 } from '@countersign
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { effectsAt, eventually } from './clients';
 import { CONFORMANCE_SCENARIOS, NOT_APPLICABLE, runConformance, type ConformanceCheck } from './mcp-conformance';
-import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from './scenario';
+import { approvalRequested, demoTargetIn, e2eTargets, outcomeOf, startScenario, type Scenario } from './scenario';
 import { stdioAgent } from './mcp-stdio';
 
 jest.setTimeout(180_000);
@@ -45,6 +47,9 @@ function startCall(client: Client, name: string, args: Record<string, unknown>) 
 /** The steps reported, each once (a long wait repeats its step as a heartbeat). */
 const messages = (progress: Progress[]) => [...new Set(progress.map((step) => step.message?.split(':')[0]))];
 
+const WORKLOAD = 'ops-agent';
+const STAGING_SCOPE = { name: 'deploy-staging', kinds: ['http.request'], targets: ['demo-staging'], environments: ['staging'] };
+
 describe('the MCP gateway on the real stack', () => {
   let s: Scenario;
   let http: Client;
@@ -64,7 +69,24 @@ describe('the MCP gateway on the real stack', () => {
   };
 
   beforeAll(async () => {
-    s = await startScenario({ mcpGateway: { requester: 'deploy-bot' } });
+    // One agent workload too (docs/agents.md, "Run attestation"), allowed staging and production,
+    // whose runs name a task scope; deploy-bot and payments-agent stay ordinary requesters.
+    const targets = e2eTargets();
+    for (const target of targets.targets) if (['demo-staging', 'demo-target'].includes(target.name)) target.requesters.push(WORKLOAD);
+    s = await startScenario({
+      mcpGateway: { requester: 'deploy-bot' },
+      targets,
+      describe: (description) => {
+        description.requesters.push({
+          name: WORKLOAD,
+          description: 'AI agent workload (MCP e2e)',
+          allowedKinds: ['http.request'],
+          allowedEnvironments: ['staging', 'production'],
+          owner: 'dave',
+          workload: { agent: 'claude-code', environment: 'staging', taskScopes: [STAGING_SCOPE] },
+        });
+      },
+    });
     http = await connectHttp();
   });
 
@@ -159,10 +181,43 @@ describe('the MCP gateway on the real stack', () => {
       const auto = startCall(second.client, toolIn('staging'), deployArgs('auto-1'));
       const result = await auto.result;
       expect(result).toMatchObject({ isError: false, structuredContent: { status: 'executed' } });
-      expect(messages(auto.progress)).toEqual(['accepted', 'waiting for approvers', 'approved', 'executing']);
+      // An auto-approved request may be done before the gateway's next look: it reports, in order,
+      // the steps it heard of (intake's approved and executed notices come from different consumers).
+      const steps = ['accepted', 'waiting for approvers', 'approved', 'executing'];
+      const heard = messages(auto.progress);
+      expect(heard[0]).toBe('accepted');
+      expect(heard).toEqual(steps.filter((step) => heard.includes(step)));
       expect(await effectsAt(s.stack, result.structuredContent!.requestId)).toHaveLength(1);
     } finally {
       await second.close();
+    }
+  });
+
+  it('returns a tool error naming the request for a call outside its run’s task scope, and runs the one inside it', async () => {
+    const signer = new EnvelopeSigner(`requester:${WORKLOAD}`, loadIdentity(s.stack.home, `requester:${WORKLOAD}`).signing);
+    const now = new Date();
+    const data = {
+      runId: `run-${randomUUID()}`,
+      workload: `requester:${WORKLOAD}`,
+      taskScope: STAGING_SCOPE.name,
+      onBehalfOf: 'approver:dave',
+      issuedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
+    };
+    const runFile = join(s.stack.home, `${WORKLOAD}-run.json`);
+    writeFileSync(
+      runFile,
+      JSON.stringify(signer.sign({ id: randomUUID(), type: EventTypes.RunAttested, subject: data.runId, time: data.issuedAt, data })),
+    );
+    const agent = await stdioAgent(s.stack, WORKLOAD, { COUNTERSIGN_RUN_ATTESTATION_FILE: runFile });
+    try {
+      const outside = (await agent.client.callTool({ name: toolIn('production'), arguments: deployArgs('scope-1') })) as CallResult;
+      expect(outside).toMatchObject({ isError: true, structuredContent: { status: 'rejected' } });
+      expect(outside.content[0]!.text).toMatch(/request [0-9a-f-]{36} REJECTED.*run_out_of_scope/);
+      const inside = (await agent.client.callTool({ name: toolIn('staging'), arguments: deployArgs('scope-2') })) as CallResult;
+      expect(inside).toMatchObject({ isError: false, structuredContent: { status: 'executed' } });
+    } finally {
+      await agent.close();
     }
   });
 
@@ -193,6 +248,9 @@ describe('the MCP gateway on the real stack', () => {
         return found as Envelope<RequestSubmittedV1>;
       });
       expect(submitted.data.run).toEqual(run);
+      // deploy-bot is no agent workload: intake refuses a run from it, and the agent hears why.
+      expect(result).toMatchObject({ isError: true, structuredContent: { requestId, status: 'rejected' } });
+      expect(result.content[0]!.text).toContain('run_invalid');
     } finally {
       await attested.close();
     }

@@ -7,7 +7,11 @@ import { REPO_ROOT, type Stack } from '@countersign/stack';
  * An agent's MCP client that starts the gateway itself, over stdio, as Claude Desktop or Claude
  * Code would (docs/agents.md): one process per client, gone when the client closes.
  */
-export async function stdioAgent(stack: Stack, requester: string): Promise<{ client: Client; close(): Promise<void> }> {
+export async function stdioAgent(
+  stack: Stack,
+  requester: string,
+  env: Record<string, string> = {},
+): Promise<{ client: Client; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [join(REPO_ROOT, 'scripts', 'service.js'), 'mcp-gateway'],
@@ -18,6 +22,7 @@ export async function stdioAgent(stack: Stack, requester: string): Promise<{ cli
       COUNTERSIGN_REQUESTER: requester,
       COUNTERSIGN_POLICY_FILE: stack.policyFile,
       ...(process.env.SWC_NODE_PROJECT ? { SWC_NODE_PROJECT: process.env.SWC_NODE_PROJECT } : {}),
+      ...env,
     },
     stderr: process.env.E2E_LOG ? 'inherit' : 'ignore',
   });

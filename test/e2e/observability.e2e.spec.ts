@@ -86,9 +86,9 @@ describe('observability on the real stack: one trace per request, JSON logs with
     expect([...deciders].sort()).toEqual([...SERVICE_NAMES].sort());
     const decided = ofRequest.find(({ entry }) => entry.msg === 'decided' && entry.eventType === EventTypes.CredentialIssued)!.entry;
     expect(decided).toMatchObject({ service: 'broker', level: 'info', requestId, traceId, eventId: expect.any(String) });
-    // Every service line is JSON (the ready marker and the demo target's own lines aside).
+    // Every service line is JSON (the two start-up markers and the demo target's own lines aside).
     const plain = lines.filter(({ name, line }) => SERVICE_NAMES.includes(name as never) && !line.startsWith('{'));
-    expect(plain.filter(({ line }) => !line.startsWith('COUNTERSIGN_READY'))).toEqual([]);
+    expect(plain.filter(({ line }) => !/^COUNTERSIGN_(READY|HEALTH) /.test(line))).toEqual([]);
   });
 
   it('never logs a credential, key, seed or signature the run issued', () => {
