@@ -181,12 +181,9 @@ describe('the MCP gateway on the real stack', () => {
       const auto = startCall(second.client, toolIn('staging'), deployArgs('auto-1'));
       const result = await auto.result;
       expect(result).toMatchObject({ isError: false, structuredContent: { status: 'executed' } });
-      // An auto-approved request may be done before the gateway's next look: it reports, in order,
-      // the steps it heard of (intake's approved and executed notices come from different consumers).
-      const steps = ['accepted', 'waiting for approvers', 'approved', 'executing'];
-      const heard = messages(auto.progress);
-      expect(heard[0]).toBe('accepted');
-      expect(heard).toEqual(steps.filter((step) => heard.includes(step)));
+      // Its progress is not asserted: the SDK client handles a response before the progress
+      // notifications read in the same chunk, so a call that ends at once may lose them on the
+      // client side (the HTTP case above checks every step of a call that waits).
       expect(await effectsAt(s.stack, result.structuredContent!.requestId)).toHaveLength(1);
     } finally {
       await second.close();
