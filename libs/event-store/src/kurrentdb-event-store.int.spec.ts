@@ -1,7 +1,7 @@
 import { KurrentDBClient, binaryEvent, jsonEvent } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { describeEventStoreContract, type EventStoreUnderTest } from './event-store.contract';
+import { describeEventStoreContract, type EventStoreUnderTest } from './testing/event-store.contract';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
 import { StoreUnavailableError, type UnreadableEvent } from './port';
 

@@ -10,7 +10,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store';
-import { FakeSubscription, bridgeFailure, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
+import { FakeSubscription, bridgeFailure, fakeClient, iterate, resolved } from './testing/kurrentdb-fake-client';
 import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
 
 /** The $all filter without a stream prefix: every stream but `$` ones and our checkpoint streams. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describeEventStoreContract } from './event-store.contract';
+import { describeEventStoreContract } from './testing/event-store.contract';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
-import { FakeKurrentDb } from './kurrentdb-fake-client';
+import { FakeKurrentDb } from './testing/kurrentdb-fake-client';
 import type { UnreadableEvent } from './port';
 
 /*

@@ -1,7 +1,7 @@
 import { END, WrongExpectedVersionError, type AllStreamResolvedEvent } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store';
-import { FakeSubscription, fakeClient, iterate, resolved } from './kurrentdb-fake-client';
+import { FakeSubscription, fakeClient, iterate, resolved } from './testing/kurrentdb-fake-client';
 import { StreamNamespace } from './kurrentdb-namespace';
 
 const newEvent = () => ({ id: randomUUID(), type: 'test.happened.v1', data: { a: 1 } });

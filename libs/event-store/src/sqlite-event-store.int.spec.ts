@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeEventStoreContract } from './event-store.contract';
+import { describeEventStoreContract } from './testing/event-store.contract';
 import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent, type UnreadableEvent } from './port';
 import { SqliteEventStore } from './sqlite-event-store';
 

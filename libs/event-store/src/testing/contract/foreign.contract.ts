@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type StoredEvent } from '../port';
+import { StoreUnavailableError, type StoredEvent } from '../../port';
 import { collectInto, ids, itWhen, markPosition, newEvent, sleep, streamName, waitFor, type ContractContext } from './contract-helpers';
 
 const TIMEOUT_MS = 20_000;

@@ -1,4 +1,4 @@
-import { WrongExpectedRevisionError, type StoredEvent, type Subscription } from '../port';
+import { WrongExpectedRevisionError, type StoredEvent, type Subscription } from '../../port';
 import { collectInto, ids, markPosition, newEvent, readAllOf, sleep, streamName, waitFor, type ContractContext } from './contract-helpers';
 
 const LIVE_TIMEOUT_MS = 20_000;

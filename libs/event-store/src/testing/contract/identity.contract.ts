@@ -1,4 +1,4 @@
-import { WrongExpectedRevisionError, type ExpectedRevision, type NewEvent } from '../port';
+import { WrongExpectedRevisionError, type ExpectedRevision, type NewEvent } from '../../port';
 import { events, ids, newEvent, readAllOf, markPosition, streamName, type ContractContext } from './contract-helpers';
 
 /** More than any page or window an adapter reads at once (KurrentDB used to look 64 events back). */

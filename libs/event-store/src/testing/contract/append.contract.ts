@@ -1,4 +1,4 @@
-import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type NewEvent } from '../port';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type NewEvent } from '../../port';
 import { events, ids, idsOf, newEvent, streamName, type ContractContext } from './contract-helpers';
 
 async function expectConflict(

@@ -1,6 +1,6 @@
 export { waitFor } from '@countersign/testing';
 import { randomUUID } from 'node:crypto';
-import type { CheckpointStore, EventStore, NewEvent, StoredEvent, UnreadableEvent } from '../port';
+import type { CheckpointStore, EventStore, NewEvent, StoredEvent, UnreadableEvent } from '../../port';
 
 /** Writes what only something other than the port can write into the store under test. */
 export interface ForeignWriter {

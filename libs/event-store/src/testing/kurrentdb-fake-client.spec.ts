@@ -7,9 +7,9 @@ import {
   jsonEvent,
 } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
-import { KurrentDbEventStore } from './kurrentdb-event-store';
+import { KurrentDbEventStore } from '../kurrentdb-event-store';
 import { FakeKurrentDb, bridgeFailure } from './kurrentdb-fake-client';
-import type { UnreadableEvent } from './port';
+import type { UnreadableEvent } from '../port';
 
 /*
  * The fake must be no kinder than @kurrent/kurrentdb-client 1.3.1: these pin the shapes it copies

@@ -14,7 +14,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import { FakeKurrentServer, type FakeRecord } from './kurrentdb-fake-server';
-import type { KurrentClient } from './kurrentdb-reads';
+import type { KurrentClient } from '../kurrentdb-reads';
 
 /*
  * Test support for the KurrentDB adapter's unit specs: a fake client that answers like the real
