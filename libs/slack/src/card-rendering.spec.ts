@@ -5,7 +5,7 @@ import { CARD_IDS } from './card-ids';
 import { splitEscaped } from './card-rendering';
 import { SLACK_LIMITS } from './card-text';
 import { escapeMrkdwn } from './mrkdwn';
-import { approvalRequested } from './test-support/requested';
+import { approvalRequested } from './testing/requested';
 
 const sections = (blocks: KnownBlock[]) =>
   blocks.filter((block): block is SectionBlock => block.type === 'section' && block.text !== undefined).map((block) => block.text!.text);

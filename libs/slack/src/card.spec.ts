@@ -2,7 +2,7 @@ import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { approvalCard, type CardModel } from './card';
 import { CARD_IDS, decodeDecisionValue } from './card-ids';
 import { SLACK_LIMITS } from './card-text';
-import { approvalRequested } from './test-support/requested';
+import { approvalRequested } from './testing/requested';
 
 const pending = (extra: Partial<CardModel> = {}): CardModel => ({ requested: approvalRequested(), approvals: 0, votes: [], ...extra });
 

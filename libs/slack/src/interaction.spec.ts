@@ -1,6 +1,6 @@
 import { FIXTURE_DIGEST, FIXTURE_RENDERING_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testing';
 import { parseInteractionForm, parseVoteClick } from './interaction';
-import { blockActionsFixture } from './test-support/block-actions-fixture';
+import { blockActionsFixture } from './testing/block-actions-fixture';
 
 const REMOVE = Symbol('remove');
 const ACTION = blockActionsFixture()['actions'] as Array<Record<string, unknown>>;

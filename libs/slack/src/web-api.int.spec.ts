@@ -1,7 +1,7 @@
 import { startSlackStandIn, type SlackStandIn } from './testing';
 import { approvalCard } from './card';
 import { SlackApiError, slackWebApi } from './web-api';
-import { approvalRequested } from './test-support/requested';
+import { approvalRequested } from './testing/requested';
 
 const BOT_TOKEN = 'xoxb-stand-in-bot';
 

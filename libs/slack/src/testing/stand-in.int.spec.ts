@@ -2,8 +2,8 @@ import { FIXTURE_DIGEST, FIXTURE_REQUEST_ID } from '@countersign/contracts/testi
 import { approvalCard } from '../card';
 import { parseInteractionForm, parseVoteClick } from '../interaction';
 import { verifySlackSignature } from '../signature';
-import { approvalRequested } from '../test-support/requested';
-import { blockActionsPayload, signedInteractionRequest, startSlackStandIn, type SlackStandIn } from '../testing';
+import { approvalRequested } from './requested';
+import { blockActionsPayload, signedInteractionRequest, startSlackStandIn, type SlackStandIn } from './index';
 
 const BOT_TOKEN = 'xoxb-stand-in-bot';
 

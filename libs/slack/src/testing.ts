@@ -1,5 +1,0 @@
-/** Test-only exports: a local stand-in for Slack, and requests shaped like Slack's. */
-export { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from './stand-in/stand-in';
-export type { SocketDelivery, SocketInteractionOptions } from './stand-in/socket-side';
-export type { StandInCall, StandInEphemeral, StandInMessage } from './stand-in/web-api-methods';
-export { blockActionsPayload, signedInteractionRequest, type BlockActionsInput } from './stand-in/payloads';
