@@ -1,9 +1,5 @@
 import { startStack, type Stack } from '@countersign/stack';
-import { claimAttacks } from '../../libs/credentials/src/test-support/claim-attacks';
-import { headerAttacks } from '../../libs/credentials/src/test-support/header-attacks';
-import type { AttackCase } from '../../libs/credentials/src/test-support/jwt-attack-corpus';
-import type { TokenFixture } from '../../libs/credentials/src/test-support/token-fixture';
-import { tokenAttacks } from '../../libs/credentials/src/test-support/token-attacks';
+import { claimAttacks, headerAttacks, tokenAttacks, type AttackCase, type TokenFixture } from '@countersign/credentials/testing';
 import { effectsAt } from '../e2e/clients';
 import { recordAttack } from './report';
 import { executorOpens, liveTokenFixture } from './support/jwt';

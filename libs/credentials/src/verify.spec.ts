@@ -1,6 +1,6 @@
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
-import { ATTACK_CASES } from './test-support/jwt-attack-corpus';
-import { claimsWith, createTokenFixture, type TokenFixture } from './test-support/token-fixture';
+import { ATTACK_CASES } from './testing/jwt-attack-corpus';
+import { claimsWith, createTokenFixture, type TokenFixture } from './testing/token-fixture';
 import { verifyExecutionToken } from './verify';
 
 describe('verifyExecutionToken', () => {

@@ -4,8 +4,7 @@ import { mintExecutionToken } from '@countersign/credentials';
 import { loadTrustStore, seal } from '@countersign/identity';
 import type { Stack } from '@countersign/stack';
 import { openCredential } from '../../../apps/executor/src/credential-opener';
-import { forge, signWith } from '../../../libs/credentials/src/test-support/jwt-forgery';
-import { createTokenFixture, type TokenFixture } from '../../../libs/credentials/src/test-support/token-fixture';
+import { createTokenFixture, forge, signWith, type TokenFixture } from '@countersign/credentials/testing';
 import { decryptionKeyOf, signingKeyOf } from './parties';
 
 /**
