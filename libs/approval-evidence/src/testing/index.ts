@@ -16,7 +16,7 @@ import {
   fixtureSubmission,
 } from '@countersign/contracts/testing';
 import type { PolicyDecision } from '@countersign/policy';
-import type { ApprovalFacts, CheckedVote } from './recheck';
+import type { ApprovalFacts, CheckedVote } from '../recheck';
 
 export const FIXTURE_STAMP: PolicyStamp = {
   version: `sha256:${'ab'.repeat(32)}`,

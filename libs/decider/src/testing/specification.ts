@@ -1,4 +1,4 @@
-import { fold, type Decider } from './decider';
+import { fold, type Decider } from '../decider';
 
 /**
  * given/when/then for deciders. Events are compared exactly and in order (unlike subset matching),

@@ -1,15 +1,15 @@
 // Test-only builders shared by the domain specs. Envelopes are plain objects: deciders never
 // verify signatures (the shell's trust store did that before a decider sees anything), so a dummy
 // 86-character base64url string keeps the envelope shape honest without any keys.
-import { actionDigest, type CanonicalAction } from './action';
-import { actionRenderingDigest } from './action-rendering';
-import { approvalEvidenceHash } from './audit-receipt';
-import type { Envelope } from './envelope';
-import type { RequestApprovedV1 } from './events/approval';
-import type { AuditReceiptV1 } from './events/audit';
-import type { RequestSubmittedV1 } from './events/requester';
-import { EventTypes } from './event-types';
-import { deterministicId } from './ids';
+import { actionDigest, type CanonicalAction } from '../action';
+import { actionRenderingDigest } from '../action-rendering';
+import { approvalEvidenceHash } from '../audit-receipt';
+import type { Envelope } from '../envelope';
+import type { RequestApprovedV1 } from '../events/approval';
+import type { AuditReceiptV1 } from '../events/audit';
+import type { RequestSubmittedV1 } from '../events/requester';
+import { EventTypes } from '../event-types';
+import { deterministicId } from '../ids';
 
 export const DUMMY_SIGNATURE = 'A'.repeat(86);
 export const FIXTURE_REQUEST_ID = '0b6c8a52-3f1e-4d1a-9c57-6a1f0e2d4b11';
