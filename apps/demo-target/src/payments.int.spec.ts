@@ -8,7 +8,7 @@ import { PaymentTransferAdapter } from '@countersign/action-adapters';
 import type { CanonicalAction } from '@countersign/contracts';
 import { EffectLog } from './effect-log';
 import { createDemoTarget, type DemoTarget } from './server';
-import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './test-support/tokens';
+import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './testing/tokens';
 
 const instruction = (minted: Minted, change: Record<string, unknown> = {}) => ({
   requestId: minted.requestId,

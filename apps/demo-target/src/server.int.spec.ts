@@ -7,7 +7,7 @@ import { HttpRequestAdapter } from '@countersign/action-adapters';
 import type { CanonicalAction } from '@countersign/contracts';
 import { freePort } from '@countersign/testing';
 import { createDemoTarget, type DemoTarget } from './server';
-import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './test-support/tokens';
+import { broker, expectExecutedExactlyOnce, mint, TARGET, type Minted } from './testing/tokens';
 
 describe('demo target (real HTTP server, real SQLite file)', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import { actionDigest, type CanonicalAction } from '@countersign/contracts';
 import { freePort } from '@countersign/testing';
 import { mayHaveTakenEffect } from './action-adapter';
 import { HttpRequestAdapter } from './http-request-adapter';
-import { startRecordingServer, type RecordingServer, type Route } from './test-support/recording-server';
+import { startRecordingServer, type RecordingServer, type Route } from './testing/recording-server';
 
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln';
 

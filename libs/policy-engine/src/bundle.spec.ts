@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { formatPolicyErrors, policyVersion } from '@countersign/policy';
 import { decideRequest, loadPolicyBundle } from './bundle';
-import { acceptedWith, NOW, policyDir, POLICIES_DIR, readJson } from './testing.fixtures';
+import { acceptedWith, NOW, policyDir, POLICIES_DIR, readJson } from './testing/bundle.fixtures';
 import { readFileSync } from 'node:fs';
 
 const policyFile = (dir: string) => join(dir, 'default.policy.json');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { selectRoute } from '@countersign/policy';
 import { loadPolicyBundleOrThrow } from './bundle';
 import { authorize, cedarDecimal } from './cedar.authorize';
-import { acceptedWith, NOW, POLICIES_DIR } from './testing.fixtures';
+import { acceptedWith, NOW, POLICIES_DIR } from './testing/bundle.fixtures';
 
 const bundle = loadPolicyBundleOrThrow(join(POLICIES_DIR, 'default.policy.json'));
 const people = { requesterOwner: 'dave', personOf: {} };

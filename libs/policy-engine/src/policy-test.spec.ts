@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPolicyTests } from './policy-test';
-import { policyDir, POLICIES_DIR, readJson } from './testing.fixtures';
+import { policyDir, POLICIES_DIR, readJson } from './testing/bundle.fixtures';
 
 describe('runPolicyTests', () => {
   it('passes the example policies in deploy/policies with their fixtures', () => {

@@ -14,7 +14,7 @@ import { EnvelopeSigner, generateKeyPair, TrustStore, type Registry } from '@cou
 import { loadPolicyBundleOrThrow } from './bundle';
 import { loadPinnedPolicyOrThrow, pinPolicy, policyPinFile } from './pin';
 import { approvalFacts } from './recheck-facts';
-import { acceptedWith, NOW, POLICIES_DIR, policyDir, REQUEST_ID } from './testing.fixtures';
+import { acceptedWith, NOW, POLICIES_DIR, policyDir, REQUEST_ID } from './testing/bundle.fixtures';
 
 const POLICY = join(POLICIES_DIR, 'default.policy.json');
 

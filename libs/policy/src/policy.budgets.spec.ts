@@ -1,5 +1,5 @@
 import { budgetsFor, DEFAULT_BUDGETS } from './policy.budgets';
-import { acceptedWith, BASE_DOCUMENT, NOW, policyFrom } from './policy.fixtures';
+import { acceptedWith, BASE_DOCUMENT, NOW, policyFrom } from './testing/policy.fixtures';
 import { parsePolicy } from './policy.parse';
 
 const staging = acceptedWith({}).action;

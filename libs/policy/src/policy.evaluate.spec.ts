@@ -1,6 +1,6 @@
 import type { CanonicalAction } from '@countersign/contracts';
 import { evaluatePolicy } from './policy.evaluate';
-import { acceptedWith, allowAll, BASE_DOCUMENT, NOW, policyFrom } from './policy.fixtures';
+import { acceptedWith, allowAll, BASE_DOCUMENT, NOW, policyFrom } from './testing/policy.fixtures';
 import { REVIEW_OVERDUE_RULE } from './policy.route';
 
 const policy = policyFrom(BASE_DOCUMENT);

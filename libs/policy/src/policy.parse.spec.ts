@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluatePolicy } from './policy.evaluate';
-import { acceptedWith, allowAll, BASE_DOCUMENT, NOW } from './policy.fixtures';
+import { acceptedWith, allowAll, BASE_DOCUMENT, NOW } from './testing/policy.fixtures';
 import { formatPolicyErrors, parsePolicy, policyVersion } from './policy.parse';
 
 const DEFAULT_FILE = join(__dirname, '../../../deploy/policies/default.policy.json');

@@ -1,4 +1,4 @@
-import { runScenario, type Scenario } from './scenario.harness';
+import { runScenario, type Scenario } from './testing/scenario.harness';
 
 const payment = (value: string) => ({ kind: 'payment.transfer', environment: 'production', amount: { value, currency: 'EUR' } });
 const emergency = { kind: 'http.request', environment: 'production', amount: undefined, breakGlass: true as const };

@@ -23,7 +23,7 @@ import {
   requestedEvent,
   STAMP,
   T0,
-} from './approval.fixtures';
+} from './testing/approval.fixtures';
 import { approvalDecider, isExpired, isLocalEvent, pendingExpiry } from './index';
 
 const spec = DeciderSpecification(approvalDecider);

@@ -3,7 +3,7 @@ import { fixtureEnvelope } from '@countersign/contracts/testing';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import type { VoteKept } from './approval.events';
 import { IdTags } from './approval.ids';
-import { approvedEvent, approverOf, at, castVote, DIGEST, pending, recordedEvent, REQUEST_ID, voteId } from './approval.fixtures';
+import { approvedEvent, approverOf, at, castVote, DIGEST, pending, recordedEvent, REQUEST_ID, voteId } from './testing/approval.fixtures';
 import { approvalDecider } from './index';
 
 const spec = DeciderSpecification(approvalDecider);

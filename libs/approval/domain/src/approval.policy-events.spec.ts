@@ -16,7 +16,7 @@ import {
   STAMP,
   T0,
   voteId,
-} from './approval.fixtures';
+} from './testing/approval.fixtures';
 import type { PolicyDecision } from '@countersign/policy';
 import type { ApprovalEvent, ReviewRequired } from './approval.events';
 import { IdTags } from './approval.ids';

@@ -2,7 +2,7 @@ import { EventTypes } from '@countersign/contracts';
 import fc from 'fast-check';
 import type { ApprovalCommand, CastVote } from './approval.commands';
 import type { ApprovalEvent } from './approval.events';
-import { at, castVote, decision, DIGEST, openApproval, REQUEST_ID } from './approval.fixtures';
+import { at, castVote, decision, DIGEST, openApproval, REQUEST_ID } from './testing/approval.fixtures';
 import { approvalDecider } from './index';
 
 /**

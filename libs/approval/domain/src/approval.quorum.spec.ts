@@ -1,7 +1,7 @@
 import type { VoteRejectedV1 } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
 import type { ApprovalEvent } from './approval.events';
-import { at, castVote, decision, openApproval } from './approval.fixtures';
+import { at, castVote, decision, openApproval } from './testing/approval.fixtures';
 import type { ApprovalState } from './approval.state';
 import { approvalDecider, approvalsOf } from './index';
 

@@ -2,9 +2,9 @@ import { actionDigest, actionRenderingDigest, type CanonicalAction } from '@coun
 import { evaluatePolicy, REVIEW_OVERDUE_RULE } from '@countersign/policy';
 import type { ApprovalCommand } from './approval.commands';
 import type { ApprovalEvent } from './approval.events';
-import { accepted, ACTION, openApproval, REQUEST_ID } from './approval.fixtures';
+import { accepted, ACTION, openApproval, REQUEST_ID } from './testing/approval.fixtures';
 import { approvalDecider, isLocalEvent } from './index';
-import { cedar, SCENARIO_POLICY } from './scenario.harness';
+import { cedar, SCENARIO_POLICY } from './testing/scenario.harness';
 
 /** The scenario policy's reviewBy is 2026-12-31; this is after it. */
 const LATE = '2027-01-15T09:00:00.000Z';

@@ -21,7 +21,7 @@ import {
   requestedEvent,
   STAMP,
   voteId,
-} from './approval.fixtures';
+} from './testing/approval.fixtures';
 import { IdTags } from './approval.ids';
 import { approvalDecider, isLocalEvent } from './index';
 

@@ -22,7 +22,7 @@ import {
   RENDERING_DIGEST,
   REQUEST_ID,
   requestedEvent,
-} from './approval.fixtures';
+} from './testing/approval.fixtures';
 import { approvalDecider } from './index';
 
 const spec = DeciderSpecification(approvalDecider);

@@ -1,4 +1,4 @@
-import { cedar, deny, runScenario, type Scenario } from './scenario.harness';
+import { cedar, deny, runScenario, type Scenario } from './testing/scenario.harness';
 
 const usd = (value: string) => ({ value, currency: 'USD' });
 const payment = (value: string, environment = 'production') => ({ kind: 'payment.transfer', environment, amount: usd(value) });

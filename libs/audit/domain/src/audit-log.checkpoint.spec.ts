@@ -3,7 +3,7 @@ import { merkleRoot, recordLeafHash } from '@countersign/audit-chain';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { auditLogDecider, type AuditLogEvent, type AuditRecorded } from './audit-log';
 import type { AuditCheckpointed } from './checkpoint';
-import { envelope, fullChain, REQUEST_ID } from './custody.fixtures';
+import { envelope, fullChain, REQUEST_ID } from './testing/custody.fixtures';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
 
 const spec = DeciderSpecification(auditLogDecider);

@@ -1,7 +1,7 @@
 import { EventTypes, canonicalJson, deterministicId, sha256Hex, type Envelope } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { auditLogDecider, decideAuditLog, initialAuditLogState, type AuditLogEvent, type AuditRecorded } from './audit-log';
-import { DIGEST, REQUEST_ID, fullChain } from './custody.fixtures';
+import { DIGEST, REQUEST_ID, fullChain } from './testing/custody.fixtures';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
 import { addRecent, emptyRecentIds, hasRecent } from './recent-ids';
 

@@ -1,6 +1,6 @@
 import { EventTypes, type Envelope } from '@countersign/contracts';
 import { checkCustody } from './custody';
-import { envelope, fullChain, REQUESTER } from './custody.fixtures';
+import { envelope, fullChain, REQUESTER } from './testing/custody.fixtures';
 
 const data = {
   runId: 'run-42',

@@ -3,7 +3,7 @@ import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkCustody } from './custody';
 import { mayProveUnproven, unprovenApproval } from './custody.approval';
 import { custodyDecider, type CustodyEvent } from './custody.decider';
-import { APPROVER, IDS, REQUEST_ID, envelope, fullChain } from './custody.fixtures';
+import { APPROVER, IDS, REQUEST_ID, envelope, fullChain } from './testing/custody.fixtures';
 
 const spec = DeciderSpecification(custodyDecider);
 const NOW = '2026-11-21T10:02:00.000Z';

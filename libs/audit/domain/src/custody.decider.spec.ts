@@ -2,7 +2,7 @@ import { EventTypes, deterministicId } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkCustody } from './custody';
 import { custodyDecider, type CustodyEvent } from './custody.decider';
-import { APPROVER, DIGEST, REQUESTER, REQUEST_ID, envelope, fullChain } from './custody.fixtures';
+import { APPROVER, DIGEST, REQUESTER, REQUEST_ID, envelope, fullChain } from './testing/custody.fixtures';
 
 const spec = DeciderSpecification(custodyDecider);
 const NOW = '2026-11-21T10:02:00.000Z';

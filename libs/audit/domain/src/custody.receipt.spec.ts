@@ -1,6 +1,6 @@
 import { EventTypes } from '@countersign/contracts';
 import { checkCustody } from './custody';
-import { IDS, fullChain, withData } from './custody.fixtures';
+import { IDS, fullChain, withData } from './testing/custody.fixtures';
 
 describe('checkCustody: audit receipt before the credential', () => {
   it('verifies a chain whose credential follows audit’s receipt for the approval', () => {

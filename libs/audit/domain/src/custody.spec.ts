@@ -1,7 +1,7 @@
 import { EventTypes, type Envelope } from '@countersign/contracts';
 import { checkCustody } from './custody';
 import type { CustodyViolationCode } from './custody.collect';
-import { APPROVER, CHANNEL, DIGEST, IDS, REQUESTER, envelope, fullChain, relayedChain, withData } from './custody.fixtures';
+import { APPROVER, CHANNEL, DIGEST, IDS, REQUESTER, envelope, fullChain, relayedChain, withData } from './testing/custody.fixtures';
 
 const events = (chain = fullChain()) => Object.values(chain);
 

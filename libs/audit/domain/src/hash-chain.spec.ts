@@ -1,6 +1,6 @@
 import type { AuditRecordV1, Envelope } from '@countersign/contracts';
 import { GENESIS, ZERO_HASH, appendRecord, recordHash, requestIdOf, verifyChain, type ChainHead } from './hash-chain';
-import { REQUEST_ID, fullChain } from './custody.fixtures';
+import { REQUEST_ID, fullChain } from './testing/custody.fixtures';
 
 const RECORDED_AT = '2026-11-21T10:01:00.000Z';
 

@@ -4,7 +4,7 @@ import { FIXTURE_SUBMISSION_ID, fixtureSubmission } from '@countersign/contracts
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { credentialDecider } from './credential.decide';
 import type { CredentialEvent, CredentialRefused } from './credential.events';
-import { ACCEPTED_ID, APPROVAL_ID, NOW, REQUEST_ID, accepted, approval, issueCommand } from './credential.fixtures';
+import { ACCEPTED_ID, APPROVAL_ID, NOW, REQUEST_ID, accepted, approval, issueCommand } from './testing/credential.fixtures';
 
 const spec = DeciderSpecification(credentialDecider);
 const recorded: CredentialEvent = {

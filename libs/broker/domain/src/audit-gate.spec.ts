@@ -12,7 +12,7 @@ import {
   issueCommand,
   issued,
   refusedEvent,
-} from './credential.fixtures';
+} from './testing/credential.fixtures';
 import { credentialDecider } from './credential.decide';
 import type { CredentialEvent, CredentialRefused } from './credential.events';
 

@@ -14,7 +14,7 @@ import {
   issueCommand,
   issued,
   refusedEvent,
-} from './credential.fixtures';
+} from './testing/credential.fixtures';
 import type { RevokeCredential } from './credential.commands';
 import { credentialDecider, dueRevocations } from './credential.decide';
 import type { CredentialEvent } from './credential.events';

@@ -11,7 +11,7 @@ import {
   issueCommand,
   issued,
   refusedEvent,
-} from './credential.fixtures';
+} from './testing/credential.fixtures';
 import type { IntendGrant, RecordGrantRevoked } from './credential.commands';
 import { credentialDecider } from './credential.decide';
 import { GrantIntendedType, type CredentialEvent } from './credential.events';

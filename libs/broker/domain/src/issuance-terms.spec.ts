@@ -1,5 +1,5 @@
 import { actionDigest, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
-import { accepted, action, approval, NOW, REQUESTER } from './credential.fixtures';
+import { accepted, action, approval, NOW, REQUESTER } from './testing/credential.fixtures';
 import type { CredentialRefusalCode } from './credential.commands';
 import { initialCredentialState, type CredentialState } from './credential.state';
 import { issuanceTerms } from './issuance-terms';

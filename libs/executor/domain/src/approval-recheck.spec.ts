@@ -4,7 +4,7 @@ import { FIXTURE_SUBMISSION_ID, fixtureSubmission } from '@countersign/contracts
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkChain } from './chain-check';
 import type { ExecutionRefusalCode } from './chain.types';
-import { CLAIM_ID, NOW, REQUEST_ID, approved, evidence, input } from './chain.fixtures';
+import { CLAIM_ID, NOW, REQUEST_ID, approved, evidence, input } from './testing/chain.fixtures';
 import { executionDecider } from './execution.decide';
 import type { ExecutionEvent } from './execution.events';
 

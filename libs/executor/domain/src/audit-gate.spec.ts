@@ -14,7 +14,7 @@ import {
   evidence,
   input,
   issued,
-} from './chain.fixtures';
+} from './testing/chain.fixtures';
 import { evidenceDecider, type EvidenceEvent } from './evidence';
 import { executionDecider } from './execution.decide';
 import type { ExecutionEvent } from './execution.events';

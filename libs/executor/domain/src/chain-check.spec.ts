@@ -16,7 +16,7 @@ import {
   evidence,
   input,
   issued,
-} from './chain.fixtures';
+} from './testing/chain.fixtures';
 import type { ChainCheckInput, ExecutionRefusalCode } from './chain.types';
 import type { EvidenceState } from './evidence';
 

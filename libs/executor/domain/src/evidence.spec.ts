@@ -1,7 +1,7 @@
 import { EventTypes, deterministicId, type Envelope } from '@countersign/contracts';
 import { fold } from '@countersign/decider';
 import { DeciderSpecification } from '@countersign/decider/testing';
-import { accepted, approved, issued } from './chain.fixtures';
+import { accepted, approved, issued } from './testing/chain.fixtures';
 import { evidenceDecider, readyToExecute, type EvidenceEvent } from './evidence';
 
 const spec = DeciderSpecification(evidenceDecider);

@@ -1,7 +1,7 @@
 import { EventTypes, deterministicId } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import { checkChain } from './chain-check';
-import { CLAIM_ID, CREDENTIAL_ID, DIGEST, NOW, REQUEST_ID, evidence, input } from './chain.fixtures';
+import { CLAIM_ID, CREDENTIAL_ID, DIGEST, NOW, REQUEST_ID, evidence, input } from './testing/chain.fixtures';
 import type { ClaimExecution } from './execution.commands';
 import { executionDecider } from './execution.decide';
 import type { ExecutionEvent, ExecutionStarted } from './execution.events';

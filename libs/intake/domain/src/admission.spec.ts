@@ -15,7 +15,7 @@ import {
   SUBMISSION_ID,
   submissionEnvelope,
   submissionPayload,
-} from './intake.fixtures';
+} from './testing/intake.fixtures';
 import { intakeDecider, previewAcceptance } from './index';
 
 const spec = DeciderSpecification(intakeDecider);

@@ -3,7 +3,7 @@ import { DeciderSpecification } from '@countersign/decider/testing';
 import type { FailStranded, RejectUnprocessable } from './intake.commands';
 import { IdTags } from './intake.decide';
 import { IntakeErrorCodes, type RequesterNotified } from './intake.events';
-import { acceptedEvents, NOW, REQUEST_ID, REQUESTER, rejectedEvents, SUBMISSION_ID, submissionPayload } from './intake.fixtures';
+import { acceptedEvents, NOW, REQUEST_ID, REQUESTER, rejectedEvents, SUBMISSION_ID, submissionPayload } from './testing/intake.fixtures';
 import { intakeDecider, strandedBy } from './index';
 
 const spec = DeciderSpecification(intakeDecider);

@@ -27,7 +27,7 @@ import {
   submissionEnvelope,
   submissionPayload,
   TARGETS,
-} from './intake.fixtures';
+} from './testing/intake.fixtures';
 import { intakeDecider } from './index';
 
 const spec = DeciderSpecification(intakeDecider);

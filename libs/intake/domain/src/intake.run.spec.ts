@@ -12,7 +12,7 @@ import {
   SUBMISSION_ID,
   submissionEnvelope,
   submissionPayload,
-} from './intake.fixtures';
+} from './testing/intake.fixtures';
 import { intakeDecider } from './index';
 
 const spec = DeciderSpecification(intakeDecider);

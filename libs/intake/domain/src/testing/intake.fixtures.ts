@@ -8,10 +8,10 @@ import {
   type TargetRegistration,
 } from '@countersign/contracts';
 import { fixtureEnvelope } from '@countersign/contracts/testing';
-import { ADMITTED } from './budget.events';
-import type { HandleSubmission, NotifyOutcome } from './intake.commands';
-import { IdTags } from './intake.decide';
-import type { RequestAccepted, RequestRejected, RequesterNotified } from './intake.events';
+import { ADMITTED } from '../budget.events';
+import type { HandleSubmission, NotifyOutcome } from '../intake.commands';
+import { IdTags } from '../intake.decide';
+import type { RequestAccepted, RequestRejected, RequesterNotified } from '../intake.events';
 
 /** Fixtures for the intake specs. Not exported from the library. */
 export const NOW = '2026-11-21T10:00:00.000Z';

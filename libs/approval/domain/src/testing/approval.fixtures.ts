@@ -10,7 +10,7 @@ import {
   type VoteChannel,
 } from '@countersign/contracts';
 import type { PolicyDecision } from '@countersign/policy';
-import type { CastVote, OpenApproval } from './approval.commands';
+import type { CastVote, OpenApproval } from '../approval.commands';
 import type {
   ApprovalOpened,
   ApprovalRequested,
@@ -19,8 +19,8 @@ import type {
   RequestExpired,
   VoteRecorded,
   VoteRejected,
-} from './approval.events';
-import { IdTags } from './approval.ids';
+} from '../approval.events';
+import { IdTags } from '../approval.ids';
 
 /**
  * Fixtures for the approval specs (not exported from the library). The cast:

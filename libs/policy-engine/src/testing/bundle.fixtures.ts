@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CanonicalAction } from '@countersign/contracts';
 
 /** Fixtures shared by the engine's specs. Not exported from the library. */
-export const POLICIES_DIR = join(__dirname, '../../../deploy/policies');
+export const POLICIES_DIR = join(__dirname, '../../../../deploy/policies');
 export const NOW = '2026-11-21T10:00:00.000Z';
 export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
 

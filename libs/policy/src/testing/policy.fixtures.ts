@@ -1,7 +1,7 @@
 import type { CanonicalAction, RequestAcceptedV1 } from '@countersign/contracts';
-import type { Authorization, Verdict } from './authorization';
-import { parsePolicy } from './policy.parse';
-import type { Policy } from './policy.schema';
+import type { Authorization, Verdict } from '../authorization';
+import { parsePolicy } from '../policy.parse';
+import type { Policy } from '../policy.schema';
 
 /** Test fixtures shared by the policy specs. Not exported from the library. */
 export const NOW = '2026-11-21T10:00:00.000Z';

@@ -20,8 +20,8 @@ import {
 
 export { fixtureReceipt };
 import { factsFor } from '@countersign/approval-evidence/testing';
-import type { IssueCredential } from './credential.commands';
-import type { CredentialIssued, CredentialRefused } from './credential.events';
+import type { IssueCredential } from '../credential.commands';
+import type { CredentialIssued, CredentialRefused } from '../credential.events';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
 export const REQUEST_ID = FIXTURE_REQUEST_ID;

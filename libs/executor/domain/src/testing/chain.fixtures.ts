@@ -11,8 +11,8 @@ import {
   fixtureSubmission,
 } from '@countersign/contracts/testing';
 import { FIXTURE_VOTE_ID, factsFor } from '@countersign/approval-evidence/testing';
-import type { ChainCheckInput, CredentialClaims } from './chain.types';
-import { initialEvidenceState, type EvidenceState } from './evidence';
+import type { ChainCheckInput, CredentialClaims } from '../chain.types';
+import { initialEvidenceState, type EvidenceState } from '../evidence';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
 export const REQUEST_ID = FIXTURE_REQUEST_ID;

@@ -2,10 +2,10 @@ import { actionRenderingDigest, type CanonicalAction } from '@countersign/contra
 import { evaluatePolicy, parsePolicy, type Authorization, type Policy, type Verdict } from '@countersign/policy';
 import type { VoteRejectedV1 } from '@countersign/contracts';
 import { ACTION, accepted, at, castVote, openApproval, T0 } from './approval.fixtures';
-import type { ApprovalCommand } from './approval.commands';
-import type { ApprovalEvent } from './approval.events';
-import type { ApprovalState } from './approval.state';
-import { approvalDecider, approvalsOf } from './index';
+import type { ApprovalCommand } from '../approval.commands';
+import type { ApprovalEvent } from '../approval.events';
+import type { ApprovalState } from '../approval.state';
+import { approvalDecider, approvalsOf } from '../index';
 
 /**
  * Scenario tables in the style of Teleport's review-threshold tests: a request is opened under a
