@@ -22,6 +22,16 @@ beforeAll(() => {
   eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, untyped] });
 });
 
+/** Every `@countersign/.../testing` alias with the file it resolves to. */
+function testingPaths(): Record<string, string> {
+  const { paths } = jest.requireActual<{ compilerOptions: { paths: Record<string, string[]> } }>('../tsconfig.base.json').compilerOptions;
+  return Object.fromEntries(
+    Object.entries(paths)
+      .filter(([alias]) => alias.endsWith('/testing'))
+      .map(([alias, [target]]) => [alias, target!]),
+  );
+}
+
 async function rulesFiredOn(path: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(root, path) });
   const fatal = result!.messages.find((message) => message.fatal);
@@ -46,6 +56,33 @@ describe('lint rules that guard the boundaries', () => {
   it('production code may not import a /testing entry point', async () => {
     const code = "import * as support from '@countersign/event-store/testing';\nexport const probe = support;\n";
     expect(await rulesFiredOn('libs/service-runtime/src/boundary-probe.ts', code)).toEqual(['no-restricted-imports']);
+  });
+
+  it('production code may not reach its own library’s test code by a relative path', async () => {
+    const code = "import { openApproval } from './testing/approval.fixtures';\nexport const probe = openApproval;\n";
+    expect(await rulesFiredOn('libs/approval/domain/src/boundary-probe.ts', code)).toEqual(['no-restricted-imports']);
+    const fake = "import { FakeKurrentDb } from './testing/kurrentdb-fake-client';\nexport const probe = FakeKurrentDb;\n";
+    expect(await rulesFiredOn('libs/event-store/src/boundary-probe.ts', fake)).toEqual(['no-restricted-imports']);
+  });
+
+  it('while its specs, and the test code itself, may', async () => {
+    const code = "import { openApproval } from './testing/approval.fixtures';\nexport const probe = openApproval;\n";
+    expect(await rulesFiredOn('libs/approval/domain/src/boundary-probe.spec.ts', code)).toEqual([]);
+    const sibling = "import { openApproval } from './approval.fixtures';\nexport const probe = openApproval;\n";
+    expect(await rulesFiredOn('libs/approval/domain/src/testing/boundary-probe.ts', sibling)).toEqual([]);
+  });
+
+  it('every /testing entry point in tsconfig.base.json is closed to production code', async () => {
+    // The Nx tags cannot do this (an entry point belongs to its library's project), so the path rule must cover each one.
+    const entryPoints = Object.keys(testingPaths());
+    expect(entryPoints.length).toBeGreaterThan(10);
+    for (const alias of entryPoints) {
+      const code = `import * as support from '${alias}';\nexport const probe = support;\n`;
+      expect({ alias, fired: await rulesFiredOn('apps/broker/src/boundary-probe.ts', code) }).toEqual({
+        alias,
+        fired: expect.arrayContaining(['no-restricted-imports']),
+      });
+    }
   });
 
   it('a decider may not read the environment', async () => {
