@@ -1,19 +1,21 @@
 // Type-checked lint for the whole workspace, plus Nx module boundaries: a service's code can
-// import contracts and infrastructure, never another service's code.
+// import contracts and infrastructure, never another service's code. Every TypeScript directory is
+// an Nx project (apps/, libs/, test/<suite>, tools/, deploy/kurrentdb), so no import escapes the rule.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp'];
-// The operator CLI verifies audit's log offline with audit's own custody rule, so the two cannot disagree.
-const alsoReaches = { cli: ['audit'] };
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp', 'deploy'];
+// The operator CLI verifies audit's log offline with audit's own custody rule, so the two cannot disagree;
+// the KurrentDB access provisioning grants audit's log stream by audit's own name for it.
+const alsoReaches = { cli: ['audit'], deploy: ['audit'] };
 
 // Test code is imported by tests only: `/testing` entry points and the harness libraries.
 const testOnlyImports = [
   { group: ['@countersign/*/testing', '@countersign/*/testing/*'], message: 'Test support: import it from specs and test/ only.' },
   {
-    group: ['@countersign/testing', '@countersign/testing/*', '@countersign/stack', '@countersign/stack/*'],
+    group: ['@countersign/testing', '@countersign/testing/*', '@countersign/stack', '@countersign/stack/*', '@countersign/e2e'],
     message: 'Test harness: import it from specs and test/ only.',
   },
 ];
@@ -29,19 +31,35 @@ const testCode = [
   'libs/stack/**',
   'libs/testing/**',
 ];
-/** Nx module boundaries; `appDeps` is what an app's code may import (its tests may also use the harness). */
-function boundaries(appDeps) {
+// What production code may import: everything but the harness, the tests and the tools.
+const productionDeps = ['type:contracts', 'type:domain', 'type:infra', 'type:engine'];
+// Nx forbids importing an app at all; a test project reaches an app only through its `/testing`
+// entry point. The credentials attack corpus is still imported by path until it moves to
+// `@countersign/credentials/testing` (the test-code move); then that entry goes.
+const testProjectsAllow = ['^@countersign/(cli|executor)/testing$', '^(\\.\\./)+libs/credentials/src/test-support/[\\w-]+$'];
+
+/**
+ * Nx module boundaries; `appDeps` is what an app's code may import (its tests may also use the
+ * harness), `allow` the imports the rule lets through unchecked.
+ */
+function boundaries(appDeps, allow = []) {
   return [
     'error',
     {
-      allow: [],
+      allow,
       depConstraints: [
         { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
         { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
         { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'] },
         { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:engine'] },
         { sourceTag: 'type:app', onlyDependOnLibsWithTags: appDeps },
+        // System tests (test/<suite>) may use everything but the tools; no production project lists them.
+        { sourceTag: 'type:test', onlyDependOnLibsWithTags: [...productionDeps, 'type:testing', 'type:test'] },
+        // Workspace tooling (tools/): the local stack, schema generation, provisioning.
+        { sourceTag: 'type:tool', onlyDependOnLibsWithTags: [...productionDeps, 'type:testing'] },
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        // Tests and tools see the whole system; their type rule is what bounds them.
+        { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['*'] },
         ...scopes.map((scope) => ({
           sourceTag: `scope:${scope}`,
           onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`, ...(alsoReaches[scope] ?? []).map((other) => `scope:${other}`)],
@@ -75,16 +93,20 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine']),
+      '@nx/enforce-module-boundaries': boundaries(productionDeps),
     },
   },
   {
     // An app's tests may start the harness; its production code may not (the rule above).
     files: testCode.map((glob) => (glob.startsWith('libs/') ? glob : `apps/${glob}`)),
-    rules: { '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine', 'type:testing']) },
+    rules: { '@nx/enforce-module-boundaries': boundaries([...productionDeps, 'type:testing']) },
   },
   {
-    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    files: ['test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(productionDeps, testProjectsAllow) },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'deploy/**/*.ts'],
     ignores: testCode,
     rules: { 'no-restricted-imports': ['error', { patterns: testOnlyImports }] },
   },

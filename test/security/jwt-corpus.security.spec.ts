@@ -4,7 +4,7 @@ import { headerAttacks } from '../../libs/credentials/src/test-support/header-at
 import type { AttackCase } from '../../libs/credentials/src/test-support/jwt-attack-corpus';
 import type { TokenFixture } from '../../libs/credentials/src/test-support/token-fixture';
 import { tokenAttacks } from '../../libs/credentials/src/test-support/token-attacks';
-import { effectsAt } from '../e2e/clients';
+import { effectsAt } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { executorOpens, liveTokenFixture } from './support/jwt';
 import { stackLog } from './support/parties';
