@@ -23,7 +23,7 @@ function projectFiles(dir: string): string[] {
 }
 
 function projects(): ProjectRow[] {
-  return ['apps', 'libs']
+  return ['apps', 'libs', 'test', 'tools', 'deploy']
     .flatMap((top) => projectFiles(join(root, top)))
     .map((file) => {
       const project = JSON.parse(readFileSync(file, 'utf8')) as { name: string; tags?: string[] };
