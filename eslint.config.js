@@ -106,7 +106,8 @@ module.exports = tseslint.config(
     rules: { '@nx/enforce-module-boundaries': boundaries(productionDeps, testProjectsAllow) },
   },
   {
-    files: ['apps/**/*.ts', 'libs/**/*.ts', 'deploy/**/*.ts'],
+    // Production code, including the deployment provisioning the provision image runs (tools/provision.ts).
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'deploy/**/*.ts', 'tools/provision.ts'],
     ignores: testCode,
     rules: { 'no-restricted-imports': ['error', { patterns: testOnlyImports }] },
   },

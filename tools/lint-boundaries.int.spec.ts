@@ -9,6 +9,8 @@ import tseslint from 'typescript-eslint';
  * Integration, not unit: it builds the Nx project graph first (seconds to tens of seconds).
  */
 const root = join(__dirname, '..');
+// The deployment provisioning entry point; its probe text stands in for the file on disk.
+const PROVISION = 'tools/provision.ts';
 jest.setTimeout(240_000);
 
 let eslint: ESLint;
@@ -18,7 +20,7 @@ beforeAll(() => {
   // Handed in rather than found: ESLint's own loader imports the file dynamically, which Jest's VM refuses.
   const config = jest.requireActual<Linter.Config[]>('../eslint.config.js');
   // The probes exist only as text, so no type-checked program can hold them; none of the rules tested needs types.
-  const untyped = { files: ['**/boundary-probe*'], ...tseslint.configs.disableTypeChecked };
+  const untyped = { files: ['**/boundary-probe*', PROVISION], ...tseslint.configs.disableTypeChecked };
   eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, untyped] });
 });
 
@@ -115,6 +117,11 @@ describe('lint rules that guard the boundaries', () => {
       '@nx/enforce-module-boundaries',
       'no-restricted-imports',
     ]);
+  });
+
+  it('the deployment provisioning among the tools is production code: no harness', async () => {
+    const code = "import { startStack } from '@countersign/stack';\nexport const probe = startStack;\n";
+    expect(await rulesFiredOn(PROVISION, code)).toEqual(['no-restricted-imports']);
   });
 
   it('the tools may start the harness but may not import a test suite', async () => {
