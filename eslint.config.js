@@ -1,13 +1,15 @@
 // Type-checked lint for the whole workspace, plus Nx module boundaries: a service's code can
-// import contracts and infrastructure, never another service's code.
+// import contracts and infrastructure, never another service's code. Every TypeScript directory is
+// an Nx project (apps/, libs/, test/<suite>, tools/, deploy/kurrentdb), so no import escapes the rule.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 
-const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp'];
-// The operator CLI verifies audit's log offline with audit's own custody rule, so the two cannot disagree.
-const alsoReaches = { cli: ['audit'] };
+const scopes = ['intake', 'approval', 'broker', 'executor', 'audit', 'cli', 'demo', 'slack', 'siem', 'mcp', 'deploy'];
+// The operator CLI verifies audit's log offline with audit's own custody rule, so the two cannot disagree;
+// the KurrentDB access provisioning grants audit's log stream by audit's own name for it.
+const alsoReaches = { cli: ['audit'], deploy: ['audit'] };
 
 // Test code is imported by tests only. Every `/testing` entry point (`@countersign/<lib>/testing`),
 // the harness library `@countersign/testing`, and a library's own `./testing/...` folder reached by a
@@ -18,24 +20,38 @@ const testOnlyImports = [
     group: ['**/testing', '**/testing/**'],
     message: 'Test code (src/testing/, a /testing entry point): import it from specs and test/ only.',
   },
-  { group: ['@countersign/stack', '@countersign/stack/*'], message: 'Test harness: import it from specs and test/ only.' },
+  { group: ['@countersign/stack', '@countersign/stack/*', '@countersign/e2e'], message: 'Test harness: import it from specs and test/ only.' },
 ];
 // Where test code lives: specs, each project's one `src/testing/` home, and the two harness libraries.
 // Everything else under apps/ and libs/ is production code.
 const testCode = ['**/*.spec.ts', '**/src/testing/**', 'libs/stack/**', 'libs/testing/**'];
-/** Nx module boundaries; `appDeps` is what an app's code may import (its tests may also use the harness). */
-function boundaries(appDeps) {
+// What production code may import: everything but the harness, the tests and the tools.
+const productionDeps = ['type:contracts', 'type:domain', 'type:infra', 'type:engine'];
+// Nx forbids importing an app at all; a test project reaches an app only through its `/testing` entry point.
+const testProjectsAllow = ['^@countersign/(cli|executor)/testing$'];
+
+/**
+ * Nx module boundaries; `appDeps` is what an app's code may import (its tests may also use the
+ * harness), `allow` the imports the rule lets through unchecked.
+ */
+function boundaries(appDeps, allow = []) {
   return [
     'error',
     {
-      allow: [],
+      allow,
       depConstraints: [
         { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
         { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
         { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'] },
         { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:engine'] },
         { sourceTag: 'type:app', onlyDependOnLibsWithTags: appDeps },
+        // System tests (test/<suite>) may use everything but the tools; no production project lists them.
+        { sourceTag: 'type:test', onlyDependOnLibsWithTags: [...productionDeps, 'type:testing', 'type:test'] },
+        // Workspace tooling (tools/): the local stack, schema generation, provisioning.
+        { sourceTag: 'type:tool', onlyDependOnLibsWithTags: [...productionDeps, 'type:testing'] },
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        // Tests and tools see the whole system; their type rule is what bounds them.
+        { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['*'] },
         ...scopes.map((scope) => ({
           sourceTag: `scope:${scope}`,
           onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`, ...(alsoReaches[scope] ?? []).map((other) => `scope:${other}`)],
@@ -69,16 +85,21 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine']),
+      '@nx/enforce-module-boundaries': boundaries(productionDeps),
     },
   },
   {
     // An app's tests may start the harness; its production code may not (the rule above).
     files: testCode.map((glob) => (glob.startsWith('libs/') ? glob : `apps/${glob}`)),
-    rules: { '@nx/enforce-module-boundaries': boundaries(['type:contracts', 'type:domain', 'type:infra', 'type:engine', 'type:testing']) },
+    rules: { '@nx/enforce-module-boundaries': boundaries([...productionDeps, 'type:testing']) },
   },
   {
-    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    files: ['test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(productionDeps, testProjectsAllow) },
+  },
+  {
+    // Production code, including the deployment provisioning the provision image runs (tools/provision.ts).
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'deploy/**/*.ts', 'tools/provision.ts'],
     ignores: testCode,
     rules: { 'no-restricted-imports': ['error', { patterns: testOnlyImports }] },
   },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -23,7 +24,7 @@ function projectFiles(dir: string): string[] {
 }
 
 function projects(): ProjectRow[] {
-  return ['apps', 'libs']
+  return ['apps', 'libs', 'test', 'tools', 'deploy']
     .flatMap((top) => projectFiles(join(root, top)))
     .map((file) => {
       const project = JSON.parse(readFileSync(file, 'utf8')) as { name: string; tags?: string[] };
@@ -47,5 +48,16 @@ function documentedRows(): ProjectRow[] {
 describe('docs/architecture.md module boundaries', () => {
   it('lists every Nx project with the tags its project.json gives it, and nothing else', () => {
     expect(documentedRows()).toEqual(projects());
+  });
+
+  // The module-boundary rule skips a file no project owns, so a new directory of code without a
+  // project.json would be a hole. Ambient declarations (*.d.ts) import nothing.
+  it('puts every TypeScript file in a project, so the boundary rule sees every import', () => {
+    const roots = projects().map((project) => `${project.path}/`);
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter((file) => !roots.some((projectRoot) => file.startsWith(projectRoot)))).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import tseslint from 'typescript-eslint';
  * Integration, not unit: it builds the Nx project graph first (seconds to tens of seconds).
  */
 const root = join(__dirname, '..');
+// The deployment provisioning entry point; its probe text stands in for the file on disk.
+const PROVISION = 'tools/provision.ts';
 jest.setTimeout(240_000);
 
 let eslint: ESLint;
@@ -18,7 +20,7 @@ beforeAll(() => {
   // Handed in rather than found: ESLint's own loader imports the file dynamically, which Jest's VM refuses.
   const config = jest.requireActual<Linter.Config[]>('../eslint.config.js');
   // The probes exist only as text, so no type-checked program can hold them; none of the rules tested needs types.
-  const untyped = { files: ['**/boundary-probe*'], ...tseslint.configs.disableTypeChecked };
+  const untyped = { files: ['**/boundary-probe*', PROVISION], ...tseslint.configs.disableTypeChecked };
   eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, untyped] });
 });
 
@@ -105,6 +107,65 @@ describe('lint rules that guard the boundaries', () => {
   it('one service may not import another service’s code', async () => {
     const code = "import { credentialDecider } from '@countersign/broker-domain';\nexport const probe = credentialDecider;\n";
     expect(await rulesFiredOn('apps/executor/src/boundary-probe.ts', code)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it('a test reaches an app only through its /testing entry point, never its files', async () => {
+    const entry = "import { runCli } from '@countersign/cli/testing';\nexport const probe = runCli;\n";
+    expect(await rulesFiredOn('test/security/boundary-probe.ts', entry)).toEqual([]);
+    const internal = "import { openCredential } from '../../apps/executor/src/credential-opener';\nexport const probe = openCredential;\n";
+    expect(await rulesFiredOn('test/security/boundary-probe.ts', internal)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it("a test may not import a library's files by path", async () => {
+    const relative = "import { TrustStore } from '../../libs/identity/src/trust-store';\nexport const probe = TrustStore;\n";
+    expect(await rulesFiredOn('test/e2e/boundary-probe.ts', relative)).toEqual(['@nx/enforce-module-boundaries']);
+    const rooted = "import { TrustStore } from 'libs/identity/src/trust-store';\nexport const probe = TrustStore;\n";
+    expect(await rulesFiredOn('test/e2e/boundary-probe.ts', rooted)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it("one suite uses another's harness by its entry point, not by path", async () => {
+    const entry = "import { startScenario } from '@countersign/e2e';\nexport const probe = startScenario;\n";
+    expect(await rulesFiredOn('test/chaos/boundary-probe.ts', entry)).toEqual([]);
+    const relative = "import { startScenario } from '../e2e/scenario';\nexport const probe = startScenario;\n";
+    expect(await rulesFiredOn('test/chaos/boundary-probe.ts', relative)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it('production code may not import a test project, by entry point or by path', async () => {
+    const entry = "import { startScenario } from '@countersign/e2e';\nexport const probe = startScenario;\n";
+    expect(await rulesFiredOn('apps/broker/src/boundary-probe.ts', entry)).toEqual([
+      '@nx/enforce-module-boundaries',
+      'no-restricted-imports',
+    ]);
+    const relative = "import { startScenario } from '../../../test/e2e/scenario';\nexport const probe = startScenario;\n";
+    expect(await rulesFiredOn('libs/messaging/src/boundary-probe.ts', relative)).toEqual(['@nx/enforce-module-boundaries']);
+  });
+
+  it("production code may not import an app's /testing entry point", async () => {
+    const code = "import { runCli } from '@countersign/cli/testing';\nexport const probe = runCli;\n";
+    expect(await rulesFiredOn('libs/service-runtime/src/boundary-probe.ts', code)).toEqual([
+      '@nx/enforce-module-boundaries',
+      'no-restricted-imports',
+    ]);
+  });
+
+  it('the KurrentDB access provisioning is production code: no harness', async () => {
+    const code = "import { freePort } from '@countersign/testing';\nexport const probe = freePort;\n";
+    expect(await rulesFiredOn('deploy/kurrentdb/boundary-probe.ts', code)).toEqual([
+      '@nx/enforce-module-boundaries',
+      'no-restricted-imports',
+    ]);
+  });
+
+  it('the deployment provisioning among the tools is production code: no harness', async () => {
+    const code = "import { startStack } from '@countersign/stack';\nexport const probe = startStack;\n";
+    expect(await rulesFiredOn(PROVISION, code)).toEqual(['no-restricted-imports']);
+  });
+
+  it('the tools may start the harness but may not import a test suite', async () => {
+    const harness = "import { freePort } from '@countersign/testing';\nexport const probe = freePort;\n";
+    expect(await rulesFiredOn('tools/boundary-probe.ts', harness)).toEqual([]);
+    const suite = "import { startScenario } from '@countersign/e2e';\nexport const probe = startScenario;\n";
+    expect(await rulesFiredOn('tools/boundary-probe.ts', suite)).toEqual(['@nx/enforce-module-boundaries']);
   });
 
   it('the launcher scripts are linted', async () => {

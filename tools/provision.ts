@@ -2,8 +2,11 @@ import { errorMessage } from '@countersign/contracts';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultHome, loadNatsUsers, provision, renderAuthorization, type IdentityDescription } from '@countersign/identity';
+import { provisionStreams } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
-import { provisionStreams, REPO_ROOT } from '@countersign/stack';
+
+/** The checkout, or the build's root: the deploy/ defaults sit beside tools/ in both. */
+const REPO_ROOT = join(__dirname, '..');
 
 /**
  * Deployment provisioning (docker-compose `provision`): from the enrollments in

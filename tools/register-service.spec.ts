@@ -5,7 +5,7 @@ import { transformSync as swcNodeTransform } from '@swc-node/core';
 import { readDefaultTsConfig, tsCompilerOptionsToSwcConfig } from '@swc-node/register/read-default-tsconfig';
 import { transformSync } from '@swc/core';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script, required as the services do
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries -- a plain Node script (scripts/ is no Nx project), required as the services do
 const { swcOptions } = require('../scripts/register-service') as { swcOptions: (file: string) => Parameters<typeof transformSync>[1] };
 
 const ROOT = join(__dirname, '..');

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { Consumers, Streams } from '@countersign/contracts';
 import { connectAs, startStack, type Stack } from '@countersign/stack';
 import type { RunningNatsCluster } from '@countersign/testing';
-import { RequesterClient } from '../e2e/clients';
+import { RequesterClient } from '@countersign/e2e';
 import { effectCounts } from './support/chaos';
 import { NotifyLog } from './cluster-support/notify-log';
 import { submitUntilAcked, type Submission } from './cluster-support/submitter';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { GENESIS, nextRecord, type ChainHead } from '@countersign/audit-chain';
 import { EventTypes, type AuditFindingV1, type AuditRecordV1, type Envelope } from '@countersign/contracts';
-import { runCli, type CliResult } from '../../apps/cli/src/testing/cli-harness';
+import { runCli, type CliResult } from '@countersign/cli/testing';
 import { effectsAt, eventually } from './clients';
 import { approvalRequested, outcomeOf, startScenario, type Scenario } from './scenario';
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { EventTypes, SERVICE_NAMES, type CredentialIssuedV1, type Envelope } from '@countersign/contracts';
 import { HomeLayout, importPrivateKey, open } from '@countersign/identity';
 import { requestIdOfStored } from '@countersign/service-runtime';
-import { runCli } from '../../apps/cli/src/testing/cli-harness';
+import { runCli } from '@countersign/cli/testing';
 import { effectsAt, eventually } from './clients';
 import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from './scenario';
 

@@ -3,15 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIdentity, loadTrustStore } from '@countersign/identity';
 import type { Stack } from '@countersign/stack';
-import { run } from '../../apps/cli/src/main';
-import type { Io } from '../../apps/cli/src/output';
+import { runInProcess, type InProcessResult } from '@countersign/cli/testing';
 import { eventually } from './clients';
 
 /** The operator CLI, run in this process against the stack's home: what an operator would type. */
-export async function countersign(stack: Pick<Stack, 'home'>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  return { code: await run(['--home', stack.home, ...argv], io, {}, process.cwd()), ...captured };
+export function countersign(stack: Pick<Stack, 'home'>, ...argv: string[]): Promise<InProcessResult> {
+  return runInProcess(['--home', stack.home, ...argv], {}, process.cwd());
 }
 
 /**

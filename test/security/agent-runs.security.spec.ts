@@ -11,8 +11,7 @@ import {
   type VoteRejectedV1,
 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
-import { eventually, RequesterClient } from '../e2e/clients';
-import { approvalRequested, e2eTargets, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { eventually, RequesterClient, approvalRequested, e2eTargets, outcomeOf, startScenario, type Scenario } from '@countersign/e2e';
 import { codeCounts, recordAttack, tallyOf } from './report';
 import { attackEffects } from './support/evidence';
 

@@ -7,8 +7,7 @@ import {
   type RequestAcceptedV1,
   type RequestApprovedV1,
 } from '@countersign/contracts';
-import { effectsAt } from '../e2e/clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { effectsAt, approvalRequested, outcomeOf, startScenario, type Scenario } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { asApprover, CompromisedServices, invented } from './support/compromised';
 import { attackEffects, AuditEvidence } from './support/evidence';

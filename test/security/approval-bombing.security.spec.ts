@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { verifyChain } from '@countersign/audit-chain';
 import { EventTypes, type ActionRequest, type AuditRecordV1, type Envelope, type RequesterNotifiedV1 } from '@countersign/contracts';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
-import { eventually, type RequesterClient } from '../e2e/clients';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, eventually, type RequesterClient } from '@countersign/e2e';
 import { codeCounts, recordAttack, tallyOf } from './report';
 import { attackEffects } from './support/evidence';
 

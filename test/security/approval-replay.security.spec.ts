@@ -7,8 +7,7 @@ import {
   type VoteRejectedV1,
 } from '@countersign/contracts';
 import { stopChild } from '@countersign/stack';
-import { effectsAt } from '../e2e/clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
+import { effectsAt, approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '@countersign/e2e';
 import { recordAttack, type Layer } from './report';
 import { ACCEPTANCE_TYPES, attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { bytesOf, latest, tamper } from './support/forgery';

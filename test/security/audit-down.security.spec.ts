@@ -9,9 +9,7 @@ import {
   type Envelope,
   type RequestApprovedV1,
 } from '@countersign/contracts';
-import { eventsOnBus, typesFor } from '../e2e/bus-events';
-import { effectsAt } from '../e2e/clients';
-import { outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { eventsOnBus, typesFor, effectsAt, outcomeOf, startScenario, type Scenario } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { bytesOf, signWith } from './support/forgery';

@@ -1,6 +1,6 @@
 import { EventTypes, parseIdentityId, SERVICE_NAMES, type Envelope } from '@countersign/contracts';
 import { loadTrustStore } from '@countersign/identity';
-import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
+import { approvalRequested, outcomeOf, startScenario, type Scenario, demoTargetIn } from '@countersign/e2e';
 import { codeCounts, recordAttack } from './report';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { EXPECTED_CODES, forgeVariants, MUTATIONS, type Base, type Variant } from './support/mutations';

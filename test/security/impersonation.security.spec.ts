@@ -13,7 +13,7 @@ import { acceptedByAudit, bytesOf, latest, signWith, tamper } from './support/fo
 import { Connections, signerOf, signingKeyOf } from './support/parties';
 import { recordAttack, tallyOf, type AttackTally, type Layer } from './report';
 import { attemptPublish } from './support/bus-probe';
-import { outcomeOf, startScenario, type Scenario, demoTargetIn } from '../e2e/scenario';
+import { outcomeOf, startScenario, type Scenario, demoTargetIn } from '@countersign/e2e';
 
 jest.setTimeout(180_000);
 

@@ -8,8 +8,7 @@ import {
   type RequestApprovedV1,
   type RequestSubmittedV1,
 } from '@countersign/contracts';
-import { effectsAt } from '../e2e/clients';
-import { approvalRequested, outcomeOf } from '../e2e/scenario';
+import { effectsAt, approvalRequested, outcomeOf } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { compromisedScenario, type CompromisedScenario } from './support/compromised';
 import { attackEffects } from './support/evidence';

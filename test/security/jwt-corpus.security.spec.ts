@@ -1,6 +1,6 @@
 import { startStack, type Stack } from '@countersign/stack';
 import { claimAttacks, headerAttacks, tokenAttacks, type AttackCase, type TokenFixture } from '@countersign/credentials/testing';
-import { effectsAt } from '../e2e/clients';
+import { effectsAt } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { executorOpens, liveTokenFixture } from './support/jwt';
 import { stackLog } from './support/parties';

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { connect, nkeyAuthenticator, type ConnectionOptions } from 'nats';
 import { EventTypes, subjectFor, type Envelope } from '@countersign/contracts';
 import { createNkeySeed, keyIdFor, nkeyOf, loadNatsUsers, loadTrustStore, privateMaterialIn } from '@countersign/identity';
-import { approvalRequested, outcomeOf, startScenario, demoTargetIn, type Scenario } from '../e2e/scenario';
+import { approvalRequested, outcomeOf, startScenario, demoTargetIn, type Scenario } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';
 import { signWith } from './support/forgery';

@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import { nextRecord } from '@countersign/audit-chain';
 import { EventTypes, SERVICE_NAMES, Subjects, type AuditRecordV1, type Envelope } from '@countersign/contracts';
 import { EnvelopeSigner, HomeLayout, loadIdentity, TrustStoreDocument, type StoredKeyPair } from '@countersign/identity';
-import { ApproverClient } from '../e2e/clients';
-import { countersign, ProcessLog, rotateSigningKey } from '../e2e/rotation';
-import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import {
+  ApproverClient,
+  countersign,
+  ProcessLog,
+  rotateSigningKey,
+  approvalRequested,
+  demoTargetIn,
+  outcomeOf,
+  startScenario,
+  type Scenario,
+} from '@countersign/e2e';
 import { codeCounts, recordAttack } from './report';
 import { AuditEvidence, inject, type Injected } from './support/evidence';
 import { bytesOf } from './support/forgery';

@@ -1,6 +1,6 @@
 import { EventTypes, SERVICE_NAMES, Streams, Subjects } from '@countersign/contracts';
 import { startStack, type Stack } from '@countersign/stack';
-import { RequesterClient, effectsAt, eventually } from '../e2e/clients';
+import { RequesterClient, effectsAt, eventually } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { matrixCells, type Cell, type SubjectClass } from './support/bus-model';
 import { runProbes, type Verdict } from './support/bus-probe';

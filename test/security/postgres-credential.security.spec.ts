@@ -2,8 +2,16 @@ import { Client } from 'pg';
 import { PostgresSqlAdapter } from '@countersign/action-adapters';
 import { EventTypes, PostgresGrantSecret, actionDigest, type CredentialIssuedV1, type RequestAcceptedV1 } from '@countersign/contracts';
 import { postgresUnavailable, type RunningPostgres } from '@countersign/testing';
-import { auditedEvent, insertAction, POSTGRES_TARGET, startPostgresScenario, type PostgresScenario } from '../e2e/postgres-scenario';
-import { approvalRequested, outcomeOf, type Scenario } from '../e2e/scenario';
+import {
+  auditedEvent,
+  insertAction,
+  POSTGRES_TARGET,
+  startPostgresScenario,
+  type PostgresScenario,
+  approvalRequested,
+  outcomeOf,
+  type Scenario,
+} from '@countersign/e2e';
 import { recordAttack } from './report';
 import { stolenToken } from './support/target';
 

@@ -7,8 +7,7 @@ import {
   type Envelope,
   type RequestRejectedV1,
 } from '@countersign/contracts';
-import { effectsAt, eventually, type RequesterClient } from '../e2e/clients';
-import { outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { effectsAt, eventually, type RequesterClient, outcomeOf, startScenario, type Scenario } from '@countersign/e2e';
 import { recordAttack, tallyOf, codeCounts } from './report';
 import { attackEffects } from './support/evidence';
 

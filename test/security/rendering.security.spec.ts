@@ -1,5 +1,5 @@
 import { actionRenderingDigest, EventTypes, type AuditFindingV1, type Envelope, type VoteRejectedV1 } from '@countersign/contracts';
-import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
+import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from '@countersign/e2e';
 import { recordAttack } from './report';
 import { ACCEPTANCE_TYPES, attackEffects, AuditEvidence } from './support/evidence';
 

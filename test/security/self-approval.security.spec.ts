@@ -8,8 +8,7 @@ import {
   type VoteRejectedV1,
 } from '@countersign/contracts';
 import { defaultDescription, startStack, type Stack } from '@countersign/stack';
-import { ApproverClient, AuditReader, RequesterClient } from '../e2e/clients';
-import { approvalRequested, outcomeOf } from '../e2e/scenario';
+import { ApproverClient, AuditReader, RequesterClient, approvalRequested, outcomeOf } from '@countersign/e2e';
 import { recordAttack, tallyOf, type Layer } from './report';
 import { attemptPublish, type Verdict } from './support/bus-probe';
 import { attackEffects, AuditEvidence, inject, type Injected } from './support/evidence';

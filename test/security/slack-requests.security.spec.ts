@@ -1,6 +1,5 @@
 import { EventTypes, type Envelope, type VoteRejectedV1, type VoteRelayedV1 } from '@countersign/contracts';
-import { effectsAt } from '../e2e/clients';
-import { approvalRequested, startScenario, type Scenario } from '../e2e/scenario';
+import { effectsAt, approvalRequested, startScenario, type Scenario } from '@countersign/e2e';
 import { codeCounts, recordAttack, tallyOf, type AttackTally } from './report';
 import { attackEffects, AuditEvidence } from './support/evidence';
 import { Connections } from './support/parties';

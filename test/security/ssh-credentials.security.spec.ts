@@ -4,9 +4,18 @@ import { EventTypes, type CredentialIssuedV1, type Envelope, type GrantRevokedV1
 import { runOpenSsh, type OpenSshResult } from '@countersign/action-adapters';
 import type { SshCertificateSecret } from '@countersign/credentials';
 import { sshdUnavailableReason, type RunningSshd } from '@countersign/testing';
-import { eventually } from '../e2e/clients';
-import { approvalRequested, outcomeOf, startScenario, type Scenario } from '../e2e/scenario';
-import { credentialIssued, demoSshd, grantSerial, krlNames, stolenSshSecret } from '../e2e/ssh-support';
+import {
+  eventually,
+  approvalRequested,
+  outcomeOf,
+  startScenario,
+  type Scenario,
+  credentialIssued,
+  demoSshd,
+  grantSerial,
+  krlNames,
+  stolenSshSecret,
+} from '@countersign/e2e';
 import { recordAttack } from './report';
 
 jest.setTimeout(240_000);

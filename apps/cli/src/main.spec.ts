@@ -1,15 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './main';
-import type { Io } from './output';
+import { runInProcess } from './testing/in-process';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  const code = await run(argv, io, env, '/nonexistent');
-  return { code, ...captured };
-}
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => runInProcess(argv, env);
 
 describe('countersign run()', () => {
   it('prints general and per-command help', async () => {

@@ -5,6 +5,7 @@ export * from './dead-letter';
 export * from './jetstream-context';
 export * from './message-processor';
 export * from './provisioning';
+export * from './provision-streams';
 export * from './relay';
 export * from './transport';
 export * from './seen-events';

@@ -1,29 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Consumers,
-  SERVICE_NAMES,
-  Streams,
-  TargetRegistryDocument,
-  channelConsumer,
-  requesterConsumer,
-  siemConsumer,
-  targetConsumer,
-  type ServiceName,
-} from '@countersign/contracts';
+import { SERVICE_NAMES, TargetRegistryDocument, type ServiceName } from '@countersign/contracts';
 import {
   HomeLayout,
   loadNatsCredentials,
   loadNatsUsers,
-  natsCredentialsOf,
-  readKeyFile,
   provision,
   renderAuthorization,
   renderNatsConfig,
   type IdentityDescription,
 } from '@countersign/identity';
-import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
+import { connectNats, provisionStreams, type JetStreamSettings } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { SERVICE_NODE_FLAGS, spawnManaged } from './child';
@@ -279,38 +267,6 @@ export function defaultTargets(): TargetRegistryDocument {
 
 export function defaultDescription(): IdentityDescription {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'deploy', 'identities.json'), 'utf8')) as IdentityDescription;
-}
-
-/** The explicit start-up step that shapes JetStream, run as the provisioner identity. */
-export async function provisionStreams(
-  home: string,
-  natsUrl: string,
-  description: IdentityDescription,
-  settings: Partial<JetStreamSettings> = {},
-  connection: { keyFile?: string; caFile?: string } = {},
-): Promise<void> {
-  const credentials = connection.keyFile ? natsCredentialsOf(readKeyFile(connection.keyFile)) : loadNatsCredentials(home, 'provisioner');
-  const nc = await connectNats({
-    url: natsUrl,
-    user: credentials.user,
-    seed: credentials.seed,
-    ...(connection.caFile ? { caFile: connection.caFile } : {}),
-    inboxPrefix: credentials.inboxPrefix,
-    name: 'provisioner',
-  });
-  try {
-    const consumers = [
-      ...Object.values(Consumers).flat(),
-      ...description.siemReaders.map((reader) => siemConsumer(reader)),
-      ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
-      ...(description.channels ?? []).map((name) => channelConsumer(name)),
-      ...description.requesters.map(({ name }) => requesterConsumer(name)),
-    ];
-    const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
-    if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
-  } finally {
-    await nc.close();
-  }
 }
 
 export { HomeLayout };

@@ -1,6 +1,6 @@
 import type { ActionRequest, Envelope } from '@countersign/contracts';
 import { randomUUID } from 'node:crypto';
-import type { RequesterClient } from '../../e2e/clients';
+import type { RequesterClient } from '@countersign/e2e';
 
 export interface Submission {
   requestId: string;

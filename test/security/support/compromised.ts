@@ -14,7 +14,7 @@ import {
 import { mintExecutionToken } from '@countersign/credentials';
 import { loadTrustStore, seal } from '@countersign/identity';
 import type { Stack } from '@countersign/stack';
-import { startScenario, type Scenario } from '../../e2e/scenario';
+import { startScenario, type Scenario } from '@countersign/e2e';
 import { AuditEvidence, inject } from './evidence';
 import { bytesOf, signWith } from './forgery';
 import { Connections, signerOf, signingKeyOf } from './parties';

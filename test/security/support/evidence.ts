@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { EventTypes, type AuditRecordV1, type Envelope, type MessageDeadLetteredV1 } from '@countersign/contracts';
 import type { Stack } from '@countersign/stack';
-import { effectsAt, type AuditReader } from '../../e2e/clients';
+import { effectsAt, type AuditReader } from '@countersign/e2e';
 import { consumersOf } from './subjects';
 
 /** One attack message on the bus, and where JetStream stored it: dead letters name that position. */

@@ -3,7 +3,7 @@ import type { CredentialIssuedV1, Envelope } from '@countersign/contracts';
 import { mintExecutionToken } from '@countersign/credentials';
 import { loadTrustStore, seal } from '@countersign/identity';
 import type { Stack } from '@countersign/stack';
-import { openCredential } from '../../../apps/executor/src/credential-opener';
+import { openCredential } from '@countersign/executor/testing';
 import { createTokenFixture, forge, signWith, type TokenFixture } from '@countersign/credentials/testing';
 import { decryptionKeyOf, signingKeyOf } from './parties';
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import type { TrustStore } from '@countersign/identity';
-import { examineEntries, parseJsonLines, type ExaminedEntry } from '../../../apps/cli/src/audit/entries';
-import { verifyAudit } from '../../../apps/cli/src/audit/report';
+import { examineEntries, parseJsonLines, type ExaminedEntry, verifyAudit } from '@countersign/cli/testing';
 
 /** The one kind of single-byte change that leaves every checked value intact (see docs/security.md). */
 export const MALLEABLE = 'undetected: another base64url spelling of the same signature bytes';

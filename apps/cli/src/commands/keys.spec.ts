@@ -1,15 +1,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../main';
-import type { Io } from '../output';
+import { runInProcess } from '../testing/in-process';
 
-async function cli(argv: string[]) {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  const code = await run(argv, io, {}, '/nonexistent');
-  return { code, ...captured };
-}
+const cli = (argv: string[]) => runInProcess(argv);
 
 describe('countersign keys init, then provision --enrollments', () => {
   let dir: string;

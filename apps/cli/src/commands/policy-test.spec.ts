@@ -1,17 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../main';
-import type { Io } from '../output';
+import { runInProcess } from '../testing/in-process';
 
 const POLICIES = join(__dirname, '../../../../deploy/policies');
 
-async function cli(argv: string[]) {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  const code = await run(argv, io, {}, '/nonexistent');
-  return { code, ...captured };
-}
+const cli = (argv: string[]) => runInProcess(argv);
 
 /** A copy of deploy/policies next to a copy of the target registry its fixtures name (../targets.json). */
 function copyOfPolicies(): string {

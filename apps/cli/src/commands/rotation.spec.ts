@@ -2,17 +2,12 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HomeLayout, loadIdentity, loadTrustStore, provision, TrustStoreDocument } from '@countersign/identity';
-import { run } from '../main';
-import type { Io } from '../output';
+import { runInProcess } from '../testing/in-process';
 
 const DEPLOY = join(__dirname, '..', '..', '..', '..', 'deploy');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8')) as unknown;
 
-async function cli(argv: string[]) {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  return { code: await run(argv, io, {}, '/nonexistent'), ...captured };
-}
+const cli = (argv: string[]) => runInProcess(argv);
 
 describe('countersign keys rotate / trust rotate', () => {
   const home = mkdtempSync(join(tmpdir(), 'countersign-rotate-'));

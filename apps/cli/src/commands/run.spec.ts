@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventTypes, RUN_ATTESTATION_MAX_TTL_MS } from '@countersign/contracts';
 import { HomeLayout, loadTrustStore, provision } from '@countersign/identity';
-import { run } from '../main';
-import type { Io } from '../output';
+import { runInProcess } from '../testing/in-process';
 import { buildRunAttestation } from './run';
 
 const DEPLOY = join(__dirname, '..', '..', '..', '..', 'deploy');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8')) as unknown;
 
-async function cli(argv: string[]) {
-  const captured = { out: '', err: '' };
-  const io: Io = { stdout: (text) => void (captured.out += text), stderr: (text) => void (captured.err += text) };
-  return { code: await run(argv, io, {}, '/nonexistent'), ...captured };
-}
+const cli = (argv: string[]) => runInProcess(argv);
 
 describe('countersign run attest', () => {
   const home = mkdtempSync(join(tmpdir(), 'countersign-run-'));
