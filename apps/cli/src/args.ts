@@ -4,6 +4,17 @@ import { UsageError } from './context';
 /** The option table node:util parseArgs takes (@types/node 20 does not export a name for it). */
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * A command's option table from its option names: each takes a value (`--as alice`) unless it is
+ * one of the `flags` (`--approve`). Options that need more (a list) are added to the result.
+ */
+export function optionTable(values: readonly string[], flags: readonly string[] = []): OptionsConfig {
+  return Object.fromEntries<OptionsConfig[string]>([
+    ...values.map((name) => [name, { type: 'string' as const }]),
+    ...flags.map((name) => [name, { type: 'boolean' as const }]),
+  ]);
+}
+
 /** Options every command accepts, before or after the command word. */
 export const GLOBAL_OPTIONS = {
   home: { type: 'string' },

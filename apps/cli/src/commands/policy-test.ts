@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runPolicyTests, type CaseResult, type PolicyTestReport } from '@countersign/policy-engine';
 import { positional, type CommandLine } from '../args';
-import { CliError, ExitCode, UsageError, type CliContext } from '../context';
-import type { Command } from './command';
+import { CliError, ExitCode, type CliContext } from '../context';
+import { runAction, type Command } from './command';
 
 /**
  * Policies are code: `countersign policy test <dir>` runs every fixture file in the folder against
@@ -11,8 +11,10 @@ import type { Command } from './command';
  * Exit 1 on any mismatch, on a policy or fixture file that does not load, and on an untested policy.
  */
 function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'policy action (test)', 'policy');
-  if (action !== 'test') throw new UsageError(`unknown policy action '${action}' (expected test)`, 'policy');
+  return runAction('policy', { test }, ctx, line);
+}
+
+function test(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const dir = positional(line, 1, 'policy folder (countersign policy test <dir>)', 'policy');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a folder`, ExitCode.invalidInput);
   const report = runPolicyTests(dir);

@@ -1,5 +1,5 @@
 import { verifyChain } from '@countersign/audit-chain';
-import { flag, optionalString, positional, type CommandLine } from '../args';
+import { flag, optionalString, optionTable, positional, type CommandLine } from '../args';
 import { examineEntries, entriesForRequest } from '../audit/entries';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
 import { formatHops, hopsOf } from '../audit/hops';
@@ -54,6 +54,6 @@ export const statusCommand: Command = {
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --timeline',
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json',
   ],
-  options: { as: { type: 'string' }, file: { type: 'string' }, timeline: { type: 'boolean' } },
+  options: optionTable(['as', 'file'], ['timeline']),
   run,
 };

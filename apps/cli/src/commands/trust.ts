@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { toFieldErrors } from '@countersign/contracts';
 import { HomeLayout, PublicKeyFile, rotateTrustedKeys, TrustStoreDocument } from '@countersign/identity';
-import { optionalString, positional, requiredString, type CommandLine } from '../args';
+import { optionalString, optionTable, requiredString, type CommandLine } from '../args';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
-import type { Command } from './command';
+import { runAction, type Command } from './command';
 import { parseOverlap, readJsonFile, replaceJsonFile } from './key-files';
 
 /** Long enough for a restart and for events already signed with the old key to reach every service. */
@@ -49,9 +49,7 @@ function rotate(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 }
 
 function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'trust action (rotate)', 'trust');
-  if (action === 'rotate') return rotate(ctx, line);
-  throw new UsageError(`unknown trust action '${action}' (expected rotate)`, 'trust');
+  return runAction('trust', { rotate }, ctx, line);
 }
 
 export const trustCommand: Command = {
@@ -64,6 +62,6 @@ export const trustCommand: Command = {
     '  after. Running services re-read trust.json while they run; none needs a restart.',
   ],
   examples: ['countersign trust rotate --id service:approval --new approval.public.json --overlap 5m'],
-  options: { id: { type: 'string' }, new: { type: 'string' }, overlap: { type: 'string' } },
+  options: optionTable(['id', 'new', 'overlap']),
   run,
 };
