@@ -1,18 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { SERVICE_NAMES, Streams, TargetRegistryDocument, type ServiceName } from '@countersign/contracts';
 import {
-  Consumers,
-  SERVICE_NAMES,
-  Streams,
-  TargetRegistryDocument,
-  channelConsumer,
-  requesterConsumer,
-  siemConsumer,
-  targetConsumer,
-  type ServiceName,
-} from '@countersign/contracts';
-import {
+  durableConsumersOf,
   HomeLayout,
   loadNatsCredentials,
   loadNatsUsers,
@@ -23,7 +15,7 @@ import {
   renderNatsConfig,
   type IdentityDescription,
 } from '@countersign/identity';
-import { connectNats, provisionJetStream, type JetStreamSettings } from '@countersign/messaging';
+import { connectNats, provisionJetStream, type JetStreamSettings, type NatsConnectionSettings } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { SERVICE_NODE_FLAGS, spawnManaged } from './child';
@@ -299,13 +291,7 @@ export async function provisionStreams(
     name: 'provisioner',
   });
   try {
-    const consumers = [
-      ...Object.values(Consumers).flat(),
-      ...description.siemReaders.map((reader) => siemConsumer(reader)),
-      ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
-      ...(description.channels ?? []).map((name) => channelConsumer(name)),
-      ...description.requesters.map(({ name }) => requesterConsumer(name)),
-    ];
+    const consumers = durableConsumersOf(description);
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
   } finally {
@@ -315,14 +301,22 @@ export async function provisionStreams(
 
 export { HomeLayout };
 
-/** Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions. */
-export function connectAs(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string) {
+/**
+ * Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions.
+ * `logger` replaces the connection's own (a client provoking permission errors on purpose passes a silent one).
+ */
+export function connectAs(
+  stack: Pick<Stack, 'home' | 'natsUrl'>,
+  user: string,
+  options: Partial<Pick<NatsConnectionSettings, 'name' | 'logger'>> = {},
+): Promise<NatsConnection> {
   const credentials = loadNatsCredentials(stack.home, user);
   return connectNats({
     url: stack.natsUrl,
     user: credentials.user,
     seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
-    name: user,
+    name: options.name ?? user,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }
