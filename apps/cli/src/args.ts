@@ -9,10 +9,10 @@ export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
  * one of the `flags` (`--approve`). Options that need more (a list) are added to the result.
  */
 export function optionTable(values: readonly string[], flags: readonly string[] = []): OptionsConfig {
-  return Object.fromEntries<OptionsConfig[string]>([
-    ...values.map((name) => [name, { type: 'string' as const }]),
-    ...flags.map((name) => [name, { type: 'boolean' as const }]),
-  ]);
+  const table: OptionsConfig = {};
+  for (const name of values) table[name] = { type: 'string' };
+  for (const name of flags) table[name] = { type: 'boolean' };
+  return table;
 }
 
 /** Options every command accepts, before or after the command word. */
