@@ -42,12 +42,10 @@ async function exportRecords(ctx: CliContext, line: CommandLine): Promise<ExitCo
   return ExitCode.ok;
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  return runAction('audit', { verify, export: exportRecords, prove, checkpoint: latest }, ctx, line);
-}
-
 export const auditCommand: Command = {
   name: 'audit',
+  options: optionTable(['request', 'file', 'out', 'as', 'checkpoint', 'proof', 'since'], ['live']),
+  run: runAction('audit', { verify, export: exportRecords, prove, checkpoint: latest }),
   summary: 'verify the audit hash chain, signatures and Merkle checkpoints; export records; prove inclusion and consistency',
   usage: [
     'countersign audit verify [--request <request-id>] [--file <records.jsonl>] [--as <operator>]',
@@ -74,6 +72,4 @@ export const auditCommand: Command = {
     'countersign audit checkpoint --out kept.json   # later: countersign audit verify --checkpoint kept.json --live',
     'countersign audit prove 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --out proof.json && countersign audit verify --proof proof.json',
   ],
-  options: optionTable(['request', 'file', 'out', 'as', 'checkpoint', 'proof', 'since'], ['live']),
-  run,
 };

@@ -99,12 +99,10 @@ function rotate(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  return runAction('keys', { init, rotate }, ctx, line);
-}
-
 export const keysCommand: Command = {
   name: 'keys',
+  options: optionTable(['id', 'out', 'enrollment', 'key', 'file']),
+  run: runAction('keys', { init, rotate }),
   summary: "this identity's own keys, where it runs: make them (enrollment) or rotate them",
   usage: [
     'countersign keys init --id <kind:name> [--out <key file>] [--enrollment <file>]',
@@ -128,6 +126,4 @@ export const keysCommand: Command = {
     'countersign keys rotate --id service:approval --out approval.public.json',
     'countersign keys rotate --id service:executor --key encryption --out executor.public.json',
   ],
-  options: optionTable(['id', 'out', 'enrollment', 'key', 'file']),
-  run,
 };

@@ -10,10 +10,6 @@ import { runAction, type Command } from './command';
  * the policy it names, so a policy change is tested in CI before it reaches the approval service.
  * Exit 1 on any mismatch, on a policy or fixture file that does not load, and on an untested policy.
  */
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  return runAction('policy', { test }, ctx, line);
-}
-
 function test(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const dir = positional(line, 1, 'policy folder (countersign policy test <dir>)', 'policy');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a folder`, ExitCode.invalidInput);
@@ -42,6 +38,8 @@ function formatCase(result: CaseResult): string[] {
 
 export const policyCommand: Command = {
   name: 'policy',
+  options: {},
+  run: runAction('policy', { test }),
   summary: 'test approval policies (tiers + Cedar) against their fixture files',
   usage: [
     'countersign policy test <dir>',
@@ -51,6 +49,4 @@ export const policyCommand: Command = {
     '  names the file and line), and on a policy no fixture file tests. Reads no keys, talks to no server.',
   ],
   examples: ['countersign policy test deploy/policies', 'countersign policy test deploy/policies --json'],
-  options: {},
-  run,
 };

@@ -95,6 +95,8 @@ function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const provisionCommand: Command = {
   name: 'provision',
+  options: optionTable(['description', 'targets', 'policy', 'enrollments']),
+  run,
   summary: 'build trust store, registry and NATS users (public NKEYs) from enrollments (idempotent)',
   usage: [
     'countersign provision --enrollments <dir> [--description deploy/identities.json] [--targets deploy/targets.json]',
@@ -113,6 +115,4 @@ export const provisionCommand: Command = {
     'countersign --home /srv/countersign provision --enrollments /srv/enrollments',
     'countersign provision    # development mode: every identity on this machine',
   ],
-  options: optionTable(['description', 'targets', 'policy', 'enrollments']),
-  run,
 };

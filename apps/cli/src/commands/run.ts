@@ -114,12 +114,10 @@ function attest(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  return runAction('run', { attest }, ctx, line);
-}
-
 export const runCommand: Command = {
   name: 'run',
+  options: optionTable(['as', 'key-file', 'scope', 'on-behalf-of', 'ttl', 'run-id', 'out']),
+  run: runAction('run', { attest }),
   summary: "attest an agent workload's run: its task scope and the human it acts for, signed by the workload",
   usage: [
     'countersign run attest --scope <task scope> --on-behalf-of <identity id> --ttl <30m> [--out <file>]',
@@ -135,6 +133,4 @@ export const runCommand: Command = {
     'countersign run attest --as payments-agent --scope vendor-payments --on-behalf-of approver:dave --ttl 30m --out run.json',
     'COUNTERSIGN_KEY_FILE=~/.agent/key.json countersign run attest --scope deploy-staging --on-behalf-of approver:alice --ttl 2h',
   ],
-  options: optionTable(['as', 'key-file', 'scope', 'on-behalf-of', 'ttl', 'run-id', 'out']),
-  run,
 };

@@ -41,6 +41,8 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const statusCommand: Command = {
   name: 'status',
+  options: optionTable(['as', 'file'], ['timeline']),
+  run,
   summary: 'show the timeline of one request and the full text its approvers are shown, from the audit stream',
   usage: [
     'countersign status <request-id> [--timeline] [--as <operator>] [--file <records.jsonl>]',
@@ -54,6 +56,4 @@ export const statusCommand: Command = {
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --timeline',
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json',
   ],
-  options: optionTable(['as', 'file'], ['timeline']),
-  run,
 };

@@ -111,6 +111,32 @@ function traceHeadersOption(line: CommandLine): MsgHdrs | undefined {
 
 export const submitCommand: Command = {
   name: 'submit',
+  options: {
+    ...optionTable(
+      [
+        'as',
+        'kind',
+        'target',
+        'env',
+        'params-json',
+        'amount',
+        'currency',
+        'sensitivity',
+        'window-minutes',
+        'reason',
+        'request-id',
+        'ticket',
+        'expected-outcome',
+        'rollback-plan',
+        'timeout',
+        'run',
+        'traceparent',
+      ],
+      ['break-glass', 'wait'],
+    ),
+    param: { type: 'string', multiple: true },
+  },
+  run,
   summary: 'sign and submit an action request as a requester',
   usage: [
     'countersign submit --as <requester> --kind <kind> --target <target> --reason "<why>"',
@@ -141,30 +167,4 @@ export const submitCommand: Command = {
     'countersign submit --as deploy-bot --kind http.request --target customer-db --param path=/v1/reindex \\',
     '  --ticket CHG-1042 --expected-outcome "search p99 under 50 ms" --rollback-plan "drop the new index" --reason "slow search"',
   ],
-  options: {
-    ...optionTable(
-      [
-        'as',
-        'kind',
-        'target',
-        'env',
-        'params-json',
-        'amount',
-        'currency',
-        'sensitivity',
-        'window-minutes',
-        'reason',
-        'request-id',
-        'ticket',
-        'expected-outcome',
-        'rollback-plan',
-        'timeout',
-        'run',
-        'traceparent',
-      ],
-      ['break-glass', 'wait'],
-    ),
-    param: { type: 'string', multiple: true },
-  },
-  run,
 };

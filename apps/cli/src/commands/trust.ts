@@ -48,12 +48,10 @@ function rotate(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  return runAction('trust', { rotate }, ctx, line);
-}
-
 export const trustCommand: Command = {
   name: 'trust',
+  options: optionTable(['id', 'new', 'overlap']),
+  run: runAction('trust', { rotate }),
   summary: 'edit trust.json on the provisioner: make a new public key active and retire the old one',
   usage: [
     'countersign trust rotate --id <identity> --new <public key file> [--overlap 10m]',
@@ -62,6 +60,4 @@ export const trustCommand: Command = {
     '  after. Running services re-read trust.json while they run; none needs a restart.',
   ],
   examples: ['countersign trust rotate --id service:approval --new approval.public.json --overlap 5m'],
-  options: optionTable(['id', 'new', 'overlap']),
-  run,
 };

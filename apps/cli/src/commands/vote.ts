@@ -68,6 +68,8 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const voteCommand: Command = {
   name: 'vote',
+  options: optionTable(['as', 'request', 'digest', 'rendering', 'reason'], ['approve', 'deny', 'review']),
+  run,
   summary: 'sign and cast an approver vote on the action digest and rendering you reviewed',
   usage: [
     'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> --rendering <sha256-hex> (--approve | --deny) [--reason "<why>"] [--review]',
@@ -82,6 +84,4 @@ export const voteCommand: Command = {
     'countersign vote --as alice --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --approve --reason "change ticket CHG-118"',
     'countersign vote --as carol --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --review --approve --reason "outage INC-42, fix was needed"',
   ],
-  options: optionTable(['as', 'request', 'digest', 'rendering', 'reason'], ['approve', 'deny', 'review']),
-  run,
 };
