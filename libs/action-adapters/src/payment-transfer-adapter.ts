@@ -1,7 +1,8 @@
 import type { Amount, CanonicalAction } from '@countersign/contracts';
-import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
+import type { ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parsePaymentAmount, parsePaymentTransferParameters, type PaymentTransferParameters } from './payment-transfer-parameters';
-import { fail, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
+import { fail, setCountersignHeaders, type TargetHttpOptions } from './target-http';
+import { TargetHttpAdapter } from './target-http-adapter';
 
 export type PaymentTransferAdapterOptions = TargetHttpOptions;
 
@@ -23,25 +24,23 @@ export interface PaymentInstruction {
  * key, so a payment API that honours `Idempotency-Key` pays at most once per request even if a
  * human re-sends it. Never retried here: a failure after sending is in doubt, for a human.
  */
-export class PaymentTransferAdapter implements ActionAdapter {
+export class PaymentTransferAdapter extends TargetHttpAdapter<PaymentTransferParameters> {
   readonly kind = 'payment.transfer';
-  private readonly http: TargetHttp;
 
-  constructor(targets: Record<string, string>, options: PaymentTransferAdapterOptions) {
-    this.http = new TargetHttp(targets, options);
+  protected parse(candidate: unknown) {
+    return parsePaymentTransferParameters(candidate);
   }
 
-  async execute(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Promise<AdapterResult> {
-    const refusal = this.http.refuse(this.kind, action, credential, context);
-    if (refusal) return refusal;
-    const parameters = parsePaymentTransferParameters(action.parameters);
-    if (!parameters.ok) return fail('invalid_parameters', parameters.message);
+  protected request(
+    parameters: PaymentTransferParameters,
+    action: CanonicalAction,
+    credential: ExecutionCredential,
+    context: ExecutionContext,
+  ) {
     const amount = parsePaymentAmount(action.amount);
     if (!amount.ok) return fail(amount.code, amount.message);
-    const url = this.http.resolve(action.target, PAYMENTS_PATH);
-    if (!(url instanceof URL)) return url;
-    const instruction = paymentInstruction(action.requestId, amount.value, parameters.value);
-    return this.http.send(url, requestInit(instruction, credential, context), context.signal);
+    const instruction = paymentInstruction(action.requestId, amount.value, parameters);
+    return { path: PAYMENTS_PATH, init: requestInit(instruction, credential, context) };
   }
 }
 
