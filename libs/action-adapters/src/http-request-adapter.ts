@@ -1,8 +1,6 @@
-import type { CanonicalAction } from '@countersign/contracts';
-import type { ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parseHttpRequestParameters, type HttpRequestParameters } from './http-request-parameters';
-import { setCountersignHeaders, type TargetHttpOptions } from './target-http';
-import { TargetHttpAdapter } from './target-http-adapter';
+import type { TargetHttpOptions } from './target-http';
+import { TargetHttpAdapter, type TargetRequest } from './target-http-adapter';
 
 export type HttpRequestAdapterOptions = TargetHttpOptions;
 
@@ -13,24 +11,13 @@ export type HttpRequestAdapterOptions = TargetHttpOptions;
 export class HttpRequestAdapter extends TargetHttpAdapter<HttpRequestParameters> {
   readonly kind = 'http.request';
 
-  protected parse(candidate: unknown) {
-    return parseHttpRequestParameters(candidate);
-  }
+  protected readonly parse = parseHttpRequestParameters;
 
-  protected request(
-    parameters: HttpRequestParameters,
-    _action: CanonicalAction,
-    credential: ExecutionCredential,
-    context: ExecutionContext,
-  ) {
-    return { path: parameters.path, init: requestInit(parameters, credential, context) };
+  protected request(parameters: HttpRequestParameters): TargetRequest {
+    const headers = new Headers(parameters.headers ?? {});
+    const hasBody = parameters.body !== undefined;
+    if (hasBody && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    const body = hasBody ? { body: JSON.stringify(parameters.body) } : {};
+    return { path: parameters.path, init: { method: parameters.method, headers, ...body } };
   }
-}
-
-function requestInit(parameters: HttpRequestParameters, credential: ExecutionCredential, context: ExecutionContext): RequestInit {
-  const headers = new Headers(parameters.headers ?? {});
-  const hasBody = parameters.body !== undefined;
-  if (hasBody && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  setCountersignHeaders(headers, credential, context);
-  return { method: parameters.method, headers, ...(hasBody ? { body: JSON.stringify(parameters.body) } : {}) };
 }

@@ -1,8 +1,7 @@
 import type { Amount, CanonicalAction } from '@countersign/contracts';
-import type { ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parsePaymentAmount, parsePaymentTransferParameters, type PaymentTransferParameters } from './payment-transfer-parameters';
-import { fail, setCountersignHeaders, type TargetHttpOptions } from './target-http';
-import { TargetHttpAdapter } from './target-http-adapter';
+import { fail, type Failure, type TargetHttpOptions } from './target-http';
+import { TargetHttpAdapter, type TargetRequest } from './target-http-adapter';
 
 export type PaymentTransferAdapterOptions = TargetHttpOptions;
 
@@ -27,20 +26,15 @@ export interface PaymentInstruction {
 export class PaymentTransferAdapter extends TargetHttpAdapter<PaymentTransferParameters> {
   readonly kind = 'payment.transfer';
 
-  protected parse(candidate: unknown) {
-    return parsePaymentTransferParameters(candidate);
-  }
+  protected readonly parse = parsePaymentTransferParameters;
 
-  protected request(
-    parameters: PaymentTransferParameters,
-    action: CanonicalAction,
-    credential: ExecutionCredential,
-    context: ExecutionContext,
-  ) {
+  protected request(parameters: PaymentTransferParameters, action: CanonicalAction): TargetRequest | Failure {
     const amount = parsePaymentAmount(action.amount);
     if (!amount.ok) return fail(amount.code, amount.message);
     const instruction = paymentInstruction(action.requestId, amount.value, parameters);
-    return { path: PAYMENTS_PATH, init: requestInit(instruction, credential, context) };
+    // The request id as idempotency key: a payment API that honours it pays at most once per request.
+    const headers = new Headers({ accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': action.requestId });
+    return { path: PAYMENTS_PATH, init: { method: 'POST', headers, body: JSON.stringify(instruction) } };
   }
 }
 
@@ -53,14 +47,4 @@ function paymentInstruction(requestId: string, amount: Amount, parameters: Payme
     ...(parameters.invoice !== undefined ? { invoice: parameters.invoice } : {}),
     ...(parameters.reference !== undefined ? { reference: parameters.reference } : {}),
   };
-}
-
-function requestInit(instruction: PaymentInstruction, credential: ExecutionCredential, context: ExecutionContext): RequestInit {
-  const headers = new Headers({
-    accept: 'application/json',
-    'content-type': 'application/json',
-    'idempotency-key': context.requestId,
-  });
-  setCountersignHeaders(headers, credential, context);
-  return { method: 'POST', headers, body: JSON.stringify(instruction) };
 }
