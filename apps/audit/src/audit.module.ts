@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { serviceModule, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditService } from './audit.service';
 import { CheckpointTimer } from './checkpoint.timer';
 import { CustodyChecks } from './custody.checks';
@@ -7,10 +7,6 @@ import { CustodyChecks } from './custody.checks';
 @Module({})
 export class AuditModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return {
-      module: AuditModule,
-      imports: [ServiceRuntimeModule.forRuntime(runtime)],
-      providers: [AuditService, CustodyChecks, CheckpointTimer],
-    };
+    return serviceModule(AuditModule, runtime, { providers: [AuditService, CustodyChecks, CheckpointTimer] });
   }
 }

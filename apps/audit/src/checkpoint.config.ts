@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckpointPolicy } from '@countersign/audit-domain';
+import { parseEnvironment } from '@countersign/service-runtime';
 
 const Env = z.object({
   /** Sign a checkpoint after this many new records… */
@@ -10,10 +11,6 @@ const Env = z.object({
 
 /** Read once at start-up; a bad value stops audit with the variable's name (fail closed, not a silent default). */
 export function loadCheckpointPolicy(env: NodeJS.ProcessEnv = process.env): CheckpointPolicy {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid environment for audit: ${problems}`);
-  }
-  return { everyRecords: parsed.data.COUNTERSIGN_AUDIT_CHECKPOINT_RECORDS, everySeconds: parsed.data.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS };
+  const vars = parseEnvironment(Env, env, 'audit');
+  return { everyRecords: vars.COUNTERSIGN_AUDIT_CHECKPOINT_RECORDS, everySeconds: vars.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS };
 }

@@ -27,18 +27,8 @@ export class BrokerHandlers {
   }
 
   /** Whatever the outcome, a finished execution ends the credential's life at once. */
-  @EventPattern(EventTypes.ExecutionSucceeded, JETSTREAM_TRANSPORT)
-  onSucceeded(@Payload() event: Finished): Promise<void> {
-    return this.broker.revokeOnCompletion(event.data.requestId, event.id);
-  }
-
-  @EventPattern(EventTypes.ExecutionFailed, JETSTREAM_TRANSPORT)
-  onFailed(@Payload() event: Finished): Promise<void> {
-    return this.broker.revokeOnCompletion(event.data.requestId, event.id);
-  }
-
-  @EventPattern(EventTypes.ExecutionInDoubt, JETSTREAM_TRANSPORT)
-  onInDoubt(@Payload() event: Finished): Promise<void> {
+  @EventPattern([EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt], JETSTREAM_TRANSPORT)
+  onFinished(@Payload() event: Finished): Promise<void> {
     return this.broker.revokeOnCompletion(event.data.requestId, event.id);
   }
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { serviceModule, type ServiceRuntime } from '@countersign/service-runtime';
 import { ParkedApprovalDeadlines, WindowOpenings } from './audit-gate.timer';
 import { BrokerHandlers } from './broker.handlers';
 import { BrokerService } from './broker.service';
@@ -8,11 +8,9 @@ import { RevocationTimer } from './revocation.timer';
 @Module({})
 export class BrokerModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return {
-      module: BrokerModule,
-      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+    return serviceModule(BrokerModule, runtime, {
       controllers: [BrokerHandlers],
       providers: [BrokerService, RevocationTimer, ParkedApprovalDeadlines, WindowOpenings],
-    };
+    });
   }
 }

@@ -4,6 +4,17 @@ import { UsageError } from './context';
 /** The option table node:util parseArgs takes (@types/node 20 does not export a name for it). */
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * A command's option table from its option names: each takes a value (`--as alice`) unless it is
+ * one of the `flags` (`--approve`). Options that need more (a list) are added to the result.
+ */
+export function optionTable(values: readonly string[], flags: readonly string[] = []): OptionsConfig {
+  const table: OptionsConfig = {};
+  for (const name of values) table[name] = { type: 'string' };
+  for (const name of flags) table[name] = { type: 'boolean' };
+  return table;
+}
+
 /** Options every command accepts, before or after the command word. */
 export const GLOBAL_OPTIONS = {
   home: { type: 'string' },

@@ -15,24 +15,12 @@ export class ExecutorHandlers implements OnApplicationBootstrap {
     return this.executor.reconcileInDoubt();
   }
 
-  @EventPattern(EventTypes.RequestAccepted, JETSTREAM_TRANSPORT)
-  onAccepted(@Payload() envelope: Link): Promise<void> {
-    return this.executor.onEvidence(envelope);
-  }
-
-  @EventPattern(EventTypes.RequestApproved, JETSTREAM_TRANSPORT)
-  onApproved(@Payload() envelope: Link): Promise<void> {
-    return this.executor.onEvidence(envelope);
-  }
-
-  @EventPattern(EventTypes.CredentialIssued, JETSTREAM_TRANSPORT)
-  onIssued(@Payload() envelope: Link): Promise<void> {
-    return this.executor.onEvidence(envelope);
-  }
-
-  /** Audit's receipt that it chained the approval: nothing runs without it. */
-  @EventPattern(EventTypes.AuditReceipt, JETSTREAM_TRANSPORT)
-  onReceipt(@Payload() envelope: Link): Promise<void> {
+  /** Each link, and audit's receipt that it chained the approval (nothing runs without it): one handler per type, all the same. */
+  @EventPattern(
+    [EventTypes.RequestAccepted, EventTypes.RequestApproved, EventTypes.CredentialIssued, EventTypes.AuditReceipt],
+    JETSTREAM_TRANSPORT,
+  )
+  onEvidence(@Payload() envelope: Link): Promise<void> {
     return this.executor.onEvidence(envelope);
   }
 }

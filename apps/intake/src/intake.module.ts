@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { serviceModule, type ServiceRuntime } from '@countersign/service-runtime';
 import { BudgetGate } from './budget-gate';
 import { DeadLettersHandler } from './dead-letters.handler';
 import { HttpController } from './http.controller';
@@ -9,11 +9,9 @@ import { SubmissionsHandler } from './submissions.handler';
 @Module({})
 export class IntakeModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return {
-      module: IntakeModule,
-      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+    return serviceModule(IntakeModule, runtime, {
       controllers: [SubmissionsHandler, DeadLettersHandler, HttpController],
       providers: [IntakeService, BudgetGate],
-    };
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { slackWebApi } from '@countersign/slack';
-import { ServiceRuntimeModule, type ServiceRuntime } from '@countersign/service-runtime';
+import { serviceModule, type ServiceRuntime } from '@countersign/service-runtime';
 import { CardsService } from './cards.service';
 import { ClicksService } from './clicks.service';
 import { InteractionsController } from './interactions.controller';
@@ -17,9 +17,7 @@ export class SlackEdgeModule {
       logger: runtime.logger,
       ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
     });
-    return {
-      module: SlackEdgeModule,
-      imports: [ServiceRuntimeModule.forRuntime(runtime)],
+    return serviceModule(SlackEdgeModule, runtime, {
       controllers: config.mode === 'http' ? [InteractionsController] : [],
       providers: [
         { provide: SLACK_EDGE_CONFIG, useValue: config },
@@ -29,6 +27,6 @@ export class SlackEdgeModule {
         ...(config.mode === 'http' ? [RefusalsService] : []),
         ...(config.mode === 'socket' ? [SocketModeRunner] : []),
       ],
-    };
+    });
   }
 }

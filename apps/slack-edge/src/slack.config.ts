@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '@countersign/service-runtime';
 
 /**
  * What the Slack edge reads from its environment. The signing secret and tokens are Slack's
@@ -30,12 +31,7 @@ export interface SlackEdgeConfig {
 }
 
 export function loadSlackEdgeConfig(env: NodeJS.ProcessEnv = process.env): SlackEdgeConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid environment for the Slack edge: ${problems}`);
-  }
-  const vars = parsed.data;
+  const vars = parseEnvironment(Env, env, 'the Slack edge');
   if (vars.COUNTERSIGN_SLACK_MODE === 'http' && !vars.SLACK_SIGNING_SECRET) {
     throw new Error('invalid environment for the Slack edge: SLACK_SIGNING_SECRET is required in http mode');
   }

@@ -51,7 +51,7 @@ export type HttpRequestParameters = z.infer<typeof HttpRequestParameters>;
  */
 export function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/') || path.startsWith('//')) return 'path must start with a single /';
-  const decoded = safeDecode(path);
+  const decoded = unlessThrown(() => decodeURIComponent(path));
   if (decoded === undefined) return 'path has invalid percent-encoding';
   for (const form of [path, decoded]) {
     if (form.includes('..')) return 'path must not contain ..';
@@ -63,9 +63,10 @@ export function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
-function safeDecode(path: string): string | undefined {
+/** What `compute` returns, or undefined when it throws: for a check that treats "cannot tell" as "no". */
+export function unlessThrown<T>(compute: () => T): T | undefined {
   try {
-    return decodeURIComponent(path);
+    return compute();
   } catch {
     return undefined;
   }

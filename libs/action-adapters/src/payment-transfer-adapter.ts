@@ -1,7 +1,7 @@
 import type { Amount, CanonicalAction } from '@countersign/contracts';
-import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
 import { parsePaymentAmount, parsePaymentTransferParameters, type PaymentTransferParameters } from './payment-transfer-parameters';
-import { fail, setCountersignHeaders, TargetHttp, type TargetHttpOptions } from './target-http';
+import { fail, type Failure, type TargetHttpOptions } from './target-http';
+import { TargetHttpAdapter, type TargetRequest } from './target-http-adapter';
 
 export type PaymentTransferAdapterOptions = TargetHttpOptions;
 
@@ -23,25 +23,18 @@ export interface PaymentInstruction {
  * key, so a payment API that honours `Idempotency-Key` pays at most once per request even if a
  * human re-sends it. Never retried here: a failure after sending is in doubt, for a human.
  */
-export class PaymentTransferAdapter implements ActionAdapter {
+export class PaymentTransferAdapter extends TargetHttpAdapter<PaymentTransferParameters> {
   readonly kind = 'payment.transfer';
-  private readonly http: TargetHttp;
 
-  constructor(targets: Record<string, string>, options: PaymentTransferAdapterOptions) {
-    this.http = new TargetHttp(targets, options);
-  }
+  protected readonly parse = parsePaymentTransferParameters;
 
-  async execute(action: CanonicalAction, credential: ExecutionCredential, context: ExecutionContext): Promise<AdapterResult> {
-    const refusal = this.http.refuse(this.kind, action, credential, context);
-    if (refusal) return refusal;
-    const parameters = parsePaymentTransferParameters(action.parameters);
-    if (!parameters.ok) return fail('invalid_parameters', parameters.message);
+  protected request(parameters: PaymentTransferParameters, action: CanonicalAction): TargetRequest | Failure {
     const amount = parsePaymentAmount(action.amount);
     if (!amount.ok) return fail(amount.code, amount.message);
-    const url = this.http.resolve(action.target, PAYMENTS_PATH);
-    if (!(url instanceof URL)) return url;
-    const instruction = paymentInstruction(action.requestId, amount.value, parameters.value);
-    return this.http.send(url, requestInit(instruction, credential, context), context.signal);
+    const instruction = paymentInstruction(action.requestId, amount.value, parameters);
+    // The request id as idempotency key: a payment API that honours it pays at most once per request.
+    const headers = new Headers({ accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': action.requestId });
+    return { path: PAYMENTS_PATH, init: { method: 'POST', headers, body: JSON.stringify(instruction) } };
   }
 }
 
@@ -54,14 +47,4 @@ function paymentInstruction(requestId: string, amount: Amount, parameters: Payme
     ...(parameters.invoice !== undefined ? { invoice: parameters.invoice } : {}),
     ...(parameters.reference !== undefined ? { reference: parameters.reference } : {}),
   };
-}
-
-function requestInit(instruction: PaymentInstruction, credential: ExecutionCredential, context: ExecutionContext): RequestInit {
-  const headers = new Headers({
-    accept: 'application/json',
-    'content-type': 'application/json',
-    'idempotency-key': context.requestId,
-  });
-  setCountersignHeaders(headers, credential, context);
-  return { method: 'POST', headers, body: JSON.stringify(instruction) };
 }

@@ -1,5 +1,6 @@
 import { actionDigest, type CanonicalAction } from '@countersign/contracts';
 import type { AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
+import { unlessThrown } from './http-request-parameters';
 
 /**
  * What every adapter that talks HTTP to a registered target shares: the target registry, the
@@ -89,7 +90,9 @@ export function refuseUnbound(
 ): Failure | undefined {
   if (action.kind !== kind) return fail('unsupported_kind', `${kind} adapter cannot run ${action.kind}`);
   if (action.requestId !== context.requestId) return fail('context_mismatch', 'action belongs to another request');
-  if (digestOf(action) !== context.digest) return fail('digest_mismatch', 'action does not match the approved digest');
+  // The executor checked the digest already; checking again here keeps each adapter safe on its own.
+  if (unlessThrown(() => actionDigest(action)) !== context.digest)
+    return fail('digest_mismatch', 'action does not match the approved digest');
   if (!BEARER_TOKEN.test(credential.token)) return fail('invalid_credential', 'credential is not a bearer token');
   return undefined;
 }
@@ -103,15 +106,6 @@ export function setCountersignHeaders(headers: Headers, credential: ExecutionCre
   headers.set('x-countersign-request', context.requestId);
   headers.set('x-countersign-digest', context.digest);
   return headers;
-}
-
-/** The executor checked the digest already; checking again here keeps each adapter safe on its own. */
-function digestOf(action: CanonicalAction): string | undefined {
-  try {
-    return actionDigest(action);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseBaseUrl(name: string, baseUrl: string): TargetBase {

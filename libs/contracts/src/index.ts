@@ -24,3 +24,4 @@ export * from './vote-proof';
 export * from './audit-receipt';
 export * from './postgres-sql';
 export * from './run-attestation';
+export * from './slack-click';

@@ -30,3 +30,19 @@ export interface DecidedEvent<Type extends string = string, Data = unknown> {
 export interface TimedEvent<Type extends string = string, Data = unknown> extends DecidedEvent<Type, Data> {
   time: string;
 }
+
+/** One handler per command type, each given its own command: the compiler refuses a type without one. */
+export type CommandHandlers<Command extends { type: string }, State, Event> = {
+  [Type in Command['type']]: (command: Extract<Command, { type: Type }>, state: State) => Event[];
+};
+
+/** A `decide` that hands each command to the handler of its type (the one dispatch every decider shares). */
+export function byCommandType<Command extends { type: string }, State, Event>(
+  handlers: CommandHandlers<Command, State, Event>,
+): (command: Command, state: State) => Event[] {
+  return (command, state) => {
+    const handler = handlers[command.type as Command['type']] as ((command: Command, state: State) => Event[]) | undefined;
+    if (!handler) throw new Error(`no handler for command ${command.type}`);
+    return handler(command, state);
+  };
+}

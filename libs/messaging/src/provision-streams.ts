@@ -1,5 +1,5 @@
-import { Consumers, Streams, channelConsumer, requesterConsumer, siemConsumer, targetConsumer } from '@countersign/contracts';
-import { loadNatsCredentials, natsCredentialsOf, readKeyFile, type IdentityDescription } from '@countersign/identity';
+import { Streams } from '@countersign/contracts';
+import { durableConsumersOf, loadNatsCredentials, natsCredentialsOf, readKeyFile, type IdentityDescription } from '@countersign/identity';
 import { connectNats } from './connection';
 import { provisionJetStream, type JetStreamSettings } from './provisioning';
 
@@ -25,13 +25,7 @@ export async function provisionStreams(
     name: 'provisioner',
   });
   try {
-    const consumers = [
-      ...Object.values(Consumers).flat(),
-      ...description.siemReaders.map((reader) => siemConsumer(reader)),
-      ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
-      ...(description.channels ?? []).map((name) => channelConsumer(name)),
-      ...description.requesters.map(({ name }) => requesterConsumer(name)),
-    ];
+    const consumers = durableConsumersOf(description);
     const report = await provisionJetStream(nc, { streams: Object.values(Streams), consumers, settings });
     if (report.drifts.length > 0) throw new Error(`JetStream configuration drifted: ${JSON.stringify(report.drifts)}`);
   } finally {

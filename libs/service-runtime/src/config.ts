@@ -79,14 +79,17 @@ export function loadChannelConfig(channel: string, env: NodeJS.ProcessEnv = proc
   return loadConfig({ service: `channel-${channel}`, identity: `channel:${channel}`, natsUser: `channel-${channel}` }, env);
 }
 
+/** A process's environment, read once at start-up: a bad or missing variable stops it, naming the variable (fail closed). */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new Error(`invalid environment for ${what}: ${problems}`);
+}
+
 function loadConfig(names: Pick<ServiceConfig, 'service' | 'identity' | 'natsUser'>, env: NodeJS.ProcessEnv): ServiceConfig {
   const { service } = names;
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid environment for ${service}: ${problems}`);
-  }
-  const vars = parsed.data;
+  const vars = parseEnvironment(Env, env, service);
   if (vars.COUNTERSIGN_STORE === 'kurrentdb' && !vars.KURRENTDB_URL) {
     throw new Error('COUNTERSIGN_STORE=kurrentdb needs KURRENTDB_URL (a kurrentdb:// connection string with this service’s user)');
   }

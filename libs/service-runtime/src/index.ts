@@ -4,6 +4,7 @@ export * from './dead-letters';
 export * from './decision-runner';
 export * from './domain-events';
 export * from './runtime';
+export * from './own-identity';
 export * from './service-runtime.module';
 export * from './due-work';
 export * from './verification';

@@ -1,24 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import type { CheckpointStore, EventStore } from '@countersign/event-store';
-import {
-  assertEnrolled,
-  EnvelopeSigner,
-  HomeLayout,
-  identityFileOf,
-  loadOwnKey,
-  loadRegistry,
-  natsCredentialsOf,
-  ReloadingTrustStore,
-  type IdentityFile,
-  type Registry,
-  type TrustStore,
-} from '@countersign/identity';
-import { connectNats } from '@countersign/messaging';
+import { EnvelopeSigner, identityFileOf, loadRegistry, type IdentityFile, type Registry, type TrustStore } from '@countersign/identity';
 import type { ServiceConfig } from './config';
 import { DecisionRunner, type DecisionLog } from './decision-runner';
 import { openStore } from './open-store';
 import { instrumentStore, ServiceMetrics } from './operations';
+import { connectOwnNats, loadEnrolledKey } from './own-identity';
 
 /** Everything a service shell needs, opened once at start-up and closed once at shutdown. */
 export interface ServiceRuntime {
@@ -45,16 +33,7 @@ export interface RuntimeOptions {
 
 export async function openRuntime(config: ServiceConfig, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
   const logger = new Logger(config.service);
-  const own = loadOwnKey({
-    home: config.home,
-    owner: config.identity,
-    ...(config.key.json ? { keyJson: config.key.json } : {}),
-    ...(config.key.file ? { keyFile: config.key.file } : {}),
-    ...(config.key.enrollmentDir ? { enrollmentDir: config.key.enrollmentDir } : {}),
-  });
-  if (own.generated) logger.log(`made its own key on first start; enrollment (public keys only) in ${own.enrollmentPath ?? '?'}`);
-  const trust = new ReloadingTrustStore(HomeLayout.trust(config.home), logger);
-  assertEnrolled(trust.current, own);
+  const { own, trust } = loadEnrolledKey(config, config.identity, logger);
   trust.start(config.trustReloadMs);
   const identityFile = identityFileOf(own.file);
   const signer = new EnvelopeSigner(config.identity, identityFile.signing);
@@ -65,16 +44,7 @@ export async function openRuntime(config: ServiceConfig, options: RuntimeOptions
   );
   const store = instrumentStore(opened.store, metrics);
   const { checkpoints } = opened;
-  const credentials = natsCredentialsOf(own.file);
-  const nc = await connectNats({
-    url: config.natsUrl.split(','),
-    user: credentials.user,
-    seed: credentials.seed,
-    ...(config.natsCa ? { caFile: config.natsCa } : {}),
-    inboxPrefix: credentials.inboxPrefix,
-    name: config.identity,
-    logger,
-  });
+  const nc = await connectOwnNats(config, own, config.identity, logger);
   return {
     config,
     identityFile,

@@ -11,3 +11,12 @@ export class ServiceRuntimeModule {
     return { module: ServiceRuntimeModule, providers: [{ provide: RUNTIME, useValue: runtime }], exports: [RUNTIME] };
   }
 }
+
+/** A service's root module: the opened runtime for every handler and timer, and the service's own controllers and providers. */
+export function serviceModule(
+  module: DynamicModule['module'],
+  runtime: ServiceRuntime,
+  parts: Pick<DynamicModule, 'controllers' | 'providers'>,
+): DynamicModule {
+  return { module, imports: [ServiceRuntimeModule.forRuntime(runtime)], ...parts };
+}

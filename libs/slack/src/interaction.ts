@@ -1,4 +1,4 @@
-import { EXTERNAL_ENVELOPE_LIMITS, inputLimitProblem, Reason, SlackUser } from '@countersign/contracts';
+import { EXTERNAL_ENVELOPE_LIMITS, inputLimitProblem, Reason, SlackUser, type SlackVoteClick } from '@countersign/contracts';
 import { z } from 'zod';
 import { BUTTON_VALUE_MAX_LENGTH, CARD_IDS, decodeDecisionValue } from './card-ids';
 
@@ -69,17 +69,9 @@ export const BlockActionsPayload = z.looseObject({
 });
 export type BlockActionsPayload = z.infer<typeof BlockActionsPayload>;
 
-export interface VoteClick {
-  teamId: string;
-  userId: string;
+/** The click (the shape the card decider relays) and where it came from, for the answer to Slack. */
+export interface VoteClick extends SlackVoteClick {
   userName?: string;
-  /** Slack's `actions[0].action_ts`: with the user, what makes one click one vote. */
-  actionTs: string;
-  decision: 'approve' | 'deny';
-  requestId: string;
-  digest: string;
-  renderingDigest: string;
-  reason?: string;
   channelId: string;
   messageTs: string;
   responseUrl?: string;

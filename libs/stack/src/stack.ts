@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
 import { SERVICE_NAMES, TargetRegistryDocument, type ServiceName } from '@countersign/contracts';
 import {
   HomeLayout,
@@ -11,7 +12,7 @@ import {
   renderNatsConfig,
   type IdentityDescription,
 } from '@countersign/identity';
-import { connectNats, provisionStreams, type JetStreamSettings } from '@countersign/messaging';
+import { connectNats, provisionStreams, type JetStreamSettings, type NatsConnectionSettings } from '@countersign/messaging';
 import { pinPolicy } from '@countersign/policy-engine';
 import { freePort, startNatsCluster, startNatsServer, type RunningNatsCluster, type RunningNatsServer } from '@countersign/testing';
 import { SERVICE_NODE_FLAGS, spawnManaged } from './child';
@@ -271,14 +272,22 @@ export function defaultDescription(): IdentityDescription {
 
 export { HomeLayout };
 
-/** Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions. */
-export function connectAs(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string) {
+/**
+ * Connects to the stack's NATS as a provisioned user, with its own inbox prefix and permissions.
+ * `logger` replaces the connection's own (a client provoking permission errors on purpose passes a silent one).
+ */
+export function connectAs(
+  stack: Pick<Stack, 'home' | 'natsUrl'>,
+  user: string,
+  options: Partial<Pick<NatsConnectionSettings, 'name' | 'logger'>> = {},
+): Promise<NatsConnection> {
   const credentials = loadNatsCredentials(stack.home, user);
   return connectNats({
     url: stack.natsUrl,
     user: credentials.user,
     seed: credentials.seed,
     inboxPrefix: credentials.inboxPrefix,
-    name: user,
+    name: options.name ?? user,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -12,10 +12,11 @@ import {
   type Emitter,
 } from '@countersign/contracts';
 import {
+  durableConsumersOf,
   inboxPrefix,
   natsPermissionsFor,
+  natsPrincipalsOf,
   natsUserName,
-  principalsOf,
   type IdentityDescription,
   type Principal,
 } from '@countersign/identity';
@@ -61,20 +62,6 @@ function serviceEventSubjects(): string[] {
   return [...subjects];
 }
 
-const allConsumers = (description: IdentityDescription) => [
-  ...Object.values(Consumers).flat(),
-  ...description.siemReaders.map((reader) => siemConsumer(reader)),
-  ...(description.targets ?? []).map((target) => targetConsumer(target.name)),
-  ...(description.channels ?? []).map((channel) => channelConsumer(channel)),
-  ...description.requesters.map(({ name }) => requesterConsumer(name)),
-];
-
-/** Everyone with a NATS user: the provisioner, every identity of the description, and the targets. */
-export function everyPrincipal(description: IdentityDescription): Principal[] {
-  const targets = (description.targets ?? []).map(({ name }): Principal => ({ kind: 'target', name }));
-  return [{ kind: 'provisioner' }, ...principalsOf(description), ...targets];
-}
-
 /** Every probe for one principal: each subject class of the brief, published and subscribed. */
 function probesFor(principal: Principal, description: IdentityDescription, everyone: readonly Principal[]): Array<[SubjectClass, Probe]> {
   const onStream = (cls: SubjectClass, subject: string): [SubjectClass, Probe] => [cls, { action: 'publish', via: 'jetstream', subject }];
@@ -98,7 +85,7 @@ function probesFor(principal: Principal, description: IdentityDescription, every
       api('consumer admin API', `$JS.API.CONSUMER.CREATE.${stream}`),
       api('consumer admin API', `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.security-probe`),
     ]),
-    ...allConsumers(description).flatMap((consumer) => [
+    ...durableConsumersOf(description).flatMap((consumer) => [
       api('consumer admin API', `$JS.API.CONSUMER.DELETE.${consumer.stream}.${consumer.durable}`),
       api('pull from a durable', `$JS.API.CONSUMER.MSG.NEXT.${consumer.stream}.${consumer.durable}`, NO_WAIT_PULL),
     ]),
@@ -111,7 +98,7 @@ function probesFor(principal: Principal, description: IdentityDescription, every
 }
 
 export function matrixCells(description: IdentityDescription): Cell[] {
-  const everyone = everyPrincipal(description);
+  const everyone = natsPrincipalsOf(description);
   return everyone.flatMap((principal) => {
     const permissions = natsPermissionsFor(principal);
     return probesFor(principal, description, everyone).map(([cls, probe]) => {

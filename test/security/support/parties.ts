@@ -1,35 +1,18 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
-import {
-  EnvelopeSigner,
-  HomeLayout,
-  importPrivateKey,
-  keyIdFor,
-  loadIdentity,
-  loadNatsCredentials,
-  type TrustStoreDocument,
-} from '@countersign/identity';
-import { connectNats } from '@countersign/messaging';
-import type { Stack } from '@countersign/stack';
+import { EnvelopeSigner, HomeLayout, importPrivateKey, keyIdFor, loadIdentity, type TrustStoreDocument } from '@countersign/identity';
+import { connectAs, type Stack } from '@countersign/stack';
 
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
- * A NATS connection as a provisioned user, like `connectAs` in test/e2e/clients.ts, but with a
- * silent logger: the attacks below provoke thousands of permission violations, and each one
- * would otherwise be logged as an error by the connection's status watcher.
+ * A NATS connection as a provisioned user with a silent logger: the attacks below provoke thousands
+ * of permission violations, and each one would otherwise be logged as an error by the connection's
+ * status watcher.
  */
 export function quietConnection(stack: Pick<Stack, 'home' | 'natsUrl'>, user: string): Promise<NatsConnection> {
-  const credentials = loadNatsCredentials(stack.home, user);
-  return connectNats({
-    url: stack.natsUrl,
-    user: credentials.user,
-    seed: credentials.seed,
-    inboxPrefix: credentials.inboxPrefix,
-    name: `security-${user}`,
-    logger: silent,
-  });
+  return connectAs(stack, user, { name: `security-${user}`, logger: silent });
 }
 
 /** One connection per NATS user, opened on first use: an attacker holding that user's seed. */

@@ -1,11 +1,11 @@
-import { optionalString, positional, requiredString, type CommandLine } from '../args';
+import { optionalString, optionTable, requiredString, type CommandLine } from '../args';
 import { chainOfCustody, formatCustody } from '../audit/custody';
 import { entriesForRequest, examineEntries } from '../audit/entries';
 import { formatAuditReport, verifyAudit } from '../audit/report';
 import { DEFAULT_OPERATOR, loadAuditEntries, writeAuditFile } from '../audit/sources';
-import { CliError, ExitCode, UsageError, type CliContext } from '../context';
+import { CliError, ExitCode, type CliContext } from '../context';
 import { latest, prove, verifyCheckpoint, verifyProof } from './audit-proofs';
-import type { Command } from './command';
+import { runAction, type Command } from './command';
 
 /**
  * Verifies the whole chain even when one request is asked about: a request's records prove
@@ -42,17 +42,10 @@ async function exportRecords(ctx: CliContext, line: CommandLine): Promise<ExitCo
   return ExitCode.ok;
 }
 
-async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'audit action (verify or export)', 'audit');
-  if (action === 'verify') return verify(ctx, line);
-  if (action === 'export') return exportRecords(ctx, line);
-  if (action === 'prove') return prove(ctx, line);
-  if (action === 'checkpoint') return latest(ctx, line);
-  throw new UsageError(`unknown audit action '${action}' (expected verify, export, prove or checkpoint)`, 'audit');
-}
-
 export const auditCommand: Command = {
   name: 'audit',
+  options: optionTable(['request', 'file', 'out', 'as', 'checkpoint', 'proof', 'since'], ['live']),
+  run: runAction('audit', { verify, export: exportRecords, prove, checkpoint: latest }),
   summary: 'verify the audit hash chain, signatures and Merkle checkpoints; export records; prove inclusion and consistency',
   usage: [
     'countersign audit verify [--request <request-id>] [--file <records.jsonl>] [--as <operator>]',
@@ -79,15 +72,4 @@ export const auditCommand: Command = {
     'countersign audit checkpoint --out kept.json   # later: countersign audit verify --checkpoint kept.json --live',
     'countersign audit prove 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --out proof.json && countersign audit verify --proof proof.json',
   ],
-  options: {
-    request: { type: 'string' },
-    file: { type: 'string' },
-    out: { type: 'string' },
-    as: { type: 'string' },
-    checkpoint: { type: 'string' },
-    proof: { type: 'string' },
-    since: { type: 'string' },
-    live: { type: 'boolean' },
-  },
-  run,
 };

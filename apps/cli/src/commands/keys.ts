@@ -15,10 +15,10 @@ import {
   type KeyFile,
   type KeyKind,
 } from '@countersign/identity';
-import { optionalString, positional, requiredString, type CommandLine } from '../args';
+import { optionalString, optionTable, requiredString, type CommandLine } from '../args';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
 import { formatRows } from '../output';
-import type { Command } from './command';
+import { runAction, type Command } from './command';
 import { replaceJsonFile } from './key-files';
 
 /**
@@ -99,18 +99,10 @@ function rotate(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-/** One line per action. */
-const ACTIONS: Record<string, (ctx: CliContext, line: CommandLine) => Promise<ExitCode>> = { init, rotate };
-
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, `keys action (${Object.keys(ACTIONS).join(', ')})`, 'keys');
-  const handler = ACTIONS[action];
-  if (!handler) throw new UsageError(`unknown keys action '${action}' (expected ${Object.keys(ACTIONS).join(', ')})`, 'keys');
-  return handler(ctx, line);
-}
-
 export const keysCommand: Command = {
   name: 'keys',
+  options: optionTable(['id', 'out', 'enrollment', 'key', 'file']),
+  run: runAction('keys', { init, rotate }),
   summary: "this identity's own keys, where it runs: make them (enrollment) or rotate them",
   usage: [
     'countersign keys init --id <kind:name> [--out <key file>] [--enrollment <file>]',
@@ -134,12 +126,4 @@ export const keysCommand: Command = {
     'countersign keys rotate --id service:approval --out approval.public.json',
     'countersign keys rotate --id service:executor --key encryption --out executor.public.json',
   ],
-  options: {
-    id: { type: 'string' },
-    out: { type: 'string' },
-    enrollment: { type: 'string' },
-    key: { type: 'string' },
-    file: { type: 'string' },
-  },
-  run,
 };

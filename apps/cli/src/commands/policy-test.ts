@@ -2,17 +2,15 @@ import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runPolicyTests, type CaseResult, type PolicyTestReport } from '@countersign/policy-engine';
 import { positional, type CommandLine } from '../args';
-import { CliError, ExitCode, UsageError, type CliContext } from '../context';
-import type { Command } from './command';
+import { CliError, ExitCode, type CliContext } from '../context';
+import { runAction, type Command } from './command';
 
 /**
  * Policies are code: `countersign policy test <dir>` runs every fixture file in the folder against
  * the policy it names, so a policy change is tested in CI before it reaches the approval service.
  * Exit 1 on any mismatch, on a policy or fixture file that does not load, and on an untested policy.
  */
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'policy action (test)', 'policy');
-  if (action !== 'test') throw new UsageError(`unknown policy action '${action}' (expected test)`, 'policy');
+function test(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   const dir = positional(line, 1, 'policy folder (countersign policy test <dir>)', 'policy');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a folder`, ExitCode.invalidInput);
   const report = runPolicyTests(dir);
@@ -40,6 +38,8 @@ function formatCase(result: CaseResult): string[] {
 
 export const policyCommand: Command = {
   name: 'policy',
+  options: {},
+  run: runAction('policy', { test }),
   summary: 'test approval policies (tiers + Cedar) against their fixture files',
   usage: [
     'countersign policy test <dir>',
@@ -49,6 +49,4 @@ export const policyCommand: Command = {
     '  names the file and line), and on a policy no fixture file tests. Reads no keys, talks to no server.',
   ],
   examples: ['countersign policy test deploy/policies', 'countersign policy test deploy/policies --json'],
-  options: {},
-  run,
 };

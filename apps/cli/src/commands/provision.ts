@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { toFieldErrors } from '@countersign/contracts';
 import { HomeLayout, provision, type ProvisionResult } from '@countersign/identity';
 import { pinPolicy, policyPinFile, type PolicyPin } from '@countersign/policy-engine';
-import { optionalString, type CommandLine } from '../args';
+import { optionalString, optionTable, type CommandLine } from '../args';
 import { CliError, ExitCode, type CliContext } from '../context';
 import { formatRows } from '../output';
 import type { Command } from './command';
@@ -95,6 +95,8 @@ function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const provisionCommand: Command = {
   name: 'provision',
+  options: optionTable(['description', 'targets', 'policy', 'enrollments']),
+  run,
   summary: 'build trust store, registry and NATS users (public NKEYs) from enrollments (idempotent)',
   usage: [
     'countersign provision --enrollments <dir> [--description deploy/identities.json] [--targets deploy/targets.json]',
@@ -113,6 +115,4 @@ export const provisionCommand: Command = {
     'countersign --home /srv/countersign provision --enrollments /srv/enrollments',
     'countersign provision    # development mode: every identity on this machine',
   ],
-  options: { description: { type: 'string' }, targets: { type: 'string' }, policy: { type: 'string' }, enrollments: { type: 'string' } },
-  run,
 };

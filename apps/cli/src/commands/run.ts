@@ -11,10 +11,10 @@ import {
   type Parsed,
 } from '@countersign/contracts';
 import { EnvelopeSigner, HomeLayout, identityFileOf, readKeyFile, type IdentityFile } from '@countersign/identity';
-import { optionalString, positional, requiredString, type CommandLine } from '../args';
+import { optionalString, optionTable, requiredString, type CommandLine } from '../args';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
 import { formatRows } from '../output';
-import type { Command } from './command';
+import { runAction, type Command } from './command';
 import { parseOverlap } from './key-files';
 
 export interface RunInput {
@@ -114,14 +114,10 @@ function attest(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'run action (attest)', 'run');
-  if (action !== 'attest') throw new UsageError(`unknown run action '${action}' (attest)`, 'run');
-  return attest(ctx, line);
-}
-
 export const runCommand: Command = {
   name: 'run',
+  options: optionTable(['as', 'key-file', 'scope', 'on-behalf-of', 'ttl', 'run-id', 'out']),
+  run: runAction('run', { attest }),
   summary: "attest an agent workload's run: its task scope and the human it acts for, signed by the workload",
   usage: [
     'countersign run attest --scope <task scope> --on-behalf-of <identity id> --ttl <30m> [--out <file>]',
@@ -137,14 +133,4 @@ export const runCommand: Command = {
     'countersign run attest --as payments-agent --scope vendor-payments --on-behalf-of approver:dave --ttl 30m --out run.json',
     'COUNTERSIGN_KEY_FILE=~/.agent/key.json countersign run attest --scope deploy-staging --on-behalf-of approver:alice --ttl 2h',
   ],
-  options: {
-    as: { type: 'string' },
-    'key-file': { type: 'string' },
-    scope: { type: 'string' },
-    'on-behalf-of': { type: 'string' },
-    ttl: { type: 'string' },
-    'run-id': { type: 'string' },
-    out: { type: 'string' },
-  },
-  run,
 };

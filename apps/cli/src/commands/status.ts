@@ -1,5 +1,5 @@
 import { verifyChain } from '@countersign/audit-chain';
-import { flag, optionalString, positional, type CommandLine } from '../args';
+import { flag, optionalString, optionTable, positional, type CommandLine } from '../args';
 import { examineEntries, entriesForRequest } from '../audit/entries';
 import { DEFAULT_OPERATOR, loadAuditEntries } from '../audit/sources';
 import { formatHops, hopsOf } from '../audit/hops';
@@ -41,6 +41,8 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const statusCommand: Command = {
   name: 'status',
+  options: optionTable(['as', 'file'], ['timeline']),
+  run,
   summary: 'show the timeline of one request and the full text its approvers are shown, from the audit stream',
   usage: [
     'countersign status <request-id> [--timeline] [--as <operator>] [--file <records.jsonl>]',
@@ -54,6 +56,4 @@ export const statusCommand: Command = {
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --timeline',
     'countersign status 0f9c6a57-2a4e-4c1b-9f3e-5d2a8c1e7b44 --json',
   ],
-  options: { as: { type: 'string' }, file: { type: 'string' }, timeline: { type: 'boolean' } },
-  run,
 };

@@ -3,7 +3,16 @@ import type { MsgHdrs, PubAck } from 'nats';
 import { EventTypes, identityId, Subjects, type Envelope, type RequestSubmittedV1 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { contextFromTraceparent, traceHeaders } from '@countersign/messaging';
-import { flag, optionalString, positiveInteger, requiredString, stringList, type CommandLine, type OptionValues } from '../args';
+import {
+  flag,
+  optionalString,
+  optionTable,
+  positiveInteger,
+  requiredString,
+  stringList,
+  type CommandLine,
+  type OptionValues,
+} from '../args';
 import { CliError, ExitCode, type CliContext } from '../context';
 import { formatRows } from '../output';
 import { publishEnvelope, withConnection } from '../nats';
@@ -102,6 +111,32 @@ function traceHeadersOption(line: CommandLine): MsgHdrs | undefined {
 
 export const submitCommand: Command = {
   name: 'submit',
+  options: {
+    ...optionTable(
+      [
+        'as',
+        'kind',
+        'target',
+        'env',
+        'params-json',
+        'amount',
+        'currency',
+        'sensitivity',
+        'window-minutes',
+        'reason',
+        'request-id',
+        'ticket',
+        'expected-outcome',
+        'rollback-plan',
+        'timeout',
+        'run',
+        'traceparent',
+      ],
+      ['break-glass', 'wait'],
+    ),
+    param: { type: 'string', multiple: true },
+  },
+  run,
   summary: 'sign and submit an action request as a requester',
   usage: [
     'countersign submit --as <requester> --kind <kind> --target <target> --reason "<why>"',
@@ -132,27 +167,4 @@ export const submitCommand: Command = {
     'countersign submit --as deploy-bot --kind http.request --target customer-db --param path=/v1/reindex \\',
     '  --ticket CHG-1042 --expected-outcome "search p99 under 50 ms" --rollback-plan "drop the new index" --reason "slow search"',
   ],
-  options: {
-    as: { type: 'string' },
-    kind: { type: 'string' },
-    target: { type: 'string' },
-    env: { type: 'string' },
-    param: { type: 'string', multiple: true },
-    'params-json': { type: 'string' },
-    amount: { type: 'string' },
-    currency: { type: 'string' },
-    sensitivity: { type: 'string' },
-    'window-minutes': { type: 'string' },
-    reason: { type: 'string' },
-    'request-id': { type: 'string' },
-    'break-glass': { type: 'boolean' },
-    ticket: { type: 'string' },
-    'expected-outcome': { type: 'string' },
-    'rollback-plan': { type: 'string' },
-    wait: { type: 'boolean' },
-    timeout: { type: 'string' },
-    run: { type: 'string' },
-    traceparent: { type: 'string' },
-  },
-  run,
 };

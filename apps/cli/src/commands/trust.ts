@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { toFieldErrors } from '@countersign/contracts';
 import { HomeLayout, PublicKeyFile, rotateTrustedKeys, TrustStoreDocument } from '@countersign/identity';
-import { optionalString, positional, requiredString, type CommandLine } from '../args';
+import { optionalString, optionTable, requiredString, type CommandLine } from '../args';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
-import type { Command } from './command';
+import { runAction, type Command } from './command';
 import { parseOverlap, readJsonFile, replaceJsonFile } from './key-files';
 
 /** Long enough for a restart and for events already signed with the old key to reach every service. */
@@ -48,14 +48,10 @@ function rotate(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
   return Promise.resolve(ExitCode.ok);
 }
 
-function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
-  const action = positional(line, 0, 'trust action (rotate)', 'trust');
-  if (action === 'rotate') return rotate(ctx, line);
-  throw new UsageError(`unknown trust action '${action}' (expected rotate)`, 'trust');
-}
-
 export const trustCommand: Command = {
   name: 'trust',
+  options: optionTable(['id', 'new', 'overlap']),
+  run: runAction('trust', { rotate }),
   summary: 'edit trust.json on the provisioner: make a new public key active and retire the old one',
   usage: [
     'countersign trust rotate --id <identity> --new <public key file> [--overlap 10m]',
@@ -64,6 +60,4 @@ export const trustCommand: Command = {
     '  after. Running services re-read trust.json while they run; none needs a restart.',
   ],
   examples: ['countersign trust rotate --id service:approval --new approval.public.json --overlap 5m'],
-  options: { id: { type: 'string' }, new: { type: 'string' }, overlap: { type: 'string' } },
-  run,
 };

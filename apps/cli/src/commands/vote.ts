@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, identityId, parseWith, Subjects, VoteCastV1 } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
-import { flag, optionalString, requiredString, type CommandLine, type OptionValues } from '../args';
+import { flag, optionalString, optionTable, requiredString, type CommandLine, type OptionValues } from '../args';
 import { CliError, ExitCode, UsageError, type CliContext } from '../context';
 import { formatRows } from '../output';
 import { publishEnvelope, withConnection } from '../nats';
@@ -68,6 +68,8 @@ async function run(ctx: CliContext, line: CommandLine): Promise<ExitCode> {
 
 export const voteCommand: Command = {
   name: 'vote',
+  options: optionTable(['as', 'request', 'digest', 'rendering', 'reason'], ['approve', 'deny', 'review']),
+  run,
   summary: 'sign and cast an approver vote on the action digest and rendering you reviewed',
   usage: [
     'countersign vote --as <approver> --request <request-id> --digest <sha256-hex> --rendering <sha256-hex> (--approve | --deny) [--reason "<why>"] [--review]',
@@ -82,15 +84,4 @@ export const voteCommand: Command = {
     'countersign vote --as alice --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --approve --reason "change ticket CHG-118"',
     'countersign vote --as carol --request 0f9c…-… --digest 3b1f… --rendering 9a0c… --review --approve --reason "outage INC-42, fix was needed"',
   ],
-  options: {
-    as: { type: 'string' },
-    request: { type: 'string' },
-    digest: { type: 'string' },
-    rendering: { type: 'string' },
-    approve: { type: 'boolean' },
-    deny: { type: 'boolean' },
-    reason: { type: 'string' },
-    review: { type: 'boolean' },
-  },
-  run,
 };

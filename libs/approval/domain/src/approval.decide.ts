@@ -7,23 +7,14 @@ import { evolve, nameOf, personOf, type ApprovalState, type PendingApproval, typ
 import { screenVote, unmappedVoter, voteRejected } from './approval.votes';
 import { approvalRequested, autoApproved, denied, escalated, expired, quorumApproved, refusedByPolicy } from './resolutions';
 import { decideReviewVote, reviewDeadlines, reviewRequired } from './review';
-import { addSeconds, earlier, hasReached, later } from '@countersign/decider';
+import { addSeconds, byCommandType, earlier, hasReached, later } from '@countersign/decider';
 import { requesterPersonsOf } from '@countersign/policy';
 
-export function decide(command: ApprovalCommand, state: ApprovalState): ApprovalEvent[] {
-  switch (command.type) {
-    case 'OpenApproval':
-      return openApproval(command, state);
-    case 'CastVote':
-      return castVote(command, state);
-    case 'CheckDeadlines':
-      return checkDeadlines(command, state);
-    default: {
-      const unreachable: never = command;
-      return unreachable;
-    }
-  }
-}
+export const decide = byCommandType<ApprovalCommand, ApprovalState, ApprovalEvent>({
+  OpenApproval: openApproval,
+  CastVote: castVote,
+  CheckDeadlines: checkDeadlines,
+});
 
 function openApproval(command: OpenApproval, state: ApprovalState): ApprovalEvent[] {
   if (state.status !== 'unknown') return []; // a redelivered RequestAccepted

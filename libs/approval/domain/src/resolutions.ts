@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes, RENDERING_INLINE_MAX_BYTES, type TimeWindow } from '@countersign/contracts';
+import { EventTypes, RENDERING_INLINE_MAX_BYTES, type TimeWindow } from '@countersign/contracts';
 import type { PolicyStamp } from '@countersign/contracts';
 import {
   concerning,
@@ -9,29 +9,24 @@ import {
   type RequestDenied,
   type RequestExpired,
 } from './approval.events';
-import { IdTags, optionalReason } from './approval.ids';
+import { decidedEvent, IdTags, optionalReason } from './approval.ids';
 import type { RecordedVote } from './approval.state';
 
 /** The builders of approval's outward events, each from the facts the approval was opened with. */
 export function approvalRequested(request: ApprovalOpenedData, now: string): ApprovalRequested {
-  return {
-    id: deterministicId(request.acceptedEventId, IdTags.requested),
-    type: EventTypes.ApprovalRequested,
-    time: now,
-    data: {
-      ...concerning(request),
-      action: request.action,
-      // ASCII only, so its length is its size; past the bound, surfaces render the action themselves.
-      ...(request.rendering.length <= RENDERING_INLINE_MAX_BYTES ? { rendering: request.rendering } : {}),
-      renderingDigest: request.renderingDigest,
-      policy: request.policy,
-      quorum: request.quorum,
-      eligibleGroups: request.eligibleGroups,
-      ...(request.stepUp ? { stepUp: true as const } : {}),
-      expiresAt: request.expiresAt,
-      ...(request.agent ? { agent: request.agent } : {}),
-    },
-  };
+  return decidedEvent(EventTypes.ApprovalRequested, request.acceptedEventId, IdTags.requested, now, {
+    ...concerning(request),
+    action: request.action,
+    // ASCII only, so its length is its size; past the bound, surfaces render the action themselves.
+    ...(request.rendering.length <= RENDERING_INLINE_MAX_BYTES ? { rendering: request.rendering } : {}),
+    renderingDigest: request.renderingDigest,
+    policy: request.policy,
+    quorum: request.quorum,
+    eligibleGroups: request.eligibleGroups,
+    ...(request.stepUp ? { stepUp: true as const } : {}),
+    expiresAt: request.expiresAt,
+    ...(request.agent ? { agent: request.agent } : {}),
+  });
 }
 
 /** Approved on the policy's own authority; the "approver" is the policy tier, never a person. */
@@ -80,22 +75,17 @@ function approved(
   policy: PolicyStamp = request.policy,
   evidence: RequestApproved['data']['evidence'] = [],
 ): RequestApproved {
-  return {
-    id: deterministicId(request.requestId, IdTags.approved),
-    type: EventTypes.RequestApproved,
-    time: now,
-    data: {
-      ...concerning(request),
-      acceptedEventId: request.acceptedEventId,
-      mode,
-      approvers,
-      policy,
-      ...(request.stepUp ? { stepUp: true as const } : {}),
-      window,
-      approvedAt: now,
-      ...(evidence.length > 0 ? { evidence } : {}),
-    },
-  };
+  return decidedEvent(EventTypes.RequestApproved, request.requestId, IdTags.approved, now, {
+    ...concerning(request),
+    acceptedEventId: request.acceptedEventId,
+    mode,
+    approvers,
+    policy,
+    ...(request.stepUp ? { stepUp: true as const } : {}),
+    window,
+    approvedAt: now,
+    ...(evidence.length > 0 ? { evidence } : {}),
+  });
 }
 
 /** Denied by a vote, stamped with the rules that let the voter vote. */
@@ -126,53 +116,38 @@ function deniedWith(
   now: string,
   policy: PolicyStamp,
 ): RequestDenied {
-  return {
-    id: deterministicId(request.requestId, IdTags.denied),
-    type: EventTypes.RequestDenied,
-    time: now,
-    data: {
-      ...concerning(request),
-      deniedBy,
-      ...optionalReason(reason),
-      policy,
-      deniedAt: now,
-    },
-  };
+  return decidedEvent(EventTypes.RequestDenied, request.requestId, IdTags.denied, now, {
+    ...concerning(request),
+    deniedBy,
+    ...optionalReason(reason),
+    policy,
+    deniedAt: now,
+  });
 }
 
 /** Expiry is its own outcome, never a denial. `expiredAt` is the deadline, `time` when it was noticed. */
 export function expired(request: ApprovalOpenedData, approvals: number, now: string): RequestExpired {
-  return {
-    id: deterministicId(request.requestId, IdTags.expired),
-    type: EventTypes.RequestExpired,
-    time: now,
-    data: {
-      ...concerning(request),
-      policy: request.policy,
-      approvals,
-      quorum: request.quorum,
-      expiredAt: request.expiresAt,
-    },
-  };
+  return decidedEvent(EventTypes.RequestExpired, request.requestId, IdTags.expired, now, {
+    ...concerning(request),
+    policy: request.policy,
+    approvals,
+    quorum: request.quorum,
+    expiredAt: request.expiresAt,
+  });
 }
 
 /** Nobody decided in time: the escalation groups may vote too, until the request expires. */
 export function escalated(request: ApprovalOpenedData, approvals: number, now: string): ApprovalEscalated {
   const escalation = request.escalation;
   if (!escalation) throw new Error('escalated() without an escalation (this is a bug)');
-  return {
-    id: deterministicId(request.requestId, IdTags.escalated),
-    type: EventTypes.ApprovalEscalated,
-    time: now,
-    data: {
-      ...concerning(request),
-      policy: request.policy,
-      quorum: request.quorum,
-      approvals,
-      addedGroups: escalation.groups,
-      eligibleGroups: [...new Set([...request.eligibleGroups, ...escalation.groups])],
-      expiresAt: request.expiresAt,
-      escalatedAt: now,
-    },
-  };
+  return decidedEvent(EventTypes.ApprovalEscalated, request.requestId, IdTags.escalated, now, {
+    ...concerning(request),
+    policy: request.policy,
+    quorum: request.quorum,
+    approvals,
+    addedGroups: escalation.groups,
+    eligibleGroups: [...new Set([...request.eligibleGroups, ...escalation.groups])],
+    expiresAt: request.expiresAt,
+    escalatedAt: now,
+  });
 }

@@ -1,4 +1,4 @@
-import { deterministicId, EventTypes } from '@countersign/contracts';
+import { EventTypes } from '@countersign/contracts';
 import type { CastVote } from './approval.commands';
 import {
   concerning,
@@ -10,7 +10,7 @@ import {
   type ReviewOverdue,
   type ReviewRequired,
 } from './approval.events';
-import { IdTags, optionalReason } from './approval.ids';
+import { decidedEvent, IdTags, optionalReason } from './approval.ids';
 import { evolve, nameOf, personOf, type ApprovalState, type ResolvedApproval, type ReviewState } from './approval.state';
 import { needsStepUp, shownProblem, stepUpRequired, voteRejected, type Refusal } from './approval.votes';
 import { addSeconds, hasReached } from '@countersign/decider';
@@ -22,20 +22,15 @@ import { addSeconds, hasReached } from '@countersign/decider';
  */
 export function reviewRequired(request: ApprovalOpenedData, approvers: readonly string[], now: string): ReviewRequired {
   const plan = reviewPlanOf(request);
-  return {
-    id: deterministicId(request.requestId, IdTags.reviewRequired),
-    type: EventTypes.ReviewRequired,
-    time: now,
-    data: {
-      ...concerning(request),
-      policy: request.policy,
-      approvers: [...approvers],
-      reviewGroups: plan.groups,
-      dueAt: addSeconds(now, plan.deadlineSeconds),
-      ...(plan.escalation ? { escalatesAt: addSeconds(now, plan.escalation.afterSeconds) } : {}),
-      requiredAt: now,
-    },
-  };
+  return decidedEvent(EventTypes.ReviewRequired, request.requestId, IdTags.reviewRequired, now, {
+    ...concerning(request),
+    policy: request.policy,
+    approvers: [...approvers],
+    reviewGroups: plan.groups,
+    dueAt: addSeconds(now, plan.deadlineSeconds),
+    ...(plan.escalation ? { escalatesAt: addSeconds(now, plan.escalation.afterSeconds) } : {}),
+    requiredAt: now,
+  });
 }
 
 /** What the passing of time calls for on an open review: escalate it, then flag it overdue. */
@@ -99,49 +94,34 @@ function reviewGroupsNow(request: ApprovalOpenedData, review: ReviewState): stri
 
 function reviewEscalated(request: ApprovalOpenedData, review: ReviewState, now: string): ReviewEscalated {
   const plan = reviewPlanOf(request);
-  return {
-    id: deterministicId(request.requestId, IdTags.reviewEscalated),
-    type: EventTypes.ReviewEscalated,
-    time: now,
-    data: {
-      ...reviewOf(request),
-      addedGroups: plan.escalation?.groups ?? [],
-      reviewGroups: reviewGroupsNow(request, { ...review, escalated: true }),
-      dueAt: review.dueAt,
-      escalatedAt: now,
-    },
-  };
+  return decidedEvent(EventTypes.ReviewEscalated, request.requestId, IdTags.reviewEscalated, now, {
+    ...reviewOf(request),
+    addedGroups: plan.escalation?.groups ?? [],
+    reviewGroups: reviewGroupsNow(request, { ...review, escalated: true }),
+    dueAt: review.dueAt,
+    escalatedAt: now,
+  });
 }
 
 function reviewOverdue(request: ApprovalOpenedData, review: ReviewState, now: string): ReviewOverdue {
-  return {
-    id: deterministicId(request.requestId, IdTags.reviewOverdue),
-    type: EventTypes.ReviewOverdue,
-    time: now,
-    data: {
-      ...reviewOf(request),
-      reviewGroups: reviewGroupsNow(request, review),
-      dueAt: review.dueAt,
-      overdueAt: now,
-    },
-  };
+  return decidedEvent(EventTypes.ReviewOverdue, request.requestId, IdTags.reviewOverdue, now, {
+    ...reviewOf(request),
+    reviewGroups: reviewGroupsNow(request, review),
+    dueAt: review.dueAt,
+    overdueAt: now,
+  });
 }
 
 function reviewCompleted(request: ApprovalOpenedData, review: ReviewState, command: CastVote): ReviewCompleted {
-  return {
-    id: deterministicId(command.voteId, IdTags.reviewCompleted),
-    type: EventTypes.ReviewCompleted,
-    time: command.now,
-    data: {
-      ...reviewOf(request),
-      reviewer: command.voter,
-      voteId: command.voteId,
-      verdict: command.vote.decision === 'approve' ? 'upheld' : 'disputed',
-      ...optionalReason(command.vote.reason),
-      late: hasReached(command.now, review.dueAt),
-      completedAt: command.now,
-    },
-  };
+  return decidedEvent(EventTypes.ReviewCompleted, command.voteId, IdTags.reviewCompleted, command.now, {
+    ...reviewOf(request),
+    reviewer: command.voter,
+    voteId: command.voteId,
+    verdict: command.vote.decision === 'approve' ? 'upheld' : 'disputed',
+    ...optionalReason(command.vote.reason),
+    late: hasReached(command.now, review.dueAt),
+    completedAt: command.now,
+  });
 }
 
 function reviewPlanOf(request: ApprovalOpenedData): NonNullable<ApprovalOpenedData['review']> {

@@ -8,28 +8,31 @@ import { HASH_HEX, nodeHash } from './hash';
 const isSize = (n: number) => Number.isSafeInteger(n) && n >= 0;
 const wellFormed = (hashes: readonly string[]) => hashes.every((hash) => typeof hash === 'string' && HASH_HEX.test(hash));
 
+/**
+ * The walk both algorithms share: from node `fn` of a tree whose last node is `sn`, one level up per
+ * path hash, telling `combine` whether the hash is the left sibling (RFC 9162's "if LSB(fn) is set,
+ * or fn is equal to sn"). Returns the final `sn` (0 when the path reached the root), or undefined
+ * when the path is longer than the tree is high.
+ */
+function climb(fn: number, sn: number, path: readonly string[], combine: (hash: string, isLeft: boolean) => void): number | undefined {
+  for (const hash of path) {
+    if (sn === 0) return undefined;
+    const isLeft = fn % 2 === 1 || fn === sn;
+    combine(hash, isLeft);
+    // A left sibling at the right edge: skip the levels where this node has no right sibling.
+    while (isLeft && fn % 2 === 0 && fn !== 0) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn;
+}
+
 /** Whether `proof` shows the leaf hash at `index` is in the tree of `size` leaves with `root`. */
 export function verifyInclusion(index: number, size: number, leaf: string, proof: readonly string[], root: string): boolean {
   if (!isSize(index) || !isSize(size) || index >= size || !wellFormed([leaf, root, ...proof])) return false;
-  let fn = index;
-  let sn = size - 1;
   let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
+  const sn = climb(index, size - 1, proof, (p, isLeft) => {
+    r = isLeft ? nodeHash(p, r) : nodeHash(r, p);
+  });
   return sn === 0 && r === root;
 }
 
@@ -44,28 +47,12 @@ export function verifyConsistency(size1: number, size2: number, root1: string, r
   const path = (size1 & (size1 - 1)) === 0 ? [root1, ...proof] : [...proof];
   let fn = size1 - 1;
   let sn = size2 - 1;
-  while (fn % 2 === 1) {
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
+  while (fn % 2 === 1) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
   let fr = path[0]!;
   let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return fr === root1 && sr === root2 && sn === 0;
+  const last = climb(fn, sn, path.slice(1), (c, isLeft) => {
+    if (isLeft) fr = nodeHash(c, fr);
+    sr = isLeft ? nodeHash(c, sr) : nodeHash(sr, c);
+  });
+  return fr === root1 && sr === root2 && last === 0;
 }

@@ -1,5 +1,5 @@
 import { EventTypes, deterministicId, serviceId } from '@countersign/contracts';
-import type { Decider } from '@countersign/decider';
+import { byCommandType, type Decider } from '@countersign/decider';
 import { gateBeforeIssuing } from './audit-gate';
 import { credentialTerms } from './approval-recheck';
 import type {
@@ -88,26 +88,14 @@ function revokeCredential({ requestId, reason, causeId, now }: RevokeCredential,
   ];
 }
 
-export function decideCredential(command: CredentialCommand, state: CredentialState): CredentialEvent[] {
-  switch (command.type) {
-    case 'RecordAcceptedRequest':
-      return recordAcceptedRequest(command, state);
-    case 'IssueCredential':
-      return issueCredential(command, state);
-    case 'RefuseCredential':
-      return refuseCredential(command, state);
-    case 'RevokeCredential':
-      return revokeCredential(command, state);
-    case 'IntendGrant':
-      return intendGrant(command, state);
-    case 'RecordGrantRevoked':
-      return recordGrantRevoked(command, state);
-    default: {
-      const unknown: never = command;
-      return unknown;
-    }
-  }
-}
+export const decideCredential = byCommandType<CredentialCommand, CredentialState, CredentialEvent>({
+  RecordAcceptedRequest: recordAcceptedRequest,
+  IssueCredential: issueCredential,
+  RefuseCredential: refuseCredential,
+  RevokeCredential: revokeCredential,
+  IntendGrant: intendGrant,
+  RecordGrantRevoked: recordGrantRevoked,
+});
 
 /**
  * The revocation a timer should send now: the credential's own window (at most the approved window)

@@ -1,5 +1,5 @@
 import { EventTypes, deterministicId } from '@countersign/contracts';
-import type { Decider } from '@countersign/decider';
+import { byCommandType, type Decider } from '@countersign/decider';
 import type { ClaimExecution, ExecutionCommand, ReconcileInDoubt, RecordOutcome } from './execution.commands';
 import type { ExecutionEvent } from './execution.events';
 import { evolveExecution, initialExecutionState, type ExecutionState } from './execution.state';
@@ -69,20 +69,11 @@ function reconcileInDoubt({ requestId, now }: ReconcileInDoubt, state: Execution
   ];
 }
 
-export function decideExecution(command: ExecutionCommand, state: ExecutionState): ExecutionEvent[] {
-  switch (command.type) {
-    case 'ClaimExecution':
-      return claimExecution(command, state);
-    case 'RecordOutcome':
-      return recordOutcome(command, state);
-    case 'ReconcileInDoubt':
-      return reconcileInDoubt(command, state);
-    default: {
-      const unknown: never = command;
-      return unknown;
-    }
-  }
-}
+export const decideExecution = byCommandType<ExecutionCommand, ExecutionState, ExecutionEvent>({
+  ClaimExecution: claimExecution,
+  RecordOutcome: recordOutcome,
+  ReconcileInDoubt: reconcileInDoubt,
+});
 
 export const executionDecider: Decider<ExecutionCommand, ExecutionEvent, ExecutionState> = {
   decide: decideExecution,

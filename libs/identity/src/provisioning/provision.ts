@@ -1,6 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RegisteredTarget, SERVICE_IDS, TargetRegistryDocument } from '@countersign/contracts';
+import {
+  channelConsumer,
+  Consumers,
+  requesterConsumer,
+  siemConsumer,
+  targetConsumer,
+  type ConsumerSpec,
+  type RegisteredTarget,
+  SERVICE_IDS,
+  TargetRegistryDocument,
+} from '@countersign/contracts';
 import { keepRetiredKeys } from '../rotation';
 import { TrustStoreDocument } from '../trust-store';
 import { IdentityDescription, type Registry } from './description';
@@ -43,6 +53,17 @@ export function principalsOf(description: IdentityDescription): Principal[] {
 export function natsPrincipalsOf(description: IdentityDescription): Principal[] {
   const targets = (description.targets ?? []).map(({ name }) => ({ kind: 'target', name }) as const);
   return [{ kind: 'provisioner' } as const, ...principalsOf(description), ...targets];
+}
+
+/** Every durable consumer the description implies: the services' own, and one per SIEM reader, target, channel and requester. */
+export function durableConsumersOf(description: IdentityDescription): ConsumerSpec[] {
+  return [
+    ...Object.values(Consumers).flat(),
+    ...description.siemReaders.map((reader) => siemConsumer(reader)),
+    ...(description.targets ?? []).map(({ name }) => targetConsumer(name)),
+    ...(description.channels ?? []).map((name) => channelConsumer(name)),
+    ...description.requesters.map(({ name }) => requesterConsumer(name)),
+  ];
 }
 
 const toTrusted = (key: { keyId: string; publicKey: string }) => ({

@@ -15,6 +15,7 @@ import {
   type RequestSubmittedV1 as Submitted,
   type TimeWindow,
 } from '@countersign/contracts';
+import { byCommandType } from '@countersign/decider';
 import type { FailStranded, HandleSubmission, IntakeCommand, NotifyOutcome, RejectUnprocessable } from './intake.commands';
 import { IntakeErrorCodes, type IntakeEvent, type RequestAccepted, type RequestRejected, type RequesterNotified } from './intake.events';
 import type { IntakeState } from './intake.state';
@@ -33,22 +34,12 @@ export const IdTags = {
   joined: 'requester.notified.joined',
 } as const;
 
-export function decide(command: IntakeCommand, state: IntakeState): IntakeEvent[] {
-  switch (command.type) {
-    case 'HandleSubmission':
-      return handleSubmission(command, state);
-    case 'NotifyOutcome':
-      return notifyOutcome(command, state);
-    case 'RejectUnprocessable':
-      return rejectUnprocessable(command, state);
-    case 'FailStranded':
-      return failStranded(command, state);
-    default: {
-      const unreachable: never = command;
-      return unreachable;
-    }
-  }
-}
+export const decide = byCommandType<IntakeCommand, IntakeState, IntakeEvent>({
+  HandleSubmission: handleSubmission,
+  NotifyOutcome: notifyOutcome,
+  RejectUnprocessable: rejectUnprocessable,
+  FailStranded: failStranded,
+});
 
 function handleSubmission(command: HandleSubmission, state: IntakeState): IntakeEvent[] {
   // The subject token is what the bus proves; a signature by someone else on it is a replay or a

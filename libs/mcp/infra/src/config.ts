@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { IdentityName } from '@countersign/contracts';
 import { NatsServersSetting } from '@countersign/messaging';
+import { parseEnvironment } from '@countersign/service-runtime';
 
 /** Everything the gateway reads from its environment, validated at start-up (docs/agents.md lists it). */
 const Env = z.object({
@@ -44,12 +45,7 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid environment for the MCP gateway: ${problems}`);
-  }
-  const vars = parsed.data;
+  const vars = parseEnvironment(Env, env, 'the MCP gateway');
   const home = vars.COUNTERSIGN_HOME;
   const requester = vars.COUNTERSIGN_REQUESTER;
   return {

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import {
-  assertEnrolled,
-  EnvelopeSigner,
-  HomeLayout,
-  identityFileOf,
-  loadOwnKey,
-  loadRegistry,
-  natsCredentialsOf,
-  ReloadingTrustStore,
-} from '@countersign/identity';
+import { EnvelopeSigner, identityFileOf, loadRegistry } from '@countersign/identity';
 import { actionTools, type ActionTool } from '@countersign/mcp-gateway-domain';
 import { requesterConsumer } from '@countersign/contracts';
-import { connectNats } from '@countersign/messaging';
-import { consumersCheck, natsCheck, operationsEndpoint, ServiceMetrics, startOperationsServer } from '@countersign/service-runtime';
+import {
+  connectOwnNats,
+  consumersCheck,
+  loadEnrolledKey,
+  natsCheck,
+  operationsEndpoint,
+  ServiceMetrics,
+  startOperationsServer,
+} from '@countersign/service-runtime';
 import { loadPolicyBundleOrThrow } from '@countersign/policy-engine';
 import type { GatewayConfig } from './config';
 import { Gateway } from './gateway';
@@ -40,32 +38,14 @@ export interface RunningGateway {
  */
 export async function openGateway(config: GatewayConfig, log: GatewayLog): Promise<RunningGateway> {
   const owner = `requester:${config.requester}`;
-  const own = loadOwnKey({
-    home: config.home,
-    owner,
-    ...(config.key.json ? { keyJson: config.key.json } : {}),
-    ...(config.key.file ? { keyFile: config.key.file } : {}),
-    ...(config.key.enrollmentDir ? { enrollmentDir: config.key.enrollmentDir } : {}),
-  });
-  if (own.generated) log.log(`made its own key; enroll ${own.enrollmentPath ?? '?'} (public keys only) and provision`);
-  const trust = new ReloadingTrustStore(HomeLayout.trust(config.home), log);
-  assertEnrolled(trust.current, own);
+  const { own, trust } = loadEnrolledKey(config, owner, log);
   const registry = loadRegistry(config.home);
   const requester = registry.requesters.find((candidate) => candidate.name === config.requester);
   if (!requester) throw new Error(`${owner} is not a registered requester`);
   const policy = config.policyFile ? loadPolicyBundleOrThrow(config.policyFile).policy : undefined;
   const tools = actionTools(requester, registry.targets, policy, new Date().toISOString());
   const run = config.runAttestationFile ? readRunAttestationFile(config.runAttestationFile, config.requester) : undefined;
-  const credentials = natsCredentialsOf(own.file);
-  const nc = await connectNats({
-    url: config.natsUrl.split(','),
-    user: credentials.user,
-    seed: credentials.seed,
-    ...(config.natsCa ? { caFile: config.natsCa } : {}),
-    inboxPrefix: credentials.inboxPrefix,
-    name: `mcp-gateway:${owner}`,
-    logger: log,
-  });
+  const nc = await connectOwnNats(config, own, `mcp-gateway:${owner}`, log);
   const store = OutcomeStore.open(config.dbFile);
   const feed = new NotificationFeed(nc, config.requester, () => trust.current, store, log);
   await feed.start();

@@ -1,3 +1,4 @@
+import type { SlackVoteClick } from '@countersign/contracts';
 import type { ObservedApprovalEvent } from './card.events';
 
 /** An approval event from the bus, already verified by the transport. */
@@ -27,17 +28,7 @@ export interface RecordCardUpdated {
  */
 export interface RelayClick {
   type: 'RelayClick';
-  click: {
-    teamId: string;
-    userId: string;
-    actionTs: string;
-    decision: 'approve' | 'deny';
-    requestId: string;
-    digest: string;
-    /** The rendering digest the card's button carried: what the person was shown. */
-    renderingDigest: string;
-    reason?: string;
-  };
+  click: SlackVoteClick;
   approver: string | undefined;
 }
 
