@@ -25,6 +25,7 @@ import {
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
+import { SqliteSeenMarkers } from './sqlite-seen-markers';
 import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -60,6 +61,7 @@ export class SqliteEventStore implements EventStore {
   private readonly group: GroupCommit;
   /** Highest position that was durable when this connection's open group began (readers see no further). */
   private visibleUpTo = Number.MAX_SAFE_INTEGER;
+  private markers: SqliteSeenMarkers | undefined;
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     return new SqliteEventStore(file, options);
@@ -148,6 +150,11 @@ export class SqliteEventStore implements EventStore {
     });
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** The replay guard's markers, kept in the same file and written in the same group commit. */
+  seenMarkers(): SqliteSeenMarkers {
+    return (this.markers ??= new SqliteSeenMarkers(this.db, this.group));
   }
 
   /** What the file promises about durability, for health checks and the tests that pin it. */
