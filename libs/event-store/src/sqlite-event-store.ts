@@ -42,6 +42,8 @@ export interface SqliteEventStoreOptions {
 }
 
 const SUBSCRIPTION_BATCH = 256;
+/** Decoded rows kept for the other store-wide readers: a few pages, so readers that lag a little still share. */
+const DECODED_KEPT = 2_048;
 
 /**
  * The embedded event store: one SQLite file per service. better-sqlite3 is synchronous, so every
@@ -62,6 +64,8 @@ export class SqliteEventStore implements EventStore {
   /** Highest position that was durable when this connection's open group began (readers see no further). */
   private visibleUpTo = Number.MAX_SAFE_INTEGER;
   private markers: SqliteSeenMarkers | undefined;
+  /** Recently decoded rows of store-wide reads, by position (oldest first; see `remember`). */
+  private readonly recentlyDecoded = new Map<number, StoredEvent | { unreadable: string }>();
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     return new SqliteEventStore(file, options);
@@ -210,12 +214,22 @@ export class SqliteEventStore implements EventStore {
     const rows = this.guard(() => this.sql.after.all(position, this.visibleUpTo, toLimit(maxCount)));
     const events: StoredEvent[] = [];
     for (const row of rows) {
-      const decoded = decodeRow(row);
+      const decoded = this.recentlyDecoded.get(row.position) ?? this.remember(row.position, decodeRow(row));
       if ('unreadable' in decoded)
         this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
       else events.push(decoded);
     }
     return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };
+  }
+
+  /**
+   * Every store-wide reader of this handle (relay, schedule index, metrics) reads the same recent
+   * rows: each row's JSON is parsed once and the event shared (readers never modify events).
+   */
+  private remember(position: number, decoded: StoredEvent | { unreadable: string }): StoredEvent | { unreadable: string } {
+    this.recentlyDecoded.set(position, decoded);
+    if (this.recentlyDecoded.size > DECODED_KEPT) this.recentlyDecoded.delete(this.recentlyDecoded.keys().next().value as number);
+    return decoded;
   }
 
   private notifyAppended(): void {
