@@ -117,7 +117,7 @@ describe('instrumentStore', () => {
       store,
       'service:executor',
       m,
-      () => new Date(now),
+      () => new Date(T0),
       () => undefined,
     );
     p.start();
