@@ -25,6 +25,7 @@ import {
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
+import { SqliteSeenMarkers } from './sqlite-seen-markers';
 import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -41,6 +42,8 @@ export interface SqliteEventStoreOptions {
 }
 
 const SUBSCRIPTION_BATCH = 256;
+/** Decoded rows kept for the other store-wide readers: a few pages, so readers that lag a little still share. */
+const DECODED_KEPT = 2_048;
 
 /**
  * The embedded event store: one SQLite file per service. better-sqlite3 is synchronous, so every
@@ -60,6 +63,9 @@ export class SqliteEventStore implements EventStore {
   private readonly group: GroupCommit;
   /** Highest position that was durable when this connection's open group began (readers see no further). */
   private visibleUpTo = Number.MAX_SAFE_INTEGER;
+  private markers: SqliteSeenMarkers | undefined;
+  /** Recently decoded rows of store-wide reads, by position (oldest first; see `remember`). */
+  private readonly recentlyDecoded = new Map<number, StoredEvent | { unreadable: string }>();
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     return new SqliteEventStore(file, options);
@@ -150,6 +156,11 @@ export class SqliteEventStore implements EventStore {
     return subscription;
   }
 
+  /** The replay guard's markers, kept in the same file and written in the same group commit. */
+  seenMarkers(): SqliteSeenMarkers {
+    return (this.markers ??= new SqliteSeenMarkers(this.db, this.group));
+  }
+
   /** What the file promises about durability, for health checks and the tests that pin it. */
   durabilitySettings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA' } {
     const journalMode = String(this.db.pragma('journal_mode', { simple: true }));
@@ -203,12 +214,22 @@ export class SqliteEventStore implements EventStore {
     const rows = this.guard(() => this.sql.after.all(position, this.visibleUpTo, toLimit(maxCount)));
     const events: StoredEvent[] = [];
     for (const row of rows) {
-      const decoded = decodeRow(row);
+      const decoded = this.recentlyDecoded.get(row.position) ?? this.remember(row.position, decodeRow(row));
       if ('unreadable' in decoded)
         this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
       else events.push(decoded);
     }
     return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };
+  }
+
+  /**
+   * Every store-wide reader of this handle (relay, schedule index, metrics) reads the same recent
+   * rows: each row's JSON is parsed once and the event shared (readers never modify events).
+   */
+  private remember(position: number, decoded: StoredEvent | { unreadable: string }): StoredEvent | { unreadable: string } {
+    this.recentlyDecoded.set(position, decoded);
+    if (this.recentlyDecoded.size > DECODED_KEPT) this.recentlyDecoded.delete(this.recentlyDecoded.keys().next().value as number);
+    return decoded;
   }
 
   private notifyAppended(): void {
@@ -223,6 +244,10 @@ export class SqliteEventStore implements EventStore {
 
 /** Named positions in the service's own SQLite file (table `checkpoints`), durable with the next commit. */
 export class SqliteCheckpointStore implements CheckpointStore {
+  /** Prepared on first use and kept: the relay saves a checkpoint per run of published events. */
+  private statements:
+    { load: Database.Statement<[string], { position: number }>; save: Database.Statement<[string, number, string]> } | undefined;
+
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => Date,
@@ -230,30 +255,27 @@ export class SqliteCheckpointStore implements CheckpointStore {
   ) {}
 
   load(name: string): Promise<number | undefined> {
-    return settle(() => {
-      const row = guardSqlite(this.db.name, () =>
-        this.db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?').get(name),
-      );
-      return row?.position;
-    });
+    return settle(() => guardSqlite(this.db.name, () => this.sql().load.get(name))?.position);
   }
 
   save(name: string, position: number): Promise<void> {
     return settle(() => {
       if (!Number.isSafeInteger(position)) throw new RangeError(`checkpoint ${name}: position must be an integer`);
-      const save = () =>
-        guardSqlite(this.db.name, () =>
-          this.db
-            .prepare(
-              `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-            )
-            .run(name, position, this.now().toISOString()),
-        );
+      const save = () => guardSqlite(this.db.name, () => this.sql().save.run(name, position, this.now().toISOString()));
       // A checkpoint lost in a crash only means republishing (see GroupCommit.writeWithoutSync),
       // so it does not cost an fsync of its own.
       if (this.group) this.group.writeWithoutSync(save);
       else save();
+    });
+  }
+
+  private sql() {
+    return (this.statements ??= {
+      load: this.db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
+      save: this.db.prepare<[string, number, string]>(
+        `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+      ),
     });
   }
 }

@@ -115,4 +115,19 @@ describe('SQLite adapter — group commit', () => {
     expect(position()).toEqual({ position: 3 });
     expect(committedIds()).toEqual([pending.id]);
   });
+
+  it('parses a row once for every store-wide reader of the handle (they share the decoded event)', async () => {
+    await store.append('shared', [event(1), event(2)], 'no_stream');
+    const seen: StoredEvent[] = [];
+    const subscription = store.subscribeToAll(-1, (stored) => {
+      seen.push(stored);
+      return Promise.resolve();
+    });
+    const read = await store.readAll(-1, 10);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await subscription.stop();
+    expect(read.map((stored) => stored.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(seen).toHaveLength(2);
+    seen.forEach((stored, index) => expect(stored).toBe(read[index]));
+  });
 });

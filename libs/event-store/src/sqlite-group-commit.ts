@@ -29,6 +29,7 @@ export class GroupCommit {
   private scheduled = false;
   private failure: StoreUnavailableError | undefined;
   private oldest: NodeJS.Timeout | undefined;
+  private syncLevel: number | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -60,7 +61,8 @@ export class GroupCommit {
   writeWithoutSync<T>(work: () => T): T {
     this.assertUsable();
     if (this.db.inTransaction) return work();
-    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    // The connection's own level, read once (this is the only code that changes it, and restores it).
+    const level = (this.syncLevel ??= Number(this.db.pragma('synchronous', { simple: true })));
     this.db.pragma('synchronous = NORMAL');
     try {
       return work();

@@ -27,7 +27,16 @@ export const SCHEMA = `${eventsTable('events')}
     name       TEXT    PRIMARY KEY,
     position   INTEGER NOT NULL,
     updated_at TEXT    NOT NULL
-  );`;
+  );
+  -- The replay guard's markers (SqliteSeenMarkers): one row per event id, pruned by arrival.
+  CREATE TABLE IF NOT EXISTS seen_events (
+    event_id        TEXT    PRIMARY KEY,
+    consumer        TEXT    NOT NULL,
+    stream          TEXT    NOT NULL,
+    stream_sequence INTEGER NOT NULL,
+    arrived_ms      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS seen_events_by_arrival ON seen_events (consumer, arrived_ms);`;
 
 /** Files written before ids were scoped to their stream have a store-wide UNIQUE (id). */
 function hasStoreWideIdIndex(db: Database.Database): boolean {

@@ -68,9 +68,11 @@ export async function processBatch(messages: JsMsg[], policy: MessagePolicy, uni
   const heartbeat = policy.workingIntervalMs
     ? setInterval(() => held.forEach((message) => message.msg.working()), policy.workingIntervalMs)
     : undefined;
+  // The batch's heartbeat covers every message in it: no timer of their own.
+  const { workingIntervalMs: _perMessage, ...inBatch } = policy;
   try {
     await unit.deferDurability(async () => {
-      for (const message of held) await processMessage(message.view, policy);
+      for (const message of held) await processMessage(message.view, inBatch);
     });
     try {
       await unit.flush();

@@ -108,7 +108,7 @@ async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
   const heartbeat = policy.workingIntervalMs ? setInterval(() => msg.working(), policy.workingIntervalMs) : undefined;
   try {
     // Inside the try: a store that cannot answer means retry later, like a failing handler.
-    const replay = await replayOf(envelope, context, policy);
+    const replay = await replayOf(envelope, context, arrivalOf(msg, policy), policy);
     if (replay) return await reject(msg, context, policy, replay);
     const result = await policy.dispatch(envelope, context);
     policy.failures?.settle(keyOf(context));
@@ -144,9 +144,15 @@ async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
  * service event republished by its relay after JetStream's duplicate window is reported too: it is
  * harmless (its first copy was handled), and reporting it keeps every second copy visible to audit.
  */
-async function replayOf(envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Rejection | undefined> {
+async function replayOf(
+  envelope: Envelope,
+  context: JetStreamContext,
+  arrival: Date,
+  policy: MessagePolicy,
+): Promise<Rejection | undefined> {
   if (!policy.seenEvents) return undefined;
-  const sighting = await policy.seenEvents.remember(envelope.id, { stream: context.stream, streamSequence: context.streamSequence });
+  const { stream, streamSequence, consumer } = context;
+  const sighting = await policy.seenEvents.remember(envelope.id, { stream, streamSequence, consumer, arrivedAtMs: arrival.getTime() });
   if (sighting !== 'replay') return undefined;
   const message = `event ${envelope.id} was already received; ${context.stream}#${context.streamSequence} is a replay`;
   return { code: 'replayed_event', message, claimedSigner: envelope.signer };

@@ -6,7 +6,7 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Consumers, MAX_ENVELOPE_BYTES, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
-import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, StoreSeenEvents, type UnitOfWork } from '@countersign/messaging';
+import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, seenEventsFor, type UnitOfWork } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { AUDIT_GATED, AuditGateWatch, observeDispatch, startServiceOperations } from './operations';
@@ -72,7 +72,7 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
     // audit on votes) remembers their ids in its own store, so a copy republished after JetStream's
     // duplicate window is refused by each of them, before any state changes, and reported as a
     // dead letter. Audit included: it records the refusal, not a second copy of the event.
-    seenEvents: new StoreSeenEvents(runtime.store),
+    seenEvents: seenEventsFor(runtime.store),
     ...unitOfWork(runtime.store),
     observe: observeDispatch(runtime.metrics, gate),
   });

@@ -1,9 +1,9 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { fold, type Decider } from '@countersign/decider';
-import { WrongExpectedRevisionError, type EventStore } from '@countersign/event-store';
+import { WrongExpectedRevisionError, type EventStore, type NewEvent, type StoredEvent } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
 import { inSpan, traceMetadata } from '@countersign/messaging';
-import { toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
+import { isLocalType, toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
 import { requestIdOfStored, RequestTraces } from './request-traces';
 
 const MAX_ATTEMPTS = 8;
@@ -21,6 +21,21 @@ export interface DecisionLine {
 export type DecisionLog = (line: DecisionLine) => void;
 
 type Folder<S> = Pick<Decider<unknown, DomainEvent, S>, 'evolve' | 'initialState'>;
+
+/** What one append wrote: the stream's revision after it and the events as stored. */
+interface Appended {
+  revision: number;
+  events: NewEvent[];
+}
+
+/**
+ * An appended event as the store would hand it back to toDomainEvent. A local type's data is
+ * copied through JSON, as the store would (a signed envelope is JSON already, by construction).
+ */
+function asStored(event: NewEvent): StoredEvent {
+  const data = isLocalType(event.type) ? (JSON.parse(JSON.stringify(event.data)) as unknown) : event.data;
+  return { id: event.id, stream: '', revision: 0, position: 0, type: event.type, data, metadata: event.metadata ?? {}, recordedAt: '' };
+}
 
 interface Folded<S> {
   /** Revision of the last event folded in; -1 for an empty stream. */
@@ -58,7 +73,8 @@ export class DecisionRunner {
       if (events.length === 0) return [];
       const expected = folded.revision < 0 ? 'no_stream' : folded.revision;
       try {
-        await this.append(stream, events, expected, cause);
+        const appended = await this.append(stream, events, expected, cause);
+        if (appended) this.remember(decider, stream, folded, appended);
         return events;
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -70,7 +86,7 @@ export class DecisionRunner {
    * Appends in a span of the request's trace (see RequestTraces.parentFor), records the span's
    * traceparent in each event's metadata for the relay to carry on, and logs one line per event.
    */
-  private async append(stream: string, events: DomainEvent[], expected: number | 'no_stream', cause: Cause): Promise<void> {
+  private async append(stream: string, events: DomainEvent[], expected: number | 'no_stream', cause: Cause): Promise<Appended | undefined> {
     const requestId = events.map((event) => requestIdOfStored(event.data)).find((id) => id !== undefined);
     const active = context.active();
     const parent = this.traces.parentFor(requestId, active);
@@ -78,17 +94,29 @@ export class DecisionRunner {
     // Joining the request's trace from another (a vote's fresh one): link back to where it came from.
     const from = parent === active ? undefined : trace.getSpanContext(active);
     const links = from && isSpanContextValid(from) ? [{ context: from }] : [];
-    await inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes, links }, async (_span, ctx) => {
+    return inSpan(`decide ${stream.split('-')[0] ?? stream}`, parent, { attributes, links }, async (_span, ctx) => {
       const metadata = traceMetadata(ctx);
       const newEvents = events.map((event, index) => toNewEvent(event, index, stream, cause, this.signer, metadata));
       const appended = await this.store.append(stream, newEvents, expected);
-      if (appended.idempotent) return; // decided and logged before (a retried append)
+      if (appended.idempotent) return undefined; // decided and logged before (a retried append)
       if (requestId && metadata.traceparent) this.traces.remember(requestId, metadata.traceparent);
       for (const event of newEvents) {
         const about = requestIdOfStored(event.data) ?? requestId;
         this.log({ stream, eventId: event.id, eventType: event.type, ...(about ? { requestId: about } : {}), causationId: cause.id });
       }
+      return { revision: appended.nextExpectedRevision, events: newEvents };
     });
+  }
+
+  /**
+   * Folds what we just appended into the cached state, so the next command on the stream does not
+   * read back (and parse) its own events. Only when they landed right after the folded revision;
+   * otherwise the next catch-up reads them as before.
+   */
+  private remember<S>(decider: Folder<S>, stream: string, folded: Folded<S>, appended: Appended): void {
+    if (appended.revision !== folded.revision + appended.events.length) return;
+    const state = fold({ evolve: decider.evolve, initialState: () => folded.state }, appended.events.map(asStored).map(toDomainEvent));
+    this.cacheState(this.streamsOf(decider), stream, { revision: appended.revision, state });
   }
 
   private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
@@ -103,10 +131,15 @@ export class DecisionRunner {
             revision: newer[newer.length - 1]!.revision,
             state: fold({ evolve: decider.evolve, initialState: () => cached.state }, newer.map(toDomainEvent)),
           };
+    this.cacheState(streams, stream, folded);
+    return folded;
+  }
+
+  /** Most recently used last; the least recently used goes beyond CACHED_STREAMS. */
+  private cacheState(streams: Map<string, Folded<unknown>>, stream: string, folded: Folded<unknown>): void {
     streams.delete(stream);
     streams.set(stream, folded);
     if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value as string);
-    return folded;
   }
 
   private streamsOf(decider: object): Map<string, Folded<unknown>> {

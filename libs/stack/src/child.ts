@@ -90,8 +90,11 @@ async function untilReady(url: string, child: ChildProcess): Promise<boolean> {
   return false;
 }
 
+/** A profiled process writes its .cpuprofile as it exits, which takes seconds on a loaded machine: do not kill it meanwhile. */
+const defaultGraceMs = () => (process.env.COUNTERSIGN_CPU_PROF_DIR ? 60_000 : 5_000);
+
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
-export async function stopChild(child: ManagedChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
+export async function stopChild(child: ManagedChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = defaultGraceMs()): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   const kill = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
   child.process.kill(signal);

@@ -102,4 +102,39 @@ describe('instrumentStore', () => {
     const count = appends?.values.find((value) => String((value as { metricName?: string }).metricName).endsWith('_count'));
     expect(count).toMatchObject({ labels: { outcome: 'ok' }, value: 1 });
   });
+
+  it('reads the store at start and then at each scrape, from where it left off, in pages', async () => {
+    const events = Array.from({ length: 2_500 }, () => stored(EventTypes.ExecutionSucceeded, { requestId: 'r' }, 'service:executor'));
+    const reads: number[] = [];
+    const store = {
+      readAll: (from: number, maxCount: number) => {
+        reads.push(from);
+        return Promise.resolve(events.filter((event) => event.position > from).slice(0, maxCount));
+      },
+    } as unknown as EventStore;
+    const m = new ServiceMetrics('executor', false);
+    const p = new StoreMetricsProjection(
+      store,
+      'service:executor',
+      m,
+      () => new Date(T0),
+      () => undefined,
+    );
+    p.start();
+    await p.catchUp();
+    expect(reads).toHaveLength(3);
+    events.push(stored(EventTypes.ExecutionFailed, { requestId: 'r' }, 'service:executor'));
+    // Not followed live: nothing is read until a scrape.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads).toHaveLength(3);
+    await m.render();
+    expect(reads.at(-1)).toBe(events.at(-2)!.position);
+    expect(await values(m, 'countersign_executions_total')).toEqual(
+      expect.arrayContaining([
+        { labels: { outcome: 'succeeded' }, value: 2_500 },
+        { labels: { outcome: 'failed' }, value: 1 },
+      ]),
+    );
+    await p.stop();
+  });
 });

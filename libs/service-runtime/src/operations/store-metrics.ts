@@ -1,5 +1,5 @@
 import { EventTypes, isEventType, type Envelope } from '@countersign/contracts';
-import { WrongExpectedRevisionError, type EventStore, type StoredEvent, type Subscription } from '@countersign/event-store';
+import { WrongExpectedRevisionError, type EventStore, type StoredEvent } from '@countersign/event-store';
 import { isOwnEnvelope } from '@countersign/messaging';
 import type { ServiceMetrics } from './metrics';
 
@@ -53,17 +53,26 @@ const CLOSING_APPROVAL: readonly string[] = [EventTypes.RequestApproved, EventTy
 type Data = Record<string, unknown>;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+/** Events read per page when the projection catches up. */
+const PAGE = 1_000;
+
 /**
- * The business gauges and counters, read from the service's own store: it follows the store from
+ * The business gauges and counters, read from the service's own store: it reads the store from
  * its start (like the relay) and looks only at envelopes this service signed, so a copy of another
  * service's event (the executor's evidence) is never counted twice. Counters therefore count since
  * the store began, not since the process did; Prometheus' rate() does not mind either way.
+ *
+ * It reads once at start and then at each scrape, from where it left off: metrics are only looked
+ * at when scraped, so it does not follow the store live (a live subscription would be woken, and
+ * read a page, on every commit of the hot path).
  */
 export class StoreMetricsProjection {
   private readonly approvals = new Map<string, PendingApproval>();
   private readonly tiers = new Set<string>();
   private readonly credentials = new Map<string, number>();
-  private subscription: Subscription | undefined;
+  private position = -1;
+  private reading: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: EventStore,
@@ -74,12 +83,35 @@ export class StoreMetricsProjection {
   ) {}
 
   start(): void {
-    this.subscription = this.store.subscribeToAll(-1, (event) => Promise.resolve(this.apply(event)), this.onError);
-    this.metrics.onScrape(() => this.refresh());
+    void this.catchUp();
+    this.metrics.onScrape(async () => {
+      await this.catchUp();
+      this.refresh();
+    });
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    this.stopped = true;
+    await this.reading;
+  }
+
+  /** Applies everything stored since the last read; one read at a time, errors to `onError`. */
+  catchUp(): Promise<void> {
+    this.reading ??= this.readToHead()
+      .catch((error: unknown) => this.onError(error))
+      .finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readToHead(): Promise<void> {
+    while (!this.stopped) {
+      const page = await this.store.readAll(this.position, PAGE);
+      for (const event of page) this.apply(event);
+      this.position = page.at(-1)?.position ?? this.position;
+      if (page.length < PAGE) return;
+      // A long history is read in pages with a turn of the event loop between them.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   apply(event: StoredEvent): void {

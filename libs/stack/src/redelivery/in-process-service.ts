@@ -12,7 +12,7 @@ import { EnvelopeSigner, loadIdentity, loadRegistry, loadTrustStore, type Freshn
 import {
   JETSTREAM_TRANSPORT,
   JetStreamErrorFilter,
-  StoreSeenEvents,
+  seenEventsFor,
   processMessage,
   type JetStreamContext,
   type MessagePolicy,
@@ -113,7 +113,7 @@ export class InProcessService {
       maxDeliver: UNBOUNDED_DELIVERIES,
       backoffMs: [0],
       logger: silent,
-      seenEvents: new StoreSeenEvents(store),
+      seenEvents: seenEventsFor(store),
     };
     return new InProcessService(runtime, app, policy, dir);
   }
