@@ -182,6 +182,10 @@ describe('approval replay: old, moved, after denial or expiry, double-spent', ()
     if (outcome === 'denied') await s.approvers.alice.vote(requestId, digest, 'deny', 'no');
     await outcomeOf(s.deployBot, requestId, outcome);
     await evidence.waitFor(() => evidence.events({ type: EventTypes.VoteCast, requestId }).some((vote) => vote.signer === 'approver:bob'));
+    // Approval appends bob's VoteRecorded before the resolution on the same stream: once audit holds
+    // the resolution, every legitimate acceptance is recorded and none can land after the mark.
+    const resolution = outcome === 'denied' ? EventTypes.RequestDenied : EventTypes.RequestExpired;
+    await evidence.waitFor(() => evidence.events({ type: resolution, requestId }).length > 0);
     const mark = evidence.mark();
     const row = `replay: a vote re-published after ${what}`;
     const entries = [await replay(row, 'signature', voteOf('bob', requestId)), await replay(row, 'signature', voteOf('bob', requestId))];
