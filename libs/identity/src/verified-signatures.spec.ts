@@ -7,7 +7,7 @@ import { VerifiedSignatures } from './verified-signatures';
 
 // Counts Ed25519 verifications: the signature checks a remembered signature spares.
 jest.mock('node:crypto', () => {
-  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+  const actual = jest.requireActual<typeof crypto>('node:crypto');
   return { ...actual, verify: jest.fn(actual.verify) };
 });
 

@@ -77,6 +77,7 @@ export function createServiceLog(service: string, destination?: DestinationStrea
   const log = destination ? pino(options, destination) : pino(options);
   // A child's bindings are written once, as given (pino applies no formatter to them): redacted on
   // the way in. Children inherit this method, so grandchildren are covered too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with each child as `this`
   const child = log.child;
   log.child = function (this: Pino, bindings, childOptions) {
     return child.call(this, redactSecrets(bindings), childOptions);
