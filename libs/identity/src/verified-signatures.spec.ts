@@ -27,7 +27,7 @@ const trustWith = (requester: Partial<{ status: 'active' | 'retired' | 'revoked'
     ],
   });
 
-const signed = (identity: string, key: StoredKeyPair, type: string, data: unknown) =>
+const signed = <T>(identity: string, key: StoredKeyPair, type: string, data: T) =>
   new EnvelopeSigner(identity, key).sign({ id: crypto.randomUUID(), type, subject: REQUEST_ID, time: '2026-11-21T09:58:59.000Z', data });
 
 const submission = () =>
