@@ -17,6 +17,7 @@ import { traceMetadata } from '@countersign/messaging';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditReceipts } from './audit-receipts';
 import { credentialIssuers, type CredentialIssuers } from './issuers';
+import { RecheckMemo } from './recheck-memo';
 import { SystemGrants } from './system-grants';
 
 /** Approvals that arrived before the accepted request (or audit's receipt) they need, kept until it does. */
@@ -38,6 +39,7 @@ export class BrokerService implements OnApplicationShutdown {
   private readonly policy: PolicyBundle;
   private readonly issuers: CredentialIssuers;
   private readonly grants: SystemGrants;
+  private readonly recheck = new RecheckMemo();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.mintingKey = importPrivateKey(runtime.identityFile.signing.privateKey);
@@ -107,7 +109,10 @@ export class BrokerService implements OnApplicationShutdown {
     if (state.answeredApprovals.includes(approval.id)) return;
     const now = this.runtime.clock();
     const { trust, registry } = this.runtime;
-    const facts = approvalFacts(this.policy, state.accepted.data, approval.data, trust, registry);
+    const { accepted } = state;
+    const facts = this.recheck.factsFor(accepted, approval, trust, () =>
+      approvalFacts(this.policy, accepted.data, approval.data, trust, registry),
+    );
     const terms = credentialTerms(state, approval, facts, now.toISOString());
     if (!terms.ok) {
       // Not a failure: an approval for a window that opens in an hour waits (acknowledged, parked)
@@ -143,6 +148,7 @@ export class BrokerService implements OnApplicationShutdown {
       ...(grant ? { grant } : {}),
     };
     await this.runtime.runner.run(credentialDecider, stream, issue, { id: approval.id, now });
+    this.recheck.forget(approval.id);
   }
 
   /**

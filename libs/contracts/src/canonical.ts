@@ -40,15 +40,27 @@ function canonical(value: unknown, depth: number): string {
   }
 }
 
+// One string grown by appending (no per-level arrays, maps and joins): every signature, every
+// verification and every digest canonicalizes, so this is on the hot path of each service.
 function canonicalArray(items: unknown[], depth: number): string {
-  return `[${items.map((item) => canonical(item === undefined ? null : item, depth)).join(',')}]`;
+  let out = '[';
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index];
+    if (index > 0) out += ',';
+    out += canonical(item === undefined ? null : item, depth);
+  }
+  return out + ']';
 }
 
 function canonicalObject(record: Record<string, unknown>, depth: number): string {
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(record[key], depth)}`).join(',')}}`;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(key) + ':' + canonical(field, depth);
+  }
+  return out + '}';
 }
 
 export function sha256Hex(input: string | Uint8Array): string {

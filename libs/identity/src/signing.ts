@@ -13,13 +13,14 @@ export function signEnvelope<T>(unsigned: UnsignedEnvelope<T>, privateKey: KeyOb
   return { ...unsigned, signature };
 }
 
-export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject): boolean {
+/** `signed` is `signingInput(envelope)`, for a caller that already has it. */
+export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject, signed?: Buffer): boolean {
   try {
     const signature = Buffer.from(envelope.signature, 'base64url');
     // base64url leaves spare bits in the last character: accept only the one canonical spelling,
     // or a signed record could be altered without its signature failing.
     if (signature.length !== 64 || signature.toString('base64url') !== envelope.signature) return false;
-    return verify(null, signingInput(envelope), publicKey, signature);
+    return verify(null, signed ?? signingInput(envelope), publicKey, signature);
   } catch {
     return false;
   }

@@ -21,7 +21,8 @@ import {
 } from '@countersign/contracts';
 import { KEY_STATUSES, keyStanding, type KeyStatus } from './key-standing';
 import { importPublicKey } from './keys';
-import { verifyEnvelopeSignature } from './signing';
+import { signingInput, verifyEnvelopeSignature } from './signing';
+import { VerifiedSignatures } from './verified-signatures';
 
 export const TrustedKey = z
   .object({
@@ -123,6 +124,7 @@ interface KeyEntry {
 export class TrustStore {
   private readonly signingKeys = new Map<string, KeyEntry>();
   private readonly encryptionKeys = new Map<string, KeyEntry>();
+  private readonly verified = new VerifiedSignatures();
 
   constructor(readonly document: TrustStoreDocument) {
     for (const identity of document.identities) {
@@ -211,13 +213,29 @@ export class TrustStore {
     if (!standing.ok) return fail(standing.code, standing.message);
     const { kind, name } = parseIdentityId(envelope.signer);
     if (!mayEmit(envelope.type, kind, name)) return fail('type_not_allowed', `${envelope.signer} may not emit ${envelope.type}`);
-    if (!verifyEnvelopeSignature(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
+    if (!this.signatureHolds(envelope, key.key)) return fail('bad_signature', 'signature does not verify');
     // After the signature: only a time the signer really vouched for is worth judging.
     const untimely = freshness && isExternalIngressType(envelope.type) ? timeliness(envelope.time, freshness) : undefined;
     if (untimely) return fail(untimely.code, untimely.message, [{ path: 'time', code: untimely.code, message: untimely.message }]);
     const data = parseWith(EVENT_TYPES[envelope.type].schema, envelope.data, 'data');
     if (!data.ok) return { ...fail('invalid_data', `data does not match ${envelope.type}`, data.errors), authentic: envelope };
     return { ok: true, envelope: { ...envelope, data: data.value }, type: envelope.type };
+  }
+
+  /**
+   * What outside parties sign (submissions, votes) is carried on as evidence in services' events
+   * and verified again by the same consumer: those signatures are remembered (VerifiedSignatures).
+   * Services' own events are verified once each anyway.
+   */
+  private signatureHolds(envelope: Envelope, key: KeyObject): boolean {
+    if (!isExternalIngressType(envelope.type)) return verifyEnvelopeSignature(envelope, key);
+    let signed: Buffer;
+    try {
+      signed = signingInput(envelope);
+    } catch {
+      return false; // not canonicalizable, so not verifiable: what verifyEnvelopeSignature answers too
+    }
+    return this.verified.holds(envelope.keyid, envelope.signature, signed, () => verifyEnvelopeSignature(envelope, key, signed));
   }
 }
 
