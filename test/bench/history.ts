@@ -1,20 +1,29 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
 import type { EventRow } from '@countersign/event-store';
 import { HomeLayout } from '@countersign/identity';
 import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS } from '@countersign/messaging';
-import { connectAs, type Stack } from '@countersign/stack';
+import { connectAs, REPO_ROOT, type Stack } from '@countersign/stack';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
-/** A stable stand-in for a UUID in clone `copy`: every id, request id and stream name of a copy is new, and consistent within it. */
-function cloneUuid(uuid: string, copy: number): string {
-  const hex = createHash('sha256').update(`${uuid}:${copy}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+/**
+ * A stable stand-in for a UUID in clone `copy`: its first 8 hex digits XOR a per-copy key. Within a
+ * copy that is a bijection (distinct ids stay distinct, and every occurrence of an id maps alike);
+ * copies differ by their key (an odd multiplier makes it distinct and non-zero for every copy), and
+ * the version and variant digits stay as they were. Cheaper than a hash per occurrence, which
+ * this used to take.
+ */
+function cloneUuid(uuid: string, key: number): string {
+  const head = ((Number.parseInt(uuid.slice(0, 8), 16) ^ key) >>> 0).toString(16).padStart(8, '0');
+  return head + uuid.slice(8);
 }
+
+const copyKey = (copy: number) => Math.imul(copy, 0x9e3779b1) >>> 0;
 
 /** A stored row as the SQLite store keeps it, without the position the insert assigns. */
 type Row = Omit<EventRow, 'position'>;
@@ -28,6 +37,10 @@ const STORE_CHUNK = 50_000;
  */
 export function prefillStore(file: string, target: number): number {
   const db = new Database(file);
+  // A bench fixture written while no service runs: no fsync per commit, and a page cache large
+  // enough for the two unique indexes (stream, revision) and (stream, id), whose keys land anywhere.
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
   try {
     const template = db
       .prepare('SELECT id, stream, revision, type, data, metadata, recorded_at FROM events ORDER BY position')
@@ -47,7 +60,8 @@ export function prefillStore(file: string, target: number): number {
     const fill = db.transaction(() => {
       for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop;) {
         copy += 1;
-        const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
+        const key = copyKey(copy);
+        const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, key));
         for (const row of template) {
           if (template.length + added >= target) break;
           const stream = rewrite(row.stream);
@@ -99,15 +113,13 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
   for (const stream of Object.values(Streams)) {
     const info = await jsm.streams.info(stream.name);
     if (info.state.messages === 0) continue;
-    const samples: Array<{ subject: string; data: Uint8Array }> = [];
+    const samples: Sample[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && samples.length < 200; seq += 1) {
-      samples.push(await jsm.streams.getMessage(stream.name, { seq }));
+      const { subject, data } = await jsm.streams.getMessage(stream.name, { seq });
+      samples.push({ connection: await publisherOf(subject), subject, data });
     }
     const missing = target - info.state.messages;
-    await publishInChunks(jsm, stream.name, info.state.messages, missing, async (index) => {
-      const sample = samples[index % samples.length]!;
-      return { connection: await publisherOf(sample.subject), sample };
-    });
+    await publishInChunks(jsm, stream.name, info.state.messages, missing, samples);
     published += missing;
   }
   await Promise.all([...publishers.values()].map((connection) => connection.close()));
@@ -127,24 +139,24 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
 
 const CHUNK = 20_000;
 
+interface Sample {
+  connection: NatsConnection;
+  subject: string;
+  data: Uint8Array;
+}
+
 /**
  * Publishes `missing` copies as plain NATS messages (JetStream stores a message on its subjects
  * with or without a reply; leaving the PubAck out is what makes a 10^6 pre-fill take minutes, not
  * hours), CHUNK at a time: flush, then wait until the stream holds them before the next chunk, so
  * the server is never asked to buffer more than one chunk.
  */
-async function publishInChunks(
-  jsm: JetStreamManager,
-  stream: string,
-  before: number,
-  missing: number,
-  sampleAt: (index: number) => Promise<{ connection: NatsConnection; sample: { subject: string; data: Uint8Array } }>,
-): Promise<void> {
+async function publishInChunks(jsm: JetStreamManager, stream: string, before: number, missing: number, samples: Sample[]): Promise<void> {
   for (let sent = 0; sent < missing;) {
     const connections = new Set<NatsConnection>();
     for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {
-      const { connection, sample } = await sampleAt(sent);
-      connection.publish(sample.subject, sample.data);
+      const { connection, subject, data } = samples[sent % samples.length]!;
+      connection.publish(subject, data);
       connections.add(connection);
     }
     await Promise.all([...connections].map((connection) => connection.flush()));
@@ -153,6 +165,32 @@ async function publishInChunks(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** JetStream's file storage limit of the stack's server (the generated config says 4GB); 10^6 messages in each stream need more. */
+const HISTORY_FILE_STORE = '64GB';
+
+/**
+ * Raises the stack's nats-server file store limit for the history (about 1 KB a message: 10^6 in
+ * each of the streams that carry messages is 4-5 GB) and restarts it; the streams, consumers and users stay as
+ * provisioned. The services are stopped at this point; the bench's connections reconnect.
+ */
+async function growJetStreamStore(stack: Stack): Promise<void> {
+  if (stack.natsCluster) return;
+  const config = join(stack.nats.dir, 'nats.conf');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/max_file_store: \S+/, `max_file_store: ${HISTORY_FILE_STORE}`));
+  await stack.nats.restart();
+}
+
+/** Runs prefillStore in a process of its own (test/bench/prefill-store.ts); resolves with the rows it added. */
+function prefillInChild(file: string, target: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const script = join(__dirname, 'prefill-store.ts');
+    execFile(process.execPath, [join(REPO_ROOT, 'scripts', 'run-ts.js'), script, file, String(target)], (error, stdout, stderr) => {
+      if (error) reject(new Error(`pre-fill of ${file} failed: ${stderr || String(error)}`));
+      else resolve(Number(stdout.trim().split('\n').at(-1)));
+    });
+  });
 }
 
 /**
@@ -179,12 +217,12 @@ export async function prefillHistory(
 ): Promise<{ rows: number; messages: number; seconds: number }> {
   const started = process.hrtime.bigint();
   for (const service of SERVICE_NAMES) await stack.stop(service);
-  let rows = 0;
-  for (const service of SERVICE_NAMES) {
-    const file = HomeLayout.data(stack.home, service);
-    if (existsSync(file)) rows += prefillStore(file, target);
-  }
-  const messages = await prefillStreams(stack, provisioner, target);
+  const files = SERVICE_NAMES.map((service) => HomeLayout.data(stack.home, service)).filter((file) => existsSync(file));
+  const stores = Promise.all(files.map((file) => prefillInChild(file, target)));
+  await growJetStreamStore(stack);
+  await provisioner.flush(); // reconnected to the restarted server
+  const [added, messages] = await Promise.all([stores, prefillStreams(stack, provisioner, target)]);
+  const rows = added.reduce((sum, count) => sum + count, 0);
   for (const service of SERVICE_NAMES) await startWithRetries(stack, service);
   return { rows, messages, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
