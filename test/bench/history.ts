@@ -179,7 +179,7 @@ function prefillInChild(file: string, target: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const script = join(__dirname, 'prefill-store.ts');
     execFile(process.execPath, [join(REPO_ROOT, 'scripts', 'run-ts.js'), script, file, String(target)], (error, stdout, stderr) => {
-      if (error) reject(new Error(`pre-fill of ${file} failed: ${stderr || String(error)}`));
+      if (error) reject(new Error(`pre-fill of ${file} failed: ${stderr || error.message}`));
       else resolve(Number(stdout.trim().split('\n').at(-1)));
     });
   });
