@@ -25,6 +25,21 @@ function cloneUuid(uuid: string, key: number): string {
 
 const copyKey = (copy: number) => Math.imul(copy, 0x9e3779b1) >>> 0;
 
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+
+/**
+ * How far apart copies are dated: the template's time span plus two minutes, so no copy's events
+ * fall inside another's sliding windows (intake's per-requester budget keeps the last minute).
+ * Copies are dated back, oldest first, so times rise with store position as in a real history;
+ * cloned with the template's own times, a requester's budget stream held every clone in its
+ * window at once and its first fold after the restart went quadratic (intake busy for more than
+ * ten minutes at 10^6).
+ */
+function timeSlot(template: Row[]): number {
+  const times = template.map((row) => Date.parse(row.recorded_at));
+  return Math.max(...times) - Math.min(...times) + 120_000;
+}
+
 /** A stored row as the SQLite store keeps it, without the position the insert assigns. */
 type Row = Omit<EventRow, 'position'>;
 
@@ -32,8 +47,9 @@ const STORE_CHUNK = 50_000;
 
 /**
  * Grows one service store to `target` events by cloning the requests already in it (their UUIDs
- * rewritten, so each clone is a distinct finished request), in transactions of about 50,000 rows. Streams named
- * without a UUID (audit's single log) continue their revisions.
+ * rewritten, so each clone is a distinct finished request, and their times moved back, see
+ * timeSlot), in transactions of about 50,000 rows. Streams named without a UUID (audit's single
+ * log, a requester's budget) continue their revisions.
  */
 export function prefillStore(file: string, target: number): number {
   const db = new Database(file);
@@ -56,18 +72,22 @@ export function prefillStore(file: string, target: number): number {
     }
     let added = 0;
     let copy = 0;
+    const copies = Math.ceil((target - template.length) / template.length);
+    const slot = timeSlot(template);
     // One transaction per copy batch of about STORE_CHUNK rows, so the WAL is checkpointed along the way.
     const fill = db.transaction(() => {
       for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop;) {
         copy += 1;
         const key = copyKey(copy);
+        const shift = (copies - copy + 1) * slot;
         const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, key));
+        const backdate = (text: string) => text.replace(ISO_TIME, (time) => new Date(Date.parse(time) - shift).toISOString());
         for (const row of template) {
           if (template.length + added >= target) break;
           const stream = rewrite(row.stream);
           const revision = stream === row.stream ? (next.get(stream) ?? 0) : row.revision;
           if (stream === row.stream) next.set(stream, revision + 1);
-          insert.run(rewrite(row.id), stream, revision, row.type, rewrite(row.data), row.metadata, row.recorded_at);
+          insert.run(rewrite(row.id), stream, revision, row.type, backdate(rewrite(row.data)), row.metadata, backdate(row.recorded_at));
           added += 1;
         }
       }
