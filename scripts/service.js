@@ -14,6 +14,12 @@ if (!SERVICES.includes(name)) {
 // a quarter faster afterwards (two Cedar calls per auto-approved request). Set before anything
 // compiles WebAssembly; docs/operations.md has the figures.
 require('node:v8').setFlagsFromString('--liftoff-only');
+// The old generation grows by a fifth before the next full collection instead of by up to 4x:
+// garbage promoted in bursts (a start-up replay reading the whole store, batches under load) is
+// collected before it becomes resident. Without it a replay of 50,000 audit records peaked at
+// 315 MB of RSS for 87 MB of heap in use; with it, 174 MB (docs/operations.md, "Memory"). Set
+// here, before the heap grows; unlike --max-semi-space-size it may not be set in NODE_OPTIONS.
+require('node:v8').setFlagsFromString('--heap-growing-percent=20');
 const entry = resolveEntry(name, `apps/${name}/src/main.ts`);
 // From source: compiled on require without the TypeScript compiler in memory (not @swc-node/register).
 if (entry.mode === 'source') require('./register-service').register();

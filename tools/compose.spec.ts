@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NAMES } from '@countersign/contracts';
+import { SERVICE_NODE_FLAGS } from '@countersign/stack';
 
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so this checks that it says what the
@@ -206,6 +207,12 @@ describe('docker-compose.yml', () => {
     expect(service('demo-target').healthcheck?.test).toContain('http://127.0.0.1:4380/healthz');
     expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('startServiceOperations(');
     expect(read('apps/siem-forwarder/src/main.ts')).toContain('startOperationsServer(');
+  });
+
+  it('runs every Node process with the young generation the local stack uses (SERVICE_NODE_FLAGS)', () => {
+    const nodeServices = Object.entries(compose.services).filter(([, entry]) => entry.command?.[1] === 'scripts/service.js');
+    expect(nodeServices.map(([name]) => name).sort()).toEqual([...OPERATED, 'demo-target'].sort());
+    for (const [name] of nodeServices) expect([name, env(name).NODE_OPTIONS]).toEqual([name, SERVICE_NODE_FLAGS.join(' ')]);
   });
 
   it('orders start-up by health where no enrollment deadlock can follow, and scrapes every operations port', () => {

@@ -1,19 +1,43 @@
-import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from 'nats';
 import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
 import type { EventRow } from '@countersign/event-store';
 import { HomeLayout } from '@countersign/identity';
 import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS } from '@countersign/messaging';
-import { connectAs, type Stack } from '@countersign/stack';
+import { connectAs, REPO_ROOT, type Stack } from '@countersign/stack';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
-/** A stable stand-in for a UUID in clone `copy`: every id, request id and stream name of a copy is new, and consistent within it. */
-function cloneUuid(uuid: string, copy: number): string {
-  const hex = createHash('sha256').update(`${uuid}:${copy}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+/**
+ * A stable stand-in for a UUID in clone `copy`: its first 8 hex digits XOR a per-copy key. Within a
+ * copy that is a bijection (distinct ids stay distinct, and every occurrence of an id maps alike);
+ * copies differ by their key (an odd multiplier makes it distinct and non-zero for every copy), and
+ * the version and variant digits stay as they were. Cheaper than a hash per occurrence, which
+ * this used to take.
+ */
+function cloneUuid(uuid: string, key: number): string {
+  const head = ((Number.parseInt(uuid.slice(0, 8), 16) ^ key) >>> 0).toString(16).padStart(8, '0');
+  return head + uuid.slice(8);
+}
+
+const copyKey = (copy: number) => Math.imul(copy, 0x9e3779b1) >>> 0;
+
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+
+/**
+ * How far apart copies are dated: the template's time span plus two minutes, so no copy's events
+ * fall inside another's sliding windows (intake's per-requester budget keeps the last minute).
+ * Copies are dated back, oldest first, so times rise with store position as in a real history;
+ * cloned with the template's own times, a requester's budget stream held every clone in its
+ * window at once and its first fold after the restart went quadratic (intake busy for more than
+ * ten minutes at 10^6).
+ */
+function timeSlot(template: Row[]): number {
+  const times = template.map((row) => Date.parse(row.recorded_at));
+  return Math.max(...times) - Math.min(...times) + 120_000;
 }
 
 /** A stored row as the SQLite store keeps it, without the position the insert assigns. */
@@ -23,11 +47,16 @@ const STORE_CHUNK = 50_000;
 
 /**
  * Grows one service store to `target` events by cloning the requests already in it (their UUIDs
- * rewritten, so each clone is a distinct finished request), in transactions of about 50,000 rows. Streams named
- * without a UUID (audit's single log) continue their revisions.
+ * rewritten, so each clone is a distinct finished request, and their times moved back, see
+ * timeSlot), in transactions of about 50,000 rows. Streams named without a UUID (audit's single
+ * log, a requester's budget) continue their revisions.
  */
 export function prefillStore(file: string, target: number): number {
   const db = new Database(file);
+  // A bench fixture written while no service runs: no fsync per commit, and a page cache large
+  // enough for the two unique indexes (stream, revision) and (stream, id), whose keys land anywhere.
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
   try {
     const template = db
       .prepare('SELECT id, stream, revision, type, data, metadata, recorded_at FROM events ORDER BY position')
@@ -43,17 +72,22 @@ export function prefillStore(file: string, target: number): number {
     }
     let added = 0;
     let copy = 0;
+    const copies = Math.ceil((target - template.length) / template.length);
+    const slot = timeSlot(template);
     // One transaction per copy batch of about STORE_CHUNK rows, so the WAL is checkpointed along the way.
     const fill = db.transaction(() => {
       for (const stop = Math.min(target, template.length + added + STORE_CHUNK); template.length + added < stop;) {
         copy += 1;
-        const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, copy));
+        const key = copyKey(copy);
+        const shift = (copies - copy + 1) * slot;
+        const rewrite = (text: string) => text.replace(UUID, (uuid) => cloneUuid(uuid, key));
+        const backdate = (text: string) => text.replace(ISO_TIME, (time) => new Date(Date.parse(time) - shift).toISOString());
         for (const row of template) {
           if (template.length + added >= target) break;
           const stream = rewrite(row.stream);
           const revision = stream === row.stream ? (next.get(stream) ?? 0) : row.revision;
           if (stream === row.stream) next.set(stream, revision + 1);
-          insert.run(rewrite(row.id), stream, revision, row.type, rewrite(row.data), row.metadata, row.recorded_at);
+          insert.run(rewrite(row.id), stream, revision, row.type, backdate(rewrite(row.data)), row.metadata, backdate(row.recorded_at));
           added += 1;
         }
       }
@@ -99,15 +133,13 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
   for (const stream of Object.values(Streams)) {
     const info = await jsm.streams.info(stream.name);
     if (info.state.messages === 0) continue;
-    const samples: Array<{ subject: string; data: Uint8Array }> = [];
+    const samples: Sample[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && samples.length < 200; seq += 1) {
-      samples.push(await jsm.streams.getMessage(stream.name, { seq }));
+      const { subject, data } = await jsm.streams.getMessage(stream.name, { seq });
+      samples.push({ connection: await publisherOf(subject), subject, data });
     }
     const missing = target - info.state.messages;
-    await publishInChunks(jsm, stream.name, info.state.messages, missing, async (index) => {
-      const sample = samples[index % samples.length]!;
-      return { connection: await publisherOf(sample.subject), sample };
-    });
+    await publishInChunks(jsm, stream.name, info.state.messages, missing, samples);
     published += missing;
   }
   await Promise.all([...publishers.values()].map((connection) => connection.close()));
@@ -127,31 +159,59 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
 
 const CHUNK = 20_000;
 
+interface Sample {
+  connection: NatsConnection;
+  subject: string;
+  data: Uint8Array;
+}
+
 /**
  * Publishes `missing` copies as plain NATS messages (JetStream stores a message on its subjects
  * with or without a reply; leaving the PubAck out is what makes a 10^6 pre-fill take minutes, not
  * hours), CHUNK at a time: flush, then wait until the stream holds them before the next chunk, so
  * the server is never asked to buffer more than one chunk.
  */
-async function publishInChunks(
-  jsm: JetStreamManager,
-  stream: string,
-  before: number,
-  missing: number,
-  sampleAt: (index: number) => Promise<{ connection: NatsConnection; sample: { subject: string; data: Uint8Array } }>,
-): Promise<void> {
+async function publishInChunks(jsm: JetStreamManager, stream: string, before: number, missing: number, samples: Sample[]): Promise<void> {
   for (let sent = 0; sent < missing;) {
     const connections = new Set<NatsConnection>();
     for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {
-      const { connection, sample } = await sampleAt(sent);
-      connection.publish(sample.subject, sample.data);
+      const { connection, subject, data } = samples[sent % samples.length]!;
+      connection.publish(subject, data);
       connections.add(connection);
     }
     await Promise.all([...connections].map((connection) => connection.flush()));
-    for (let waited = 0; (await jsm.streams.info(stream)).state.messages < before + sent; waited += 100) {
-      if (waited > 120_000) throw new Error(`${stream}: the server stored fewer than ${before + sent} messages after 2 minutes`);
+    for (let waited = 0; (await storedMessages(jsm, stream)) < before + sent; waited += 100) {
+      if (waited > 300_000) throw new Error(`${stream}: the server stored fewer than ${before + sent} messages after 5 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+/**
+ * JetStream's file storage limit the history needs (about 1 KB a message: 10^6 in each of the
+ * streams that carry messages is 4-5 GB, beyond the generated config's 4GB). The bench starts its
+ * stack with it (`natsMaxFileStore`) when it will pre-fill a history.
+ */
+export const HISTORY_FILE_STORE = '64GB';
+
+/** Runs prefillStore in a process of its own (test/bench/prefill-store.ts); resolves with the rows it added. */
+function prefillInChild(file: string, target: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const script = join(__dirname, 'prefill-store.ts');
+    execFile(process.execPath, [join(REPO_ROOT, 'scripts', 'run-ts.js'), script, file, String(target)], (error, stdout, stderr) => {
+      if (error) reject(new Error(`pre-fill of ${file} failed: ${stderr || error.message}`));
+      else resolve(Number(stdout.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+/** Messages the stream holds; -1 while the server does not answer in time (a loaded server busy storing a chunk). */
+async function storedMessages(jsm: JetStreamManager, stream: string): Promise<number> {
+  try {
+    return (await jsm.streams.info(stream)).state.messages;
+  } catch (error) {
+    console.error(`history: ${stream} info failed, asking again: ${String(error).split('\n')[0]}`);
+    return -1;
   }
 }
 
@@ -179,12 +239,10 @@ export async function prefillHistory(
 ): Promise<{ rows: number; messages: number; seconds: number }> {
   const started = process.hrtime.bigint();
   for (const service of SERVICE_NAMES) await stack.stop(service);
-  let rows = 0;
-  for (const service of SERVICE_NAMES) {
-    const file = HomeLayout.data(stack.home, service);
-    if (existsSync(file)) rows += prefillStore(file, target);
-  }
-  const messages = await prefillStreams(stack, provisioner, target);
+  const files = SERVICE_NAMES.map((service) => HomeLayout.data(stack.home, service)).filter((file) => existsSync(file));
+  const stores = Promise.all(files.map((file) => prefillInChild(file, target)));
+  const [added, messages] = await Promise.all([stores, prefillStreams(stack, provisioner, target)]);
+  const rows = added.reduce((sum, count) => sum + count, 0);
   for (const service of SERVICE_NAMES) await startWithRetries(stack, service);
   return { rows, messages, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }

@@ -8,7 +8,7 @@ import { essentialBound, measureUnitCosts } from './essential-bound';
 import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
 import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
-import { prefillHistory } from './history';
+import { HISTORY_FILE_STORE, prefillHistory } from './history';
 import { cpuMsPerRequest, cpuOf, peakRss, stackPids, waitIdle } from './rss';
 
 /**
@@ -70,7 +70,8 @@ const line = (label: string, run: Run) =>
   );
 
 async function main(): Promise<void> {
-  const stack = await startStack({});
+  // A history of 10^6 messages a stream needs more JetStream storage than the generated config allows.
+  const stack = await startStack(HISTORY > 0 ? { natsMaxFileStore: HISTORY_FILE_STORE } : {});
   const chain = await startReferenceChain(REQUESTER);
   try {
     const provisioner = await connectAs(stack, 'provisioner');

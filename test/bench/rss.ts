@@ -35,8 +35,11 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Waits until every process uses under `share` of a core over a second (e.g. done replaying its history). */
-export async function waitIdle(pids: Record<string, number>, share = 0.1, timeoutMs = 600_000): Promise<number> {
+/**
+ * Waits until every process uses under `share` of a core over a second (e.g. done replaying its
+ * history). Start-up replays of 10^6 events on a loaded 2-core machine take minutes.
+ */
+export async function waitIdle(pids: Record<string, number>, share = 0.1, timeoutMs = 1_800_000): Promise<number> {
   const started = Date.now();
   for (;;) {
     const before = Object.values(pids).map(cpuSeconds);

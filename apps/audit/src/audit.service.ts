@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventTypes, type Envelope, type RequestAcceptedV1 } from '@countersign/contracts';
 import { AUDIT_LOG_STREAM, auditLogDecider, provenSubmission, type CheckpointPolicy } from '@countersign/audit-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
@@ -9,10 +9,21 @@ import { loadCheckpointPolicy } from './checkpoint.config';
  * (CustodyChecks subscribes to the store), so they see each record once, also after a restart.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnApplicationBootstrap {
   readonly checkpoints = loadCheckpointPolicy();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+
+  /**
+   * The log's state (head, recent ids, Merkle frontier: bounded, see AuditLogState) is folded from
+   * the whole log once, here, before audit consumes anything: a start-up replay, not a cost the
+   * first event after a restart pays while the pipeline waits for its receipt.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const started = Date.now();
+    const state = await this.runtime.runner.load(auditLogDecider, AUDIT_LOG_STREAM);
+    this.runtime.logger.log(`audit log loaded: ${state.tree.size} records in ${Date.now() - started} ms`);
+  }
 
   async record(envelope: Envelope): Promise<void> {
     const now = this.runtime.clock();

@@ -104,4 +104,18 @@ describe('DecisionRunner on a real SQLite store', () => {
     await expect(runner.load(tally, 'tally-first')).resolves.toEqual({ count: 3, seen: ['a', 'b', 'c'] });
     expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3, 0]);
   });
+
+  it('catches up on a long stream a page of 1,000 events at a time, folding every page', async () => {
+    const history = Array.from({ length: 2_500 }, (_, index) => ({
+      id: deterministicId(`history-${index}`, 'counted'),
+      type: COUNTED,
+      data: { commandId: `history-${index}`, n: index + 1 },
+    }));
+    await store.append('tally-long', history, 'no_stream');
+    const { store: watched, readsFrom } = recording(store);
+    const state = await new DecisionRunner(watched, signer).load(tally, 'tally-long');
+    expect(state.count).toBe(2_500);
+    expect(state.seen.at(-1)).toBe('history-2499');
+    expect(readsFrom('tally-long')).toEqual([0, 1_000, 2_000]);
+  });
 });

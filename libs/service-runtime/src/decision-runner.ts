@@ -9,6 +9,9 @@ import { requestIdOfStored, RequestTraces } from './request-traces';
 const MAX_ATTEMPTS = 8;
 const CACHED_STREAMS = 2_000;
 
+/** Events read and folded at a time when catching up on a stream. */
+const CATCH_UP_PAGE = 1_000;
+
 /** One structured log line per decided event (see docs/operations.md, "Logs"). */
 export interface DecisionLine {
   stream: string;
@@ -122,15 +125,21 @@ export class DecisionRunner {
   private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
     const streams = this.streamsOf(decider);
     const cached = (streams.get(stream) as Folded<S> | undefined) ?? { revision: -1, state: decider.initialState() };
-    const newer = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
-    newer.forEach((event) => this.traces.observe(event));
-    const folded =
-      newer.length === 0
-        ? cached
-        : {
-            revision: newer[newer.length - 1]!.revision,
-            state: fold({ evolve: decider.evolve, initialState: () => cached.state }, newer.map(toDomainEvent)),
-          };
+    // Page by page: a long stream (audit's single log is all of its history) is never held in
+    // memory whole, and timers and sockets get a turn between pages.
+    let folded = cached;
+    for (let page = 0; ; page += 1) {
+      if (page > 0) await new Promise((resolve) => setImmediate(resolve));
+      const newer = await this.store.readStream(stream, { fromRevision: folded.revision + 1, maxCount: CATCH_UP_PAGE });
+      if (newer.length === 0) break;
+      newer.forEach((event) => this.traces.observe(event));
+      const from = folded.state;
+      folded = {
+        revision: newer[newer.length - 1]!.revision,
+        state: fold({ evolve: decider.evolve, initialState: () => from }, newer.map(toDomainEvent)),
+      };
+      if (newer.length < CATCH_UP_PAGE) break;
+    }
     this.cacheState(streams, stream, folded);
     return folded;
   }

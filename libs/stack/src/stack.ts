@@ -32,6 +32,8 @@ export interface StackOptions {
   services?: readonly ServiceName[];
   demoTarget?: boolean;
   natsPort?: number;
+  /** JetStream's file storage limit of the single nats-server (the generated config's 4GB unless set), e.g. '64GB' for the history bench. */
+  natsMaxFileStore?: string;
   /**
    * Three nats-server nodes instead of one. Streams and consumers then get `jetstream.replicas`
    * (3 unless set) and every service is given all three URLs, so it fails over when a node dies.
@@ -142,7 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     (await startNatsServer({
       dir: join(home, 'nats'),
       ...(options.natsPort ? { port: options.natsPort } : {}),
-      config: (settings) => renderNatsConfig(settings, loadNatsUsers(home)),
+      config: (settings) => withMaxFileStore(renderNatsConfig(settings, loadNatsUsers(home)), options.natsMaxFileStore),
     }));
   await provisionStreams(home, nats.url, description, { ...(natsCluster ? { replicas: 3 } : {}), ...options.jetstream });
   const intakePort = options.intakeHttpPort ?? (await freePort());
@@ -228,6 +230,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The cluster nodes enforce the same generated users and permissions as the single local server. */
+const withMaxFileStore = (config: string, limit: string | undefined) =>
+  limit === undefined ? config : config.replace(/max_file_store: \S+/, `max_file_store: ${limit}`);
+
 async function startClusterFor(home: string): Promise<RunningNatsCluster> {
   const cluster = await startNatsCluster({
     dir: join(home, 'nats-cluster'),
