@@ -135,18 +135,24 @@ export class ExecutorService {
     }
   }
 
+  /**
+   * Only open claims are held while scanning (a claim's later event in its stream settles it), so the
+   * scan's memory follows the claims in flight, not the history.
+   */
   private async unfinishedClaims(): Promise<string[]> {
-    const lastType = new Map<string, string>();
+    const open = new Set<string>();
     for (let position = -1; ;) {
       const page = await this.runtime.store.readAll(position, 500);
       if (page.length === 0) break;
       for (const event of page) {
         const requestId = requestIdOfExecutionStream(event.stream);
-        if (requestId) lastType.set(requestId, event.type);
+        if (!requestId) continue;
+        if (event.type === EventTypes.ExecutionStarted) open.add(requestId);
+        else open.delete(requestId);
       }
       position = page[page.length - 1]!.position;
     }
-    return [...lastType].filter(([, type]) => type === EventTypes.ExecutionStarted).map(([requestId]) => requestId);
+    return [...open];
   }
 
   private decide(command: ExecutionCommand, causeId: string) {
