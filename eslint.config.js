@@ -20,7 +20,10 @@ const testOnlyImports = [
     group: ['**/testing', '**/testing/**'],
     message: 'Test code (src/testing/, a /testing entry point): import it from specs and test/ only.',
   },
-  { group: ['@countersign/stack', '@countersign/stack/*', '@countersign/e2e'], message: 'Test harness: import it from specs and test/ only.' },
+  {
+    group: ['@countersign/stack', '@countersign/stack/*', '@countersign/e2e'],
+    message: 'Test harness: import it from specs and test/ only.',
+  },
 ];
 // Where test code lives: specs, each project's one `src/testing/` home, and the two harness libraries.
 // Everything else under apps/ and libs/ is production code.
