@@ -45,3 +45,15 @@ if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1 || ! comma
     echo "note: no sshd here, so no SSH demo target. Install it with: sudo apt-get install -y openssh-server openssh-client" >&2
   fi
 fi
+
+# The SIEM forwarder's syslog tests run a real rsyslog with TLS (rsyslog-gnutls); without it they are
+# reported as skipped, with the reason.
+if [ ! -x /usr/sbin/rsyslogd ] || [ ! -f /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing rsyslog and rsyslog-gnutls from Debian packages (the SIEM forwarder's syslog tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog rsyslog-gnutls >/dev/null ||
+      echo "could not install rsyslog: the syslog tests are skipped" >&2
+  else
+    echo "note: no rsyslog here, so the syslog tests are skipped. Install it with: sudo apt-get install -y rsyslog rsyslog-gnutls" >&2
+  fi
+fi
