@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SERVICE_NAMES } from '@countersign/contracts';
 import { SERVICE_NODE_FLAGS } from '@countersign/stack';
+import { parseYaml, readRepoFile } from './repo-files';
 
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so this checks that it says what the
@@ -9,16 +8,6 @@ import { SERVICE_NODE_FLAGS } from '@countersign/stack';
  * fsync on every message, KurrentDB in secure mode, per-service credentials and read-only homes,
  * and the documented environment variables and ports. `scripts/check-compose.sh` checks the syntax.
  */
-const root = join(__dirname, '..');
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
-
-interface YamlParser {
-  safeLoad?: (text: string) => unknown;
-  load: (text: string) => unknown;
-}
-// js-yaml is already installed (through Jest and ESLint); it is not a dependency of its own.
-const yaml = jest.requireActual<YamlParser>('js-yaml');
-const parseYaml = (text: string): unknown => (yaml.safeLoad ?? yaml.load)(text);
 
 interface ComposeService {
   image?: string;
@@ -39,7 +28,7 @@ interface ComposeFile {
   volumes: Record<string, unknown>;
 }
 
-const compose = parseYaml(read('docker-compose.yml')) as ComposeFile;
+const compose = parseYaml(readRepoFile('docker-compose.yml')) as ComposeFile;
 const service = (name: string): ComposeService => {
   const found = compose.services[name];
   if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
@@ -51,8 +40,8 @@ const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'];
 /** Every Countersign process with an operations port (health, readiness, /metrics), and that port. */
 const OPERATED = [...SERVICE_NAMES, 'slack-edge', 'siem-forwarder'];
 const OPERATIONS_PORT = '9464';
-const operationsDoc = read('docs/operations.md');
-const protocolDoc = read('docs/protocol.md');
+const operationsDoc = readRepoFile('docs/operations.md');
+const protocolDoc = readRepoFile('docs/protocol.md');
 
 function versionOf(image: string): number[] {
   const match = /^nats:(\d+)\.(\d+)\.(\d+)(-alpine[\d.]*)?$/.exec(image);
@@ -83,7 +72,7 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(NATS_NODES)('configures %s with fsync on every message, file storage, routes to all nodes and the provisioned users', (node) => {
-    const config = read(`deploy/nats/${node}.conf`);
+    const config = readRepoFile(`deploy/nats/${node}.conf`);
     const jetstream = /jetstream\s*\{([^}]*)\}/.exec(config)?.[1] ?? '';
     expect(jetstream).toMatch(/^\s*sync_interval:\s*always\s*$/m);
     expect(jetstream).toMatch(/^\s*store_dir:\s*"\/data\/jetstream"\s*$/m);
@@ -98,7 +87,7 @@ describe('docker-compose.yml', () => {
   it('provisions with scripts/provision.js from the enrollments each service writes on first start, with 3 JetStream replicas', () => {
     const provision = service('provision');
     expect(provision.command).toEqual(['sh', 'deploy/docker/provision.sh']);
-    expect(read('deploy/docker/provision.sh')).toMatch(/^node scripts\/provision\.js$/m);
+    expect(readRepoFile('deploy/docker/provision.sh')).toMatch(/^node scripts\/provision\.js$/m);
     expect(env('provision').COUNTERSIGN_JETSTREAM_REPLICAS).toBe('3');
     expect(env('provision').COUNTERSIGN_ENROLLMENTS_DIR).toBeDefined();
     const awaited = env('provision').COUNTERSIGN_AWAIT_ENROLLMENTS?.split(',');
@@ -117,7 +106,7 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(NATS_NODES)('requires TLS on %s client connections, with certificates made at run time', (node) => {
-    expect(read(`deploy/nats/${node}.conf`)).toMatch(/^tls \{[^}]*cert_file: "\/etc\/nats\/certs\/server\.crt"[^}]*\}/m);
+    expect(readRepoFile(`deploy/nats/${node}.conf`)).toMatch(/^tls \{[^}]*cert_file: "\/etc\/nats\/certs\/server\.crt"[^}]*\}/m);
     expect(mounts(node)).toContainEqual(['nats-certs', '/etc/nats/certs', 'ro']);
     expect(service(node).depends_on?.['nats-certs']).toEqual({ condition: 'service_completed_successfully' });
     expect(service('nats-certs').command).toEqual(['sh', 'deploy/nats/gen-certs.sh']);
@@ -135,16 +124,16 @@ describe('docker-compose.yml', () => {
   it('provisions KurrentDB access with licence-free ACLs by default, and stream policies only with the licensed override', () => {
     expect(env('provision').COUNTERSIGN_KURRENTDB_ACCESS).toBe('acl');
     expect(env('kurrentdb').KURRENTDB_LICENSING__LICENSE_KEY).toBeUndefined();
-    const licensed = parseYaml(read('deploy/kurrentdb/compose.licensed.yml')) as ComposeFile;
+    const licensed = parseYaml(readRepoFile('deploy/kurrentdb/compose.licensed.yml')) as ComposeFile;
     expect(Object.keys(licensed.services).sort()).toEqual(['kurrentdb', 'provision']);
     expect(licensed.services['provision']?.environment).toEqual({ COUNTERSIGN_KURRENTDB_ACCESS: 'stream-policy' });
     expect(licensed.services['kurrentdb']?.environment).toEqual({
       KURRENTDB_LICENSING__LICENSE_KEY: expect.stringMatching(/^\$\{KURRENTDB_LICENSE_KEY:\?[^}]+\}$/),
     });
-    expect(read('deploy/docker/compose.env.example')).toMatch(/^KURRENTDB_LICENSE_KEY=\S+$/m);
-    expect(read('scripts/check-compose.sh')).toContain('deploy/kurrentdb/compose.licensed.yml');
+    expect(readRepoFile('deploy/docker/compose.env.example')).toMatch(/^KURRENTDB_LICENSE_KEY=\S+$/m);
+    expect(readRepoFile('scripts/check-compose.sh')).toContain('deploy/kurrentdb/compose.licensed.yml');
     // provision-acls.ts reads the mode from this variable and probes until a deadline, not after a fixed sleep.
-    const script = read('deploy/kurrentdb/provision-acls.ts');
+    const script = readRepoFile('deploy/kurrentdb/provision-acls.ts');
     expect(script).toContain("process.env['COUNTERSIGN_KURRENTDB_ACCESS'] ?? 'acl'");
     expect(script).toContain('probeUntil(');
     expect(script).not.toMatch(/setTimeout/);
@@ -205,8 +194,8 @@ describe('docker-compose.yml', () => {
     }
     expect(service('intake').healthcheck?.test).toContain('http://127.0.0.1:8080/v1/openapi.json');
     expect(service('demo-target').healthcheck?.test).toContain('http://127.0.0.1:4380/healthz');
-    expect(read('libs/service-runtime/src/bootstrap.ts')).toContain('startServiceOperations(');
-    expect(read('apps/siem-forwarder/src/main.ts')).toContain('startOperationsServer(');
+    expect(readRepoFile('libs/service-runtime/src/bootstrap.ts')).toContain('startServiceOperations(');
+    expect(readRepoFile('apps/siem-forwarder/src/main.ts')).toContain('startOperationsServer(');
   });
 
   it('runs every Node process with the young generation the local stack uses (SERVICE_NODE_FLAGS)', () => {
@@ -224,7 +213,7 @@ describe('docker-compose.yml', () => {
     for (const name of SERVICE_NAMES) expect(service('prometheus').depends_on?.[name]).toEqual({ condition: 'service_healthy' });
     expect(service('prometheus').profiles).toEqual(['monitoring']);
     expect(mounts('prometheus')).toContainEqual(['./deploy/prometheus', '/etc/prometheus', 'ro']);
-    const scrape = read('deploy/prometheus/prometheus.yml');
+    const scrape = readRepoFile('deploy/prometheus/prometheus.yml');
     for (const name of OPERATED) expect(scrape).toContain(`'${name}:${OPERATIONS_PORT}'`);
   });
 
@@ -237,12 +226,12 @@ describe('docker-compose.yml', () => {
     expect(mounts('siem-forwarder')).toContainEqual(['keys-siem-splunk', '/keys']);
     expect(env('siem-forwarder').COUNTERSIGN_KEY_FILE).toBe('/keys/key.json');
     expect(mounts('provision')).toContainEqual(['enrollment-siem-splunk', '/enrollment-sources/siem-splunk', 'ro']);
-    expect(read('deploy/docker/provision.sh')).toContain('bundle_public "$COUNTERSIGN_BUNDLES_DIR/siem-splunk"');
+    expect(readRepoFile('deploy/docker/provision.sh')).toContain('bundle_public "$COUNTERSIGN_BUNDLES_DIR/siem-splunk"');
   });
 
   it('uses only environment variables that docs/operations.md documents, and documents every one config.ts reads', () => {
     const used = new Set(Object.values(compose.services).flatMap((entry) => Object.keys(entry.environment ?? {})));
-    const serviceVars = [...read('libs/service-runtime/src/config.ts').matchAll(/^\s+((?:COUNTERSIGN|KURRENTDB)_[A-Z_]+):/gm)].map(
+    const serviceVars = [...readRepoFile('libs/service-runtime/src/config.ts').matchAll(/^\s+((?:COUNTERSIGN|KURRENTDB)_[A-Z_]+):/gm)].map(
       ([, name]) => name!,
     );
     expect(serviceVars.length).toBeGreaterThan(5);
@@ -259,13 +248,13 @@ describe('docker-compose.yml', () => {
       .map((spec) => spec.split(':')[0]!)
       .filter((source) => !source.startsWith('.') && !source.startsWith('/'));
     expect(Object.keys(compose.volumes).sort()).toEqual([...new Set(named)].sort());
-    const required = [...read('docker-compose.yml').matchAll(/\$\{([A-Z_]+):\?/g)].map(([, name]) => name!);
-    const example = read('deploy/docker/compose.env.example');
+    const required = [...readRepoFile('docker-compose.yml').matchAll(/\$\{([A-Z_]+):\?/g)].map(([, name]) => name!);
+    const example = readRepoFile('deploy/docker/compose.env.example');
     for (const name of new Set(required)) expect(example).toMatch(new RegExp(`^${name}=\\S+$`, 'm'));
   });
 
   it('builds one image from node:20-bookworm-slim (its stages: tools/dockerfile.spec.ts)', () => {
-    const dockerfile = read('deploy/docker/Dockerfile');
+    const dockerfile = readRepoFile('deploy/docker/Dockerfile');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
     expect(dockerfile).not.toMatch(/^COPY \. /m);
     for (const name of SERVICE_NAMES) expect(service(name).build?.dockerfile).toBe('deploy/docker/Dockerfile');

@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { copies, runs, stages } from './dockerfile';
+import { readRepoFile } from './repo-files';
 
 /**
  * The image cannot be built here (no Docker engine), so this reads deploy/docker/Dockerfile: a
  * build stage compiles the TypeScript (scripts/build.js), and the final stage holds that JavaScript
  * with the production dependencies only, and no TypeScript source, compiler or dev dependency.
  */
-const root = join(__dirname, '..');
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 interface Built {
   BUILDS: Record<string, { out: string; entries: string[] }>;
@@ -16,7 +13,7 @@ interface Built {
 }
 const built = jest.requireActual<Built>('../scripts/built.js');
 
-const dockerfile = stages(read('deploy/docker/Dockerfile'));
+const dockerfile = stages(readRepoFile('deploy/docker/Dockerfile'));
 const [build = [], final = []] = [dockerfile[0], dockerfile.at(-1)];
 
 describe('deploy/docker/Dockerfile', () => {
@@ -54,16 +51,16 @@ describe('deploy/docker/Dockerfile', () => {
   });
 
   it('keeps a local dist/ out of the build context: the image makes its own', () => {
-    expect(read('deploy/docker/Dockerfile.dockerignore').split('\n')).toContain('dist');
+    expect(readRepoFile('deploy/docker/Dockerfile.dockerignore').split('\n')).toContain('dist');
   });
 
   it('has a build for every process docker-compose.yml starts', () => {
-    const compose = read('docker-compose.yml');
+    const compose = readRepoFile('docker-compose.yml');
     const started = [...compose.matchAll(/\['node', 'scripts\/service\.js', '([a-z-]+)'\]/g)].map(([, name]) => name!);
     expect(started.length).toBeGreaterThan(0);
     for (const name of started) expect(built.BUILDS[name]?.entries).toEqual([`apps/${name}/src/main.ts`]);
     // deploy/docker/provision.sh runs these two through scripts/provision.js and scripts/run-ts.js.
-    const provisioning = read('deploy/docker/provision.sh');
+    const provisioning = readRepoFile('deploy/docker/provision.sh');
     expect(provisioning).toMatch(/^node scripts\/provision\.js$/m);
     expect(provisioning).toMatch(/node scripts\/run-ts\.js deploy\/kurrentdb\/provision-acls\.ts/);
     expect(built.BUILDS.provision?.entries).toEqual(['tools/provision.ts', 'deploy/kurrentdb/provision-acls.ts']);

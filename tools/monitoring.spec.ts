@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceMetrics } from '@countersign/service-runtime';
+import { parseYaml, readRepoFile } from './repo-files';
 
 /**
  * deploy/ holds Prometheus' scrape config and alert rules and a Grafana dashboard; none of them can
  * run here, so this holds them to the metrics the processes really expose (ServiceMetrics) and to
  * docs/operations.md, which must describe every metric and every alert.
  */
-const root = join(__dirname, '..');
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
-
-interface YamlParser {
-  safeLoad?: (text: string) => unknown;
-  load: (text: string) => unknown;
-}
-const yaml = jest.requireActual<YamlParser>('js-yaml');
-const parseYaml = (text: string): unknown => (yaml.safeLoad ?? yaml.load)(text);
 
 const exposed = new ServiceMetrics('spec', false).registry.getMetricsAsArray().map((metric) => metric.name);
 /** Prometheus' own series, and the suffixes a histogram adds. */
@@ -25,12 +15,12 @@ const metricsIn = (expr: string) => [...expr.matchAll(/\b(countersign_[a-z_]+|up
 interface Rules {
   groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string; labels: { severity: string } }> }>;
 }
-const rules = (parseYaml(read('deploy/prometheus/alerts.yml')) as Rules).groups.flatMap((group) => group.rules);
-const dashboard = JSON.parse(read('deploy/grafana/dashboards/countersign.json')) as {
+const rules = (parseYaml(readRepoFile('deploy/prometheus/alerts.yml')) as Rules).groups.flatMap((group) => group.rules);
+const dashboard = JSON.parse(readRepoFile('deploy/grafana/dashboards/countersign.json')) as {
   uid: string;
   panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
 };
-const operationsDoc = read('docs/operations.md');
+const operationsDoc = readRepoFile('docs/operations.md');
 
 describe('monitoring in deploy/', () => {
   it('alerts on custody violations, relay lag, dead letters, audit unreachable and unvoted approvals near expiry', () => {
@@ -52,7 +42,7 @@ describe('monitoring in deploy/', () => {
   });
 
   it('loads the rules from the scrape config, which scrapes /metrics', () => {
-    const config = parseYaml(read('deploy/prometheus/prometheus.yml')) as {
+    const config = parseYaml(readRepoFile('deploy/prometheus/prometheus.yml')) as {
       rule_files: string[];
       scrape_configs: Array<{ metrics_path: string }>;
     };
