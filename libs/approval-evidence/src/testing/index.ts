@@ -17,6 +17,7 @@ import {
 } from '@countersign/contracts/testing';
 import type { PolicyDecision } from '@countersign/policy';
 import type { ApprovalFacts, CheckedVote } from '../recheck';
+import { FIXTURE_VOTE_ID } from './chain';
 
 export const FIXTURE_STAMP: PolicyStamp = {
   version: `sha256:${'ab'.repeat(32)}`,
@@ -24,7 +25,7 @@ export const FIXTURE_STAMP: PolicyStamp = {
   tier: 'one-approver',
   rules: ['prod.one'],
 };
-export const FIXTURE_VOTE_ID = '6bc2e0b8-9f7e-4d7a-9cbd-ca7f6e8dab77';
+export * from './chain';
 
 /** A quorum decision of the fixture policy: `quorum` people of `eligible` (alice alone by default). */
 export function fixtureDecision(overrides: Partial<PolicyDecision> = {}): PolicyDecision {

@@ -1,23 +1,22 @@
 // Test-only builders for a complete, valid chain (see @countersign/contracts/testing for why
 // envelopes carry dummy signatures).
-import { EventTypes, type CredentialIssuedV1, type Envelope, type RequestAcceptedV1, type RequestApprovedV1 } from '@countersign/contracts';
+import { EventTypes, type CredentialIssuedV1, type Envelope, type RequestApprovedV1 } from '@countersign/contracts';
+import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_REQUEST_ID, fixtureAction, fixtureEnvelope } from '@countersign/contracts/testing';
 import {
-  FIXTURE_DIGEST,
-  FIXTURE_REQUESTER,
-  FIXTURE_REQUEST_ID,
-  FIXTURE_SUBMISSION_ID,
-  fixtureAction,
-  fixtureEnvelope,
-  fixtureSubmission,
-} from '@countersign/contracts/testing';
-import { FIXTURE_VOTE_ID, factsFor } from '@countersign/approval-evidence/testing';
+  FIXTURE_ACCEPTED_ID,
+  FIXTURE_APPROVED_ID,
+  FIXTURE_SEALED,
+  factsFor,
+  fixtureAccepted,
+  fixtureApproved,
+} from '@countersign/approval-evidence/testing';
 import type { ChainCheckInput, CredentialClaims } from '../chain.types';
 import { initialEvidenceState, type EvidenceState } from '../evidence';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
 export const REQUEST_ID = FIXTURE_REQUEST_ID;
-export const ACCEPTED_ID = '1c7d9b63-4a2f-4e2b-8d68-7b2a1f3e5c22';
-export const APPROVED_ID = '2d8eac74-5b3a-4f3c-9e79-8c3b2a4f6d33';
+export const ACCEPTED_ID = FIXTURE_ACCEPTED_ID;
+export const APPROVED_ID = FIXTURE_APPROVED_ID;
 export const ISSUED_ID = '3e9fbd85-6c4b-4a4d-8f8a-9d4c3b5a7e44';
 export const CREDENTIAL_ID = '4fa0ce96-7d5c-4b5e-9a9b-ae5d4c6b8f55';
 export const CLAIM_ID = '5ab1dfa7-8e6d-4c6f-8bac-bf6e5d7c9a66';
@@ -32,34 +31,8 @@ function envelope<T>(id: string, type: string, signer: string, time: string, dat
   return fixtureEnvelope({ id, type, signer, time, data });
 }
 
-export function accepted(data: Partial<RequestAcceptedV1> = {}): Envelope<RequestAcceptedV1> {
-  return envelope(ACCEPTED_ID, EventTypes.RequestAccepted, 'service:intake', '2026-11-21T09:59:00.100Z', {
-    requestId: REQUEST_ID,
-    requester: REQUESTER,
-    submissionId: FIXTURE_SUBMISSION_ID,
-    action,
-    digest: DIGEST,
-    reason: 'schema migration 42',
-    acceptedAt: '2026-11-21T09:59:00.100Z',
-    submission: fixtureSubmission(),
-    ...data,
-  });
-}
-
-export function approved(data: Partial<RequestApprovedV1> = {}, signer = 'service:approval'): Envelope<RequestApprovedV1> {
-  return envelope(APPROVED_ID, EventTypes.RequestApproved, signer, '2026-11-21T09:59:30.000Z', {
-    requestId: REQUEST_ID,
-    digest: DIGEST,
-    requester: REQUESTER,
-    acceptedEventId: ACCEPTED_ID,
-    mode: 'quorum',
-    approvers: [{ id: 'approver:alice', voteId: FIXTURE_VOTE_ID, at: '2026-11-21T09:59:29.000Z' }],
-    policy: { version: `sha256:${'ab'.repeat(32)}`, label: 'prod-changes', tier: 'one-approver', rules: ['prod.one'] },
-    window: action.window,
-    approvedAt: '2026-11-21T09:59:30.000Z',
-    ...data,
-  });
-}
+export const accepted = fixtureAccepted;
+export const approved = (data: Partial<RequestApprovedV1> = {}, signer = 'service:approval') => fixtureApproved(data, { signer });
 
 export function issued(data: Partial<CredentialIssuedV1> = {}, signer = 'service:broker'): Envelope<CredentialIssuedV1> {
   return envelope(ISSUED_ID, EventTypes.CredentialIssued, signer, '2026-11-21T10:00:00.400Z', {
@@ -70,14 +43,7 @@ export function issued(data: Partial<CredentialIssuedV1> = {}, signer = 'service
     approvalEventId: APPROVED_ID,
     notBefore: '2026-11-21T10:00:00.000Z',
     expiresAt: '2026-11-21T10:15:00.000Z',
-    sealed: {
-      alg: 'X25519-HKDF-SHA256-A256GCM',
-      recipientKeyId: 'executor-x25519-1',
-      epk: 'ZXBr',
-      iv: 'aXY=',
-      ciphertext: 'Y2lwaGVy',
-      tag: 'dGFn',
-    },
+    sealed: FIXTURE_SEALED,
     issuedAt: '2026-11-21T10:00:00.400Z',
     ...data,
   });
