@@ -10,6 +10,7 @@ import { startReferenceChain, type ReferenceChain } from './reference-chain/chai
 import { flowWork } from './reference-chain/flow';
 import { HISTORY_FILE_STORE, prefillHistory } from './history';
 import { cpuMsPerRequest, cpuOf, peakRss, stackPids, waitIdle } from './rss';
+import { hopTimeline, streamHeads } from './hop-timeline';
 
 /**
  * Drives auto-approved requests through the real stack (five processes, real nats-server, SQLite
@@ -97,8 +98,13 @@ async function main(): Promise<void> {
     const work = perRequest(before, await settled(() => readCounters(provisioner, stack.home, siem)), N);
     const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
     const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
+    const [singleHeads, referenceSingleHeads] = [await streamHeads(provisioner), await streamHeads(referenceProvisioner)];
     const single = await run(pipeline, SINGLE_N, 1);
     const referenceSingle = await run(reference, SINGLE_N, 1);
+    const timeline = {
+      pipeline: await hopTimeline(provisioner, singleHeads),
+      reference: await hopTimeline(referenceProvisioner, referenceSingleHeads),
+    };
     const rss = peakRss(stackPids(stack.home, ['demo-target', ...SERVICE_NAMES]));
     const referenceRss = peakRss(chain.pids);
     await pipeline.nc.close();
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
     line('reference chain, one at a time', referenceSingle);
     console.log(`events per request              pipeline ${JSON.stringify(events)}`);
     console.log(`                                reference ${JSON.stringify(referenceEvents)}`);
+    console.log(`hop timeline (one at a time)   pipeline ${JSON.stringify(timeline.pipeline)}`);
+    console.log(`  median ms after submission    reference ${JSON.stringify(timeline.reference)}`);
     console.log(
       `pipeline work per request   ${round(work.published)} publishes, ${round(work.delivered)} deliveries, ${round(work.appended)} store appends`,
     );
@@ -166,6 +174,7 @@ async function main(): Promise<void> {
           deliveries: round(work.delivered, 2),
           appends: round(work.appended, 2),
         },
+        single_hop_timeline_ms: timeline,
         peak_rss_mb: rss,
         reference_peak_rss_mb: referenceRss,
         cpu_ms_per_request: cpu,

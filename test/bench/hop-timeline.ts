@@ -1,0 +1,73 @@
+import type { NatsConnection } from 'nats';
+import { Streams } from '@countersign/contracts';
+import { percentile } from './driver';
+
+/** Each stream's last sequence: where a timeline starts reading. */
+export type StreamHeads = Record<string, number>;
+
+export async function streamHeads(nc: NatsConnection): Promise<StreamHeads> {
+  const jsm = await nc.jetstreamManager();
+  const heads: StreamHeads = {};
+  for (const stream of Object.values(Streams)) heads[stream.name] = (await jsm.streams.info(stream.name)).state.last_seq;
+  return heads;
+}
+
+interface Arrival {
+  requestId: string;
+  event: string;
+  at: number;
+}
+
+const SUBMITTED = 'submit';
+
+/**
+ * Where one request's time goes: for every message stored since `heads`, its JetStream arrival
+ * time relative to its request's submission, as the median over the requests. Run after
+ * one-at-a-time requests, so each offset is the time the hops before it took, not queueing
+ * behind other requests. Both chains publish the same subjects, so the two timelines line up.
+ */
+export async function hopTimeline(nc: NatsConnection, heads: StreamHeads): Promise<Record<string, number>> {
+  const arrivals = await arrivalsSince(nc, heads);
+  const submittedAt = new Map(arrivals.filter((arrival) => arrival.event === SUBMITTED).map((arrival) => [arrival.requestId, arrival.at]));
+  const offsets = new Map<string, number[]>();
+  for (const arrival of arrivals) {
+    const start = submittedAt.get(arrival.requestId);
+    if (start === undefined) continue;
+    const list = offsets.get(arrival.event) ?? offsets.set(arrival.event, []).get(arrival.event)!;
+    list.push(arrival.at - start);
+  }
+  const medians = [...offsets].map(
+    ([event, list]) =>
+      [
+        event,
+        percentile(
+          list.sort((a, b) => a - b),
+          50,
+        ),
+      ] as const,
+  );
+  // Audit's records of every event share one subject; their median says little, so they are left out.
+  return Object.fromEntries(medians.filter(([event]) => event !== 'audit.record').sort((a, b) => a[1] - b[1]));
+}
+
+async function arrivalsSince(nc: NatsConnection, heads: StreamHeads): Promise<Arrival[]> {
+  const jsm = await nc.jetstreamManager();
+  const arrivals: Arrival[] = [];
+  for (const [stream, head] of Object.entries(heads)) {
+    const last = (await jsm.streams.info(stream)).state.last_seq;
+    for (let seq = head + 1; seq <= last; seq += 1) {
+      const message = await jsm.streams.getMessage(stream, { seq });
+      const envelope = message.json<{ subject?: string; data?: { requestId?: string; outcome?: string } }>();
+      const requestId = envelope.data?.requestId ?? envelope.subject;
+      if (requestId) arrivals.push({ requestId, event: eventName(message.subject, envelope.data?.outcome), at: message.time.getTime() });
+    }
+  }
+  return arrivals;
+}
+
+/** `cs.evt.intake.request.accepted.v1` -> `intake.request.accepted`; notifications by outcome. */
+function eventName(subject: string, outcome: string | undefined): string {
+  if (subject.startsWith('cs.notify.')) return `notify.${outcome ?? '?'}`;
+  if (subject.startsWith('cs.submit.')) return SUBMITTED;
+  return subject.replace(/^cs\.(evt\.)?/, '').replace(/\.v1$/, '');
+}
