@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { connect, type NatsConnection } from 'nats';
 import { EventTypes, SERVICE_NAMES } from '@countersign/contracts';
 import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
-import { connectAs, startStack, type Stack } from '@countersign/stack';
+import { connectAs, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
 import { drive, round, submissionData, type Run, type SubmissionSigner } from './driver';
 import { essentialBound, measureUnitCosts } from './essential-bound';
 import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
@@ -25,6 +26,20 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REQUESTER = 'deploy-bot';
 /** Events to pre-fill every store and stream with for the history run; off unless set (`npm run bench:history`). */
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
+/**
+ * `built` (default): the services run from their build in dist/, made here first, as a deployment
+ * runs them (the image has no TypeScript sources). `source`: compiled on require, as in development,
+ * which keeps the compiler and inline source maps in every process (about 30-40 MB more RSS).
+ */
+const RUN_FROM = process.env.BENCH_RUN_FROM === 'source' ? 'source' : 'built';
+
+function buildServices(): void {
+  if (RUN_FROM !== 'built') return;
+  execFileSync(process.execPath, ['scripts/build.js', ...SERVICE_NAMES, 'demo-target'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
 
 interface Target {
   nc: NatsConnection;
@@ -72,7 +87,11 @@ const line = (label: string, run: Run) =>
 
 async function main(): Promise<void> {
   // A history of 10^6 messages a stream needs more JetStream storage than the generated config allows.
-  const stack = await startStack(HISTORY > 0 ? { natsMaxFileStore: HISTORY_FILE_STORE } : {});
+  buildServices();
+  const stack = await startStack({
+    env: { COUNTERSIGN_RUN_FROM: RUN_FROM },
+    ...(HISTORY > 0 ? { natsMaxFileStore: HISTORY_FILE_STORE } : {}),
+  });
   const chain = await startReferenceChain(REQUESTER);
   try {
     const provisioner = await connectAs(stack, 'provisioner');
@@ -123,6 +142,9 @@ async function main(): Promise<void> {
       reference_of_bound: round(referenceLoaded.throughput / bound.rps, 3),
     };
 
+    console.log(
+      `services run from               ${RUN_FROM === 'built' ? 'their build in dist/ (as deployed)' : 'TypeScript sources (BENCH_RUN_FROM=source)'}`,
+    );
     line('pipeline, loaded', loaded);
     line('reference chain, loaded', referenceLoaded);
     line('pipeline, one at a time', single);
@@ -191,6 +213,7 @@ async function main(): Promise<void> {
               },
             }
           : {}),
+        run_from: RUN_FROM,
         requests: N,
         single_requests: SINGLE_N,
         concurrency: CONCURRENCY,
