@@ -144,6 +144,30 @@ export function logFields(ctx: Context = context.active()): LogFields {
   return (ctx.getValue(LOG_FIELDS) as LogFields | undefined) ?? {};
 }
 
+/** What a log line says about the context it was written in; a field is undefined when unknown. */
+export interface LogContext extends LogFields {
+  traceId?: string;
+  spanId?: string;
+}
+
+/**
+ * logFields and activeTraceIds in one object of one fixed shape, for every log line: spreading the
+ * two into one object (about 8 µs a line through pino, which merges it with the line's own fields)
+ * cost several times the rest of the line.
+ */
+export function logContext(ctx: Context = context.active()): LogContext {
+  const fields = ctx.getValue(LOG_FIELDS) as LogFields | undefined;
+  const span = trace.getSpanContext(ctx);
+  const valid = span !== undefined && isSpanContextValid(span);
+  return {
+    requestId: fields?.requestId,
+    eventId: fields?.eventId,
+    eventType: fields?.eventType,
+    traceId: valid ? span.traceId : undefined,
+    spanId: valid ? span.spanId : undefined,
+  };
+}
+
 /** The active span's ids, for a log line. */
 export function activeTraceIds(ctx: Context = context.active()): { traceId?: string; spanId?: string } {
   const span = trace.getSpanContext(ctx);
