@@ -136,8 +136,15 @@ export const isFreshTrace = (ctx: Context = context.active()): boolean => ctx.ge
 
 /** Runs `work` with log fields that every log line inside it carries (see logFields). */
 export function withLogFields<T>(fields: LogFields, work: () => T): T {
-  const merged = { ...logFields(), ...definedOnly(fields) };
-  return context.with(context.active().setValue(LOG_FIELDS, merged), work);
+  const active = context.active();
+  const outer = logFields(active);
+  // A field given here wins; one left undefined keeps the outer value. One fixed shape (see logContext).
+  const merged: LogFields = {
+    requestId: fields.requestId ?? outer.requestId,
+    eventId: fields.eventId ?? outer.eventId,
+    eventType: fields.eventType ?? outer.eventType,
+  };
+  return context.with(active.setValue(LOG_FIELDS, merged), work);
 }
 
 export function logFields(ctx: Context = context.active()): LogFields {
@@ -172,10 +179,6 @@ export function logContext(ctx: Context = context.active()): LogContext {
 export function activeTraceIds(ctx: Context = context.active()): { traceId?: string; spanId?: string } {
   const span = trace.getSpanContext(ctx);
   return span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
-}
-
-function definedOnly(fields: LogFields): LogFields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 export { SpanKind };
