@@ -9,11 +9,13 @@ import {
   contextFromHeaders,
   contextFromTraceparent,
   isFreshTrace,
+  logContext,
   logFields,
   traceHeaders,
   traceIdOf,
   traceMetadata,
   traceparentOf,
+  withLogFields,
 } from './trace-context';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -37,6 +39,19 @@ describe('W3C trace context', () => {
     expect(traceparentOf(contextFromHeaders(traceHeaders(ctx)))).toBe(TRACEPARENT);
     expect(traceHeaders(context.active())).toBeUndefined();
     expect(traceMetadata(context.active())).toEqual({});
+  });
+});
+
+describe('what a log line says about its context', () => {
+  it('names the trace, the span and the innermost fields given, keeping outer ones an inner call leaves out', () => {
+    const traced = contextFromTraceparent(TRACEPARENT)!;
+    const seen = context.with(traced, () =>
+      withLogFields({ requestId: 'r-1', eventId: 'e-1' }, () =>
+        withLogFields({ eventId: 'e-2', eventType: undefined }, () => logContext()),
+      ),
+    );
+    expect(seen).toEqual({ requestId: 'r-1', eventId: 'e-2', traceId: TRACE_ID, spanId: '00f067aa0ba902b7' });
+    expect(logContext(context.active())).toEqual({});
   });
 });
 

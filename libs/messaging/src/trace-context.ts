@@ -136,22 +136,49 @@ export const isFreshTrace = (ctx: Context = context.active()): boolean => ctx.ge
 
 /** Runs `work` with log fields that every log line inside it carries (see logFields). */
 export function withLogFields<T>(fields: LogFields, work: () => T): T {
-  const merged = { ...logFields(), ...definedOnly(fields) };
-  return context.with(context.active().setValue(LOG_FIELDS, merged), work);
+  const active = context.active();
+  const outer = logFields(active);
+  // A field given here wins; one left undefined keeps the outer value. One fixed shape (see logContext).
+  const merged: LogFields = {
+    requestId: fields.requestId ?? outer.requestId,
+    eventId: fields.eventId ?? outer.eventId,
+    eventType: fields.eventType ?? outer.eventType,
+  };
+  return context.with(active.setValue(LOG_FIELDS, merged), work);
 }
 
 export function logFields(ctx: Context = context.active()): LogFields {
   return (ctx.getValue(LOG_FIELDS) as LogFields | undefined) ?? {};
 }
 
+/** What a log line says about the context it was written in; a field is undefined when unknown. */
+export interface LogContext extends LogFields {
+  traceId?: string;
+  spanId?: string;
+}
+
+/**
+ * logFields and activeTraceIds in one object of one fixed shape, for every log line: spreading the
+ * two into one object (about 8 µs a line through pino, which merges it with the line's own fields)
+ * cost several times the rest of the line.
+ */
+export function logContext(ctx: Context = context.active()): LogContext {
+  const fields = ctx.getValue(LOG_FIELDS) as LogFields | undefined;
+  const span = trace.getSpanContext(ctx);
+  const valid = span !== undefined && isSpanContextValid(span);
+  return {
+    requestId: fields?.requestId,
+    eventId: fields?.eventId,
+    eventType: fields?.eventType,
+    traceId: valid ? span.traceId : undefined,
+    spanId: valid ? span.spanId : undefined,
+  };
+}
+
 /** The active span's ids, for a log line. */
 export function activeTraceIds(ctx: Context = context.active()): { traceId?: string; spanId?: string } {
   const span = trace.getSpanContext(ctx);
   return span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
-}
-
-function definedOnly(fields: LogFields): LogFields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 export { SpanKind };

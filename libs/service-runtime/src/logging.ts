@@ -1,7 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import { pino, type DestinationStream, type Logger as Pino } from 'pino';
-import { activeTraceIds, logFields } from '@countersign/messaging';
+import { logContext } from '@countersign/messaging';
 import type { DecisionLog } from './decision-runner';
 
 /**
@@ -72,7 +72,7 @@ export function createServiceLog(service: string, destination?: DestinationStrea
       // Every line's fields, the mixin's included, before they are written.
       log: (fields: Record<string, unknown>) => redactSecrets(fields),
     },
-    mixin: () => ({ ...logFields(), ...activeTraceIds() }),
+    mixin: () => logContext(),
   };
   const log = destination ? pino(options, destination) : pino(options);
   // A child's bindings are written once, as given (pino applies no formatter to them): redacted on

@@ -6,6 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { contextFromTraceparent, inSpan, SpanKind } from '@countersign/messaging';
+import { IdOnlyTracerProvider } from './id-only-spans';
 
 export interface Tracing {
   /** Where spans go, when they are exported at all. */
@@ -30,18 +31,24 @@ export function otlpEndpoint(env: NodeJS.ProcessEnv): string | undefined {
 /**
  * Registers the process's tracer: spans are always made (their ids are what the logs, the stored
  * events and the bus headers carry), but they leave the process only when an OTLP endpoint is set.
+ * Without one, spans are id-only (IdOnlyTracerProvider): the same ids, none of the SDK's
+ * recording, which no one would read.
  */
 export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const endpoint = otlpEndpoint(env);
+  if (!endpoint) {
+    trace.setGlobalTracerProvider(new IdOnlyTracerProvider());
+    return { shutdown: () => Promise.resolve() };
+  }
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || `countersign-${service}` }),
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    spanProcessors: endpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: endpoint }) })] : [],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: endpoint }) })],
   });
   trace.setGlobalTracerProvider(provider);
-  return { ...(endpoint ? { endpoint } : {}), shutdown: () => withinMs(SHUTDOWN_MS, provider.shutdown()) };
+  return { endpoint, shutdown: () => withinMs(SHUTDOWN_MS, provider.shutdown()) };
 }
 
 /** How long a stopping service waits for its last spans to reach the collector. */
