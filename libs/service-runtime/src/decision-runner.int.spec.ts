@@ -105,6 +105,28 @@ describe('DecisionRunner on a real SQLite store', () => {
     expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3, 0]);
   });
 
+  it('from its cache decides without reading, and after another writer took the revision reads and decides again', async () => {
+    const { store: watched, readsFrom, conflicts } = recording(store);
+    const runner = new DecisionRunner(watched, signer);
+    const fromCache = { fromCache: true };
+    // Nothing cached yet: the stream is read as usual.
+    await runner.run(tally, 'tally-own', { commandId: 'a' }, cause('a'), fromCache);
+    await runner.run(tally, 'tally-own', { commandId: 'b' }, cause('b'), fromCache);
+    expect(readsFrom('tally-own')).toEqual([0]);
+    // Another writer appends behind the runner's back: the decision on the cached state conflicts,
+    // and the retry reads what was added and decides on it.
+    await new DecisionRunner(store, signer).run(tally, 'tally-own', { commandId: 'c' }, cause('c'));
+    const decided = await runner.run(tally, 'tally-own', { commandId: 'd' }, cause('d'), fromCache);
+    expect(conflicts()).toBe(1);
+    expect(readsFrom('tally-own')).toEqual([0, 2]);
+    expect(decided.map((event) => (event.data as { n: number }).n)).toEqual([4]);
+    const stored = await store.readStream('tally-own');
+    expect(stored.map((event) => (event.data as Count).commandId)).toEqual(['a', 'b', 'c', 'd']);
+    // A redelivered command still decides nothing, from the cache as from the store.
+    await expect(runner.run(tally, 'tally-own', { commandId: 'c' }, cause('c'), fromCache)).resolves.toEqual([]);
+    expect(readsFrom('tally-own')).toEqual([0, 2]);
+  });
+
   it('catches up on a long stream a page of 1,000 events at a time, folding every page', async () => {
     const history = Array.from({ length: 2_500 }, (_, index) => ({
       id: deterministicId(`history-${index}`, 'counted'),

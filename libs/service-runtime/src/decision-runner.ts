@@ -40,6 +40,19 @@ function asStored(event: NewEvent): StoredEvent {
   return { id: event.id, stream: '', revision: 0, position: 0, type: event.type, data, metadata: event.metadata ?? {}, recordedAt: '' };
 }
 
+/** How one run may decide; every option is off unless asked for. */
+export interface RunOptions {
+  /**
+   * Decide on the state this runner cached for the stream, without first asking the store whether
+   * another writer added to it: for a long stream that this runner alone writes in practice (audit's
+   * log), where that empty read is the only store read of a decision. Still safe with another
+   * writer: the append expects the cached revision, so it conflicts and the run reads and decides
+   * again. Only for commands that, decided on a state that is behind, never wrongly decide nothing
+   * (an idempotent record of an inbound event is: it only decides nothing for what it recorded).
+   */
+  fromCache?: boolean;
+}
+
 interface Folded<S> {
   /** Revision of the last event folded in; -1 for an empty stream. */
   revision: number;
@@ -69,9 +82,17 @@ export class DecisionRunner {
     return (await this.catchUp(decider, stream)).state;
   }
 
-  async run<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, command: C, cause: Cause): Promise<E[]> {
+  async run<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    stream: string,
+    command: C,
+    cause: Cause,
+    options: RunOptions = {},
+  ): Promise<E[]> {
     for (let attempt = 1; ; attempt += 1) {
-      const folded = await this.catchUp(decider, stream);
+      // After a conflict, always from the store: someone else wrote the stream.
+      const cached = options.fromCache && attempt === 1 ? this.cached(decider, stream) : undefined;
+      const folded = cached ?? (await this.catchUp(decider, stream));
       const events = decider.decide(command, folded.state);
       if (events.length === 0) return [];
       const expected = folded.revision < 0 ? 'no_stream' : folded.revision;
@@ -120,6 +141,10 @@ export class DecisionRunner {
     if (appended.revision !== folded.revision + appended.events.length) return;
     const state = fold({ evolve: decider.evolve, initialState: () => folded.state }, appended.events.map(asStored).map(toDomainEvent));
     this.cacheState(this.streamsOf(decider), stream, { revision: appended.revision, state });
+  }
+
+  private cached<S>(decider: Folder<S>, stream: string): Folded<S> | undefined {
+    return this.streamsOf(decider).get(stream) as Folded<S> | undefined;
   }
 
   private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {

@@ -100,6 +100,14 @@ describe('audit log: the submission an acceptance carries', () => {
       .then(chain([submitted, accepted]));
   });
 
+  it('signs a checkpoint over both records when the submission and its acceptance together complete N', () => {
+    const both = chain([submitted, accepted]);
+    spec
+      .given([])
+      .when(record(accepted, { submission: submitted, checkpoints: { everyRecords: 2, everySeconds: 60 } }))
+      .then([...both, checkpoint(both)]);
+  });
+
   it('does not chain it twice when the bus already delivered it', () => {
     const [first] = chain([submitted]);
     const [, second] = chain([submitted, accepted]);

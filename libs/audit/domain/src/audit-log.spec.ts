@@ -3,7 +3,7 @@ import { DeciderSpecification } from '@countersign/decider/testing';
 import { auditLogDecider, decideAuditLog, initialAuditLogState, type AuditLogEvent, type AuditRecorded } from './audit-log';
 import { DIGEST, REQUEST_ID, fullChain } from './testing/custody.fixtures';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
-import { addRecent, emptyRecentIds, hasRecent } from './recent-ids';
+import { addRecent, emptyRecentIds, hasRecent, recentCount } from './recent-ids';
 
 const spec = DeciderSpecification(auditLogDecider);
 const RECORDED_AT = '2026-11-21T10:01:00.000Z';
@@ -84,16 +84,26 @@ describe('audit log decider', () => {
 describe('recent ids', () => {
   it('remembers at least the last 960 ids and at most 1024', () => {
     let recent = emptyRecentIds();
-    for (let i = 0; i < 2000; i += 1) recent = addRecent(recent, `id-${i}`);
+    for (let i = 0; i < 2000; i += 1) {
+      recent = addRecent(recent, `id-${i}`);
+      expect(recentCount(recent)).toBeGreaterThanOrEqual(Math.min(i + 1, 960));
+      expect(recentCount(recent)).toBeLessThanOrEqual(1024);
+    }
     expect(hasRecent(recent, 'id-1999')).toBe(true);
     expect(hasRecent(recent, 'id-1040')).toBe(true);
+    expect(hasRecent(recent, 'id-1984')).toBe(true);
+    expect(hasRecent(recent, 'id-1983')).toBe(true);
     expect(hasRecent(recent, 'id-0')).toBe(false);
-    expect(recent.chunks.flat().length).toBeLessThanOrEqual(1024);
   });
 
   it('leaves the earlier state untouched when adding', () => {
-    const before = addRecent(emptyRecentIds(), 'a');
-    addRecent(before, 'b');
-    expect(before.chunks).toStrictEqual([['a']]);
+    let before = emptyRecentIds();
+    for (let i = 0; i < 63; i += 1) before = addRecent(before, `id-${i}`);
+    const after = addRecent(before, 'id-63');
+    expect(recentCount(before)).toBe(63);
+    expect(hasRecent(before, 'id-63')).toBe(false);
+    expect(hasRecent(after, 'id-63')).toBe(true);
+    expect(hasRecent(addRecent(after, 'id-64'), 'id-0')).toBe(true);
+    expect(recentCount(after)).toBe(64);
   });
 });

@@ -1,5 +1,5 @@
 import { EventTypes, deterministicId, type AuditRecordV1, type Envelope } from '@countersign/contracts';
-import { appendLeaf, recordLeafHash } from '@countersign/audit-chain';
+import { appendLeaf, recordLeafHash, type MerkleFrontier } from '@countersign/audit-chain';
 import type { Decider } from '@countersign/decider';
 import type { DomainEvent } from './domain-event';
 import { GENESIS, appendRecord, type ChainHead } from './hash-chain';
@@ -63,15 +63,27 @@ export function decideAuditLog(command: AuditLogCommand, state: AuditLogState): 
   const { envelope, recordedAt } = command;
   if (NEVER_CHAINED.includes(envelope.type) || hasRecent(state.recent, envelope.id)) return [];
   const events: AuditLogEvent[] = [];
+  const recorded: AuditRecorded[] = [];
+  // Only the chain advances here (head, recent ids): the Merkle leaf, a second canonical encoding and
+  // hash of the whole record, is computed when the runner evolves the stored event, and here only
+  // for a checkpoint that is due now.
   let next = state;
   for (const candidate of [provenSubmission(command), envelope]) {
     if (!candidate || hasRecent(next.recent, candidate.id)) continue;
     const record = appendRecord(next.head, candidate, recordedAt);
-    const recorded: AuditRecorded = { type: EventTypes.AuditRecord, id: deterministicId(candidate.id, 'audit.record'), data: record };
-    events.push(recorded, ...receiptsFor(candidate, record), ...findingsFor(candidate, recordedAt));
-    next = evolveAuditLog(next, recorded);
+    const link: AuditRecorded = { type: EventTypes.AuditRecord, id: deterministicId(candidate.id, 'audit.record'), data: record };
+    events.push(link, ...receiptsFor(candidate, record), ...findingsFor(candidate, recordedAt));
+    recorded.push(link);
+    next = chained(next, record);
   }
-  if (checkpointByCount(next, command.checkpoints)) events.push(checkpointOf(next.tree, next.head.hash, recordedAt));
+  if (checkpointByCount(state, command.checkpoints, recorded.length))
+    events.push(
+      checkpointOf(
+        recorded.reduce((tree, link) => withLeaf(tree, link.data), state.tree),
+        next.head.hash,
+        recordedAt,
+      ),
+    );
   return events;
 }
 
@@ -89,14 +101,22 @@ export function evolveAuditLog(state: AuditLogState, event: AuditLogEvent): Audi
     return { ...state, lastCheckpoint: { treeSize: event.data.treeSize, at: event.data.checkpointAt } };
   // A receipt or a finding is not a link: it is chained when audit hears it back, like every other event.
   if (event.type !== EventTypes.AuditRecord) return state;
-  const record = event.data;
+  return { ...chained(state, event.data), tree: withLeaf(state.tree, event.data) };
+}
+
+/** The hash chain's side of a record: the new head, and its event's id among the recent ones. */
+function chained(state: AuditLogState, record: AuditRecordV1): AuditLogState {
   const eventId = record.event['id'];
   return {
     ...state,
     head: { sequence: record.sequence, hash: record.hash },
     recent: typeof eventId === 'string' ? addRecent(state.recent, eventId) : state.recent,
-    tree: appendLeaf(state.tree, recordLeafHash(record)),
   };
+}
+
+/** The Merkle side: the record's leaf appended to the frontier. */
+function withLeaf(tree: MerkleFrontier, record: AuditRecordV1): MerkleFrontier {
+  return appendLeaf(tree, recordLeafHash(record));
 }
 
 export const auditLogDecider: Decider<AuditLogCommand, AuditLogEvent, AuditLogState> = {

@@ -27,10 +27,10 @@ export function checkpointOf(tree: MerkleFrontier, lastRecordHash: string, at: s
   };
 }
 
-/** Whether enough records came since the last checkpoint to sign one now. */
-export function checkpointByCount(state: MerkleState, policy: CheckpointPolicy | undefined): boolean {
+/** Whether enough records came since the last checkpoint to sign one now, with `adding` more records after `state`. */
+export function checkpointByCount(state: MerkleState, policy: CheckpointPolicy | undefined, adding = 0): boolean {
   if (!policy || policy.everyRecords < 1) return false;
-  return state.tree.size - (state.lastCheckpoint?.treeSize ?? 0) >= policy.everyRecords;
+  return state.tree.size + adding - (state.lastCheckpoint?.treeSize ?? 0) >= policy.everyRecords;
 }
 
 /** Whether the interval has passed with records not yet covered by a checkpoint. */

@@ -1,24 +1,36 @@
 /**
  * A bounded memory of the last 960 to 1,024 ids, for idempotency against redelivery and relay
- * republishing, which come back within seconds. Chunks keep `evolve` pure and cheap: adding copies
- * one chunk of at most CHUNK ids instead of the whole window. An older duplicate still writes
- * nothing: its record gets the same deterministic id, which the store treats as a retry.
+ * republishing, which come back within seconds. An older duplicate still writes nothing: its record
+ * gets the same deterministic id, which the store treats as a retry.
+ *
+ * Kept cheap for `evolve` (once per record) and `hasRecent` (two or three times per delivery) while
+ * staying an immutable value: adding copies only the open chunk (at most CHUNK ids); a full chunk is
+ * sealed into a Set that is never changed again, so a look-up is MAX_CHUNKS hash probes plus a scan
+ * of the open chunk instead of a scan of the whole window.
  */
 export interface RecentIds {
-  readonly chunks: readonly (readonly string[])[];
+  /** Full chunks, oldest first; never mutated once built. */
+  readonly sealed: readonly ReadonlySet<string>[];
+  /** The newest ids, fewer than CHUNK. */
+  readonly open: readonly string[];
 }
 
 const CHUNK = 64;
-const MAX_CHUNKS = 16;
+/** Sealed chunks kept: with the open one, 960 to 1,024 ids. */
+const MAX_SEALED = 15;
 
-export const emptyRecentIds = (): RecentIds => ({ chunks: [] });
+export const emptyRecentIds = (): RecentIds => ({ sealed: [], open: [] });
 
 export function hasRecent(recent: RecentIds, id: string): boolean {
-  return recent.chunks.some((chunk) => chunk.includes(id));
+  return recent.open.includes(id) || recent.sealed.some((chunk) => chunk.has(id));
 }
 
 export function addRecent(recent: RecentIds, id: string): RecentIds {
-  const last = recent.chunks.at(-1);
-  if (last !== undefined && last.length < CHUNK) return { chunks: [...recent.chunks.slice(0, -1), [...last, id]] };
-  return { chunks: [...recent.chunks, [id]].slice(-MAX_CHUNKS) };
+  const open = [...recent.open, id];
+  if (open.length < CHUNK) return { sealed: recent.sealed, open };
+  return { sealed: [...recent.sealed, new Set(open)].slice(-MAX_SEALED), open: [] };
 }
+
+/** How many ids are remembered now (at most 1,024). */
+export const recentCount = (recent: RecentIds): number =>
+  recent.open.length + recent.sealed.reduce((count, chunk) => count + chunk.size, 0);
