@@ -33,7 +33,7 @@ describe('the Cedar calls authorize makes', () => {
         answer.type === 'success'
           ? { ...answer.response, diagnostics: { ...answer.response.diagnostics, reason: answer.response.diagnostics.reason.sort() } }
           : answer.type;
-      expect([call.action.id, sorted(unchecked)]).toStrictEqual([call.action.id, sorted(checked)]);
+      expect([call.action, sorted(unchecked)]).toStrictEqual([call.action, sorted(checked)]);
     }
   });
 

@@ -102,7 +102,7 @@ when { resource has amount && !(principal in Group::"finance") };`,
   const personOf = { 'approver:alice': 'alice', 'approver:bob': 'bob', 'approver:carol': 'carol', 'approver:dave': 'dave' };
   const payment = { kind: 'payment.transfer', target: 'vendor-bank', amount: { value: '25000', currency: 'EUR' } };
 
-  it.each([
+  it.each<[string, Parameters<typeof acceptedWith>[1], string | undefined]>([
     ['staging, owned by dave', {}, 'dave'],
     ['staging, no owner', {}, undefined],
     ['production', { environment: 'production' }, 'carol'],
