@@ -1,7 +1,9 @@
+import './wasm-inlining';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { errorMessage, parseIdentityId, type CanonicalAction, type RequestAcceptedV1 } from '@countersign/contracts';
 import type { Authorization, CedarAction, Policy, Route, Verdict } from '@countersign/policy';
-import { describe, SCHEMA_ID, type CompiledCedar } from './cedar.compile';
+import { describe, type CompiledCedar } from './cedar.compile';
+import { VerdictMemo } from './verdict-memo';
 
 /** What Cedar is told about one request, besides the policy's own groups. */
 export interface RequestFacts {
@@ -14,62 +16,83 @@ export interface RequestFacts {
 }
 
 type Uid = { type: string; id: string };
+type Entity = { uid: Uid; attrs: Record<string, cedar.CedarValueJson>; parents: Uid[] };
 
 /**
  * Asks Cedar everything the approval needs about one request: may the requester ask, may the
  * policy approve alone, and may each approver the policy names vote. Anything that goes wrong
  * (an entity Cedar refuses, an amount out of Cedar's decimal range, a policy that errors) is a
- * deny: fail closed.
+ * deny: fail closed. Each answer is asked the first time it is read: an auto-approved request
+ * reads two, a request routed to people reads no AutoApprove, and a Cedar call is the cost.
  */
 export function authorize(compiled: CompiledCedar, policy: Pick<Policy, 'label' | 'approvers'>, facts: RequestFacts): Authorization {
-  const requester: Uid = { type: 'Requester', id: parseIdentityId(facts.accepted.requester).name };
-  const resource: Uid = { type: 'Request', id: facts.accepted.requestId };
-  const policyPrincipal: Uid = { type: 'Policy', id: `${policy.label}@${facts.route.tier}` };
-  const approvers = [...new Set(Object.values(policy.approvers).flat())];
-  const entities = [
-    { uid: requester, attrs: facts.requesterOwner === undefined ? {} : { owner: facts.requesterOwner }, parents: [] },
-    { uid: resource, attrs: requestAttributes(facts.accepted.action, requester), parents: [] },
-    { uid: policyPrincipal, attrs: { label: policy.label, tier: facts.route.tier }, parents: [] },
-    ...Object.keys(policy.approvers).map((group) => ({ uid: { type: 'Group', id: group }, attrs: {}, parents: [] })),
-    ...approvers.map((id) => approverEntity(id, policy.approvers, facts.personOf)),
-  ];
+  const { requester, resource, policyPrincipal, approvers } = entitiesFor(policy, facts);
+  const everyone = [requester, resource, policyPrincipal, ...approvers.values()];
   const context = { tier: facts.route.tier, breakGlass: facts.route.breakGlass, reviewOverdue: facts.route.overdue };
-  const ask = (principal: Uid, action: CedarAction): Verdict =>
-    evaluate({
-      principal,
-      action: { type: 'Action', id: action },
-      resource,
-      context,
-      entities,
-      preparsedPolicySetId: compiled.setId,
-      preparsedSchemaName: SCHEMA_ID,
-      validateRequest: true,
-    });
-  return {
-    request: ask(requester, 'Request'),
-    autoApprove: ask(policyPrincipal, 'AutoApprove'),
-    approve: lazyVerdicts(approvers, (id) => ask({ type: 'Approver', id: parseIdentityId(id).name }, 'Approve')),
+  const ask = (principal: Entity, action: CedarAction): Verdict => {
+    // What the question can reach: its principal, the request and, through `resource.requester`,
+    // the requester. Groups are never sent: they carry no data, membership is the approver's parents.
+    const entities = compiled.namesEntities ? everyone : [...new Set([principal, resource, requester])];
+    const call = { principal: principal.uid, action: { type: 'Action', id: action }, resource: resource.uid, context, entities };
+    const evaluated = () => evaluate({ ...call, preparsedPolicySetId: compiled.setId });
+    if (compiled.namesEntities) return evaluated();
+    // The request's id left out (VerdictMemo says why that is sound); everything else is the key.
+    const key = JSON.stringify([call.principal, action, context, entities.map((entity) => (entity === resource ? entity.attrs : entity))]);
+    return memoOf(compiled).answer(key, evaluated);
   };
+  return lazily<Authorization>({
+    request: () => ask(requester, 'Request'),
+    autoApprove: () => ask(policyPrincipal, 'AutoApprove'),
+    approve: () => lazily(Object.fromEntries([...approvers].map(([id, approver]) => [id, () => ask(approver, 'Approve')]))),
+  });
+}
+
+/** One memo per compiled policy set: answers are never carried over to another set, even under the same id. */
+const memos = new WeakMap<CompiledCedar, VerdictMemo>();
+
+function memoOf(compiled: CompiledCedar): VerdictMemo {
+  let memo = memos.get(compiled);
+  if (memo === undefined) memos.set(compiled, (memo = new VerdictMemo()));
+  return memo;
+}
+
+/** The entities Cedar is told about: built once per request, each question sends those it can reach. */
+function entitiesFor(policy: Pick<Policy, 'label' | 'approvers'>, facts: RequestFacts) {
+  const requester: Entity = {
+    uid: { type: 'Requester', id: parseIdentityId(facts.accepted.requester).name },
+    attrs: facts.requesterOwner === undefined ? {} : { owner: facts.requesterOwner },
+    parents: [],
+  };
+  const resource: Entity = {
+    uid: { type: 'Request', id: facts.accepted.requestId },
+    attrs: requestAttributes(facts.accepted.action, requester.uid),
+    parents: [],
+  };
+  const policyPrincipal: Entity = {
+    uid: { type: 'Policy', id: `${policy.label}@${facts.route.tier}` },
+    attrs: { label: policy.label, tier: facts.route.tier },
+    parents: [],
+  };
+  const ids = [...new Set(Object.values(policy.approvers).flat())];
+  const approvers = new Map(ids.map((id) => [id, approverEntity(id, policy.approvers, facts.personOf)]));
+  return { requester, resource, policyPrincipal, approvers };
 }
 
 /**
- * One verdict per approver, each asked of Cedar the first time it is read (then remembered): an
- * auto-approved request, most of the traffic, reads none, and every Cedar call costs about a
- * millisecond. Enumerable getters, so the object compares and serializes as a plain one.
+ * An object whose every property is computed the first time it is read, then remembered: a Cedar
+ * call costs a few hundred microseconds and most answers are never read. Enumerable getters, so the
+ * object compares and serializes as a plain one.
  */
-function lazyVerdicts(ids: readonly string[], ask: (id: string) => Verdict): Readonly<Record<string, Verdict>> {
-  const asked = new Map<string, Verdict>();
-  const verdicts: Record<string, Verdict> = {};
-  for (const id of ids) {
-    Object.defineProperty(verdicts, id, {
+function lazily<T extends object>(computes: { [K in keyof T]: () => T[K] }): T {
+  const object = {} as T;
+  for (const key of Object.keys(computes) as (keyof T & string)[]) {
+    let value: { of: T[typeof key] } | undefined;
+    Object.defineProperty(object, key, {
       enumerable: true,
-      get: () => {
-        if (!asked.has(id)) asked.set(id, ask(id));
-        return asked.get(id)!;
-      },
+      get: () => (value ??= { of: computes[key]() }).of,
     });
   }
-  return verdicts;
+  return object;
 }
 
 function requestAttributes(action: CanonicalAction, requester: Uid): Record<string, cedar.CedarValueJson> {
@@ -90,7 +113,11 @@ export function cedarDecimal(value: string): string {
   return value.includes('.') ? value : `${value}.0`;
 }
 
-function approverEntity(id: string, groups: Readonly<Record<string, readonly string[]>>, personOf: Readonly<Record<string, string>>) {
+function approverEntity(
+  id: string,
+  groups: Readonly<Record<string, readonly string[]>>,
+  personOf: Readonly<Record<string, string>>,
+): Entity {
   const name = parseIdentityId(id).name;
   const parents = Object.entries(groups)
     .filter(([, members]) => members.includes(id))
@@ -105,7 +132,9 @@ function evaluate(call: cedar.StatefulAuthorizationCall): Verdict {
     const { decision, diagnostics } = answer.response;
     const errors = diagnostics.errors.map(({ policyId, error }) => `${policyId}: ${describe(error)}`);
     // A policy that errors is skipped by Cedar, which could turn a forbid into an allow: refuse instead.
-    return { allowed: decision === 'allow' && errors.length === 0, policies: diagnostics.reason, ...(errors.length > 0 ? { errors } : {}) };
+    // Sorted: Cedar's reasons come from a hash set, in an order that differs from call to call.
+    const policies = [...diagnostics.reason].sort();
+    return { allowed: decision === 'allow' && errors.length === 0, policies, ...(errors.length > 0 ? { errors } : {}) };
   } catch (error) {
     return { allowed: false, policies: [], errors: [errorMessage(error)] };
   }

@@ -57,4 +57,22 @@ describe('compileCedar', () => {
     if (compiled.ok) return;
     expect(formatPolicyErrors(compiled.errors)).toMatch(expected);
   });
+
+  it.each<[string, string, boolean]>([
+    [
+      'names only groups and actions',
+      `${VALID}\n@id("sre")\npermit (principal in Group::"sre", action == Action::"Approve", resource);`,
+      false,
+    ],
+    ['names an approver', `${VALID}\n@id("dave")\nforbid (principal == Approver::"dave", action == Action::"Approve", resource);`, true],
+    [
+      'names a requester in a condition',
+      `${VALID}\n@id("bot")\nforbid (principal, action, resource is Request) when { resource.requester == Requester::"bot" };`,
+      true,
+    ],
+    ['names a request', `${VALID}\n@id("one")\nforbid (principal, action, resource == Request::"r-1");`, true],
+  ])('marks a set that %s: namesEntities=%s', (_why, text, names) => {
+    const compiled = compileCedar(text, 'p.cedar', `compile-spec-names-${String(names)}-${text.length}`);
+    expect(compiled.ok && compiled.cedar.namesEntities).toBe(names);
+  });
 });

@@ -1,3 +1,4 @@
+import './wasm-inlining';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { locationOf, type PolicyError } from '@countersign/policy';
 import { CEDAR_SCHEMA } from './cedar.schema';
@@ -9,6 +10,12 @@ export interface CompiledCedar {
   policies: Readonly<Record<string, string>>;
   /** The name the set is preparsed under inside the WebAssembly module. */
   setId: string;
+  /**
+   * Some policy names a requester, approver, policy or request by its id (`Approver::"alice"`):
+   * that entity's data may then matter to any question, so each is asked with every entity.
+   * Otherwise a question is asked with only the entities it can reach (cedar.authorize.ts).
+   */
+  namesEntities: boolean;
 }
 
 export type CedarCompilation = { ok: true; cedar: CompiledCedar } | { ok: false; errors: PolicyError[] };
@@ -46,7 +53,7 @@ export function compileCedar(text: string, file: string, setId: string): CedarCo
   const errors = validate(named.policies, named.offsets, errorAt);
   if (errors.length > 0) return { ok: false, errors };
   preparse(setId, named.policies);
-  return { ok: true, cedar: { file, policies: named.policies, setId } };
+  return { ok: true, cedar: { file, policies: named.policies, setId, namesEntities: namesEntities(Object.values(named.policies)) } };
 }
 
 type ErrorAt = (offset: number, path: string, code: string, message: string) => PolicyError;
@@ -91,6 +98,26 @@ function nameParts(parts: readonly Part[], errorAt: ErrorAt): Named {
 function annotatedId(policy: string): string | undefined {
   const json = cedar.policyToJson(policy);
   return json.type === 'success' ? json.json.annotations?.['id'] : undefined;
+}
+
+/** Entity types whose entities carry no data (no attributes, no parents) or are Cedar's own. */
+const DATALESS_TYPES = new Set(['Group', 'Action']);
+
+/** Whether any policy (as Cedar's JSON form) holds an entity literal of a type with data; unreadable counts as yes. */
+function namesEntities(policies: readonly string[]): boolean {
+  return policies.some((policy) => {
+    const json = cedar.policyToJson(policy);
+    return json.type !== 'success' || entityTypesIn(json.json).some((type) => !DATALESS_TYPES.has(type));
+  });
+}
+
+/** Every `{type, id}` in a policy's JSON form: its entity literals, in the scope and in conditions. */
+function entityTypesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(entityTypesIn);
+  if (typeof value !== 'object' || value === null) return [];
+  const { type, id } = value as { type?: unknown; id?: unknown };
+  if (typeof type === 'string' && typeof id === 'string') return [type];
+  return Object.values(value).flatMap(entityTypesIn);
 }
 
 function validate(policies: Record<string, string>, offsets: Record<string, number>, errorAt: ErrorAt): PolicyError[] {

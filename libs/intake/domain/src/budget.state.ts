@@ -7,6 +7,8 @@ interface Counted {
   submissionId: string;
   tier: string;
   at: string;
+  /** `at` parsed once, when counted: the window is checked against every entry on every event. */
+  atMs: number;
   /** Set when the submission joined a pending request. */
   joinedRequestId?: string;
 }
@@ -41,7 +43,7 @@ export function isReleased(entry: PendingRequest, release: { requestId: string; 
 /** The entries of `recent` still inside the window that ends at `now`. */
 export function withinWindow(recent: readonly Counted[], now: string): Counted[] {
   const since = Date.parse(now) - BUDGET_WINDOW_MS;
-  return recent.filter((entry) => Date.parse(entry.at) > since);
+  return recent.filter((entry) => entry.atMs > since);
 }
 
 export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetState {
@@ -49,13 +51,13 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetStat
     case BudgetEventTypes.Admitted: {
       const { submissionId, requestId, tier, joinDigest, at } = event.data;
       return {
-        recent: [...withinWindow(state.recent, at), { submissionId, tier, at }],
+        recent: [...withinWindow(state.recent, at), { submissionId, tier, at, atMs: Date.parse(at) }],
         pending: [...state.pending, { requestId, submissionId, tier, joinDigest }],
       };
     }
     case BudgetEventTypes.Joined: {
       const { submissionId, tier, at, joinedRequestId } = event.data;
-      return { ...state, recent: [...withinWindow(state.recent, at), { submissionId, tier, at, joinedRequestId }] };
+      return { ...state, recent: [...withinWindow(state.recent, at), { submissionId, tier, at, atMs: Date.parse(at), joinedRequestId }] };
     }
     case BudgetEventTypes.Refused:
       return { ...state, recent: withinWindow(state.recent, event.data.at) };
