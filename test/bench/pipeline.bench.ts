@@ -118,8 +118,12 @@ async function main(): Promise<void> {
     const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
     const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
     const [singleHeads, referenceSingleHeads] = [await streamHeads(provisioner), await streamHeads(referenceProvisioner)];
+    const singleCpuBefore = cpuOf(pipelinePids);
     const single = await run(pipeline, SINGLE_N, 1);
+    const singleCpu = cpuMsPerRequest(singleCpuBefore, cpuOf(pipelinePids), SINGLE_N);
+    const referenceSingleCpuBefore = cpuOf(chain.pids);
     const referenceSingle = await run(reference, SINGLE_N, 1);
+    const referenceSingleCpu = cpuMsPerRequest(referenceSingleCpuBefore, cpuOf(chain.pids), SINGLE_N);
     const timeline = {
       pipeline: await hopTimeline(provisioner, singleHeads),
       reference: await hopTimeline(referenceProvisioner, referenceSingleHeads),
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(`CPU ms per request (loaded)  pipeline ${JSON.stringify(cpu)} reference ${JSON.stringify(referenceCpu)}`);
+    console.log(`  one at a time               pipeline ${JSON.stringify(singleCpu)} reference ${JSON.stringify(referenceSingleCpu)}`);
     console.log(`peak RSS (MB)               pipeline ${JSON.stringify(rss)} reference ${JSON.stringify(referenceRss)}`);
     console.log(
       JSON.stringify({
@@ -201,6 +206,8 @@ async function main(): Promise<void> {
         reference_peak_rss_mb: referenceRss,
         cpu_ms_per_request: cpu,
         reference_cpu_ms_per_request: referenceCpu,
+        cpu_ms_per_request_single: singleCpu,
+        reference_cpu_ms_per_request_single: referenceSingleCpu,
         ...(history
           ? {
               history: {
