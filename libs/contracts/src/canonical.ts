@@ -53,14 +53,35 @@ function canonicalArray(items: unknown[], depth: number): string {
 }
 
 function canonicalObject(record: Record<string, unknown>, depth: number): string {
+  const keys = Object.keys(record);
+  if (!inOrder(keys)) keys.sort();
   let out = '{';
-  for (const key of Object.keys(record).sort()) {
+  for (const key of keys) {
     const field = record[key];
     if (field === undefined) continue;
     if (out.length > 1) out += ',';
-    out += JSON.stringify(key) + ':' + canonical(field, depth);
+    out += quotedKey(key) + ':' + canonical(field, depth);
   }
   return out + '}';
+}
+
+/** Objects that were canonical JSON once (a stored or relayed event's parts) often still are. */
+function inOrder(keys: string[]): boolean {
+  for (let index = 1; index < keys.length; index += 1) if (keys[index - 1]! > keys[index]!) return false;
+  return true;
+}
+
+/** The protocol's few hundred field names, quoted once. Bounded: beyond it, keys are quoted each time. */
+const QUOTED_KEYS_KEPT = 4_096;
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_KEPT && key.length <= 64) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 export function sha256Hex(input: string | Uint8Array): string {

@@ -39,6 +39,9 @@ export interface MessagePolicy {
   seenEvents?: SeenEvents;
 }
 
+/** What processMessage reads of a JetStream delivery: a JsMsg, or a batch's stand-in for one. */
+export type Delivery = Pick<JsMsg, 'subject' | 'data' | 'headers' | 'info' | 'working' | 'nak' | 'term' | 'ackAck'>;
+
 export type Outcome = 'acked' | 'ignored' | 'retried' | 'dead_lettered';
 
 interface Rejection {
@@ -55,7 +58,7 @@ interface Rejection {
  * dispatch (verification, subject rules, a limit crossed deep in a library) is dead-lettered, so one
  * poison message can never stop the consumer and strand the messages fetched with it.
  */
-export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
+export async function processMessage(msg: Delivery, policy: MessagePolicy): Promise<Outcome> {
   return inInboundTrace(msg, async () => {
     try {
       return await settle(msg, policy);
@@ -70,7 +73,7 @@ export async function processMessage(msg: JsMsg, policy: MessagePolicy): Promise
  * message carries in its `traceparent` header, or the root of a new trace when it carries none
  * (marked fresh, so a decision about a known request continues that request's trace instead).
  */
-async function inInboundTrace(msg: JsMsg, work: () => Promise<Outcome>): Promise<Outcome> {
+async function inInboundTrace(msg: Delivery, work: () => Promise<Outcome>): Promise<Outcome> {
   let inbound: ReturnType<typeof contextFromHeaders>;
   try {
     inbound = contextFromHeaders(msg.headers);
@@ -81,9 +84,10 @@ async function inInboundTrace(msg: JsMsg, work: () => Promise<Outcome>): Promise
   return inSpan(`process ${msg.subject}`, inbound ?? ROOT_CONTEXT, { kind: SpanKind.CONSUMER, attributes, fresh: !inbound }, work);
 }
 
-async function settle(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
+async function settle(msg: Delivery, policy: MessagePolicy): Promise<Outcome> {
   const context = contextOf(msg);
-  const verification = policy.verify(msg.data, { now: arrivalOf(msg, policy), maxSkewMs: policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
+  const arrival = arrivalOf(msg, policy);
+  const verification = policy.verify(msg.data, { now: arrival, maxSkewMs: policy.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
   if (!verification.ok) {
     const { code, message, errors, claimedSigner } = verification;
     return reject(msg, context, policy, { code, message, ...optional({ errors, claimedSigner }) });
@@ -101,14 +105,20 @@ async function settle(msg: JsMsg, policy: MessagePolicy): Promise<Outcome> {
   }
   // Every log line about this message from here on names the event and its request.
   const fields = { eventId: envelope.id, eventType: envelope.type, ...requestOf(envelope) };
-  return withLogFields(fields, () => handle(msg, envelope, context, policy));
+  return withLogFields(fields, () => handle(msg, envelope, context, arrival, policy));
 }
 
-async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy): Promise<Outcome> {
+async function handle(
+  msg: Delivery,
+  envelope: Envelope,
+  context: JetStreamContext,
+  arrival: Date,
+  policy: MessagePolicy,
+): Promise<Outcome> {
   const heartbeat = policy.workingIntervalMs ? setInterval(() => msg.working(), policy.workingIntervalMs) : undefined;
   try {
     // Inside the try: a store that cannot answer means retry later, like a failing handler.
-    const replay = await replayOf(envelope, context, arrivalOf(msg, policy), policy);
+    const replay = await replayOf(envelope, context, arrival, policy);
     if (replay) return await reject(msg, context, policy, replay);
     const result = await policy.dispatch(envelope, context);
     policy.failures?.settle(keyOf(context));
@@ -121,7 +131,13 @@ async function handle(msg: JsMsg, envelope: Envelope, context: JetStreamContext,
   }
 }
 
-async function failed(msg: JsMsg, envelope: Envelope, context: JetStreamContext, policy: MessagePolicy, error: unknown): Promise<Outcome> {
+async function failed(
+  msg: Delivery,
+  envelope: Envelope,
+  context: JetStreamContext,
+  policy: MessagePolicy,
+  error: unknown,
+): Promise<Outcome> {
   const signer = { claimedSigner: envelope.signer };
   const terminal = terminalVerdict(error);
   if (terminal) return reject(msg, context, policy, { ...terminal, ...signer });
@@ -164,13 +180,13 @@ async function replayOf(
  * (not our wall clock) keeps honest submissions queued during an outage acceptable, while a
  * captured one republished later gets a new, later timestamp and is refused as stale.
  */
-function arrivalOf(msg: JsMsg, policy: MessagePolicy): Date {
+function arrivalOf(msg: Delivery, policy: MessagePolicy): Date {
   const nanos = msg.info.timestampNanos;
   return Number.isFinite(nanos) && nanos > 0 ? new Date(Math.floor(nanos / 1e6)) : (policy.clock?.() ?? new Date());
 }
 
 /** Records the dead letter first; only then is the message terminated, so nothing is lost. */
-async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePolicy, rejection: Rejection): Promise<Outcome> {
+async function reject(msg: Delivery, context: JetStreamContext, policy: MessagePolicy, rejection: Rejection): Promise<Outcome> {
   const [info] = context.getArgs();
   const letter: DeadLetter = { ...rejection, ...info, payload: msg.data };
   try {
@@ -192,7 +208,7 @@ async function reject(msg: JsMsg, context: JetStreamContext, policy: MessagePoli
  * like any unverifiable message (fail closed: what could not be checked is not believed). If even
  * that throws (the connection is gone), the message stays unacknowledged and JetStream redelivers it.
  */
-async function unprocessable(msg: JsMsg, policy: MessagePolicy, error: unknown): Promise<Outcome> {
+async function unprocessable(msg: Delivery, policy: MessagePolicy, error: unknown): Promise<Outcome> {
   try {
     const rejection = terminalVerdict(error) ?? { code: 'unprocessable', message: describe(error) };
     return await reject(msg, contextOf(msg), policy, rejection);
@@ -207,7 +223,7 @@ async function unprocessable(msg: JsMsg, policy: MessagePolicy, error: unknown):
 }
 
 /** A lost ack only means a redelivery, which idempotent handlers absorb; it is logged, not retried. */
-async function confirmAck(msg: JsMsg, policy: MessagePolicy): Promise<void> {
+async function confirmAck(msg: Delivery, policy: MessagePolicy): Promise<void> {
   try {
     await msg.ackAck();
   } catch (error) {
@@ -224,7 +240,7 @@ function subjectMismatch(envelope: Envelope, subject: string): string | undefine
   }
 }
 
-function contextOf(msg: JsMsg): JetStreamContext {
+function contextOf(msg: Delivery): JetStreamContext {
   const { stream, consumer, streamSequence, deliveryCount } = msg.info;
   return new JetStreamContext({ subject: msg.subject, stream, consumer, streamSequence, deliveries: deliveryCount });
 }

@@ -5,6 +5,7 @@ import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts'
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
+import { CoalescedCheckpoints } from './relay-checkpoints';
 import { contextFromTraceparent, inSpan, SpanKind, traceHeaders } from './trace-context';
 
 export interface OutboxRelayOptions {
@@ -71,10 +72,7 @@ export class OutboxRelay {
   private inFlight: InFlight[] = [];
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
-  /** Highest position whose checkpoint is wanted, and the save loop running for it. */
-  private wantedCheckpoint = -1;
-  private savedCheckpoint = -1;
-  private saving: Promise<void> | undefined;
+  private readonly checkpoints: CoalescedCheckpoints;
 
   constructor(private readonly options: OutboxRelayOptions) {
     const js = options.js ?? options.nc?.jetstream();
@@ -83,6 +81,10 @@ export class OutboxRelay {
     this.logger = options.logger ?? new Logger(`OutboxRelay:${options.name}`);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RELAY_RETRY_DELAYS_MS;
     this.window = Math.max(1, options.window ?? DEFAULT_RELAY_WINDOW);
+    const { checkpoints, name } = options;
+    this.checkpoints = new CoalescedCheckpoints((target) =>
+      this.retryForever(`checkpoint ${target}`, () => checkpoints.save(name, target)),
+    );
   }
 
   /** Store position of the last event handled (published or deliberately skipped). */
@@ -101,7 +103,7 @@ export class OutboxRelay {
     // Every publish in the window may be waiting out a retry delay on this signal at once.
     setMaxListeners(this.window + 16, this.abort.signal);
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
-    this.savedCheckpoint = this.wantedCheckpoint = this.processed;
+    this.checkpoints.reset(this.processed);
     this.inFlight = [];
     this.failing = 0;
     this.subscribe();
@@ -115,7 +117,7 @@ export class OutboxRelay {
     // Publishes already answered still get their checkpoint; the rest stop retrying.
     await Promise.all(this.inFlight.map((entry) => entry.settled));
     this.retire();
-    while (this.saving) await this.saving;
+    await this.checkpoints.flush();
   }
 
   /** Resolves once every event in the store at the time of the call has been handled. */
@@ -204,25 +206,8 @@ export class OutboxRelay {
     }
     // Only published events move the durable checkpoint: a store that records checkpoints as
     // events (KurrentDB) would otherwise checkpoint its own checkpoints forever.
-    if (published) this.saveCheckpoint(this.processed);
+    if (published) this.checkpoints.want(this.processed);
     this.releaseWaiters();
-  }
-
-  /** Coalesces checkpoint saves: at most one runs, and it saves the newest position wanted. */
-  private saveCheckpoint(position: number): void {
-    this.wantedCheckpoint = Math.max(this.wantedCheckpoint, position);
-    if (this.saving || this.savedCheckpoint >= this.wantedCheckpoint) return;
-    const target = this.wantedCheckpoint;
-    this.saving = this.retryForever(`checkpoint ${target}`, () => this.options.checkpoints.save(this.options.name, target)).then(
-      () => {
-        this.savedCheckpoint = Math.max(this.savedCheckpoint, target);
-        this.saving = undefined;
-        this.saveCheckpoint(this.wantedCheckpoint);
-      },
-      () => {
-        this.saving = undefined; // RelayStopped: the next start resumes from the last saved checkpoint.
-      },
-    );
   }
 
   /**

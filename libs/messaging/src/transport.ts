@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { ConsumerSpec, Envelope } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { millis, type Consumer, type ConsumerMessages, type NatsConnection } from 'nats';
 import { sleep } from './backoff';
 import { MessageBatches, processBatch, type UnitOfWork } from './batch-processor';
@@ -63,6 +63,16 @@ export interface HandledMessage {
 }
 
 const RESTART_DELAY_MS = 1_000;
+const DEFAULT_BATCH = 10;
+
+/**
+ * At most `batch` messages requested and not yet received, topped up only once three quarters of
+ * them have arrived. nats.js refills at 75% by default: with 10 that is one pull request (a socket
+ * write here, a request for the server to handle) per two deliveries; this is one per eight.
+ */
+export function pullOptions(batch: number): { max_messages: number; threshold_messages: number } {
+  return { max_messages: batch, threshold_messages: Math.max(1, Math.floor(batch / 4)) };
+}
 
 /**
  * A Nest transport over durable JetStream pull consumers. Each consumer is processed one message
@@ -124,7 +134,7 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
     const { signal } = this.stopping;
     while (!signal.aborted) {
       try {
-        entry.messages = await consumer.consume({ max_messages: this.options.batch ?? 10 });
+        entry.messages = await consumer.consume(pullOptions(this.options.batch ?? DEFAULT_BATCH));
         if (signal.aborted) entry.messages.stop(); // close() ran while consume() was starting
         await this.drain(entry.messages, policy);
       } catch (error) {
@@ -175,7 +185,8 @@ export class JetStreamTransport extends Server<{ error: (error: unknown) => void
     }
     try {
       const result: unknown = await handler(envelope, context);
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      // Awaiting settled a promise; only a handler that returns an Observable has more to wait for.
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     } catch (error) {
       observe('failed');
       throw error;
