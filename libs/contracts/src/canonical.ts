@@ -71,7 +71,11 @@ function inOrder(keys: string[]): boolean {
   return true;
 }
 
-/** The protocol's few hundred field names, quoted once. Bounded: beyond it, keys are quoted each time. */
+/**
+ * The protocol's few hundred field names, quoted once. Bounded, and emptied when full: keys chosen
+ * by outside parties (payload fields) could otherwise fill it first and keep the protocol's own
+ * names out for the life of the process.
+ */
 const QUOTED_KEYS_KEPT = 4_096;
 const quotedKeys = new Map<string, string>();
 
@@ -79,7 +83,10 @@ function quotedKey(key: string): string {
   let quoted = quotedKeys.get(key);
   if (quoted === undefined) {
     quoted = JSON.stringify(key);
-    if (quotedKeys.size < QUOTED_KEYS_KEPT && key.length <= 64) quotedKeys.set(key, quoted);
+    if (key.length <= 64) {
+      if (quotedKeys.size >= QUOTED_KEYS_KEPT) quotedKeys.clear();
+      quotedKeys.set(key, quoted);
+    }
   }
   return quoted;
 }
