@@ -56,7 +56,9 @@ async function arrivalsSince(nc: NatsConnection, heads: StreamHeads): Promise<Ar
   for (const [stream, head] of Object.entries(heads)) {
     const last = (await jsm.streams.info(stream)).state.last_seq;
     for (let seq = head + 1; seq <= last; seq += 1) {
-      const message = await jsm.streams.getMessage(stream, { seq });
+      // A sequence can be missing (a message the stream's limits dropped): skip it.
+      const message = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
+      if (!message) continue;
       const envelope = message.json<{ subject?: string; data?: { requestId?: string; outcome?: string } }>();
       const requestId = envelope.data?.requestId ?? envelope.subject;
       if (requestId) arrivals.push({ requestId, event: eventName(message.subject, envelope.data?.outcome), at: message.time.getTime() });

@@ -33,6 +33,7 @@ const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
  */
 const RUN_FROM = process.env.BENCH_RUN_FROM === 'source' ? 'source' : 'built';
 
+/** scripts/build.js swaps each build folder in whole (built beside it, then renamed), so a stack already running from dist/ is not disturbed. */
 function buildServices(): void {
   if (RUN_FROM !== 'built') return;
   execFileSync(process.execPath, ['scripts/build.js', ...SERVICE_NAMES, 'demo-target'], {
