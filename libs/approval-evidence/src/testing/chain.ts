@@ -5,10 +5,9 @@ import {
   FIXTURE_DIGEST,
   FIXTURE_REQUESTER,
   FIXTURE_REQUEST_ID,
-  FIXTURE_SUBMISSION_ID,
+  fixtureAcceptedData,
   fixtureAction,
   fixtureEnvelope,
-  fixtureSubmission,
 } from '@countersign/contracts/testing';
 
 export const FIXTURE_ACCEPTED_ID = '1c7d9b63-4a2f-4e2b-8d68-7b2a1f3e5c22';
@@ -31,17 +30,7 @@ export function fixtureAccepted(data: Partial<RequestAcceptedV1> = {}, signer = 
     type: EventTypes.RequestAccepted,
     signer,
     time: '2026-11-21T09:59:00.100Z',
-    data: {
-      requestId: FIXTURE_REQUEST_ID,
-      requester: FIXTURE_REQUESTER,
-      submissionId: FIXTURE_SUBMISSION_ID,
-      action: fixtureAction,
-      digest: FIXTURE_DIGEST,
-      reason: 'schema migration 42',
-      acceptedAt: '2026-11-21T09:59:00.100Z',
-      submission: fixtureSubmission(),
-      ...data,
-    },
+    data: fixtureAcceptedData(data),
   });
 }
 

@@ -7,6 +7,7 @@ import { approvalEvidenceHash } from '../audit-receipt';
 import type { Envelope } from '../envelope';
 import type { RequestApprovedV1 } from '../events/approval';
 import type { AuditReceiptV1 } from '../events/audit';
+import type { RequestAcceptedV1 } from '../events/intake';
 import type { RequestSubmittedV1 } from '../events/requester';
 import { EventTypes } from '../event-types';
 import { deterministicId } from '../ids';
@@ -84,4 +85,19 @@ export function fixtureSubmission(data: Partial<RequestSubmittedV1> = {}, signer
     time: '2026-11-21T09:58:59.000Z',
     data: { requestId: FIXTURE_REQUEST_ID, action: { kind, target, parameters }, reason: 'schema migration 42', ...data },
   });
+}
+
+/** What intake's acceptance of the fixture request says (its envelope: approval-evidence/testing `fixtureAccepted`). */
+export function fixtureAcceptedData(data: Partial<RequestAcceptedV1> = {}): RequestAcceptedV1 {
+  return {
+    requestId: FIXTURE_REQUEST_ID,
+    requester: FIXTURE_REQUESTER,
+    submissionId: FIXTURE_SUBMISSION_ID,
+    action: fixtureAction,
+    digest: FIXTURE_DIGEST,
+    reason: 'schema migration 42',
+    acceptedAt: '2026-11-21T09:59:00.100Z',
+    submission: fixtureSubmission(),
+    ...data,
+  };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Consumers, EventTypes, Streams, subjectFor, type Envelope } from '@countersign/contracts';
-import { FIXTURE_DIGEST, FIXTURE_REQUESTER, FIXTURE_SUBMISSION_ID, fixtureAction, fixtureSubmission } from '@countersign/contracts/testing';
+import { fixtureAcceptedData } from '@countersign/contracts/testing';
 import { SqliteEventStore } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
 import type { NatsConnection } from 'nats';
@@ -29,16 +29,8 @@ const intake = signers['service:intake']!;
 
 /** Intake's events as approval receives them: acceptances (handled) and dead letters and notices it ignores. */
 function envelopes(count: number, signer: EnvelopeSigner): Envelope[] {
-  // The fixture request's acceptance (libs/approval-evidence/src/testing/chain.ts), submission included.
-  const accepted = {
-    requester: FIXTURE_REQUESTER,
-    submissionId: FIXTURE_SUBMISSION_ID,
-    action: fixtureAction,
-    digest: FIXTURE_DIGEST,
-    reason: 'schema migration 42',
-    acceptedAt: '2026-11-21T09:59:00.100Z',
-    submission: fixtureSubmission(),
-  };
+  // The fixture request's acceptance, submission included, under a fresh request id each.
+  const accepted = fixtureAcceptedData();
   return Array.from({ length: count }, (_, index) => {
     if (index % 3 === 2) return testEnvelope(signer, `bench-${index}`);
     const requestId = randomUUID();
