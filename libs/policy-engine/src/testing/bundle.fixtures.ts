@@ -2,32 +2,18 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanonicalAction } from '@countersign/contracts';
+import { acceptedWith as acceptedActionWith, NOW, REQUEST_ID } from '@countersign/policy/testing';
 
 /** Fixtures shared by the engine's specs. Not exported from the library. */
 export const POLICIES_DIR = join(__dirname, '../../../../deploy/policies');
-export const NOW = '2026-11-21T10:00:00.000Z';
-export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
+export { NOW, REQUEST_ID };
 
+/** The policy specs' billing-api request (`@countersign/policy/testing`), as asked by `requester:<requester>`. */
 export function acceptedWith(
   requester: string,
   action: Partial<CanonicalAction>,
 ): { requestId: string; requester: string; action: CanonicalAction } {
-  return {
-    requestId: REQUEST_ID,
-    requester: `requester:${requester}`,
-    action: {
-      kind: 'http.request',
-      target: 'billing-api',
-      environment: 'staging',
-      dataSensitivity: 'internal',
-      ownerTeam: 'billing',
-      targetAddress: 'http://billing-api.internal:8080',
-      parameters: {},
-      window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
-      requestId: REQUEST_ID,
-      ...action,
-    },
-  };
+  return { requestId: REQUEST_ID, requester: `requester:${requester}`, ...acceptedActionWith(action) };
 }
 
 /** A temporary copy of deploy/policies (next to a copy of the target registry), with some files replaced or added. */

@@ -5,6 +5,7 @@ import type { Policy } from '../policy.schema';
 
 /** Test fixtures shared by the policy specs. Not exported from the library. */
 export const NOW = '2026-11-21T10:00:00.000Z';
+export const REQUEST_ID = '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10';
 
 export const BASE_DOCUMENT = {
   label: 'test-1',
@@ -61,7 +62,7 @@ export function acceptedWith(action: Partial<CanonicalAction>): Pick<RequestAcce
       targetAddress: 'http://billing-api.internal:8080',
       parameters: {},
       window: { notBefore: NOW, notAfter: '2026-11-21T11:00:00.000Z' },
-      requestId: '7d0e3a54-4a51-4b8e-9a55-3f7f0c1c2b10',
+      requestId: REQUEST_ID,
       ...action,
     },
   };
