@@ -44,6 +44,14 @@ export function fixtureDecision(overrides: Partial<PolicyDecision> = {}): Policy
   };
 }
 
+/** What every fixture vote says, cast by the approver or relayed by a channel. */
+const APPROVING = {
+  requestId: FIXTURE_REQUEST_ID,
+  digest: FIXTURE_DIGEST,
+  renderingDigest: FIXTURE_RENDERING_DIGEST,
+  decision: 'approve' as const,
+};
+
 /** A vote signed by the approver's own key, approving the fixture request's digest. */
 export function fixtureVote(voter: string, id = FIXTURE_VOTE_ID, data: Partial<VoteCastV1> = {}): Envelope<VoteCastV1> & VoteEvidence {
   return fixtureEnvelope({
@@ -52,10 +60,7 @@ export function fixtureVote(voter: string, id = FIXTURE_VOTE_ID, data: Partial<V
     signer: voter,
     time: '2026-11-21T09:59:28.000Z',
     data: {
-      requestId: FIXTURE_REQUEST_ID,
-      digest: FIXTURE_DIGEST,
-      renderingDigest: FIXTURE_RENDERING_DIGEST,
-      decision: 'approve' as const,
+      ...APPROVING,
       ...data,
     },
   }) as Envelope<VoteCastV1> & VoteEvidence;
@@ -80,10 +85,7 @@ export function factsFor(approved: RequestApprovedV1, decision: Partial<PolicyDe
       signer: 'channel:slack',
       time: '2026-11-21T09:59:28.000Z',
       data: {
-        requestId: FIXTURE_REQUEST_ID,
-        digest: FIXTURE_DIGEST,
-        renderingDigest: FIXTURE_RENDERING_DIGEST,
-        decision: 'approve' as const,
+        ...APPROVING,
         approver: approver.id,
         slack: { teamId: 'T0TEAM', userId: 'U0USER', actionTs: '1732190000.123456' },
       },
