@@ -1,4 +1,3 @@
-import './wasm-inlining';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { errorMessage, parseIdentityId, type CanonicalAction, type RequestAcceptedV1 } from '@countersign/contracts';
 import type { Authorization, CedarAction, Policy, Route, Verdict } from '@countersign/policy';

@@ -1,4 +1,3 @@
-import './wasm-inlining';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { locationOf, type PolicyError } from '@countersign/policy';
 import { CEDAR_SCHEMA } from './cedar.schema';
