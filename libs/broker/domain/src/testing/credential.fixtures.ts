@@ -9,7 +9,6 @@ import {
   fixtureReceipt,
 } from '@countersign/contracts/testing';
 
-export { fixtureReceipt };
 import {
   FIXTURE_ACCEPTED_ID,
   FIXTURE_APPROVED_ID,
@@ -22,6 +21,7 @@ import type { IssueCredential } from '../credential.commands';
 import type { CredentialIssued, CredentialRefused } from '../credential.events';
 
 export { DUMMY_SIGNATURE } from '@countersign/contracts/testing';
+export { fixtureReceipt };
 export const REQUEST_ID = FIXTURE_REQUEST_ID;
 export const ACCEPTED_ID = FIXTURE_ACCEPTED_ID;
 export const APPROVAL_ID = FIXTURE_APPROVED_ID;
