@@ -16,8 +16,9 @@ import { CustodyChecks } from './custody.checks';
 /**
  * Audit's shell (AuditService, CustodyChecks) on a real SQLite store, fed whole requests of really
  * signed envelopes in delivery batches as its JetStream consumers do (appends deferred, one flush per
- * batch, each delivery verified first). It pins what a record may cost in store reads (none: the
- * log's state is the runner's own) and that the chain and its Merkle tree still hold; and it reports
+ * batch, each delivery verified first), from four consumers at once. It pins what a record may
+ * cost in store reads (none: the log's state is the runner's own) and in failed appends (none: the
+ * consumers' records take turns), and that the chain and its Merkle tree still hold; and it reports
  * the CPU per delivery (issue 14). More requests: AUDIT_CPU_REQUESTS=400.
  */
 
@@ -81,6 +82,8 @@ function request(): Envelope[] {
 
 const REQUESTS = Number(process.env['AUDIT_CPU_REQUESTS'] ?? 40);
 const BATCH = 8;
+/** Audit's consumers (events, submissions, votes, notifications), each handling its batches concurrently. */
+const CONSUMERS = 4;
 
 describe('audit recording a stream of requests on a real store', () => {
   let dir: string;
@@ -111,17 +114,19 @@ describe('audit recording a stream of requests on a real store', () => {
     await audit.onApplicationBootstrap();
     custody.onApplicationBootstrap();
     const deliveries = Array.from({ length: REQUESTS }, request).flat();
+    const conflicts: unknown[] = [];
+    const append = store.append.bind(store);
+    store.append = async (...args: Parameters<typeof append>) => {
+      try {
+        return await append(...args);
+      } catch (error) {
+        conflicts.push(error);
+        throw error;
+      }
+    };
     const cpu = process.cpuUsage();
-    for (let start = 0; start < deliveries.length; start += BATCH) {
-      await store.deferDurability(async () => {
-        for (const envelope of deliveries.slice(start, start + BATCH)) {
-          const verified = trust.verify(envelope);
-          if (!verified.ok) throw new Error(`${envelope.type} does not verify: ${verified.code}`);
-          await audit.record(verified.envelope);
-        }
-      });
-      await store.flush();
-    }
+    const consumers = Array.from({ length: CONSUMERS }, (_, consumer) => deliveries.filter((_, index) => index % CONSUMERS === consumer));
+    await Promise.all(consumers.map((mine) => consume(store, audit, mine)));
     const used = process.cpuUsage(cpu);
     await custody.onApplicationShutdown();
     const perDelivery = (used.user + used.system) / 1000 / deliveries.length;
@@ -129,6 +134,7 @@ describe('audit recording a stream of requests on a real store', () => {
 
     // Read once, at start-up (an empty log); every record after is decided on the runner's state.
     expect(logReads).toEqual([0]);
+    expect(conflicts).toEqual([]);
     const log = await read(AUDIT_LOG_STREAM);
     const records = log
       .filter((event) => event.type === EventTypes.AuditRecord)
@@ -142,5 +148,19 @@ describe('audit recording a stream of requests on a real store', () => {
     await expect(runner.load(auditLogDecider, AUDIT_LOG_STREAM)).resolves.toEqual(state);
     expect(frontierRoot(state.tree)).toBe(merkleRoot(records.map(recordLeafHash)));
     expect(log.filter((event) => event.type === EventTypes.AuditReceipt)).toHaveLength(REQUESTS);
-  });
+  }, 60_000);
 });
+
+/** One consumer: batches of deliveries, each verified, handled in one deferred group and flushed. */
+async function consume(store: SqliteEventStore, audit: AuditService, deliveries: Envelope[]): Promise<void> {
+  for (let start = 0; start < deliveries.length; start += BATCH) {
+    await store.deferDurability(async () => {
+      for (const envelope of deliveries.slice(start, start + BATCH)) {
+        const verified = trust.verify(envelope);
+        if (!verified.ok) throw new Error(`${envelope.type} does not verify: ${verified.code}`);
+        await audit.record(verified.envelope);
+      }
+    });
+    await store.flush();
+  }
+}

@@ -11,6 +11,8 @@ import { loadCheckpointPolicy } from './checkpoint.config';
 @Injectable()
 export class AuditService implements OnApplicationBootstrap {
   readonly checkpoints = loadCheckpointPolicy();
+  /** The last write to the log in line; the next one starts when it settles (see `inTurn`). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
 
@@ -25,7 +27,11 @@ export class AuditService implements OnApplicationBootstrap {
     this.runtime.logger.log(`audit log loaded: ${state.tree.size} records in ${Date.now() - started} ms`);
   }
 
-  async record(envelope: Envelope): Promise<void> {
+  record(envelope: Envelope): Promise<void> {
+    return this.inTurn(() => this.recordNow(envelope));
+  }
+
+  private async recordNow(envelope: Envelope): Promise<void> {
     const now = this.runtime.clock();
     const submission = provenSubmission({ envelope, submission: this.carriedSubmission(envelope) });
     // The carried submission is chained first, in an append of its own and with no checkpoint: when
@@ -44,15 +50,34 @@ export class AuditService implements OnApplicationBootstrap {
     await this.runtime.runner.run(auditLogDecider, AUDIT_LOG_STREAM, command, { id: envelope.id, now }, { fromCache: true });
   }
 
-  /** Signs a checkpoint if the interval passed with records not yet covered (the decider says). */
-  async checkpointIfDue(): Promise<void> {
-    const now = this.runtime.clock();
-    await this.runtime.runner.run(
-      auditLogDecider,
-      AUDIT_LOG_STREAM,
-      { type: 'PublishCheckpoint', now: now.toISOString(), checkpoints: this.checkpoints },
-      { id: `checkpoint:${now.toISOString()}`, now },
-    );
+  /**
+   * Signs a checkpoint if the interval passed with records not yet covered (the decider says). On
+   * the cached state too: one decided on a state that is behind only comes a tick later.
+   */
+  checkpointIfDue(): Promise<void> {
+    return this.inTurn(async () => {
+      const now = this.runtime.clock();
+      await this.runtime.runner.run(
+        auditLogDecider,
+        AUDIT_LOG_STREAM,
+        { type: 'PublishCheckpoint', now: now.toISOString(), checkpoints: this.checkpoints },
+        { id: `checkpoint:${now.toISOString()}`, now },
+        { fromCache: true },
+      );
+    });
+  }
+
+  /**
+   * Writes to the log one after another, whichever of audit's four consumers (or the checkpoint
+   * timer) asks: run concurrently, every write but the first would decide on the state the runner
+   * cached before the others landed, conflict, and read, sign and append again. In turn, each one
+   * decides on the state the previous one left. A turn ends when its append resolves, at once
+   * inside the transport's deferred group commit, so batches still share one fsync.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const mine = this.turn.then(work);
+    this.turn = mine.catch(() => undefined);
+    return mine;
   }
 
   /**
