@@ -55,8 +55,8 @@ const consumer = (service: ServiceName, stream: StreamSpec, from: string, filter
 });
 
 /**
- * The other services' events intake tells requesters about (intake's OUTCOME_EVENT_TYPES; a spec
- * there keeps the two lists equal). Only these are delivered to intake: one it has no handler for
+ * The other services' events intake tells requesters about (intake's OUTCOME_EVENT_TYPES;
+ * apps/intake/src/consumers.spec.ts keeps the two lists equal). Only these are delivered to intake: one it has no handler for
  * (credential issued or revoked, execution started) would cost it a verification and an ack for
  * nothing, and nats-server 2.9 allows one filter subject per consumer, so one consumer per type.
  */
