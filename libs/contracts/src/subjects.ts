@@ -54,18 +54,49 @@ const consumer = (service: ServiceName, stream: StreamSpec, from: string, filter
   service,
 });
 
+/**
+ * The other services' events intake tells requesters about (intake's OUTCOME_EVENT_TYPES;
+ * apps/intake/src/consumers.spec.ts keeps the two lists equal). Only these are delivered to intake: one it has no handler for
+ * (credential issued or revoked, execution started) would cost it a verification and an ack for
+ * nothing, and nats-server 2.9 allows one filter subject per consumer, so one consumer per type.
+ */
+const INTAKE_OUTCOMES = {
+  approval: [EventTypes.RequestApproved, EventTypes.ApprovalEscalated, EventTypes.RequestDenied, EventTypes.RequestExpired],
+  broker: [EventTypes.CredentialRefused],
+  executor: [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt, EventTypes.ExecutionRefused],
+} as const satisfies Partial<Record<ServiceName, readonly EventType[]>>;
+
+/** Dead letters that may strand a request (issue 10): those of every service that handles one. */
+const STRANDING_DEAD_LETTERS: readonly ServiceName[] = ['intake', 'approval', 'broker', 'executor', 'audit'];
+
+/** `request-approved` for `countersign.request.approved.v1`: a durable name may hold no dots. */
+const durableToken = (type: EventType) =>
+  type
+    .replace(/^countersign\./, '')
+    .replace(/\.v\d+$/, '')
+    .replaceAll('.', '-');
+
+const intakeConsumers = (): ConsumerSpec[] => [
+  consumer('intake', Streams.submissions, 'submissions', 'cs.submit.>'),
+  ...Object.entries(INTAKE_OUTCOMES).flatMap(([service, types]) =>
+    types.map((type) =>
+      consumer('intake', Streams.events, `${service}-${durableToken(type)}`, Subjects.serviceEvent(service as ServiceName, type)),
+    ),
+  ),
+  // Intake's own keep the durable name they always had.
+  ...STRANDING_DEAD_LETTERS.map((service) =>
+    consumer(
+      'intake',
+      Streams.events,
+      `${service === 'intake' ? 'own' : service}-deadletters`,
+      Subjects.serviceEvent(service, EventTypes.MessageDeadLettered),
+    ),
+  ),
+];
+
 /** One filter subject per consumer: nats-server 2.9 supports no more. */
 export const Consumers: Record<ServiceName, ConsumerSpec[]> = {
-  intake: [
-    consumer('intake', Streams.submissions, 'submissions', 'cs.submit.>'),
-    consumer('intake', Streams.events, 'approval', Subjects.serviceEvents('approval')),
-    consumer('intake', Streams.events, 'broker', Subjects.serviceEvents('broker')),
-    consumer('intake', Streams.events, 'executor', Subjects.serviceEvents('executor')),
-    // Dead letters that may strand a request (issue 10); approval's, the broker's and the
-    // executor's arrive on the consumers above.
-    consumer('intake', Streams.events, 'own-deadletters', Subjects.serviceEvent('intake', EventTypes.MessageDeadLettered)),
-    consumer('intake', Streams.events, 'audit-deadletters', Subjects.serviceEvent('audit', EventTypes.MessageDeadLettered)),
-  ],
+  intake: intakeConsumers(),
   approval: [
     consumer('approval', Streams.events, 'intake', Subjects.serviceEvents('intake')),
     consumer('approval', Streams.votes, 'votes', 'cs.vote.>'),
