@@ -14,7 +14,9 @@ const messages = Array.from({ length: N }, (_, index) => {
   if (index % 3 === 2) return encodeEnvelope(testEnvelope(intake, `bench-${index}`));
   const requestId = randomUUID();
   const data = { ...accepted, requestId };
-  return encodeEnvelope(intake.sign({ id: randomUUID(), type: EventTypes.RequestAccepted, subject: requestId, time: new Date().toISOString(), data }));
+  return encodeEnvelope(
+    intake.sign({ id: randomUUID(), type: EventTypes.RequestAccepted, subject: requestId, time: new Date().toISOString(), data }),
+  );
 });
 const freshness = { now: new Date(), maxSkewMs: 300_000 };
 
