@@ -68,32 +68,43 @@ export function bytesLimitProblem(bytes: Uint8Array, limits: InputLimits = ENVEL
   return problem('(root)', 'too_large', `${bytes.byteLength} bytes exceed the limit of ${limits.maxBytes} bytes`);
 }
 
+/** Where a container sits, kept so a path is spelled out only for the problem that needs one. */
+interface PathNode {
+  owner: PathNode | undefined;
+  key: string | number | undefined;
+}
+
+/** A walk's pending values as parallel arrays: no object and no path string per node on valid input. */
 interface Pending {
-  value: unknown;
-  depth: number;
-  path: string;
+  values: unknown[];
+  depths: number[];
+  owners: Array<PathNode | undefined>;
+  keys: Array<string | number | undefined>;
 }
 
 /**
  * Walks a parsed value with an explicit stack (never recursion) and names the first limit it
  * crosses, with the path where it did. The encoded size is estimated from the walk (strings and
  * keys by length), so a value that never was bytes (an HTTP body parsed by a framework) is bounded too.
+ * Every message on every ingress passes here, so the path is built only once a limit is crossed.
  */
 export function inputLimitProblem(value: unknown, limits: InputLimits = ENVELOPE_LIMITS): InputLimitProblem | undefined {
-  const stack: Pending[] = [{ value, depth: 0, path: '' }];
+  const pending: Pending = { values: [value], depths: [0], owners: [undefined], keys: [undefined] };
   let size = 0;
-  while (stack.length > 0) {
-    const { value: current, depth, path } = stack.pop()!;
-    const here = path || '(root)';
+  while (pending.values.length > 0) {
+    const current = pending.values.pop();
+    const depth = pending.depths.pop()!;
+    const owner = pending.owners.pop();
+    const key = pending.keys.pop();
     if (typeof current === 'string') {
-      if (current.length > limits.maxStringLength) return tooLong(here, current.length, limits);
+      if (current.length > limits.maxStringLength) return tooLong(pathOf(owner, key), current.length, limits);
       size += current.length + 2;
     } else if (current !== null && typeof current === 'object') {
-      if (depth + 1 > limits.maxDepth) return problem(here, 'too_deep', `nesting exceeds the limit of ${limits.maxDepth} levels`);
-      const inner = childrenOf(current, depth + 1, path, limits);
-      if ('code' in inner) return inner;
-      size += inner.size;
-      stack.push(...inner.children);
+      const node: PathNode = { owner, key };
+      if (depth + 1 > limits.maxDepth) return problem(pathOf(node), 'too_deep', `nesting exceeds the limit of ${limits.maxDepth} levels`);
+      const added = pushChildren(current, depth + 1, node, limits, pending);
+      if (typeof added !== 'number') return added;
+      size += added;
     } else {
       size += 8;
     }
@@ -102,34 +113,47 @@ export function inputLimitProblem(value: unknown, limits: InputLimits = ENVELOPE
   return undefined;
 }
 
-function childrenOf(
-  container: object,
-  depth: number,
-  path: string,
-  limits: InputLimits,
-): { children: Pending[]; size: number } | InputLimitProblem {
-  const here = path || '(root)';
+/** Pushes a container's children (in order, so the last is walked first) and returns their share of the size. */
+function pushChildren(container: object, depth: number, node: PathNode, limits: InputLimits, pending: Pending): number | InputLimitProblem {
   if (Array.isArray(container)) {
     if (container.length > limits.maxItems) {
-      return problem(here, 'too_many_items', `${container.length} items exceed the limit of ${limits.maxItems} per array`);
+      return problem(pathOf(node), 'too_many_items', `${container.length} items exceed the limit of ${limits.maxItems} per array`);
     }
-    const children = container.map((item: unknown, index) => ({ value: item, depth, path: `${path}[${index}]` }));
-    return { children, size: 2 + container.length };
+    for (let index = 0; index < container.length; index += 1) push(pending, container[index], depth, node, index);
+    return 2 + container.length;
   }
   // Own enumerable keys only, as JSON.parse makes them: a "__proto__" key is plain data here.
   const keys = Object.keys(container);
   if (keys.length > limits.maxKeys)
-    return problem(here, 'too_many_keys', `${keys.length} keys exceed the limit of ${limits.maxKeys} per object`);
+    return problem(pathOf(node), 'too_many_keys', `${keys.length} keys exceed the limit of ${limits.maxKeys} per object`);
   let size = 2;
-  const children: Pending[] = [];
   for (const key of keys) {
-    const child = path ? `${path}.${key.slice(0, 64)}` : key.slice(0, 64);
-    if (key.length > limits.maxStringLength) return tooLong(child, key.length, limits);
-    if (FORBIDDEN_KEYS.includes(key)) return problem(child, 'forbidden_key', `the key ${key} is not allowed anywhere`);
+    if (key.length > limits.maxStringLength) return tooLong(pathOf(node, key), key.length, limits);
+    if (FORBIDDEN_KEYS.includes(key)) return problem(pathOf(node, key), 'forbidden_key', `the key ${key} is not allowed anywhere`);
     size += key.length + 4;
-    children.push({ value: (container as Record<string, unknown>)[key], depth, path: child });
+    push(pending, (container as Record<string, unknown>)[key], depth, node, key);
   }
-  return { children, size };
+  return size;
+}
+
+function push(pending: Pending, value: unknown, depth: number, owner: PathNode, key: string | number): void {
+  pending.values.push(value);
+  pending.depths.push(depth);
+  pending.owners.push(owner);
+  pending.keys.push(key);
+}
+
+/** `data.action[0].name` (object keys cut to 64 characters), or `(root)`. */
+function pathOf(owner: PathNode | undefined, key?: string | number): string {
+  const segments: Array<string | number> = key === undefined ? [] : [key];
+  for (let node = owner; node !== undefined; node = node.owner) if (node.key !== undefined) segments.push(node.key);
+  let path = '';
+  for (let index = segments.length - 1; index >= 0; index -= 1) {
+    const segment = segments[index]!;
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else path += path ? `.${segment.slice(0, 64)}` : segment.slice(0, 64);
+  }
+  return path || '(root)';
 }
 
 function tooLong(path: string, length: number, limits: InputLimits): InputLimitProblem {

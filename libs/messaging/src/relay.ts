@@ -5,6 +5,7 @@ import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts'
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
+import { PubAckRequests } from './pub-acks';
 import { CoalescedCheckpoints } from './relay-checkpoints';
 import { contextFromTraceparent, inSpan, SpanKind, traceHeaders } from './trace-context';
 
@@ -62,6 +63,8 @@ interface InFlight {
 export class OutboxRelay {
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   private readonly js: JetStreamClient;
+  /** With a connection: publishes without nats.js's per-request Error objects (see PubAckRequests). */
+  private readonly pubAcks: PubAckRequests | undefined;
   private readonly retryDelaysMs: number[];
   private subscription: Subscription | undefined;
   private abort = new AbortController();
@@ -78,6 +81,7 @@ export class OutboxRelay {
     const js = options.js ?? options.nc?.jetstream();
     if (!js) throw new Error('OutboxRelay needs a NATS connection or a JetStream client');
     this.js = js;
+    this.pubAcks = options.nc && !options.js ? new PubAckRequests(options.nc, options.publishTimeoutMs) : undefined;
     this.logger = options.logger ?? new Logger(`OutboxRelay:${options.name}`);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RELAY_RETRY_DELAYS_MS;
     this.window = Math.max(1, options.window ?? DEFAULT_RELAY_WINDOW);
@@ -118,6 +122,7 @@ export class OutboxRelay {
     await Promise.all(this.inFlight.map((entry) => entry.settled));
     this.retire();
     await this.checkpoints.flush();
+    this.pubAcks?.close();
   }
 
   /** Resolves once every event in the store at the time of the call has been handled. */
@@ -220,6 +225,7 @@ export class OutboxRelay {
     const subject = subjectFor(envelope);
     const send = async (ctx?: Context) => {
       const headers = ctx ? traceHeaders(ctx) : undefined;
+      if (this.pubAcks) return this.pubAcks.publish(subject, bytes, event.id, headers);
       await this.js.publish(subject, bytes, {
         msgID: event.id,
         ...(headers ? { headers } : {}),

@@ -3,9 +3,16 @@ import { WrongExpectedRevisionError, type EventStore, type StoredEvent } from '@
 import { isOwnEnvelope } from '@countersign/messaging';
 import type { ServiceMetrics } from './metrics';
 
+const SHORT_TYPES = new Map<string, string>();
+
 /** `countersign.request.rejected.v1` -> `request.rejected`: short, bounded label values. */
-export const shortType = (type: string): string =>
-  isEventType(type) ? type.replace(/^countersign\./, '').replace(/\.v\d+$/, '') : 'unknown';
+export const shortType = (type: string): string => {
+  if (!isEventType(type)) return 'unknown';
+  // Known types only, so bounded: two regex replacements per message otherwise (every dispatch and append).
+  let short = SHORT_TYPES.get(type);
+  if (short === undefined) SHORT_TYPES.set(type, (short = type.replace(/^countersign\./, '').replace(/\.v\d+$/, '')));
+  return short;
+};
 
 /** The event store port with its appends timed; every other call goes to the store untouched. */
 export function instrumentStore(store: EventStore, metrics: ServiceMetrics): EventStore {
@@ -20,11 +27,19 @@ export function instrumentStore(store: EventStore, metrics: ServiceMetrics): Eve
       throw error;
     }
   };
+  // Each method bound once, not on every read: the transport and the handlers reach the store
+  // through this proxy several times per message.
+  const bound = new Map<PropertyKey, { method: unknown; bound: unknown }>();
   return new Proxy(store, {
     get(target, property) {
       if (property === 'append') return append;
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const known = bound.get(property);
+      if (known?.method === value) return known.bound;
+      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(property, { method: value, bound: method });
+      return method;
     },
   });
 }
