@@ -30,26 +30,29 @@ export interface CatchUpPage {
   until: number;
 }
 
-/** What a polling catch-up subscription needs from its store. */
+/** What a catch-up subscription needs from its store. */
 export interface CatchUpSource {
   /** Up to `maxCount` rows after `position` (exclusive), in store order. */
   readAfter(position: number, maxCount: number): CatchUpPage;
-  /** Changes whenever this process appends; lets the loop skip a wait when it missed a wake-up. */
+  /** Changes whenever an append is made or noticed; lets the loop skip a wait when it missed a wake-up. */
   appendCount(): number;
-  /** Calls `wake` on the next append made through this handle; returns the unregister function. */
+  /**
+   * Calls `wake` on the next append made through this handle, or noticed from another handle or
+   * process (the store bounds how late: SqliteEventStoreOptions.pollIntervalMs); returns the
+   * unregister function.
+   */
   onNextAppend(wake: () => void): () => void;
 }
 
 export interface CatchUpOptions {
   batchSize: number;
-  /** Upper bound on how late an append made by another handle or process is noticed. */
-  pollIntervalMs: number;
   onFinished: () => void;
 }
 
 /**
- * Reads history in batches, then waits for appends: woken at once by appends made through the same
- * handle, and by a poll timer for appends from another handle or process on the same file.
+ * Reads history in batches, then waits for appends: woken by its source, at once for appends made
+ * through the same handle and by the store's one watch for appends from another handle or process
+ * (no timer of its own, so a quiet subscription costs nothing).
  */
 export class CatchUpSubscription implements Subscription {
   private stopped = false;
@@ -102,12 +105,10 @@ export class CatchUpSubscription implements Subscription {
   private waitForAppend(): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
         unregister();
         this.wakeWaiter = undefined;
         resolve();
       };
-      const timer = setTimeout(wake, this.options.pollIntervalMs);
       const unregister = this.source.onNextAppend(wake);
       this.wakeWaiter = wake;
     });

@@ -149,6 +149,22 @@ describe('SQLite adapter — file behaviour', () => {
     expect(seen.map((stored) => stored.revision)).toEqual([0, 1]);
   });
 
+  it('leaves a caught-up subscription asleep while nobody appends, and still notices another handle within the interval', async () => {
+    const reader = open({ pollIntervalMs: 100 });
+    const writer = open();
+    const reads = jest.spyOn(reader as unknown as { readAfter: (position: number, maxCount: number) => unknown }, 'readAfter');
+    const seen: StoredEvent[] = [];
+    const subscriptions = [reader.subscribeToAll(-1, collectInto(seen)), reader.subscribeToAll(-1, collectInto([]))];
+    await new Promise((resolve) => setTimeout(resolve, 50)); // both catch up (one read each) and wait
+    const caughtUp = reads.mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(reads.mock.calls.length).toBe(caughtUp);
+
+    await writer.append('other-handle', [event()], 'no_stream');
+    await waitFor(() => seen.length === 1, 5_000);
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  });
+
   it('wakes a subscriber at once on an append through the same handle, and stops without waiting for a poll', async () => {
     const store = open({ pollIntervalMs: 60_000 });
     const seen: StoredEvent[] = [];

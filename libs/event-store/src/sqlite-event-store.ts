@@ -11,6 +11,7 @@ import {
   type CurrentRevision,
 } from './append-rules';
 import { CatchUpSubscription, type CatchUpPage } from './catch-up-subscription';
+import { ForeignAppendWatch } from './sqlite-append-watch';
 import {
   StoreUnavailableError,
   WrongExpectedRevisionError,
@@ -31,7 +32,7 @@ import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimi
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
   now?: () => Date;
-  /** How late a subscription may notice an append made by another handle or process (ms). */
+  /** How late a subscription may notice an append made by another handle or process (ms): one look per interval, shared. */
   pollIntervalMs?: number;
   /** How long a write waits for another connection's write lock before failing (ms). */
   busyTimeoutMs?: number;
@@ -54,7 +55,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private readonly now: () => Date;
-  private readonly pollIntervalMs: number;
+  private readonly foreignAppends: ForeignAppendWatch;
   private readonly wakeOnAppend = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
   private appendCount = 0;
@@ -76,7 +77,6 @@ export class SqliteEventStore implements EventStore {
     options: SqliteEventStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.onUnreadable = reportOnce(options.onUnreadable);
     this.db = guardSqlite(file, () => openDatabase(file, options.busyTimeoutMs ?? 5000));
     this.sql = prepareStatements(this.db);
@@ -94,6 +94,11 @@ export class SqliteEventStore implements EventStore {
         },
       },
       options.groupCommitMaxOpenMs,
+    );
+    this.foreignAppends = new ForeignAppendWatch(
+      () => this.dataVersion(),
+      options.pollIntervalMs ?? 200,
+      () => this.notifyAppended(),
     );
   }
 
@@ -147,10 +152,13 @@ export class SqliteEventStore implements EventStore {
         return () => this.wakeOnAppend.delete(wake);
       },
     };
+    this.foreignAppends.start();
     const subscription: Subscription = new CatchUpSubscription(source, fromPosition, handler, onError, {
       batchSize: SUBSCRIPTION_BATCH,
-      pollIntervalMs: this.pollIntervalMs,
-      onFinished: () => this.subscriptions.delete(subscription),
+      onFinished: () => {
+        this.subscriptions.delete(subscription);
+        if (this.subscriptions.size === 0) this.foreignAppends.stop();
+      },
     });
     this.subscriptions.add(subscription);
     return subscription;
@@ -176,6 +184,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.foreignAppends.stop();
     if (this.db.open) {
       this.group.commitNow();
       this.db.close();
@@ -230,6 +239,12 @@ export class SqliteEventStore implements EventStore {
     this.recentlyDecoded.set(position, decoded);
     if (this.recentlyDecoded.size > DECODED_KEPT) this.recentlyDecoded.delete(this.recentlyDecoded.keys().next().value as number);
     return decoded;
+  }
+
+  /** Changes when another connection commits to the file (SQLite's data_version); our own commits leave it. */
+  private dataVersion(): number {
+    this.group.assertUsable();
+    return Number(this.guard(() => this.db.pragma('data_version', { simple: true })));
   }
 
   private notifyAppended(): void {

@@ -8,19 +8,30 @@ export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
 
 /**
  * Work for a due key. It returns `'done'` when the key needs no event to clear it (the work
- * itself settled it); otherwise the key is tried again a tick later until an event clears it.
+ * itself settled it); otherwise the key is tried again `timerMs` later until an event clears it.
  */
 export type DueFire = (key: string) => Promise<void | 'done'>;
 
 /**
+ * Longest the timer sleeps towards a far deadline. Deadlines are wall-clock times and timers run on
+ * the monotonic clock, so a wall clock that jumps ahead (a resumed VM, a stepped clock) makes a
+ * deadline due early; it is still met at most this late.
+ */
+export const MAX_SLEEP_MS = 60_000;
+
+/**
  * Work that falls due at a time (a pending approval's expiry, a credential's window end). The index
  * is rebuilt from the service's own store on start, so a restart loses no deadline; a timer hands
- * due keys to `fire`, whose command is idempotent and whose events clear the key again.
+ * due keys to `fire`, whose command is idempotent and whose events clear the key again. The timer
+ * is set for the earliest due key (not a poll every `timerMs`), so an idle service is not woken
+ * and a deadline is met when it falls due rather than up to a tick later.
  */
 export class DueWork {
   private readonly due = new Map<string, number>();
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Clock time the armed timer fires at; Infinity when none is armed. */
+  private wakeAt = Infinity;
   private ticking = false;
   private stopped = false;
   /** Store position of the last event indexed, so a failed subscription resumes where it was. */
@@ -35,12 +46,13 @@ export class DueWork {
   start(): void {
     this.stopped = false;
     this.subscribe();
-    this.timer = setInterval(() => void this.tick(), this.runtime.config.timerMs);
+    this.wakeForEarliest();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.wakeAt = Infinity;
     clearTimeout(this.resume);
     await this.subscription?.stop();
   }
@@ -56,8 +68,9 @@ export class DueWork {
       this.indexed,
       (stored) => {
         const change = this.schedule(toDomainEvent(stored));
+        // A cleared key keeps the timer: firing for nothing is cheaper than finding the next one per event.
         if (change?.dueAt === null) this.due.delete(change.key);
-        else if (change) this.due.set(change.key, Date.parse(change.dueAt));
+        else if (change) this.setDue(change.key, Date.parse(change.dueAt));
         this.indexed = stored.position;
         return Promise.resolve();
       },
@@ -69,14 +82,40 @@ export class DueWork {
     );
   }
 
+  private setDue(key: string, dueAt: number): void {
+    this.due.set(key, dueAt);
+    this.wakeBy(dueAt);
+  }
+
+  /** Makes the timer fire by `dueAt` (at once if it is past, in MAX_SLEEP_MS at most); a later one is brought forward. */
+  private wakeBy(dueAt: number): void {
+    if (this.stopped) return;
+    const now = this.runtime.clock().getTime();
+    const at = Math.min(Math.max(dueAt, now), now + MAX_SLEEP_MS);
+    if (at >= this.wakeAt) return;
+    clearTimeout(this.timer);
+    this.wakeAt = at;
+    this.timer = setTimeout(() => {
+      this.wakeAt = Infinity;
+      void this.tick();
+    }, at - now);
+  }
+
+  private wakeForEarliest(): void {
+    let earliest = Infinity;
+    for (const dueAt of this.due.values()) earliest = Math.min(earliest, dueAt);
+    if (earliest < Infinity) this.wakeBy(earliest);
+  }
+
   private async tick(): Promise<void> {
+    // A tick already running sets the timer again when it ends, for whatever is due then.
     if (this.ticking) return;
     this.ticking = true;
     try {
       const now = this.runtime.clock().getTime();
       for (const [key, dueAt] of this.due) {
         if (dueAt > now) continue;
-        // Until the clearing event arrives, try again a tick later rather than on every tick.
+        // Until the clearing event arrives, try again timerMs later (not at once, again and again).
         this.due.set(key, now + this.runtime.config.timerMs);
         const outcome = await this.fire(key).catch((error: unknown) =>
           this.runtime.logger.warn(`due work ${key} failed: ${String(error)}`),
@@ -85,6 +124,7 @@ export class DueWork {
       }
     } finally {
       this.ticking = false;
+      this.wakeForEarliest();
     }
   }
 }

@@ -22,6 +22,14 @@ export function kurrentDbStoreOptions(service: ServiceConfig['service']): Kurren
   return { streamPrefix: serviceStreamPrefix(service), limitCheckpointStreams: false };
 }
 
+/**
+ * How late the service's store subscriptions (relay, schedule indexes) may notice an append made to
+ * its SQLite file by another process. The service is its file's only writer (each service writes only
+ * its own store) and its own appends wake them at commit, so this is a safety net for a second process
+ * on the file, not a path any event takes; once a second keeps an idle service from waking for it.
+ */
+export const FOREIGN_APPEND_POLL_MS = 1_000;
+
 /** Opens the service's own store: its SQLite file locally, its own KurrentDB user in deployment. */
 export async function openStore(
   config: ServiceConfig,
@@ -33,6 +41,6 @@ export async function openStore(
     return { store, checkpoints: store.checkpoints() };
   }
   mkdirSync(dirname(config.store.file), { recursive: true, mode: 0o700 });
-  const store = SqliteEventStore.open(config.store.file, reporting);
+  const store = SqliteEventStore.open(config.store.file, { pollIntervalMs: FOREIGN_APPEND_POLL_MS, ...reporting });
   return Promise.resolve({ store, checkpoints: store.checkpoints() });
 }

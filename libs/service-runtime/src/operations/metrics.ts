@@ -3,6 +3,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Seconds; decisions are milliseconds normally and seconds when a store or a target is slow. */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * How often the event-loop delay histogram (`countersign_process_eventloop_lag_p99_seconds` and
+ * kin) samples the loop. prom-client's default, 10 ms, woke every idle service 100 times a second,
+ * most of its idle CPU. A stall of a second or more is still always recorded, a shorter one with a
+ * chance in proportion to its length; the scrape-time `countersign_process_eventloop_lag_seconds`
+ * is unchanged.
+ */
+const EVENT_LOOP_SAMPLE_MS = 1000;
+
 /** Every metric's name and what it counts: the `# HELP` line Prometheus shows (docs/operations.md repeats them). */
 const HELP = {
   countersign_messages_handled_total:
@@ -72,7 +81,12 @@ export class ServiceMetrics {
 
   constructor(service: string, defaults = true) {
     this.registry.setDefaultLabels({ service });
-    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'countersign_process_' });
+    if (defaults)
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: 'countersign_process_',
+        eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+      });
   }
 
   onScrape(refresh: () => Promise<void> | void): void {
