@@ -16,7 +16,9 @@ export class AuditReceipts {
     );
   }
 
-  async held(requestId: string): Promise<readonly Envelope<AuditReceiptV1>[]> {
-    return (await this.runtime.runner.load(receiptDecider, receiptStream(requestId))).receipts;
+  /** The receipts kept for the request, and `arrived` (one being delivered, not kept yet) if given. */
+  async held(requestId: string, arrived?: Envelope<AuditReceiptV1>): Promise<readonly Envelope<AuditReceiptV1>[]> {
+    const { receipts } = await this.runtime.runner.load(receiptDecider, receiptStream(requestId));
+    return arrived && !receipts.some((kept) => kept.id === arrived.id) ? [...receipts, arrived] : receipts;
   }
 }

@@ -8,10 +8,11 @@ import { BrokerModule } from './broker.module';
  * broker mints), and so are the signatures over them: two runs agree on everything else.
  */
 function withoutMintedSecrets(event: StoredEvent) {
-  // An approval that overtook its accepted request is parked until the request arrives: that
-  // record is the arrival order itself, so it exists in some runs only. What it leads to (one
+  // An approval that overtook its accepted request (or audit's receipt) is parked until it arrives,
+  // and a receipt is kept only when its approval could not be answered with it at once: those
+  // records are the arrival order itself, so they exist in some runs only. What they lead to (one
   // credential, then its revocation) is compared like everything else.
-  if (event.type === 'local.approval.parked') return undefined;
+  if (event.type === 'local.approval.parked' || event.type === 'local.audit-receipt.recorded') return undefined;
   const stored = comparable(event);
   const envelope = stored.data as { data?: Record<string, unknown>; signature?: string };
   if (typeof envelope.data?.credentialId !== 'string') return stored;

@@ -66,15 +66,26 @@ export class BrokerService implements OnApplicationShutdown {
     await this.retryParked(requestId);
   }
 
-  /** Audit recorded an approval: keep its receipt, then decide again whatever waited for it. */
+  /**
+   * Audit recorded an approval. Its receipt nearly always finds the approval parked, waiting for it:
+   * decided again with the receipt in hand, the approval is answered (issued or refused, for good)
+   * and the receipt is not needed again, so it is not kept; the answer is committed before the
+   * receipt is acknowledged. Otherwise the receipt is kept first and whatever waited is decided
+   * again after (write, then read: a handler racing on another consumer sees one or the other).
+   */
   async onReceipt(receipt: Envelope<AuditReceiptV1>): Promise<void> {
+    const { requestId, approvedEventId } = receipt.data;
+    await this.retryParked(requestId, receipt);
+    const state = await this.runtime.runner.load(credentialDecider, credentialStream(requestId));
+    if (state.answeredApprovals.includes(approvedEventId)) return;
     await this.receipts.record(receipt);
-    await this.retryParked(receipt.data.requestId);
+    await this.retryParked(requestId);
   }
 
-  async retryParked(requestId: string): Promise<void> {
+  /** Decides every parked approval of the request again; `arrived` is a receipt being delivered, not kept yet. */
+  async retryParked(requestId: string, arrived?: Envelope<AuditReceiptV1>): Promise<void> {
     for (const parked of await this.runtime.store.readStream(parkedStream(requestId)))
-      await this.onApproved(parked.data as Envelope<RequestApprovedV1>);
+      await this.onApproved(parked.data as Envelope<RequestApprovedV1>, arrived);
   }
 
   /**
@@ -95,7 +106,7 @@ export class BrokerService implements OnApplicationShutdown {
     }
   }
 
-  async onApproved(approval: Envelope<RequestApprovedV1>): Promise<void> {
+  async onApproved(approval: Envelope<RequestApprovedV1>, arrived?: Envelope<AuditReceiptV1>): Promise<void> {
     const stream = credentialStream(approval.data.requestId);
     let state = await this.runtime.runner.load(credentialDecider, stream);
     if (!state.accepted) {
@@ -123,7 +134,7 @@ export class BrokerService implements OnApplicationShutdown {
       return;
     }
     if (state.issued) return; // a redelivered approval: the credential already exists
-    const receipts = await this.auditedOrParked(approval, now);
+    const receipts = await this.auditedOrParked(approval, now, arrived);
     if (!receipts) return;
     // System-backed kinds (issue 13): the grant is recorded, then made on the target system.
     const plan = await this.grants.plan(state, approval, terms, now);
@@ -176,12 +187,12 @@ export class BrokerService implements OnApplicationShutdown {
    * are none yet (the approval is parked until one arrives: nothing is lost, nothing is issued) or
    * when one contradicts it (refused for good). Parked first, then read again, as for the request.
    */
-  private async auditedOrParked(approval: Envelope<RequestApprovedV1>, now: Date) {
+  private async auditedOrParked(approval: Envelope<RequestApprovedV1>, now: Date, arrived?: Envelope<AuditReceiptV1>) {
     const { requestId } = approval.data;
-    let receipts = await this.receipts.held(requestId);
+    let receipts = await this.receipts.held(requestId, arrived);
     if (auditGate(receipts, approval).status === 'waiting') {
       await this.park(approval);
-      receipts = await this.receipts.held(requestId);
+      receipts = await this.receipts.held(requestId, arrived);
     }
     const gate = auditGate(receipts, approval);
     if (gate.status === 'open') return receipts;

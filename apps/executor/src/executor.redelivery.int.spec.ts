@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventTypes } from '@countersign/contracts';
+import { EvidenceRecordedType } from '@countersign/executor-domain';
 import type { StoredEvent } from '@countersign/event-store';
 import { comparable, describeRedelivery, type EffectProbe } from '@countersign/stack/redelivery';
 import { ExecutorModule } from './executor.module';
@@ -52,9 +53,12 @@ async function recordingTarget(): Promise<EffectProbe> {
 
 /**
  * A claim's id is random by design (two racing claims must never share event ids), and the
- * execution events' ids, causation and signatures derive from it: two runs agree on the rest.
+ * execution events' ids, causation and signatures derive from it: two runs agree on the rest. The
+ * link that completes the chain is not recorded as evidence (the claim decided with it is), so
+ * which links are is the arrival order itself, and differs between runs.
  */
 function withoutClaimId(event: StoredEvent) {
+  if (event.type === EvidenceRecordedType) return undefined;
   const stored = comparable(event);
   if (!event.stream.startsWith('execution-')) return stored;
   return { ...stored, id: 'claim', data: { ...(stored.data as object), id: 'claim', causationid: 'claim', signature: 'claim' } };

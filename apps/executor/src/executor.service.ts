@@ -5,11 +5,13 @@ import { EventTypes, type Envelope } from '@countersign/contracts';
 import { mayHaveTakenEffect, type ActionAdapter, type ExecutionCredential } from '@countersign/action-adapters';
 import {
   checkAuditedChain,
+  decideEvidence,
   evidenceDecider,
   evidenceStream,
   executionDecider,
   executionGate,
   executionStream,
+  evolveEvidence,
   requestIdOfExecutionStream,
   type EvidenceState,
   type ExecutionCommand,
@@ -55,23 +57,28 @@ export class ExecutorService {
     runtime.logger.log(`re-checking approvals against pinned policy ${this.policy.policy.label} (${this.policy.policy.version})`);
   }
 
-  /** Any link of the chain: record it, then execute if the chain is now complete. */
+  /**
+   * Any link of the chain. The link that completes it is not kept: the claim (or refusal) decided
+   * with it ends the request's need of its evidence for good, and is committed before the link is
+   * acknowledged (a crash before that commit redelivers the link). Any other link is recorded, then
+   * the chain is looked at again (write, then read: of two links arriving at once on different
+   * consumers, the second to be recorded sees the first).
+   */
   async onEvidence(envelope: Envelope<{ requestId: string }>): Promise<void> {
     const { requestId } = envelope.data;
-    const now = this.runtime.clock();
-    await this.runtime.runner.run(
-      evidenceDecider,
-      evidenceStream(requestId),
-      { type: 'RecordEvidence', envelope },
-      { id: envelope.id, now },
-    );
-    await this.executeIfReady(requestId);
+    const stream = evidenceStream(requestId);
+    const command = { type: 'RecordEvidence' as const, envelope };
+    const held = await this.runtime.runner.load(evidenceDecider, stream);
+    const withLink = decideEvidence(command, held).reduce(evolveEvidence, held);
+    if (await this.executeIfReady(requestId, withLink)) return;
+    await this.runtime.runner.run(evidenceDecider, stream, command, { id: envelope.id, now: this.runtime.clock() });
+    await this.executeIfReady(requestId, await this.runtime.runner.load(evidenceDecider, stream));
   }
 
-  private async executeIfReady(requestId: string): Promise<void> {
-    const evidence = await this.runtime.runner.load(evidenceDecider, evidenceStream(requestId));
+  /** Claims and runs the request if its chain is complete; true once its execution is decided for good. */
+  private async executeIfReady(requestId: string, evidence: EvidenceState): Promise<boolean> {
     // Audit's receipt is a fourth link: without it the request waits (see audit-gate.ts).
-    if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted || !evidence.approved) return;
+    if (executionGate(evidence) === 'wait' || !evidence.issued || !evidence.accepted || !evidence.approved) return false;
     const execution = await this.runtime.runner.load(executionDecider, executionStream(requestId));
     if (execution.status === 'started' && !this.running.has(requestId) && this.claimIsStale(execution.started.startedAt)) {
       // Claimed, no one here is running it, and longer ago than any attempt can take: the attempt
@@ -79,15 +86,17 @@ export class ExecutorService {
       // outcome). Left alone it would wait for the next restart's reconciliation; it is in doubt
       // now. A younger claim may belong to another executor process that is still running it.
       await this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`);
-      return;
+      return true;
     }
-    if (execution.status !== 'unclaimed') return;
+    if (execution.status !== 'unclaimed') return true;
     this.running.add(requestId);
     try {
       await this.claimAndRun(requestId, evidence);
     } finally {
       this.running.delete(requestId);
     }
+    // The claim decides something or finds it decided: either way the execution is no longer unclaimed.
+    return true;
   }
 
   private async claimAndRun(requestId: string, evidence: EvidenceState): Promise<void> {

@@ -1,11 +1,12 @@
 import type { CanonicalAction } from '@countersign/contracts';
 import type { ActionAdapter, AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
+import type { OutgoingRequest } from './one-request';
 import { fail, setCountersignHeaders, TargetHttp, type Failure, type TargetHttpOptions } from './target-http';
 
 /** One HTTP request to a target: the path on the target's base URL and what to send there. */
 export interface TargetRequest {
   path: string;
-  init: RequestInit & { headers: Headers };
+  init: OutgoingRequest;
 }
 
 /**

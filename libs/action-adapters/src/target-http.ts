@@ -1,6 +1,7 @@
 import { actionDigest, type CanonicalAction } from '@countersign/contracts';
 import type { AdapterResult, ExecutionContext, ExecutionCredential } from './action-adapter';
 import { unlessThrown } from './http-request-parameters';
+import { oneRequest, type OutgoingRequest } from './one-request';
 
 /**
  * What every adapter that talks HTTP to a registered target shares: the target registry, the
@@ -62,22 +63,15 @@ export class TargetHttp {
   }
 
   /** One attempt, no redirects (a redirect could carry the bearer token to another host). */
-  async send(url: URL, init: RequestInit, callerSignal: AbortSignal | undefined): Promise<AdapterResult> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.options.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([timeout.signal, callerSignal]) : timeout.signal;
-    try {
-      const response = await fetch(url, { ...init, redirect: 'manual', signal });
-      // Once the status is known the outcome is known; the body is only a courtesy for the message.
-      const snippet = await readSnippet(response).catch(() => '');
-      return classify(init.method ?? 'GET', url, response.status, snippet);
-    } catch (error) {
-      if (timeout.signal.aborted) return fail('timeout', `no answer within ${this.options.timeoutMs} ms`);
-      if (callerSignal?.aborted) return fail('aborted', 'execution was cancelled');
-      return fail('network_error', error instanceof Error ? describeNetworkError(error) : String(error));
-    } finally {
-      clearTimeout(timer);
-    }
+  async send(url: URL, outgoing: OutgoingRequest, callerSignal: AbortSignal | undefined): Promise<AdapterResult> {
+    const answer = await oneRequest(url, outgoing, {
+      timeoutMs: this.options.timeoutMs,
+      maxBody: MAX_RESPONSE_SNIPPET,
+      signal: callerSignal,
+    });
+    // Once the status is known the outcome is known; the body is only a courtesy for the message.
+    if ('status' in answer) return classify(outgoing.method, url, answer.status, snippetOf(answer.body));
+    return fail(answer.code, answer.message);
   }
 }
 
@@ -120,25 +114,9 @@ function classify(method: string, url: URL, status: number, snippet: string): Ad
   return fail('target_rejected', `${method} ${url.pathname} answered ${status}${snippet ? `: ${snippet}` : ''}`);
 }
 
-/** Reads at most a snippet and cancels the rest, so a hostile target cannot make us buffer gigabytes. */
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < MAX_RESPONSE_SNIPPET) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_RESPONSE_SNIPPET);
+/** At most a snippet of what the target said, with control characters (which must not reach logs) blanked. */
+function snippetOf(body: Buffer): string {
+  const text = body.toString('utf8').slice(0, MAX_RESPONSE_SNIPPET);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach logs
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
-}
-
-function describeNetworkError(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }

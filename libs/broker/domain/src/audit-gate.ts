@@ -5,7 +5,8 @@ import type { CredentialEvent, CredentialRefused, DomainEvent } from './credenti
 /**
  * Audit is a gate, not only a witness: no credential before audit has chained the approval and said
  * so in a signed receipt. Receipts arrive on their own consumer, in any order with the approval, so
- * the broker keeps every receipt for a request in a stream of its own until the approval needs them.
+ * the broker keeps a receipt for a request in a stream of its own unless the approval it names was
+ * answered with it at once (apps/broker: `onReceipt`).
  */
 export const receiptStream = (requestId: string): string => `audit-receipts-${requestId}`;
 
