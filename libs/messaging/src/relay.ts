@@ -81,7 +81,7 @@ export class OutboxRelay {
     const js = options.js ?? options.nc?.jetstream();
     if (!js) throw new Error('OutboxRelay needs a NATS connection or a JetStream client');
     this.js = js;
-    this.pubAcks = options.nc && !options.js ? new PubAckRequests(options.nc, options.publishTimeoutMs) : undefined;
+    this.pubAcks = options.nc && !options.js ? new PubAckRequests(options.nc, options.publishTimeoutMs || undefined) : undefined;
     this.logger = options.logger ?? new Logger(`OutboxRelay:${options.name}`);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RELAY_RETRY_DELAYS_MS;
     this.window = Math.max(1, options.window ?? DEFAULT_RELAY_WINDOW);
