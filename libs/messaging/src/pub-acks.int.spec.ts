@@ -19,7 +19,7 @@ describe('PubAckRequests against a real nats-server', () => {
     await provisionJetStream(await nats.connectAs('provisioner'), { streams: Object.values(Streams), consumers: Consumers.approval });
     admin = await nats.connectAs('admin');
     intake = await nats.connectAs('intake');
-  });
+  }, 30_000); // a nats-server start and provisioning on a loaded 2-core machine can take over jest's 5 s
   afterAll(() => nats.stop());
 
   it('resolves once JetStream stored the message, with Nats-Msg-Id set, and once more for a duplicate', async () => {
