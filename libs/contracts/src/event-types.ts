@@ -99,6 +99,9 @@ export const EventTypes = {
   MessageDeadLettered: 'countersign.message.deadlettered.v1',
 } as const satisfies Record<string, EventType>;
 
+/** `countersign.request.approved.v1` -> `request.approved`: a type without its namespace and version. */
+export const shortEventType = (type: string): string => type.replace(/^countersign\./, '').replace(/\.v\d+$/, '');
+
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(EVENT_TYPES, type);
 }

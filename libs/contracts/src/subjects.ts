@@ -1,6 +1,6 @@
 import type { Envelope } from './envelope';
-import { EventTypes, type EventType } from './event-types';
-import { parseIdentityId, type ServiceName } from './identity-id';
+import { EventTypes, shortEventType, type EventType } from './event-types';
+import { parseIdentityId, SERVICE_NAMES, type ServiceName } from './identity-id';
 
 /**
  * Every subject, stream and durable consumer name lives here. Subjects carry the sender's name in
@@ -45,51 +45,70 @@ export interface ConsumerSpec {
   durable: string;
   filterSubject: string;
   service: ServiceName;
+  /**
+   * Durables of the same stream this one takes over (their filters covered its own). Provisioning
+   * starts it where they left off rather than at the stream's beginning, then deletes them.
+   */
+  replaces?: readonly string[];
 }
 
-const consumer = (service: ServiceName, stream: StreamSpec, from: string, filterSubject: string): ConsumerSpec => ({
+const consumer = (service: ServiceName, stream: StreamSpec, from: string, filterSubject: string, replaces?: string[]): ConsumerSpec => ({
   stream: stream.name,
   durable: `${service}-${from}`,
   filterSubject,
   service,
+  ...(replaces ? { replaces } : {}),
 });
 
 /**
- * The other services' events intake tells requesters about (intake's OUTCOME_EVENT_TYPES;
- * apps/intake/src/consumers.spec.ts keeps the two lists equal). Only these are delivered to intake: one it has no handler for
- * (credential issued or revoked, execution started) would cost it a verification and an ack for
- * nothing, and nats-server 2.9 allows one filter subject per consumer, so one consumer per type.
+ * The broker's and the executor's events intake tells requesters about (with approval's, intake's
+ * OUTCOME_EVENT_TYPES; apps/intake/src/consumers.spec.ts keeps the lists equal). Only these are
+ * delivered to intake: one it has no handler for (credential issued or revoked, execution started)
+ * would cost it a verification and an ack for nothing, and nats-server 2.9 allows one filter
+ * subject per consumer, so one consumer per type. Nothing depends on their order among themselves:
+ * a request ends once, and intake's decider keeps the first ending it told.
  */
 const INTAKE_OUTCOMES = {
-  approval: [EventTypes.RequestApproved, EventTypes.ApprovalEscalated, EventTypes.RequestDenied, EventTypes.RequestExpired],
   broker: [EventTypes.CredentialRefused],
   executor: [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt, EventTypes.ExecutionRefused],
 } as const satisfies Partial<Record<ServiceName, readonly EventType[]>>;
 
-/** Dead letters that may strand a request (issue 10): those of every service that handles one. */
-const STRANDING_DEAD_LETTERS: readonly ServiceName[] = ['intake', 'approval', 'broker', 'executor', 'audit'];
+/**
+ * Approval's events stay on one consumer, in stream order: "escalated, still waiting" must never
+ * reach a requester after "approved" or "denied". Its types intake has no handler for do not occur
+ * on the auto-approved path.
+ */
+const INTAKE_WHOLE_SERVICES: readonly ServiceName[] = ['approval'];
+
+/** The whole-service durables the per-type ones above took over (one per service, before). */
+const replacedBy = (service: ServiceName) => (service in INTAKE_OUTCOMES ? [`intake-${service}`] : undefined);
 
 /** `request-approved` for `countersign.request.approved.v1`: a durable name may hold no dots. */
-const durableToken = (type: EventType) =>
-  type
-    .replace(/^countersign\./, '')
-    .replace(/\.v\d+$/, '')
-    .replaceAll('.', '-');
+const durableToken = (type: EventType) => shortEventType(type).replaceAll('.', '-');
 
 const intakeConsumers = (): ConsumerSpec[] => [
   consumer('intake', Streams.submissions, 'submissions', 'cs.submit.>'),
+  ...INTAKE_WHOLE_SERVICES.map((service) => consumer('intake', Streams.events, service, Subjects.serviceEvents(service))),
   ...Object.entries(INTAKE_OUTCOMES).flatMap(([service, types]) =>
     types.map((type) =>
-      consumer('intake', Streams.events, `${service}-${durableToken(type)}`, Subjects.serviceEvent(service as ServiceName, type)),
+      consumer(
+        'intake',
+        Streams.events,
+        `${service}-${durableToken(type)}`,
+        Subjects.serviceEvent(service as ServiceName, type),
+        replacedBy(service as ServiceName),
+      ),
     ),
   ),
-  // Intake's own keep the durable name they always had.
-  ...STRANDING_DEAD_LETTERS.map((service) =>
+  // Dead letters may strand a request (issue 10): every service's, where no whole-service consumer
+  // above brings them already. Intake's own keep the durable name they always had.
+  ...SERVICE_NAMES.filter((service) => !INTAKE_WHOLE_SERVICES.includes(service)).map((service) =>
     consumer(
       'intake',
       Streams.events,
       `${service === 'intake' ? 'own' : service}-deadletters`,
       Subjects.serviceEvent(service, EventTypes.MessageDeadLettered),
+      replacedBy(service),
     ),
   ),
 ];

@@ -20,10 +20,10 @@ describe('provisionJetStream against a real nats-server', () => {
   it('creates streams and pull consumers once, then leaves them alone', async () => {
     const provisioner = await nats.connectAs('provisioner');
     const first = await provisionJetStream(provisioner, plan);
-    expect(first).toEqual({ created: names, unchanged: [], drifts: [] });
+    expect(first).toEqual({ created: names, unchanged: [], drifts: [], deleted: [] });
 
     const second = await provisionJetStream(provisioner, plan);
-    expect(second).toEqual({ created: [], unchanged: names, drifts: [] });
+    expect(second).toEqual({ created: [], unchanged: names, drifts: [], deleted: [] });
 
     const jsm = await provisioner.jetstreamManager();
     const audit = (await jsm.streams.info(Streams.audit.name)).config;

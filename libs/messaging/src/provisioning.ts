@@ -57,6 +57,8 @@ export interface ProvisioningReport {
   unchanged: string[];
   /** Existing resources whose configuration differs; they are left untouched for a human to judge. */
   drifts: ConfigDrift[];
+  /** Durables another consumer took over (ConsumerSpec.replaces), deleted once every consumer exists. */
+  deleted: string[];
 }
 
 export interface ProvisioningPlan {
@@ -99,13 +101,14 @@ export function consumerConfigFor(spec: ConsumerSpec, settings: JetStreamSetting
 
 /**
  * The control-plane start-up step, run with the provisioner's connection (services are not allowed
- * to create or change streams). Creates what is missing, reports what differs, never updates,
- * deletes or purges: changing a live stream is a decision, not a side effect of starting up.
+ * to create or change streams). Creates what is missing, reports what differs, never updates or
+ * purges: changing a live stream is a decision, not a side effect of starting up. The one deletion
+ * is of a durable a consumer spec says it replaces, and only once every consumer in the plan exists.
  */
 export async function provisionJetStream(nc: NatsConnection, plan: ProvisioningPlan): Promise<ProvisioningReport> {
   const settings = { ...DEFAULT_JETSTREAM_SETTINGS, ...plan.settings };
   const jsm = await nc.jetstreamManager();
-  const report: ProvisioningReport = { created: [], unchanged: [], drifts: [] };
+  const report: ProvisioningReport = { created: [], unchanged: [], drifts: [], deleted: [] };
   for (const spec of plan.streams) {
     await ensure(report, `stream ${spec.name}`, streamConfigFor(spec, settings), {
       read: async () => (await jsm.streams.info(spec.name)).config,
@@ -115,14 +118,54 @@ export async function provisionJetStream(nc: NatsConnection, plan: ProvisioningP
   for (const spec of plan.consumers) {
     await ensureConsumer(jsm, report, spec, settings);
   }
+  // Not before: should a creation above fail, the replaced durables keep their positions for the next run.
+  await deleteReplaced(jsm, report, plan.consumers);
   return report;
 }
 
 function ensureConsumer(jsm: JetStreamManager, report: ProvisioningReport, spec: ConsumerSpec, settings: JetStreamSettings) {
   return ensure(report, `consumer ${spec.stream}/${spec.durable}`, consumerConfigFor(spec, settings), {
-    read: async () => (await jsm.consumers.info(spec.stream, spec.durable)).config,
-    create: async (config) => void (await jsm.consumers.add(spec.stream, config)),
+    read: async () => asProvisioned(spec, (await jsm.consumers.info(spec.stream, spec.durable)).config),
+    create: async (config) => void (await jsm.consumers.add(spec.stream, { ...config, ...(await startAfterReplaced(jsm, spec)) })),
   });
+}
+
+/**
+ * A consumer that takes over replaced durables starts after the lowest of their ack floors, not at
+ * the stream's beginning: what they acknowledged is not delivered again (on a stream that keeps
+ * everything, that would be its whole history), what they had not is. A message acked above a
+ * floor, out of order, is delivered again; the consumers' replay guards are there for that.
+ */
+async function startAfterReplaced(jsm: JetStreamManager, spec: ConsumerSpec): Promise<Partial<ConsumerConfig>> {
+  const floors: number[] = [];
+  for (const durable of spec.replaces ?? []) {
+    const info = await readIfExists(() => jsm.consumers.info(spec.stream, durable));
+    if (info) floors.push(info.ack_floor.stream_seq);
+  }
+  if (floors.length === 0) return {};
+  return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.min(...floors) + 1 };
+}
+
+/** Where a successor started is decided once, at its creation: not drift. */
+function asProvisioned(spec: ConsumerSpec, actual: ConsumerConfig): ConsumerConfig {
+  const tookOver = (spec.replaces?.length ?? 0) > 0 && actual.deliver_policy === DeliverPolicy.StartSequence;
+  return tookOver ? { ...actual, deliver_policy: DeliverPolicy.All } : actual;
+}
+
+async function deleteReplaced(jsm: JetStreamManager, report: ProvisioningReport, consumers: ConsumerSpec[]) {
+  const planned = new Set(consumers.map((spec) => `consumer ${spec.stream}/${spec.durable}`));
+  for (const spec of consumers) {
+    for (const durable of spec.replaces ?? []) {
+      const name = `consumer ${spec.stream}/${durable}`;
+      if (planned.has(name) || report.deleted.includes(name)) continue;
+      try {
+        await jsm.consumers.delete(spec.stream, durable);
+        report.deleted.push(name);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  }
 }
 
 interface Resource<C> {
@@ -131,7 +174,7 @@ interface Resource<C> {
 }
 
 async function ensure<C extends object>(report: ProvisioningReport, name: string, desired: Partial<C>, resource: Resource<C>) {
-  const actual = await readIfExists(resource);
+  const actual = await readIfExists(() => resource.read());
   if (actual === undefined) {
     await resource.create(desired);
     report.created.push(name);
@@ -142,9 +185,9 @@ async function ensure<C extends object>(report: ProvisioningReport, name: string
   report.drifts.push(...drifts);
 }
 
-async function readIfExists<C>(resource: Resource<C>): Promise<C | undefined> {
+async function readIfExists<C>(read: () => Promise<C>): Promise<C | undefined> {
   try {
-    return await resource.read();
+    return await read();
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;

@@ -1,28 +1,16 @@
-import {
-  actionDigest,
-  deterministicId,
-  EventTypes,
-  RequestAcceptedV1,
-  RequesterNotifiedV1,
-  RequestRejectedV1,
-  type Outcome,
-} from '@countersign/contracts';
+import { actionDigest, EventTypes, RequestAcceptedV1, RequesterNotifiedV1, RequestRejectedV1 } from '@countersign/contracts';
 import { DeciderSpecification } from '@countersign/decider/testing';
 import type { HandleSubmission } from './intake.commands';
 import { IdTags } from './intake.decide';
-import { IntakeErrorCodes as Codes, type RequesterNotified } from './intake.events';
+import { IntakeErrorCodes as Codes } from './intake.events';
 import { MAX_ACCEPTED_DATA_BYTES } from './submission.checks';
 import {
   acceptedEvents,
-  APPROVED_EVENT_ID,
   canonicalAction,
   handleSubmission,
-  notifyOutcome,
   NOW,
   OTHER_SUBMISSION_ID,
   rejectedEvents,
-  REQUEST_ID,
-  REQUESTER,
   SUBMISSION_ID,
   submissionEnvelope,
   submissionPayload,
@@ -242,54 +230,6 @@ describe('intake decider', () => {
         .given(rejectedEvents(errors))
         .when(handleSubmission({ submissionId: OTHER_SUBMISSION_ID }))
         .then(acceptedEvents(OTHER_SUBMISSION_ID));
-    });
-  });
-
-  describe('notifying later outcomes', () => {
-    const notified = (outcome: Outcome, causationEventId = APPROVED_EVENT_ID, extra: { detail?: string } = {}): RequesterNotified => ({
-      id: deterministicId(REQUEST_ID, IdTags.outcome(outcome)),
-      type: EventTypes.RequesterNotified,
-      time: '2026-11-21T10:05:00.000Z',
-      data: {
-        requestId: REQUEST_ID,
-        submissionId: SUBMISSION_ID,
-        requester: REQUESTER,
-        outcome,
-        ...extra,
-        causationEventId,
-        notifiedAt: '2026-11-21T10:05:00.000Z',
-      },
-    });
-
-    it.each(['escalated', 'approved', 'denied', 'expired', 'executed', 'failed'] as const)(
-      'tells the requester once that it was %s',
-      (outcome) => {
-        spec
-          .given(acceptedEvents())
-          .when(notifyOutcome({ outcome }))
-          .then([notified(outcome)]);
-      },
-    );
-
-    it('carries the detail when there is one', () => {
-      spec
-        .given(acceptedEvents())
-        .when(notifyOutcome({ outcome: 'failed', detail: 'HTTP 503' }))
-        .then([notified('failed', APPROVED_EVENT_ID, { detail: 'HTTP 503' })]);
-    });
-
-    it('does nothing on a redelivered or second cause of the same outcome', () => {
-      const first = notified('failed');
-      spec
-        .given([...acceptedEvents(), first])
-        .when(notifyOutcome({ outcome: 'failed', causationEventId: OTHER_SUBMISSION_ID }))
-        .thenNothingHappened();
-    });
-
-    it('does nothing for a request intake never accepted', () => {
-      spec.given([]).when(notifyOutcome()).thenNothingHappened();
-      const errors = [{ path: 'action.kind', code: Codes.KindNotAllowed, message: 'x' }];
-      spec.given(rejectedEvents(errors)).when(notifyOutcome()).thenNothingHappened();
     });
   });
 });

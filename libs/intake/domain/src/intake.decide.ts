@@ -190,9 +190,15 @@ function rejectMismatch(command: HandleSubmission): IntakeEvent[] {
   return reject(command, errors, IdTags.mismatchRejected, IdTags.mismatchNotified);
 }
 
-/** Once per (request, outcome), and only for requests intake itself accepted. */
+/**
+ * Once per (request, outcome), and only for requests intake itself accepted. Once the requester
+ * heard how the request ended, the first ending stands: intake's consumers of different services
+ * (and of executor outcomes racing a stranding) deliver in no common order, so a later `escalated`
+ * or a second, different ending would tell the requester something contradictory.
+ */
 function notifyOutcome(command: NotifyOutcome, state: IntakeState): IntakeEvent[] {
   if (state.status !== 'accepted' || state.notified.includes(command.outcome)) return [];
+  if (isEnded(state) && AFTER_THE_END_UNSAID.includes(command.outcome)) return [];
   const { requestId, requester, submissionId } = state.request;
   const event: RequesterNotified = {
     // Derived from the request, not the cause: two causes of one outcome (failed, in doubt) are one notice.
@@ -221,10 +227,14 @@ function rejectUnprocessable(command: RejectUnprocessable, state: IntakeState): 
 }
 
 const FINAL_OUTCOMES: readonly string[] = ['executed', 'failed', 'denied', 'expired'];
+/** Never told after an ending: another ending, or "still waiting". */
+const AFTER_THE_END_UNSAID: readonly string[] = [...FINAL_OUTCOMES, 'escalated'];
+
+const isEnded = (state: IntakeState) => state.notified.some((outcome) => FINAL_OUTCOMES.includes(outcome));
 
 /** Told as `failed` (in doubt), unless the requester already heard how the request ended. */
 function failStranded(command: FailStranded, state: IntakeState): IntakeEvent[] {
-  if (state.notified.some((outcome) => FINAL_OUTCOMES.includes(outcome))) return [];
+  if (isEnded(state)) return [];
   const { requestId, causationEventId, detail, now } = command;
   return notifyOutcome({ type: 'NotifyOutcome', requestId, outcome: 'failed', causationEventId, detail, now }, state);
 }

@@ -1,4 +1,4 @@
-import { EventTypes, isEventType, type Envelope } from '@countersign/contracts';
+import { EventTypes, isEventType, shortEventType, type Envelope } from '@countersign/contracts';
 import { WrongExpectedRevisionError, type EventStore, type StoredEvent } from '@countersign/event-store';
 import { isOwnEnvelope } from '@countersign/messaging';
 import type { ServiceMetrics } from './metrics';
@@ -10,7 +10,7 @@ export const shortType = (type: string): string => {
   if (!isEventType(type)) return 'unknown';
   // Known types only, so bounded: two regex replacements per message otherwise (every dispatch and append).
   let short = SHORT_TYPES.get(type);
-  if (short === undefined) SHORT_TYPES.set(type, (short = type.replace(/^countersign\./, '').replace(/\.v\d+$/, '')));
+  if (short === undefined) SHORT_TYPES.set(type, (short = shortEventType(type)));
   return short;
 };
 
