@@ -1,7 +1,7 @@
 import { EventTypes } from '@countersign/contracts';
-import { EvidenceRecordedType } from '@countersign/executor-domain';
+import { decideEvidence, evidenceDecider, EvidenceRecordedType } from '@countersign/executor-domain';
 import type { StoredEvent } from '@countersign/event-store';
-import { comparable, describeRedelivery } from '@countersign/stack/redelivery';
+import { comparable, describeRedelivery, type RecordedMessage } from '@countersign/stack/redelivery';
 import { ExecutorModule } from './executor.module';
 import { recordingTarget } from './testing/recording-target';
 
@@ -18,10 +18,27 @@ function withoutClaimId(event: StoredEvent) {
   return { ...stored, id: 'claim', data: { ...(stored.data as object), id: 'claim', causationid: 'claim', signature: 'claim' } };
 }
 
+/**
+ * What `withoutClaimId` leaves out is still checked in every run: each recorded link is exactly the
+ * record of a delivered link, none twice, and every link of the chain is recorded but one (the one
+ * that completed it, which the claim decided with it stands for).
+ */
+function linksRecordedButTheCompletingOne(events: StoredEvent[], inbound: readonly RecordedMessage[]) {
+  const expected = new Map<string, unknown>();
+  for (const { envelope } of inbound)
+    for (const event of decideEvidence({ type: 'RecordEvidence', envelope }, evidenceDecider.initialState()))
+      expected.set(event.id, event.data);
+  const recorded = events.filter((event) => event.type === EvidenceRecordedType);
+  for (const event of recorded) expect(event.data).toEqual(expected.get(event.id));
+  expect(new Set(recorded.map((event) => event.id)).size).toBe(recorded.length);
+  expect(recorded).toHaveLength(expected.size - 1);
+}
+
 const executor = {
   service: { service: 'executor' as const, module: ExecutorModule.register },
   effects: recordingTarget,
   normalize: withoutClaimId,
+  check: linksRecordedButTheCompletingOne,
 };
 
 describeRedelivery(executor, 'calls the target exactly once, as one in-order delivery does', (once) => {
