@@ -1,5 +1,6 @@
 import { EventTypes } from '@countersign/contracts';
-import { comparable, describeRedelivery } from '@countersign/stack/redelivery';
+import { decideReceipt, receiptDecider, ReceiptRecordedType } from '@countersign/broker-domain';
+import { comparable, describeRedelivery, type RecordedMessage } from '@countersign/stack/redelivery';
 import type { StoredEvent } from '@countersign/event-store';
 import { BrokerModule } from './broker.module';
 
@@ -12,7 +13,7 @@ function withoutMintedSecrets(event: StoredEvent) {
   // and a receipt is kept only when its approval could not be answered with it at once: those
   // records are the arrival order itself, so they exist in some runs only. What they lead to (one
   // credential, then its revocation) is compared like everything else.
-  if (event.type === 'local.approval.parked' || event.type === 'local.audit-receipt.recorded') return undefined;
+  if (event.type === 'local.approval.parked' || event.type === ReceiptRecordedType) return undefined;
   const stored = comparable(event);
   const envelope = stored.data as { data?: Record<string, unknown>; signature?: string };
   if (typeof envelope.data?.credentialId !== 'string') return stored;
@@ -20,8 +21,20 @@ function withoutMintedSecrets(event: StoredEvent) {
   return { ...stored, data: { ...envelope, signature: 'random', data } };
 }
 
-/** Within one run, everything names the one credential that was issued. */
-function oneCredential(events: StoredEvent[]): void {
+/**
+ * Within one run, everything names the one credential that was issued, and each receipt kept (left
+ * out of the comparison) is exactly the record of a delivered receipt, none twice.
+ */
+function oneCredential(events: StoredEvent[], inbound: readonly RecordedMessage[]): void {
+  const expected = new Map<string, unknown>();
+  for (const { envelope } of inbound)
+    if (envelope.type === EventTypes.AuditReceipt)
+      for (const event of decideReceipt({ type: 'RecordReceipt', receipt: envelope as never }, receiptDecider.initialState()))
+        expected.set(event.id, event.data);
+  const kept = events.filter((event) => event.type === ReceiptRecordedType);
+  for (const event of kept) expect(event.data).toEqual(expected.get(event.id));
+  expect(new Set(kept.map((event) => event.id)).size).toBe(kept.length);
+
   const ids = events.flatMap((event) => {
     const id = (event.data as { data?: { credentialId?: unknown } }).data?.credentialId;
     return typeof id === 'string' ? [id] : [];

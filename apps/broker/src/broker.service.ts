@@ -72,10 +72,17 @@ export class BrokerService implements OnApplicationShutdown {
    * and the receipt is not needed again, so it is not kept; the answer is committed before the
    * receipt is acknowledged. Otherwise the receipt is kept first and whatever waited is decided
    * again after (write, then read: a handler racing on another consumer sees one or the other).
+   * If deciding with the unkept receipt throws, it is kept before the error goes on: a message that
+   * ends dead-lettered must not take the receipt with it, or no later trigger could use it.
    */
   async onReceipt(receipt: Envelope<AuditReceiptV1>): Promise<void> {
     const { requestId, approvedEventId } = receipt.data;
-    await this.retryParked(requestId, receipt);
+    try {
+      await this.retryParked(requestId, receipt);
+    } catch (error) {
+      await this.receipts.record(receipt);
+      throw error;
+    }
     const state = await this.runtime.runner.load(credentialDecider, credentialStream(requestId));
     if (state.answeredApprovals.includes(approvedEventId)) return;
     await this.receipts.record(receipt);

@@ -16,7 +16,7 @@ export type CredentialPlan =
  */
 export class SystemGrants {
   constructor(
-    private readonly runtime: Pick<ServiceRuntime, 'runner' | 'registry' | 'clock' | 'logger'>,
+    private readonly runtime: Pick<ServiceRuntime, 'runner' | 'store' | 'registry' | 'clock' | 'logger'>,
     private readonly issuers: CredentialIssuers,
   ) {}
 
@@ -39,6 +39,9 @@ export class SystemGrants {
     if (!plan.ok) return refused(plan.message);
     const intended = state.grant ?? (await this.intend(request, plan.handle, now));
     const grant = intended.grant;
+    // The intent must be on disk before the system is called: under group commit its append may
+    // have resolved ahead of its commit, and an intent lost in a crash leaves a grant nothing revokes.
+    await this.runtime.store.flush?.();
     const issued = await issuer.issue({ ...request, credentialId: intended.credentialId }, grant.handle);
     if (issued.handle !== grant.handle) throw new Error(`issuer for ${grant.kind} made ${issued.handle}, not the intended ${grant.handle}`);
     return { ok: true, credentialId: intended.credentialId, grant, secret: issued.secret };

@@ -62,16 +62,24 @@ export class ExecutorService {
    * with it ends the request's need of its evidence for good, and is committed before the link is
    * acknowledged (a crash before that commit redelivers the link). Any other link is recorded, then
    * the chain is looked at again (write, then read: of two links arriving at once on different
-   * consumers, the second to be recorded sees the first).
+   * consumers, the second to be recorded sees the first). If deciding with the unkept link throws,
+   * the link is recorded before the error goes on: a message that ends dead-lettered must not take
+   * the link with it, or no later link could complete the chain.
    */
   async onEvidence(envelope: Envelope<{ requestId: string }>): Promise<void> {
     const { requestId } = envelope.data;
     const stream = evidenceStream(requestId);
     const command = { type: 'RecordEvidence' as const, envelope };
+    const record = () => this.runtime.runner.run(evidenceDecider, stream, command, { id: envelope.id, now: this.runtime.clock() });
     const held = await this.runtime.runner.load(evidenceDecider, stream);
     const withLink = decideEvidence(command, held).reduce(evolveEvidence, held);
-    if (await this.executeIfReady(requestId, withLink)) return;
-    await this.runtime.runner.run(evidenceDecider, stream, command, { id: envelope.id, now: this.runtime.clock() });
+    try {
+      if (await this.executeIfReady(requestId, withLink)) return;
+    } catch (error) {
+      await record();
+      throw error;
+    }
+    await record();
     await this.executeIfReady(requestId, await this.runtime.runner.load(evidenceDecider, stream));
   }
 

@@ -29,8 +29,11 @@ export interface RedeliveryCase {
    * (returning undefined) to leave out bookkeeping that records the arrival order itself.
    */
   normalize?: (event: StoredEvent) => unknown;
-  /** Checks every run's store on its own, e.g. that a hash chain whose order may differ still holds. */
-  check?: (events: StoredEvent[]) => void;
+  /**
+   * Checks every run's store on its own, e.g. that a hash chain whose order may differ still holds,
+   * or that what `normalize` leaves out is still exactly what the delivered messages say.
+   */
+  check?: (events: StoredEvent[], inbound: readonly RecordedMessage[]) => void;
 }
 
 export interface RunResult {
@@ -110,7 +113,7 @@ export async function runDeliveries(
       ? await deliverAll(inboundPlan(flows, testCase.service.service, messages, produced), plan, deliver)
       : await deliverInOrder(messages.length, deliver);
     const raw = await service.events();
-    testCase.check?.(raw);
+    testCase.check?.(raw, messages);
     const events = sortedJson(raw.map(testCase.normalize ?? comparable).filter((event) => event !== undefined));
     return { events, effects: sortedJson(probe?.read() ?? []), report, raw };
   } finally {
