@@ -4,16 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import {
-  EventTypes,
-  POSTGRES_SQL_KIND,
-  type Envelope,
-  type PostgresGrantSecret,
-  type RegisteredTarget,
-  type RequestAcceptedV1,
-  type RequestApprovedV1,
-} from '@countersign/contracts';
-import { fixtureEnvelope } from '@countersign/contracts/testing';
+import { EventTypes, POSTGRES_SQL_KIND, type PostgresGrantSecret, type RegisteredTarget } from '@countersign/contracts';
 import { credentialDecider, credentialStream } from '@countersign/broker-domain';
 import { SqliteEventStore } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
@@ -22,6 +13,7 @@ import { POSTGRES_DEMO, postgresUnavailable, startPostgres, writePostgresAdmins,
 import { CredentialIssuers, PostgresIssuer } from './issuers';
 import { revocationSchedule } from './revocation.timer';
 import { SystemGrants } from './system-grants';
+import { acceptedPostgresGrant } from './testing/grant-request.fixtures';
 
 const unavailable = postgresUnavailable();
 if (unavailable) console.warn(`skipping the broker grant-recovery suite: ${unavailable}`);
@@ -90,15 +82,7 @@ describePostgres('a grant made just before the broker died', () => {
   it('drops the role at the window end after a restart, and records grant.revoked (never_issued)', async () => {
     const file = join(dir, 'broker.sqlite');
     const requestId = randomUUID();
-    const action = { kind: POSTGRES_SQL_KIND, target: TARGET, requestId, parameters: { statements: ['SELECT 1'], grant: 'app_read' } };
-    const accepted = fixtureEnvelope({
-      id: randomUUID(),
-      type: EventTypes.RequestAccepted,
-      signer: 'service:intake',
-      time: new Date().toISOString(),
-      data: { requestId, action } as unknown as RequestAcceptedV1,
-    });
-    const approval = { id: randomUUID(), data: { requestId } } as Envelope<RequestApprovedV1>;
+    const { accepted, approval } = acceptedPostgresGrant(requestId, TARGET);
 
     // The first broker: the accepted request, then the grant, then it dies before credential.issued.
     const first = brokerOver(file);

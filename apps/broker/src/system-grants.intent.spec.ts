@@ -4,21 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import {
-  EventTypes,
-  POSTGRES_SQL_KIND,
-  type Envelope,
-  type RegisteredTarget,
-  type RequestAcceptedV1,
-  type RequestApprovedV1,
-} from '@countersign/contracts';
-import { fixtureEnvelope } from '@countersign/contracts/testing';
+import { POSTGRES_SQL_KIND, type RegisteredTarget } from '@countersign/contracts';
 import { GrantIntendedType, credentialDecider, credentialStream } from '@countersign/broker-domain';
 import { SqliteEventStore } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { DecisionRunner } from '@countersign/service-runtime';
 import { CredentialIssuers, type CredentialIssuer, type GrantRequest } from './issuers';
 import { SystemGrants } from './system-grants';
+import { acceptedPostgresGrant } from './testing/grant-request.fixtures';
 
 const TARGET = 'demo-postgres';
 const signer = new EnvelopeSigner('service:broker', generateKeyPair('ed25519', 'service:broker'));
@@ -76,15 +69,7 @@ describe('the grant intent under a deferred group commit', () => {
       revoke: () => Promise.resolve(),
     };
     const grants = new SystemGrants(runtime, new CredentialIssuers([issuer]));
-    const action = { kind: POSTGRES_SQL_KIND, target: TARGET, requestId, parameters: { statements: ['SELECT 1'], grant: 'app_read' } };
-    const accepted = fixtureEnvelope({
-      id: randomUUID(),
-      type: EventTypes.RequestAccepted,
-      signer: 'service:intake',
-      time: new Date().toISOString(),
-      data: { requestId, action } as unknown as RequestAcceptedV1,
-    });
-    const approval = { id: randomUUID(), data: { requestId } } as Envelope<RequestApprovedV1>;
+    const { accepted, approval } = acceptedPostgresGrant(requestId, TARGET);
     const now = new Date();
     const terms = { notBefore: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString() };
     try {
