@@ -2,18 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { EventTypes, POSTGRES_SQL_KIND, type PostgresGrantSecret, type RegisteredTarget } from '@countersign/contracts';
 import { credentialDecider, credentialStream } from '@countersign/broker-domain';
-import { SqliteEventStore } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
-import { DecisionRunner, DueWork, type ServiceRuntime } from '@countersign/service-runtime';
+import { DueWork, type ServiceRuntime } from '@countersign/service-runtime';
 import { POSTGRES_DEMO, postgresUnavailable, startPostgres, writePostgresAdmins, type RunningPostgres } from '@countersign/testing';
 import { CredentialIssuers, PostgresIssuer } from './issuers';
 import { revocationSchedule } from './revocation.timer';
 import { SystemGrants } from './system-grants';
-import { acceptedPostgresGrant } from './testing/grant-request.fixtures';
+import { acceptedPostgresGrant, grantsRuntimeOver } from './testing/grant-request.fixtures';
 
 const unavailable = postgresUnavailable();
 if (unavailable) console.warn(`skipping the broker grant-recovery suite: ${unavailable}`);
@@ -57,16 +55,8 @@ describePostgres('a grant made just before the broker died', () => {
 
   /** A broker process's view of its store: a fresh runner (no cache) over the same file. */
   function brokerOver(file: string) {
-    const store = SqliteEventStore.open(file);
-    const runtime = {
-      store,
-      runner: new DecisionRunner(store, signer),
-      registry: { environment: 'test', requesters: [], approvers: [], targets: [target] },
-      clock: () => new Date(),
-      logger: new Logger('broker-test'),
-      config: { timerMs: 100 },
-    };
-    return { runtime, store, grants: new SystemGrants(runtime, grants()) };
+    const runtime = { ...grantsRuntimeOver(file, signer, target), config: { timerMs: 100 } };
+    return { runtime, store: runtime.store, grants: new SystemGrants(runtime, grants()) };
   }
 
   async function roleExists(role: string): Promise<boolean> {

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { POSTGRES_SQL_KIND, type RegisteredTarget } from '@countersign/contracts';
 import { GrantIntendedType, credentialDecider, credentialStream } from '@countersign/broker-domain';
-import { SqliteEventStore } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
-import { DecisionRunner } from '@countersign/service-runtime';
 import { CredentialIssuers, type CredentialIssuer, type GrantRequest } from './issuers';
 import { SystemGrants } from './system-grants';
-import { acceptedPostgresGrant } from './testing/grant-request.fixtures';
+import { acceptedPostgresGrant, grantsRuntimeOver } from './testing/grant-request.fixtures';
 
 const TARGET = 'demo-postgres';
 const signer = new EnvelopeSigner('service:broker', generateKeyPair('ed25519', 'service:broker'));
@@ -49,14 +46,8 @@ describe('the grant intent under a deferred group commit', () => {
 
   it('is committed (visible to a second connection) before the issuer makes the grant', async () => {
     const file = join(dir, 'broker.sqlite');
-    const store = SqliteEventStore.open(file);
-    const runtime = {
-      store,
-      runner: new DecisionRunner(store, signer),
-      registry: { environment: 'test', requesters: [], approvers: [], targets: [target] },
-      clock: () => new Date(),
-      logger: new Logger('broker-test'),
-    };
+    const runtime = grantsRuntimeOver(file, signer, target);
+    const { store } = runtime;
     const requestId = randomUUID();
     const seenAtIssue: string[][] = [];
     const issuer: CredentialIssuer = {
