@@ -11,6 +11,7 @@ import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './conf
 import { deadLetterSink } from './dead-letters';
 import { AUDIT_GATED, AuditGateWatch, observeDispatch, startServiceOperations } from './operations';
 import { createServiceLog, decisionLogOf, useJsonLogs } from './logging';
+import { stdoutLogDestination } from './log-destination';
 import { openRuntime, type ServiceRuntime } from './runtime';
 import { startTracing, traceHttpRequests } from './tracing';
 
@@ -54,7 +55,9 @@ export async function bootstrapChannel(definition: ChannelDefinition): Promise<v
 
 async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
   // Structured logs and trace context first, so every line of the process is JSON and in a trace.
-  const log = createServiceLog(config.service);
+  // Every line written at once while starting; batched once ready (log-destination.ts).
+  const destination = stdoutLogDestination();
+  const log = createServiceLog(config.service, destination);
   useJsonLogs(log);
   const tracing = startTracing(config.service);
   if (tracing.endpoint) log.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
@@ -90,12 +93,15 @@ async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], defin
   operations.started();
   const address = definition.http ? ` http=${await (app as INestApplication).getUrl()}` : '';
   console.log(`${READY_MARKER} ${config.service}${address}`);
+  destination.buffer(true);
   const heartbeat = startHeartbeat(runtime);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Shutdown lines go out at once: a shutdown that hangs ends in SIGKILL, which would lose held ones.
+    destination.buffer(false);
     runtime.logger.log(`stopping on ${signal}`);
     clearInterval(heartbeat);
     await app.close();

@@ -11,5 +11,6 @@ export * from './verification';
 export * from './http-errors';
 export * from './operations';
 export * from './logging';
+export * from './log-destination';
 export * from './tracing';
 export * from './request-traces';
