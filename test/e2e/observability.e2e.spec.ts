@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EventTypes, SERVICE_NAMES, type CredentialIssuedV1, type Envelope } from '@countersign/contracts';
 import { HomeLayout, importPrivateKey, open } from '@countersign/identity';
-import { requestIdOfStored } from '@countersign/service-runtime';
+import { LOG_FLUSH_MS, requestIdOfStored } from '@countersign/service-runtime';
 import { runCli } from '@countersign/cli/testing';
 import { effectsAt, eventually } from './clients';
 import { approvalRequested, demoTargetIn, outcomeOf, startScenario, type Scenario } from './scenario';
@@ -46,6 +46,9 @@ describe('observability on the real stack: one trace per request, JSON logs with
     await outcomeOf(s.paymentsAgent, requestId, 'executed');
     expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
     await eventually(() => expect(s.audit.eventsFor(requestId).map((event) => event.type)).toContain(EventTypes.CustodyVerified));
+    // Services hold info lines for up to LOG_FLUSH_MS once ready: let the request's last ones arrive
+    // before the checks below read the output.
+    await new Promise((resolve) => setTimeout(resolve, 3 * LOG_FLUSH_MS));
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { LogDestination, type LineWriter } from './log-destination';
+import { LogDestination, stdoutLogDestination, type LineWriter } from './log-destination';
 import { createServiceLog, REDACTED } from './logging';
 
 /** A writer that records what it is handed, and each synchronous step, in order. */
@@ -131,5 +131,11 @@ describe('the service log destination', () => {
       }),
     ]);
     expect(writer.batches.join('')).not.toMatch(/"(t|SU)"/);
+    // pino leaves the caller's unredacted fields on the stream; the destination keeps none alive.
+    expect([destination.lastObj, destination.lastMsg, destination.lastLogger]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('is one per process: a second stdout destination is the first', () => {
+    expect(stdoutLogDestination({ flushMs: 1 })).toBe(stdoutLogDestination());
   });
 });

@@ -39,6 +39,9 @@ export class LogDestination implements DestinationStream {
   /** pino sets `lastLevel` before each write when the stream asks for metadata. */
   readonly [pino.symbols.needsMetadataGsym] = true;
   lastLevel = 0;
+  lastObj: unknown;
+  lastMsg: unknown;
+  lastLogger: unknown;
   private held = '';
   private buffered = false;
   private timer: NodeJS.Timeout | undefined;
@@ -55,6 +58,8 @@ export class LogDestination implements DestinationStream {
   }
 
   write(line: string): void {
+    // pino leaves the caller's fields (unredacted) here for metadata readers: keep none of them alive.
+    this.lastObj = this.lastMsg = this.lastLogger = undefined;
     this.held += line;
     if (!this.buffered || this.lastLevel >= WARN || this.held.length >= this.maxChars) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
@@ -105,11 +110,18 @@ function attempt(write: () => void): void {
 }
 
 /**
- * The process's stdout log destination, flushed synchronously when the process exits. One per
- * process (it adds an `exit` listener); tests build a LogDestination over their own writer.
+ * The process's stdout log destination, flushed synchronously when the process exits or is about
+ * to report an uncaught error. One per process (later calls return the first, whatever their
+ * options); tests build a LogDestination over their own writer.
  */
 export function stdoutLogDestination(options: Pick<LogDestinationOptions, 'maxChars' | 'flushMs'> = {}): LogDestination {
+  if (stdoutDestination) return stdoutDestination;
   const destination = new LogDestination(options);
+  // Before Node prints an uncaught error (or rejection) to stderr, so the lines logged before it come first.
+  process.on('uncaughtExceptionMonitor', () => destination.flushSync());
   process.once('exit', () => destination.flushSync());
+  stdoutDestination = destination;
   return destination;
 }
+
+let stdoutDestination: LogDestination | undefined;
