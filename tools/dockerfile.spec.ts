@@ -1,3 +1,4 @@
+import { SERVICE_ENV } from '@countersign/stack';
 import { copies, runs, stages } from './dockerfile';
 import { readRepoFile } from './repo-files';
 
@@ -48,6 +49,11 @@ describe('deploy/docker/Dockerfile', () => {
 
   it('runs as the unprivileged node user', () => {
     expect(final.filter((i) => i.keyword === 'USER').map((i) => i.args)).toEqual(['node']);
+  });
+
+  it('starts its processes with the environment the local stack gives them (SERVICE_ENV: malloc arenas)', () => {
+    const set = final.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    for (const [name, value] of Object.entries(SERVICE_ENV)) expect(set).toContain(`${name}=${value}`);
   });
 
   it('keeps a local dist/ out of the build context: the image makes its own', () => {

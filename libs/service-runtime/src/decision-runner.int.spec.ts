@@ -5,7 +5,7 @@ import { deterministicId } from '@countersign/contracts';
 import type { Decider } from '@countersign/decider';
 import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type ReadOptions } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
-import { DecisionRunner } from './decision-runner';
+import { CACHED_STREAMS, DecisionRunner } from './decision-runner';
 import type { DomainEvent } from './domain-events';
 
 /** A local (never signed) event: one tally per distinct command id. */
@@ -99,10 +99,14 @@ describe('DecisionRunner on a real SQLite store', () => {
     const fromStore = await new DecisionRunner(store, signer).load(tally, 'tally-first');
     await expect(runner.load(tally, 'tally-first')).resolves.toEqual(fromStore);
     expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3]);
-    // More streams than the cache holds (2,000) push the first one out.
-    for (let index = 0; index < 2_001; index += 1) await runner.load(tally, `tally-other-${index}`);
+    // The cache holds CACHED_STREAMS streams: with that many others used since, the first is still
+    // there (read only for what is newer); one more pushes it out, and it is refolded from its start.
+    for (let index = 0; index < CACHED_STREAMS - 1; index += 1) await runner.load(tally, `tally-other-${index}`);
+    await runner.load(tally, 'tally-first');
+    expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3, 3]);
+    for (let index = 0; index < CACHED_STREAMS; index += 1) await runner.load(tally, `tally-more-${index}`);
     await expect(runner.load(tally, 'tally-first')).resolves.toEqual({ count: 3, seen: ['a', 'b', 'c'] });
-    expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3, 0]);
+    expect(readsFrom('tally-first')).toEqual([0, 1, 2, 3, 3, 0]);
   });
 
   it('from its cache decides without reading, and after another writer took the revision reads and decides again', async () => {

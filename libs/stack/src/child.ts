@@ -21,6 +21,15 @@ export interface ManagedChild {
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
 
+/**
+ * Environment for every process the stack spawns. glibc's malloc gives threads that allocate at
+ * the same time arenas of their own (up to 8 per core) and a Node process runs a dozen threads (V8's
+ * compiler and GC workers, libuv's pool), so freed native memory stays spread over many arenas. Two
+ * arenas: 8-14 MB less RSS per service, CPU per request unchanged (docs/operations.md). glibc reads
+ * it when the process starts: it can only be set in the environment (the image sets it too).
+ */
+export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 /** A Countersign process prints its operations port first; from then on readiness, not a line, says it is up. */
 const HEALTH_LINE = /COUNTERSIGN_HEALTH \S+ (http:\/\/\S+)/;
 const READINESS_POLL_MS = 200;
@@ -39,7 +48,7 @@ export function spawnManaged(
 ): ManagedChild {
   // COUNTERSIGN_CPU_PROF_DIR profiles every process the stack runs (written when it exits), for the bench.
   const profile = env.COUNTERSIGN_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.COUNTERSIGN_CPU_PROF_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, ...args], { cwd, env: { ...SERVICE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let readySeen = false;
   let healthUrl: string | undefined;
   let onReady: (line: string) => void = () => undefined;
