@@ -46,8 +46,9 @@ describe('observability on the real stack: one trace per request, JSON logs with
     await outcomeOf(s.paymentsAgent, requestId, 'executed');
     expect(await effectsAt(s.stack, requestId)).toHaveLength(1);
     await eventually(() => expect(s.audit.eventsFor(requestId).map((event) => event.type)).toContain(EventTypes.CustodyVerified));
-    // Services hold info lines for up to LOG_FLUSH_MS once ready: let the request's last ones arrive
-    // before the checks below read the output.
+    // Services hold info lines for up to LOG_FLUSH_MS once ready: wait until every service's
+    // decision lines about the request have arrived, then out the window for anything after them.
+    await eventually(() => expect(decidersOf(lines, requestId)).toEqual([...SERVICE_NAMES].sort()));
     await new Promise((resolve) => setTimeout(resolve, 3 * LOG_FLUSH_MS));
   });
 
@@ -85,8 +86,7 @@ describe('observability on the real stack: one trace per request, JSON logs with
     );
     const ofRequest = json.filter(({ entry }) => entry.requestId === requestId);
     expect(ofRequest.filter(({ entry }) => entry.traceId !== traceId)).toEqual([]);
-    const deciders = new Set(ofRequest.filter(({ entry }) => entry.msg === 'decided').map(({ entry }) => entry.service));
-    expect([...deciders].sort()).toEqual([...SERVICE_NAMES].sort());
+    expect(decidersOf(lines, requestId)).toEqual([...SERVICE_NAMES].sort());
     const decided = ofRequest.find(({ entry }) => entry.msg === 'decided' && entry.eventType === EventTypes.CredentialIssued)!.entry;
     expect(decided).toMatchObject({ service: 'broker', level: 'info', requestId, traceId, eventId: expect.any(String) });
     // Every service line is JSON (the two start-up markers and the demo target's own lines aside).
@@ -145,4 +145,13 @@ function credentialsOf(home: string, events: readonly Envelope[]): string[] {
       const token = plaintext.startsWith('{') ? (JSON.parse(plaintext) as { token: string }).token : plaintext;
       return [token, token.split('.')[2]!];
     });
+}
+
+/** The services that logged a `decided` line about the request, sorted. */
+function decidersOf(lines: Array<{ line: string }>, requestId: string): string[] {
+  const entries = lines.flatMap(({ line }) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+  const deciders = entries
+    .filter((entry) => entry.requestId === requestId && entry.msg === 'decided')
+    .map((entry) => String(entry.service));
+  return [...new Set(deciders)].sort();
 }
