@@ -60,6 +60,15 @@ function runService(env: Record<string, string>): Run {
   return { lines, waiting, exited, kill: (signal) => void child.kill(signal) };
 }
 
+/**
+ * Waits (up to 5 s) until `count` lines have arrived. Lines written before buffering starts go out
+ * at once but through the asynchronous writer (the thread pool), so they may reach the pipe after
+ * the child's synchronous WAITING on stderr.
+ */
+async function untilLines(run: Run, count: number): Promise<void> {
+  for (let waited = 0; waited < 5_000 && run.lines.length < count; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 const messages = (lines: string[]) => lines.map((line) => (JSON.parse(line) as { msg: string; n?: number }).msg);
 const HELD = ['held', 'held', 'held', 'held', 'held'];
 
@@ -77,6 +86,7 @@ describe('the service log on a real stdout pipe', () => {
   it('writes the held lines when SIGTERM ends the process (its handler exits, as bootstrap’s does)', async () => {
     const run = runService({});
     await run.waiting;
+    await untilLines(run, 1);
     expect(messages(run.lines)).toEqual(['starting']);
     run.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
@@ -86,7 +96,7 @@ describe('the service log on a real stdout pipe', () => {
   it('writes held lines within flushMs while the process runs on', async () => {
     const run = runService({ FLUSH_MS: '100' });
     await run.waiting;
-    for (let waited = 0; waited < 5_000 && run.lines.length < 6; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilLines(run, 6);
     expect(messages(run.lines)).toEqual(['starting', ...HELD]);
     run.kill('SIGKILL');
     await run.exited;
@@ -95,6 +105,8 @@ describe('the service log on a real stdout pipe', () => {
   it('loses what is held, and only that, to SIGKILL (the bound docs/operations.md gives)', async () => {
     const run = runService({});
     await run.waiting;
+    await untilLines(run, 1);
+    expect(messages(run.lines)).toEqual(['starting']);
     run.kill('SIGKILL');
     expect((await run.exited).signal).toBe('SIGKILL');
     expect(messages(run.lines)).toEqual(['starting']);
