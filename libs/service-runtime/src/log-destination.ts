@@ -23,17 +23,20 @@ export interface LogDestinationOptions {
 }
 
 /**
- * The service log's stdout: lines written in batches instead of one write each, and never on the
- * event loop. Each write to the pipe the stack launcher reads cost the process a thread-pool round
- * trip (pino's default destination is asynchronous, one `fs.write` per line when idle) and woke the
- * reader once per line; a batch costs that once. What stays prompt:
+ * The service log's stdout: lines written in batches instead of one write each. Each write to the
+ * pipe the stack launcher reads cost the process a thread-pool round trip (pino's default
+ * destination is asynchronous, one `fs.write` per line when idle) and woke the reader once per line;
+ * a batch costs one synchronous `write` (a pipe with room takes it in microseconds), and with no
+ * write ever in flight on the thread pool, lines reach stdout in the order they were logged, at exit
+ * too. What stays prompt:
  * - every line until `buffer(true)` (start-up: a process that hangs or is killed while starting has
  *   written everything it said) and after `buffer(false)` (shutdown);
  * - a `warn`, `error` or `fatal` line, which writes itself and everything before it at once;
  * - at process exit (`process.exit`, a signal handler that exits, an uncaught exception or unhandled
  *   rejection) the held lines are written synchronously.
  * A SIGKILL (or a V8 abort) loses at most the held batch: under LOG_BUFFER_CHARS, at most
- * LOG_FLUSH_MS old, plus a write the thread pool had not finished. docs/operations.md ("Logs").
+ * LOG_FLUSH_MS old. A stdout nobody reads blocks the writer once the pipe is full (as a full disk
+ * would) instead of piling lines up in memory. docs/operations.md ("Logs").
  */
 export class LogDestination implements DestinationStream {
   /** pino sets `lastLevel` before each write when the stream asks for metadata. */
@@ -51,7 +54,9 @@ export class LogDestination implements DestinationStream {
   private readonly flushMs: number;
 
   constructor(options: LogDestinationOptions = {}) {
-    this.writer = options.writer ?? pino.destination({ dest: 1, sync: false });
+    // Synchronous: an asynchronous batch still on the thread pool at exit was overtaken by the exit's
+    // synchronous write (lines out of order), or lost.
+    this.writer = options.writer ?? pino.destination({ dest: 1, sync: true });
     this.writeSync = options.writeSync ?? ((chunk) => pino.destination({ dest: 1, sync: true }).write(chunk));
     this.maxChars = options.maxChars ?? LOG_BUFFER_CHARS;
     this.flushMs = options.flushMs ?? LOG_FLUSH_MS;
@@ -79,10 +84,7 @@ export class LogDestination implements DestinationStream {
     done?.();
   }
 
-  /**
-   * Writes what the writer still has, then what is held, before this returns (at exit). Not through
-   * `writer.write`: an idle asynchronous writer would start a thread-pool write the exit may not wait for.
-   */
+  /** Writes what the writer still has, then what is held, before this returns (at exit). */
   flushSync(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
