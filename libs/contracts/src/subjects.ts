@@ -194,5 +194,21 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
   return Subjects.serviceEvent(name as ServiceName, type);
 }
 
+/** The one order key of the audit stream (CS_AUDIT): its readers check the chain's sequence and links. */
+export const AUDIT_STREAM_ORDER_KEY = 'cs.audit';
+
+/**
+ * What a relay keeps in order on the bus, through any outage: events with the same key are
+ * published one after another, in store order, each only once the one before it is stored. Records
+ * and checkpoints on the audit stream are one chain (the SIEM forwarder stops at a gap), so they share
+ * one key; any other event keeps its order with the events about the same subject (the request, a
+ * credential, a grant). Events with different keys may be in flight together, so after a lost
+ * connection they can reach the bus in another order than they were stored.
+ */
+export function publishOrderKey(envelope: Pick<Envelope, 'type' | 'subject'>): string {
+  if (envelope.type === EventTypes.AuditRecord || envelope.type === EventTypes.AuditCheckpoint) return AUDIT_STREAM_ORDER_KEY;
+  return `subject:${envelope.subject}`;
+}
+
 /** The NATS header that JetStream deduplicates on; we always set it to the event id. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';

@@ -27,8 +27,9 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
   let store: SqliteEventStore;
   const relays: OutboxRelay[] = [];
 
-  const relay = async (nc: NatsConnection) => {
+  const relay = async (nc: NatsConnection, window?: number) => {
     const started = new OutboxRelay({
+      ...(window ? { window } : {}),
       name: 'relay',
       identity: 'service:intake',
       store,
@@ -135,6 +136,47 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
 
     expect(await busIds()).toEqual([...early, ...during, ...late].map((envelope) => envelope.id));
     // The outage was real: at least one publish failed and was retried.
+    expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
+  });
+
+  it('with a window, rides out a nats-server restart without losing an event or reordering one order key', async () => {
+    warnings.length = 0;
+    const running = await relay(await nats.connectAs('intake'), 16);
+    // Three order keys (subjects test-k0..k2), interleaved in the store.
+    const keyed = async (count: number) => {
+      const envelopes: Envelope[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const envelope = testEnvelope(intake, `k${i % 3}`);
+        await store.append(`request-${envelope.id}`, [{ id: envelope.id, type: envelope.type, data: envelope }], 'no_stream');
+        envelopes.push(envelope);
+      }
+      return envelopes;
+    };
+    const early = await keyed(9);
+    const restarting = nats.server.restart();
+    const during = await keyed(9);
+    await restarting;
+    const late = await keyed(9);
+    await running.caughtUp();
+
+    const stored = [...early, ...during, ...late];
+    const bus = await readBusStream(admin, Streams.events.name);
+    expect([...bus.map((message) => message.msgId)].sort()).toEqual(stored.map((envelope) => envelope.id).sort());
+    const ofKey = (ids: Array<string | undefined>, key: string) =>
+      ids.filter((id) => stored.find((envelope) => envelope.id === id)!.subject === key);
+    for (const key of ['test-k0', 'test-k1', 'test-k2']) {
+      expect(
+        ofKey(
+          bus.map((message) => message.msgId),
+          key,
+        ),
+      ).toEqual(
+        ofKey(
+          stored.map((envelope) => envelope.id),
+          key,
+        ),
+      );
+    }
     expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
   });
 

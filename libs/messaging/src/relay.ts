@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts';
+import { type Envelope, errorMessage, publishOrderKey, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
@@ -23,14 +23,18 @@ export interface OutboxRelayOptions {
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
   /**
-   * Publishes awaiting their PubAck at once. 1 (the default) publishes strictly one by one, which
-   * keeps the bus in store order through any outage; more pipelines them (see handle()), faster,
-   * but a connection lost mid-window can let a later event overtake an earlier one.
+   * Events taken from the store and not yet retired, at most. 1 (the default) publishes strictly one
+   * by one, which keeps the whole bus in store order through any outage. More pipelines publishes
+   * of different order keys (`publishOrderKey`: a request's events stay in order, the audit stream
+   * is one chain), so only events of different keys can change places, and only after a lost connection.
    */
   window?: number;
 }
 
 export const DEFAULT_RELAY_WINDOW = 1;
+
+/** The window of the five pipeline services' relays (see `window`). */
+export const PIPELINED_RELAY_WINDOW = 64;
 
 export const DEFAULT_RELAY_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
@@ -49,16 +53,19 @@ interface InFlight {
 
 /**
  * The only publisher of a service's events. It follows the store in order and publishes each of
- * the service's own envelopes with Nats-Msg-Id = event id. Up to `window` publishes are in flight
- * at once, sent in store order on one connection (so JetStream stores them in that order); the
- * checkpoint only ever moves past an event whose PubAck came back and whose predecessors' did too,
- * and is saved once per run of acknowledged events rather than once per event. Nothing is skipped:
- * a publish that fails is retried forever and holds the checkpoint. Delivery is at least once: a
- * crash before the checkpoint republishes, which JetStream deduplicates inside its
- * duplicate_window and consumers must tolerate beyond it. After a failure no new publish starts
- * until every earlier one is on the bus. The one order caveat left: if a publish fails while later
- * ones already sent succeed (a connection lost mid-window), its retry lands after them; consumers
- * already take redeliveries out of order, and `window: 1` rules it out.
+ * the service's own envelopes with Nats-Msg-Id = event id. Up to `window` events are in flight at
+ * once; an event waits for the PubAck of the one before it with the same order key
+ * (`publishOrderKey`), and events of different keys go out together, on one connection in the order
+ * they are started. The checkpoint only ever moves past an event whose PubAck came back and whose
+ * predecessors' did too, and is saved once per run of acknowledged events rather than once per
+ * event. Nothing is skipped: a publish that fails is retried forever and holds the checkpoint.
+ * Delivery is at least once: a crash before the checkpoint republishes, which JetStream
+ * deduplicates inside its duplicate_window and consumers must tolerate beyond it. After a failure
+ * no new publish starts until every earlier one is on the bus. Order on the bus: events of one key
+ * always in store order; events of different keys can change places when a publish is lost with
+ * the connection while later ones of other keys are stored (its retry lands after them), and when
+ * one waits for its key while a later one of another key goes ahead. `window: 1` keeps the whole
+ * bus in store order.
  */
 export class OutboxRelay {
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
@@ -73,6 +80,8 @@ export class OutboxRelay {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
+  /** The last publish started for each order key, until it settles: the next of that key waits for it. */
+  private readonly lastOfKey = new Map<string, Promise<void>>();
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
   private readonly checkpoints: CoalescedCheckpoints;
@@ -109,6 +118,7 @@ export class OutboxRelay {
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
     this.checkpoints.reset(this.processed);
     this.inFlight = [];
+    this.lastOfKey.clear();
     this.failing = 0;
     this.subscribe();
   }
@@ -167,30 +177,7 @@ export class OutboxRelay {
         await Promise.all(this.inFlight.map((pending) => pending.settled));
         if (this.abort.signal.aborted) throw new RelayStopped();
       }
-      entry.done = false;
-      entry.published = true;
-      let failed = false;
-      const attempt = async () => {
-        try {
-          await this.publish(event);
-        } catch (error) {
-          if (!failed) this.failing += 1;
-          failed = true;
-          throw error;
-        }
-      };
-      const recovered = () => {
-        if (failed) this.failing -= 1;
-      };
-      entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
-        () => {
-          recovered();
-          this.publishedCount += 1;
-          entry.done = true;
-          this.retire();
-        },
-        recovered, // RelayStopped: the event stays unpublished and unretired.
-      );
+      this.startPublish(event, publishOrderKey(event.data), entry);
     }
     this.inFlight.push(entry);
     this.retire();
@@ -199,6 +186,50 @@ export class OutboxRelay {
       if (this.abort.signal.aborted) throw new RelayStopped();
       this.retire();
     }
+  }
+
+  /**
+   * Publishes the event once the one before it with the same order key is on the bus (at once
+   * when none is in flight), so those two can never change places, whatever the connection does.
+   */
+  private startPublish(event: StoredEvent, key: string, entry: InFlight): void {
+    entry.done = false;
+    entry.published = true;
+    let failed = false;
+    const attempt = async () => {
+      try {
+        await this.publish(event);
+      } catch (error) {
+        if (!failed) this.failing += 1;
+        failed = true;
+        throw error;
+      }
+    };
+    const recovered = () => {
+      if (failed) this.failing -= 1;
+    };
+    const publishing = () => this.retryForever(`publish ${event.type} ${event.id}`, attempt);
+    const previous = this.lastOfKey.get(key);
+    const published = previous
+      ? previous.then(() => {
+          if (this.abort.signal.aborted) throw new RelayStopped();
+          return publishing();
+        })
+      : publishing();
+    entry.settled = published.then(
+      () => {
+        recovered();
+        this.publishedCount += 1;
+        entry.done = true;
+        this.retire();
+      },
+      recovered, // RelayStopped: the event stays unpublished and unretired.
+    );
+    const settled = entry.settled;
+    this.lastOfKey.set(key, settled);
+    void settled.then(() => {
+      if (this.lastOfKey.get(key) === settled) this.lastOfKey.delete(key);
+    });
   }
 
   /** Retires the acknowledged events at the head of the window, in order, and asks for their checkpoint. */
