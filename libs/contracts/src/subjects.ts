@@ -197,17 +197,29 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
 /** The one order key of the audit stream (CS_AUDIT): its readers check the chain's sequence and links. */
 export const AUDIT_STREAM_ORDER_KEY = 'cs.audit';
 
+/** How a relay keeps an event in order on the bus: see `publishOrder`. */
+export interface PublishOrder {
+  key: string;
+  /**
+   * The key's events are all that their stream holds, from one publisher: a publish may then name
+   * the one before it as the stream's last message (`Nats-Expected-Last-Msg-Id`), so it can be sent
+   * before that one's PubAck and is still refused by the server if that one never arrived.
+   */
+  wholeStream: boolean;
+}
+
 /**
- * What a relay keeps in order on the bus, through any outage: events with the same key are
- * published one after another, in store order, each only once the one before it is stored. Records
- * and checkpoints on the audit stream are one chain (the SIEM forwarder stops at a gap), so they share
- * one key; any other event keeps its order with the events about the same subject (the request, a
- * credential, a grant). Events with different keys may be in flight together, so after a lost
- * connection they can reach the bus in another order than they were stored.
+ * What a relay keeps in order on the bus, through any outage: events with the same key reach the
+ * bus in store order. Records and checkpoints on the audit stream are one chain (the SIEM forwarder
+ * stops at a gap), so they share one key; any other event keeps its order with the events about the
+ * same subject (the request, a credential, a grant). Events with different keys may be in flight
+ * together, so they can reach the bus in another order than they were stored.
  */
-export function publishOrderKey(envelope: Pick<Envelope, 'type' | 'subject'>): string {
-  if (envelope.type === EventTypes.AuditRecord || envelope.type === EventTypes.AuditCheckpoint) return AUDIT_STREAM_ORDER_KEY;
-  return `subject:${envelope.subject}`;
+export function publishOrder(envelope: Pick<Envelope, 'type' | 'subject'>): PublishOrder {
+  if (envelope.type === EventTypes.AuditRecord || envelope.type === EventTypes.AuditCheckpoint) {
+    return { key: AUDIT_STREAM_ORDER_KEY, wholeStream: true };
+  }
+  return { key: `subject:${envelope.subject}`, wholeStream: false };
 }
 
 /** The NATS header that JetStream deduplicates on; we always set it to the event id. */

@@ -1,25 +1,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Envelope } from '@countersign/contracts';
+import { EventTypes, type Envelope } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
 import { eventually } from '@countersign/testing';
-import type { JetStreamClient } from 'nats';
-import { OutboxRelay } from './relay';
+import type { JetStreamClient, MsgHdrs } from 'nats';
+import { EXPECTED_LAST_MSG_ID_HEADER, OutboxRelay } from './relay';
 import { testEnvelope, testIdentities } from './testing/envelopes';
 
 const intake = testIdentities(['service:intake']).signers['service:intake']!;
+const audit = testIdentities(['service:audit']).signers['service:audit']!;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A JetStream stand-in that holds every PubAck until the test answers it: only the order of sends is under test here. */
 class HeldPubAcks {
   readonly sent: string[] = [];
+  /** Each send's Nats-Expected-Last-Msg-Id, `-` for none. */
+  readonly expected: string[] = [];
   private readonly answers = new Map<string, { ok: () => void; fail: (error: Error) => void }>();
 
   readonly client = {
-    publish: (_subject: string, _data: Uint8Array, options: { msgID: string }) =>
+    publish: (_subject: string, _data: Uint8Array, options: { msgID: string; headers?: MsgHdrs }) =>
       new Promise<void>((ok, fail) => {
         this.sent.push(options.msgID);
+        this.expected.push(options.headers?.get(EXPECTED_LAST_MSG_ID_HEADER) || '-');
         this.answers.set(options.msgID, { ok, fail });
       }),
   } as unknown as JetStreamClient;
@@ -52,13 +56,17 @@ describe('OutboxRelay with a window: order keys', () => {
     return envelopes;
   };
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'countersign-relay-order-'));
-    store = SqliteEventStore.open(join(dir, 'intake.sqlite'), { pollIntervalMs: 20 });
-    bus = new HeldPubAcks();
+  /** Audit records (only the type matters to the relay, which never verifies what it publishes). */
+  const appendRecords = async (count: number): Promise<Envelope[]> => {
+    const records = Array.from({ length: count }, (_, index) => ({ ...testEnvelope(audit, `r${index}`), type: EventTypes.AuditRecord }));
+    for (const record of records) await store.append('audit-log', [{ id: record.id, type: record.type, data: record }], 'any');
+    return records;
+  };
+
+  const startRelay = async (identity: string) => {
     relay = new OutboxRelay({
       name: 'relay',
-      identity: 'service:intake',
+      identity,
       store,
       checkpoints: store.checkpoints(),
       js: bus.client,
@@ -67,6 +75,12 @@ describe('OutboxRelay with a window: order keys', () => {
       window: 8,
     });
     await relay.start();
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'countersign-relay-order-'));
+    store = SqliteEventStore.open(join(dir, 'intake.sqlite'), { pollIntervalMs: 20 });
+    bus = new HeldPubAcks();
   });
   afterEach(async () => {
     const stopped = relay.stop();
@@ -77,6 +91,7 @@ describe('OutboxRelay with a window: order keys', () => {
   });
 
   it('sends events of other keys at once, and the next of a key only after its predecessor’s PubAck', async () => {
+    await startRelay('service:intake');
     const [a1, b1, a2, c1] = await append('a', 'b', 'a', 'c');
     await eventually(() => expect(bus.sent).toEqual([a1!.id, b1!.id, c1!.id]));
 
@@ -86,6 +101,7 @@ describe('OutboxRelay with a window: order keys', () => {
   });
 
   it('keeps a key in store order when a publish fails, and the checkpoint behind it', async () => {
+    await startRelay('service:intake');
     const [a1, b1, a2] = await append('a', 'b', 'a');
     await eventually(() => expect(bus.sent).toEqual([a1!.id, b1!.id]));
 
@@ -103,6 +119,7 @@ describe('OutboxRelay with a window: order keys', () => {
   });
 
   it('sends nothing new while a publish is failing, until every earlier one is on the bus', async () => {
+    await startRelay('service:intake');
     const [a1, b1] = await append('a', 'b');
     await eventually(() => expect(bus.sent).toEqual([a1!.id, b1!.id]));
     bus.refuse(a1!.id);
@@ -114,5 +131,29 @@ describe('OutboxRelay with a window: order keys', () => {
     await eventually(() => expect(bus.sent.filter((id) => id === a1!.id)).toHaveLength(2));
     bus.ack(a1!.id);
     await eventually(() => expect(bus.sent).toContain(c1!.id));
+  });
+
+  it('sends the audit chain at once, each record naming the one before it while that is unacknowledged', async () => {
+    await startRelay('service:audit');
+    const [r0, r1, r2] = (await appendRecords(3)).map((record) => record.id);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2]));
+    expect(bus.expected).toEqual(['-', r0, r1]);
+
+    // r0 was lost with the connection, so the server refuses r1 and r2 (their last message is not there).
+    bus.refuse(r0!);
+    bus.refuse(r1!);
+    bus.refuse(r2!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0]));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(bus.sent).toHaveLength(4); // r1 and r2 wait for r0 now
+
+    bus.ack(r0!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1]));
+    expect(bus.expected[4]).toBe('-'); // r0 is on the bus: nothing to name
+    bus.ack(r1!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1, r2]));
+    bus.ack(r2!);
+    await relay.caughtUp();
+    expect(relay.published).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumers, Streams, type Envelope } from '@countersign/contracts';
+import { Consumers, EventTypes, Streams, type Envelope } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
 import type { NatsConnection } from 'nats';
 import { provisionJetStream } from './provisioning';
@@ -16,9 +16,10 @@ const logger = {
   warn: (message: string) => void warnings.push(message),
   error: (message: string) => void warnings.push(message),
 };
-const { signers } = testIdentities(['service:intake', 'service:approval']);
+const { signers } = testIdentities(['service:intake', 'service:approval', 'service:audit']);
 const intake = signers['service:intake']!;
 const approval = signers['service:approval']!;
+const audit = signers['service:audit']!;
 
 describe('OutboxRelay against a real nats-server and a real SQLite store', () => {
   let nats: SecuredNats;
@@ -27,11 +28,11 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
   let store: SqliteEventStore;
   const relays: OutboxRelay[] = [];
 
-  const relay = async (nc: NatsConnection, window?: number) => {
+  const relay = async (nc: NatsConnection, window?: number, identity = 'service:intake') => {
     const started = new OutboxRelay({
       ...(window ? { window } : {}),
       name: 'relay',
-      identity: 'service:intake',
+      identity,
       store,
       checkpoints: store.checkpoints(),
       nc,
@@ -58,7 +59,7 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
   const busIds = async () => (await readBusStream(admin, Streams.events.name)).map((message) => message.msgId);
 
   beforeAll(async () => {
-    nats = await startSecuredNats();
+    nats = await startSecuredNats(['intake', 'approval', 'audit']);
     await provisionJetStream(await nats.connectAs('provisioner'), { streams: Object.values(Streams), consumers: Consumers.approval });
     admin = await nats.connectAs('admin');
   });
@@ -177,6 +178,32 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
         ),
       );
     }
+    expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
+  });
+
+  it('with a window, keeps the audit stream in store order through a nats-server restart', async () => {
+    warnings.length = 0;
+    const running = await relay(await nats.connectAs('audit'), 16, 'service:audit');
+    // Only the type matters to the relay, which never verifies what it publishes.
+    const records = async (count: number, label: string) => {
+      const appended: Envelope[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const record = { ...testEnvelope(audit, `${label}-${i}`), type: EventTypes.AuditRecord };
+        await store.append('audit-log', [{ id: record.id, type: record.type, data: record }], 'any');
+        appended.push(record);
+      }
+      return appended;
+    };
+    const early = await records(10, 'early');
+    const restarting = nats.server.restart();
+    const during = await records(10, 'during');
+    await restarting;
+    const late = await records(10, 'late');
+    await running.caughtUp();
+
+    // CS_AUDIT is immutable (no purge); this is the only test that publishes on it.
+    const bus = await readBusStream(admin, Streams.audit.name);
+    expect(bus.map((message) => message.msgId)).toEqual([...early, ...during, ...late].map((record) => record.id));
     expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
   });
 

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Envelope, errorMessage, publishOrderKey, subjectFor } from '@countersign/contracts';
+import { type Envelope, errorMessage, publishOrder, subjectFor, type PublishOrder } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
-import type { JetStreamClient, NatsConnection } from 'nats';
+import { headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
 import { PubAckRequests } from './pub-acks';
 import { CoalescedCheckpoints } from './relay-checkpoints';
@@ -32,6 +32,9 @@ export interface OutboxRelayOptions {
 }
 
 export const DEFAULT_RELAY_WINDOW = 1;
+
+/** JetStream refuses a publish carrying it unless the stream's last message has this id. */
+export const EXPECTED_LAST_MSG_ID_HEADER = 'Nats-Expected-Last-Msg-Id';
 
 /** The window of the five pipeline services' relays (see `window`). */
 export const PIPELINED_RELAY_WINDOW = 64;
@@ -80,8 +83,8 @@ export class OutboxRelay {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
-  /** The last publish started for each order key, until it settles: the next of that key waits for it. */
-  private readonly lastOfKey = new Map<string, Promise<void>>();
+  /** The last publish started for each order key, until it settles: the next of that key follows it. */
+  private readonly lastOfKey = new Map<string, { id: string; entry: InFlight }>();
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
   private readonly checkpoints: CoalescedCheckpoints;
@@ -177,7 +180,7 @@ export class OutboxRelay {
         await Promise.all(this.inFlight.map((pending) => pending.settled));
         if (this.abort.signal.aborted) throw new RelayStopped();
       }
-      this.startPublish(event, publishOrderKey(event.data), entry);
+      this.startPublish(event, publishOrder(event.data), entry);
     }
     this.inFlight.push(entry);
     this.retire();
@@ -189,16 +192,21 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the event once the one before it with the same order key is on the bus (at once
-   * when none is in flight), so those two can never change places, whatever the connection does.
+   * Publishes the event so that it cannot reach the bus before the one before it with the same
+   * order key: after that one's PubAck, or (a whole stream's key) at once, naming that one as the
+   * stream's last message while it is unacknowledged, so the server refuses it if that one was lost.
+   * After a failure it waits for that one either way before trying again.
    */
-  private startPublish(event: StoredEvent, key: string, entry: InFlight): void {
+  private startPublish(event: StoredEvent, order: PublishOrder, entry: InFlight): void {
     entry.done = false;
     entry.published = true;
+    const previous = this.lastOfKey.get(order.key);
     let failed = false;
     const attempt = async () => {
+      if (previous && (failed || !order.wholeStream)) await previous.entry.settled;
+      if (this.abort.signal.aborted) throw new RelayStopped();
       try {
-        await this.publish(event);
+        await this.publish(event, order.wholeStream && previous && !previous.entry.done ? previous.id : undefined);
       } catch (error) {
         if (!failed) this.failing += 1;
         failed = true;
@@ -208,15 +216,7 @@ export class OutboxRelay {
     const recovered = () => {
       if (failed) this.failing -= 1;
     };
-    const publishing = () => this.retryForever(`publish ${event.type} ${event.id}`, attempt);
-    const previous = this.lastOfKey.get(key);
-    const published = previous
-      ? previous.then(() => {
-          if (this.abort.signal.aborted) throw new RelayStopped();
-          return publishing();
-        })
-      : publishing();
-    entry.settled = published.then(
+    entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
       () => {
         recovered();
         this.publishedCount += 1;
@@ -225,10 +225,9 @@ export class OutboxRelay {
       },
       recovered, // RelayStopped: the event stays unpublished and unretired.
     );
-    const settled = entry.settled;
-    this.lastOfKey.set(key, settled);
-    void settled.then(() => {
-      if (this.lastOfKey.get(key) === settled) this.lastOfKey.delete(key);
+    this.lastOfKey.set(order.key, { id: event.id, entry });
+    void entry.settled.then(() => {
+      if (this.lastOfKey.get(order.key)?.entry === entry) this.lastOfKey.delete(order.key);
     });
   }
 
@@ -250,12 +249,13 @@ export class OutboxRelay {
    * The trace the event was decided in comes from its metadata, so it survives the store: the
    * publish is a producer span of that trace and its context goes out in the message's headers.
    */
-  private async publish(event: StoredEvent): Promise<void> {
+  private async publish(event: StoredEvent, expectedLastMsgId?: string): Promise<void> {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     const subject = subjectFor(envelope);
     const send = async (ctx?: Context) => {
-      const headers = ctx ? traceHeaders(ctx) : undefined;
+      let headers = ctx ? traceHeaders(ctx) : undefined;
+      if (expectedLastMsgId) (headers ??= natsHeaders()).set(EXPECTED_LAST_MSG_ID_HEADER, expectedLastMsgId);
       if (this.pubAcks) return this.pubAcks.publish(subject, bytes, event.id, headers);
       await this.js.publish(subject, bytes, {
         msgID: event.id,
