@@ -123,7 +123,10 @@ export class MessageBatches {
   async next(): Promise<JsMsg[]> {
     while (this.buffer.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
     if (this.buffer.length === 0 && this.failure !== undefined) throw this.failure;
-    return this.buffer.splice(0);
+    // Handed over whole, not copied out by splice(0).
+    const batch = this.buffer;
+    this.buffer = [];
+    return batch;
   }
 
   private async pump(messages: ConsumerMessages): Promise<void> {
