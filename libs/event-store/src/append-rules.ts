@@ -84,9 +84,12 @@ export function assertMaxCount(maxCount: number): void {
   }
 }
 
-/** JSON text for a payload; refuses values JSON cannot carry instead of silently storing nothing. */
-export function encodeJson(value: unknown, what: string): string {
+/**
+ * JSON text for an event's `part`; refuses values JSON cannot carry instead of silently storing
+ * nothing. The message is spelled out only when it is needed, not for every event appended.
+ */
+export function encodeJson(value: unknown, part: 'data' | 'metadata', eventId: string): string {
   const text = JSON.stringify(value);
-  if (text === undefined) throw new TypeError(`${what} is not JSON-serializable`);
+  if (text === undefined) throw new TypeError(`${part} of event ${eventId} is not JSON-serializable`);
   return text;
 }

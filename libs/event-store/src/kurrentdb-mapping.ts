@@ -47,7 +47,7 @@ export function toStreamState(expected: ExpectedRevision): AppendStreamState {
 
 export function toEventData(event: NewEvent): EventData {
   // Encode once here so data JSON cannot carry fails before the network, as it does on SQLite.
-  encodeJson(event.data, `data of event ${event.id}`);
+  encodeJson(event.data, 'data', event.id);
   return jsonEvent({
     id: event.id,
     type: event.type,

@@ -136,6 +136,16 @@ describe('SQLite adapter — file behaviour', () => {
     expect((await second.append('s', [event()], 1)).nextExpectedRevision).toBe(2);
   });
 
+  it('refuses an event whose data or metadata JSON cannot carry, naming which and whose, and stores none of the append', async () => {
+    const store = open();
+    const [fine, noData, noMetadata] = [event(), event(() => 1), { ...event(), metadata: (() => 1) as unknown as Record<string, unknown> }];
+    await expect(store.append('s', [fine, noData], 'any')).rejects.toThrow(`data of event ${noData.id} is not JSON-serializable`);
+    await expect(store.append('s', [fine, noMetadata], 'any')).rejects.toThrow(
+      `metadata of event ${noMetadata.id} is not JSON-serializable`,
+    );
+    expect(await store.readStream('s')).toEqual([]);
+  });
+
   it('delivers appends made through a second handle on the same file (poll path)', async () => {
     const reader = open();
     const writer = open();

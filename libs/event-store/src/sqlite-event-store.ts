@@ -206,8 +206,8 @@ export class SqliteEventStore implements EventStore {
     let position = -1;
     for (const event of events) {
       revision += 1;
-      const data = encodeJson(event.data, `data of event ${event.id}`);
-      const metadata = encodeJson(event.metadata ?? {}, `metadata of event ${event.id}`);
+      const data = encodeJson(event.data, 'data', event.id);
+      const metadata = encodeJson(event.metadata ?? {}, 'metadata', event.id);
       const { lastInsertRowid } = this.sql.insert.run(event.id, stream, revision, event.type, data, metadata, recordedAt);
       position = Number(lastInsertRowid);
     }
