@@ -1,6 +1,7 @@
 // CPU per delivery and per publish of the shared transport and relay (issue 14), in process, on a
 // real nats-server and a real SQLite store. Run: node scripts/run-ts.js libs/messaging/src/testing/delivery-bench.ts
-// Env: BENCH_DELIVERIES (default 3000), BENCH_GAP_MS (paced publisher gap, default 2), BENCH_ROUNDS (default 2).
+// Env: BENCH_DELIVERIES (default 3000), BENCH_GAP_MS (paced publisher gap, default 2), BENCH_ROUNDS (default 2),
+// BENCH_HEAP_SAMPLE (bytes per heap sample: prints allocated bytes per message and GCs; then ignore the CPU figures).
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { NatsConnection } from 'nats';
 import { OutboxRelay } from '../relay';
 import { seenEventsFor } from '../seen-events';
 import { JetStreamTransport } from '../transport';
+import { sampledAllocation } from './allocation-sampling';
 import { testEnvelope, testIdentities } from './envelopes';
 import { startProvisionedNats, type SecuredNats } from './secured-nats';
 
@@ -23,6 +25,7 @@ const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROFILE_DIR = process.env.BENCH_PROF_DIR;
 const ONLY = process.env.BENCH_ONLY;
+const HEAP_SAMPLE = process.env.BENCH_HEAP_SAMPLE ? Number(process.env.BENCH_HEAP_SAMPLE) : undefined;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const { signers, trust } = testIdentities(['service:intake', 'service:approval']);
 const intake = signers['service:intake']!;
@@ -82,8 +85,13 @@ async function publish(script: string, dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** With BENCH_PROF_DIR, a CPU profile of exactly the measured part, `<label>.cpuprofile`. */
+/** With BENCH_PROF_DIR, a CPU profile of exactly the measured part, `<label>.cpuprofile`; with BENCH_HEAP_SAMPLE, its allocation. */
 async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (HEAP_SAMPLE && label !== 'warm-up') {
+    const { result, allocation } = await sampledAllocation(work, HEAP_SAMPLE);
+    console.log(`${label}: ${(allocation.bytes / N / 1024).toFixed(1)} KiB allocated per message, ${allocation.gcs} GCs`);
+    return result;
+  }
   if (!PROFILE_DIR || label === 'warm-up') return work();
   const session = new Session();
   session.connect();
