@@ -26,7 +26,7 @@ describe('publishOrder', () => {
   });
 
   it('gives the audit stream’s key, as a whole stream, to exactly the types published on the audit stream', () => {
-    const auditStream = Streams.audit.subjects[0]!.replace('>', '');
+    const auditStream = Streams.audit.subjects[0].replace('>', '');
     for (const type of Object.keys(EVENT_TYPES) as EventType[]) {
       const envelope = published(type, 'r-1');
       const onAuditStream = subjectFor(envelope).startsWith(auditStream);
