@@ -194,32 +194,24 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
   return Subjects.serviceEvent(name as ServiceName, type);
 }
 
-/** The one order key of the audit stream (CS_AUDIT): its readers check the chain's sequence and links. */
-export const AUDIT_STREAM_ORDER_KEY = 'cs.audit';
+/**
+ * The order key of audit's chain: its records and checkpoints (CS_AUDIT, whose readers check the
+ * chain's sequence and links) and its receipts, which must not reach the bus before the record they
+ * vouch for (a receipt opens the broker's and the executor's audit gate).
+ */
+export const AUDIT_CHAIN_ORDER_KEY = 'audit-chain';
 
-/** How a relay keeps an event in order on the bus: see `publishOrder`. */
-export interface PublishOrder {
-  key: string;
-  /**
-   * The key's events are all that their stream holds, from one publisher: a publish may then name
-   * the one before it as the stream's last message (`Nats-Expected-Last-Msg-Id`), so it can be sent
-   * before that one's PubAck and is still refused by the server if that one never arrived.
-   */
-  wholeStream: boolean;
-}
+const AUDIT_CHAIN_TYPES: ReadonlySet<string> = new Set([EventTypes.AuditRecord, EventTypes.AuditCheckpoint, EventTypes.AuditReceipt]);
 
 /**
- * What a relay keeps in order on the bus, through any outage: events with the same key reach the
- * bus in store order. Records and checkpoints on the audit stream are one chain (the SIEM forwarder
- * stops at a gap), so they share one key; any other event keeps its order with the events about the
- * same subject (the request, a credential, a grant). Events with different keys may be in flight
- * together, so they can reach the bus in another order than they were stored.
+ * What a relay keeps in order on the bus, through any outage: events with the same key are
+ * published one after another, in store order, each only once the one before it is stored. Audit's
+ * chain is one key (see AUDIT_CHAIN_ORDER_KEY); any other event keeps its order with the events
+ * about the same subject (for a request's events, the request id). Events with different keys may
+ * be in flight together, so they can reach the bus in another order than they were stored.
  */
-export function publishOrder(envelope: Pick<Envelope, 'type' | 'subject'>): PublishOrder {
-  if (envelope.type === EventTypes.AuditRecord || envelope.type === EventTypes.AuditCheckpoint) {
-    return { key: AUDIT_STREAM_ORDER_KEY, wholeStream: true };
-  }
-  return { key: `subject:${envelope.subject}`, wholeStream: false };
+export function publishOrderKey(envelope: Pick<Envelope, 'type' | 'subject'>): string {
+  return AUDIT_CHAIN_TYPES.has(envelope.type) ? AUDIT_CHAIN_ORDER_KEY : `subject:${envelope.subject}`;
 }
 
 /** The NATS header that JetStream deduplicates on; we always set it to the event id. */

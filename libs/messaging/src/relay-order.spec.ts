@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { EventTypes, type Envelope } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
 import { eventually } from '@countersign/testing';
-import type { JetStreamClient, MsgHdrs } from 'nats';
-import { EXPECTED_LAST_MSG_ID_HEADER, OutboxRelay } from './relay';
+import type { JetStreamClient } from 'nats';
+import { OutboxRelay } from './relay';
 import { testEnvelope, testIdentities } from './testing/envelopes';
 
 const intake = testIdentities(['service:intake']).signers['service:intake']!;
@@ -15,15 +15,12 @@ const silent = { log: () => undefined, warn: () => undefined, error: () => undef
 /** A JetStream stand-in that holds every PubAck until the test answers it: only the order of sends is under test here. */
 class HeldPubAcks {
   readonly sent: string[] = [];
-  /** Each send's Nats-Expected-Last-Msg-Id, `-` for none. */
-  readonly expected: string[] = [];
   private readonly answers = new Map<string, { ok: () => void; fail: (error: Error) => void }>();
 
   readonly client = {
-    publish: (_subject: string, _data: Uint8Array, options: { msgID: string; headers?: MsgHdrs }) =>
+    publish: (_subject: string, _data: Uint8Array, options: { msgID: string }) =>
       new Promise<void>((ok, fail) => {
         this.sent.push(options.msgID);
-        this.expected.push(options.headers?.get(EXPECTED_LAST_MSG_ID_HEADER) || '-');
         this.answers.set(options.msgID, { ok, fail });
       }),
   } as unknown as JetStreamClient;
@@ -56,11 +53,11 @@ describe('OutboxRelay with a window: order keys', () => {
     return envelopes;
   };
 
-  /** Audit records (only the type matters to the relay, which never verifies what it publishes). */
-  const appendRecords = async (count: number): Promise<Envelope[]> => {
-    const records = Array.from({ length: count }, (_, index) => ({ ...testEnvelope(audit, `r${index}`), type: EventTypes.AuditRecord }));
-    for (const record of records) await store.append('audit-log', [{ id: record.id, type: record.type, data: record }], 'any');
-    return records;
+  /** Audit's events of `type`, each about another request (only the type matters to the relay, which never verifies). */
+  const appendChain = async (...types: string[]): Promise<string[]> => {
+    const appended = types.map((type, index) => ({ ...testEnvelope(audit, `request-${index}-${type}`), type }));
+    for (const event of appended) await store.append('audit-log', [{ id: event.id, type: event.type, data: event }], 'any');
+    return appended.map((event) => event.id);
   };
 
   const startRelay = async (identity: string) => {
@@ -133,27 +130,51 @@ describe('OutboxRelay with a window: order keys', () => {
     await eventually(() => expect(bus.sent).toContain(c1!.id));
   });
 
-  it('sends the audit chain at once, each record naming the one before it while that is unacknowledged', async () => {
+  it('sends an audit receipt only after the record appended before it is on the bus', async () => {
     await startRelay('service:audit');
-    const [r0, r1, r2] = (await appendRecords(3)).map((record) => record.id);
-    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2]));
-    expect(bus.expected).toEqual(['-', r0, r1]);
-
-    // r0 was lost with the connection, so the server refuses r1 and r2 (their last message is not there).
-    bus.refuse(r0!);
-    bus.refuse(r1!);
-    bus.refuse(r2!);
-    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0]));
+    const [record] = await appendChain(EventTypes.AuditRecord);
+    const [receipt] = await appendChain(EventTypes.AuditReceipt);
+    await eventually(() => expect(bus.sent).toEqual([record]));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(bus.sent).toHaveLength(4); // r1 and r2 wait for r0 now
+    expect(bus.sent).toEqual([record]);
 
-    bus.ack(r0!);
-    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1]));
-    expect(bus.expected[4]).toBe('-'); // r0 is on the bus: nothing to name
-    bus.ack(r1!);
-    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1, r2]));
-    bus.ack(r2!);
+    bus.ack(record!);
+    await eventually(() => expect(bus.sent).toEqual([record, receipt]));
+    bus.ack(receipt!);
     await relay.caughtUp();
+    expect(relay.published).toBe(2);
+  });
+
+  it('resubscribes after a store failure from the last event it took, not from its checkpoint', async () => {
+    // The real store, whose first subscription dies right after handing over its second event.
+    let died = false;
+    const real = store;
+    const flaky = Object.create(real) as SqliteEventStore;
+    flaky.subscribeToAll = (from, handler, onError) => {
+      const first = !died;
+      return real.subscribeToAll(
+        from,
+        async (event) => {
+          if (first && died) return; // this subscription is dead
+          await handler(event);
+          if (!first || event.position !== 2) return;
+          died = true;
+          onError?.(new Error('store connection lost'));
+        },
+        onError,
+      );
+    };
+    store = flaky;
+    await startRelay('service:intake');
+    store = real;
+    const [a, b, c] = (await append('a', 'b', 'c')).map((envelope) => envelope.id);
+
+    await eventually(() => expect(bus.sent).toEqual([a, b, c]));
+    expect(died).toBe(true);
+    for (const id of [a, b, c]) bus.ack(id!);
+    await relay.caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(bus.sent).toEqual([a, b, c]); // a and b, in flight when it died, were not taken again
     expect(relay.published).toBe(3);
   });
 });

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Envelope, errorMessage, publishOrder, subjectFor, type PublishOrder } from '@countersign/contracts';
+import { type Envelope, errorMessage, publishOrderKey, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
-import { headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
 import { PubAckRequests } from './pub-acks';
 import { CoalescedCheckpoints } from './relay-checkpoints';
@@ -23,18 +23,15 @@ export interface OutboxRelayOptions {
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
   /**
-   * Events taken from the store and not yet retired, at most. 1 (the default) publishes strictly one
-   * by one, which keeps the whole bus in store order through any outage. More pipelines publishes
-   * of different order keys (`publishOrderKey`: a request's events stay in order, the audit stream
-   * is one chain), so only events of different keys can change places, and only after a lost connection.
+   * Events taken from the store and not yet retired (own, foreign and local ones alike), at most.
+   * 1 (the default) publishes strictly one by one, which keeps the whole bus in store order through
+   * any outage. More pipelines publishes of different order keys (`publishOrderKey`: a request's
+   * events stay in order, audit's chain is one key); only events of different keys change places.
    */
   window?: number;
 }
 
 export const DEFAULT_RELAY_WINDOW = 1;
-
-/** JetStream refuses a publish carrying it unless the stream's last message has this id. */
-export const EXPECTED_LAST_MSG_ID_HEADER = 'Nats-Expected-Last-Msg-Id';
 
 /** The window of the five pipeline services' relays (see `window`). */
 export const PIPELINED_RELAY_WINDOW = 64;
@@ -79,12 +76,14 @@ export class OutboxRelay {
   private subscription: Subscription | undefined;
   private abort = new AbortController();
   private processed = -1;
+  /** Store position of the last event taken into the window; ahead of `processed` while publishes are in flight. */
+  private taken = -1;
   private publishedCount = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
-  /** The last publish started for each order key, until it settles: the next of that key follows it. */
-  private readonly lastOfKey = new Map<string, { id: string; entry: InFlight }>();
+  /** The last publish started for each order key, until it settles: the next of that key waits for it. */
+  private readonly lastOfKey = new Map<string, InFlight>();
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
   private readonly checkpoints: CoalescedCheckpoints;
@@ -120,6 +119,7 @@ export class OutboxRelay {
     setMaxListeners(this.window + 16, this.abort.signal);
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
     this.checkpoints.reset(this.processed);
+    this.taken = this.processed;
     this.inFlight = [];
     this.lastOfKey.clear();
     this.failing = 0;
@@ -147,7 +147,8 @@ export class OutboxRelay {
 
   private subscribe(): void {
     this.subscription = this.options.store.subscribeToAll(
-      this.processed,
+      // From what the window already holds, not from the checkpoint: those publishes are still running.
+      this.taken,
       (event) => this.handle(event),
       (error) => this.onSubscriptionError(error),
     );
@@ -156,7 +157,7 @@ export class OutboxRelay {
   /** The store ended the subscription (not us): resume from the last handled event after a pause. */
   private onSubscriptionError(error: unknown): void {
     if (error instanceof RelayStopped || this.abort.signal.aborted) return;
-    this.logger.error(`store subscription failed, resubscribing from ${this.processed}: ${describe(error)}`);
+    this.logger.error(`store subscription failed, resubscribing after ${this.taken}: ${describe(error)}`);
     const resume = async () => {
       await sleep(backoffDelay(this.retryDelaysMs, this.retryDelaysMs.length), this.abort.signal);
       if (!this.abort.signal.aborted) this.subscribe();
@@ -180,9 +181,10 @@ export class OutboxRelay {
         await Promise.all(this.inFlight.map((pending) => pending.settled));
         if (this.abort.signal.aborted) throw new RelayStopped();
       }
-      this.startPublish(event, publishOrder(event.data), entry);
+      this.startPublish(event, publishOrderKey(event.data), entry);
     }
     this.inFlight.push(entry);
+    this.taken = event.position;
     this.retire();
     while (this.inFlight.length >= this.window) {
       await this.inFlight[0]!.settled;
@@ -192,21 +194,19 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the event so that it cannot reach the bus before the one before it with the same
-   * order key: after that one's PubAck, or (a whole stream's key) at once, naming that one as the
-   * stream's last message while it is unacknowledged, so the server refuses it if that one was lost.
-   * After a failure it waits for that one either way before trying again.
+   * Publishes the event once the one before it with the same order key is on the bus (at once
+   * when none is in flight), so those two can never change places, whatever the connection does.
    */
-  private startPublish(event: StoredEvent, order: PublishOrder, entry: InFlight): void {
+  private startPublish(event: StoredEvent, key: string, entry: InFlight): void {
     entry.done = false;
     entry.published = true;
-    const previous = this.lastOfKey.get(order.key);
+    const previous = this.lastOfKey.get(key);
     let failed = false;
     const attempt = async () => {
-      if (previous && (failed || !order.wholeStream)) await previous.entry.settled;
+      if (previous) await previous.settled;
       if (this.abort.signal.aborted) throw new RelayStopped();
       try {
-        await this.publish(event, order.wholeStream && previous && !previous.entry.done ? previous.id : undefined);
+        await this.publish(event);
       } catch (error) {
         if (!failed) this.failing += 1;
         failed = true;
@@ -225,9 +225,9 @@ export class OutboxRelay {
       },
       recovered, // RelayStopped: the event stays unpublished and unretired.
     );
-    this.lastOfKey.set(order.key, { id: event.id, entry });
+    this.lastOfKey.set(key, entry);
     void entry.settled.then(() => {
-      if (this.lastOfKey.get(order.key)?.entry === entry) this.lastOfKey.delete(order.key);
+      if (this.lastOfKey.get(key) === entry) this.lastOfKey.delete(key);
     });
   }
 
@@ -249,13 +249,12 @@ export class OutboxRelay {
    * The trace the event was decided in comes from its metadata, so it survives the store: the
    * publish is a producer span of that trace and its context goes out in the message's headers.
    */
-  private async publish(event: StoredEvent, expectedLastMsgId?: string): Promise<void> {
+  private async publish(event: StoredEvent): Promise<void> {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     const subject = subjectFor(envelope);
     const send = async (ctx?: Context) => {
-      let headers = ctx ? traceHeaders(ctx) : undefined;
-      if (expectedLastMsgId) (headers ??= natsHeaders()).set(EXPECTED_LAST_MSG_ID_HEADER, expectedLastMsgId);
+      const headers = ctx ? traceHeaders(ctx) : undefined;
       if (this.pubAcks) return this.pubAcks.publish(subject, bytes, event.id, headers);
       await this.js.publish(subject, bytes, {
         msgID: event.id,
