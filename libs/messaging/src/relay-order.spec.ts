@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventTypes, type Envelope } from '@countersign/contracts';
+import { AUDIT_CHAIN_ORDER_KEY, EventTypes, type Envelope } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
 import { eventually } from '@countersign/testing';
-import type { JetStreamClient } from 'nats';
-import { OutboxRelay } from './relay';
+import type { JetStreamClient, MsgHdrs } from 'nats';
+import { EXPECTED_LAST_MSG_ID_HEADER, OutboxRelay } from './relay';
 import { testEnvelope, testIdentities } from './testing/envelopes';
 
 const intake = testIdentities(['service:intake']).signers['service:intake']!;
@@ -15,12 +15,15 @@ const silent = { log: () => undefined, warn: () => undefined, error: () => undef
 /** A JetStream stand-in that holds every PubAck until the test answers it: only the order of sends is under test here. */
 class HeldPubAcks {
   readonly sent: string[] = [];
+  /** Each send's Nats-Expected-Last-Msg-Id, `-` for none. */
+  readonly expected: string[] = [];
   private readonly answers = new Map<string, { ok: () => void; fail: (error: Error) => void }>();
 
   readonly client = {
-    publish: (_subject: string, _data: Uint8Array, options: { msgID: string }) =>
+    publish: (_subject: string, _data: Uint8Array, options: { msgID: string; headers?: MsgHdrs }) =>
       new Promise<void>((ok, fail) => {
         this.sent.push(options.msgID);
+        this.expected.push(options.headers?.get(EXPECTED_LAST_MSG_ID_HEADER) || '-');
         this.answers.set(options.msgID, { ok, fail });
       }),
   } as unknown as JetStreamClient;
@@ -60,8 +63,9 @@ describe('OutboxRelay with a window: order keys', () => {
     return appended.map((event) => event.id);
   };
 
-  const startRelay = async (identity: string) => {
+  const startRelay = async (identity: string, streamOrderedKeys?: ReadonlySet<string>) => {
     relay = new OutboxRelay({
+      ...(streamOrderedKeys ? { streamOrderedKeys } : {}),
       name: 'relay',
       identity,
       store,
@@ -176,5 +180,39 @@ describe('OutboxRelay with a window: order keys', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(bus.sent).toEqual([a, b, c]); // a and b, in flight when it died, were not taken again
     expect(relay.published).toBe(3);
+  });
+
+  it('pipelines a stream-ordered key, each record naming the one before it while that is unacknowledged', async () => {
+    await startRelay('service:audit', new Set([AUDIT_CHAIN_ORDER_KEY]));
+    const [r0, r1, r2] = await appendChain(EventTypes.AuditRecord, EventTypes.AuditRecord, EventTypes.AuditRecord);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2]));
+    expect(bus.expected).toEqual(['-', r0, r1]);
+
+    // r0 was lost with the connection, so the server refuses r1 and r2 (their last message is not there).
+    bus.refuse(r0!);
+    bus.refuse(r1!);
+    bus.refuse(r2!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0]));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(bus.sent).toHaveLength(4); // r1 and r2 wait for r0 now
+
+    bus.ack(r0!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1]));
+    expect(bus.expected[4]).toBe('-'); // r0 is on the bus: nothing to name
+    bus.ack(r1!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1, r2, r0, r1, r2]));
+    bus.ack(r2!);
+    await relay.caughtUp();
+    expect(relay.published).toBe(3);
+  });
+
+  it('without the stream-ordered key (a replicated stream), sends the chain one record at a time', async () => {
+    await startRelay('service:audit');
+    const [r0, r1] = await appendChain(EventTypes.AuditRecord, EventTypes.AuditRecord);
+    await eventually(() => expect(bus.sent).toEqual([r0]));
+    bus.ack(r0!);
+    await eventually(() => expect(bus.sent).toEqual([r0, r1]));
+    expect(bus.expected).toEqual(['-', '-']);
+    bus.ack(r1!);
   });
 });

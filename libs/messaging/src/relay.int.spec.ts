@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumers, EventTypes, Streams, type Envelope } from '@countersign/contracts';
+import { AUDIT_CHAIN_ORDER_KEY, Consumers, EventTypes, Streams, type Envelope } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
 import type { NatsConnection } from 'nats';
 import { provisionJetStream } from './provisioning';
 import { OutboxRelay } from './relay';
+import { singleReplicaOrderKeys } from './stream-ordered-keys';
 import { testEnvelope, testIdentities } from './testing/envelopes';
 import { readBusStream } from './testing/stream-reader';
 import { startSecuredNats, type SecuredNats } from './testing/secured-nats';
@@ -28,9 +29,10 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
   let store: SqliteEventStore;
   const relays: OutboxRelay[] = [];
 
-  const relay = async (nc: NatsConnection, window?: number, identity = 'service:intake') => {
+  const relay = async (nc: NatsConnection, window?: number, identity = 'service:intake', streamOrderedKeys?: ReadonlySet<string>) => {
     const started = new OutboxRelay({
       ...(window ? { window } : {}),
+      ...(streamOrderedKeys ? { streamOrderedKeys } : {}),
       name: 'relay',
       identity,
       store,
@@ -181,9 +183,12 @@ describe('OutboxRelay against a real nats-server and a real SQLite store', () =>
     expect(warnings.some((warning) => /publish .* failed/.test(warning))).toBe(true);
   });
 
-  it('with a window, keeps the audit stream in store order through a nats-server restart', async () => {
+  it('with a window, pipelines the audit chain on a one-replica stream and keeps it in order through a nats-server restart', async () => {
     warnings.length = 0;
-    const running = await relay(await nats.connectAs('audit'), 16, 'service:audit');
+    // One replica here, so the chain is pipelined, each record naming the one before it.
+    const keys = await singleReplicaOrderKeys(await nats.connectAs('audit'), 'audit');
+    expect(keys).toEqual(new Set([AUDIT_CHAIN_ORDER_KEY]));
+    const running = await relay(await nats.connectAs('audit'), 16, 'service:audit', keys);
     // Only the type matters to the relay, which never verifies what it publishes.
     const records = async (count: number, label: string) => {
       const appended: Envelope[] = [];

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Envelope, errorMessage, publishOrderKey, subjectFor } from '@countersign/contracts';
+import { type Envelope, errorMessage, publishOrder, subjectFor, type PublishOrder } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
-import type { JetStreamClient, NatsConnection } from 'nats';
+import { headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
 import { PubAckRequests } from './pub-acks';
 import { CoalescedCheckpoints } from './relay-checkpoints';
@@ -29,9 +29,19 @@ export interface OutboxRelayOptions {
    * events stay in order, audit's chain is one key); only events of different keys change places.
    */
   window?: number;
+  /**
+   * Order keys this relay may pipeline on a stream that holds nothing else and has one replica
+   * (`WHOLE_STREAM_ORDER_KEYS`, see `singleReplicaOrderKeys`): each is sent at once, naming the one
+   * before it as the stream's last message while that one is unacknowledged, so the server refuses
+   * it if that one was lost. Every other key waits for its predecessor's PubAck.
+   */
+  streamOrderedKeys?: ReadonlySet<string>;
 }
 
 export const DEFAULT_RELAY_WINDOW = 1;
+
+/** JetStream refuses a publish carrying it unless the stream's last message has this id. */
+export const EXPECTED_LAST_MSG_ID_HEADER = 'Nats-Expected-Last-Msg-Id';
 
 /** The window of the five pipeline services' relays (see `window`). */
 export const PIPELINED_RELAY_WINDOW = 64;
@@ -82,8 +92,8 @@ export class OutboxRelay {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
-  /** The last publish started for each order key, until it settles: the next of that key waits for it. */
-  private readonly lastOfKey = new Map<string, InFlight>();
+  /** The last publish started for each order key, until it settles: the next of that key follows it. */
+  private readonly lastOfKey = new Map<string, { id: string; entry: InFlight }>();
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
   private readonly checkpoints: CoalescedCheckpoints;
@@ -181,7 +191,7 @@ export class OutboxRelay {
         await Promise.all(this.inFlight.map((pending) => pending.settled));
         if (this.abort.signal.aborted) throw new RelayStopped();
       }
-      this.startPublish(event, publishOrderKey(event.data), entry);
+      this.startPublish(event, publishOrder(event.data), entry);
     }
     this.inFlight.push(entry);
     this.taken = event.position;
@@ -194,19 +204,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the event once the one before it with the same order key is on the bus (at once
-   * when none is in flight), so those two can never change places, whatever the connection does.
+   * Publishes the event so that it cannot reach the bus before the one before it with the same
+   * order key (nor, with `after`, before the last one of that key): after their PubAcks, or for a
+   * stream-ordered key at once, naming its predecessor as the stream's last message while that one
+   * is unacknowledged. After a failure it waits for its predecessor either way before trying again.
    */
-  private startPublish(event: StoredEvent, key: string, entry: InFlight): void {
+  private startPublish(event: StoredEvent, order: PublishOrder, entry: InFlight): void {
     entry.done = false;
     entry.published = true;
-    const previous = this.lastOfKey.get(key);
+    const previous = this.lastOfKey.get(order.key);
+    const first = order.after ? this.lastOfKey.get(order.after)?.entry : undefined;
+    const pipelined = this.options.streamOrderedKeys?.has(order.key) ?? false;
     let failed = false;
     const attempt = async () => {
-      if (previous) await previous.settled;
+      if (first) await first.settled;
+      if (previous && (failed || !pipelined)) await previous.entry.settled;
       if (this.abort.signal.aborted) throw new RelayStopped();
       try {
-        await this.publish(event);
+        await this.publish(event, pipelined && previous && !previous.entry.done ? previous.id : undefined);
       } catch (error) {
         if (!failed) this.failing += 1;
         failed = true;
@@ -225,9 +240,9 @@ export class OutboxRelay {
       },
       recovered, // RelayStopped: the event stays unpublished and unretired.
     );
-    this.lastOfKey.set(key, entry);
+    this.lastOfKey.set(order.key, { id: event.id, entry });
     void entry.settled.then(() => {
-      if (this.lastOfKey.get(key) === entry) this.lastOfKey.delete(key);
+      if (this.lastOfKey.get(order.key)?.entry === entry) this.lastOfKey.delete(order.key);
     });
   }
 
@@ -249,12 +264,13 @@ export class OutboxRelay {
    * The trace the event was decided in comes from its metadata, so it survives the store: the
    * publish is a producer span of that trace and its context goes out in the message's headers.
    */
-  private async publish(event: StoredEvent): Promise<void> {
+  private async publish(event: StoredEvent, expectedLastMsgId?: string): Promise<void> {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     const subject = subjectFor(envelope);
     const send = async (ctx?: Context) => {
-      const headers = ctx ? traceHeaders(ctx) : undefined;
+      let headers = ctx ? traceHeaders(ctx) : undefined;
+      if (expectedLastMsgId) (headers ??= natsHeaders()).set(EXPECTED_LAST_MSG_ID_HEADER, expectedLastMsgId);
       if (this.pubAcks) return this.pubAcks.publish(subject, bytes, event.id, headers);
       await this.js.publish(subject, bytes, {
         msgID: event.id,

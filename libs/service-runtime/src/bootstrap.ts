@@ -13,6 +13,7 @@ import {
   OutboxRelay,
   PIPELINED_RELAY_WINDOW,
   seenEventsFor,
+  singleReplicaOrderKeys,
   type UnitOfWork,
 } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
@@ -104,6 +105,9 @@ async function bootstrap(
     nc: runtime.nc,
     logger: runtime.logger,
     window: relayWindow,
+    ...(relayWindow > 1 && config.identity.startsWith('service:')
+      ? { streamOrderedKeys: await singleReplicaOrderKeys(runtime.nc, config.service as ServiceName) }
+      : {}),
   });
   const operations = await startServiceOperations(runtime, consumers, relay, gate);
   const app = await startApp(definition, runtime, transport);
