@@ -194,39 +194,5 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
   return Subjects.serviceEvent(name as ServiceName, type);
 }
 
-/** The order key of audit's chain: its records and checkpoints, all that CS_AUDIT holds (its readers check sequence and links). */
-export const AUDIT_CHAIN_ORDER_KEY = 'audit-chain';
-
-/**
- * Order keys whose events are everything their stream holds, from one publisher: on a stream with
- * one replica, that publisher's relay may send them without waiting, each naming the one before it
- * as the stream's last message (`Nats-Expected-Last-Msg-Id`). Not on a replicated stream: each
- * replica checks that header against its own last id, which a snapshot catch-up does not update.
- */
-export const WHOLE_STREAM_ORDER_KEYS: Readonly<Record<string, { stream: string; publisher: ServiceName }>> = {
-  [AUDIT_CHAIN_ORDER_KEY]: { stream: Streams.audit.name, publisher: 'audit' },
-};
-
-/** How a relay keeps an event in order on the bus: see `publishOrder`. */
-export interface PublishOrder {
-  key: string;
-  /** A second key whose last event taken before this one must be on the bus first. */
-  after?: string;
-}
-
-/**
- * What a relay keeps in order on the bus, through any outage: events with the same key reach the
- * bus in store order. Audit's records and checkpoints are one key (the chain); a receipt waits for
- * the chain's last event before it too (it opens the broker's and the executor's audit gate, so it
- * must not be on the bus before the record it vouches for). Any other event keeps its order with
- * the events about the same subject (a request's events carry its id). Events with different keys
- * may be in flight together, so they can reach the bus in another order than they were stored.
- */
-export function publishOrder(envelope: Pick<Envelope, 'type' | 'subject'>): PublishOrder {
-  if (envelope.type === EventTypes.AuditRecord || envelope.type === EventTypes.AuditCheckpoint) return { key: AUDIT_CHAIN_ORDER_KEY };
-  const key = `subject:${envelope.subject}`;
-  return envelope.type === EventTypes.AuditReceipt ? { key, after: AUDIT_CHAIN_ORDER_KEY } : { key };
-}
-
 /** The NATS header that JetStream deduplicates on; we always set it to the event id. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';

@@ -7,7 +7,6 @@ export * from './message-processor';
 export * from './provisioning';
 export * from './provision-streams';
 export * from './relay';
-export * from './stream-ordered-keys';
 export * from './transport';
 export * from './seen-events';
 export * from './handler-failures';

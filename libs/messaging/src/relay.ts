@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Envelope, errorMessage, publishOrder, subjectFor, type PublishOrder } from '@countersign/contracts';
+import { type Envelope, errorMessage, subjectFor } from '@countersign/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@countersign/event-store';
-import { headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 import { backoffDelay, sleep } from './backoff';
 import { PubAckRequests } from './pub-acks';
 import { CoalescedCheckpoints } from './relay-checkpoints';
@@ -23,28 +23,14 @@ export interface OutboxRelayOptions {
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
   /**
-   * Events taken from the store and not yet retired (own, foreign and local ones alike), at most.
-   * 1 (the default) publishes strictly one by one, which keeps the whole bus in store order through
-   * any outage. More pipelines publishes of different order keys (`publishOrderKey`: a request's
-   * events stay in order, audit's chain is one key); only events of different keys change places.
+   * Publishes awaiting their PubAck at once. 1 (the default) publishes strictly one by one, which
+   * keeps the bus in store order through any outage; more pipelines them (see handle()), faster,
+   * but a connection lost mid-window can let a later event overtake an earlier one.
    */
   window?: number;
-  /**
-   * Order keys this relay may pipeline on a stream that holds nothing else and has one replica
-   * (`WHOLE_STREAM_ORDER_KEYS`, see `singleReplicaOrderKeys`): each is sent at once, naming the one
-   * before it as the stream's last message while that one is unacknowledged, so the server refuses
-   * it if that one was lost. Every other key waits for its predecessor's PubAck.
-   */
-  streamOrderedKeys?: ReadonlySet<string>;
 }
 
 export const DEFAULT_RELAY_WINDOW = 1;
-
-/** JetStream refuses a publish carrying it unless the stream's last message has this id. */
-export const EXPECTED_LAST_MSG_ID_HEADER = 'Nats-Expected-Last-Msg-Id';
-
-/** The window of the five pipeline services' relays (see `window`). */
-export const PIPELINED_RELAY_WINDOW = 64;
 
 export const DEFAULT_RELAY_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
@@ -63,19 +49,16 @@ interface InFlight {
 
 /**
  * The only publisher of a service's events. It follows the store in order and publishes each of
- * the service's own envelopes with Nats-Msg-Id = event id. Up to `window` events are in flight at
- * once; an event waits for the PubAck of the one before it with the same order key
- * (`publishOrderKey`), and events of different keys go out together, on one connection in the order
- * they are started. The checkpoint only ever moves past an event whose PubAck came back and whose
- * predecessors' did too, and is saved once per run of acknowledged events rather than once per
- * event. Nothing is skipped: a publish that fails is retried forever and holds the checkpoint.
- * Delivery is at least once: a crash before the checkpoint republishes, which JetStream
- * deduplicates inside its duplicate_window and consumers must tolerate beyond it. After a failure
- * no new publish starts until every earlier one is on the bus. Order on the bus: events of one key
- * always in store order; events of different keys can change places when a publish is lost with
- * the connection while later ones of other keys are stored (its retry lands after them), and when
- * one waits for its key while a later one of another key goes ahead. `window: 1` keeps the whole
- * bus in store order.
+ * the service's own envelopes with Nats-Msg-Id = event id. Up to `window` publishes are in flight
+ * at once, sent in store order on one connection (so JetStream stores them in that order); the
+ * checkpoint only ever moves past an event whose PubAck came back and whose predecessors' did too,
+ * and is saved once per run of acknowledged events rather than once per event. Nothing is skipped:
+ * a publish that fails is retried forever and holds the checkpoint. Delivery is at least once: a
+ * crash before the checkpoint republishes, which JetStream deduplicates inside its
+ * duplicate_window and consumers must tolerate beyond it. After a failure no new publish starts
+ * until every earlier one is on the bus. The one order caveat left: if a publish fails while later
+ * ones already sent succeed (a connection lost mid-window), its retry lands after them; consumers
+ * already take redeliveries out of order, and `window: 1` rules it out.
  */
 export class OutboxRelay {
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
@@ -86,14 +69,10 @@ export class OutboxRelay {
   private subscription: Subscription | undefined;
   private abort = new AbortController();
   private processed = -1;
-  /** Store position of the last event taken into the window; ahead of `processed` while publishes are in flight. */
-  private taken = -1;
   private publishedCount = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private readonly window: number;
   private inFlight: InFlight[] = [];
-  /** The last publish started for each order key, until it settles: the next of that key follows it. */
-  private readonly lastOfKey = new Map<string, { id: string; entry: InFlight }>();
   /** Publishes in the window that failed at least once and have not gone out yet. */
   private failing = 0;
   private readonly checkpoints: CoalescedCheckpoints;
@@ -129,9 +108,7 @@ export class OutboxRelay {
     setMaxListeners(this.window + 16, this.abort.signal);
     this.processed = (await this.options.checkpoints.load(this.options.name)) ?? -1;
     this.checkpoints.reset(this.processed);
-    this.taken = this.processed;
     this.inFlight = [];
-    this.lastOfKey.clear();
     this.failing = 0;
     this.subscribe();
   }
@@ -157,8 +134,7 @@ export class OutboxRelay {
 
   private subscribe(): void {
     this.subscription = this.options.store.subscribeToAll(
-      // From what the window already holds, not from the checkpoint: those publishes are still running.
-      this.taken,
+      this.processed,
       (event) => this.handle(event),
       (error) => this.onSubscriptionError(error),
     );
@@ -167,7 +143,7 @@ export class OutboxRelay {
   /** The store ended the subscription (not us): resume from the last handled event after a pause. */
   private onSubscriptionError(error: unknown): void {
     if (error instanceof RelayStopped || this.abort.signal.aborted) return;
-    this.logger.error(`store subscription failed, resubscribing after ${this.taken}: ${describe(error)}`);
+    this.logger.error(`store subscription failed, resubscribing from ${this.processed}: ${describe(error)}`);
     const resume = async () => {
       await sleep(backoffDelay(this.retryDelaysMs, this.retryDelaysMs.length), this.abort.signal);
       if (!this.abort.signal.aborted) this.subscribe();
@@ -191,59 +167,38 @@ export class OutboxRelay {
         await Promise.all(this.inFlight.map((pending) => pending.settled));
         if (this.abort.signal.aborted) throw new RelayStopped();
       }
-      this.startPublish(event, publishOrder(event.data), entry);
+      entry.done = false;
+      entry.published = true;
+      let failed = false;
+      const attempt = async () => {
+        try {
+          await this.publish(event);
+        } catch (error) {
+          if (!failed) this.failing += 1;
+          failed = true;
+          throw error;
+        }
+      };
+      const recovered = () => {
+        if (failed) this.failing -= 1;
+      };
+      entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
+        () => {
+          recovered();
+          this.publishedCount += 1;
+          entry.done = true;
+          this.retire();
+        },
+        recovered, // RelayStopped: the event stays unpublished and unretired.
+      );
     }
     this.inFlight.push(entry);
-    this.taken = event.position;
     this.retire();
     while (this.inFlight.length >= this.window) {
       await this.inFlight[0]!.settled;
       if (this.abort.signal.aborted) throw new RelayStopped();
       this.retire();
     }
-  }
-
-  /**
-   * Publishes the event so that it cannot reach the bus before the one before it with the same
-   * order key (nor, with `after`, before the last one of that key): after their PubAcks, or for a
-   * stream-ordered key at once, naming its predecessor as the stream's last message while that one
-   * is unacknowledged. After a failure it waits for its predecessor either way before trying again.
-   */
-  private startPublish(event: StoredEvent, order: PublishOrder, entry: InFlight): void {
-    entry.done = false;
-    entry.published = true;
-    const previous = this.lastOfKey.get(order.key);
-    const first = order.after ? this.lastOfKey.get(order.after)?.entry : undefined;
-    const pipelined = this.options.streamOrderedKeys?.has(order.key) ?? false;
-    let failed = false;
-    const attempt = async () => {
-      if (first) await first.settled;
-      if (previous && (failed || !pipelined)) await previous.entry.settled;
-      if (this.abort.signal.aborted) throw new RelayStopped();
-      try {
-        await this.publish(event, pipelined && previous && !previous.entry.done ? previous.id : undefined);
-      } catch (error) {
-        if (!failed) this.failing += 1;
-        failed = true;
-        throw error;
-      }
-    };
-    const recovered = () => {
-      if (failed) this.failing -= 1;
-    };
-    entry.settled = this.retryForever(`publish ${event.type} ${event.id}`, attempt).then(
-      () => {
-        recovered();
-        this.publishedCount += 1;
-        entry.done = true;
-        this.retire();
-      },
-      recovered, // RelayStopped: the event stays unpublished and unretired.
-    );
-    this.lastOfKey.set(order.key, { id: event.id, entry });
-    void entry.settled.then(() => {
-      if (this.lastOfKey.get(order.key)?.entry === entry) this.lastOfKey.delete(order.key);
-    });
   }
 
   /** Retires the acknowledged events at the head of the window, in order, and asks for their checkpoint. */
@@ -264,13 +219,12 @@ export class OutboxRelay {
    * The trace the event was decided in comes from its metadata, so it survives the store: the
    * publish is a producer span of that trace and its context goes out in the message's headers.
    */
-  private async publish(event: StoredEvent, expectedLastMsgId?: string): Promise<void> {
+  private async publish(event: StoredEvent): Promise<void> {
     const envelope = event.data as Envelope;
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     const subject = subjectFor(envelope);
     const send = async (ctx?: Context) => {
-      let headers = ctx ? traceHeaders(ctx) : undefined;
-      if (expectedLastMsgId) (headers ??= natsHeaders()).set(EXPECTED_LAST_MSG_ID_HEADER, expectedLastMsgId);
+      const headers = ctx ? traceHeaders(ctx) : undefined;
       if (this.pubAcks) return this.pubAcks.publish(subject, bytes, event.id, headers);
       await this.js.publish(subject, bytes, {
         msgID: event.id,

@@ -6,16 +6,7 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Consumers, MAX_ENVELOPE_BYTES, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
 import type { Freshness, Verification } from '@countersign/identity';
-import {
-  DEFAULT_RELAY_WINDOW,
-  JetStreamErrorFilter,
-  JetStreamTransport,
-  OutboxRelay,
-  PIPELINED_RELAY_WINDOW,
-  seenEventsFor,
-  singleReplicaOrderKeys,
-  type UnitOfWork,
-} from '@countersign/messaging';
+import { JetStreamErrorFilter, JetStreamTransport, OutboxRelay, seenEventsFor, type UnitOfWork } from '@countersign/messaging';
 import { loadChannelConfig, loadServiceConfig, type ServiceConfig } from './config';
 import { deadLetterSink } from './dead-letters';
 import { AUDIT_GATED, AuditGateWatch, observeDispatch, startServiceOperations } from './operations';
@@ -52,26 +43,17 @@ const BACKOFF_MS = [200, 1_000, 3_000, 10_000];
  * order so in-flight messages settle and the store closes cleanly.
  */
 export async function bootstrapService(definition: ServiceDefinition): Promise<void> {
-  await bootstrap(loadServiceConfig(definition.service), Consumers[definition.service], definition, PIPELINED_RELAY_WINDOW);
+  await bootstrap(loadServiceConfig(definition.service), Consumers[definition.service], definition);
 }
 
 export type ChannelDefinition = Omit<ServiceDefinition, 'service'> & { channel: string; consumers: ConsumerSpec[] };
 
-/**
- * Starts a channel edge (Slack's) the way services start, as its own identity. Its relay keeps the
- * whole bus in store order (window 1): it is off the hot path, and the Slack suite's evidence that
- * nothing was relayed reads the bus in that order.
- */
+/** Starts a channel edge (Slack's) the way services start, as its own identity. */
 export async function bootstrapChannel(definition: ChannelDefinition): Promise<void> {
-  await bootstrap(loadChannelConfig(definition.channel), definition.consumers, definition, DEFAULT_RELAY_WINDOW);
+  await bootstrap(loadChannelConfig(definition.channel), definition.consumers, definition);
 }
 
-async function bootstrap(
-  config: ServiceConfig,
-  consumers: ConsumerSpec[],
-  definition: Omit<ServiceDefinition, 'service'>,
-  relayWindow: number,
-): Promise<void> {
+async function bootstrap(config: ServiceConfig, consumers: ConsumerSpec[], definition: Omit<ServiceDefinition, 'service'>): Promise<void> {
   // Structured logs and trace context first, so every line of the process is JSON and in a trace.
   // Every line written at once while starting; batched once ready (log-destination.ts).
   const destination = stdoutLogDestination();
@@ -104,10 +86,6 @@ async function bootstrap(
     checkpoints: runtime.checkpoints,
     nc: runtime.nc,
     logger: runtime.logger,
-    window: relayWindow,
-    ...(relayWindow > 1 && config.identity.startsWith('service:')
-      ? { streamOrderedKeys: await singleReplicaOrderKeys(runtime.nc, config.service as ServiceName) }
-      : {}),
   });
   const operations = await startServiceOperations(runtime, consumers, relay, gate);
   const app = await startApp(definition, runtime, transport);

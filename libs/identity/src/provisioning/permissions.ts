@@ -6,7 +6,6 @@ import {
   requesterConsumer,
   siemConsumer,
   targetConsumer,
-  WHOLE_STREAM_ORDER_KEYS,
   type ConsumerSpec,
   type ServiceName,
 } from '@countersign/contracts';
@@ -103,9 +102,7 @@ export function natsPermissionsFor(principal: Principal): SubjectPermissions {
   switch (principal.kind) {
     case 'service': {
       const consumers = Consumers[principal.name];
-      // Its consumers' streams, and the streams it is the only publisher of (its relay reads their replicas).
-      const owned = Object.values(WHOLE_STREAM_ORDER_KEYS).filter((spec) => spec.publisher === principal.name);
-      const streams = [...new Set([...consumers.map((c) => c.stream), ...owned.map((spec) => spec.stream)])];
+      const streams = [...new Set(consumers.map((c) => c.stream))];
       return permissions(principal, [
         ...ownPublishes(principal.name),
         ...streams.map((stream) => `$JS.API.STREAM.INFO.${stream}`),
