@@ -62,8 +62,8 @@ function runService(env: Record<string, string>): Run {
 
 /**
  * Waits (up to 5 s) until `count` lines have arrived. Lines written before buffering starts go out
- * at once but through the asynchronous writer (the thread pool), so they may reach the pipe after
- * the child's synchronous WAITING on stderr.
+ * at once, but on stdout, another pipe than the child's WAITING on stderr: this process may read
+ * that first.
  */
 async function untilLines(run: Run, count: number): Promise<void> {
   for (let waited = 0; waited < 5_000 && run.lines.length < count; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -84,7 +84,7 @@ describe('the service log destination', () => {
     destination.buffer(false);
   });
 
-  it('at exit, drains the writer first and then writes the held batch synchronously, not through the asynchronous writer', () => {
+  it('at exit, drains the writer first and then writes the held batch synchronously through its own writer, not the one pino may have ended', () => {
     const writer = recorder();
     const destination = new LogDestination({ writer, writeSync: (chunk) => void writer.steps.push(`writeSync ${chunk}`), flushMs: 60_000 });
     destination.write('sent\n');

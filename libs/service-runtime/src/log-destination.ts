@@ -14,9 +14,12 @@ export interface LineWriter {
 }
 
 export interface LogDestinationOptions {
-  /** Batches go here: an asynchronous pino destination on stdout unless given (tests). */
+  /** Batches go here: a synchronous pino destination on stdout unless given (tests). */
   writer?: LineWriter;
-  /** The held batch at exit, after `writer` has written what it had: a synchronous one on stdout unless given. */
+  /**
+   * The held batch at exit: a fresh synchronous destination on stdout unless given, because pino
+   * ends `writer` itself on `beforeExit` (a process whose event loop ran dry).
+   */
   writeSync?: (chunk: string) => void;
   maxChars?: number;
   flushMs?: number;
@@ -76,7 +79,7 @@ export class LogDestination implements DestinationStream {
     this.buffered = on;
   }
 
-  /** Hands what is held to the writer (written asynchronously); `done` (pino's `logger.flush`) once handed. */
+  /** Writes what is held through the writer; `done` (pino's `logger.flush`) once written. */
   flush(done?: () => void): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
