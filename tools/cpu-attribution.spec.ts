@@ -1,20 +1,24 @@
+import { resolve } from 'node:path';
 import { attribute, functionName, parsePerfScript, report, whereOf } from './cpu-attribution';
+
+/** Where this checkout is: perf names JIT code by its absolute path. */
+const REPO = resolve(__dirname, '..');
 
 /** `perf script -F comm,pid,tid,ip,sym,dso` as perf prints it (leaf first), trimmed to a few samples. */
 const PERF_SCRIPT = [
   'node 100/100 ',
   '\t    7f0000000001 Builtins_LoadIC (/usr/bin/node)',
-  '\t    7f0000000002 JS:*inSpan /work/main/dist/apps/broker/libs/messaging/src/trace-context.js:106:22 (/tmp/perf-100.map)',
-  '\t    7f0000000003 JS:^drain /work/main/dist/apps/broker/libs/messaging/src/transport.js:88:16 (/tmp/perf-100.map)',
+  `\t    7f0000000002 JS:*inSpan ${REPO}/dist/apps/broker/libs/messaging/src/trace-context.js:106:22 (/tmp/perf-100.map)`,
+  `\t    7f0000000003 JS:^drain ${REPO}/dist/apps/broker/libs/messaging/src/transport.js:88:16 (/tmp/perf-100.map)`,
   '',
   'node 100/100 ',
   '\tffffffff81000001 ext4_sync_file ([kernel.kallsyms])',
   '\t    7f0000000004 __fsync (/usr/lib/x86_64-linux-gnu/libc.so.6)',
-  '\t    7f0000000005 Database::JS_exec (/work/main/node_modules/better-sqlite3/build/Release/better_sqlite3.node)',
-  '\t    7f0000000006 JS:^exec /work/main/node_modules/better-sqlite3/lib/methods/wrappers.js:8:29 (/tmp/perf-100.map)',
+  `\t    7f0000000005 Database::JS_exec (${REPO}/node_modules/better-sqlite3/build/Release/better_sqlite3.node)`,
+  `\t    7f0000000006 JS:^exec ${REPO}/node_modules/better-sqlite3/lib/methods/wrappers.js:8:29 (/tmp/perf-100.map)`,
   '',
   'node 100/100 ',
-  '\t    7f0000000007 JS:^drain /work/main/dist/apps/broker/libs/messaging/src/transport.js:88:16 (/tmp/perf-100.map)',
+  `\t    7f0000000007 JS:^drain ${REPO}/dist/apps/broker/libs/messaging/src/transport.js:88:16 (/tmp/perf-100.map)`,
   '',
   'V8 Worker 100/104 ',
   '\t    7f0000000008 v8::internal::compiler::GraphReducer::ReduceTop (/usr/bin/node)',
@@ -38,7 +42,7 @@ describe('cpu-attribution', () => {
     ]);
     expect(samples[1]!.frames[2]).toEqual({
       symbol: 'Database::JS_exec',
-      dso: '/work/main/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      dso: `${REPO}/node_modules/better-sqlite3/build/Release/better_sqlite3.node`,
     });
   });
 
@@ -47,11 +51,14 @@ describe('cpu-attribution', () => {
   });
 
   it('names a JavaScript function by its repository path, without the build folder or the column', () => {
-    expect(functionName('JS:*inSpan /work/main/dist/apps/broker/libs/messaging/src/trace-context.js:106:22')).toBe(
+    expect(functionName(`JS:*inSpan ${REPO}/dist/apps/broker/libs/messaging/src/trace-context.js:106:22`)).toBe(
       'inSpan libs/messaging/src/trace-context.js:106',
     );
-    expect(functionName('JS:^exec /work/main/node_modules/better-sqlite3/lib/methods/wrappers.js:8:29')).toBe(
+    expect(functionName(`JS:^exec ${REPO}/node_modules/better-sqlite3/lib/methods/wrappers.js:8:29`)).toBe(
       'exec better-sqlite3/lib/methods/wrappers.js:8',
+    );
+    expect(functionName(`JS:^ ${REPO}/dist/apps/audit/libs/event-store/src/sqlite-seen-markers.js:33:57`)).toBe(
+      'libs/event-store/src/sqlite-seen-markers.js:33',
     );
     expect(functionName('JS:~processTicksAndRejections node:internal/process/task_queues:67:35')).toBe(
       'processTicksAndRejections node:internal/process/task_queues:67',

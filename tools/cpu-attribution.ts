@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * On-CPU attribution of `perf` samples of Node processes (issue 14; docs/operations.md, "On-CPU
@@ -64,7 +65,7 @@ const TIERS: Record<string, Tier> = { '*': 'optimized', '+': 'optimized', '^': '
 const tierOf = (symbol: string): Tier => TIERS[JS_FRAME.exec(symbol)?.[1] ?? ''] ?? 'interpreted';
 const GC_SYMBOL = /Scaveng|MarkCompact|Marking|Sweeper|Evacuat|GarbageCollect|ConcurrentMarking|Heap::/;
 const SERVICE_PATH = /(?:dist\/apps|\/apps)\/([a-z-]+)\//;
-const REPO_PATH = /\/work\/[^ ]*?\/(?=(?:dist\/apps\/[a-z-]+\/)?(?:apps|libs|node_modules|test)\/)/;
+const REPO_ROOT = `${resolve(__dirname, '..')}/`;
 
 export function parsePerfScript(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -105,16 +106,20 @@ export function whereOf(sample: Sample): Where {
   return 'v8/node runtime';
 }
 
-/** `inSpan libs/messaging/src/trace-context.js:106` from `JS:*inSpan /work/x/dist/apps/broker/libs/messaging/src/trace-context.js:106:22`. */
+/**
+ * `inSpan libs/messaging/src/trace-context.js:106` from `JS:*inSpan <repository>/dist/apps/broker/libs/messaging/src/trace-context.js:106:22`:
+ * a package's path from its folder in node_modules, this repository's from its root (a service's
+ * build folder left out), Node's own as they are.
+ */
 export function functionName(symbol: string): string {
   const body = JS_FRAME.exec(symbol)?.[2] ?? symbol;
-  return body
-    .replace(REPO_PATH, '')
-    .replace(/^dist\/apps\/[a-z-]+\//, '')
-    .replace(/(\s|^)dist\/apps\/[a-z-]+\//, '$1')
-    .replace(/node_modules\//, '')
-    .replace(/:(\d+):\d+$/, ':$1')
-    .trim();
+  const space = body.lastIndexOf(' ');
+  const name = body.slice(0, Math.max(space, 0));
+  const packaged = body.slice(space + 1).split('/node_modules/');
+  const location = (
+    packaged.length > 1 ? packaged.at(-1)! : packaged[0]!.replace(REPO_ROOT, '').replace(/^dist\/apps\/[a-z-]+\//, '')
+  ).replace(/:(\d+):\d+$/, ':$1');
+  return name ? `${name} ${location}` : location;
 }
 
 const increment = <K>(counts: Map<K, number>, key: K) => counts.set(key, (counts.get(key) ?? 0) + 1);
