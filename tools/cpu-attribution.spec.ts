@@ -5,13 +5,14 @@ import { attribute, functionName, parsePerfScript, report, whereOf } from './cpu
 const REPO = resolve(__dirname, '..');
 const NODE = '(/usr/bin/node)';
 const MAP = '(/tmp/perf-100.map)';
+const INSPAN = `JS:*inSpan ${REPO}/dist/apps/broker/libs/messaging/src/trace-context.js:106:22 ${MAP}`;
 const DRAIN = `JS:^drain ${REPO}/dist/apps/broker/libs/messaging/src/transport.js:88:16 ${MAP}`;
 
 /** `perf script -F comm,pid,tid,ip,sym,dso` as perf prints it (leaf first), one sample per kind of place. */
 const PERF_SCRIPT = [
   'node 100/100 ',
   `\t1 Builtins_LoadIC ${NODE}`,
-  `\t2 JS:*inSpan ${REPO}/dist/apps/broker/libs/messaging/src/trace-context.js:106:22 ${MAP}`,
+  `\t2 ${INSPAN}`,
   `\t3 ${DRAIN}`,
   '',
   'node 100/100 ',
@@ -36,6 +37,11 @@ const PERF_SCRIPT = [
   'node 100/100 ',
   `\t11 std::_Function_handler<void (), node::SomeTask>::_M_invoke ${NODE}`,
   `\t12 JS:wasm-function[12]-12-liftoff ${MAP}`,
+  'node 100/100 ',
+  '\t19 _int_malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)',
+  `\t1a ${INSPAN}`,
+  'node 100/100 ',
+  `\t1b ${INSPAN}`,
   'V8 Worker 100/104 ',
   `\t13 v8::internal::compiler::GraphReducer::ReduceTop ${NODE}`,
   `\t14 v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal ${NODE}`,
@@ -64,6 +70,8 @@ describe('cpu-attribution', () => {
       'node 100/100 3',
       'node 100/100 3',
       'node 100/100 2',
+      'node 100/100 2',
+      'node 100/100 1',
       'V8 Worker 100/104 2',
       'node 100/105 1',
       'node 300/300 1',
@@ -86,6 +94,8 @@ describe('cpu-attribution', () => {
       'gc',
       'sqlite',
       'v8/node runtime',
+      'libc',
+      'js optimized',
       'thread: compiler',
       'thread: gc',
       'js interpreted',
@@ -114,11 +124,11 @@ describe('cpu-attribution', () => {
 
   it('charges each main-thread sample to its nearest JavaScript function and counts its tier; processes without JavaScript are left out', () => {
     const profiles = attribute(samples);
-    expect(profiles.map(({ pid, name, samples: count }) => `${name} ${pid} ${count}`)).toEqual(['broker 100 9', 'reference hop 300 2']);
+    expect(profiles.map(({ pid, name, samples: count }) => `${name} ${pid} ${count}`)).toEqual(['broker 100 11', 'reference hop 300 2']);
     const [broker] = profiles;
-    expect(broker!.tiers).toEqual({ optimized: 2, baseline: 3, wasm: 1, 'no js': 1 });
+    expect(broker!.tiers).toEqual({ optimized: 4, baseline: 3, wasm: 1, 'no js': 1 });
     expect([...broker!.functions]).toEqual([
-      ['inSpan libs/messaging/src/trace-context.js:106', 1],
+      ['inSpan libs/messaging/src/trace-context.js:106', 3],
       ['exec better-sqlite3/lib/methods/wrappers.js:8', 1],
       ['drain libs/messaging/src/transport.js:88', 2],
       ['verifyOneShot node:internal/crypto/sig:234', 1],
@@ -130,14 +140,14 @@ describe('cpu-attribution', () => {
   it('reports the busiest processes first, each share of its own samples, leaving out those with fewer than asked', () => {
     const lines = report(attribute(samples), 1, 2).split('\n');
     expect(lines).toEqual([
-      'broker (pid 100): 9 samples; v8 builtins 11.1%, kernel 11.1%, js baseline 11.1%, crypto 11.1%, gc 11.1%, sqlite 11.1%, v8/node runtime 11.1%, thread: compiler 11.1%, thread: gc 11.1%',
-      "  main thread (77.8%) by its JavaScript's tier: baseline 42.9%, optimized 28.6%, no js 14.3%, wasm 14.3%",
-      '   22.2%  drain libs/messaging/src/transport.js:88',
+      'broker (pid 100): 11 samples; v8 builtins 9.1%, kernel 9.1%, js baseline 9.1%, crypto 9.1%, gc 9.1%, sqlite 9.1%, v8/node runtime 9.1%, libc 9.1%, js optimized 9.1%, thread: compiler 9.1%, thread: gc 9.1%',
+      "  main thread (81.8%) by its JavaScript's tier: optimized 44.4%, baseline 33.3%, no js 11.1%, wasm 11.1%",
+      '   27.3%  inSpan libs/messaging/src/trace-context.js:106',
       'reference hop (pid 300): 2 samples; js interpreted 50.0%, js maglev 50.0%',
       "  main thread (100.0%) by its JavaScript's tier: interpreted 50.0%, maglev 50.0%",
       '   50.0%  main test/bench/reference-chain/hop.ts:140',
     ]);
     expect(report(attribute(samples), 1, 3).split('\n')[0]).toMatch(/^broker /);
-    expect(report(attribute(samples), 1, 10)).toBe('');
+    expect(report(attribute(samples), 1, 12)).toBe('');
   });
 });
