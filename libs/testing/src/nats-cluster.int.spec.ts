@@ -69,7 +69,12 @@ describe('nats-server cluster harness', () => {
       () => jsm.consumers.add(STREAM, { durable_name: 'reader', ack_policy: AckPolicy.Explicit, num_replicas: 3 }),
       'the R3 consumer to be created',
     );
-    expect((await jsm.consumers.info(STREAM, 'reader')).cluster?.replicas).toHaveLength(2);
+    // Right after creation its info once listed all three peers as replicas (CI, nats-server 2.9.10): ask once it has a leader.
+    const consumerCluster = await until(async () => {
+      const info = (await jsm.consumers.info(STREAM, 'reader')).cluster;
+      return info?.leader ? info : undefined;
+    }, 'the R3 consumer to elect a leader');
+    expect(consumerCluster.replicas).toHaveLength(2);
     const js = nc.jetstream();
     for (let i = 0; i < 10; i += 1) await js.publish('harness.before', `before ${i}`, { msgID: `before-${i}` });
 
