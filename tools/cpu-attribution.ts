@@ -138,10 +138,12 @@ class ProcessTally {
     const at = whereOf(sample);
     this.where[at] = (this.where[at] ?? 0) + 1;
     const js = sample.frames.find((frame) => tierOf(frame.symbol));
-    if (js) this.ranJavaScript = true;
-    for (const frame of js ? sample.frames : []) {
-      const service = frame.symbol.includes(REFERENCE_HOP) ? 'reference hop' : SERVICE_PATH.exec(frame.symbol)?.[1];
-      if (service) increment(this.services, service);
+    if (js) {
+      this.ranJavaScript = true;
+      for (const frame of sample.frames) {
+        const service = frame.symbol.includes(REFERENCE_HOP) ? 'reference hop' : SERVICE_PATH.exec(frame.symbol)?.[1];
+        if (service) increment(this.services, service);
+      }
     }
     if (sample.pid !== sample.tid) return;
     const tier = js ? tierOf(js.symbol)! : 'no js';
