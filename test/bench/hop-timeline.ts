@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { Streams } from '@countersign/contracts';
+import { Streams, Subjects } from '@countersign/contracts';
 import { percentile } from './driver';
 
 /** Each stream's last sequence: where a timeline starts reading. */
@@ -46,8 +46,7 @@ export async function hopTimeline(nc: NatsConnection, heads: StreamHeads): Promi
         ),
       ] as const,
   );
-  // Audit's records of every event share one subject; their median says little, so they are left out.
-  return Object.fromEntries(medians.filter(([event]) => event !== 'audit.record').sort((a, b) => a[1] - b[1]));
+  return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
 }
 
 async function arrivalsSince(nc: NatsConnection, heads: StreamHeads): Promise<Arrival[]> {
@@ -59,17 +58,32 @@ async function arrivalsSince(nc: NatsConnection, heads: StreamHeads): Promise<Ar
       // A sequence can be missing (a message the stream's limits dropped): skip it.
       const message = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
       if (!message) continue;
-      const envelope = message.json<{ subject?: string; data?: { requestId?: string; outcome?: string } }>();
+      const envelope = message.json<BusEnvelope>();
       const requestId = envelope.data?.requestId ?? envelope.subject;
-      if (requestId) arrivals.push({ requestId, event: eventName(message.subject, envelope.data?.outcome), at: message.time.getTime() });
+      if (requestId) arrivals.push({ requestId, event: eventName(message.subject, envelope), at: message.time.getTime() });
     }
   }
   return arrivals;
 }
 
-/** `cs.evt.intake.request.accepted.v1` -> `intake.request.accepted`; notifications by outcome. */
-function eventName(subject: string, outcome: string | undefined): string {
-  if (subject.startsWith('cs.notify.')) return `notify.${outcome ?? '?'}`;
+interface BusEnvelope {
+  type?: string;
+  subject?: string;
+  data?: { requestId?: string; outcome?: string; event?: BusEnvelope };
+}
+
+/**
+ * `cs.evt.intake.request.accepted.v1` -> `intake.request.accepted`; notifications by outcome; audit's
+ * records by the event each one chains (`record(request.approved)`), so audit's own hop shows.
+ */
+function eventName(subject: string, envelope: BusEnvelope): string {
+  if (subject === Subjects.auditRecords) return `record(${recordedName(envelope.data?.event)})`;
+  if (subject.startsWith('cs.notify.')) return `notify.${envelope.data?.outcome ?? '?'}`;
   if (subject.startsWith('cs.submit.')) return SUBMITTED;
   return subject.replace(/^cs\.(evt\.)?/, '').replace(/\.v1$/, '');
+}
+
+function recordedName(recorded: BusEnvelope | undefined): string {
+  const type = (recorded?.type ?? '?').replace(/^countersign\./, '').replace(/\.v1$/, '');
+  return type === 'requester.notified' ? `notify.${recorded?.data?.outcome ?? '?'}` : type;
 }
