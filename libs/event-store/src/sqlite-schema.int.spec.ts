@@ -29,7 +29,8 @@ describe('openDatabase', () => {
       const statements = Object.values(prepareStatements(db));
       const limited = statements.filter((statement) => /\bLIMIT\b/i.test(statement.source));
       expect(limited.length).toBeGreaterThan(0);
-      for (const statement of limited) expect([statement.source, /\bLIMIT\s+\?/i.test(statement.source)]).toEqual([statement.source, false]);
+      for (const statement of limited)
+        expect([statement.source, /\bLIMIT\s+\?/i.test(statement.source)]).toEqual([statement.source, false]);
     } finally {
       db.close();
     }
@@ -41,7 +42,10 @@ describe('openDatabase', () => {
       const sql = prepareStatements(db);
       for (let revision = 0; revision < 3; revision += 1) sql.insert.run(`id-${revision}`, 'stream-a', revision, 'type', '{}', '{}', 'now');
       const positions = (limit: number) => sql.after.all(0, Number.MAX_SAFE_INTEGER, limit).map((row) => row.revision);
-      expect([positions(2), positions(-1)]).toEqual([[0, 1], [0, 1, 2]]);
+      expect([positions(2), positions(-1)]).toEqual([
+        [0, 1],
+        [0, 1, 2],
+      ]);
       expect(sql.byStream.all('stream-a', 1, 1).map((row) => row.revision)).toEqual([1]);
     } finally {
       db.close();
