@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { Streams, Subjects } from '@countersign/contracts';
+import { Streams, Subjects, subjectFor, type Envelope } from '@countersign/contracts';
 import { percentile } from './driver';
 
 /** Each stream's last sequence: where a timeline starts reading. */
@@ -68,13 +68,15 @@ async function arrivalsSince(nc: NatsConnection, heads: StreamHeads): Promise<Ar
 
 interface BusEnvelope {
   type?: string;
+  signer?: string;
   subject?: string;
-  data?: { requestId?: string; outcome?: string; event?: BusEnvelope };
+  data?: { requestId?: string; outcome?: string; requester?: string; event?: BusEnvelope };
 }
 
 /**
  * `cs.evt.intake.request.accepted.v1` -> `intake.request.accepted`; notifications by outcome; audit's
- * records by the event each one chains (`record(request.approved)`), so audit's own hop shows.
+ * records by the event each one chains, named as that event's own line (`record(approval.request.approved)`),
+ * so audit's lag behind each event shows.
  */
 function eventName(subject: string, envelope: BusEnvelope): string {
   if (subject === Subjects.auditRecords) return `record(${recordedName(envelope.data?.event)})`;
@@ -84,6 +86,9 @@ function eventName(subject: string, envelope: BusEnvelope): string {
 }
 
 function recordedName(recorded: BusEnvelope | undefined): string {
-  const type = (recorded?.type ?? '?').replace(/^countersign\./, '').replace(/\.v1$/, '');
-  return type === 'requester.notified' ? `notify.${recorded?.data?.outcome ?? '?'}` : type;
+  try {
+    return eventName(subjectFor(recorded as Envelope), recorded ?? {});
+  } catch {
+    return recorded?.type ?? '?'; // not an envelope subjectFor can place
+  }
 }

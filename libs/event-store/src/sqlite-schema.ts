@@ -109,9 +109,12 @@ export type Statements = ReturnType<typeof prepareStatements>;
 /**
  * A LIMIT taken from a bound parameter. The SQLite better-sqlite3 12.11 bundles (3.53) reads a
  * bare `LIMIT ?` while planning and marks the statement stale whenever that parameter is bound
- * again, which better-sqlite3 does on every call: each read was parsed and planned anew (18-26
- * against 4-6 µs for an empty page; 1.3-5.3% of each service's CPU in a one-at-a-time bench
- * profile). Behind a CAST the planner does not look at the value, and the statement is prepared once.
+ * again, which better-sqlite3 does on every call: each read was parsed and planned anew (reading
+ * a real store's newest row cost 26-41 µs of CPU against 10-17.5 once prepared; docs/operations.md).
+ * Behind a CAST the planner does not read the value, and the statement is prepared once. It never
+ * used the value for a better plan either: better-sqlite3 binds numbers as REAL, and only an
+ * INTEGER counts. (With STAT4, which better-sqlite3 compiles in, an `ANALYZE` of the file would
+ * make the planner read `stream = ?` too; nothing runs one.)
  */
 export const LIMIT_PARAMETER = 'LIMIT CAST(? AS INTEGER)';
 
@@ -161,8 +164,12 @@ export function settle<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => resolve(work()));
 }
 
+/** SQLite's LIMIT for a count: -1 for none. The CAST in LIMIT_PARAMETER would quietly cut a fraction. */
 export function toLimit(maxCount: number): number {
-  return maxCount === Infinity ? -1 : maxCount; // -1: no LIMIT in SQLite
+  if (maxCount === Infinity) return -1;
+  if (!Number.isSafeInteger(maxCount) || maxCount < 0)
+    throw new RangeError(`a read's limit must be a non-negative integer, got ${maxCount}`);
+  return maxCount;
 }
 
 /** The row as an event, or why it cannot be one (data or metadata that is not JSON). */
