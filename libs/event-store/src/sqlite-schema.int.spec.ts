@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LIMIT_PARAMETER, openDatabase, PAGE_CACHE_KIB, prepareStatements, toLimit } from './sqlite-schema';
 
+let dir: string;
+
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'countersign-schema-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('openDatabase', () => {
-  let dir: string;
-
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'countersign-schema-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   it("bounds every connection's page cache to PAGE_CACHE_KIB (not better-sqlite3's 16 MB), on a new file and on reopening one", () => {
     const file = join(dir, 'service.sqlite');
     for (let open = 0; open < 2; open += 1) {
@@ -26,11 +26,6 @@ describe('openDatabase', () => {
 });
 
 describe('prepareStatements', () => {
-  let dir: string;
-
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'countersign-statements-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   it('prepares each read once: calling it again does not parse and plan it anew', () => {
     const file = join(dir, 'service.sqlite');
     openDatabase(file, 1_000).close();
