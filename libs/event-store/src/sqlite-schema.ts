@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { errorMessage } from '@countersign/contracts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { assertMaxCount } from './append-rules';
 import { StoreUnavailableError, type StoredEvent } from './port';
 
 /**
@@ -164,12 +165,10 @@ export function settle<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => resolve(work()));
 }
 
-/** SQLite's LIMIT for a count: -1 for none. The CAST in LIMIT_PARAMETER would quietly cut a fraction. */
+/** SQLite's LIMIT for a count: -1 for none. Checked here too, as the CAST in LIMIT_PARAMETER would quietly cut a fraction. */
 export function toLimit(maxCount: number): number {
-  if (maxCount === Infinity) return -1;
-  if (!Number.isSafeInteger(maxCount) || maxCount < 0)
-    throw new RangeError(`a read's limit must be a non-negative integer, got ${maxCount}`);
-  return maxCount;
+  assertMaxCount(maxCount);
+  return maxCount === Infinity ? -1 : maxCount;
 }
 
 /** The row as an event, or why it cannot be one (data or metadata that is not JSON). */
