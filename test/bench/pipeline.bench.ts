@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     if (history) {
       const { prefill, ...figures } = history;
       console.log(
-        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s`,
+        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}`,
       );
       line('  pipeline, loaded', history.loadedRun);
       line('  pipeline, one at a time', history.singleRun);

@@ -16,11 +16,15 @@ import {
   type EvidenceState,
   type ExecutionCommand,
 } from '@countersign/executor-domain';
+import { readAllHeaders } from '@countersign/event-store';
 import { importPrivateKey } from '@countersign/identity';
 import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { ADAPTER_TIMEOUT_MS, actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
+
+/** Headers per page of the in-doubt scan: a few hundred bytes each, nothing parsed. */
+const SCAN_PAGE = 2_000;
 
 /** The adapter's view of an opened credential: the token, and a system-backed kind's sealed secret. */
 const credentialFor = (token: string, system: unknown): ExecutionCredential => (system === undefined ? { token } : { token, system });
@@ -154,12 +158,14 @@ export class ExecutorService {
 
   /**
    * Only open claims are held while scanning (a claim's later event in its stream settles it), so the
-   * scan's memory follows the claims in flight, not the history.
+   * scan's memory follows the claims in flight, not the history. Headers only: the scan needs each
+   * event's stream and type, and parsing every event's data made it most of the executor's start-up
+   * with a long history (docs/operations.md, "The history run").
    */
   private async unfinishedClaims(): Promise<string[]> {
     const open = new Set<string>();
     for (let position = -1; ;) {
-      const page = await this.runtime.store.readAll(position, 500);
+      const page = await readAllHeaders(this.runtime.store, position, SCAN_PAGE);
       if (page.length === 0) break;
       for (const event of page) {
         const requestId = requestIdOfExecutionStream(event.stream);

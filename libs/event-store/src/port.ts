@@ -51,6 +51,9 @@ export interface StoredEvent {
   recordedAt: string;
 }
 
+/** A stored event without its data and metadata: what a scan that looks only at streams and types needs. */
+export type StoredEventHeader = Omit<StoredEvent, 'data' | 'metadata'>;
+
 export interface AppendResult {
   /** Revision of the last event in the stream after the append. */
   nextExpectedRevision: number;
@@ -93,6 +96,13 @@ export interface EventStore {
   /** Events after `fromPosition` (exclusive; -1 for the beginning) in store order. */
   readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]>;
   /**
+   * `readAll` without data and metadata (optional: a store that cannot read less leaves it out;
+   * call it through `readAllHeaders`). Nothing is parsed, so a row whose data is not JSON is listed
+   * too, and a scan of a long history (the executor's in-doubt scan at start-up) costs a fraction
+   * of reading it.
+   */
+  readAllHeaders?(fromPosition: number, maxCount: number): Promise<StoredEventHeader[]>;
+  /**
    * Catch-up subscription: delivers every event after `fromPosition` in order, then live ones.
    * The handler is awaited; one event at a time. A throwing handler stops the subscription and
    * the error is passed to `onError`.
@@ -128,3 +138,16 @@ export type UnreadableEventReporter = (event: UnreadableEvent) => void;
 /** The default reporter: one line on stderr, without the data (it may hold anything). */
 export const warnUnreadable: UnreadableEventReporter = (event) =>
   console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);
+
+/** The store's own headers-only read when it has one, else `readAll` with data and metadata dropped. */
+export async function readAllHeaders(store: EventStore, fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
+  if (store.readAllHeaders) return store.readAllHeaders(fromPosition, maxCount);
+  return (await store.readAll(fromPosition, maxCount)).map(({ id, stream, revision, position, type, recordedAt }) => ({
+    id,
+    stream,
+    revision,
+    position,
+    type,
+    recordedAt,
+  }));
+}

@@ -261,6 +261,22 @@ describe('SQLite adapter — file behaviour', () => {
     open(); // a second open finds nothing left to migrate
   });
 
+  it('lists headers of rows whose data is not JSON, which readAll skips, and leaves out $-streams as readAll does', async () => {
+    const store = open({ onUnreadable: () => undefined });
+    const own = event();
+    await store.append('own', [own], 'no_stream');
+    await insertRaw(file, '$settings', '{"$userStreamAcl":{}}');
+    await insertRaw(file, 'odd', '\u0000 not json');
+
+    const headers = await store.readAllHeaders(-1, 100);
+
+    expect(headers.map((header) => [header.stream, header.type])).toEqual([
+      ['own', 'sqlite.tested.v1'],
+      ['odd', 'foreign.v1'],
+    ]);
+    expect((await store.readAll(-1, 100)).map((stored) => stored.stream)).toEqual(['own']);
+  });
+
   it('refuses data that JSON cannot carry', async () => {
     const store = open();
     await expect(store.append('bad', [{ ...event(), data: undefined }], 'any')).rejects.toThrow(TypeError);

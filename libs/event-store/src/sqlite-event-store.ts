@@ -22,12 +22,22 @@ import {
   type NewEvent,
   type ReadOptions,
   type StoredEvent,
+  type StoredEventHeader,
   type Subscription,
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
 import { SqliteSeenMarkers } from './sqlite-seen-markers';
-import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
+import {
+  decodeRow,
+  guardSqlite,
+  openDatabase,
+  prepareStatements,
+  settle,
+  toLimit,
+  toStoredEventHeader,
+  type Statements,
+} from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -140,6 +150,16 @@ export class SqliteEventStore implements EventStore {
     return settle(() => {
       assertMaxCount(maxCount);
       return this.readAfter(fromPosition, maxCount).events;
+    });
+  }
+
+  /** Committed rows only, as readAll (see readAfter). */
+  readAllHeaders(fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
+    return settle(() => {
+      assertMaxCount(maxCount);
+      this.group.assertUsable();
+      const rows = this.guard(() => this.sql.headersAfter.all(fromPosition, this.visibleUpTo, toLimit(maxCount)));
+      return rows.map(toStoredEventHeader);
     });
   }
 

@@ -3,7 +3,7 @@ import { errorMessage } from '@countersign/contracts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { assertMaxCount } from './append-rules';
-import { StoreUnavailableError, type StoredEvent } from './port';
+import { StoreUnavailableError, type StoredEvent, type StoredEventHeader } from './port';
 
 /**
  * Table layout of a service's SQLite file; `position` is the store-wide order ($all). Ids are
@@ -105,6 +105,8 @@ export interface EventRow {
   recorded_at: string;
 }
 
+export type EventHeaderRow = Omit<EventRow, 'data' | 'metadata'>;
+
 export type Statements = ReturnType<typeof prepareStatements>;
 
 /**
@@ -134,6 +136,10 @@ export function prepareStatements(db: Database.Database) {
     // The upper bound keeps readers to committed events while this connection has a group open.
     after: db.prepare<[number, number, number], EventRow>(
       `SELECT * FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
+    ),
+    // The same rows as `after`, without the columns a headers-only scan would not parse.
+    headersAfter: db.prepare<[number, number, number], EventHeaderRow>(
+      `SELECT position, id, stream, revision, type, recorded_at FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
     ),
     head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
@@ -178,6 +184,10 @@ export function decodeRow(row: EventRow): StoredEvent | { unreadable: string } {
   } catch (error) {
     return { unreadable: errorMessage(error) };
   }
+}
+
+export function toStoredEventHeader(row: EventHeaderRow): StoredEventHeader {
+  return { id: row.id, stream: row.stream, revision: row.revision, position: row.position, type: row.type, recordedAt: row.recorded_at };
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {

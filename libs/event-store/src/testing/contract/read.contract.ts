@@ -1,3 +1,4 @@
+import { readAllHeaders, type StoredEvent } from '../../port';
 import { events, ids, idsOf, markPosition, newEvent, readAllOf, streamName, type ContractContext } from './contract-helpers';
 
 export function describeReadContract(context: ContractContext): void {
@@ -73,4 +74,33 @@ export function describeReadContract(context: ContractContext): void {
       expect(ids(everything.filter((event) => event.stream === stream))).toEqual(idsOf(written));
     });
   });
+
+  describe('readAllHeaders', () => {
+    it('lists what readAll reads, in the same order and pages, without data and metadata', async () => {
+      const { store } = context.get();
+      const [a, b] = [streamName('headers-a'), streamName('headers-b')];
+      const start = await markPosition(store);
+      await store.append(a, events(2), 'no_stream');
+      await store.append(b, events(1), 'no_stream');
+      await store.append(a, events(1), 1);
+
+      const headers = await readAllHeaders(store, start, 10_000);
+
+      expect(headers).toEqual((await store.readAll(start, 10_000)).map(headerOf));
+      expect(headers.filter((header) => header.stream === a || header.stream === b)).toHaveLength(4);
+      expect(headers.every((header) => !('data' in header) && !('metadata' in header))).toBe(true);
+      expect(await readAllHeaders(store, start, 1)).toEqual(headers.slice(0, 1));
+      expect(await readAllHeaders(store, headers[0]?.position ?? NaN, 10_000)).toEqual(headers.slice(1));
+      expect(await readAllHeaders(store, start, 0)).toEqual([]);
+    });
+  });
 }
+
+const headerOf = ({ id, stream, revision, position, type, recordedAt }: StoredEvent) => ({
+  id,
+  stream,
+  revision,
+  position,
+  type,
+  recordedAt,
+});
