@@ -9,7 +9,7 @@ import { essentialBound, measureUnitCosts } from './essential-bound';
 import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
 import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
-import { HISTORY_FILE_STORE, prefillHistory } from './history';
+import { HISTORY_FILE_STORE, prefillHistory, restartTimed } from './history';
 import { cpuMsPerRequest, cpuOf, peakRss, stackPids, waitIdle } from './rss';
 import { hopTimeline, streamHeads } from './hop-timeline';
 
@@ -180,12 +180,15 @@ async function main(): Promise<void> {
     if (history) {
       const { prefill, ...figures } = history;
       console.log(
-        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}`,
+        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}, retries ${JSON.stringify(prefill.startRetries)}`,
       );
       line('  pipeline, loaded', history.loadedRun);
       line('  pipeline, one at a time', history.singleRun);
       console.log(
         `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
+      );
+      console.log(
+        `  started again               start-up s ${JSON.stringify(figures.restart.startSeconds)}, retries ${JSON.stringify(figures.restart.startRetries)}`,
       );
     }
     console.log(`CPU ms per request (loaded)  pipeline ${JSON.stringify(cpu)} reference ${JSON.stringify(referenceCpu)}`);
@@ -225,6 +228,7 @@ async function main(): Promise<void> {
                 ratios_to_empty: history.ratios,
                 peak_rss_mb: history.peak_rss_mb,
                 prefill: history.prefill,
+                restart: history.restart,
               },
             }
           : {}),
@@ -253,6 +257,8 @@ async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { lo
   const loadedRun = await drive(target.nc, REQUESTER, target.sign, N, CONCURRENCY);
   const singleRun = await drive(target.nc, REQUESTER, target.sign, SINGLE_N, 1);
   await target.nc.close();
+  const peak = peakRss(pids);
+  const restart = await restartTimed(stack);
   return {
     loadedRun,
     singleRun,
@@ -260,8 +266,9 @@ async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { lo
       throughput: round(loadedRun.throughput / empty.loaded.throughput, 3),
       single_p50: round(singleRun.p50 / empty.single.p50, 2),
     },
-    peak_rss_mb: peakRss(pids),
+    peak_rss_mb: peak,
     prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds) },
+    restart,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventTypes, type Envelope, type RequestAcceptedV1 } from '@countersign/contracts';
-import { AUDIT_LOG_STREAM, auditLogDecider, provenSubmission, type CheckpointPolicy } from '@countersign/audit-domain';
+import { AUDIT_LOG_STREAM, auditLogDecider, auditLogSnapshots, provenSubmission, type CheckpointPolicy } from '@countersign/audit-domain';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { loadCheckpointPolicy } from './checkpoint.config';
 
@@ -14,12 +14,16 @@ export class AuditService implements OnApplicationBootstrap {
   /** The last write to the log in line; the next one starts when it settles (see `inTurn`). */
   private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+    // The log's state is written down every 1,000 records (auditLogSnapshots), so a start folds the tail only.
+    runtime.runner.keepSnapshots(auditLogDecider, auditLogSnapshots);
+  }
 
   /**
-   * The log's state (head, recent ids, Merkle frontier: bounded, see AuditLogState) is folded from
-   * the whole log once, here, before audit consumes anything: a start-up replay, not a cost the
-   * first event after a restart pays while the pipeline waits for its receipt.
+   * The log's state (head, recent ids, Merkle frontier: bounded, see AuditLogState) is folded once,
+   * here, before audit consumes anything: from its last snapshot when the log still holds the record
+   * it was taken at, else from the log's start. A start-up replay, not a cost the first event after
+   * a restart pays while the pipeline waits for its receipt.
    */
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();

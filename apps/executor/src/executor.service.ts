@@ -160,7 +160,7 @@ export class ExecutorService {
    * Only open claims are held while scanning (a claim's later event in its stream settles it), so the
    * scan's memory follows the claims in flight, not the history. Headers only: the scan needs each
    * event's stream and type, and parsing every event's data made it most of the executor's start-up
-   * with a long history (docs/operations.md, "The history run").
+   * with a long history (docs/operations.md, "Start-up with history").
    */
   private async unfinishedClaims(): Promise<string[]> {
     const open = new Set<string>();

@@ -16,6 +16,21 @@ export function fold<Event, State>(
 }
 
 /**
+ * How a decider's state of one long stream is written down between runs of a process, so it need
+ * not be folded from the stream's first event (audit's log: all of its history). Pure: the shell
+ * stores what `encode` returns as JSON, and uses a stored state only when `decode` accepts it.
+ */
+export interface StateCodec<State> {
+  /** The encoding's version: a state written under another one is not used (the stream is folded whole). */
+  version: number;
+  /** Events folded between two written states. */
+  every: number;
+  encode(state: State): unknown;
+  /** The state, or undefined when `json` is not one this codec wrote. */
+  decode(json: unknown): State | undefined;
+}
+
+/**
  * An event as a decider produces it. Its `id` is derived inside the decider from the cause
  * (deterministicId) or from a per-attempt claim id, so a redelivered message yields the very same
  * events and the shell stores and signs exactly what was decided.

@@ -97,11 +97,13 @@ export interface EventStore {
   readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]>;
   /**
    * `readAll` without data and metadata (optional: a store that cannot read less leaves it out;
-   * call it through `readAllHeaders`). Nothing is parsed, so a row whose data is not JSON is listed
-   * too, and a scan of a long history (the executor's in-doubt scan at start-up) costs a fraction
-   * of reading it.
+   * call it through `readAllHeaders`), so a scan of a long history (the executor's in-doubt scan at
+   * start-up) costs a fraction of reading it. Nothing is parsed, so here a row whose data is not
+   * JSON is listed too (readAll skips it); through the fallback it is not.
    */
   readAllHeaders?(fromPosition: number, maxCount: number): Promise<StoredEventHeader[]>;
+  /** Folded states of long streams (optional: without it every stream is folded from its start). */
+  snapshots?(): SnapshotStore;
   /**
    * Catch-up subscription: delivers every event after `fromPosition` in order, then live ones.
    * The handler is awaited; one event at a time. A throwing handler stops the subscription and
@@ -117,6 +119,27 @@ export interface EventStore {
   flush?(): Promise<void>;
   deferDurability?<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A decider's folded state of one stream up to `revision`, where the stream's event had id `eventId`. */
+export interface StreamSnapshot {
+  stream: string;
+  revision: number;
+  eventId: string;
+  /** The state's encoding version (StateCodec.version). */
+  version: number;
+  /** The encoded state, as JSON text. */
+  state: string;
+}
+
+/**
+ * One snapshot per stream, kept in the same store. Only a shortcut: a snapshot lost in a crash, or
+ * one its reader refuses, means folding the stream from its start, so saving one costs no fsync of
+ * its own.
+ */
+export interface SnapshotStore {
+  load(stream: string): Promise<StreamSnapshot | undefined>;
+  save(snapshot: StreamSnapshot): Promise<void>;
 }
 
 /** Durable named positions, e.g. how far the relay has published. Kept in the same store. */
@@ -139,15 +162,18 @@ export type UnreadableEventReporter = (event: UnreadableEvent) => void;
 export const warnUnreadable: UnreadableEventReporter = (event) =>
   console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);
 
+/** The event without its data and metadata. */
+export const headerOf = ({ id, stream, revision, position, type, recordedAt }: StoredEventHeader): StoredEventHeader => ({
+  id,
+  stream,
+  revision,
+  position,
+  type,
+  recordedAt,
+});
+
 /** The store's own headers-only read when it has one, else `readAll` with data and metadata dropped. */
 export async function readAllHeaders(store: EventStore, fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
   if (store.readAllHeaders) return store.readAllHeaders(fromPosition, maxCount);
-  return (await store.readAll(fromPosition, maxCount)).map(({ id, stream, revision, position, type, recordedAt }) => ({
-    id,
-    stream,
-    revision,
-    position,
-    type,
-    recordedAt,
-  }));
+  return (await store.readAll(fromPosition, maxCount)).map(headerOf);
 }

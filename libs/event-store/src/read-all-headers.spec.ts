@@ -21,7 +21,7 @@ describe('readAllHeaders', () => {
       },
     } as unknown as EventStore;
 
-    expect(await readAllHeaders(store, 3, 50)).toEqual([
+    expect(await readAllHeaders(store, 3, 50)).toStrictEqual([
       {
         id: stored.id,
         stream: 'execution-r1',

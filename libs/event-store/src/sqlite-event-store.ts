@@ -28,6 +28,7 @@ import {
 } from './port';
 import { reportOnce } from './unreadable';
 import { SqliteSeenMarkers } from './sqlite-seen-markers';
+import { SqliteSnapshots } from './sqlite-snapshots';
 import {
   decodeRow,
   guardSqlite,
@@ -75,6 +76,7 @@ export class SqliteEventStore implements EventStore {
   /** Highest position that was durable when this connection's open group began (readers see no further). */
   private visibleUpTo = Number.MAX_SAFE_INTEGER;
   private markers: SqliteSeenMarkers | undefined;
+  private snapshotStore: SqliteSnapshots | undefined;
   /** Recently decoded rows of store-wide reads, by position (oldest first; see `remember`). */
   private readonly recentlyDecoded = new Map<number, StoredEvent | { unreadable: string }>();
 
@@ -157,9 +159,7 @@ export class SqliteEventStore implements EventStore {
   readAllHeaders(fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
     return settle(() => {
       assertMaxCount(maxCount);
-      this.group.assertUsable();
-      const rows = this.guard(() => this.sql.headersAfter.all(fromPosition, this.visibleUpTo, toLimit(maxCount)));
-      return rows.map(toStoredEventHeader);
+      return this.committedAfter(this.sql.headersAfter, fromPosition, maxCount).map(toStoredEventHeader);
     });
   }
 
@@ -187,6 +187,11 @@ export class SqliteEventStore implements EventStore {
   /** The replay guard's markers, kept in the same file and written in the same group commit. */
   seenMarkers(): SqliteSeenMarkers {
     return (this.markers ??= new SqliteSeenMarkers(this.db, this.group));
+  }
+
+  /** Folded states of long streams, in the same file (see SqliteSnapshots). */
+  snapshots(): SqliteSnapshots {
+    return (this.snapshotStore ??= new SqliteSnapshots(this.db, this.now, this.group));
   }
 
   /** What the file promises about durability, for health checks and the tests that pin it. */
@@ -238,9 +243,14 @@ export class SqliteEventStore implements EventStore {
     return this.sql.lastRevision.get(stream)?.revision ?? 'no_stream';
   }
 
-  private readAfter(position: number, maxCount: number): CatchUpPage {
+  /** Rows after `position` that are committed: while this connection has a group open, none of it. */
+  private committedAfter<Row>(statement: Database.Statement<[number, number, number], Row>, position: number, maxCount: number): Row[] {
     this.group.assertUsable();
-    const rows = this.guard(() => this.sql.after.all(position, this.visibleUpTo, toLimit(maxCount)));
+    return this.guard(() => statement.all(position, this.visibleUpTo, toLimit(maxCount)));
+  }
+
+  private readAfter(position: number, maxCount: number): CatchUpPage {
+    const rows = this.committedAfter(this.sql.after, position, maxCount);
     const events: StoredEvent[] = [];
     for (const row of rows) {
       const decoded = this.recentlyDecoded.get(row.position) ?? this.remember(row.position, decodeRow(row));

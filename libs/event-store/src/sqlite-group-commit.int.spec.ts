@@ -56,6 +56,7 @@ describe('SQLite adapter — group commit', () => {
       // Not on disk yet, and neither readAll nor a subscription hands it out.
       expect(committedIds()).toEqual([]);
       expect(await store.readAll(-1, 10)).toEqual([]);
+      expect(await store.readAllHeaders(-1, 10)).toEqual([]);
       // The writer's own stream reads see it, so a decision taken next in the batch is consistent.
       expect((await store.readStream('deferred')).map((stored) => stored.id)).toEqual([first.id]);
     });
@@ -63,6 +64,7 @@ describe('SQLite adapter — group commit', () => {
     expect(delivered).toEqual([]);
     await store.flush();
     expect(committedIds()).toEqual([first.id]);
+    expect((await store.readAllHeaders(-1, 10)).map((header) => header.id)).toEqual([first.id]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(delivered.map((stored) => stored.id)).toEqual([first.id]);
     await subscription.stop();

@@ -39,11 +39,12 @@ describe('prepareStatements', () => {
       sql.insert.run('id-0', 'stream-a', 0, 'type', '{}', '{}', 'now');
       const reads = () => ({
         after: sql.after.all(0, Number.MAX_SAFE_INTEGER, 10).length,
+        headersAfter: sql.headersAfter.all(0, Number.MAX_SAFE_INTEGER, 10).length,
         byStream: sql.byStream.all('stream-a', 0, 10).length,
       });
-      expect(reads()).toEqual({ after: 1, byStream: 1 });
+      expect(reads()).toEqual({ after: 1, headersAfter: 1, byStream: 1 });
       db.exec('CREATE TABLE shadow.events AS SELECT * FROM store.events WHERE 0');
-      expect(reads()).toEqual({ after: 1, byStream: 1 });
+      expect(reads()).toEqual({ after: 1, headersAfter: 1, byStream: 1 });
     } finally {
       db.close();
     }

@@ -37,7 +37,16 @@ export const SCHEMA = `${eventsTable('events')}
     stream_sequence INTEGER NOT NULL,
     arrived_ms      INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS seen_events_by_arrival ON seen_events (consumer, arrived_ms);`;
+  CREATE INDEX IF NOT EXISTS seen_events_by_arrival ON seen_events (consumer, arrived_ms);
+  -- Folded states of long streams (SqliteSnapshots): one row per stream, replaced as it grows.
+  CREATE TABLE IF NOT EXISTS snapshots (
+    stream     TEXT    PRIMARY KEY,
+    revision   INTEGER NOT NULL,
+    event_id   TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    state      TEXT    NOT NULL,
+    updated_at TEXT    NOT NULL
+  );`;
 
 /** Files written before ids were scoped to their stream have a store-wide UNIQUE (id). */
 function hasStoreWideIdIndex(db: Database.Database): boolean {
@@ -192,13 +201,8 @@ export function toStoredEventHeader(row: EventHeaderRow): StoredEventHeader {
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
-    id: row.id,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
+    ...toStoredEventHeader(row),
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    recordedAt: row.recorded_at,
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicId } from '@countersign/contracts';
-import type { Decider } from '@countersign/decider';
+import type { Decider, StateCodec } from '@countersign/decider';
 import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type ReadOptions } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { CACHED_STREAMS, DecisionRunner } from './decision-runner';
@@ -143,5 +143,77 @@ describe('DecisionRunner on a real SQLite store', () => {
     expect(state.count).toBe(2_500);
     expect(state.seen.at(-1)).toBe('history-2499');
     expect(readsFrom('tally-long')).toEqual([0, 1_000, 2_000]);
+  });
+
+  describe('with snapshots kept (keepSnapshots)', () => {
+    const EVERY = 100;
+    const codec: StateCodec<Tally> = {
+      version: 1,
+      every: EVERY,
+      encode: (state) => state,
+      decode: (json) => {
+        const state = json as Partial<Tally> | null;
+        return typeof state?.count === 'number' && Array.isArray(state.seen) ? { count: state.count, seen: state.seen } : undefined;
+      },
+    };
+    const counted = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        id: deterministicId(`history-${from + index}`, 'counted'),
+        type: COUNTED,
+        data: { commandId: `history-${from + index}` },
+      }));
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('saves one every `every` events, and a fresh runner restores it and folds only the events after it', async () => {
+      await store.append('tally-long', counted(0, 250), 'no_stream');
+      const runner = new DecisionRunner(store, signer);
+      runner.keepSnapshots(tally, codec);
+      await runner.load(tally, 'tally-long');
+      await runner.run(tally, 'tally-long', { commandId: 'late' }, cause('late'));
+      await settled();
+      // Folded to revision 249 at load; the one appended after is not `every` events on.
+      expect(await store.snapshots().load('tally-long')).toMatchObject({ revision: 249, eventId: counted(249, 1)[0]!.id, version: 1 });
+
+      const { store: watched, readsFrom } = recording(store);
+      const restarted = new DecisionRunner(watched, signer);
+      restarted.keepSnapshots(tally, codec);
+      const restored = await restarted.load(tally, 'tally-long');
+      // One read to check that the stream holds the snapshot's event at 249, then the tail.
+      expect(readsFrom('tally-long')).toEqual([249, 250]);
+      expect(restored).toEqual(await new DecisionRunner(store, signer).load(tally, 'tally-long'));
+      expect(restored.count).toBe(251);
+    });
+
+    it('folds from the start, and says why, when the stream does not hold its event, its version differs or its state does not decode', async () => {
+      await store.append('tally-long', counted(0, 150), 'no_stream');
+      const full = await new DecisionRunner(store, signer).load(tally, 'tally-long');
+      const snapshot = { stream: 'tally-long', revision: 149, eventId: counted(149, 1)[0]!.id, version: 1, state: JSON.stringify(full) };
+      const refusals = [
+        { ...snapshot, eventId: counted(148, 1)[0]!.id },
+        { ...snapshot, revision: 400 },
+        { ...snapshot, version: 2 },
+        { ...snapshot, state: '{"count":"many"}' },
+        { ...snapshot, state: 'not json' },
+      ];
+      for (const refused of refusals) {
+        await store.snapshots().save(refused);
+        const warnings: string[] = [];
+        const { store: watched, readsFrom } = recording(store);
+        const runner = new DecisionRunner(watched, signer, undefined, (message) => warnings.push(message));
+        runner.keepSnapshots(tally, codec);
+        await expect(runner.load(tally, 'tally-long')).resolves.toEqual(full);
+        expect(readsFrom('tally-long').at(-1)).toBe(0);
+        expect(warnings).toEqual([
+          expect.stringMatching(/^snapshot of tally-long at revision \d+ not used \(.+\); folding the stream from its start$/),
+        ]);
+      }
+    });
+
+    it('keeps none for a decider it was not told to', async () => {
+      await store.append('tally-long', counted(0, 250), 'no_stream');
+      await new DecisionRunner(store, signer).load(tally, 'tally-long');
+      await settled();
+      expect(await store.snapshots().load('tally-long')).toBeUndefined();
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import { fold, type Decider } from '@countersign/decider';
+import { fold, type Decider, type StateCodec } from '@countersign/decider';
 import { WrongExpectedRevisionError, type EventStore, type NewEvent, type StoredEvent } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
 import { inSpan, traceMetadata } from '@countersign/messaging';
 import { isLocalType, toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
 import { requestIdOfStored, RequestTraces } from './request-traces';
+import { StreamSnapshots, type FoldedStream } from './stream-snapshots';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -60,11 +61,8 @@ export interface RunOptions {
   fromCache?: boolean;
 }
 
-interface Folded<S> {
-  /** Revision of the last event folded in; -1 for an empty stream. */
-  revision: number;
-  state: S;
-}
+/** Revision of the last event folded in (-1 for an empty stream), and that event's id. */
+type Folded<S> = FoldedStream<S>;
 
 /**
  * Runs one command against one stream: read, fold, decide, append with the revision that was read.
@@ -78,12 +76,21 @@ interface Folded<S> {
 export class DecisionRunner {
   private readonly cache = new WeakMap<object, Map<string, Folded<unknown>>>();
   private readonly traces = new RequestTraces();
+  private readonly snapshots: StreamSnapshots;
 
   constructor(
     private readonly store: EventStore,
     private readonly signer: EnvelopeSigner,
     private readonly log: DecisionLog = () => undefined,
-  ) {}
+    warn: (message: string) => void = (message) => console.warn(message),
+  ) {
+    this.snapshots = new StreamSnapshots(store, store.snapshots?.(), warn);
+  }
+
+  /** Keep snapshots of this decider's streams (a long one: audit's log), so a process that starts folds only their tail. */
+  keepSnapshots<S>(decider: Folder<S>, codec: StateCodec<S>): void {
+    this.snapshots.keep(decider, codec);
+  }
 
   async load<S>(decider: Folder<S>, stream: string): Promise<S> {
     return (await this.catchUp(decider, stream)).state;
@@ -147,7 +154,9 @@ export class DecisionRunner {
   private remember<S>(decider: Folder<S>, stream: string, folded: Folded<S>, appended: Appended): void {
     if (appended.revision !== folded.revision + appended.events.length) return;
     const state = fold({ evolve: decider.evolve, initialState: () => folded.state }, appended.events.map(asStored).map(toDomainEvent));
-    this.cacheState(this.streamsOf(decider), stream, { revision: appended.revision, state });
+    const remembered = { revision: appended.revision, eventId: appended.events.at(-1)?.id, state };
+    this.cacheState(this.streamsOf(decider), stream, remembered);
+    this.snapshots.saveIfDue(decider, stream, remembered);
   }
 
   private cached<S>(decider: Folder<S>, stream: string): Folded<S> | undefined {
@@ -156,7 +165,8 @@ export class DecisionRunner {
 
   private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
     const streams = this.streamsOf(decider);
-    const cached = (streams.get(stream) as Folded<S> | undefined) ?? { revision: -1, state: decider.initialState() };
+    const cached = (streams.get(stream) as Folded<S> | undefined) ??
+      (await this.snapshots.restore<S>(decider, stream)) ?? { revision: -1, state: decider.initialState() };
     // Page by page: a long stream (audit's single log is all of its history) is never held in
     // memory whole, and timers and sockets get a turn between pages.
     let folded = cached;
@@ -166,13 +176,16 @@ export class DecisionRunner {
       if (newer.length === 0) break;
       newer.forEach((event) => this.traces.observe(event));
       const from = folded.state;
+      const last = newer[newer.length - 1]!;
       folded = {
-        revision: newer[newer.length - 1]!.revision,
+        revision: last.revision,
+        eventId: last.id,
         state: fold({ evolve: decider.evolve, initialState: () => from }, newer.map(toDomainEvent)),
       };
       if (newer.length < CATCH_UP_PAGE) break;
     }
     this.cacheState(streams, stream, folded);
+    this.snapshots.saveIfDue(decider, stream, folded);
     return folded;
   }
 

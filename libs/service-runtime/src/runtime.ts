@@ -57,7 +57,7 @@ export async function openRuntime(config: ServiceConfig, options: RuntimeOptions
     store,
     checkpoints,
     nc,
-    runner: new DecisionRunner(store, signer, options.decisionLog),
+    runner: new DecisionRunner(store, signer, options.decisionLog, (message) => logger.warn(message)),
     clock: () => new Date(),
     logger,
     metrics,

@@ -9,3 +9,4 @@ export * from './hash-chain';
 export * from './recent-ids';
 export * from './checkpoint';
 export * from './findings';
+export * from './audit-log.snapshot';

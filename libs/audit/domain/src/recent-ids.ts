@@ -34,3 +34,16 @@ export function addRecent(recent: RecentIds, id: string): RecentIds {
 /** How many ids are remembered now (at most 1,024). */
 export const recentCount = (recent: RecentIds): number =>
   recent.open.length + recent.sealed.reduce((count, chunk) => count + chunk.size, 0);
+
+/** As JSON (for a snapshot of the log's state): the sealed chunks as arrays. */
+export const recentIdsToJson = (recent: RecentIds): { sealed: string[][]; open: string[] } => ({
+  sealed: recent.sealed.map((chunk) => [...chunk]),
+  open: [...recent.open],
+});
+
+/** Back from recentIdsToJson; undefined for anything it would not have written (too many ids). */
+export function recentIdsFromJson(json: { sealed: readonly (readonly string[])[]; open: readonly string[] }): RecentIds | undefined {
+  // A sealed chunk may hold fewer than CHUNK ids: the Set addRecent made collapsed any repeated one.
+  const bounded = json.sealed.length <= MAX_SEALED && json.open.length < CHUNK && json.sealed.every((chunk) => chunk.length <= CHUNK);
+  return bounded ? { sealed: json.sealed.map((chunk) => new Set(chunk)), open: [...json.open] } : undefined;
+}

@@ -1,4 +1,4 @@
-import { readAllHeaders, type StoredEvent } from '../../port';
+import { headerOf, readAllHeaders } from '../../port';
 import { events, ids, idsOf, markPosition, newEvent, readAllOf, streamName, type ContractContext } from './contract-helpers';
 
 export function describeReadContract(context: ContractContext): void {
@@ -95,12 +95,3 @@ export function describeReadContract(context: ContractContext): void {
     });
   });
 }
-
-const headerOf = ({ id, stream, revision, position, type, recordedAt }: StoredEvent) => ({
-  id,
-  stream,
-  revision,
-  position,
-  type,
-  recordedAt,
-});
