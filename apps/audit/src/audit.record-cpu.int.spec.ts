@@ -149,6 +149,45 @@ describe('audit recording a stream of requests on a real store', () => {
     expect(frontierRoot(state.tree)).toBe(merkleRoot(records.map(recordLeafHash)));
     expect(log.filter((event) => event.type === EventTypes.AuditReceipt)).toHaveLength(REQUESTS);
   }, 60_000);
+
+  it('restarts from its snapshot: folds only the log after it, and the chain and its Merkle tree go on as if folded whole', async () => {
+    const signer = signers['service:audit']!;
+    Logger.overrideLogger(['error']);
+    const start = async () => {
+      const logReads: number[] = [];
+      const watched = Object.create(store) as SqliteEventStore;
+      watched.readStream = (stream: string, options?: ReadOptions) => {
+        if (stream === AUDIT_LOG_STREAM) logReads.push(options?.fromRevision ?? 0);
+        return store.readStream(stream, options);
+      };
+      const runner = new DecisionRunner(watched, signer);
+      const runtime = { store: watched, signer, trust, runner, clock: () => new Date(), logger: new Logger('audit') };
+      const audit = new AuditService(runtime as unknown as ServiceRuntime);
+      await audit.onApplicationBootstrap();
+      return { audit, logReads, runner };
+    };
+    const first = await start();
+    // 1,040 records and 130 receipts: one snapshot, at the first 1,000 events of the log.
+    await consume(store, first.audit, Array.from({ length: 130 }, request).flat());
+    const snapshot = await store.snapshots().load(AUDIT_LOG_STREAM);
+    expect(snapshot?.revision).toBeGreaterThanOrEqual(999);
+
+    const second = await start();
+    // One read of the snapshot's own event, to check the log holds it there, then the tail.
+    expect(second.logReads).toEqual([snapshot!.revision, snapshot!.revision + 1]);
+    await consume(store, second.audit, Array.from({ length: 5 }, request).flat());
+
+    const log = await store.readStream(AUDIT_LOG_STREAM);
+    const records = log
+      .filter((event) => event.type === EventTypes.AuditRecord)
+      .map((event) => (event.data as Envelope<AuditRecordV1>).data);
+    expect(verifyChain(records)).toMatchObject({ ok: true, count: records.length });
+    const folded = await new DecisionRunner(store, signer).load(auditLogDecider, AUDIT_LOG_STREAM);
+    expect(frontierRoot(folded.tree)).toBe(merkleRoot(records.map(recordLeafHash)));
+    expect(folded.head.sequence).toBe(records.length);
+    // The restarted runner's state, restored and then folded on, is the one the whole log folds to.
+    await expect(second.runner.load(auditLogDecider, AUDIT_LOG_STREAM)).resolves.toEqual(folded);
+  }, 120_000);
 });
 
 /** One consumer: batches of deliveries, each verified, handled in one deferred group and flushed. */
