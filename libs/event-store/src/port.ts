@@ -51,8 +51,12 @@ export interface StoredEvent {
   recordedAt: string;
 }
 
-/** A stored event without its data and metadata: what a scan that looks only at streams and types needs. */
-export type StoredEventHeader = Omit<StoredEvent, 'data' | 'metadata'>;
+/**
+ * A stored event without its data, metadata and time: what a scan that looks only at streams and
+ * types needs. (Without the time too: SQLite keeps it after the data, so reading it would read a
+ * large row's overflow pages.)
+ */
+export type StoredEventHeader = Pick<StoredEvent, 'id' | 'stream' | 'revision' | 'position' | 'type'>;
 
 export interface AppendResult {
   /** Revision of the last event in the stream after the append. */
@@ -96,7 +100,7 @@ export interface EventStore {
   /** Events after `fromPosition` (exclusive; -1 for the beginning) in store order. */
   readAll(fromPosition: number, maxCount: number): Promise<StoredEvent[]>;
   /**
-   * `readAll` without data and metadata (optional: a store that cannot read less leaves it out;
+   * `readAll` without data, metadata and time (optional: a store that cannot read less leaves it out;
    * call it through `readAllHeaders`), so a scan of a long history (the executor's in-doubt scan at
    * start-up) costs a fraction of reading it. Nothing is parsed, so here a row whose data is not
    * JSON is listed too (readAll skips it); through the fallback it is not.
@@ -162,17 +166,16 @@ export type UnreadableEventReporter = (event: UnreadableEvent) => void;
 export const warnUnreadable: UnreadableEventReporter = (event) =>
   console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);
 
-/** The event without its data and metadata. */
-export const headerOf = ({ id, stream, revision, position, type, recordedAt }: StoredEventHeader): StoredEventHeader => ({
+/** The event without its data, metadata and time. */
+export const headerOf = ({ id, stream, revision, position, type }: StoredEventHeader): StoredEventHeader => ({
   id,
   stream,
   revision,
   position,
   type,
-  recordedAt,
 });
 
-/** The store's own headers-only read when it has one, else `readAll` with data and metadata dropped. */
+/** The store's own headers-only read when it has one, else `readAll` with data, metadata and time dropped. */
 export async function readAllHeaders(store: EventStore, fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
   if (store.readAllHeaders) return store.readAllHeaders(fromPosition, maxCount);
   return (await store.readAll(fromPosition, maxCount)).map(headerOf);

@@ -114,7 +114,7 @@ export interface EventRow {
   recorded_at: string;
 }
 
-export type EventHeaderRow = Omit<EventRow, 'data' | 'metadata'>;
+export type EventHeaderRow = Pick<EventRow, 'position' | 'id' | 'stream' | 'revision' | 'type'>;
 
 export type Statements = ReturnType<typeof prepareStatements>;
 
@@ -146,9 +146,10 @@ export function prepareStatements(db: Database.Database) {
     after: db.prepare<[number, number, number], EventRow>(
       `SELECT * FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
     ),
-    // The same rows as `after`, without the columns a headers-only scan would not parse.
+    // The same rows as `after`, without the columns a headers-only scan does not need (nor the
+    // overflow pages of a large row's data, which the last column would be read through).
     headersAfter: db.prepare<[number, number, number], EventHeaderRow>(
-      `SELECT position, id, stream, revision, type, recorded_at FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
+      `SELECT position, id, stream, revision, type FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
     ),
     head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
@@ -196,7 +197,7 @@ export function decodeRow(row: EventRow): StoredEvent | { unreadable: string } {
 }
 
 export function toStoredEventHeader(row: EventHeaderRow): StoredEventHeader {
-  return { id: row.id, stream: row.stream, revision: row.revision, position: row.position, type: row.type, recordedAt: row.recorded_at };
+  return { id: row.id, stream: row.stream, revision: row.revision, position: row.position, type: row.type };
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {
@@ -204,5 +205,6 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     ...toStoredEventHeader(row),
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    recordedAt: row.recorded_at,
   };
 }

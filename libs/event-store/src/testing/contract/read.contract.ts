@@ -76,7 +76,7 @@ export function describeReadContract(context: ContractContext): void {
   });
 
   describe('readAllHeaders', () => {
-    it('lists what readAll reads, in the same order and pages, without data and metadata', async () => {
+    it('lists what readAll reads, in the same order and pages, without data, metadata and time', async () => {
       const { store } = context.get();
       const [a, b] = [streamName('headers-a'), streamName('headers-b')];
       const start = await markPosition(store);
