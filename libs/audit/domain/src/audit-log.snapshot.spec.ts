@@ -48,8 +48,9 @@ describe('auditLogSnapshots', () => {
 
   it('refuses a state it would not have written, so the log is folded whole', () => {
     interface Encoded {
-      head: { hash: string };
+      head: { hash: string; sequence: number };
       tree: { size: number };
+      lastCheckpoint?: { treeSize: number; at: string };
       recent: { sealed: string[][]; open: string[] };
       extra?: boolean;
     }
@@ -61,7 +62,9 @@ describe('auditLogSnapshots', () => {
       return auditLogSnapshots.decode(copy);
     };
     expect(refused(() => undefined)).toEqual(state);
-    expect(refused((copy) => (copy.tree.size += 1))).toBeUndefined(); // hashes no longer one per set bit
+    expect(refused((copy) => (copy.tree.size += 1))).toBeUndefined(); // no longer the head's sequence
+    expect(refused((copy) => ((copy.tree.size += 1), (copy.head.sequence += 1)))).toBeUndefined(); // hashes no longer one per set bit
+    expect(refused((copy) => (copy.lastCheckpoint = { treeSize: copy.tree.size + 1, at: RECORDED_AT }))).toBeUndefined();
     expect(refused((copy) => (copy.head.hash = 'not a hash'))).toBeUndefined();
     expect(refused((copy) => void copy.recent.sealed.push(ids))).toBeUndefined(); // more than 15 sealed chunks
     expect(refused((copy) => void copy.recent.open.push(...ids))).toBeUndefined(); // an open chunk of 64 or more

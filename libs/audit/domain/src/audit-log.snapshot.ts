@@ -17,6 +17,14 @@ const EncodedAuditLogState = z.strictObject({
 const setBits = (size: number): number => size.toString(2).replaceAll('0', '').length;
 
 /**
+ * What folding a log always gives: one leaf per record, so the head's sequence is the tree's size;
+ * a frontier hash per set bit of that size; a last checkpoint no larger than the tree.
+ */
+function consistent({ head, tree, lastCheckpoint }: z.infer<typeof EncodedAuditLogState>): boolean {
+  return head.sequence === tree.size && tree.hashes.length === setBits(tree.size) && (lastCheckpoint?.treeSize ?? 0) <= tree.size;
+}
+
+/**
  * The audit log's state written down every 1,000 events of the log (it is bounded: head, recent
  * ids, Merkle frontier, last checkpoint), so audit's start-up folds at most that many records
  * instead of its whole history. A state this codec would not have written is refused, and the log
@@ -28,7 +36,7 @@ export const auditLogSnapshots: StateCodec<AuditLogState> = {
   encode: (state) => ({ ...state, recent: recentIdsToJson(state.recent) }),
   decode(json) {
     const parsed = EncodedAuditLogState.safeParse(json);
-    if (!parsed.success || parsed.data.tree.hashes.length !== setBits(parsed.data.tree.size)) return undefined;
+    if (!parsed.success || !consistent(parsed.data)) return undefined;
     const recent = recentIdsFromJson(parsed.data.recent);
     if (!recent) return undefined;
     const { head, tree, lastCheckpoint } = parsed.data;
