@@ -15,7 +15,7 @@ export class AuditService implements OnApplicationBootstrap {
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
-    // The log's state is written down every 1,000 records (auditLogSnapshots), so a start folds the tail only.
+    // The log's state is written down every 1,000 events of the log (auditLogSnapshots), so a start folds the tail only.
     runtime.runner.keepSnapshots(auditLogDecider, auditLogSnapshots);
   }
 

@@ -134,6 +134,8 @@ export interface StreamSnapshot {
   version: number;
   /** The encoded state, as JSON text. */
   state: string;
+  /** The writer's signature over the fields above (see StreamSnapshots): the store does not check it. */
+  signature: string;
 }
 
 /**

@@ -45,6 +45,7 @@ export const SCHEMA = `${eventsTable('events')}
     event_id   TEXT    NOT NULL,
     version    INTEGER NOT NULL,
     state      TEXT    NOT NULL,
+    signature  TEXT    NOT NULL,
     updated_at TEXT    NOT NULL
   );`;
 

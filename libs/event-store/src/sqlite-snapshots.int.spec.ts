@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ describe('SQLite snapshots (SqliteEventStore.snapshots)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const snapshot = { stream: 'audit-log', revision: 999, eventId: 'e-999', version: 1, state: '{"head":1}' };
+  // The store keeps the signature and does not check it: its reader does (StreamSnapshots).
+  const snapshot = { stream: 'audit-log', revision: 999, eventId: 'e-999', version: 1, state: '{"head":1}', signature: 'c2ln' };
 
   it('keeps one per stream, replaced by the next, across close and reopen', async () => {
     const store = SqliteEventStore.open(file);
@@ -36,13 +38,25 @@ describe('SQLite snapshots (SqliteEventStore.snapshots)', () => {
     await store.close();
   });
 
-  it('commits inside an open group with the events it covers', async () => {
+  it('commits inside an open group with the events it covers, not before them', async () => {
     const store = SqliteEventStore.open(file);
+    const committed = () => {
+      const other = new Database(file, { readonly: true });
+      try {
+        const snapshots = other.prepare('SELECT COUNT(*) AS n FROM snapshots').get() as { n: number };
+        const events = other.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number };
+        return { snapshots: snapshots.n, events: events.n };
+      } finally {
+        other.close();
+      }
+    };
     await store.deferDurability(async () => {
       await store.append('audit-log', [{ id: '5d4c8f5e-0b7a-4a9e-9d0c-1f2e3d4c5b6a', type: 'test.recorded.v1', data: {} }], 'no_stream');
       await store.snapshots().save({ ...snapshot, revision: 0 });
+      expect(committed()).toEqual({ snapshots: 0, events: 0 });
     });
     await store.flush();
+    expect(committed()).toEqual({ snapshots: 1, events: 1 });
     await store.close();
     const reopened = SqliteEventStore.open(file);
     expect((await reopened.snapshots().load('audit-log'))?.revision).toBe(0);

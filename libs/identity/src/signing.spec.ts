@@ -69,3 +69,20 @@ describe('envelope signatures', () => {
     );
   });
 });
+
+describe('signatures a service keeps for itself (signForSelf)', () => {
+  const audit = new EnvelopeSigner('service:audit', generateKeyPair('ed25519', 'service:audit'));
+  const rotated = new EnvelopeSigner('service:audit', generateKeyPair('ed25519', 'service:audit'));
+  const input = canonicalJson({ stream: 'audit-log', revision: 999, state: '{}' });
+
+  it('accepts its own signature over the same input, and only that', () => {
+    const signature = audit.signForSelf(input);
+    expect(audit.signedBySelf(input, signature)).toBe(true);
+    expect(audit.signedBySelf(input.replace('999', '998'), signature)).toBe(false);
+    // Another key of the same identity (after a rotation) is another signer.
+    expect(rotated.signedBySelf(input, signature)).toBe(false);
+    expect(audit.signedBySelf(input, rotated.signForSelf(input))).toBe(false);
+    expect(audit.signedBySelf(input, '')).toBe(false);
+    expect(audit.signedBySelf(input, 'not base64url!')).toBe(false);
+  });
+});

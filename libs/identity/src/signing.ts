@@ -1,4 +1,4 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, type Envelope, type UnsignedEnvelope, SPEC_VERSION } from '@countersign/contracts';
 import { importPrivateKey, type StoredKeyPair } from './keys';
 
@@ -15,12 +15,17 @@ export function signEnvelope<T>(unsigned: UnsignedEnvelope<T>, privateKey: KeyOb
 
 /** `signed` is `signingInput(envelope)`, for a caller that already has it. */
 export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject, signed?: Buffer): boolean {
+  return verifySignature(signed ?? signingInput(envelope), envelope.signature, publicKey);
+}
+
+/** An Ed25519 signature in base64url over `input`. */
+function verifySignature(input: Buffer, encoded: string, publicKey: KeyObject): boolean {
   try {
-    const signature = Buffer.from(envelope.signature, 'base64url');
+    const signature = Buffer.from(encoded, 'base64url');
     // base64url leaves spare bits in the last character: accept only the one canonical spelling,
     // or a signed record could be altered without its signature failing.
-    if (signature.length !== 64 || signature.toString('base64url') !== envelope.signature) return false;
-    return verify(null, signed ?? signingInput(envelope), publicKey, signature);
+    if (signature.length !== 64 || signature.toString('base64url') !== encoded) return false;
+    return verify(null, input, publicKey, signature);
   } catch {
     return false;
   }
@@ -39,6 +44,7 @@ export interface NewEnvelope<T> {
 /** One identity's signing capability; the private key never leaves this object. */
 export class EnvelopeSigner {
   private readonly privateKey: KeyObject;
+  private publicKey: KeyObject | undefined;
 
   constructor(
     readonly identity: string,
@@ -49,6 +55,21 @@ export class EnvelopeSigner {
 
   get keyId(): string {
     return this.key.keyId;
+  }
+
+  /**
+   * A signature over `input` for what a service keeps for itself, not an envelope (a snapshot of its
+   * state in its own store): whoever can write the store file but does not hold the key cannot
+   * make one that `signedBySelf` accepts.
+   */
+  signForSelf(input: string): string {
+    return sign(null, Buffer.from(input, 'utf8'), this.privateKey).toString('base64url');
+  }
+
+  /** Whether `signature` over `input` was made with this signer's current key (signForSelf). */
+  signedBySelf(input: string, signature: string): boolean {
+    this.publicKey ??= createPublicKey(this.privateKey);
+    return verifySignature(Buffer.from(input, 'utf8'), signature, this.publicKey);
   }
 
   sign<T>(event: NewEnvelope<T>): Envelope<T> {

@@ -6,6 +6,7 @@ import type { Decider, StateCodec } from '@countersign/decider';
 import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type ReadOptions } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { CACHED_STREAMS, DecisionRunner } from './decision-runner';
+import { signedSnapshot } from './stream-snapshots';
 import type { DomainEvent } from './domain-events';
 
 /** A local (never signed) event: one tally per distinct command id. */
@@ -184,16 +185,20 @@ describe('DecisionRunner on a real SQLite store', () => {
       expect(restored.count).toBe(251);
     });
 
-    it('folds from the start, and says why, when the stream does not hold its event, its version differs or its state does not decode', async () => {
+    it('folds from the start, and says why, when it is not this service’s signature, the stream does not hold its event, its version differs or its state does not decode', async () => {
       await store.append('tally-long', counted(0, 150), 'no_stream');
       const full = await new DecisionRunner(store, signer).load(tally, 'tally-long');
       const snapshot = { stream: 'tally-long', revision: 149, eventId: counted(149, 1)[0]!.id, version: 1, state: JSON.stringify(full) };
+      const otherService = new EnvelopeSigner('service:approval', generateKeyPair('ed25519', 'service:approval'));
       const refusals = [
-        { ...snapshot, eventId: counted(148, 1)[0]!.id },
-        { ...snapshot, revision: 400 },
-        { ...snapshot, version: 2 },
-        { ...snapshot, state: '{"count":"many"}' },
-        { ...snapshot, state: 'not json' },
+        // Written by someone without this service's key: another service's, or none (the state changed after signing).
+        signedSnapshot(otherService, snapshot),
+        { ...signedSnapshot(signer, snapshot), state: JSON.stringify({ ...full, seen: [...full.seen, 'never-recorded'] }) },
+        signedSnapshot(signer, { ...snapshot, eventId: counted(148, 1)[0]!.id }),
+        signedSnapshot(signer, { ...snapshot, revision: 400 }),
+        signedSnapshot(signer, { ...snapshot, version: 2 }),
+        signedSnapshot(signer, { ...snapshot, state: '{"count":"many"}' }),
+        signedSnapshot(signer, { ...snapshot, state: 'not json' }),
       ];
       for (const refused of refusals) {
         await store.snapshots().save(refused);
@@ -207,6 +212,35 @@ describe('DecisionRunner on a real SQLite store', () => {
           expect.stringMatching(/^snapshot of tally-long at revision \d+ not used \(.+\); folding the stream from its start$/),
         ]);
       }
+    });
+
+    it('decides and starts all the same when the snapshot store or the codec fails, and says so', async () => {
+      await store.append('tally-long', counted(0, 250), 'no_stream');
+      const failing = Object.create(store) as SqliteEventStore;
+      failing.snapshots = () =>
+        ({
+          load: () => Promise.reject(new Error('disk gone')),
+          save: () => Promise.reject(new Error('disk full')),
+        }) as unknown as ReturnType<SqliteEventStore['snapshots']>;
+      const warnings: string[] = [];
+      const runner = new DecisionRunner(failing, signer, undefined, (message) => warnings.push(message));
+      runner.keepSnapshots(tally, codec);
+      await expect(runner.load(tally, 'tally-long')).resolves.toMatchObject({ count: 250 });
+      await settled();
+      expect(warnings).toEqual([
+        'snapshot of tally-long not read (disk gone); folding the stream from its start',
+        'snapshot of tally-long at revision 249 not saved: disk full',
+      ]);
+
+      const throwing = new DecisionRunner(store, signer, undefined, (message) => warnings.push(message));
+      throwing.keepSnapshots(tally, {
+        ...codec,
+        encode: () => {
+          throw new Error('cannot encode');
+        },
+      });
+      await expect(throwing.run(tally, 'tally-long', { commandId: 'late' }, cause('late'))).resolves.toHaveLength(1);
+      expect(warnings.at(-1)).toBe('snapshot of tally-long at revision 249 not saved: cannot encode');
     });
 
     it('keeps none for a decider it was not told to', async () => {

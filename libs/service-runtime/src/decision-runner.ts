@@ -61,9 +61,6 @@ export interface RunOptions {
   fromCache?: boolean;
 }
 
-/** Revision of the last event folded in (-1 for an empty stream), and that event's id. */
-type Folded<S> = FoldedStream<S>;
-
 /**
  * Runs one command against one stream: read, fold, decide, append with the revision that was read.
  * A concurrent writer makes the append fail; we then decide again on the newer state, which is
@@ -74,7 +71,7 @@ type Folded<S> = FoldedStream<S>;
  * audit log is read from where we left off instead of from its start on every command.
  */
 export class DecisionRunner {
-  private readonly cache = new WeakMap<object, Map<string, Folded<unknown>>>();
+  private readonly cache = new WeakMap<object, Map<string, FoldedStream<unknown>>>();
   private readonly traces = new RequestTraces();
   private readonly snapshots: StreamSnapshots;
 
@@ -84,7 +81,7 @@ export class DecisionRunner {
     private readonly log: DecisionLog = () => undefined,
     warn: (message: string) => void = (message) => console.warn(message),
   ) {
-    this.snapshots = new StreamSnapshots(store, store.snapshots?.(), warn);
+    this.snapshots = new StreamSnapshots(store, store.snapshots?.(), signer, warn);
   }
 
   /** Keep snapshots of this decider's streams (a long one: audit's log), so a process that starts folds only their tail. */
@@ -151,7 +148,7 @@ export class DecisionRunner {
    * read back (and parse) its own events. Only when they landed right after the folded revision;
    * otherwise the next catch-up reads them as before.
    */
-  private remember<S>(decider: Folder<S>, stream: string, folded: Folded<S>, appended: Appended): void {
+  private remember<S>(decider: Folder<S>, stream: string, folded: FoldedStream<S>, appended: Appended): void {
     if (appended.revision !== folded.revision + appended.events.length) return;
     const state = fold({ evolve: decider.evolve, initialState: () => folded.state }, appended.events.map(asStored).map(toDomainEvent));
     const remembered = { revision: appended.revision, eventId: appended.events.at(-1)?.id, state };
@@ -159,13 +156,13 @@ export class DecisionRunner {
     this.snapshots.saveIfDue(decider, stream, remembered);
   }
 
-  private cached<S>(decider: Folder<S>, stream: string): Folded<S> | undefined {
-    return this.streamsOf(decider).get(stream) as Folded<S> | undefined;
+  private cached<S>(decider: Folder<S>, stream: string): FoldedStream<S> | undefined {
+    return this.streamsOf(decider).get(stream) as FoldedStream<S> | undefined;
   }
 
-  private async catchUp<S>(decider: Folder<S>, stream: string): Promise<Folded<S>> {
+  private async catchUp<S>(decider: Folder<S>, stream: string): Promise<FoldedStream<S>> {
     const streams = this.streamsOf(decider);
-    const cached = (streams.get(stream) as Folded<S> | undefined) ??
+    const cached = (streams.get(stream) as FoldedStream<S> | undefined) ??
       (await this.snapshots.restore<S>(decider, stream)) ?? { revision: -1, state: decider.initialState() };
     // Page by page: a long stream (audit's single log is all of its history) is never held in
     // memory whole, and timers and sockets get a turn between pages.
@@ -190,15 +187,15 @@ export class DecisionRunner {
   }
 
   /** Most recently used last; the least recently used goes beyond CACHED_STREAMS. */
-  private cacheState(streams: Map<string, Folded<unknown>>, stream: string, folded: Folded<unknown>): void {
+  private cacheState(streams: Map<string, FoldedStream<unknown>>, stream: string, folded: FoldedStream<unknown>): void {
     streams.delete(stream);
     streams.set(stream, folded);
     if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value as string);
   }
 
-  private streamsOf(decider: object): Map<string, Folded<unknown>> {
+  private streamsOf(decider: object): Map<string, FoldedStream<unknown>> {
     let streams = this.cache.get(decider);
-    if (!streams) this.cache.set(decider, (streams = new Map<string, Folded<unknown>>()));
+    if (!streams) this.cache.set(decider, (streams = new Map<string, FoldedStream<unknown>>()));
     return streams;
   }
 }

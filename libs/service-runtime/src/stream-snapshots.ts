@@ -1,6 +1,7 @@
-import { errorMessage } from '@countersign/contracts';
+import { canonicalJson, errorMessage, parseJson } from '@countersign/contracts';
 import type { StateCodec } from '@countersign/decider';
-import type { EventStore, SnapshotStore } from '@countersign/event-store';
+import type { EventStore, SnapshotStore, StreamSnapshot } from '@countersign/event-store';
+import type { EnvelopeSigner } from '@countersign/identity';
 
 /** A stream folded up to `revision`; `eventId` is the id of the stream's event there (none for an empty stream). */
 export interface FoldedStream<S> {
@@ -9,12 +10,26 @@ export interface FoldedStream<S> {
   state: S;
 }
 
+/** What the signature covers: every field of the snapshot but the signature. */
+const signedPart = ({ stream, revision, eventId, version, state }: Omit<StreamSnapshot, 'signature'>): string =>
+  canonicalJson({ stream, revision, eventId, version, state });
+
+/** The snapshot as this service saves it: signed with its own key. */
+export const signedSnapshot = (signer: EnvelopeSigner, unsigned: Omit<StreamSnapshot, 'signature'>): StreamSnapshot => ({
+  ...unsigned,
+  signature: signer.signForSelf(signedPart(unsigned)),
+});
+
 /**
  * The decision runner's snapshots of long streams, for the deciders it was told to keep them for
- * (`DecisionRunner.keepSnapshots`): restored when the process first folds such a stream, saved
- * every `codec.every` events after. A snapshot is used only when the stream still holds, at its
- * revision, the event it was taken after, and the codec accepts it; otherwise the stream is folded
- * from its start, as without snapshots, and a warning says why.
+ * (`DecisionRunner.keepSnapshots`; one decider per stream): restored when the process first folds
+ * such a stream, saved every `codec.every` events after. A snapshot is used only when
+ * - this service signed it with its current key (whoever can write the store file without the key
+ *   cannot slip in a state, e.g. recent ids that would make audit skip an event);
+ * - the stream holds, at its revision, the very event it was taken after;
+ * - its version is the codec's, and the codec decodes it.
+ * Otherwise, and whenever the snapshot store fails, the stream is folded from its start as without
+ * snapshots, and a warning says why: a snapshot only ever saves time.
  */
 export class StreamSnapshots {
   private readonly codecs = new WeakMap<object, StateCodec<unknown>>();
@@ -24,6 +39,7 @@ export class StreamSnapshots {
   constructor(
     private readonly store: EventStore,
     private readonly snapshots: SnapshotStore | undefined,
+    private readonly signer: EnvelopeSigner,
     private readonly warn: (message: string) => void,
   ) {}
 
@@ -33,39 +49,46 @@ export class StreamSnapshots {
 
   async restore<S>(folder: object, stream: string): Promise<FoldedStream<S> | undefined> {
     const codec = this.codecs.get(folder) as StateCodec<S> | undefined;
-    const snapshot = codec && (await this.snapshots?.load(stream));
-    if (!codec || !snapshot) return undefined;
-    const refuse = (why: string): undefined => {
-      this.warn(`snapshot of ${stream} at revision ${snapshot.revision} not used (${why}); folding the stream from its start`);
+    if (!codec || !this.snapshots) return undefined;
+    try {
+      const snapshot = await this.snapshots.load(stream);
+      return snapshot && (await this.verified(codec, snapshot));
+    } catch (error) {
+      this.warn(`snapshot of ${stream} not read (${errorMessage(error)}); folding the stream from its start`);
       return undefined;
-    };
-    if (snapshot.version !== codec.version) return refuse(`version ${snapshot.version}, not ${codec.version}`);
-    const [there] = await this.store.readStream(stream, { fromRevision: snapshot.revision, maxCount: 1 });
-    if (there?.revision !== snapshot.revision || there.id !== snapshot.eventId) return refuse('the stream does not hold its event there');
-    const state = decodeState(codec, snapshot.state);
-    if (state === undefined) return refuse('its state does not decode');
-    this.taken.set(stream, snapshot.revision);
-    return { revision: snapshot.revision, eventId: snapshot.eventId, state };
+    }
   }
 
-  /** Saves one when `every` events were folded since the last; a failed save is said, and the next is tried later. */
+  /** Saves one when `every` events were folded since the last; a failure is said, and the next one is tried `every` events on. */
   saveIfDue<S>(folder: object, stream: string, folded: FoldedStream<S>): void {
     const codec = this.codecs.get(folder) as StateCodec<S> | undefined;
     if (!codec || !this.snapshots || folded.eventId === undefined) return;
     if (folded.revision - (this.taken.get(stream) ?? -1) < codec.every) return;
     this.taken.set(stream, folded.revision);
     const { revision, eventId } = folded;
-    const state = JSON.stringify(codec.encode(folded.state));
-    void this.snapshots
-      .save({ stream, revision, eventId, version: codec.version, state })
-      .catch((error: unknown) => this.warn(`snapshot of ${stream} at revision ${revision} not saved: ${errorMessage(error)}`));
+    const failed = (error: unknown) => this.warn(`snapshot of ${stream} at revision ${revision} not saved: ${errorMessage(error)}`);
+    try {
+      const unsigned = { stream, revision, eventId, version: codec.version, state: JSON.stringify(codec.encode(folded.state)) };
+      void this.snapshots.save(signedSnapshot(this.signer, unsigned)).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
-}
 
-function decodeState<S>(codec: StateCodec<S>, text: string): S | undefined {
-  try {
-    return codec.decode(JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
+  private async verified<S>(codec: StateCodec<S>, snapshot: StreamSnapshot): Promise<FoldedStream<S> | undefined> {
+    const { stream, revision, eventId } = snapshot;
+    const refuse = (why: string): undefined => {
+      this.warn(`snapshot of ${stream} at revision ${revision} not used (${why}); folding the stream from its start`);
+      return undefined;
+    };
+    if (!this.signer.signedBySelf(signedPart(snapshot), snapshot.signature)) return refuse('not signed with this service’s current key');
+    if (snapshot.version !== codec.version) return refuse(`version ${snapshot.version}, not ${codec.version}`);
+    const [there] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
+    if (there?.revision !== revision || there.id !== eventId) return refuse('the stream does not hold its event there');
+    const json = parseJson(snapshot.state);
+    const state = json.ok ? codec.decode(json.value) : undefined;
+    if (state === undefined) return refuse('its state does not decode');
+    this.taken.set(stream, revision);
+    return { revision, eventId, state };
   }
 }

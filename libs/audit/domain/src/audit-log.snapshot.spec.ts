@@ -69,6 +69,7 @@ describe('auditLogSnapshots', () => {
     expect(refused((copy) => void copy.recent.sealed.push(ids))).toBeUndefined(); // more than 15 sealed chunks
     expect(refused((copy) => void copy.recent.open.push(...ids))).toBeUndefined(); // an open chunk of 64 or more
     expect(refused((copy) => (copy.extra = true))).toBeUndefined();
-    expect(auditLogSnapshots.decode('{}')).toBeUndefined();
+    expect(refused((copy) => (copy.lastCheckpoint = { treeSize: 1, at: 'tomorrow' }))).toBeUndefined();
+    expect(auditLogSnapshots.decode({})).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ const EncodedAuditLogState = z.strictObject({
   head: z.strictObject({ sequence: Count, hash: Hash }),
   recent: z.strictObject({ sealed: z.array(z.array(z.string().max(200))), open: z.array(z.string().max(200)) }),
   tree: z.strictObject({ size: Count, hashes: z.array(Hash).max(64) }),
-  lastCheckpoint: z.strictObject({ treeSize: Count, at: z.string().max(64) }).optional(),
+  lastCheckpoint: z.strictObject({ treeSize: Count, at: z.iso.datetime() }).optional(),
 });
 
 /** One hash per set bit of the tree's size (MerkleFrontier): anything else is not a frontier. */
