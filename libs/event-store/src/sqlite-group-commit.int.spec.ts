@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WrongExpectedRevisionError, type StoredEvent } from './port';
+import { StoreUnavailableError, WrongExpectedRevisionError, type StoredEvent } from './port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const event = (n = 1) => ({ id: randomUUID(), type: 'group.tested.v1', data: { n } });
@@ -42,6 +42,22 @@ describe('SQLite adapter — group commit', () => {
     // Each append saw all twenty on disk: they were committed together, before any resolved.
     expect(seenAtResolve).toEqual(events.map(() => 20));
     expect(committedIds()).toEqual(events.map((one) => one.id));
+  });
+
+  it('fails the store when SQLite rolled the whole open group back (disk full), instead of calling the group durable', async () => {
+    const first = event();
+    let flushed: Promise<void> | undefined;
+    await store.deferDurability(async () => {
+      await store.append('full', [first], 'no_stream');
+      flushed = store.flush();
+      // A full disk, as SQLite sees it: on SQLITE_FULL it rolls back the whole transaction, `first` too.
+      const db = store['db'];
+      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 1}`);
+      await expect(store.append('full', [{ ...event(), data: { n: 'x'.repeat(100_000) } }], 0)).rejects.toThrow(/full/i);
+    });
+    await expect(flushed).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.append('after', [event()], 'no_stream')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(committedIds()).toEqual([]);
   });
 
   it('inside deferDurability an append resolves before its commit, readers see it only after flush', async () => {

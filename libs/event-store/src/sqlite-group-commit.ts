@@ -48,7 +48,7 @@ export class GroupCommit {
       this.events.opened();
       this.oldest = setTimeout(() => this.schedule(), this.maxOpenMs).unref();
     }
-    return work();
+    return this.inOpenGroup(work);
   }
 
   /**
@@ -60,7 +60,7 @@ export class GroupCommit {
    */
   writeWithoutSync<T>(work: () => T): T {
     this.assertUsable();
-    if (this.db.inTransaction) return work();
+    if (this.db.inTransaction) return this.inOpenGroup(work);
     // The connection's own level, read once (this is the only code that changes it, and restores it).
     const level = (this.syncLevel ??= Number(this.db.pragma('synchronous', { simple: true })));
     this.db.pragma('synchronous = NORMAL');
@@ -100,6 +100,29 @@ export class GroupCommit {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * A statement that fails inside the group may have made SQLite roll the whole transaction back
+   * (disk full, an I/O error), not only itself: then every write of the group is gone, though its
+   * callers were told it went in. That fails the store, as a failed COMMIT does, instead of letting
+   * the next commit find no transaction and tell the group's waiters their writes are durable.
+   */
+  private inOpenGroup<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (!this.db.inTransaction) this.fail(error, 'a write failed and SQLite rolled the open group back');
+      throw error;
+    }
+  }
+
+  private fail(error: unknown, what: string): void {
+    this.failure = new StoreUnavailableError(`SQLite store ${this.file}: ${what}, restart the service: ${String(error)}`, { cause: error });
+    clearTimeout(this.oldest);
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((waiter) => waiter.reject(this.failure));
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -118,9 +141,7 @@ export class GroupCommit {
     try {
       guardSqlite(this.file, () => this.db.exec('COMMIT'));
     } catch (error) {
-      this.failure = new StoreUnavailableError(`SQLite store ${this.file}: commit failed, restart the service: ${String(error)}`, {
-        cause: error,
-      });
+      this.fail(error, 'commit failed');
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       waiters.forEach((waiter) => waiter.reject(this.failure));
       return;

@@ -15,21 +15,24 @@ export function signEnvelope<T>(unsigned: UnsignedEnvelope<T>, privateKey: KeyOb
 
 /** `signed` is `signingInput(envelope)`, for a caller that already has it. */
 export function verifyEnvelopeSignature(envelope: Envelope, publicKey: KeyObject, signed?: Buffer): boolean {
-  return verifySignature(signed ?? signingInput(envelope), envelope.signature, publicKey);
+  return verifySignature(() => signed ?? signingInput(envelope), envelope.signature, publicKey);
 }
 
-/** An Ed25519 signature in base64url over `input`. */
-function verifySignature(input: Buffer, encoded: string, publicKey: KeyObject): boolean {
+/** An Ed25519 signature in base64url over `input` (made inside, so an input that cannot be made is a failed check too). */
+function verifySignature(input: () => Buffer, encoded: string, publicKey: KeyObject): boolean {
   try {
     const signature = Buffer.from(encoded, 'base64url');
     // base64url leaves spare bits in the last character: accept only the one canonical spelling,
     // or a signed record could be altered without its signature failing.
     if (signature.length !== 64 || signature.toString('base64url') !== encoded) return false;
-    return verify(null, input, publicKey, signature);
+    return verify(null, input(), publicKey, signature);
   } catch {
     return false;
   }
 }
+
+/** Prefixed, so a signature a service keeps for itself can never pass for one over an envelope. */
+const selfSigned = (input: string): Buffer => Buffer.from(`countersign self-signed\n${input}`, 'utf8');
 
 export interface NewEnvelope<T> {
   id: string;
@@ -63,13 +66,13 @@ export class EnvelopeSigner {
    * make one that `signedBySelf` accepts.
    */
   signForSelf(input: string): string {
-    return sign(null, Buffer.from(input, 'utf8'), this.privateKey).toString('base64url');
+    return sign(null, selfSigned(input), this.privateKey).toString('base64url');
   }
 
   /** Whether `signature` over `input` was made with this signer's current key (signForSelf). */
   signedBySelf(input: string, signature: string): boolean {
     this.publicKey ??= createPublicKey(this.privateKey);
-    return verifySignature(Buffer.from(input, 'utf8'), signature, this.publicKey);
+    return verifySignature(() => selfSigned(input), signature, this.publicKey);
   }
 
   sign<T>(event: NewEnvelope<T>): Envelope<T> {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicId } from '@countersign/contracts';
 import type { Decider, StateCodec } from '@countersign/decider';
-import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type ReadOptions } from '@countersign/event-store';
+import {
+  SqliteEventStore,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type ReadOptions,
+  type StreamSnapshot,
+} from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { CACHED_STREAMS, DecisionRunner } from './decision-runner';
 import { signedSnapshot } from './stream-snapshots';
@@ -190,17 +196,22 @@ describe('DecisionRunner on a real SQLite store', () => {
       const full = await new DecisionRunner(store, signer).load(tally, 'tally-long');
       const snapshot = { stream: 'tally-long', revision: 149, eventId: counted(149, 1)[0]!.id, version: 1, state: JSON.stringify(full) };
       const otherService = new EnvelopeSigner('service:approval', generateKeyPair('ed25519', 'service:approval'));
-      const refusals = [
-        // Written by someone without this service's key: another service's, or none (the state changed after signing).
-        signedSnapshot(otherService, snapshot),
-        { ...signedSnapshot(signer, snapshot), state: JSON.stringify({ ...full, seen: [...full.seen, 'never-recorded'] }) },
-        signedSnapshot(signer, { ...snapshot, eventId: counted(148, 1)[0]!.id }),
-        signedSnapshot(signer, { ...snapshot, revision: 400 }),
-        signedSnapshot(signer, { ...snapshot, version: 2 }),
-        signedSnapshot(signer, { ...snapshot, state: '{"count":"many"}' }),
-        signedSnapshot(signer, { ...snapshot, state: 'not json' }),
+      const genuine = signedSnapshot(signer, snapshot);
+      const refusals: Array<[StreamSnapshot, RegExp]> = [
+        // Written by someone without this service's key: another service's, or a genuine one changed after signing.
+        [signedSnapshot(otherService, snapshot), /not signed with this service’s current key/],
+        [{ ...genuine, state: JSON.stringify({ ...full, seen: [...full.seen, 'never-recorded'] }) }, /not signed/],
+        [{ ...genuine, revision: 148, eventId: counted(148, 1)[0]!.id }, /not signed/],
+        [{ ...genuine, version: 2 }, /not signed/],
+        // Another stream's genuine snapshot, put under this one.
+        [{ ...signedSnapshot(signer, { ...snapshot, stream: 'tally-other' }), stream: 'tally-long' }, /not signed/],
+        [signedSnapshot(signer, { ...snapshot, eventId: counted(148, 1)[0]!.id }), /the stream does not hold its event there/],
+        [signedSnapshot(signer, { ...snapshot, revision: 400 }), /the stream does not hold its event there/],
+        [signedSnapshot(signer, { ...snapshot, version: 2 }), /version 2, not 1/],
+        [signedSnapshot(signer, { ...snapshot, state: '{"count":"many"}' }), /its state does not decode/],
+        [signedSnapshot(signer, { ...snapshot, state: 'not json' }), /its state does not decode/],
       ];
-      for (const refused of refusals) {
+      for (const [refused, why] of refusals) {
         await store.snapshots().save(refused);
         const warnings: string[] = [];
         const { store: watched, readsFrom } = recording(store);
@@ -211,6 +222,7 @@ describe('DecisionRunner on a real SQLite store', () => {
         expect(warnings).toEqual([
           expect.stringMatching(/^snapshot of tally-long at revision \d+ not used \(.+\); folding the stream from its start$/),
         ]);
+        expect(warnings[0]).toMatch(why);
       }
     });
 
@@ -232,6 +244,8 @@ describe('DecisionRunner on a real SQLite store', () => {
         'snapshot of tally-long at revision 249 not saved: disk full',
       ]);
 
+      // Due right after an append (99 events folded, the 100th appended): the run still succeeds.
+      await store.append('tally-short', counted(0, 99), 'no_stream');
       const throwing = new DecisionRunner(store, signer, undefined, (message) => warnings.push(message));
       throwing.keepSnapshots(tally, {
         ...codec,
@@ -239,8 +253,9 @@ describe('DecisionRunner on a real SQLite store', () => {
           throw new Error('cannot encode');
         },
       });
-      await expect(throwing.run(tally, 'tally-long', { commandId: 'late' }, cause('late'))).resolves.toHaveLength(1);
-      expect(warnings.at(-1)).toBe('snapshot of tally-long at revision 249 not saved: cannot encode');
+      await expect(throwing.run(tally, 'tally-short', { commandId: 'late' }, cause('late'))).resolves.toHaveLength(1);
+      expect(warnings.slice(2)).toEqual(['snapshot of tally-short at revision 99 not saved: cannot encode']);
+      expect(await store.readStream('tally-short')).toHaveLength(100);
     });
 
     it('keeps none for a decider it was not told to', async () => {

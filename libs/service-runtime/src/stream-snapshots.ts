@@ -81,6 +81,7 @@ export class StreamSnapshots {
       this.warn(`snapshot of ${stream} at revision ${revision} not used (${why}); folding the stream from its start`);
       return undefined;
     };
+    if (snapshot.stream !== stream) return refuse(`it is of ${snapshot.stream}`);
     if (!this.signer.signedBySelf(signedPart(snapshot), snapshot.signature)) return refuse('not signed with this service’s current key');
     if (snapshot.version !== codec.version) return refuse(`version ${snapshot.version}, not ${codec.version}`);
     const [there] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
