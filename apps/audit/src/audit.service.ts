@@ -22,8 +22,9 @@ export class AuditService implements OnApplicationBootstrap {
   /**
    * The log's state (head, recent ids, Merkle frontier: bounded, see AuditLogState) is folded once,
    * here, before audit consumes anything: from its last snapshot when audit's key signed it and the
-   * log still holds the event it was taken at (StreamSnapshots), else from the log's start. A start-up replay, not a cost the first event after
-   * a restart pays while the pipeline waits for its receipt.
+   * log still holds the event it was taken at (StreamSnapshots), else from the log's start. A
+   * start-up replay, not a cost the first event after a restart pays while the pipeline waits for
+   * its receipt.
    */
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();

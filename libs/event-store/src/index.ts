@@ -11,4 +11,3 @@ export * from './kurrentdb-acl-apply';
 export { connectionStringAs } from './kurrentdb-admin-http';
 export type { EventRow } from './sqlite-schema';
 export { SqliteSeenMarkers, type SeenMarker, type EarlierSighting } from './sqlite-seen-markers';
-export { SqliteSnapshots } from './sqlite-snapshots';

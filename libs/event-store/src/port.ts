@@ -168,7 +168,7 @@ export type UnreadableEventReporter = (event: UnreadableEvent) => void;
 export const warnUnreadable: UnreadableEventReporter = (event) =>
   console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);
 
-/** The event without its data, metadata and time. */
+/** The header fields of an event or a row (the SQLite row has the same names), and nothing else. */
 export const headerOf = ({ id, stream, revision, position, type }: StoredEventHeader): StoredEventHeader => ({
   id,
   stream,

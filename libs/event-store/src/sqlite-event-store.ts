@@ -22,6 +22,7 @@ import {
   type NewEvent,
   type ReadOptions,
   type StoredEvent,
+  headerOf,
   type StoredEventHeader,
   type Subscription,
   type UnreadableEventReporter,
@@ -29,16 +30,7 @@ import {
 import { reportOnce } from './unreadable';
 import { SqliteSeenMarkers } from './sqlite-seen-markers';
 import { SqliteSnapshots } from './sqlite-snapshots';
-import {
-  decodeRow,
-  guardSqlite,
-  openDatabase,
-  prepareStatements,
-  settle,
-  toLimit,
-  toStoredEventHeader,
-  type Statements,
-} from './sqlite-schema';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -159,7 +151,7 @@ export class SqliteEventStore implements EventStore {
   readAllHeaders(fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
     return settle(() => {
       assertMaxCount(maxCount);
-      return this.committedAfter(this.sql.headersAfter, fromPosition, maxCount).map(toStoredEventHeader);
+      return this.committedAfter(this.sql.headersAfter, fromPosition, maxCount).map(headerOf);
     });
   }
 

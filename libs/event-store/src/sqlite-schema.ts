@@ -3,7 +3,7 @@ import { errorMessage } from '@countersign/contracts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { assertMaxCount } from './append-rules';
-import { StoreUnavailableError, type StoredEvent, type StoredEventHeader } from './port';
+import { headerOf, StoreUnavailableError, type StoredEvent } from './port';
 
 /**
  * Table layout of a service's SQLite file; `position` is the store-wide order ($all). Ids are
@@ -197,13 +197,9 @@ export function decodeRow(row: EventRow): StoredEvent | { unreadable: string } {
   }
 }
 
-export function toStoredEventHeader(row: EventHeaderRow): StoredEventHeader {
-  return { id: row.id, stream: row.stream, revision: row.revision, position: row.position, type: row.type };
-}
-
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
-    ...toStoredEventHeader(row),
+    ...headerOf(row),
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     recordedAt: row.recorded_at,
