@@ -3,6 +3,7 @@ import type { Cause } from '@countersign/service-runtime';
 import {
   admissionOf,
   budgetDecider,
+  budgetSnapshots,
   budgetStreamFor,
   recordedAdmission,
   type AcceptablePreview,
@@ -30,6 +31,9 @@ export class BudgetGate {
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.policy = loadPolicyBundleOrThrow(runtime.config.policyFile).policy;
+    // A requester's ledger grows with every submission it made; its state is written down every
+    // 1,000 events (budgetSnapshots), so the first claim after a start folds the tail only.
+    runtime.runner.keepSnapshots(budgetDecider, budgetSnapshots);
     runtime.logger.log(`budgets from policy ${this.policy.label} (${this.policy.version})`);
   }
 

@@ -258,6 +258,21 @@ describe('DecisionRunner on a real SQLite store', () => {
       expect(await store.readStream('tally-short')).toHaveLength(100);
     });
 
+    it('restores a stream folded again after 4,096 others from its snapshot (the runner remembers the last 4,096 streams it wrote down or restored)', async () => {
+      const streams = Array.from({ length: 4_097 }, (_, index) => `tally-${index}`);
+      for (const stream of streams) await store.append(stream, counted(0, 2), 'no_stream');
+      const { store: watched, readsFrom } = recording(store);
+      const runner = new DecisionRunner(watched, signer);
+      runner.keepSnapshots(tally, { ...codec, every: 2 });
+      for (const stream of streams) await runner.load(tally, stream);
+      await settled();
+      const first = streams[0] as string;
+      await expect(runner.run(tally, first, { commandId: 'late' }, cause('late'))).resolves.toHaveLength(1);
+      // Read whole at first; then, forgotten by the runner's cache and here, from its snapshot at 1.
+      expect(readsFrom(first)).toEqual([0, 1, 2]);
+      expect(await store.snapshots().load(first)).toMatchObject({ revision: 1 });
+    });
+
     it('keeps none for a decider it was not told to', async () => {
       await store.append('tally-long', counted(0, 250), 'no_stream');
       await new DecisionRunner(store, signer).load(tally, 'tally-long');

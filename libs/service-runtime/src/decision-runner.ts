@@ -84,7 +84,7 @@ export class DecisionRunner {
     this.snapshots = new StreamSnapshots(store, store.snapshots?.(), signer, warn);
   }
 
-  /** Keep snapshots of this decider's streams (a long one: audit's log), so a process that starts folds only their tail. */
+  /** Keep snapshots of this decider's streams (long ones: audit's log, a requester's budget ledger), so a process that starts folds only their tail. */
   keepSnapshots<S>(decider: Folder<S>, codec: StateCodec<S>): void {
     this.snapshots.keep(decider, codec);
   }

@@ -20,6 +20,8 @@ export const signedSnapshot = (signer: EnvelopeSigner, unsigned: Omit<StreamSnap
   signature: signer.signForSelf(signedPart(unsigned)),
 });
 
+const TAKEN_KEPT = 4_096;
+
 /**
  * The decision runner's snapshots of long streams, for the deciders it was told to keep them for
  * (`DecisionRunner.keepSnapshots`; one decider per stream): restored when the process first folds
@@ -33,7 +35,12 @@ export const signedSnapshot = (signer: EnvelopeSigner, unsigned: Omit<StreamSnap
  */
 export class StreamSnapshots {
   private readonly codecs = new WeakMap<object, StateCodec<unknown>>();
-  /** The revision of the last snapshot restored or saved, per stream. */
+  /**
+   * The revision of the last snapshot restored or saved, per stream, for the last TAKEN_KEPT
+   * streams (one per requester's ledger, and a run's own: unbounded over time). A stream forgotten
+   * here has long left the runner's cache (CACHED_STREAMS), so its next fold restores its snapshot
+   * and remembers it again.
+   */
   private readonly taken = new Map<string, number>();
 
   constructor(
@@ -64,7 +71,7 @@ export class StreamSnapshots {
     const codec = this.codecs.get(folder) as StateCodec<S> | undefined;
     if (!codec || !this.snapshots || folded.eventId === undefined) return;
     if (folded.revision - (this.taken.get(stream) ?? -1) < codec.every) return;
-    this.taken.set(stream, folded.revision);
+    this.remember(stream, folded.revision);
     const { revision, eventId } = folded;
     const failed = (error: unknown) => this.warn(`snapshot of ${stream} at revision ${revision} not saved: ${errorMessage(error)}`);
     try {
@@ -89,7 +96,13 @@ export class StreamSnapshots {
     const json = parseJson(snapshot.state);
     const state = json.ok ? codec.decode(json.value) : undefined;
     if (state === undefined) return refuse('its state does not decode');
-    this.taken.set(stream, revision);
+    this.remember(stream, revision);
     return { revision, eventId, state };
+  }
+
+  private remember(stream: string, revision: number): void {
+    this.taken.delete(stream);
+    this.taken.set(stream, revision);
+    if (this.taken.size > TAKEN_KEPT) this.taken.delete(this.taken.keys().next().value as string);
   }
 }

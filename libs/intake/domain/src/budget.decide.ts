@@ -1,6 +1,7 @@
 import type { Decider } from '@countersign/decider';
 import { BudgetEventTypes, type Admission, type BudgetEvent, type BudgetName } from './budget.events';
-import { evolveBudget, initialBudgetState, isReleased, recordedAdmission, withinWindow, type BudgetState } from './budget.state';
+import { countOf } from './budget-window';
+import { evolveBudget, initialBudgetState, isReleased, recordedAdmission, windowAt, type BudgetState } from './budget.state';
 
 /**
  * A submission intake would accept (the request decider said so with ADMITTED): may it open an
@@ -64,8 +65,8 @@ function claim(command: ClaimBudget, state: BudgetState): BudgetEvent[] {
   const refuse = (budget: BudgetName, limit: number): BudgetEvent[] => [
     { type: BudgetEventTypes.Refused, data: { ...claimed, budget, limit } },
   ];
-  const recent = withinWindow(state.recent, at).filter((entry) => entry.tier === tier);
-  if (recent.length >= command.submissionsPerMinute) return refuse('submissionsPerMinute', command.submissionsPerMinute);
+  if (countOf(windowAt(state.recent, at), tier) >= command.submissionsPerMinute)
+    return refuse('submissionsPerMinute', command.submissionsPerMinute);
   const twin = command.joins
     ? state.pending.find((entry) => entry.joinDigest === command.joinDigest && entry.requestId !== requestId)
     : undefined;

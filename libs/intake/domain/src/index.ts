@@ -37,4 +37,5 @@ export { joinDigestOf } from './admission';
 export { admissionOf, budgetDecider, budgetStreamFor, type BudgetCommand, type ClaimBudget, type ReleaseBudget } from './budget.decide';
 export { ADMITTED, BudgetEventTypes, type Admission, type BudgetEvent, type BudgetName } from './budget.events';
 export { BUDGET_WINDOW_MS, recordedAdmission, type BudgetState, type PendingRequest } from './budget.state';
+export { budgetSnapshots } from './budget.snapshot';
 export { previewAcceptance, type AcceptablePreview } from './preview';

@@ -1,0 +1,101 @@
+import {
+  addCounted,
+  countedEntries,
+  countOf,
+  emptyWindow,
+  expireCounted,
+  findCounted,
+  type Counted,
+  type CountedWindow,
+} from './budget-window';
+
+const T0 = Date.parse('2026-11-21T10:00:00.000Z');
+const TIERS = ['auto', 'production-change', 'break-glass'];
+
+const entry = (n: number, atMs: number, tier = TIERS[n % TIERS.length] as string): Counted => ({
+  submissionId: `sub-${n}`,
+  tier,
+  at: new Date(atMs).toISOString(),
+  atMs,
+});
+
+/** The rule the window replaced: a filter of every entry by its time, on every event. */
+const naiveExpire = (entries: readonly Counted[], sinceMs: number): Counted[] => entries.filter((counted) => counted.atMs > sinceMs);
+
+/** A deterministic pseudo-random sequence (tests must not depend on Math.random). */
+function steps(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe('the counted window of a budget ledger', () => {
+  it('holds what a filter by time holds, at every step, while the clock moves forward', () => {
+    const random = steps(7);
+    let window = emptyWindow();
+    let model: Counted[] = [];
+    let now = T0;
+    for (let n = 0; n < 3_000; n += 1) {
+      now += Math.floor(random() * 120); // bursts and pauses: up to 500 in a minute, sometimes empty minutes
+      if (random() < 0.01) now += 90_000;
+      const since = now - 60_000;
+      window = expireCounted(window, since);
+      model = naiveExpire(model, since);
+      if (random() < 0.8) {
+        const counted = entry(n, now);
+        window = addCounted(window, counted);
+        model = [...model, counted];
+      }
+      expect(countedEntries(window)).toEqual(model);
+      for (const tier of TIERS) expect(countOf(window, tier)).toBe(model.filter((counted) => counted.tier === tier).length);
+      const probe = `sub-${Math.floor(random() * (n + 1))}`;
+      expect(findCounted(window, probe)).toEqual(model.find((counted) => counted.submissionId === probe));
+    }
+  });
+
+  it('never counts fewer than the filter after the clock steps back: an earlier-dated entry waits for the one before it', () => {
+    let window = emptyWindow();
+    window = addCounted(window, entry(1, T0 + 10_000, 'auto'));
+    window = addCounted(window, entry(2, T0, 'auto')); // the clock stepped back ten seconds
+    const expired = expireCounted(window, T0 + 5_000); // entry 2 is a minute old, entry 1 is not
+    expect(naiveExpire(countedEntries(window), T0 + 5_000).map((counted) => counted.submissionId)).toEqual(['sub-1']);
+    expect(countedEntries(expired).map((counted) => counted.submissionId)).toEqual(['sub-1', 'sub-2']);
+    expect(countOf(expired, 'auto')).toBe(2);
+    expect(countedEntries(expireCounted(expired, T0 + 10_000))).toEqual([]);
+  });
+
+  it('is a value: adding to or expiring an older window leaves every window made before unchanged', () => {
+    let window: CountedWindow = emptyWindow();
+    const kept: { window: CountedWindow; entries: Counted[] }[] = [];
+    for (let n = 0; n < 200; n += 1) {
+      window = addCounted(window, entry(n, T0 + n * 1_000));
+      kept.push({ window, entries: countedEntries(window) });
+    }
+    const branch = addCounted(expireCounted((kept[99] as { window: CountedWindow }).window, T0 + 50_000), entry(1_000, T0 + 99_500));
+    expect(countedEntries(branch).map((counted) => counted.submissionId)).toEqual([
+      ...Array.from({ length: 49 }, (_, at) => `sub-${at + 51}`),
+      'sub-1000',
+    ]);
+    for (const { window: before, entries } of kept) expect(countedEntries(before)).toEqual(entries);
+    expect(findCounted((kept[99] as { window: CountedWindow }).window, 'sub-1000')).toBeUndefined();
+  });
+
+  it('finds a submission counted again after it left, and not an entry that has left', () => {
+    let window = emptyWindow();
+    for (let n = 0; n < 70; n += 1) window = addCounted(window, entry(n, T0 + n));
+    window = expireCounted(window, T0 + 9);
+    expect(findCounted(window, 'sub-3')).toBeUndefined();
+    window = addCounted(window, { ...entry(3, T0 + 70), joinedRequestId: 'req-9' });
+    expect(findCounted(window, 'sub-3')).toEqual({ ...entry(3, T0 + 70), joinedRequestId: 'req-9' });
+    expect(findCounted(window, 'sub-10')).toEqual(entry(10, T0 + 10));
+  });
+
+  it('is empty again, with no tier left over, once everything has left', () => {
+    let window = emptyWindow();
+    for (let n = 0; n < 130; n += 1) window = addCounted(window, entry(n, T0 + n));
+    expect(expireCounted(window, T0 + 200)).toEqual(emptyWindow());
+    expect(expireCounted(window, T0 - 1)).toBe(window);
+  });
+});
