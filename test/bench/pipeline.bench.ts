@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     if (history) {
       const { prefill, ...figures } = history;
       console.log(
-        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}, retries ${JSON.stringify(prefill.startRetries)}`,
+        `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}, retries ${JSON.stringify(prefill.startRetries)}; first request ${prefill.firstRequestMs} ms`,
       );
       line('  pipeline, loaded', history.loadedRun);
       line('  pipeline, one at a time', history.singleRun);
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
         `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
       );
       console.log(
-        `  started again               start-up s ${JSON.stringify(figures.restart.startSeconds)}, retries ${JSON.stringify(figures.restart.startRetries)}`,
+        `  started again               start-up s ${JSON.stringify(figures.restart.startSeconds)}, retries ${JSON.stringify(figures.restart.startRetries)}; first request ${figures.restart.firstRequestMs} ms, idle ${figures.restart.idleAfterSeconds} s after it`,
       );
     }
     console.log(`CPU ms per request (loaded)  pipeline ${JSON.stringify(cpu)} reference ${JSON.stringify(referenceCpu)}`);
@@ -253,12 +253,14 @@ async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { lo
   // Start-up replays (schedules, custody index) read the whole history once; measure after them.
   const idleAfterSeconds = await waitIdle(pids);
   const target = await pipelineTarget(stack);
+  // The first request after a start folds what is first read lazily (the requester's budget ledger).
+  const firstRequestMs = round((await drive(target.nc, REQUESTER, target.sign, 1, 1)).p50);
   await drive(target.nc, REQUESTER, target.sign, WARMUP, CONCURRENCY);
   const loadedRun = await drive(target.nc, REQUESTER, target.sign, N, CONCURRENCY);
   const singleRun = await drive(target.nc, REQUESTER, target.sign, SINGLE_N, 1);
   await target.nc.close();
   const peak = peakRss(pids);
-  const restart = await restartTimed(stack);
+  const restart = { ...(await restartTimed(stack)), ...(await firstAfterRestart(stack)) };
   return {
     loadedRun,
     singleRun,
@@ -267,9 +269,18 @@ async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { lo
       single_p50: round(singleRun.p50 / empty.single.p50, 2),
     },
     peak_rss_mb: peak,
-    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds) },
+    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds), firstRequestMs },
     restart,
   };
+}
+
+/** After the second start: the first request's latency, and how long the services' background start-up replays then keep them busy. */
+async function firstAfterRestart(stack: Stack): Promise<{ firstRequestMs: number; idleAfterSeconds: number }> {
+  const target = await pipelineTarget(stack);
+  const firstRequestMs = round((await drive(target.nc, REQUESTER, target.sign, 1, 1)).p50);
+  await target.nc.close();
+  const idleAfterSeconds = round(await waitIdle(stackPids(stack.home, SERVICE_NAMES)));
+  return { firstRequestMs, idleAfterSeconds };
 }
 
 main().catch((error: unknown) => {
