@@ -1,5 +1,7 @@
+import { LocalEventTypes } from '@countersign/approval-domain';
+import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
 import { EventTypes } from '@countersign/contracts';
-import { deadlineSchedule } from './deadline.timer';
+import { deadlineSchedule, deadlines } from './deadline.timer';
 
 const requestId = '3c9a1f2e-8b7d-4e6c-9a5b-4c3d2e1f0a91';
 
@@ -14,5 +16,9 @@ describe('deadlineSchedule', () => {
   it('leaves the schedule alone for an event that changes nothing or names no request', () => {
     expect(deadlineSchedule({ id: 'v', type: EventTypes.VoteRecorded, data: { requestId } })).toBeUndefined();
     expect(deadlineSchedule({ id: 'x', type: EventTypes.RequestApproved, data: {} })).toBeUndefined();
+  });
+
+  it('lists every type it reads, so the store may skip the others', () => {
+    expectScheduleTypesComplete(deadlines, Object.values(LocalEventTypes));
   });
 });

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deadlineAfter } from '@countersign/approval-domain';
-import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import { DEADLINE_EVENT_TYPES, deadlineAfter } from '@countersign/approval-domain';
+import {
+  RUNTIME,
+  ScheduledWork,
+  type DomainEvent,
+  type Schedule,
+  type ScheduleChange,
+  type ServiceRuntime,
+} from '@countersign/service-runtime';
 import { ApprovalService } from './approval.service';
 
 /** The domain's deadline for the request an event belongs to (deadlineAfter), keyed by request id. */
@@ -10,6 +17,8 @@ export function deadlineSchedule(event: DomainEvent): ScheduleChange {
   return dueAt === undefined || !requestId ? undefined : { key: requestId, dueAt };
 }
 
+export const deadlines: Schedule = { types: DEADLINE_EVENT_TYPES, change: deadlineSchedule };
+
 /**
  * Deadlines happen on time even if no vote ever arrives again; the decider's CheckDeadlines is
  * idempotent, so firing early or twice changes nothing.
@@ -17,6 +26,6 @@ export function deadlineSchedule(event: DomainEvent): ScheduleChange {
 @Injectable()
 export class DeadlineTimer extends ScheduledWork {
   constructor(@Inject(RUNTIME) runtime: ServiceRuntime, approval: ApprovalService) {
-    super(runtime, deadlineSchedule, (requestId) => approval.checkDeadlines(requestId));
+    super(runtime, deadlines, (requestId) => approval.checkDeadlines(requestId));
   }
 }

@@ -9,7 +9,7 @@ import { AUDIT_LOG_STREAM, auditLogDecider, verifyChain } from '@countersign/aud
 import { fullChain } from '@countersign/audit-domain/testing';
 import { SqliteEventStore, type ReadOptions } from '@countersign/event-store';
 import { testIdentities } from '@countersign/messaging/testing';
-import { DecisionRunner, type ServiceRuntime } from '@countersign/service-runtime';
+import { DecisionRunner, ServiceMetrics, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditService } from './audit.service';
 import { CustodyChecks } from './custody.checks';
 
@@ -108,7 +108,17 @@ describe('audit recording a stream of requests on a real store', () => {
     const signer = signers['service:audit']!;
     Logger.overrideLogger(['error']);
     const runner = new DecisionRunner(store, signer);
-    const runtime = { store, signer, trust, runner, clock: () => new Date(), logger: new Logger('audit'), config: { timerMs: 200 } };
+    const metrics = new ServiceMetrics('audit', false);
+    const runtime = {
+      store,
+      signer,
+      trust,
+      runner,
+      metrics,
+      clock: () => new Date(),
+      logger: new Logger('audit'),
+      config: { timerMs: 200 },
+    };
     const audit = new AuditService(runtime as unknown as ServiceRuntime);
     const custody = new CustodyChecks(runtime as unknown as ServiceRuntime);
     await audit.onApplicationBootstrap();
@@ -161,10 +171,11 @@ describe('audit recording a stream of requests on a real store', () => {
         return store.readStream(stream, options);
       };
       const runner = new DecisionRunner(watched, signer);
-      const runtime = { store: watched, signer, trust, runner, clock: () => new Date(), logger: new Logger('audit') };
+      const metrics = new ServiceMetrics('audit', false);
+      const runtime = { store: watched, signer, trust, runner, metrics, clock: () => new Date(), logger: new Logger('audit') };
       const audit = new AuditService(runtime as unknown as ServiceRuntime);
       await audit.onApplicationBootstrap();
-      return { audit, logReads, runner };
+      return { audit, logReads, runner, metrics };
     };
     const first = await start();
     // 1,040 records and 130 receipts: one snapshot, at the first 1,000 events of the log.
@@ -172,9 +183,12 @@ describe('audit recording a stream of requests on a real store', () => {
     const snapshot = await store.snapshots().load(AUDIT_LOG_STREAM);
     expect(snapshot?.revision).toBeGreaterThanOrEqual(999);
 
+    const recordsBefore = (await store.readStream(AUDIT_LOG_STREAM)).filter((event) => event.type === EventTypes.AuditRecord).length;
     const second = await start();
     // One read of the snapshot's own event, to check the log holds it there, then the tail.
     expect(second.logReads).toEqual([snapshot!.revision, snapshot!.revision + 1]);
+    // The chain's length gauge comes from the log's state: right after a start, and as records are added.
+    expect(await chainLength(second.metrics)).toBe(recordsBefore);
     await consume(store, second.audit, Array.from({ length: 5 }, request).flat());
 
     const log = await store.readStream(AUDIT_LOG_STREAM);
@@ -185,10 +199,16 @@ describe('audit recording a stream of requests on a real store', () => {
     const folded = await new DecisionRunner(store, signer).load(auditLogDecider, AUDIT_LOG_STREAM);
     expect(frontierRoot(folded.tree)).toBe(merkleRoot(records.map(recordLeafHash)));
     expect(folded.head.sequence).toBe(records.length);
+    expect(await chainLength(second.metrics)).toBe(records.length);
     // The restarted runner's state, restored and then folded on, is the one the whole log folds to.
     await expect(second.runner.load(auditLogDecider, AUDIT_LOG_STREAM)).resolves.toEqual(folded);
   }, 120_000);
 });
+
+async function chainLength(metrics: ServiceMetrics): Promise<number | undefined> {
+  const gauge = (await metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'countersign_audit_chain_length');
+  return gauge?.values[0]?.value;
+}
 
 /** One consumer: batches of deliveries, each verified, handled in one deferred group and flushed. */
 async function consume(store: SqliteEventStore, audit: AuditService, deliveries: Envelope[]): Promise<void> {

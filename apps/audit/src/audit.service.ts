@@ -29,6 +29,7 @@ export class AuditService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
     const state = await this.runtime.runner.load(auditLogDecider, AUDIT_LOG_STREAM);
+    this.runtime.metrics.auditChainLength.set(state.head.sequence);
     this.runtime.logger.log(`audit log loaded: ${state.tree.size} records in ${Date.now() - started} ms`);
   }
 
@@ -52,7 +53,15 @@ export class AuditService implements OnApplicationBootstrap {
     // Audit alone writes its log, so a record is decided on the state the runner keeps (no read of
     // the store per record); a record decided on a state that is behind conflicts and is decided
     // again, and it never wrongly decides nothing (see RunOptions.fromCache).
-    await this.runtime.runner.run(auditLogDecider, AUDIT_LOG_STREAM, command, { id: envelope.id, now }, { fromCache: true });
+    const decided = await this.runtime.runner.run(
+      auditLogDecider,
+      AUDIT_LOG_STREAM,
+      command,
+      { id: envelope.id, now },
+      { fromCache: true },
+    );
+    // The chain's length from the log's own state, not a replay of every record at each start.
+    for (const event of decided) if (event.type === EventTypes.AuditRecord) this.runtime.metrics.auditChainLength.set(event.data.sequence);
   }
 
   /**

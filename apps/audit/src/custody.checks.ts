@@ -17,6 +17,8 @@ const ENDED_WITHOUT_EXECUTION: string[] = [
 ];
 const FINISHED: string[] = [EventTypes.ExecutionSucceeded, EventTypes.ExecutionFailed, EventTypes.ExecutionInDoubt];
 const DECIDED: string[] = [EventTypes.CustodyVerified, EventTypes.AuditViolation];
+/** What the index is built from: the log's records (each carries an observed event) and custody decisions. */
+export const CUSTODY_EVENT_TYPES: readonly string[] = [EventTypes.AuditRecord, ...DECIDED];
 
 const at = (millis: number) => new Date(millis).toISOString();
 
@@ -39,11 +41,7 @@ export class CustodyChecks extends ScheduledWork {
   private readonly retired = new Set<string>();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
-    super(
-      runtime,
-      (event) => this.schedule(event),
-      (requestId) => this.fire(requestId),
-    );
+    super(runtime, { types: CUSTODY_EVENT_TYPES, change: (event) => this.schedule(event) }, (requestId) => this.fire(requestId));
   }
 
   private schedule(event: DomainEvent): ScheduleChange {

@@ -1,3 +1,5 @@
+import { GrantIntendedType } from '@countersign/broker-domain';
+import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
 import { EventTypes } from '@countersign/contracts';
 import { parkedDeadline, windowOpening } from './audit-gate.timer';
 import { EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
@@ -8,19 +10,24 @@ const approval = { id: 'approval-1', type: EventTypes.RequestApproved, data: { r
 
 describe('the broker’s schedules for parked approvals', () => {
   it('decides an approval parked before its window again when the window opens', () => {
-    expect(windowOpening({ type: EARLY_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: window.notBefore });
+    expect(windowOpening.change({ type: EARLY_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: window.notBefore });
   });
 
   it('clears the opening once the credential is issued or refused', () => {
     for (const type of [EventTypes.CredentialIssued, EventTypes.CredentialRefused]) {
-      expect(windowOpening({ type, data: { requestId: REQUEST_ID } })).toStrictEqual({ key: REQUEST_ID, dueAt: null });
+      expect(windowOpening.change({ type, data: { requestId: REQUEST_ID } })).toStrictEqual({ key: REQUEST_ID, dueAt: null });
     }
   });
 
   it('leaves an approval parked for audit’s receipt to the window-end deadline, and the early one to the opening', () => {
     // Parked for the receipt only once the window opened: the receipt wakes it, not a timer every tick.
-    expect(windowOpening({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: null });
-    expect(parkedDeadline({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: window.notAfter });
-    expect(parkedDeadline({ type: EARLY_APPROVAL, data: approval })).toBeUndefined();
+    expect(windowOpening.change({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: null });
+    expect(parkedDeadline.change({ type: PARKED_APPROVAL, data: approval })).toStrictEqual({ key: REQUEST_ID, dueAt: window.notAfter });
+    expect(parkedDeadline.change({ type: EARLY_APPROVAL, data: approval })).toBeUndefined();
+  });
+
+  it('list every type they read, so the store may skip the others', () => {
+    for (const schedule of [parkedDeadline, windowOpening])
+      expectScheduleTypesComplete(schedule, [GrantIntendedType, PARKED_APPROVAL, EARLY_APPROVAL]);
   });
 });

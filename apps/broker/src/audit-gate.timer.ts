@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope, type RequestApprovedV1, type TimeWindow } from '@countersign/contracts';
-import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import {
+  RUNTIME,
+  ScheduledWork,
+  type DomainEvent,
+  type Schedule,
+  type ScheduleChange,
+  type ServiceRuntime,
+} from '@countersign/service-runtime';
 import { BrokerService, EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
 
 const PARKED: readonly string[] = [PARKED_APPROVAL, EARLY_APPROVAL];
@@ -12,9 +19,9 @@ const requestIdOf = (event: DomainEvent): string =>
     : (event.data as { requestId: string }).requestId;
 
 /** One kind of parked approval falls due at an instant of its window; any answer on the credential clears it. */
-function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => string, clearedBy: readonly string[] = []) {
+function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => string, clearedBy: readonly string[] = []): Schedule {
   const clearing: readonly string[] = [EventTypes.CredentialIssued, EventTypes.CredentialRefused, ...clearedBy];
-  return (event: DomainEvent): ScheduleChange => {
+  const change = (event: DomainEvent): ScheduleChange => {
     if (event.type === parkedType) {
       const approval = event.data as Envelope<RequestApprovedV1>;
       return { key: approval.data.requestId, dueAt: dueOf(approval.data.window) };
@@ -22,6 +29,7 @@ function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => strin
     if (clearing.includes(event.type)) return { key: requestIdOf(event), dueAt: null };
     return undefined;
   };
+  return { types: [parkedType, ...clearing], change };
 }
 
 /**

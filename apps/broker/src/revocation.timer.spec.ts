@@ -1,6 +1,8 @@
+import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
 import { EventTypes } from '@countersign/contracts';
 import { GrantIntendedType } from '@countersign/broker-domain';
-import { revocationSchedule } from './revocation.timer';
+import { EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
+import { revocationSchedule, revocations } from './revocation.timer';
 
 const REQUEST = 'req-1';
 const GRANT = { kind: 'postgres.sql', handle: 'cs_role' };
@@ -32,5 +34,9 @@ describe('the broker’s revocation schedule', () => {
       key: REQUEST,
       dueAt: null,
     });
+  });
+
+  it('lists every type it reads, so the store may skip the others', () => {
+    expectScheduleTypesComplete(revocations, [GrantIntendedType, PARKED_APPROVAL, EARLY_APPROVAL]);
   });
 });

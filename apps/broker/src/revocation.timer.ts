@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type CredentialIssuedV1, type CredentialRevokedV1 } from '@countersign/contracts';
 import { GrantIntendedType, type GrantIntendedData } from '@countersign/broker-domain';
-import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import {
+  RUNTIME,
+  ScheduledWork,
+  type DomainEvent,
+  type Schedule,
+  type ScheduleChange,
+  type ServiceRuntime,
+} from '@countersign/service-runtime';
 import { BrokerService } from './broker.service';
 
 /**
@@ -27,9 +34,14 @@ export function revocationSchedule(event: DomainEvent): ScheduleChange {
   return undefined;
 }
 
+export const revocations: Schedule = {
+  types: [EventTypes.CredentialIssued, GrantIntendedType, EventTypes.CredentialRevoked, EventTypes.GrantRevoked],
+  change: revocationSchedule,
+};
+
 @Injectable()
 export class RevocationTimer extends ScheduledWork {
   constructor(@Inject(RUNTIME) runtime: ServiceRuntime, broker: BrokerService) {
-    super(runtime, revocationSchedule, (requestId) => broker.revokeIfDue(requestId));
+    super(runtime, revocations, (requestId) => broker.revokeIfDue(requestId));
   }
 }

@@ -9,7 +9,7 @@ import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { DueWork, type ServiceRuntime } from '@countersign/service-runtime';
 import { POSTGRES_DEMO, postgresUnavailable, startPostgres, writePostgresAdmins, type RunningPostgres } from '@countersign/testing';
 import { CredentialIssuers, PostgresIssuer } from './issuers';
-import { revocationSchedule } from './revocation.timer';
+import { revocations } from './revocation.timer';
 import { SystemGrants } from './system-grants';
 import { acceptedPostgresGrant, grantsRuntimeOver } from './testing/grant-request.fixtures';
 
@@ -89,7 +89,7 @@ describePostgres('a grant made just before the broker died', () => {
 
     // The restarted broker: its due-work index comes from the store alone.
     const second = brokerOver(file);
-    const work = new DueWork(second.runtime as unknown as ServiceRuntime, revocationSchedule, (key) => second.grants.revokeIfDue(key));
+    const work = new DueWork(second.runtime as unknown as ServiceRuntime, revocations, (key) => second.grants.revokeIfDue(key));
     work.start();
     try {
       await second.grants.revokeIfDue(requestId); // not due yet: the window is open

@@ -17,6 +17,7 @@ import {
   type AppendResult,
   type CheckpointStore,
   type EventStore,
+  type EventTypeFilter,
   type ExpectedRevision,
   type NewEvent,
   type ReadOptions,
@@ -138,12 +139,22 @@ export class KurrentDbEventStore implements EventStore {
     return events;
   }
 
-  subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription {
+  subscribeToAll(
+    fromPosition: number,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError?: (error: unknown) => void,
+    filter?: EventTypeFilter,
+  ): Subscription {
     const source = this.client.subscribeToAll({
       fromPosition: fromPosition < 0 ? START : toAllPosition(fromPosition),
       filter: this.namespace.allFilter(),
     });
-    const own = (event: StoredEvent) => this.namespace.ownEvent(event);
+    // The server filters by stream prefix (the namespace) or by type, not both: types are dropped here.
+    const types = filter && new Set(filter.types);
+    const own = (event: StoredEvent) => {
+      const mine = this.namespace.ownEvent(event);
+      return mine && (types === undefined || types.has(mine.type)) ? mine : undefined;
+    };
     const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, this.onUnreadable, handler, onError, () =>
       this.subscriptions.delete(subscription),
     );

@@ -111,9 +111,23 @@ export interface EventStore {
   /**
    * Catch-up subscription: delivers every event after `fromPosition` in order, then live ones.
    * The handler is awaited; one event at a time. A throwing handler stops the subscription and
-   * the error is passed to `onError`.
+   * the error is passed to `onError`. With `filter`, only events of its types are delivered: SQLite
+   * then neither parses nor hands out the others (a start-up replay of a long history reads the
+   * few types it needs), KurrentDB drops them after reading.
    */
-  subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription;
+  subscribeToAll(
+    fromPosition: number,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError?: (error: unknown) => void,
+    filter?: EventTypeFilter,
+  ): Subscription;
+  /**
+   * The events of `filter`'s types among the store's next `span` positions after `fromPosition`
+   * (optional: call it through `readAllOfTypes`): a reader that looks at a few types (the business
+   * metrics) reads a long history without parsing the rest. `until` is the position read up to;
+   * `end` says nothing was left after it when read.
+   */
+  readAllOfTypes?(fromPosition: number, span: number, filter: EventTypeFilter): Promise<TypedPage>;
   /**
    * Group commit (optional; a store whose appends are durable when they resolve leaves both out).
    * `flush` resolves once every append made so far is durable. Inside `deferDurability`, appends
@@ -168,6 +182,18 @@ export type UnreadableEventReporter = (event: UnreadableEvent) => void;
 export const warnUnreadable: UnreadableEventReporter = (event) =>
   console.warn(`event store: skipped unreadable event ${event.id} in ${event.stream} at ${event.position}: ${event.reason}`);
 
+/** Event types a store-wide read is narrowed to. */
+export interface EventTypeFilter {
+  readonly types: readonly string[];
+}
+
+/** A page of a store-wide read narrowed to some types (readAllOfTypes). */
+export interface TypedPage {
+  events: StoredEvent[];
+  until: number;
+  end: boolean;
+}
+
 /** The header fields of an event or a row (the SQLite row has the same names), and nothing else. */
 export const headerOf = ({ id, stream, revision, position, type }: StoredEventHeader): StoredEventHeader => ({
   id,
@@ -181,4 +207,15 @@ export const headerOf = ({ id, stream, revision, position, type }: StoredEventHe
 export async function readAllHeaders(store: EventStore, fromPosition: number, maxCount: number): Promise<StoredEventHeader[]> {
   if (store.readAllHeaders) return store.readAllHeaders(fromPosition, maxCount);
   return (await store.readAll(fromPosition, maxCount)).map(headerOf);
+}
+
+/**
+ * The store's own narrowed read when it has one, else a page of `readAll` (`span` events) with the
+ * other types dropped: the same events in the same order, with nothing saved.
+ */
+export async function readAllOfTypes(store: EventStore, fromPosition: number, span: number, filter: EventTypeFilter): Promise<TypedPage> {
+  if (store.readAllOfTypes) return store.readAllOfTypes(fromPosition, span, filter);
+  const page = await store.readAll(fromPosition, span);
+  const types = new Set(filter.types);
+  return { events: page.filter((event) => types.has(event.type)), until: page.at(-1)?.position ?? fromPosition, end: page.length < span };
 }

@@ -18,6 +18,7 @@ import {
   type AppendResult,
   type CheckpointStore,
   type EventStore,
+  type EventTypeFilter,
   type ExpectedRevision,
   type NewEvent,
   type ReadOptions,
@@ -25,12 +26,13 @@ import {
   headerOf,
   type StoredEventHeader,
   type Subscription,
+  type TypedPage,
   type UnreadableEventReporter,
 } from './port';
 import { reportOnce } from './unreadable';
 import { SqliteSeenMarkers } from './sqlite-seen-markers';
 import { SqliteSnapshots } from './sqlite-snapshots';
-import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type Statements } from './sqlite-schema';
+import { decodeRow, guardSqlite, openDatabase, prepareStatements, settle, toLimit, type EventRow, type Statements } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Clock for `recordedAt` and checkpoint times; the only place this adapter reads the time. */
@@ -155,9 +157,24 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  subscribeToAll(fromPosition: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void): Subscription {
+  readAllOfTypes(fromPosition: number, span: number, filter: EventTypeFilter): Promise<TypedPage> {
+    return settle(() => {
+      assertMaxCount(span);
+      const page = this.readOfTypesAfter(fromPosition, span, JSON.stringify(filter.types));
+      return { events: page.events, until: page.until, end: page.rows < span };
+    });
+  }
+
+  subscribeToAll(
+    fromPosition: number,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError?: (error: unknown) => void,
+    filter?: EventTypeFilter,
+  ): Subscription {
+    const types = filter && JSON.stringify(filter.types);
     const source = {
-      readAfter: (position: number, maxCount: number) => this.readAfter(position, maxCount),
+      readAfter: (position: number, maxCount: number) =>
+        types === undefined ? this.readAfter(position, maxCount) : this.readOfTypesAfter(position, maxCount, types),
       appendCount: () => this.appendCount,
       onNextAppend: (wake: () => void) => {
         this.wakeOnAppend.add(wake);
@@ -243,6 +260,24 @@ export class SqliteEventStore implements EventStore {
 
   private readAfter(position: number, maxCount: number): CatchUpPage {
     const rows = this.committedAfter(this.sql.after, position, maxCount);
+    return { events: this.decodeRows(rows), rows: rows.length, until: rows.at(-1)?.position ?? position };
+  }
+
+  /**
+   * The rows of `types` (JSON) among the next `span` positions that are committed. The head is read
+   * first: a row committed after it has a higher position (appends are serialized, positions only
+   * grow), so it is read next time. `rows` counts positions covered: fewer than `span` is the end.
+   */
+  private readOfTypesAfter(position: number, span: number, types: string): CatchUpPage {
+    this.group.assertUsable();
+    const head = this.guard(() => this.sql.head.get()?.position ?? -1);
+    const upTo = Math.min(position + span, head, this.visibleUpTo);
+    if (upTo <= position) return { events: [], rows: 0, until: position };
+    const rows = this.guard(() => this.sql.ofTypesAfter.all(position, upTo, types));
+    return { events: this.decodeRows(rows), rows: upTo - position, until: upTo };
+  }
+
+  private decodeRows(rows: readonly EventRow[]): StoredEvent[] {
     const events: StoredEvent[] = [];
     for (const row of rows) {
       const decoded = this.recentlyDecoded.get(row.position) ?? this.remember(row.position, decodeRow(row));
@@ -250,7 +285,7 @@ export class SqliteEventStore implements EventStore {
         this.onUnreadable({ stream: row.stream, id: row.id, position: row.position, reason: decoded.unreadable });
       else events.push(decoded);
     }
-    return { events, rows: rows.length, until: rows.at(-1)?.position ?? position };
+    return events;
   }
 
   /**

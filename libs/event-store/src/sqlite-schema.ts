@@ -152,6 +152,11 @@ export function prepareStatements(db: Database.Database) {
     headersAfter: db.prepare<[number, number, number], EventHeaderRow>(
       `SELECT position, id, stream, revision, type FROM events WHERE position > ? AND position <= ? AND substr(stream, 1, 1) <> '$' ORDER BY position ${LIMIT_PARAMETER}`,
     ),
+    // `after` narrowed to some types, over a range of positions (readOfTypesAfter): the other
+    // rows' data is neither parsed nor handed out.
+    ofTypesAfter: db.prepare<[number, number, string], EventRow>(
+      `SELECT * FROM events WHERE position > ? AND position <= ? AND type IN (SELECT value FROM json_each(?)) AND substr(stream, 1, 1) <> '$' ORDER BY position`,
+    ),
     head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   };
 }

@@ -43,10 +43,8 @@ describe('DueWork', () => {
       config: { timerMs: 50 },
     } as unknown as ServiceRuntime;
     const fired: string[] = [];
-    const work = new DueWork(
-      runtime,
-      (event) => event.data as { key: string; dueAt: string },
-      (key) => Promise.resolve(void fired.push(key)),
+    const work = new DueWork(runtime, { types: ['local.due'], change: (event) => event.data as { key: string; dueAt: string } }, (key) =>
+      Promise.resolve(void fired.push(key)),
     );
     work.start();
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -88,7 +86,7 @@ describe('DueWork', () => {
         logger: { error: () => undefined, warn: () => undefined },
         config: { timerMs },
       } as unknown as ServiceRuntime;
-      work = new DueWork(runtime, (event) => event.data as { key: string; dueAt: string | null }, fire);
+      work = new DueWork(runtime, { types: ['local.due'], change: (event) => event.data as { key: string; dueAt: string | null } }, fire);
       work.start();
       return (key: string, dueAt: string | null) => deliver({ ...stored((position += 1), key, dueAt ?? at(0)), data: { key, dueAt } });
     }

@@ -10,6 +10,15 @@ const SETTLED: readonly string[] = [
   EventTypes.ReviewCompleted,
 ];
 
+/** Every event type deadlineAfter gives a deadline (or clears one) for; it ignores the rest. */
+export const DEADLINE_EVENT_TYPES: readonly string[] = [
+  LocalEventTypes.ApprovalOpened,
+  EventTypes.ApprovalEscalated,
+  EventTypes.ReviewRequired,
+  EventTypes.ReviewEscalated,
+  ...SETTLED,
+];
+
 /**
  * When CheckDeadlines must next run for the request after this event of its stream: a time, `null`
  * once nothing more falls due, or undefined when the event changes nothing. A pending approval

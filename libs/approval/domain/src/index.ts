@@ -37,7 +37,7 @@ export {
   type VoteRejected,
 } from './approval.events';
 export { IdTags } from './approval.ids';
-export { deadlineAfter } from './deadlines';
+export { DEADLINE_EVENT_TYPES, deadlineAfter } from './deadlines';
 export { approvalsOf, eligibleNow, groupsNow, isExpired, isResolved, pendingExpiry } from './approval.queries';
 export {
   evolve,

@@ -36,7 +36,7 @@ const HELP = {
     'Seconds until the soonest expiry among waiting approval requests with no vote yet, by tier (absent when there is none)',
   countersign_credentials_live: 'Credentials issued, not revoked and not yet expired',
   countersign_executions_total: 'Executions recorded in the store, by outcome (succeeded, failed, indoubt, refused)',
-  countersign_audit_chain_length: 'Records in the audit hash chain (sequence of the newest audit.record)',
+  countersign_audit_chain_length: 'Records in the audit hash chain (sequence of its head, from the log audit folds)',
   countersign_custody_violations_total: 'audit.violation events: executed requests whose chain of custody failed',
   countersign_audit_gate_waiting_seconds:
     'Age of the oldest approval seen here without audit’s receipt (broker, executor: audit is their gate)',

@@ -57,7 +57,7 @@ describe('StoreMetricsProjection', () => {
     ]);
   });
 
-  it('counts refusals by type and reason, executions by outcome, live credentials, the chain and violations; only its own envelopes', async () => {
+  it('counts refusals by type and reason, executions by outcome, live credentials and violations; only its own envelopes', async () => {
     const m = metrics();
     const p = projection(m, 'service:broker');
     now = T0;
@@ -69,7 +69,6 @@ describe('StoreMetricsProjection', () => {
     // Another identity's envelope kept here as evidence is not this service's outcome.
     p.apply(stored(EventTypes.ExecutionSucceeded, { requestId: 'r' }, 'service:executor'));
     p.apply(stored(EventTypes.ExecutionSucceeded, { requestId: 'r' }, 'service:broker'));
-    p.apply(stored(EventTypes.AuditRecord, { sequence: 41 }, 'service:broker'));
     p.apply(stored(EventTypes.AuditViolation, { requestId: 'r' }, 'service:broker'));
     now = T0 + 2_000;
     p.refresh();
@@ -78,7 +77,6 @@ describe('StoreMetricsProjection', () => {
     ]);
     expect(await values(m, 'countersign_credentials_live')).toEqual([{ labels: {}, value: 1 }]);
     expect(await values(m, 'countersign_executions_total')).toEqual([{ labels: { outcome: 'succeeded' }, value: 1 }]);
-    expect(await values(m, 'countersign_audit_chain_length')).toEqual([{ labels: {}, value: 41 }]);
     expect(await values(m, 'countersign_custody_violations_total')).toEqual([{ labels: {}, value: 1 }]);
   });
 });

@@ -1,5 +1,16 @@
-import { WrongExpectedRevisionError, type StoredEvent, type Subscription } from '../../port';
-import { collectInto, ids, markPosition, newEvent, readAllOf, sleep, streamName, waitFor, type ContractContext } from './contract-helpers';
+import { WrongExpectedRevisionError, readAllOfTypes, type NewEvent, type StoredEvent, type Subscription } from '../../port';
+import {
+  collectInto,
+  ids,
+  idsOf,
+  markPosition,
+  newEvent,
+  readAllOf,
+  sleep,
+  streamName,
+  waitFor,
+  type ContractContext,
+} from './contract-helpers';
 
 const LIVE_TIMEOUT_MS = 20_000;
 /** Longer than any adapter's poll interval: an event that has not arrived by then never will. */
@@ -177,6 +188,49 @@ export function describeLiveContract(context: ContractContext): void {
       },
       LIVE_TIMEOUT_MS,
     );
+  });
+
+  describe('narrowed to some event types', () => {
+    const typed = (type: string): NewEvent => ({ ...newEvent(), type });
+    const [WANTED, OTHER] = ['contract.wanted.v1', 'contract.other.v1'];
+
+    it(
+      'subscribeToAll with a filter delivers only those types, history then live, in order',
+      async () => {
+        const { store } = context.get();
+        const stream = streamName('typed-sub');
+        const start = await markPosition(store);
+        const history = [typed(WANTED), typed(OTHER), typed(OTHER), typed(WANTED)];
+        await store.append(stream, history, 'no_stream');
+        const seen: StoredEvent[] = [];
+        const subscription = store.subscribeToAll(start, collectInto(seen), undefined, { types: [WANTED] });
+        await waitFor(() => seen.length >= 2, { timeoutMs: 10_000, what: 'history' });
+        const live = [typed(OTHER), typed(WANTED)];
+        await store.append(stream, live, 3);
+        await waitFor(() => seen.length >= 3, { timeoutMs: 10_000, what: 'the live event' });
+        await store.append(stream, [typed(OTHER)], 5);
+        await sleep(QUIET_MS);
+        await subscription.stop();
+        expect(ids(seen)).toEqual([history[0], history[3], live[1]].map((event) => event?.id));
+      },
+      LIVE_TIMEOUT_MS,
+    );
+
+    it('readAllOfTypes pages through the store and finds exactly what readAll filtered would', async () => {
+      const { store } = context.get();
+      const stream = streamName('typed-read');
+      const start = await markPosition(store);
+      const written = Array.from({ length: 23 }, (_, index) => typed(index % 4 === 0 ? WANTED : OTHER));
+      await store.append(stream, written, 'no_stream');
+      const found: StoredEvent[] = [];
+      for (let from = start, end = false; !end;) {
+        const page = await readAllOfTypes(store, from, 5, { types: [WANTED] });
+        found.push(...page.events);
+        expect(page.until).toBeGreaterThanOrEqual(from);
+        [from, end] = [page.until, page.end];
+      }
+      expect(ids(found)).toEqual(idsOf(written.filter((event) => event.type === WANTED)));
+    });
   });
 }
 
