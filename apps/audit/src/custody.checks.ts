@@ -41,10 +41,10 @@ export class CustodyChecks extends ScheduledWork {
   private readonly retired = new Set<string>();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
-    super(runtime, { types: CUSTODY_EVENT_TYPES, change: (event) => this.schedule(event) }, (requestId) => this.fire(requestId));
+    super(runtime, { types: CUSTODY_EVENT_TYPES, change: (event) => this.scheduleChange(event) }, (requestId) => this.fire(requestId));
   }
 
-  private schedule(event: DomainEvent): ScheduleChange {
+  private scheduleChange(event: DomainEvent): ScheduleChange {
     if (DECIDED.includes(event.type)) {
       const { requestId } = event.data as { requestId: string };
       this.retire(requestId);

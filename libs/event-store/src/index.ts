@@ -1,5 +1,6 @@
 export * from './port';
-export { SqliteEventStore, SqliteCheckpointStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+export { SqliteCheckpointStore } from './sqlite-checkpoints';
 export {
   KurrentDbEventStore,
   KurrentDbCheckpointStore,

@@ -258,7 +258,7 @@ describe('DecisionRunner on a real SQLite store', () => {
       expect(await store.readStream('tally-short')).toHaveLength(100);
     });
 
-    it('restores a stream folded again after 4,096 others from its snapshot (the runner remembers the last 4,096 streams it wrote down or restored)', async () => {
+    it('restores a stream from its snapshot when it is folded again after 4,096 others were written down', async () => {
       const streams = Array.from({ length: 4_097 }, (_, index) => `tally-${index}`);
       for (const stream of streams) await store.append(stream, counted(0, 2), 'no_stream');
       const { store: watched, readsFrom } = recording(store);

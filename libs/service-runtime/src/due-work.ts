@@ -145,7 +145,12 @@ export class DueWork {
 export abstract class ScheduledWork implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly work: DueWork;
 
-  protected constructor(runtime: ServiceRuntime, schedule: Schedule, fire: DueFire) {
+  protected constructor(
+    runtime: ServiceRuntime,
+    /** What the index is built from (public so a test can check its types: expectScheduleTypesComplete). */
+    readonly schedule: Schedule,
+    fire: DueFire,
+  ) {
     this.work = new DueWork(runtime, schedule, fire);
   }
 

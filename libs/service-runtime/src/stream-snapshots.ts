@@ -37,9 +37,9 @@ export class StreamSnapshots {
   private readonly codecs = new WeakMap<object, StateCodec<unknown>>();
   /**
    * The revision of the last snapshot restored or saved, per stream, for the last TAKEN_KEPT
-   * streams (one per requester's ledger, and a run's own: unbounded over time). A stream forgotten
-   * here has long left the runner's cache (CACHED_STREAMS), so its next fold restores its snapshot
-   * and remembers it again.
+   * streams (one per requester's ledger, and a run's own: unbounded over time). Forgetting one
+   * costs at most an early save: its next fold restores its snapshot, or its next append writes
+   * one down again.
    */
   private readonly taken = new Map<string, number>();
 

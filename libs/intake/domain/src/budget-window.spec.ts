@@ -5,6 +5,7 @@ import {
   emptyWindow,
   expireCounted,
   findCounted,
+  windowOf,
   type Counted,
   type CountedWindow,
 } from './budget-window';
@@ -52,6 +53,13 @@ describe('the counted window of a budget ledger', () => {
       for (const tier of TIERS) expect(countOf(window, tier)).toBe(model.filter((counted) => counted.tier === tier).length);
       const probe = `sub-${Math.floor(random() * (n + 1))}`;
       expect(findCounted(window, probe)).toEqual(model.find((counted) => counted.submissionId === probe));
+      // Built in one pass from the same entries (as a snapshot is), it holds and finds the same.
+      if (n % 97 === 0) {
+        const rebuilt = windowOf(model);
+        expect(countedEntries(rebuilt)).toEqual(model);
+        expect(rebuilt.perTier).toEqual(window.perTier);
+        expect(findCounted(rebuilt, probe)).toEqual(findCounted(window, probe));
+      }
     }
   });
 

@@ -19,8 +19,9 @@ export interface Counted {
  *
  * Entries leave in the order they were counted: an entry is dropped once it and every entry counted
  * before it are a minute old. With a clock that only moves forward this is exactly "counted in the
- * last minute"; after a clock step back, an entry dated earlier than one counted before it stays
- * until that one leaves, so a budget is over-counted for a moment, never under-counted.
+ * last minute". When times go backwards (a clock stepped back after running ahead, two intake
+ * processes that disagree), an entry waits for the later-dated ones counted before it: the budget
+ * is over-counted for as long as the step, never under-counted (it fails closed).
  */
 export interface CountedWindow {
   /** Oldest first; every chunk but the last is full (CHUNK entries) and sealed. */
@@ -68,6 +69,18 @@ export function expireCounted(window: CountedWindow, sinceMs: number): CountedWi
     if (left === chunks[0]?.entries.length) [chunks, left] = [chunks.slice(1), 0];
   }
   return perTier ? { chunks, left, perTier } : window;
+}
+
+/** A window holding `entries`, oldest first, built in one pass (a snapshot's, say). */
+export function windowOf(entries: readonly Counted[]): CountedWindow {
+  const chunks: Chunk[] = [];
+  const perTier: Record<string, number> = {};
+  for (let start = 0; start < entries.length; start += CHUNK) {
+    const part = entries.slice(start, start + CHUNK);
+    chunks.push(part.length === CHUNK ? { entries: part, index: indexBySubmission(part) } : { entries: part });
+  }
+  for (const entry of entries) perTier[entry.tier] = (perTier[entry.tier] ?? 0) + 1;
+  return { chunks, left: 0, perTier };
 }
 
 /** The entry of a submission still in the window. */

@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import type { StateCodec } from '@countersign/decider';
-import { addCounted, countedEntries, emptyWindow } from './budget-window';
+import { countedEntries, windowOf } from './budget-window';
 import type { BudgetState } from './budget.state';
 
 const Id = z.string().min(1).max(200);
 const Instant = z.iso.datetime();
 
+/**
+ * Generous bounds (twenty tiers at the largest budgets a policy allows: 10,000 a minute and 1,000
+ * pending each), so a decode never builds more than that.
+ */
+const [MAX_RECENT, MAX_PENDING] = [200_000, 100_000];
+
 const EncodedBudgetState = z.strictObject({
-  recent: z.array(z.strictObject({ submissionId: Id, tier: Id, at: Instant, joinedRequestId: Id.optional() })).max(1_000_000),
-  pending: z.array(z.strictObject({ requestId: Id, submissionId: Id, tier: Id, joinDigest: z.string().max(200) })).max(1_000_000),
+  recent: z.array(z.strictObject({ submissionId: Id, tier: Id, at: Instant, joinedRequestId: Id.optional() })).max(MAX_RECENT),
+  pending: z.array(z.strictObject({ requestId: Id, submissionId: Id, tier: Id, joinDigest: z.string().max(200) })).max(MAX_PENDING),
 });
 
 /**
@@ -28,10 +34,7 @@ export const budgetSnapshots: StateCodec<BudgetState> = {
   decode(json) {
     const parsed = EncodedBudgetState.safeParse(json);
     if (!parsed.success) return undefined;
-    const recent = parsed.data.recent.reduce(
-      (window, entry) => addCounted(window, { ...entry, atMs: Date.parse(entry.at) }),
-      emptyWindow(),
-    );
+    const recent = windowOf(parsed.data.recent.map((entry) => ({ ...entry, atMs: Date.parse(entry.at) })));
     return { recent, pending: parsed.data.pending };
   },
 };

@@ -1,7 +1,7 @@
-import { EventTypes } from '@countersign/contracts';
+import { EVENT_TYPES, EventTypes } from '@countersign/contracts';
 import type { EventStore, StoredEvent } from '@countersign/event-store';
 import { ServiceMetrics } from './metrics';
-import { instrumentStore, StoreMetricsProjection } from './store-metrics';
+import { instrumentStore, PROJECTED_TYPES, StoreMetricsProjection } from './store-metrics';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let position = 0;
@@ -78,6 +78,29 @@ describe('StoreMetricsProjection', () => {
     expect(await values(m, 'countersign_credentials_live')).toEqual([{ labels: {}, value: 1 }]);
     expect(await values(m, 'countersign_executions_total')).toEqual([{ labels: { outcome: 'succeeded' }, value: 1 }]);
     expect(await values(m, 'countersign_custody_violations_total')).toEqual([{ labels: {}, value: 1 }]);
+  });
+
+  it('counts nothing from a type outside the list it reads (the store skips those)', async () => {
+    const m = metrics();
+    const p = projection(m, 'service:broker');
+    const seen = async () => JSON.stringify(await m.registry.getMetricsAsJSON());
+    p.refresh();
+    const before = await seen();
+    const anything = {
+      requestId: 'r',
+      credentialId: 'c',
+      expiresAt: new Date(T0 + 60_000).toISOString(),
+      code: 'x',
+      policy: { tier: 't' },
+    };
+    for (const type of Object.keys(EVENT_TYPES).filter((type) => !PROJECTED_TYPES.includes(type)))
+      p.apply(stored(type, anything, 'service:broker'));
+    p.refresh();
+    expect(await seen()).toBe(before);
+    // The same data under a listed type does count: the check above can tell.
+    p.apply(stored(EventTypes.CredentialIssued, anything, 'service:broker'));
+    p.refresh();
+    expect(await seen()).not.toBe(before);
   });
 });
 

@@ -69,20 +69,18 @@ const CLOSING_APPROVAL: readonly string[] = [EventTypes.RequestApproved, EventTy
  * Every type `apply` counts: the store reads only these, so a start with a long history parses few
  * rows. (Not audit's records, most of its store: audit sets the chain's length from its log's state.)
  */
-const PROJECTED = {
-  types: [
-    ...new Set([
-      ...Object.keys(EXECUTION_OUTCOMES),
-      ...REFUSALS,
-      ...CLOSING_APPROVAL,
-      EventTypes.AuditViolation,
-      EventTypes.CredentialIssued,
-      EventTypes.CredentialRevoked,
-      EventTypes.ApprovalRequested,
-      EventTypes.VoteRecorded,
-    ]),
-  ],
-};
+export const PROJECTED_TYPES: readonly string[] = [
+  ...new Set([
+    ...Object.keys(EXECUTION_OUTCOMES),
+    ...REFUSALS,
+    ...CLOSING_APPROVAL,
+    EventTypes.AuditViolation,
+    EventTypes.CredentialIssued,
+    EventTypes.CredentialRevoked,
+    EventTypes.ApprovalRequested,
+    EventTypes.VoteRecorded,
+  ]),
+];
 
 type Data = Record<string, unknown>;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -139,7 +137,7 @@ export class StoreMetricsProjection {
 
   private async readToHead(): Promise<void> {
     while (!this.stopped) {
-      const page = await readAllOfTypes(this.store, this.position, PAGE, PROJECTED);
+      const page = await readAllOfTypes(this.store, this.position, PAGE, { types: PROJECTED_TYPES });
       for (const event of page.events) this.apply(event);
       this.position = page.until;
       if (page.end) return;

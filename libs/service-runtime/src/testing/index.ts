@@ -1,22 +1,46 @@
-import { EVENT_TYPES } from '@countersign/contracts';
+import { EventTypes, EVENT_TYPES } from '@countersign/contracts';
 import type { Schedule } from '../due-work';
+
+const T = '2026-01-01T00:00:00.000Z';
+const window = { notBefore: T, notAfter: T };
+const REQUEST = '0f4c2b7e-6a1d-4c8e-9b3f-2d5e7a9c1b40';
+
+/**
+ * Data with every field a schedule reads, whatever the event's type: a request id, deadlines,
+ * an approval's window (also inside an envelope's data), a grant, an observed execution. With it,
+ * a schedule answers for each type it handles, so a type it handles but does not list shows.
+ */
+const ANY_DATA = {
+  requestId: REQUEST,
+  mode: 'quorum',
+  expiresAt: T,
+  dueAt: T,
+  escalatesAt: T,
+  escalation: { escalatesAt: T },
+  revokedAt: T,
+  grant: { kind: 'kind', handle: 'handle' },
+  window,
+  data: { requestId: REQUEST, window },
+  event: { id: 'observed', type: EventTypes.ExecutionSucceeded, time: T, data: { requestId: REQUEST } },
+};
 
 /**
  * A schedule is read from its `types` only (DueWork narrows the store's subscription to them), so a
- * type its `change` answers but the list lacks is a deadline silently missed. This checks every
- * contract type and the given local ones outside the list: `change` must ignore each (given a
- * request id, so a schedule that reads it before the type still gets as far as the type).
+ * type its `change` answers but the list lacks is a deadline silently missed. Given data with every
+ * field a schedule reads, this checks that `change` answers for every listed type (so the data is
+ * rich enough to tell) and ignores every other contract type and the given local ones.
  */
 export function expectScheduleTypesComplete(schedule: Schedule, localTypes: readonly string[] = []): void {
   const listed = new Set(schedule.types);
-  const outside = [...Object.keys(EVENT_TYPES), ...localTypes].filter((type) => !listed.has(type));
-  const answered = outside.filter((type) => {
+  const answers = (type: string): boolean => {
     try {
-      return schedule.change({ id: 'event', type, data: { requestId: 'request' } }) !== undefined;
+      return schedule.change({ id: 'event', type, data: ANY_DATA }) !== undefined;
     } catch {
       return true;
     }
-  });
-  expect(answered).toEqual([]);
+  };
+  const outside = [...Object.keys(EVENT_TYPES), ...localTypes].filter((type) => !listed.has(type));
+  expect(schedule.types.filter((type) => !answers(type))).toEqual([]);
+  expect(outside.filter(answers)).toEqual([]);
   expect(outside.length).toBeGreaterThan(0);
 }
