@@ -149,13 +149,12 @@ export class KurrentDbEventStore implements EventStore {
       fromPosition: fromPosition < 0 ? START : toAllPosition(fromPosition),
       filter: this.namespace.allFilter(),
     });
-    // The server filters by stream prefix (the namespace) or by type, not both: types are dropped here.
+    const own = (event: StoredEvent) => this.namespace.ownEvent(event);
+    // The server filters by stream prefix (the namespace) or by type, not both: other types are
+    // dropped here, after reading (an unreadable event is still reported, as without a filter).
     const types = filter && new Set(filter.types);
-    const own = (event: StoredEvent) => {
-      const mine = this.namespace.ownEvent(event);
-      return mine && (types === undefined || types.has(mine.type)) ? mine : undefined;
-    };
-    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, this.onUnreadable, handler, onError, () =>
+    const deliver = types ? (event: StoredEvent) => (types.has(event.type) ? handler(event) : Promise.resolve()) : handler;
+    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, this.onUnreadable, deliver, onError, () =>
       this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
