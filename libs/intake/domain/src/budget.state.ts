@@ -14,9 +14,8 @@ export interface PendingRequest {
 /**
  * Bounded by construction: `recent` keeps only admissions and joins of the last minute (refusals
  * are never kept, so a flood cannot grow it; see CountedWindow for how they leave), i.e. at most
- * the per-minute budget per tier, and
- * `pending` at most the pending budget per tier, an entry leaving when the request's decision
- * comes (ReleaseBudget).
+ * the per-minute budget per tier, and `pending` at most the pending budget per tier, an entry
+ * leaving when the request's decision comes (ReleaseBudget).
  */
 export interface BudgetState {
   recent: CountedWindow;
