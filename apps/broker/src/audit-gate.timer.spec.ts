@@ -1,5 +1,5 @@
-import { GrantIntendedType } from '@countersign/broker-domain';
 import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
+import { BROKER_LOCAL_TYPES } from './testing/local-types';
 import { EventTypes } from '@countersign/contracts';
 import { parkedDeadline, windowOpening } from './audit-gate.timer';
 import { EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
@@ -27,7 +27,6 @@ describe('the broker’s schedules for parked approvals', () => {
   });
 
   it('list every type they read, so the store may skip the others', () => {
-    for (const schedule of [parkedDeadline, windowOpening])
-      expectScheduleTypesComplete(schedule, [GrantIntendedType, PARKED_APPROVAL, EARLY_APPROVAL]);
+    for (const schedule of [parkedDeadline, windowOpening]) expectScheduleTypesComplete(schedule, BROKER_LOCAL_TYPES);
   });
 });

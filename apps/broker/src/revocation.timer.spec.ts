@@ -1,7 +1,7 @@
 import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
+import { BROKER_LOCAL_TYPES } from './testing/local-types';
 import { EventTypes } from '@countersign/contracts';
 import { GrantIntendedType } from '@countersign/broker-domain';
-import { EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
 import { revocationSchedule, revocations } from './revocation.timer';
 
 const REQUEST = 'req-1';
@@ -37,6 +37,6 @@ describe('the broker’s revocation schedule', () => {
   });
 
   it('lists every type it reads, so the store may skip the others', () => {
-    expectScheduleTypesComplete(revocations, [GrantIntendedType, PARKED_APPROVAL, EARLY_APPROVAL]);
+    expectScheduleTypesComplete(revocations, BROKER_LOCAL_TYPES);
   });
 });

@@ -7,10 +7,11 @@ const Id = z.string().min(1).max(200);
 const Instant = z.iso.datetime();
 
 /**
- * Generous bounds (twenty tiers at the largest budgets a policy allows: 10,000 a minute and 1,000
- * pending each), so a decode never builds more than that.
+ * What a ledger can hold under the largest policy the schema allows (101 tiers with the fallback,
+ * each at most 10,000 a minute and 1,000 pending): a larger state was not written by this codec.
+ * Decoding is linear (windowOf), so even the largest stays cheap.
  */
-const [MAX_RECENT, MAX_PENDING] = [200_000, 100_000];
+const [MAX_RECENT, MAX_PENDING] = [1_010_000, 101_000];
 
 const EncodedBudgetState = z.strictObject({
   recent: z.array(z.strictObject({ submissionId: Id, tier: Id, at: Instant, joinedRequestId: Id.optional() })).max(MAX_RECENT),
