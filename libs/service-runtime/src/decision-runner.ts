@@ -6,6 +6,7 @@ import { inSpan, traceMetadata } from '@countersign/messaging';
 import { isLocalType, toDomainEvent, toNewEvent, type Cause, type DomainEvent } from './domain-events';
 import { requestIdOfStored, RequestTraces } from './request-traces';
 import { StreamSnapshots, type FoldedStream } from './stream-snapshots';
+import { setMostRecent } from './recent-map';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -188,9 +189,7 @@ export class DecisionRunner {
 
   /** Most recently used last; the least recently used goes beyond CACHED_STREAMS. */
   private cacheState(streams: Map<string, FoldedStream<unknown>>, stream: string, folded: FoldedStream<unknown>): void {
-    streams.delete(stream);
-    streams.set(stream, folded);
-    if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value as string);
+    setMostRecent(streams, stream, folded, CACHED_STREAMS);
   }
 
   private streamsOf(decider: object): Map<string, FoldedStream<unknown>> {

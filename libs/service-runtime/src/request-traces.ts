@@ -1,6 +1,7 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { StoredEvent } from '@countersign/event-store';
 import { contextFromTraceparent, isFreshTrace, traceparentOf } from '@countersign/messaging';
+import { setMostRecent } from './recent-map';
 
 const REMEMBERED = 5_000;
 
@@ -21,9 +22,7 @@ export class RequestTraces {
   }
 
   remember(requestId: string, traceparent: string): void {
-    this.traces.delete(requestId);
-    this.traces.set(requestId, traceparent);
-    if (this.traces.size > REMEMBERED) this.traces.delete(this.traces.keys().next().value as string);
+    setMostRecent(this.traces, requestId, traceparent, REMEMBERED);
   }
 
   /**

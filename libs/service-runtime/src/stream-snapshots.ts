@@ -2,6 +2,7 @@ import { canonicalJson, errorMessage, parseJson } from '@countersign/contracts';
 import type { StateCodec } from '@countersign/decider';
 import type { EventStore, SnapshotStore, StreamSnapshot } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
+import { setMostRecent } from './recent-map';
 
 /** A stream folded up to `revision`; `eventId` is the id of the stream's event there (none for an empty stream). */
 export interface FoldedStream<S> {
@@ -71,7 +72,7 @@ export class StreamSnapshots {
     const codec = this.codecs.get(folder) as StateCodec<S> | undefined;
     if (!codec || !this.snapshots || folded.eventId === undefined) return;
     if (folded.revision - (this.taken.get(stream) ?? -1) < codec.every) return;
-    this.remember(stream, folded.revision);
+    setMostRecent(this.taken, stream, folded.revision, TAKEN_KEPT);
     const { revision, eventId } = folded;
     const failed = (error: unknown) => this.warn(`snapshot of ${stream} at revision ${revision} not saved: ${errorMessage(error)}`);
     try {
@@ -96,13 +97,7 @@ export class StreamSnapshots {
     const json = parseJson(snapshot.state);
     const state = json.ok ? codec.decode(json.value) : undefined;
     if (state === undefined) return refuse('its state does not decode');
-    this.remember(stream, revision);
+    setMostRecent(this.taken, stream, revision, TAKEN_KEPT);
     return { revision, eventId, state };
-  }
-
-  private remember(stream: string, revision: number): void {
-    this.taken.delete(stream);
-    this.taken.set(stream, revision);
-    if (this.taken.size > TAKEN_KEPT) this.taken.delete(this.taken.keys().next().value as string);
   }
 }
