@@ -1,16 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { connect, type NatsConnection } from 'nats';
-import { EventTypes, SERVICE_NAMES } from '@countersign/contracts';
-import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
-import { connectAs, REPO_ROOT, startStack, type Stack } from '@countersign/stack';
-import { drive, round, submissionData, type Run, type SubmissionSigner } from './driver';
+import { connect } from 'nats';
+import { SERVICE_NAMES } from '@countersign/contracts';
+import { connectAs, REPO_ROOT, startStack } from '@countersign/stack';
+import { round, type Run } from './driver';
 import { essentialBound, measureUnitCosts } from './essential-bound';
 import { perRequest, readCounters, subjectCounts, subjectsPerRequest, type WorkCounters } from './pipeline-counters';
-import { startReferenceChain, type ReferenceChain } from './reference-chain/chain';
+import { startReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
-import { HISTORY_FILE_STORE, prefillHistory, restartTimed } from './history';
-import { cpuMsPerRequest, cpuOf, peakRss, stackPids, waitIdle } from './rss';
+import { HISTORY_FILE_STORE } from './history';
+import { historyRun } from './history-run';
+import { cpuMsPerRequest, cpuOf, peakRss, stackPids } from './rss';
+import { pipelineTarget, referenceTarget, REQUESTER, run } from './targets';
 import { hopTimeline, streamHeads } from './hop-timeline';
 
 /**
@@ -29,7 +30,6 @@ const SINGLE_N = Number(process.env.BENCH_SINGLE_N ?? 100);
  */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const REQUESTER = 'deploy-bot';
 /** Events to pre-fill every store and stream with for the history run; off unless set (`npm run bench:history`). */
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
 /**
@@ -46,32 +46,6 @@ function buildServices(): void {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-interface Target {
-  nc: NatsConnection;
-  sign: SubmissionSigner;
-}
-
-async function pipelineTarget(stack: Stack): Promise<Target> {
-  const nc = await connectAs(stack, `requester-${REQUESTER}`);
-  const signer = new EnvelopeSigner(`requester:${REQUESTER}`, loadIdentity(stack.home, `requester:${REQUESTER}`).signing);
-  const time = () => new Date().toISOString();
-  const sign: SubmissionSigner = (requestId) =>
-    signer.sign({
-      id: crypto.randomUUID(),
-      type: EventTypes.RequestSubmitted,
-      subject: requestId,
-      time: time(),
-      data: submissionData(requestId),
-    });
-  return { nc, sign };
-}
-
-async function referenceTarget(chain: ReferenceChain): Promise<Target> {
-  const nc = await connect({ servers: chain.natsUrl, noAsyncTraces: true });
-  const sign: SubmissionSigner = (requestId) => chain.submitter.sign(EventTypes.RequestSubmitted, requestId, submissionData(requestId));
-  return { nc, sign };
 }
 
 /** Audit trails the requester's last notification; count its work once the streams stop growing. */
@@ -106,7 +80,6 @@ async function main(): Promise<void> {
     const siem = stack.description.siemReaders;
     const pipeline = await pipelineTarget(stack);
     const reference = await referenceTarget(chain);
-    const run = (target: Target, count: number, concurrency: number) => drive(target.nc, REQUESTER, target.sign, count, concurrency);
 
     await run(pipeline, WARMUP, CONCURRENCY);
     await run(reference, WARMUP, CONCURRENCY);
@@ -138,7 +111,16 @@ async function main(): Promise<void> {
     const rss = peakRss(stackPids(stack.home, ['demo-target', ...SERVICE_NAMES]));
     const referenceRss = peakRss(chain.pids);
     await pipeline.nc.close();
-    const history = HISTORY > 0 ? await historyRun(stack, provisioner, { loaded, single }) : undefined;
+    const history =
+      HISTORY > 0
+        ? await historyRun(
+            stack,
+            provisioner,
+            reference,
+            { loaded, single, referenceLoaded, referenceSingle },
+            { events: HISTORY, warmup: WARMUP, requests: N, singleRequests: SINGLE_N, concurrency: CONCURRENCY },
+          )
+        : undefined;
     await Promise.all([reference.nc.close(), provisioner.close(), referenceProvisioner.close()]);
 
     const costs = await measureUnitCosts();
@@ -182,10 +164,16 @@ async function main(): Promise<void> {
       console.log(
         `history (${HISTORY} events)      prefilled ${prefill.rows} store rows and ${prefill.messages} stream messages in ${round(prefill.seconds)} s, idle after ${round(prefill.idleAfterSeconds)} s; start-up s ${JSON.stringify(prefill.startSeconds)}, retries ${JSON.stringify(prefill.startRetries)}; first request ${prefill.firstRequestMs} ms`,
       );
-      line('  pipeline, loaded', history.loadedRun);
-      line('  pipeline, one at a time', history.singleRun);
+      line('  pipeline, loaded', history.runs.loaded);
+      line('  reference chain, loaded', history.runs.referenceLoaded);
+      line('  pipeline, one at a time', history.runs.single);
+      line('  reference chain, one at a time', history.runs.referenceSingle);
+      const { vs_reference: relative } = figures.ratios;
       console.log(
-        `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; peak RSS ${JSON.stringify(figures.peak_rss_mb)}`,
+        `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; as fractions of the reference run beside each: throughput ${relative.throughput}, p50 ${relative.single_p50}x (reference's own drift ${relative.reference_throughput_drift})`,
+      );
+      console.log(
+        `  RSS (MB)                    peak since the start ${JSON.stringify(figures.peak_rss_mb)}, after the runs ${JSON.stringify(figures.rss_after_runs_mb)}`,
       );
       console.log(
         `  started again               start-up s ${JSON.stringify(figures.restart.startSeconds)}, retries ${JSON.stringify(figures.restart.startRetries)}; first request ${figures.restart.firstRequestMs} ms, idle ${figures.restart.idleAfterSeconds} s after it`,
@@ -223,10 +211,12 @@ async function main(): Promise<void> {
           ? {
               history: {
                 events: HISTORY,
-                loaded: figures(history.loadedRun),
-                single: figures(history.singleRun),
+                loaded: figures(history.runs.loaded),
+                single: figures(history.runs.single),
+                reference: { loaded: figures(history.runs.referenceLoaded), single: figures(history.runs.referenceSingle) },
                 ratios_to_empty: history.ratios,
                 peak_rss_mb: history.peak_rss_mb,
+                rss_after_runs_mb: history.rss_after_runs_mb,
                 prefill: history.prefill,
                 restart: history.restart,
               },
@@ -244,43 +234,6 @@ async function main(): Promise<void> {
     await chain.stop();
     await stack.shutdown();
   }
-}
-
-/** Pre-fills every store and stream to HISTORY events, then measures the pipeline again and compares it with the empty case. */
-async function historyRun(stack: Stack, provisioner: NatsConnection, empty: { loaded: Run; single: Run }) {
-  const filled = await prefillHistory(stack, provisioner, HISTORY);
-  const pids = stackPids(stack.home, SERVICE_NAMES);
-  // Start-up replays (schedules, custody index) read the whole history once; measure after them.
-  const idleAfterSeconds = await waitIdle(pids);
-  const target = await pipelineTarget(stack);
-  // The first request after a start folds what is first read lazily (the requester's budget ledger).
-  const firstRequestMs = round((await drive(target.nc, REQUESTER, target.sign, 1, 1)).p50);
-  await drive(target.nc, REQUESTER, target.sign, WARMUP, CONCURRENCY);
-  const loadedRun = await drive(target.nc, REQUESTER, target.sign, N, CONCURRENCY);
-  const singleRun = await drive(target.nc, REQUESTER, target.sign, SINGLE_N, 1);
-  await target.nc.close();
-  const peak = peakRss(pids);
-  const restart = { ...(await restartTimed(stack)), ...(await firstAfterRestart(stack)) };
-  return {
-    loadedRun,
-    singleRun,
-    ratios: {
-      throughput: round(loadedRun.throughput / empty.loaded.throughput, 3),
-      single_p50: round(singleRun.p50 / empty.single.p50, 2),
-    },
-    peak_rss_mb: peak,
-    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds), firstRequestMs },
-    restart,
-  };
-}
-
-/** After the second start: the first request's latency, and how long the services' background start-up replays then keep them busy. */
-async function firstAfterRestart(stack: Stack): Promise<{ firstRequestMs: number; idleAfterSeconds: number }> {
-  const target = await pipelineTarget(stack);
-  const firstRequestMs = round((await drive(target.nc, REQUESTER, target.sign, 1, 1)).p50);
-  await target.nc.close();
-  const idleAfterSeconds = round(await waitIdle(stackPids(stack.home, SERVICE_NAMES)));
-  return { firstRequestMs, idleAfterSeconds };
 }
 
 main().catch((error: unknown) => {

@@ -1,16 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Peak resident set size (VmHWM) of a live process, in MB; undefined once it is gone. */
-export function peakRssMb(pid: number): number | undefined {
-  try {
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 102.4) / 10 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The pids the stack's supervisor wrote (`<home>/run/<name>.pid`) for the named processes. */
 export function stackPids(home: string, names: readonly string[]): Record<string, number> {
   const pids: Record<string, number> = {};
@@ -21,8 +11,24 @@ export function stackPids(home: string, names: readonly string[]): Record<string
   return pids;
 }
 
+/** A line of a live process's /proc status in kB as MB (VmHWM: the peak; VmRSS: now); undefined once it is gone. */
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident set size (VmHWM) of each process, in MB; null once it is gone. */
 export function peakRss(pids: Record<string, number>): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, peakRssMb(pid) ?? null]));
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, statusMb(pid, 'VmHWM') ?? null]));
+}
+
+/** Resident set size (VmRSS) of each process now, in MB. */
+export function currentRss(pids: Record<string, number>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, statusMb(pid, 'VmRSS') ?? null]));
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -1,0 +1,87 @@
+import type { NatsConnection } from 'nats';
+import { SERVICE_NAMES } from '@countersign/contracts';
+import type { Stack } from '@countersign/stack';
+import { round, type Run } from './driver';
+import { prefillHistory, restartTimed } from './history';
+import { currentRss, peakRss, stackPids, waitIdle } from './rss';
+import { pipelineTarget, run, type Target } from './targets';
+
+/** The four runs of one case, pipeline and reference chain interleaved as the empty case runs them. */
+export interface CaseRuns {
+  loaded: Run;
+  single: Run;
+  referenceLoaded: Run;
+  referenceSingle: Run;
+}
+
+export interface HistorySizes {
+  events: number;
+  warmup: number;
+  requests: number;
+  singleRequests: number;
+  concurrency: number;
+}
+
+/**
+ * The history case against the empty one. Raw ratios compare runs taken about 15 minutes apart on a
+ * shared machine, which can drift by more than the 10% goal; the reference chain (its own empty
+ * stores) runs again beside the history case, so each case is also read as a fraction of the
+ * reference measured in the same minutes, and the ratio of those two fractions is the machine's
+ * drift taken out (`vs_reference`).
+ */
+export function historyRatios(empty: CaseRuns, history: CaseRuns) {
+  const loadedShare = (runs: CaseRuns) => runs.loaded.throughput / runs.referenceLoaded.throughput;
+  const singleShare = (runs: CaseRuns) => runs.single.p50 / runs.referenceSingle.p50;
+  return {
+    throughput: round(history.loaded.throughput / empty.loaded.throughput, 3),
+    single_p50: round(history.single.p50 / empty.single.p50, 2),
+    vs_reference: {
+      throughput: round(loadedShare(history) / loadedShare(empty), 3),
+      single_p50: round(singleShare(history) / singleShare(empty), 2),
+      reference_throughput_drift: round(history.referenceLoaded.throughput / empty.referenceLoaded.throughput, 3),
+    },
+  };
+}
+
+/**
+ * Pre-fills every store and stream, starts the services (timed), measures the pipeline again with the
+ * reference chain interleaved, then stops and starts them once more (timed, from their snapshots).
+ */
+export async function historyRun(stack: Stack, provisioner: NatsConnection, reference: Target, empty: CaseRuns, sizes: HistorySizes) {
+  const filled = await prefillHistory(stack, provisioner, sizes.events);
+  const pids = stackPids(stack.home, SERVICE_NAMES);
+  // Start-up replays (schedules, custody index) read the whole history once; measure after them.
+  const idleAfterSeconds = await waitIdle(pids);
+  const target = await pipelineTarget(stack);
+  // The first request after a start folds what is first read lazily (the requester's budget ledger).
+  const firstRequestMs = round((await run(target, 1, 1)).p50);
+  await run(target, sizes.warmup, sizes.concurrency);
+  const runs: CaseRuns = {
+    loaded: await run(target, sizes.requests, sizes.concurrency),
+    referenceLoaded: await run(reference, sizes.requests, sizes.concurrency),
+    single: await run(target, sizes.singleRequests, 1),
+    referenceSingle: await run(reference, sizes.singleRequests, 1),
+  };
+  await target.nc.close();
+  // The peak since the start includes its replays; the resident size now is what the load holds.
+  const peak = peakRss(pids);
+  const resident = currentRss(pids);
+  const restart = { ...(await restartTimed(stack)), ...(await firstAfterRestart(stack)) };
+  return {
+    runs,
+    ratios: historyRatios(empty, runs),
+    peak_rss_mb: peak,
+    rss_after_runs_mb: resident,
+    prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds), firstRequestMs },
+    restart,
+  };
+}
+
+/** After the second start: the first request's latency, and how long the services' background start-up replays then keep them busy. */
+async function firstAfterRestart(stack: Stack): Promise<{ firstRequestMs: number; idleAfterSeconds: number }> {
+  const target = await pipelineTarget(stack);
+  const firstRequestMs = round((await run(target, 1, 1)).p50);
+  await target.nc.close();
+  const idleAfterSeconds = round(await waitIdle(stackPids(stack.home, SERVICE_NAMES)));
+  return { firstRequestMs, idleAfterSeconds };
+}
