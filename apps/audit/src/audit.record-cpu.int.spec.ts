@@ -7,7 +7,8 @@ import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/cont
 import { frontierRoot, merkleRoot, recordLeafHash } from '@countersign/audit-chain';
 import { AUDIT_LOG_STREAM, auditLogDecider, verifyChain } from '@countersign/audit-domain';
 import { fullChain } from '@countersign/audit-domain/testing';
-import { SqliteEventStore, type ReadOptions } from '@countersign/event-store';
+import { SqliteEventStore } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { testIdentities } from '@countersign/messaging/testing';
 import { DecisionRunner, ServiceMetrics, type ServiceRuntime } from '@countersign/service-runtime';
 import { AuditService } from './audit.service';
@@ -99,18 +100,13 @@ describe('audit recording a stream of requests on a real store', () => {
   });
 
   it('chains every delivery once without reading its log back, and the chain and its Merkle tree hold', async () => {
-    const logReads: number[] = [];
-    const read = store.readStream.bind(store);
-    store.readStream = (stream: string, options?: ReadOptions) => {
-      if (stream === AUDIT_LOG_STREAM) logReads.push(options?.fromRevision ?? 0);
-      return read(stream, options);
-    };
+    const { store: watched, readsFrom } = recordingReads(store);
     const signer = signers['service:audit']!;
     Logger.overrideLogger(['error']);
-    const runner = new DecisionRunner(store, signer);
+    const runner = new DecisionRunner(watched, signer);
     const metrics = new ServiceMetrics('audit', false);
     const runtime = {
-      store,
+      store: watched,
       signer,
       trust,
       runner,
@@ -125,10 +121,9 @@ describe('audit recording a stream of requests on a real store', () => {
     custody.onApplicationBootstrap();
     const deliveries = Array.from({ length: REQUESTS }, request).flat();
     const conflicts: unknown[] = [];
-    const append = store.append.bind(store);
-    store.append = async (...args: Parameters<typeof append>) => {
+    watched.append = async (...args: Parameters<typeof store.append>) => {
       try {
-        return await append(...args);
+        return await store.append(...args);
       } catch (error) {
         conflicts.push(error);
         throw error;
@@ -136,16 +131,16 @@ describe('audit recording a stream of requests on a real store', () => {
     };
     const cpu = process.cpuUsage();
     const consumers = Array.from({ length: CONSUMERS }, (_, consumer) => deliveries.filter((_, index) => index % CONSUMERS === consumer));
-    await Promise.all(consumers.map((mine) => consume(store, audit, mine)));
+    await Promise.all(consumers.map((mine) => consume(watched, audit, mine)));
     const used = process.cpuUsage(cpu);
     await custody.onApplicationShutdown();
     const perDelivery = (used.user + used.system) / 1000 / deliveries.length;
     process.stdout.write(`audit: ${deliveries.length} deliveries, ${perDelivery.toFixed(3)} ms CPU per delivery\n`);
 
     // Read once, at start-up (an empty log); every record after is decided on the runner's state.
-    expect(logReads).toEqual([0]);
+    expect(readsFrom(AUDIT_LOG_STREAM)).toEqual([0]);
     expect(conflicts).toEqual([]);
-    const log = await read(AUDIT_LOG_STREAM);
+    const log = await store.readStream(AUDIT_LOG_STREAM);
     const records = log
       .filter((event) => event.type === EventTypes.AuditRecord)
       .map((event) => (event.data as Envelope<AuditRecordV1>).data);
@@ -164,18 +159,13 @@ describe('audit recording a stream of requests on a real store', () => {
     const signer = signers['service:audit']!;
     Logger.overrideLogger(['error']);
     const start = async () => {
-      const logReads: number[] = [];
-      const watched = Object.create(store) as SqliteEventStore;
-      watched.readStream = (stream: string, options?: ReadOptions) => {
-        if (stream === AUDIT_LOG_STREAM) logReads.push(options?.fromRevision ?? 0);
-        return store.readStream(stream, options);
-      };
+      const { store: watched, readsFrom } = recordingReads(store);
       const runner = new DecisionRunner(watched, signer);
       const metrics = new ServiceMetrics('audit', false);
       const runtime = { store: watched, signer, trust, runner, metrics, clock: () => new Date(), logger: new Logger('audit') };
       const audit = new AuditService(runtime as unknown as ServiceRuntime);
       await audit.onApplicationBootstrap();
-      return { audit, logReads, runner, metrics };
+      return { audit, logReads: () => readsFrom(AUDIT_LOG_STREAM), runner, metrics };
     };
     const first = await start();
     // 1,040 records and 130 receipts: one snapshot, at the first 1,000 events of the log.
@@ -186,7 +176,7 @@ describe('audit recording a stream of requests on a real store', () => {
     const recordsBefore = (await store.readStream(AUDIT_LOG_STREAM)).filter((event) => event.type === EventTypes.AuditRecord).length;
     const second = await start();
     // One read of the snapshot's own event, to check the log holds it there, then the tail.
-    expect(second.logReads).toEqual([snapshot!.revision, snapshot!.revision + 1]);
+    expect(second.logReads()).toEqual([snapshot!.revision, snapshot!.revision + 1]);
     // The chain's length gauge comes from the log's state: right after a start, and as records are added.
     expect(await chainLength(second.metrics)).toBe(recordsBefore);
     await consume(store, second.audit, Array.from({ length: 5 }, request).flat());

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore, type EventStore, type ReadOptions } from '@countersign/event-store';
+import { SqliteEventStore } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { budgetDecider, budgetSnapshots, budgetStreamFor, recordedAdmission, type BudgetCommand } from '@countersign/intake-domain';
 import { DecisionRunner } from '@countersign/service-runtime';
@@ -24,17 +25,6 @@ function commandsOf(n: number): BudgetCommand[] {
     now,
   };
   return n % 10 === 0 ? [claim] : [claim, { type: 'ReleaseBudget', requestId: `req-${n}`, now }];
-}
-
-/** The real store, recording where each read of the ledger starts. */
-function recording(store: EventStore): { store: EventStore; readsFrom: () => number[] } {
-  const reads: number[] = [];
-  const wrapped = Object.create(store) as EventStore;
-  wrapped.readStream = (stream: string, options?: ReadOptions) => {
-    if (stream === STREAM) reads.push(options?.fromRevision ?? 0);
-    return store.readStream(stream, options);
-  };
-  return { store: wrapped, readsFrom: () => reads };
 }
 
 describe("a requester's budget ledger after a restart", () => {
@@ -60,11 +50,11 @@ describe("a requester's budget ledger after a restart", () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(await store.snapshots().load(STREAM)).toMatchObject({ revision: 999, version: budgetSnapshots.version });
 
-    const { store: watched, readsFrom } = recording(store);
+    const { store: watched, readsFrom } = recordingReads(store);
     const restarted = new DecisionRunner(watched, signer);
     restarted.keepSnapshots(budgetDecider, budgetSnapshots);
     const restored = await restarted.load(budgetDecider, STREAM);
-    expect(readsFrom()).toEqual([999, 1_000]);
+    expect(readsFrom(STREAM)).toEqual([999, 1_000]);
 
     const whole = await new DecisionRunner(store, signer).load(budgetDecider, STREAM);
     expect(budgetSnapshots.encode(restored)).toEqual(budgetSnapshots.encode(whole));

@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicId } from '@countersign/contracts';
 import type { Decider, StateCodec } from '@countersign/decider';
-import {
-  SqliteEventStore,
-  WrongExpectedRevisionError,
-  type EventStore,
-  type ReadOptions,
-  type StreamSnapshot,
-} from '@countersign/event-store';
+import { SqliteEventStore, WrongExpectedRevisionError, type EventStore, type StreamSnapshot } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { CACHED_STREAMS, DecisionRunner } from './decision-runner';
 import { signedSnapshot } from './stream-snapshots';
@@ -36,25 +31,16 @@ const tally: Decider<Count, DomainEvent, Tally> = {
   },
 };
 
-/** The real store, recording which revision each stream read starts from. */
+/** The real store, recording which revision each stream read starts from, and its append conflicts. */
 function recording(store: EventStore): { store: EventStore; readsFrom: (stream: string) => number[]; conflicts: () => number } {
-  const reads: Array<[string, number]> = [];
+  const { store: watched, readsFrom } = recordingReads(store);
   let conflicts = 0;
-  const wrapped = Object.create(store) as EventStore;
-  wrapped.append = (...args: Parameters<EventStore['append']>) =>
+  watched.append = (...args: Parameters<EventStore['append']>) =>
     store.append(...args).catch((error: unknown) => {
       if (error instanceof WrongExpectedRevisionError) conflicts += 1;
       throw error;
     });
-  wrapped.readStream = (stream: string, options?: ReadOptions) => {
-    reads.push([stream, options?.fromRevision ?? 0]);
-    return store.readStream(stream, options);
-  };
-  return {
-    store: wrapped,
-    readsFrom: (stream) => reads.filter(([name]) => name === stream).map(([, from]) => from),
-    conflicts: () => conflicts,
-  };
+  return { store: watched, readsFrom, conflicts: () => conflicts };
 }
 
 describe('DecisionRunner on a real SQLite store', () => {

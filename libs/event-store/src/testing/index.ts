@@ -6,3 +6,5 @@ export { describeEventStoreContract, type EventStoreUnderTest } from './event-st
  * faults to inject).
  */
 export { FakeKurrentDb, FakeSubscription, bridgeFailure, fakeClient, grpcUnavailable, iterate, resolved } from './kurrentdb-fake-client';
+/** A store that records where each stream read starts (tests of folds and snapshots). */
+export { recordingReads } from './recording-reads';
