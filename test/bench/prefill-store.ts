@@ -1,4 +1,4 @@
-import { prefillStore } from './history';
+import { prefillStore } from './store-clones';
 
 /**
  * `node scripts/run-ts.js test/bench/prefill-store.ts <file> <target>`: one store's pre-fill in a
