@@ -42,7 +42,7 @@ describe('the counted window of a budget ledger', () => {
       now += Math.floor(random() * 120); // bursts and pauses: up to 500 in a minute, sometimes empty minutes
       if (random() < 0.01) now += 90_000;
       const since = now - 60_000;
-      window = expireCounted(window, since);
+      window = expireCounted(window, since, now);
       model = naiveExpire(model, since);
       if (random() < 0.8) {
         const counted = entry(n, now);
@@ -67,11 +67,11 @@ describe('the counted window of a budget ledger', () => {
     let window = emptyWindow();
     window = addCounted(window, entry(1, T0 + 10_000, 'auto'));
     window = addCounted(window, entry(2, T0, 'auto')); // the clock stepped back ten seconds
-    const expired = expireCounted(window, T0 + 5_000); // entry 2 is a minute old, entry 1 is not
+    const expired = expireCounted(window, T0 + 5_000, T0 + 65_000); // entry 2 is a minute old, entry 1 is not
     expect(naiveExpire(countedEntries(window), T0 + 5_000).map((counted) => counted.submissionId)).toEqual(['sub-1']);
     expect(countedEntries(expired).map((counted) => counted.submissionId)).toEqual(['sub-1', 'sub-2']);
     expect(countOf(expired, 'auto')).toBe(2);
-    expect(countedEntries(expireCounted(expired, T0 + 10_000))).toEqual([]);
+    expect(countedEntries(expireCounted(expired, T0 + 10_000, T0 + 70_000))).toEqual([]);
   });
 
   it('is a value: adding to or expiring an older window leaves every window made before unchanged', () => {
@@ -81,7 +81,10 @@ describe('the counted window of a budget ledger', () => {
       window = addCounted(window, entry(n, T0 + n * 1_000));
       kept.push({ window, entries: countedEntries(window) });
     }
-    const branch = addCounted(expireCounted((kept[99] as { window: CountedWindow }).window, T0 + 50_000), entry(1_000, T0 + 99_500));
+    const branch = addCounted(
+      expireCounted((kept[99] as { window: CountedWindow }).window, T0 + 50_000, T0 + 110_000),
+      entry(1_000, T0 + 99_500),
+    );
     expect(countedEntries(branch).map((counted) => counted.submissionId)).toEqual([
       ...Array.from({ length: 49 }, (_, at) => `sub-${at + 51}`),
       'sub-1000',
@@ -93,7 +96,7 @@ describe('the counted window of a budget ledger', () => {
   it('finds a submission counted again after it left, and not an entry that has left', () => {
     let window = emptyWindow();
     for (let n = 0; n < 70; n += 1) window = addCounted(window, entry(n, T0 + n));
-    window = expireCounted(window, T0 + 9);
+    window = expireCounted(window, T0 + 9, T0 + 60_009);
     expect(findCounted(window, 'sub-3')).toBeUndefined();
     window = addCounted(window, { ...entry(3, T0 + 70), joinedRequestId: 'req-9' });
     expect(findCounted(window, 'sub-3')).toEqual({ ...entry(3, T0 + 70), joinedRequestId: 'req-9' });
@@ -103,7 +106,46 @@ describe('the counted window of a budget ledger', () => {
   it('is empty again, with no tier left over, once everything has left', () => {
     let window = emptyWindow();
     for (let n = 0; n < 130; n += 1) window = addCounted(window, entry(n, T0 + n));
-    expect(expireCounted(window, T0 + 200)).toEqual(emptyWindow());
-    expect(expireCounted(window, T0 - 1)).toBe(window);
+    expect(expireCounted(window, T0 + 200, T0 + 60_200)).toEqual(emptyWindow());
+    expect(expireCounted(window, T0 - 1, T0 + 59_999)).toBe(window);
+  });
+  it('holds one entry, not every later one, for as long as a clock that ran ahead dated it in the future', () => {
+    let window = emptyWindow();
+    const DAY = 86_400_000;
+    window = addCounted(window, entry(0, T0 + DAY, 'auto')); // counted while the clock was a day ahead
+    for (let n = 1; n <= 10; n += 1) window = addCounted(expireCounted(window, T0 + n - 60_000, T0 + n), entry(n, T0 + n, 'auto'));
+    // A minute later, by the corrected clock: only the entry dated ahead is still counted.
+    const later = expireCounted(window, T0 + 10_000, T0 + 70_000);
+    expect(countedEntries(later).map((counted) => counted.submissionId)).toEqual(['sub-0']);
+    expect(countOf(later, 'auto')).toBe(1);
+    // Once its date has passed, it leaves a minute later, as any entry does.
+    expect(countedEntries(expireCounted(later, T0 + DAY, T0 + DAY + 60_000))).toEqual([]);
+  });
+
+  it('under clock steps either way, never counts fewer than the filter, and more only behind an entry dated within the last minute', () => {
+    const random = steps(11);
+    let window = emptyWindow();
+    let model: Counted[] = [];
+    let now = T0;
+    for (let n = 0; n < 3_000; n += 1) {
+      now += Math.floor(random() * 120);
+      if (random() < 0.01) now += Math.floor((random() - 0.5) * 4 * 86_400_000); // a step of up to two days, either way
+      const since = now - 60_000;
+      window = expireCounted(window, since, now);
+      model = naiveExpire(model, since);
+      if (random() < 0.8) {
+        const counted = entry(n, now);
+        window = addCounted(window, counted);
+        model = [...model, counted];
+      }
+      const held = countedEntries(window);
+      const kept = new Set(model.map((counted) => counted.submissionId));
+      expect(held.filter((counted) => kept.has(counted.submissionId))).toEqual(model);
+      for (const [at, extra] of held.entries()) {
+        if (kept.has(extra.submissionId)) continue;
+        // Held behind an earlier-counted entry that is itself still in its minute (not a future one).
+        expect(held.slice(0, at).some((before) => before.atMs > since && before.atMs <= now)).toBe(true);
+      }
+    }
   });
 });

@@ -21,7 +21,10 @@ export interface Counted {
  * before it are a minute old. With a clock that only moves forward this is exactly "counted in the
  * last minute". When times go backwards (a clock stepped back after running ahead, two intake
  * processes that disagree), an entry waits for the later-dated ones counted before it: the budget
- * is over-counted for as long as the step, never under-counted (it fails closed).
+ * is over-counted, never under-counted (it fails closed). For at most a minute: while the entry in
+ * front is dated after now (the clock that counted it was ahead), the window is filtered by date
+ * instead, as before the chunks (at that cost), so a clock that ran a day ahead holds one entry
+ * for a day, not every later one: the requester is not locked out for the length of the step.
  */
 export interface CountedWindow {
   /** Oldest first; every chunk but the last is full (CHUNK entries) and sealed. */
@@ -54,8 +57,10 @@ export function addCounted(window: CountedWindow, entry: Counted): CountedWindow
   return { ...window, chunks: [...window.chunks.slice(0, -1), grown], perTier };
 }
 
-/** The window without the entries counted at or before `sinceMs`, front first (see CountedWindow). */
-export function expireCounted(window: CountedWindow, sinceMs: number): CountedWindow {
+/** The window at `nowMs` without the entries counted at or before `sinceMs`, front first (see CountedWindow). */
+export function expireCounted(window: CountedWindow, sinceMs: number, nowMs: number): CountedWindow {
+  const front = window.chunks[0]?.entries[window.left];
+  if (front && front.atMs > nowMs) return filteredByDate(window, sinceMs);
   let { chunks, left } = window;
   let perTier: Record<string, number> | undefined;
   for (;;) {
@@ -69,6 +74,13 @@ export function expireCounted(window: CountedWindow, sinceMs: number): CountedWi
     if (left === chunks[0]?.entries.length) [chunks, left] = [chunks.slice(1), 0];
   }
   return perTier ? { chunks, left, perTier } : window;
+}
+
+/** Every entry dated after `sinceMs`, in the order counted: the rule while a clock step is in front. */
+function filteredByDate(window: CountedWindow, sinceMs: number): CountedWindow {
+  const entries = countedEntries(window);
+  const kept = entries.filter((entry) => entry.atMs > sinceMs);
+  return kept.length === entries.length ? window : windowOf(kept);
 }
 
 /** A window holding `entries`, oldest first, built in one pass (a snapshot's, say). */

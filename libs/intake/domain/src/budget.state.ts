@@ -33,7 +33,8 @@ export function isReleased(entry: PendingRequest, release: { requestId: string; 
 
 /** The window as it is at `now`: without what was counted a minute or more before it. */
 export function windowAt(recent: CountedWindow, now: string): CountedWindow {
-  return expireCounted(recent, Date.parse(now) - BUDGET_WINDOW_MS);
+  const nowMs = Date.parse(now);
+  return expireCounted(recent, nowMs - BUDGET_WINDOW_MS, nowMs);
 }
 
 const counted = (data: { submissionId: string; tier: string; at: string; joinedRequestId?: string }): Counted => ({
