@@ -12,19 +12,15 @@ import {
   executionGate,
   executionStream,
   evolveEvidence,
-  requestIdOfExecutionStream,
   type EvidenceState,
   type ExecutionCommand,
 } from '@countersign/executor-domain';
-import { readAllHeaders } from '@countersign/event-store';
 import { importPrivateKey } from '@countersign/identity';
 import { approvalFacts, loadPinnedPolicyOrThrow, type PolicyBundle } from '@countersign/policy-engine';
 import { RUNTIME, type ServiceRuntime } from '@countersign/service-runtime';
 import { ADAPTER_TIMEOUT_MS, actionAdapters } from './adapters';
 import { EXECUTOR, openCredential } from './credential-opener';
-
-/** Headers per page of the in-doubt scan: a few hundred bytes each, nothing parsed. */
-const SCAN_PAGE = 2_000;
+import { reconcileUnfinishedClaims } from './in-doubt-scan';
 
 /** The adapter's view of an opened credential: the token, and a system-backed kind's sealed secret. */
 const credentialFor = (token: string, system: unknown): ExecutionCredential => (system === undefined ? { token } : { token, system });
@@ -149,33 +145,11 @@ export class ExecutorService {
     return this.runtime.clock().getTime() - Date.parse(startedAt) > STALE_CLAIM_MS;
   }
 
-  /** At start-up, every claim without a result is in doubt: it may or may not have run. */
+  /** At start-up, every claim without a result is in doubt: it may or may not have run (see in-doubt-scan.ts). */
   async reconcileInDoubt(): Promise<void> {
-    for (const requestId of await this.unfinishedClaims()) {
-      await this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`);
-    }
-  }
-
-  /**
-   * Only open claims are held while scanning (a claim's later event in its stream settles it), so the
-   * scan's memory follows the claims in flight, not the history. Headers only: the scan needs each
-   * event's stream and type, and parsing every event's data made it most of the executor's start-up
-   * with a long history (docs/operations.md, "Start-up with history").
-   */
-  private async unfinishedClaims(): Promise<string[]> {
-    const open = new Set<string>();
-    for (let position = -1; ;) {
-      const page = await readAllHeaders(this.runtime.store, position, SCAN_PAGE);
-      if (page.length === 0) break;
-      for (const event of page) {
-        const requestId = requestIdOfExecutionStream(event.stream);
-        if (!requestId) continue;
-        if (event.type === EventTypes.ExecutionStarted) open.add(requestId);
-        else open.delete(requestId);
-      }
-      position = page[page.length - 1]!.position;
-    }
-    return [...open];
+    await reconcileUnfinishedClaims(this.runtime.store, this.runtime.checkpoints, (requestId) =>
+      this.decide({ type: 'ReconcileInDoubt', requestId, now: this.runtime.clock().toISOString() }, `reconcile:${requestId}`),
+    );
   }
 
   private decide(command: ExecutionCommand, causeId: string) {
