@@ -21,10 +21,11 @@ export interface Counted {
  * before it are a minute old. With a clock that only moves forward this is exactly "counted in the
  * last minute". When times go backwards (a clock stepped back after running ahead, two intake
  * processes that disagree), an entry waits for the later-dated ones counted before it: the budget
- * is over-counted, never under-counted (it fails closed). For at most a minute: while the entry in
- * front is dated after now (the clock that counted it was ahead), the window is filtered by date
- * instead, as before the chunks (at that cost), so a clock that ran a day ahead holds one entry
- * for a day, not every later one: the requester is not locked out for the length of the step.
+ * is over-counted, never under-counted (it fails closed), and for at most about a minute: when the
+ * entry in front is dated after now (the clock that counted it was ahead), the entries a minute old
+ * leave whatever their place, and those dated after now move to the back (aheadLast). A clock that
+ * ran a day ahead keeps its own entries counted for a day, not every later one: the requester is
+ * not locked out for the length of the step.
  */
 export interface CountedWindow {
   /** Oldest first; every chunk but the last is full (CHUNK entries) and sealed. */
@@ -59,8 +60,12 @@ export function addCounted(window: CountedWindow, entry: Counted): CountedWindow
 
 /** The window at `nowMs` without the entries counted at or before `sinceMs`, front first (see CountedWindow). */
 export function expireCounted(window: CountedWindow, sinceMs: number, nowMs: number): CountedWindow {
-  const front = window.chunks[0]?.entries[window.left];
-  if (front && front.atMs > nowMs) return filteredByDate(window, sinceMs);
+  const expired = expireFromFront(window, sinceMs);
+  const front = expired.chunks[0]?.entries[expired.left];
+  return front && front.atMs > nowMs ? aheadLast(expired, sinceMs, nowMs) : expired;
+}
+
+function expireFromFront(window: CountedWindow, sinceMs: number): CountedWindow {
   let { chunks, left } = window;
   let perTier: Record<string, number> | undefined;
   for (;;) {
@@ -76,11 +81,15 @@ export function expireCounted(window: CountedWindow, sinceMs: number, nowMs: num
   return perTier ? { chunks, left, perTier } : window;
 }
 
-/** Every entry dated after `sinceMs`, in the order counted: the rule while a clock step is in front. */
-function filteredByDate(window: CountedWindow, sinceMs: number): CountedWindow {
-  const entries = countedEntries(window);
-  const kept = entries.filter((entry) => entry.atMs > sinceMs);
-  return kept.length === entries.length ? window : windowOf(kept);
+/**
+ * The front was dated after now by a clock that ran ahead: every entry held behind it that is a
+ * minute old leaves, and the entries dated after now go to the back, so none holds the others
+ * again until the ones in front of it have left (a rebuild about once a window's turn, not per
+ * event, unless the window holds nothing else).
+ */
+function aheadLast(window: CountedWindow, sinceMs: number, nowMs: number): CountedWindow {
+  const kept = countedEntries(window).filter((entry) => entry.atMs > sinceMs);
+  return windowOf([...kept.filter((entry) => entry.atMs <= nowMs), ...kept.filter((entry) => entry.atMs > nowMs)]);
 }
 
 /** A window holding `entries`, oldest first, built in one pass (a snapshot's, say). */
