@@ -1,5 +1,5 @@
 import type { Run } from './driver';
-import { historyRatios, type CaseRuns } from './history-run';
+import { historyRatios, type CaseRuns } from './history-ratios';
 
 const at = (throughput: number, p50: number): Run => ({ requests: 1, concurrency: 1, seconds: 1, throughput, p50, p99: p50 });
 

@@ -1,18 +1,11 @@
 import type { NatsConnection } from 'nats';
 import { SERVICE_NAMES } from '@countersign/contracts';
 import type { Stack } from '@countersign/stack';
-import { round, type Run } from './driver';
+import { round } from './driver';
+import { historyRatios, type CaseRuns } from './history-ratios';
 import { prefillHistory, restartTimed } from './history';
 import { currentRss, peakRss, stackPids, waitIdle } from './rss';
 import { pipelineTarget, run, type Target } from './targets';
-
-/** The four runs of one case, pipeline and reference chain interleaved as the empty case runs them. */
-export interface CaseRuns {
-  loaded: Run;
-  single: Run;
-  referenceLoaded: Run;
-  referenceSingle: Run;
-}
 
 export interface HistorySizes {
   events: number;
@@ -20,27 +13,6 @@ export interface HistorySizes {
   requests: number;
   singleRequests: number;
   concurrency: number;
-}
-
-/**
- * The history case against the empty one. Raw ratios compare runs taken about 15 minutes apart on a
- * shared machine, which can drift by more than the 10% goal; the reference chain (its own empty
- * stores) runs again beside the history case, so each case is also read as a fraction of the
- * reference measured in the same minutes, and the ratio of those two fractions is the machine's
- * drift taken out (`vs_reference`).
- */
-export function historyRatios(empty: CaseRuns, history: CaseRuns) {
-  const loadedShare = (runs: CaseRuns) => runs.loaded.throughput / runs.referenceLoaded.throughput;
-  const singleShare = (runs: CaseRuns) => runs.single.p50 / runs.referenceSingle.p50;
-  return {
-    throughput: round(history.loaded.throughput / empty.loaded.throughput, 3),
-    single_p50: round(history.single.p50 / empty.single.p50, 2),
-    vs_reference: {
-      throughput: round(loadedShare(history) / loadedShare(empty), 3),
-      single_p50: round(singleShare(history) / singleShare(empty), 2),
-      reference_throughput_drift: round(history.referenceLoaded.throughput / empty.referenceLoaded.throughput, 3),
-    },
-  };
 }
 
 /**

@@ -63,7 +63,8 @@ export function prefillStore(file: string, target: number): number {
       .all() as Row[];
     if (template.length === 0) return 0;
     const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    // Shared streams (no UUID in the name) are numbered from 0 again, clones first.
+    // A shared stream (no UUID in its name) is folded in revision order: its clones, dated earlier,
+    // must come first there too.
     const next = new Map<string, number>();
     const shared = (stream: string) => !NAMES_A_REQUEST.test(stream);
     const revisionOf = (stream: string, revision: number) => {
@@ -72,6 +73,8 @@ export function prefillStore(file: string, target: number): number {
       next.set(stream, assigned + 1);
       return assigned;
     };
+    // From here until the template is written again it is only in memory: a pre-fill that dies
+    // half-way leaves a store to throw away (the bench's stack is a temporary one anyway).
     db.transaction(() => {
       db.prepare('DELETE FROM events').run();
       // Their revisions change: a snapshot of one would no longer match its stream.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@countersign/contracts';
 import { SqliteEventStore } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { executionStream } from '@countersign/executor-domain';
 import { IN_DOUBT_SCAN_CHECKPOINT, reconcileUnfinishedClaims } from './in-doubt-scan';
 
@@ -25,14 +26,9 @@ describe("the executor's in-doubt scan on a real SQLite store", () => {
     store.append(executionStream(requestId), [event(type)], 0);
   /** What a start reconciles, settling each claim as the executor's ReconcileInDoubt does; and where its reads began. */
   async function start(reconcile: (requestId: string) => Promise<unknown> = (requestId) => settle(requestId)) {
-    const readsFrom: number[] = [];
-    const watched = Object.create(store) as SqliteEventStore;
-    watched.readAllHeaders = (from: number, maxCount: number) => {
-      readsFrom.push(from);
-      return store.readAllHeaders(from, maxCount);
-    };
+    const { store: watched, headersFrom } = recordingReads(store);
     const reconciled = await reconcileUnfinishedClaims(watched, store.checkpoints(), reconcile);
-    return { reconciled, readsFrom };
+    return { reconciled, readsFrom: headersFrom() };
   }
 
   it('reconciles the open claims of the whole store the first time, then only those after the last scan', async () => {
@@ -54,13 +50,24 @@ describe("the executor's in-doubt scan on a real SQLite store", () => {
     expect(await start()).toMatchObject({ reconciled: [] });
   });
 
-  it('leaves the mark where it was when a reconciliation fails, so the next start finds the claim again', async () => {
+  it('leaves the mark where it was when a reconciliation fails, so the next start finds its claims again', async () => {
     await claim('first');
     await start();
     const mark = await store.checkpoints().load(IN_DOUBT_SCAN_CHECKPOINT);
+    await claim('settled-then');
     await claim('stuck');
-    await expect(start(() => Promise.reject(new Error('store refused')))).rejects.toThrow('store refused');
+    // The first claim is settled, the second refused: the start fails, and the mark stays.
+    const failing = async (requestId: string) => {
+      if (requestId === 'stuck') throw new Error('store refused');
+      await settle(requestId);
+    };
+    await expect(start(failing)).rejects.toThrow('store refused');
     expect(await store.checkpoints().load(IN_DOUBT_SCAN_CHECKPOINT)).toBe(mark);
     expect((await start()).reconciled).toEqual(['stuck']);
+  });
+
+  it('saves no mark for an empty store', async () => {
+    expect(await start()).toEqual({ reconciled: [], readsFrom: [-1] });
+    expect(await store.checkpoints().load(IN_DOUBT_SCAN_CHECKPOINT)).toBeUndefined();
   });
 });

@@ -6,9 +6,9 @@ import { requestIdOfExecutionStream } from '@countersign/executor-domain';
 const SCAN_PAGE = 2_000;
 
 /**
- * Where the next start's scan begins (a store position): every claim started at or before it has a
- * later event in its execution stream (a result, or the in-doubt reconciliation). Kept in the same
- * store as the events it describes, so a store restored from a backup brings its own.
+ * Where the next start's scan begins (a store position): every claim started at or before it was
+ * found settled, or was handed to the reconciliation, which settled it (or found it settled by then).
+ * Kept in the same store as the events it describes, so a store restored from a backup brings its own.
  */
 export const IN_DOUBT_SCAN_CHECKPOINT = 'executor-in-doubt-scan';
 
@@ -37,9 +37,9 @@ async function unfinishedClaimsAfter(store: EventStore, from: number): Promise<{
 
 /**
  * At start-up, every claim without a result is in doubt: it may or may not have run. Scans from
- * where the last start's scan ended (before: from the store's start, ten seconds at 10^6 events),
- * settles each open claim with `reconcile`, and only then moves the mark: a start that fails
- * half-way scans the same claims again.
+ * where the last start's scan ended, so a restart reads what was written since the previous start,
+ * not the whole store; settles each open claim with `reconcile`, and only then moves the mark: a
+ * start that fails half-way scans the same claims again.
  */
 export async function reconcileUnfinishedClaims(
   store: EventStore,
