@@ -32,35 +32,60 @@ function steps(seed: number): () => number {
   };
 }
 
+/** One step of a walk: the window and the plain filter after it, and the clock. */
+interface Step {
+  n: number;
+  now: number;
+  since: number;
+  window: CountedWindow;
+  model: Counted[];
+  random: () => number;
+}
+
+/**
+ * 3,000 steps of a clock moving on by up to 120 ms (bursts and pauses: up to 500 in a minute), and
+ * now and then by `jump`; at each step the window and a plain filter by time expire what is a minute
+ * old, mostly count one more entry, and are handed to `check`.
+ */
+function walk(seed: number, jump: (random: () => number) => number, check: (step: Step) => void): void {
+  const random = steps(seed);
+  let window = emptyWindow();
+  let model: Counted[] = [];
+  let now = T0;
+  for (let n = 0; n < 3_000; n += 1) {
+    now += Math.floor(random() * 120);
+    if (random() < 0.01) now += jump(random);
+    const since = now - 60_000;
+    window = expireCounted(window, since, now);
+    model = naiveExpire(model, since);
+    if (random() < 0.8) {
+      const counted = entry(n, now);
+      window = addCounted(window, counted);
+      model = [...model, counted];
+    }
+    check({ n, now, since, window, model, random });
+  }
+}
+
 describe('the counted window of a budget ledger', () => {
   it('holds what a filter by time holds, at every step, while the clock moves forward', () => {
-    const random = steps(7);
-    let window = emptyWindow();
-    let model: Counted[] = [];
-    let now = T0;
-    for (let n = 0; n < 3_000; n += 1) {
-      now += Math.floor(random() * 120); // bursts and pauses: up to 500 in a minute, sometimes empty minutes
-      if (random() < 0.01) now += 90_000;
-      const since = now - 60_000;
-      window = expireCounted(window, since, now);
-      model = naiveExpire(model, since);
-      if (random() < 0.8) {
-        const counted = entry(n, now);
-        window = addCounted(window, counted);
-        model = [...model, counted];
-      }
-      expect(countedEntries(window)).toEqual(model);
-      for (const tier of TIERS) expect(countOf(window, tier)).toBe(model.filter((counted) => counted.tier === tier).length);
-      const probe = `sub-${Math.floor(random() * (n + 1))}`;
-      expect(findCounted(window, probe)).toEqual(model.find((counted) => counted.submissionId === probe));
-      // Built in one pass from the same entries (as a snapshot is), it holds and finds the same.
-      if (n % 97 === 0) {
-        const rebuilt = windowOf(model);
-        expect(countedEntries(rebuilt)).toEqual(model);
-        expect(rebuilt.perTier).toEqual(window.perTier);
-        expect(findCounted(rebuilt, probe)).toEqual(findCounted(window, probe));
-      }
-    }
+    walk(
+      7,
+      () => 90_000,
+      ({ n, window, model, random }) => {
+        expect(countedEntries(window)).toEqual(model);
+        for (const tier of TIERS) expect(countOf(window, tier)).toBe(model.filter((counted) => counted.tier === tier).length);
+        const probe = `sub-${Math.floor(random() * (n + 1))}`;
+        expect(findCounted(window, probe)).toEqual(model.find((counted) => counted.submissionId === probe));
+        // Built in one pass from the same entries (as a snapshot is), it holds and finds the same.
+        if (n % 97 === 0) {
+          const rebuilt = windowOf(model);
+          expect(countedEntries(rebuilt)).toEqual(model);
+          expect(rebuilt.perTier).toEqual(window.perTier);
+          expect(findCounted(rebuilt, probe)).toEqual(findCounted(window, probe));
+        }
+      },
+    );
   });
 
   it('never counts fewer than the filter after the clock steps back: an earlier-dated entry waits for the one before it', () => {
@@ -133,34 +158,25 @@ describe('the counted window of a budget ledger', () => {
   });
 
   it('under clock steps either way, never counts fewer than the filter, and more only behind an entry dated within the last minute', () => {
-    const random = steps(11);
-    let window = emptyWindow();
-    let model: Counted[] = [];
-    let now = T0;
-    for (let n = 0; n < 3_000; n += 1) {
-      now += Math.floor(random() * 120);
-      if (random() < 0.01) now += Math.floor((random() - 0.5) * 4 * 86_400_000); // a step of up to two days, either way
-      const since = now - 60_000;
-      window = expireCounted(window, since, now);
-      model = naiveExpire(model, since);
-      if (random() < 0.8) {
-        const counted = entry(n, now);
-        window = addCounted(window, counted);
-        model = [...model, counted];
-      }
-      const held = countedEntries(window);
-      const kept = new Set(model.map((counted) => counted.submissionId));
-      // Entries dated after now may have moved behind the others: compared as sets.
-      const bySubmission = (entries: Counted[]) => [...entries].sort((a, b) => a.submissionId.localeCompare(b.submissionId));
-      expect(bySubmission(held.filter((counted) => kept.has(counted.submissionId)))).toEqual(bySubmission(model));
-      for (const tier of TIERS) expect(countOf(window, tier)).toBe(held.filter((counted) => counted.tier === tier).length);
-      const probe = `sub-${Math.floor(random() * (n + 1))}`;
-      expect(findCounted(window, probe)).toEqual(held.find((counted) => counted.submissionId === probe));
-      for (const [at, extra] of held.entries()) {
-        if (kept.has(extra.submissionId)) continue;
-        // Held behind an earlier-counted entry that is itself still in its minute (not a future one).
-        expect(held.slice(0, at).some((before) => before.atMs > since && before.atMs <= now)).toBe(true);
-      }
-    }
+    // Now and then a step of up to two days, either way.
+    walk(
+      11,
+      (random) => Math.floor((random() - 0.5) * 4 * 86_400_000),
+      ({ n, now, since, window, model, random }) => {
+        const held = countedEntries(window);
+        const kept = new Set(model.map((counted) => counted.submissionId));
+        // Entries dated after now may have moved behind the others: compared as sets.
+        const bySubmission = (entries: Counted[]) => [...entries].sort((a, b) => a.submissionId.localeCompare(b.submissionId));
+        expect(bySubmission(held.filter((counted) => kept.has(counted.submissionId)))).toEqual(bySubmission(model));
+        for (const tier of TIERS) expect(countOf(window, tier)).toBe(held.filter((counted) => counted.tier === tier).length);
+        const probe = `sub-${Math.floor(random() * (n + 1))}`;
+        expect(findCounted(window, probe)).toEqual(held.find((counted) => counted.submissionId === probe));
+        for (const [at, extra] of held.entries()) {
+          if (kept.has(extra.submissionId)) continue;
+          // Held behind an earlier-counted entry that is itself still in its minute (not a future one).
+          expect(held.slice(0, at).some((before) => before.atMs > since && before.atMs <= now)).toBe(true);
+        }
+      },
+    );
   });
 });
