@@ -57,6 +57,8 @@ export interface Scenario {
   paymentsAgent: RequesterClient;
   approvers: Record<'alice' | 'bob' | 'carol' | 'dave', ApproverClient>;
   audit: AuditReader;
+  /** Closes the scenario's own NATS clients (once; close() does it too). */
+  closeClients(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,14 +114,23 @@ export async function startScenario(
     ApproverClient.connect(stack, 'dave', audit),
   ]);
   const approvers = { alice, bob, carol, dave };
+  let clientsClosed: Promise<void> | undefined;
+  const closeClients = () =>
+    (clientsClosed ??= Promise.all([
+      deployBot.close(),
+      paymentsAgent.close(),
+      audit.close(),
+      ...Object.values(approvers).map((a) => a.close()),
+    ]).then(() => undefined));
   return {
     stack,
     deployBot,
     paymentsAgent,
     approvers,
     audit,
+    closeClients,
     close: async () => {
-      await Promise.all([deployBot.close(), paymentsAgent.close(), audit.close(), ...Object.values(approvers).map((a) => a.close())]);
+      await closeClients();
       await stack.shutdown();
     },
   };
