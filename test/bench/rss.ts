@@ -22,13 +22,13 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
 }
 
 /** Peak resident set size (VmHWM) of each process, in MB; null once it is gone. */
-export function peakRss(pids: Record<string, number>): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, statusMb(pid, 'VmHWM') ?? null]));
-}
+export const peakRss = (pids: Record<string, number>) => statusOf(pids, 'VmHWM');
 
 /** Resident set size (VmRSS) of each process now, in MB. */
-export function currentRss(pids: Record<string, number>): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, statusMb(pid, 'VmRSS') ?? null]));
+export const currentRss = (pids: Record<string, number>) => statusOf(pids, 'VmRSS');
+
+function statusOf(pids: Record<string, number>, field: 'VmHWM' | 'VmRSS'): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, statusMb(pid, field) ?? null]));
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -5,6 +5,8 @@ import { shortType } from './operations/store-metrics';
 import type { ServiceRuntime } from './runtime';
 
 export const DEAD_LETTER_STREAM = 'deadletters';
+/** The local type of a dead letter an edge (not a service) keeps in its own store. */
+export const LOCAL_DEAD_LETTER_TYPE = 'local.deadlettered';
 
 /**
  * Records a terminated message in the service's own store before the transport terminates it, so
@@ -24,7 +26,7 @@ export function deadLetterSink(
       // Only services may publish dead letters; an edge keeps its own, locally, for its operator.
       await runtime.store.append(
         DEAD_LETTER_STREAM,
-        [{ id, type: 'local.deadlettered', data, metadata: { ...traceMetadata(), time: now } }],
+        [{ id, type: LOCAL_DEAD_LETTER_TYPE, data, metadata: { ...traceMetadata(), time: now } }],
         'any',
       );
       count(letter);

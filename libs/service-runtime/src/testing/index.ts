@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, EVENT_TYPES } from '@countersign/contracts';
 import { EVENT_SEEN_TYPE } from '@countersign/messaging';
+import { LOCAL_DEAD_LETTER_TYPE } from '../dead-letters';
 import type { Schedule } from '../due-work';
 
 const T = '2026-01-01T00:00:00.000Z';
@@ -43,7 +44,7 @@ export function expectScheduleTypesComplete(schedule: Schedule, localTypes: read
       return true;
     }
   };
-  const outside = [...Object.keys(EVENT_TYPES), EVENT_SEEN_TYPE, 'local.deadlettered', ...localTypes].filter((type) => !listed.has(type));
+  const outside = [...Object.keys(EVENT_TYPES), EVENT_SEEN_TYPE, LOCAL_DEAD_LETTER_TYPE, ...localTypes].filter((type) => !listed.has(type));
   expect(schedule.types.filter((type) => !answers(type))).toEqual([]);
   expect(outside.filter(answers)).toEqual([]);
   expect(outside.length).toBeGreaterThan(0);
