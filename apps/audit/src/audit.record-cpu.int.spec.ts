@@ -1,18 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
 import { frontierRoot, merkleRoot, recordLeafHash } from '@countersign/audit-chain';
 import { AUDIT_LOG_STREAM, auditLogDecider, verifyChain } from '@countersign/audit-domain';
-import { fullChain } from '@countersign/audit-domain/testing';
 import { SqliteEventStore } from '@countersign/event-store';
 import { recordingReads } from '@countersign/event-store/testing';
-import { testIdentities } from '@countersign/messaging/testing';
-import { DecisionRunner, ServiceMetrics, type ServiceRuntime } from '@countersign/service-runtime';
+import { DecisionRunner, type ServiceMetrics } from '@countersign/service-runtime';
 import { AuditService } from './audit.service';
 import { CustodyChecks } from './custody.checks';
+import { auditRuntime, consume, request, signers } from './testing/audit-requests';
 
 /**
  * Audit's shell (AuditService, CustodyChecks) on a real SQLite store, fed whole requests of really
@@ -23,66 +20,7 @@ import { CustodyChecks } from './custody.checks';
  * the CPU per delivery (issue 14). More requests: AUDIT_CPU_REQUESTS=400.
  */
 
-const SIGNERS = [
-  'requester:deploy-bot',
-  'service:intake',
-  'approver:alice',
-  'service:approval',
-  'service:audit',
-  'service:broker',
-  'service:executor',
-];
-const { signers, trust } = testIdentities(SIGNERS);
-const SIGNED_BY: Record<string, string> = {
-  submitted: 'requester:deploy-bot',
-  accepted: 'service:intake',
-  vote: 'approver:alice',
-  approved: 'service:approval',
-  receipt: 'service:audit',
-  issued: 'service:broker',
-  started: 'service:executor',
-  succeeded: 'service:executor',
-};
-
-function resign(envelope: Envelope, ids: Map<string, string>, requestId: string): Envelope {
-  const swap = (value: unknown): unknown => {
-    if (typeof value === 'string') return value === envelope.data ? value : (ids.get(value) ?? value);
-    if (Array.isArray(value)) return value.map(swap);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
-    return value;
-  };
-  const data = swap(envelope.data) as Record<string, unknown>;
-  return signers[envelope.signer]!.sign({ id: ids.get(envelope.id)!, type: envelope.type, subject: requestId, time: envelope.time, data });
-}
-
-/** One request's deliveries as audit hears them, freshly identified and really signed. */
-function request(): Envelope[] {
-  const chain = fullChain();
-  const requestId = randomUUID();
-  const ids = new Map<string, string>([[String((chain.submitted.data as { requestId: string }).requestId), requestId]]);
-  for (const link of Object.values(chain)) ids.set(link.id, randomUUID());
-  const out: Record<string, Envelope> = {};
-  // A submission's action names no owner team or address (the contract refuses them there).
-  const { ownerTeam: _team, targetAddress: _address, ...action } = (chain.submitted.data as { action: Record<string, unknown> }).action;
-  chain.submitted = { ...chain.submitted, data: { ...(chain.submitted.data as object), action } };
-  for (const [link, envelope] of Object.entries(chain)) {
-    const signed = resign({ ...envelope, signer: SIGNED_BY[link]! }, ids, requestId);
-    out[link] = signed;
-  }
-  // The acceptance carries the signed submission, as intake's does; the approval its signed vote.
-  out['accepted'] = signers['service:intake']!.sign({
-    ...out['accepted']!,
-    data: { ...(out['accepted']!.data as object), submission: out['submitted'] },
-  });
-  out['approved'] = signers['service:approval']!.sign({
-    ...out['approved']!,
-    data: { ...(out['approved']!.data as object), evidence: [out['vote']] },
-  });
-  return Object.values(out);
-}
-
 const REQUESTS = Number(process.env['AUDIT_CPU_REQUESTS'] ?? 40);
-const BATCH = 8;
 /** Audit's consumers (events, submissions, votes, notifications), each handling its batches concurrently. */
 const CONSUMERS = 4;
 
@@ -102,23 +40,12 @@ describe('audit recording a stream of requests on a real store', () => {
   it('chains every delivery once without reading its log back, and the chain and its Merkle tree hold', async () => {
     const { store: watched, readsFrom } = recordingReads(store);
     const signer = signers['service:audit']!;
-    Logger.overrideLogger(['error']);
     const runner = new DecisionRunner(watched, signer);
-    const metrics = new ServiceMetrics('audit', false);
-    const runtime = {
-      store: watched,
-      signer,
-      trust,
-      runner,
-      metrics,
-      clock: () => new Date(),
-      logger: new Logger('audit'),
-      config: { timerMs: 200 },
-    };
-    const audit = new AuditService(runtime as unknown as ServiceRuntime);
-    const custody = new CustodyChecks(runtime as unknown as ServiceRuntime);
+    const runtime = auditRuntime(watched, runner);
+    const audit = new AuditService(runtime);
+    const custody = new CustodyChecks(runtime);
     await audit.onApplicationBootstrap();
-    custody.onApplicationBootstrap();
+    await custody.onApplicationBootstrap();
     const deliveries = Array.from({ length: REQUESTS }, request).flat();
     const conflicts: unknown[] = [];
     watched.append = async (...args: Parameters<typeof store.append>) => {
@@ -157,15 +84,13 @@ describe('audit recording a stream of requests on a real store', () => {
 
   it('restarts from its snapshot: folds only the log after it, and the chain and its Merkle tree go on as if folded whole', async () => {
     const signer = signers['service:audit']!;
-    Logger.overrideLogger(['error']);
     const start = async () => {
       const { store: watched, readsFrom } = recordingReads(store);
       const runner = new DecisionRunner(watched, signer);
-      const metrics = new ServiceMetrics('audit', false);
-      const runtime = { store: watched, signer, trust, runner, metrics, clock: () => new Date(), logger: new Logger('audit') };
-      const audit = new AuditService(runtime as unknown as ServiceRuntime);
+      const runtime = auditRuntime(watched, runner);
+      const audit = new AuditService(runtime);
       await audit.onApplicationBootstrap();
-      return { audit, logReads: () => readsFrom(AUDIT_LOG_STREAM), runner, metrics };
+      return { audit, logReads: () => readsFrom(AUDIT_LOG_STREAM), runner, metrics: runtime.metrics };
     };
     const first = await start();
     // 1,040 records and 130 receipts: one snapshot, at the first 1,000 events of the log.
@@ -198,18 +123,4 @@ describe('audit recording a stream of requests on a real store', () => {
 async function chainLength(metrics: ServiceMetrics): Promise<number | undefined> {
   const gauge = (await metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'countersign_audit_chain_length');
   return gauge?.values[0]?.value;
-}
-
-/** One consumer: batches of deliveries, each verified, handled in one deferred group and flushed. */
-async function consume(store: SqliteEventStore, audit: AuditService, deliveries: Envelope[]): Promise<void> {
-  for (let start = 0; start < deliveries.length; start += BATCH) {
-    await store.deferDurability(async () => {
-      for (const envelope of deliveries.slice(start, start + BATCH)) {
-        const verified = trust.verify(envelope);
-        if (!verified.ok) throw new Error(`${envelope.type} does not verify: ${verified.code}`);
-        await audit.record(verified.envelope);
-      }
-    });
-    await store.flush();
-  }
 }

@@ -1,12 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
 import { checkCustody, custodyDecider, custodyStream, mayProveUnproven, requestIdOf, unprovenApproval } from '@countersign/audit-domain';
-import { RUNTIME, ScheduledWork, type DomainEvent, type ScheduleChange, type ServiceRuntime } from '@countersign/service-runtime';
+import {
+  RUNTIME,
+  ScheduledWork,
+  type DomainEvent,
+  type ScheduleChange,
+  type ScheduleStateCodec,
+  type ServiceRuntime,
+} from '@countersign/service-runtime';
+import { decodeCustodyIndex, emptyCustodyIndex, encodeCustodyIndex, RETIRED_MEMORY, type CustodyIndex } from './custody.index';
 
 /** Submissions and votes arrive on other consumers than execution results; wait this long for them. */
 const COMPLETION_GRACE_MS = 30_000;
-/** How many decided requests are remembered so their late events are not indexed again. */
-export const RETIRED_MEMORY = 50_000;
 /** Outcomes after which no custody check will come: the request's evidence goes after the grace. */
 const ENDED_WITHOUT_EXECUTION: string[] = [
   EventTypes.RequestRejected,
@@ -22,6 +28,22 @@ export const CUSTODY_EVENT_TYPES: readonly string[] = [EventTypes.AuditRecord, .
 
 const at = (millis: number) => new Date(millis).toISOString();
 
+/** Indexed events between two saved snapshots of the index (about 770 auto-approved requests). */
+const SNAPSHOT_EVERY = 10_000;
+
+/** The index written down as ScheduleSnapshots keeps it; a stored one that does not decode is not used. */
+const custodySnapshots = (current: () => CustodyIndex, replace: (index: CustodyIndex) => void): ScheduleStateCodec => ({
+  name: '$schedule-custody',
+  version: 1,
+  every: SNAPSHOT_EVERY,
+  capture: () => encodeCustodyIndex(current()),
+  restore(json) {
+    const index = decodeCustodyIndex(json);
+    if (index) replace(index);
+    return index !== undefined;
+  },
+});
+
 /**
  * Checks each finished request's chain of custody once its evidence is in, on service-runtime's
  * due-work schedule: the index is rebuilt from audit's own log on start, so a restart forgets
@@ -32,16 +54,28 @@ const at = (millis: number) => new Date(millis).toISOString();
  * period after it ended without an execution (rejected, denied, expired, refused) when no check is
  * due. The last RETIRED_MEMORY retired request ids are remembered so their late events (the
  * credential's revocation, the executed notification) are not indexed again.
+ *
+ * Replaying it reads nearly every record of the log, so the index is written down every
+ * SNAPSHOT_EVERY events and at each stop (signed; see ScheduleSnapshots), and a start goes on from
+ * there: the index as the running service had it at that point.
  */
 @Injectable()
 export class CustodyChecks extends ScheduledWork {
-  private readonly evidence = new Map<string, Map<string, Envelope>>();
-  /** Requests whose check is due, and until when missing evidence is waited for. */
-  private readonly checkBy = new Map<string, number>();
-  private readonly retired = new Set<string>();
+  private index: CustodyIndex = emptyCustodyIndex();
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
-    super(runtime, { types: CUSTODY_EVENT_TYPES, change: (event) => this.scheduleChange(event) }, (requestId) => this.fire(requestId));
+    super(
+      runtime,
+      {
+        types: CUSTODY_EVENT_TYPES,
+        change: (event) => this.scheduleChange(event),
+        snapshots: custodySnapshots(
+          () => this.index,
+          (index) => (this.index = index),
+        ),
+      },
+      (requestId) => this.fire(requestId),
+    );
   }
 
   private scheduleChange(event: DomainEvent): ScheduleChange {
@@ -56,20 +90,20 @@ export class CustodyChecks extends ScheduledWork {
 
   private observe(envelope: Envelope): ScheduleChange {
     const requestId = requestIdOf(envelope);
-    if (!requestId || this.retired.has(requestId)) return undefined;
-    const events = this.evidence.get(requestId) ?? new Map<string, Envelope>();
+    if (!requestId || this.index.retired.has(requestId)) return undefined;
+    const events = this.index.evidence.get(requestId) ?? new Map<string, Envelope>();
     events.set(envelope.id, envelope);
-    this.evidence.set(requestId, events);
+    this.index.evidence.set(requestId, events);
     const time = Date.parse(envelope.time);
     // An approval that cannot be sound (no signed votes behind it, or refused on re-check) is
     // flagged now: no execution will ever come to trigger the check.
     if (mayProveUnproven(envelope) && unprovenApproval([...events.values()]).length > 0) {
-      this.checkBy.set(requestId, 0);
+      this.index.checkBy.set(requestId, 0);
       return { key: requestId, dueAt: at(0) };
     }
-    if (this.checkBy.has(requestId)) return undefined;
+    if (this.index.checkBy.has(requestId)) return undefined;
     if (FINISHED.includes(envelope.type)) {
-      this.checkBy.set(requestId, time + COMPLETION_GRACE_MS);
+      this.index.checkBy.set(requestId, time + COMPLETION_GRACE_MS);
       return { key: requestId, dueAt: envelope.time };
     }
     return ENDED_WITHOUT_EXECUTION.includes(envelope.type) ? { key: requestId, dueAt: at(time + COMPLETION_GRACE_MS) } : undefined;
@@ -77,13 +111,13 @@ export class CustodyChecks extends ScheduledWork {
 
   /** Checks a finished request, or forgets one that ended without an execution once its grace is over. */
   private async fire(requestId: string): Promise<void | 'done'> {
-    const deadline = this.checkBy.get(requestId);
+    const deadline = this.index.checkBy.get(requestId);
     if (deadline === undefined) {
       this.retire(requestId);
       return 'done';
     }
     const now = this.runtime.clock();
-    const events = [...(this.evidence.get(requestId)?.values() ?? [])];
+    const events = [...(this.index.evidence.get(requestId)?.values() ?? [])];
     const result = checkCustody(events);
     if (!result.ok && result.incomplete && now.getTime() < deadline) return undefined;
     const done = await this.runtime.runner.run(
@@ -99,9 +133,9 @@ export class CustodyChecks extends ScheduledWork {
   }
 
   private retire(requestId: string): void {
-    this.checkBy.delete(requestId);
-    this.evidence.delete(requestId);
-    this.retired.add(requestId);
-    if (this.retired.size > RETIRED_MEMORY) this.retired.delete(this.retired.values().next().value as string);
+    this.index.checkBy.delete(requestId);
+    this.index.evidence.delete(requestId);
+    this.index.retired.add(requestId);
+    if (this.index.retired.size > RETIRED_MEMORY) this.index.retired.delete(this.index.retired.values().next().value as string);
   }
 }

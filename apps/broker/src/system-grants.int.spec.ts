@@ -90,7 +90,7 @@ describePostgres('a grant made just before the broker died', () => {
     // The restarted broker: its due-work index comes from the store alone.
     const second = brokerOver(file);
     const work = new DueWork(second.runtime as unknown as ServiceRuntime, revocations, (key) => second.grants.revokeIfDue(key));
-    work.start();
+    await work.start();
     try {
       await second.grants.revokeIfDue(requestId); // not due yet: the window is open
       expect(await roleExists(plan.grant.handle)).toBe(true);

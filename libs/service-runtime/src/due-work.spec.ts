@@ -46,7 +46,7 @@ describe('DueWork', () => {
     const work = new DueWork(runtime, { types: ['local.due'], change: (event) => event.data as { key: string; dueAt: string } }, (key) =>
       Promise.resolve(void fired.push(key)),
     );
-    work.start();
+    await work.start();
     await new Promise((resolve) => setTimeout(resolve, 400));
     await work.stop();
 
@@ -71,7 +71,7 @@ describe('DueWork', () => {
     });
 
     /** A store whose live subscription hands over each event given to `push`. */
-    function start(fire: (key: string) => Promise<void | 'done'>, timerMs = 1_000) {
+    async function start(fire: (key: string) => Promise<void | 'done'>, timerMs = 1_000) {
       let deliver: (event: StoredEvent) => Promise<void> = () => Promise.resolve();
       let position = 0;
       const store = {
@@ -87,13 +87,13 @@ describe('DueWork', () => {
         config: { timerMs },
       } as unknown as ServiceRuntime;
       work = new DueWork(runtime, { types: ['local.due'], change: (event) => event.data as { key: string; dueAt: string | null } }, fire);
-      work.start();
+      await work.start();
       return (key: string, dueAt: string | null) => deliver({ ...stored((position += 1), key, dueAt ?? at(0)), data: { key, dueAt } });
     }
 
     it('sleeps while nothing is due: no timer at all with an empty schedule', async () => {
       const fired: string[] = [];
-      start((key) => Promise.resolve(void fired.push(key)));
+      await start((key) => Promise.resolve(void fired.push(key)));
       expect(jest.getTimerCount()).toBe(0);
       await jest.advanceTimersByTimeAsync(3_600_000);
       expect(fired).toEqual([]);
@@ -101,7 +101,7 @@ describe('DueWork', () => {
 
     it('fires a key when it falls due, not a timer period later, and no sooner', async () => {
       const fired: Array<[string, number]> = [];
-      const push = start((key) => Promise.resolve(void fired.push([key, Date.now() - T0])), 60_000);
+      const push = await start((key) => Promise.resolve(void fired.push([key, Date.now() - T0])), 60_000);
       await push('later', at(5_000));
       await push('sooner', at(1_250));
       await jest.advanceTimersByTimeAsync(1_249);
@@ -117,7 +117,7 @@ describe('DueWork', () => {
 
     it('tries a key that no event cleared again every timerMs, and stops once it is cleared', async () => {
       const fired: number[] = [];
-      const push = start(() => Promise.resolve(void fired.push(Date.now() - T0)), 500);
+      const push = await start(() => Promise.resolve(void fired.push(Date.now() - T0)), 500);
       await push('pending', at(100));
       await jest.advanceTimersByTimeAsync(1_200);
       expect(fired).toEqual([100, 600, 1_100]);
@@ -128,7 +128,7 @@ describe('DueWork', () => {
 
     it('forgets a key whose work says done', async () => {
       const fired: string[] = [];
-      const push = start((key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined), 100);
+      const push = await start((key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined), 100);
       await push('once', at(10));
       await jest.advanceTimersByTimeAsync(10_000);
       expect(fired).toEqual(['once']);
@@ -136,8 +136,8 @@ describe('DueWork', () => {
 
     it('fires a key scheduled while a tick is running, when it falls due', async () => {
       const fired: Array<[string, number]> = [];
-      let push: ReturnType<typeof start> = () => Promise.resolve();
-      push = start(async (key) => {
+      let push: Awaited<ReturnType<typeof start>> = () => Promise.resolve();
+      push = await start(async (key) => {
         fired.push([key, Date.now() - T0]);
         if (key === 'first') await push('second', at(300));
         return 'done';
@@ -152,7 +152,7 @@ describe('DueWork', () => {
 
     it('meets a far deadline at most MAX_SLEEP_MS late when the wall clock jumps ahead of the timers', async () => {
       const fired: number[] = [];
-      const push = start(() => Promise.resolve(void fired.push(Date.now() - T0)));
+      const push = await start(() => Promise.resolve(void fired.push(Date.now() - T0)));
       await push('tomorrow', at(86_400_000));
       wall += 86_400_000; // the VM slept a day: the deadline passed while no timer ran
       await jest.advanceTimersByTimeAsync(MAX_SLEEP_MS - 1);

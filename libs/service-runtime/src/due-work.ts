@@ -2,6 +2,7 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import type { Subscription } from '@countersign/event-store';
 import { toDomainEvent, type DomainEvent } from './domain-events';
 import type { ServiceRuntime } from './runtime';
+import { ScheduleSnapshots, type IndexedEvent, type ScheduleStateCodec } from './schedule-snapshots';
 
 /** What an event means for the schedule: `dueAt` schedules the key, `null` clears it. */
 export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
@@ -15,6 +16,13 @@ export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
 export interface Schedule {
   readonly types: readonly string[];
   readonly change: (event: DomainEvent) => ScheduleChange;
+  /**
+   * Writes the index down (due keys and this state) so a start goes on from there instead of
+   * replaying the store from its start: for a schedule whose replay grows with history (audit's
+   * custody index reads nearly every record). Needs a store with snapshots (SQLite); see
+   * ScheduleSnapshots for when one is used.
+   */
+  readonly snapshots?: ScheduleStateCodec;
 }
 
 /**
@@ -45,27 +53,45 @@ export class DueWork {
   private wakeAt = Infinity;
   private ticking = false;
   private stopped = false;
-  /** Store position of the last event indexed, so a failed subscription resumes where it was. */
-  private indexed = -1;
+  /** The last event indexed, so a failed subscription resumes where it was. */
+  private indexed: IndexedEvent | undefined;
+  private snapshots: ScheduleSnapshots | undefined;
 
   constructor(
-    private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'>,
+    private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'> & Partial<Pick<ServiceRuntime, 'signer'>>,
     private readonly schedule: Schedule,
     private readonly fire: DueFire,
   ) {}
 
-  start(): void {
+  /** Restores the index from its snapshot if there is a usable one (see ScheduleSnapshots), then follows the store from there. */
+  async start(): Promise<void> {
     this.stopped = false;
+    this.snapshots ??= this.snapshotsOf(this.schedule.snapshots);
+    const restored = await this.snapshots?.restore();
+    if (this.stopped) return;
+    if (restored) {
+      this.indexed = restored.from;
+      for (const [key, dueAt] of restored.due) this.due.set(key, dueAt);
+    }
     this.subscribe();
     this.wakeForEarliest();
   }
 
+  /** Stops the index and the timer, and writes the index down for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wakeAt = Infinity;
     clearTimeout(this.resume);
     await this.subscription?.stop();
+    this.snapshots?.save(this.indexed, this.due);
+  }
+
+  private snapshotsOf(codec: ScheduleStateCodec | undefined): ScheduleSnapshots | undefined {
+    const { store, signer, logger } = this.runtime;
+    const snapshotStore = store.snapshots?.();
+    if (!codec || !snapshotStore || !signer) return undefined;
+    return new ScheduleSnapshots(store, snapshotStore, signer, codec, (message) => logger.warn(message));
   }
 
   private resume: NodeJS.Timeout | undefined;
@@ -76,18 +102,19 @@ export class DueWork {
    */
   private subscribe(): void {
     this.subscription = this.runtime.store.subscribeToAll(
-      this.indexed,
+      this.indexed?.position ?? -1,
       (stored) => {
         const change = this.schedule.change(toDomainEvent(stored));
         // A cleared key keeps the timer: firing for nothing is cheaper than finding the next one per event.
         if (change?.dueAt === null) this.due.delete(change.key);
         else if (change) this.setDue(change.key, Date.parse(change.dueAt));
-        this.indexed = stored.position;
+        this.indexed = { position: stored.position, id: stored.id };
+        this.snapshots?.indexedOne(this.indexed, this.due);
         return Promise.resolve();
       },
       (error) => {
         if (this.stopped) return;
-        this.runtime.logger.error(`schedule index stopped at ${this.indexed}, resuming: ${String(error)}`);
+        this.runtime.logger.error(`schedule index stopped at ${this.indexed?.position ?? -1}, resuming: ${String(error)}`);
         this.resume = setTimeout(() => this.subscribe(), this.runtime.config.timerMs);
       },
       { types: this.schedule.types },
@@ -154,8 +181,8 @@ export abstract class ScheduledWork implements OnApplicationBootstrap, OnApplica
     this.work = new DueWork(runtime, schedule, fire);
   }
 
-  onApplicationBootstrap(): void {
-    this.work.start();
+  onApplicationBootstrap(): Promise<void> {
+    return this.work.start();
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -21,6 +21,18 @@ export const signedSnapshot = (signer: EnvelopeSigner, unsigned: Omit<StreamSnap
   signature: signer.signForSelf(signedPart(unsigned)),
 });
 
+/**
+ * Why a snapshot may not be used, judged on what it says of itself (its name, this service's
+ * signature, the codec's version); undefined when it may. Where it is bound to (a stream's event, a
+ * store position's) each reader checks after this.
+ */
+export function snapshotRefusal(signer: EnvelopeSigner, snapshot: StreamSnapshot, name: string, version: number): string | undefined {
+  if (snapshot.stream !== name) return `it is of ${snapshot.stream}`;
+  if (!signer.signedBySelf(signedPart(snapshot), snapshot.signature)) return 'not signed with this service’s current key';
+  if (snapshot.version !== version) return `version ${snapshot.version}, not ${version}`;
+  return undefined;
+}
+
 const TAKEN_KEPT = 4_096;
 
 /**
@@ -89,9 +101,8 @@ export class StreamSnapshots {
       this.warn(`snapshot of ${stream} at revision ${revision} not used (${why}); folding the stream from its start`);
       return undefined;
     };
-    if (snapshot.stream !== stream) return refuse(`it is of ${snapshot.stream}`);
-    if (!this.signer.signedBySelf(signedPart(snapshot), snapshot.signature)) return refuse('not signed with this service’s current key');
-    if (snapshot.version !== codec.version) return refuse(`version ${snapshot.version}, not ${codec.version}`);
+    const refusal = snapshotRefusal(this.signer, snapshot, stream, codec.version);
+    if (refusal) return refuse(refusal);
     const [there] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
     if (there?.revision !== revision || there.id !== eventId) return refuse('the stream does not hold its event there');
     const json = parseJson(snapshot.state);
