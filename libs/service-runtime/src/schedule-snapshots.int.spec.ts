@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { SqliteEventStore, type EventStore, type StreamSnapshot } from '@countersign/event-store';
+import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
+import { DueWork } from './due-work';
+import type { ServiceRuntime } from './runtime';
+import type { ScheduleStateCodec } from './schedule-snapshots';
+import { signedSnapshot } from './stream-snapshots';
+
+/** A local event that schedules `key` at `dueAt`. */
+const DUE = 'test.due';
+const SNAPSHOT = '$schedule-test';
+const FAR = '2099-01-01T00:00:00.000Z';
+
+const signer = new EnvelopeSigner('service:broker', generateKeyPair('ed25519', 'service:broker'));
+const otherService = new EnvelopeSigner('service:executor', generateKeyPair('ed25519', 'service:executor'));
+
+/** A schedule whose own state is every key it has seen, written down under SNAPSHOT. */
+function testSchedule(every: number) {
+  let seen: string[] = [];
+  const codec: ScheduleStateCodec = {
+    name: SNAPSHOT,
+    version: 1,
+    every,
+    capture: () => ({ seen }),
+    restore(json) {
+      const keys = (json as { seen?: unknown }).seen;
+      if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) return false;
+      seen = keys;
+      return true;
+    },
+  };
+  const schedule = {
+    types: [DUE],
+    change: (event: { data: unknown }) => {
+      const { key, dueAt } = event.data as { key: string; dueAt: string };
+      seen.push(key);
+      return { key, dueAt };
+    },
+    snapshots: codec,
+  };
+  return { schedule, seen: () => seen };
+}
+
+/** Every DueWork a test made, stopped after it whatever it asserted. */
+const works: DueWork[] = [];
+
+/** A DueWork over the real store, with the positions it subscribes from, the keys it fires and its warnings. */
+function dueWork(store: EventStore, every = 10, withSigner = signer) {
+  const subscribedFrom: number[] = [];
+  const watched = Object.create(store) as EventStore;
+  watched.subscribeToAll = (from, ...rest) => {
+    subscribedFrom.push(from);
+    return store.subscribeToAll(from, ...rest);
+  };
+  const warnings: string[] = [];
+  const fired: string[] = [];
+  const runtime = {
+    store: watched,
+    signer: withSigner,
+    clock: () => new Date(),
+    logger: { warn: (line: string) => void warnings.push(line), error: (line: string) => void warnings.push(line) },
+    config: { timerMs: 60_000 },
+  } as unknown as ServiceRuntime;
+  const { schedule, seen } = testSchedule(every);
+  const work = new DueWork(runtime, schedule, (key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined));
+  works.push(work);
+  return { work, subscribedFrom, warnings, fired, seen };
+}
+
+const until = async (condition: () => boolean) => {
+  for (let waited = 0; !condition(); waited += 20) {
+    if (waited > 10_000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('a schedule index written down (ScheduleSnapshots) on a real SQLite store', () => {
+  jest.setTimeout(20_000);
+  let dir: string;
+  let store: SqliteEventStore;
+  const schedule = (key: string, dueAt = FAR) =>
+    store.append(`due-${key}`, [{ id: randomUUID(), type: DUE, data: { key, dueAt }, metadata: {} }], 'any');
+  const scheduleMany = async (count: number) => {
+    for (let n = 0; n < count; n += 1) await schedule(`k${n}`);
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-schedule-snapshots-'));
+    store = SqliteEventStore.open(join(dir, 'events.db'));
+  });
+  afterEach(async () => {
+    for (const work of works.splice(0)) await work.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is saved every `every` events and at the stop; a start restores keys and state and reads only what came after', async () => {
+    await scheduleMany(24);
+    await schedule('soon', new Date(Date.now() + 3_000).toISOString());
+    const first = dueWork(store);
+    await first.work.start();
+    await until(() => first.seen().length === 25);
+    const all = await store.readAll(-1, 100);
+    expect((await store.snapshots().load(SNAPSHOT))?.revision).toBe(all[19]!.position);
+    await first.work.stop();
+    const saved = await store.snapshots().load(SNAPSHOT);
+    expect(saved).toMatchObject({ revision: all[24]!.position, eventId: all[24]!.id, version: 1 });
+    expect(first.fired).toEqual([]);
+    await schedule('late', new Date(Date.now() - 1_000).toISOString());
+
+    const second = dueWork(store);
+    await second.work.start();
+    expect(second.subscribedFrom).toEqual([all[24]!.position]);
+    await until(() => second.fired.length === 2);
+    // 'soon' was scheduled before the snapshot and not read again: its deadline came from the snapshot.
+    expect(second.fired.sort()).toEqual(['late', 'soon']);
+    expect(second.seen()).toEqual([...first.seen(), 'late']);
+    expect(second.warnings).toEqual([]);
+    await second.work.stop();
+  });
+
+  describe('is not used, and the store is replayed from its start, when', () => {
+    const cases: Array<[string, (genuine: StreamSnapshot) => StreamSnapshot, RegExp]> = [
+      ['another service signed it', (s) => signedSnapshot(otherService, s), /not signed with this service’s current key/],
+      [
+        'another schedule’s is put under its name',
+        (s) => ({ ...signedSnapshot(signer, { ...s, stream: '$schedule-other' }), stream: SNAPSHOT }),
+        /not signed/,
+      ],
+      [
+        'the store holds another event at its position',
+        (s) => signedSnapshot(signer, { ...s, eventId: randomUUID() }),
+        /the store does not hold its event there/,
+      ],
+      [
+        'its position is past the store’s end',
+        (s) => signedSnapshot(signer, { ...s, revision: s.revision + 50 }),
+        /the store does not hold its event there/,
+      ],
+      ['its version is another', (s) => signedSnapshot(signer, { ...s, version: 2 }), /version 2, not 1/],
+      [
+        'its due keys do not decode',
+        (s) => signedSnapshot(signer, { ...s, state: '{"due":[["k",null]],"state":{"seen":[]}}' }),
+        /does not decode/,
+      ],
+      [
+        'the schedule refuses its state',
+        (s) => signedSnapshot(signer, { ...s, state: '{"due":[],"state":{"seen":[1]}}' }),
+        /does not decode/,
+      ],
+      ['it is not JSON', (s) => signedSnapshot(signer, { ...s, state: 'not json' }), /does not decode/],
+    ];
+    it.each(cases)('%s', async (_case, tamper, why) => {
+      await scheduleMany(5);
+      const first = dueWork(store);
+      await first.work.start();
+      await until(() => first.seen().length === 5);
+      await first.work.stop();
+      const genuine = (await store.snapshots().load(SNAPSHOT))!;
+      const { signature: _signature, ...unsigned } = genuine;
+      await store.snapshots().save(tamper({ ...unsigned, signature: '' }));
+
+      const second = dueWork(store);
+      await second.work.start();
+      expect(second.subscribedFrom).toEqual([-1]);
+      expect(second.warnings[0]).toMatch(
+        new RegExp(`^snapshot \\$schedule-test at position \\d+ not used \\(.*${why.source}.*\\); replaying the store from its start$`),
+      );
+      await until(() => second.seen().length === 5);
+      expect(second.seen()).toEqual(first.seen());
+      await second.work.stop();
+    });
+  });
+
+  it('replays from the start and goes on when the snapshot store fails, and says so', async () => {
+    await scheduleMany(12);
+    const failing = Object.create(store) as SqliteEventStore;
+    failing.snapshots = () =>
+      ({
+        load: () => Promise.reject(new Error('disk gone')),
+        save: () => Promise.reject(new Error('disk full')),
+      }) as unknown as ReturnType<SqliteEventStore['snapshots']>;
+    const work = dueWork(failing);
+    await work.work.start();
+    await until(() => work.seen().length === 12);
+    await work.work.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(work.subscribedFrom).toEqual([-1]);
+    const tenth = (await store.readAll(-1, 10))[9]!.position;
+    const last = (await store.readAll(-1, 12))[11]!.position;
+    expect(work.warnings).toEqual([
+      'snapshot $schedule-test not read (disk gone); replaying the store from its start',
+      `snapshot $schedule-test at position ${tenth} not saved: disk full`,
+      `snapshot $schedule-test at position ${last} not saved: disk full`,
+    ]);
+  });
+});
