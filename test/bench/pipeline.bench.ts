@@ -38,6 +38,11 @@ const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
  * which keeps the compiler and inline source maps in every process (about 30-40 MB more RSS).
  */
 const RUN_FROM = process.env.BENCH_RUN_FROM === 'source' ? 'source' : 'built';
+/** Service log lines matching this regular expression go to stderr, named by service (e.g. `BENCH_LOG='snapshot|schedule index'`); none otherwise. */
+const LOG_MATCH = process.env.BENCH_LOG ? new RegExp(process.env.BENCH_LOG) : undefined;
+const printMatching = (name: string, line: string) => {
+  if (LOG_MATCH?.test(line)) process.stderr.write(`${name}: ${line}\n`);
+};
 
 /** scripts/build.js swaps each build folder in whole (built beside it, then renamed), so a stack already running from dist/ is not disturbed. */
 function buildServices(): void {
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
   buildServices();
   const stack = await startStack({
     env: { COUNTERSIGN_RUN_FROM: RUN_FROM },
+    ...(LOG_MATCH ? { log: printMatching } : {}),
     ...(HISTORY > 0 ? { natsMaxFileStore: HISTORY_FILE_STORE } : {}),
   });
   const chain = await startReferenceChain(REQUESTER);

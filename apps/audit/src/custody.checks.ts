@@ -28,26 +28,23 @@ export const CUSTODY_EVENT_TYPES: readonly string[] = [EventTypes.AuditRecord, .
 
 const at = (millis: number) => new Date(millis).toISOString();
 
-/** Indexed events between two saved snapshots of the index (about 770 auto-approved requests). */
+/** Indexed events between two saved snapshots of the index (about 770 auto-approved requests; at most one a minute). */
 const SNAPSHOT_EVERY = 10_000;
 
 /** The index written down as ScheduleSnapshots keeps it; a stored one that does not decode is not used. */
-const custodySnapshots = (current: () => CustodyIndex, replace: (index: CustodyIndex) => void): ScheduleStateCodec => ({
+const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyIndex) => void): ScheduleStateCodec<CustodyIndex> => ({
   name: '$schedule-custody',
   version: 1,
   every: SNAPSHOT_EVERY,
   capture: () => encodeCustodyIndex(current()),
-  restore(json) {
-    const index = decodeCustodyIndex(json);
-    if (index) replace(index);
-    return index !== undefined;
-  },
+  decode: decodeCustodyIndex,
+  adopt,
 });
 
 /**
  * Checks each finished request's chain of custody once its evidence is in, on service-runtime's
- * due-work schedule: the index is rebuilt from audit's own log on start, so a restart forgets
- * neither evidence nor pending checks.
+ * due-work schedule: the index is rebuilt from audit's own log on start (from its last snapshot,
+ * below), so a restart forgets neither evidence nor pending checks.
  *
  * The index holds open requests only, so it does not grow with history: a request's evidence is
  * dropped once its custody is decided (custody.verified or audit.violation is stored), or a grace
@@ -57,7 +54,8 @@ const custodySnapshots = (current: () => CustodyIndex, replace: (index: CustodyI
  *
  * Replaying it reads nearly every record of the log, so the index is written down every
  * SNAPSHOT_EVERY events and at each stop (signed; see ScheduleSnapshots), and a start goes on from
- * there: the index as the running service had it at that point.
+ * there: the index as the running service had it at that point. Its size is bounded by what it
+ * holds: about 2 MB with RETIRED_MEMORY ids, plus the envelopes of the requests open then.
  */
 @Injectable()
 export class CustodyChecks extends ScheduledWork {

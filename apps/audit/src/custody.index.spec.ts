@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@countersign/contracts';
 import { fullChain, REQUEST_ID } from '@countersign/audit-domain/testing';
 import { decodeCustodyIndex, emptyCustodyIndex, encodeCustodyIndex, RETIRED_MEMORY, type CustodyIndex } from './custody.index';
@@ -39,8 +40,9 @@ describe("audit's custody index written down", () => {
     ['a request with no evidence listed', (json) => void (json.evidence[0]![1] = [])],
     [
       'more retired requests than are remembered',
-      (json) => void json.retired.push(...Array.from({ length: RETIRED_MEMORY }, (_, n) => `r${n}`)),
+      (json) => void json.retired.push(...Array.from({ length: RETIRED_MEMORY }, () => randomUUID())),
     ],
+    ['a request key that is not a request id', (json) => void (json.retired[0] = 'r1')],
     ['another field', (json) => void Object.assign(json, { extra: true })],
   ])('is refused with %s', (_case, change) => {
     expect(decodeCustodyIndex(stored(change))).toBeUndefined();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvelopeSchema, type Envelope } from '@countersign/contracts';
+import { EnvelopeSchema, RequestId, type Envelope } from '@countersign/contracts';
 import { requestIdOf } from '@countersign/audit-domain';
 
 /** How many decided requests are remembered so their late events are not indexed again. */
@@ -17,11 +17,10 @@ export interface CustodyIndex {
 
 export const emptyCustodyIndex = (): CustodyIndex => ({ evidence: new Map(), checkBy: new Map(), retired: new Set() });
 
-const RequestKey = z.string().min(1).max(200);
 const EncodedCustodyIndex = z.strictObject({
-  evidence: z.array(z.tuple([RequestKey, z.array(EnvelopeSchema).min(1)])),
-  checkBy: z.array(z.tuple([RequestKey, z.number().finite()])),
-  retired: z.array(RequestKey).max(RETIRED_MEMORY),
+  evidence: z.array(z.tuple([RequestId, z.array(EnvelopeSchema).min(1)])),
+  checkBy: z.array(z.tuple([RequestId, z.number().finite()])),
+  retired: z.array(RequestId).max(RETIRED_MEMORY),
 });
 
 export function encodeCustodyIndex({ evidence, checkBy, retired }: CustodyIndex): z.input<typeof EncodedCustodyIndex> {

@@ -23,6 +23,9 @@ const SNAPSHOT = '$schedule-custody';
 const requestIdOf = (envelopes: Envelope[]) => envelopes[0]!.subject;
 const FINISHING = new Set<string>([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
 
+/** Every custody index a test started, stopped after it whatever it asserted. */
+const running: CustodyChecks[] = [];
+
 /** Audit's shell over `store`, with the positions its store-wide subscriptions start from. */
 async function startAudit(store: SqliteEventStore) {
   const subscribedFrom: number[] = [];
@@ -32,11 +35,14 @@ async function startAudit(store: SqliteEventStore) {
     return store.subscribeToAll(from, ...rest);
   };
   const runtime = auditRuntime(watched);
+  const warnings: string[] = [];
+  runtime.logger.warn = (message: unknown) => void warnings.push(String(message));
   const audit = new AuditService(runtime);
   const custody = new CustodyChecks(runtime);
+  running.push(custody);
   await audit.onApplicationBootstrap();
   await custody.onApplicationBootstrap();
-  return { audit, custody, subscribedFrom };
+  return { audit, custody, subscribedFrom, warnings };
 }
 
 /** The custody decision for a request, once there is one: its type and its findings' codes. */
@@ -60,6 +66,7 @@ describe("audit's custody index across a restart", () => {
     store = SqliteEventStore.open(join(dir, 'audit.db'));
   });
   afterEach(async () => {
+    for (const custody of running.splice(0)) await custody.onApplicationShutdown();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -102,6 +109,9 @@ describe("audit's custody index across a restart", () => {
 
     const second = await startAudit(store);
     expect(second.subscribedFrom).toEqual([-1]);
+    expect(second.warnings).toEqual([
+      `snapshot $schedule-custody at position ${snapshot.revision} not used (not signed with this service’s current key); replaying the store from its start`,
+    ]);
     await consume(
       store,
       second.audit,

@@ -2,7 +2,7 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import type { Subscription } from '@countersign/event-store';
 import { toDomainEvent, type DomainEvent } from './domain-events';
 import type { ServiceRuntime } from './runtime';
-import { ScheduleSnapshots, type IndexedEvent, type ScheduleStateCodec } from './schedule-snapshots';
+import { ScheduleSnapshots, type IndexedEvent, type RestoredSchedule, type ScheduleStateCodec } from './schedule-snapshots';
 
 /** What an event means for the schedule: `dueAt` schedules the key, `null` clears it. */
 export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
@@ -40,7 +40,8 @@ export const MAX_SLEEP_MS = 60_000;
 
 /**
  * Work that falls due at a time (a pending approval's expiry, a credential's window end). The index
- * is rebuilt from the service's own store on start, so a restart loses no deadline; a timer hands
+ * is rebuilt from the service's own store on start (from its last snapshot when the schedule keeps
+ * them, else from the store's start), so a restart loses no deadline; a timer hands
  * due keys to `fire`, whose command is idempotent and whose events clear the key again. The timer
  * is set for the earliest due key (not a poll every `timerMs`), so an idle service is not woken
  * and a deadline is met when it falls due rather than up to a tick later.
@@ -55,7 +56,7 @@ export class DueWork {
   private stopped = false;
   /** The last event indexed, so a failed subscription resumes where it was. */
   private indexed: IndexedEvent | undefined;
-  private snapshots: ScheduleSnapshots | undefined;
+  private snapshots: ScheduleSnapshots<unknown> | undefined;
 
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'> & Partial<Pick<ServiceRuntime, 'signer'>>,
@@ -63,18 +64,27 @@ export class DueWork {
     private readonly fire: DueFire,
   ) {}
 
-  /** Restores the index from its snapshot if there is a usable one (see ScheduleSnapshots), then follows the store from there. */
+  /**
+   * Follows the store from the last event indexed. At the first start, that is where the index's
+   * snapshot was taken if there is a usable one (see ScheduleSnapshots), else the store's start; a
+   * later start (after a stop) goes on from the index it holds.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    this.snapshots ??= this.snapshotsOf(this.schedule.snapshots);
-    const restored = await this.snapshots?.restore();
-    if (this.stopped) return;
-    if (restored) {
-      this.indexed = restored.from;
-      for (const [key, dueAt] of restored.due) this.due.set(key, dueAt);
+    if (!this.snapshots) {
+      this.snapshots = this.snapshotsOf(this.schedule.snapshots);
+      const restored = await this.snapshots?.restore();
+      if (this.stopped) return;
+      if (restored) this.adopt(restored);
     }
     this.subscribe();
     this.wakeForEarliest();
+  }
+
+  private adopt({ from, due, state }: RestoredSchedule): void {
+    this.schedule.snapshots?.adopt(state);
+    this.indexed = from;
+    for (const [key, dueAt] of due) this.due.set(key, dueAt);
   }
 
   /** Stops the index and the timer, and writes the index down for the next start. */
@@ -87,11 +97,11 @@ export class DueWork {
     this.snapshots?.save(this.indexed, this.due);
   }
 
-  private snapshotsOf(codec: ScheduleStateCodec | undefined): ScheduleSnapshots | undefined {
+  private snapshotsOf(codec: ScheduleStateCodec | undefined): ScheduleSnapshots<unknown> | undefined {
     const { store, signer, logger } = this.runtime;
     const snapshotStore = store.snapshots?.();
     if (!codec || !snapshotStore || !signer) return undefined;
-    return new ScheduleSnapshots(store, snapshotStore, signer, codec, (message) => logger.warn(message));
+    return new ScheduleSnapshots(store, snapshotStore, signer, codec, logger);
   }
 
   private resume: NodeJS.Timeout | undefined;

@@ -20,17 +20,16 @@ const otherService = new EnvelopeSigner('service:executor', generateKeyPair('ed2
 /** A schedule whose own state is every key it has seen, written down under SNAPSHOT. */
 function testSchedule(every: number) {
   let seen: string[] = [];
-  const codec: ScheduleStateCodec = {
+  const codec: ScheduleStateCodec<string[]> = {
     name: SNAPSHOT,
     version: 1,
     every,
     capture: () => ({ seen }),
-    restore(json) {
+    decode(json) {
       const keys = (json as { seen?: unknown }).seen;
-      if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) return false;
-      seen = keys;
-      return true;
+      return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? keys : undefined;
     },
+    adopt: (keys) => void (seen = keys),
   };
   const schedule = {
     types: [DUE],
@@ -48,26 +47,29 @@ function testSchedule(every: number) {
 const works: DueWork[] = [];
 
 /** A DueWork over the real store, with the positions it subscribes from, the keys it fires and its warnings. */
-function dueWork(store: EventStore, every = 10, withSigner = signer) {
+function dueWork(store: EventStore, every = 10, clockOffsetMs = 0) {
   const subscribedFrom: number[] = [];
   const watched = Object.create(store) as EventStore;
   watched.subscribeToAll = (from, ...rest) => {
     subscribedFrom.push(from);
     return store.subscribeToAll(from, ...rest);
   };
-  const warnings: string[] = [];
-  const fired: string[] = [];
+  const [logs, warnings, fired]: [string[], string[], string[]] = [[], [], []];
   const runtime = {
     store: watched,
-    signer: withSigner,
-    clock: () => new Date(),
-    logger: { warn: (line: string) => void warnings.push(line), error: (line: string) => void warnings.push(line) },
+    signer,
+    clock: () => new Date(Date.now() + clockOffsetMs),
+    logger: {
+      log: (line: string) => void logs.push(line),
+      warn: (line: string) => void warnings.push(line),
+      error: (line: string) => void warnings.push(line),
+    },
     config: { timerMs: 60_000 },
   } as unknown as ServiceRuntime;
   const { schedule, seen } = testSchedule(every);
   const work = new DueWork(runtime, schedule, (key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined));
   works.push(work);
-  return { work, subscribedFrom, warnings, fired, seen };
+  return { work, subscribedFrom, logs, warnings, fired, seen };
 }
 
 const until = async (condition: () => boolean) => {
@@ -97,29 +99,53 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is saved every `every` events and at the stop; a start restores keys and state and reads only what came after', async () => {
+  it('is saved after `every` events (at most once a minute) and at the stop; a start restores keys and state and reads only what came after', async () => {
     await scheduleMany(24);
-    await schedule('soon', new Date(Date.now() + 3_000).toISOString());
-    const first = dueWork(store);
+    await schedule('soon', new Date(Date.now() + 300).toISOString());
+    // An hour behind, the first index never finds 'soon' due.
+    const first = dueWork(store, 10, -3_600_000);
     await first.work.start();
     await until(() => first.seen().length === 25);
     const all = await store.readAll(-1, 100);
-    expect((await store.snapshots().load(SNAPSHOT))?.revision).toBe(all[19]!.position);
+    // Saved at the 10th event; not at the 20th, within a minute of it.
+    expect((await store.snapshots().load(SNAPSHOT))?.revision).toBe(all[9]!.position);
     await first.work.stop();
     const saved = await store.snapshots().load(SNAPSHOT);
     expect(saved).toMatchObject({ revision: all[24]!.position, eventId: all[24]!.id, version: 1 });
+    expect(first.logs).toEqual([
+      expect.stringMatching(
+        new RegExp(`^schedule index \\$schedule-test written down at position ${all[9]!.position} \\(\\d+ characters, [\\d.]+ ms\\)$`),
+      ),
+      expect.stringMatching(new RegExp(`^schedule index \\$schedule-test written down at position ${all[24]!.position} `)),
+    ]);
     expect(first.fired).toEqual([]);
     await schedule('late', new Date(Date.now() - 1_000).toISOString());
 
     const second = dueWork(store);
     await second.work.start();
     expect(second.subscribedFrom).toEqual([all[24]!.position]);
+    expect(second.logs).toEqual([`schedule index $schedule-test restored at position ${all[24]!.position} (25 due keys)`]);
     await until(() => second.fired.length === 2);
     // 'soon' was scheduled before the snapshot and not read again: its deadline came from the snapshot.
     expect(second.fired.sort()).toEqual(['late', 'soon']);
     expect(second.seen()).toEqual([...first.seen(), 'late']);
     expect(second.warnings).toEqual([]);
-    await second.work.stop();
+  });
+
+  it('goes on from an older genuine snapshot too, to the same index', async () => {
+    await scheduleMany(15);
+    const first = dueWork(store);
+    await first.work.start();
+    await until(() => first.seen().length === 15);
+    const older = (await store.snapshots().load(SNAPSHOT))!;
+    await first.work.stop();
+    await store.snapshots().save(older);
+
+    const second = dueWork(store);
+    await second.work.start();
+    expect(second.subscribedFrom).toEqual([older.revision]);
+    await until(() => second.seen().length === 15);
+    expect(second.seen()).toEqual(first.seen());
   });
 
   describe('is not used, and the store is replayed from its start, when', () => {
@@ -162,6 +188,7 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
       const genuine = (await store.snapshots().load(SNAPSHOT))!;
       const { signature: _signature, ...unsigned } = genuine;
       await store.snapshots().save(tamper({ ...unsigned, signature: '' }));
+      // The state of a refused snapshot is not taken either: the index replayed from the start is the whole one.
 
       const second = dueWork(store);
       await second.work.start();

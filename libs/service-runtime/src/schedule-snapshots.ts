@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { errorMessage, parseJson } from '@countersign/contracts';
 import type { EventStore, SnapshotStore } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
-import { signedSnapshot, snapshotRefusal } from './stream-snapshots';
+import { saveSigned, snapshotRefusal } from './stream-snapshots';
 
 /**
  * What a schedule holds besides its due keys (e.g. audit's custody index: the evidence of open
  * requests), so that its index can be written down and a start can go on from there instead of
  * replaying the store from its beginning.
  */
-export interface ScheduleStateCodec {
+export interface ScheduleStateCodec<State = unknown> {
   /** The snapshot's key in the store's snapshot table; starting with `$`, so it names no stream. */
   readonly name: string;
   /** The encoding's version: a snapshot written under another one is not used. */
@@ -18,8 +18,10 @@ export interface ScheduleStateCodec {
   readonly every: number;
   /** The schedule's own state as JSON-able data. */
   capture(): unknown;
-  /** Takes `json` as its state only if it is one `capture` could have written, else leaves its state as it was and says false. */
-  restore(json: unknown): boolean;
+  /** The state `json` holds, or undefined when it is not one `capture` could have written. Changes nothing. */
+  decode(json: unknown): State | undefined;
+  /** Takes a decoded state as the schedule's own (only at a first start, before anything was indexed). */
+  adopt(state: State): void;
 }
 
 /** The last event a schedule index folded: its store position and id. */
@@ -28,11 +30,25 @@ export interface IndexedEvent {
   id: string;
 }
 
+/** A snapshot that may be used: where the index was, its due keys, and the schedule's decoded state. */
+export interface RestoredSchedule<State = unknown> {
+  from: IndexedEvent;
+  due: Array<[string, number]>;
+  state: State;
+}
+
 /** Due keys as saved: a key and its time (epoch milliseconds). */
 const EncodedScheduleState = z.strictObject({
   due: z.array(z.tuple([z.string().min(1).max(512), z.number().finite()])),
   state: z.unknown(),
 });
+
+/**
+ * At least this long between two saves counted by `every` (not the one at a stop): a first start
+ * that replays a long history would otherwise write one every `every` events of it, each a few MB
+ * encoded, signed and written on the event loop.
+ */
+export const MIN_SAVE_INTERVAL_MS = 60_000;
 
 /**
  * A schedule index written down (`DueWork`): its due keys and the schedule's own state after the
@@ -47,28 +63,30 @@ const EncodedScheduleState = z.strictObject({
  * and a warning says why. An older genuine snapshot is correct too: replaying on from it gives what
  * the running service had at that point and then did.
  */
-export class ScheduleSnapshots {
-  /** Position of the last snapshot restored or saved, and events indexed since. */
+export class ScheduleSnapshots<State> {
+  /** Position of the last snapshot restored or saved, events indexed since, and when it was saved. */
   private saved = -1;
   private sinceSave = 0;
+  private savedAt = -Infinity;
 
   constructor(
     private readonly store: EventStore,
     private readonly snapshots: SnapshotStore,
     private readonly signer: EnvelopeSigner,
-    private readonly codec: ScheduleStateCodec,
-    private readonly warn: (message: string) => void,
+    private readonly codec: ScheduleStateCodec<State>,
+    private readonly log: { log(message: string): void; warn(message: string): void },
+    private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
-  /** The index's position and due keys, with the schedule's state restored; undefined to replay from the start. */
-  async restore(): Promise<{ from: IndexedEvent; due: Array<[string, number]> } | undefined> {
+  /** The saved index if it may be used; undefined to replay from the start. Changes no state of the schedule. */
+  async restore(): Promise<RestoredSchedule<State> | undefined> {
     const { name, version } = this.codec;
     try {
       const snapshot = await this.snapshots.load(name);
       if (!snapshot) return undefined;
       const { revision: position, eventId: id } = snapshot;
       const refuse = (why: string): undefined => {
-        this.warn(`snapshot ${name} at position ${position} not used (${why}); replaying the store from its start`);
+        this.log.warn(`snapshot ${name} at position ${position} not used (${why}); replaying the store from its start`);
         return undefined;
       };
       const refusal = snapshotRefusal(this.signer, snapshot, name, version);
@@ -77,33 +95,50 @@ export class ScheduleSnapshots {
       if (there?.position !== position || there.id !== id) return refuse('the store does not hold its event there');
       const json = parseJson(snapshot.state);
       const decoded = json.ok ? EncodedScheduleState.safeParse(json.value) : undefined;
-      if (!decoded?.success || !this.codec.restore(decoded.data.state)) return refuse('its state does not decode');
+      const state = decoded?.success ? this.codec.decode(decoded.data.state) : undefined;
+      if (!decoded?.success || state === undefined) return refuse('its state does not decode');
       this.saved = position;
-      return { from: { position, id }, due: decoded.data.due };
+      this.savedAt = this.monotonicMs();
+      this.log.log(`schedule index ${name} restored at position ${position} (${decoded.data.due.length} due keys)`);
+      return { from: { position, id }, due: decoded.data.due, state };
     } catch (error) {
-      this.warn(`snapshot ${name} not read (${errorMessage(error)}); replaying the store from its start`);
+      this.log.warn(`snapshot ${name} not read (${errorMessage(error)}); replaying the store from its start`);
       return undefined;
     }
   }
 
-  /** Counts one more event indexed, and saves the index when `every` were since the last save. */
+  /** Counts one more event indexed, and saves the index when `every` were since the last save and the interval has passed. */
   indexedOne(indexed: IndexedEvent, due: ReadonlyMap<string, number>): void {
-    if (++this.sinceSave >= this.codec.every) this.save(indexed, due);
+    if (++this.sinceSave < this.codec.every || this.monotonicMs() - this.savedAt < MIN_SAVE_INTERVAL_MS) return;
+    this.save(indexed, due);
   }
 
   /** Saves the index as it is after `indexed` (at a stop: a restart then replays nothing); a failure is said, and the index goes on. */
   save(indexed: IndexedEvent | undefined, due: ReadonlyMap<string, number>): void {
     if (!indexed || indexed.position === this.saved) return;
     const { name, version } = this.codec;
-    this.saved = indexed.position;
-    this.sinceSave = 0;
-    const failed = (error: unknown) => this.warn(`snapshot ${name} at position ${indexed.position} not saved: ${errorMessage(error)}`);
-    try {
-      const state = JSON.stringify({ due: [...due], state: this.codec.capture() });
-      const unsigned = { stream: name, revision: indexed.position, eventId: indexed.id, version, state };
-      void this.snapshots.save(signedSnapshot(this.signer, unsigned)).catch(failed);
-    } catch (error) {
-      failed(error);
-    }
+    const { position, id } = indexed;
+    const started = this.monotonicMs();
+    [this.saved, this.sinceSave, this.savedAt] = [position, 0, started];
+    let [bytes, failedNow] = [0, false];
+    const state = () => {
+      const text = JSON.stringify({ due: [...due], state: this.codec.capture() });
+      bytes = text.length;
+      return text;
+    };
+    saveSigned(
+      this.snapshots,
+      this.signer,
+      () => ({ stream: name, revision: position, eventId: id, version, state: state() }),
+      (error) => {
+        // The next save, at the stop at the latest, tries again.
+        if (this.saved === position) this.saved = -1;
+        failedNow = true;
+        this.log.warn(`snapshot ${name} at position ${position} not saved: ${errorMessage(error)}`);
+      },
+    );
+    if (failedNow) return;
+    const ms = (this.monotonicMs() - started).toFixed(1);
+    this.log.log(`schedule index ${name} written down at position ${position} (${bytes} characters, ${ms} ms)`);
   }
 }

@@ -33,6 +33,20 @@ export function snapshotRefusal(signer: EnvelopeSigner, snapshot: StreamSnapshot
   return undefined;
 }
 
+/** Signs and saves a snapshot without waiting for it (only a shortcut: a failure is handed to `failed`, and nothing else changes). */
+export function saveSigned(
+  snapshots: SnapshotStore,
+  signer: EnvelopeSigner,
+  unsigned: () => Omit<StreamSnapshot, 'signature'>,
+  failed: (error: unknown) => void,
+): void {
+  try {
+    void snapshots.save(signedSnapshot(signer, unsigned())).catch(failed);
+  } catch (error) {
+    failed(error);
+  }
+}
+
 const TAKEN_KEPT = 4_096;
 
 /**
@@ -87,12 +101,8 @@ export class StreamSnapshots {
     setMostRecent(this.taken, stream, folded.revision, TAKEN_KEPT);
     const { revision, eventId } = folded;
     const failed = (error: unknown) => this.warn(`snapshot of ${stream} at revision ${revision} not saved: ${errorMessage(error)}`);
-    try {
-      const unsigned = { stream, revision, eventId, version: codec.version, state: JSON.stringify(codec.encode(folded.state)) };
-      void this.snapshots.save(signedSnapshot(this.signer, unsigned)).catch(failed);
-    } catch (error) {
-      failed(error);
-    }
+    const state = () => JSON.stringify(codec.encode(folded.state));
+    saveSigned(this.snapshots, this.signer, () => ({ stream, revision, eventId, version: codec.version, state: state() }), failed);
   }
 
   private async verified<S>(codec: StateCodec<S>, snapshot: StreamSnapshot): Promise<FoldedStream<S> | undefined> {
