@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEADLINE_EVENT_TYPES, deadlineAfter } from '@countersign/approval-domain';
 import {
+  dueKeysOnly,
   RUNTIME,
   ScheduledWork,
   type DomainEvent,
@@ -17,7 +18,11 @@ export function deadlineSchedule(event: DomainEvent): ScheduleChange {
   return dueAt === undefined || !requestId ? undefined : { key: requestId, dueAt };
 }
 
-export const deadlines: Schedule = { types: DEADLINE_EVENT_TYPES, change: deadlineSchedule };
+export const deadlines: Schedule = {
+  types: DEADLINE_EVENT_TYPES,
+  change: deadlineSchedule,
+  snapshots: dueKeysOnly('$schedule-approval-deadlines'),
+};
 
 /**
  * Deadlines happen on time even if no vote ever arrives again; the decider's CheckDeadlines is

@@ -2,6 +2,7 @@ import { expectScheduleTypesComplete } from '@countersign/service-runtime/testin
 import { BROKER_LOCAL_TYPES } from './testing/local-types';
 import { EventTypes } from '@countersign/contracts';
 import { parkedDeadline, windowOpening } from './audit-gate.timer';
+import { revocations } from './revocation.timer';
 import { EARLY_APPROVAL, PARKED_APPROVAL } from './broker.service';
 
 const REQUEST_ID = '0f4c2b7e-6a1d-4c8e-9b3f-2d5e7a9c1b40';
@@ -28,5 +29,10 @@ describe('the broker’s schedules for parked approvals', () => {
 
   it('list every type they read, so the store may skip the others', () => {
     for (const schedule of [parkedDeadline, windowOpening]) expectScheduleTypesComplete(schedule, BROKER_LOCAL_TYPES);
+  });
+
+  it('write their indexes down under names of their own: the broker’s three share one store and one key', () => {
+    const names = [parkedDeadline, windowOpening, revocations].map((schedule) => schedule.snapshots?.name);
+    expect(names).toEqual(['$schedule-parked-approvals', '$schedule-window-openings', '$schedule-revocations']);
   });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type Envelope, type RequestApprovedV1, type TimeWindow } from '@countersign/contracts';
 import {
+  dueKeysOnly,
   RUNTIME,
   ScheduledWork,
   type DomainEvent,
@@ -19,7 +20,12 @@ const requestIdOf = (event: DomainEvent): string =>
     : (event.data as { requestId: string }).requestId;
 
 /** One kind of parked approval falls due at an instant of its window; any answer on the credential clears it. */
-function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => string, clearedBy: readonly string[] = []): Schedule {
+function parkedSchedule(
+  name: string,
+  parkedType: string,
+  dueOf: (window: TimeWindow) => string,
+  clearedBy: readonly string[] = [],
+): Schedule {
   const clearing: readonly string[] = [EventTypes.CredentialIssued, EventTypes.CredentialRefused, ...clearedBy];
   const change = (event: DomainEvent): ScheduleChange => {
     if (event.type === parkedType) {
@@ -29,7 +35,7 @@ function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => strin
     if (clearing.includes(event.type)) return { key: requestIdOf(event), dueAt: null };
     return undefined;
   };
-  return { types: [parkedType, ...clearing], change };
+  return { types: [parkedType, ...clearing], change, snapshots: dueKeysOnly(name) };
 }
 
 /**
@@ -37,7 +43,7 @@ function parkedSchedule(parkedType: string, dueOf: (window: TimeWindow) => strin
  * window: when the window closes the parked approval is decided again, and the broker's terms
  * refuse it (`window_closed`), which the requester hears.
  */
-export const parkedDeadline = parkedSchedule(PARKED_APPROVAL, (window) => window.notAfter);
+export const parkedDeadline = parkedSchedule('$schedule-parked-approvals', PARKED_APPROVAL, (window) => window.notAfter);
 
 /**
  * An approval for a window that has not opened yet is parked, not retried into a dead letter; when
@@ -45,7 +51,7 @@ export const parkedDeadline = parkedSchedule(PARKED_APPROVAL, (window) => window
  * receipt, or refused). The schedule is indexed from the broker's own store: a restart keeps it.
  * Parked for audit's receipt (only ever after the window opened), it is the receipt's to wake.
  */
-export const windowOpening = parkedSchedule(EARLY_APPROVAL, (window) => window.notBefore, [PARKED_APPROVAL]);
+export const windowOpening = parkedSchedule('$schedule-window-openings', EARLY_APPROVAL, (window) => window.notBefore, [PARKED_APPROVAL]);
 
 @Injectable()
 export class ParkedApprovalDeadlines extends ScheduledWork {

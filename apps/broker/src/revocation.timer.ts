@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type CredentialIssuedV1, type CredentialRevokedV1 } from '@countersign/contracts';
 import { GrantIntendedType, type GrantIntendedData } from '@countersign/broker-domain';
 import {
+  dueKeysOnly,
   RUNTIME,
   ScheduledWork,
   type DomainEvent,
@@ -37,6 +38,7 @@ export function revocationSchedule(event: DomainEvent): ScheduleChange {
 export const revocations: Schedule = {
   types: [EventTypes.CredentialIssued, GrantIntendedType, EventTypes.CredentialRevoked, EventTypes.GrantRevoked],
   change: revocationSchedule,
+  snapshots: dueKeysOnly('$schedule-revocations'),
 };
 
 @Injectable()

@@ -6,7 +6,7 @@ import { SqliteEventStore, type EventStore, type StreamSnapshot } from '@counter
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { DueWork } from './due-work';
 import type { ServiceRuntime } from './runtime';
-import type { ScheduleStateCodec } from './schedule-snapshots';
+import { dueKeysOnly, type ScheduleStateCodec } from './schedule-snapshots';
 import { signedSnapshot } from './stream-snapshots';
 
 /** A local event that schedules `key` at `dueAt`. */
@@ -47,7 +47,7 @@ function testSchedule(every: number) {
 const works: DueWork[] = [];
 
 /** A DueWork over the real store, with the positions it subscribes from, the keys it fires and its warnings. */
-function dueWork(store: EventStore, every = 10, clockOffsetMs = 0) {
+function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: ScheduleStateCodec<unknown>) {
   const subscribedFrom: number[] = [];
   const watched = Object.create(store) as EventStore;
   watched.subscribeToAll = (from, ...rest) => {
@@ -66,7 +66,9 @@ function dueWork(store: EventStore, every = 10, clockOffsetMs = 0) {
     },
     config: { timerMs: 60_000 },
   } as unknown as ServiceRuntime;
-  const { schedule, seen } = testSchedule(every);
+  const test = testSchedule(every);
+  const schedule = codec ? { ...test.schedule, snapshots: codec } : test.schedule;
+  const { seen } = test;
   const work = new DueWork(runtime, schedule, (key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined));
   works.push(work);
   return { work, subscribedFrom, logs, warnings, fired, seen };
@@ -130,6 +132,24 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
     expect(second.fired.sort()).toEqual(['late', 'soon']);
     expect(second.seen()).toEqual([...first.seen(), 'late']);
     expect(second.warnings).toEqual([]);
+  });
+
+  it('keeps the due keys of a schedule that has no state of its own (dueKeysOnly)', async () => {
+    await scheduleMany(5);
+    await schedule('soon', new Date(Date.now() + 300).toISOString());
+    const first = dueWork(store, 10, -3_600_000, dueKeysOnly(SNAPSHOT));
+    await first.work.start();
+    await until(() => first.seen().length === 6);
+    await first.work.stop();
+    const saved = (await store.snapshots().load(SNAPSHOT))!;
+    expect(JSON.parse(saved.state)).toMatchObject({ state: null });
+
+    const second = dueWork(store, 10, 0, dueKeysOnly(SNAPSHOT));
+    await second.work.start();
+    expect(second.subscribedFrom).toEqual([saved.revision]);
+    await until(() => second.fired.length === 1);
+    expect(second.fired).toEqual(['soon']);
+    expect(second.seen()).toEqual([]);
   });
 
   it('goes on from an older genuine snapshot too, to the same index', async () => {

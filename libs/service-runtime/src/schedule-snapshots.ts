@@ -24,6 +24,26 @@ export interface ScheduleStateCodec<State = unknown> {
   adopt(state: State): void;
 }
 
+/** Indexed events between two saves of a schedule that keeps only due keys (and at most one a minute). */
+const DUE_KEYS_EVERY = 10_000;
+
+/**
+ * For a schedule whose whole state is its due keys (its `change` keeps nothing of its own): the
+ * index written down under `name`, so a start replays only what came after it, not every event of
+ * its types since the store began (approval's deadlines read each request's settling event; the
+ * broker's revocations each credential's issue and revocation).
+ */
+export function dueKeysOnly(name: string): ScheduleStateCodec<true> {
+  return {
+    name,
+    version: 1,
+    every: DUE_KEYS_EVERY,
+    capture: () => null,
+    decode: (json) => (json === null ? true : undefined),
+    adopt: () => undefined,
+  };
+}
+
 /** The last event a schedule index folded: its store position and id. */
 export interface IndexedEvent {
   position: number;
