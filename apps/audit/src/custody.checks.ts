@@ -6,7 +6,7 @@ import {
   ScheduledWork,
   type DomainEvent,
   type ScheduleChange,
-  type ScheduleStateCodec,
+  type IndexStateCodec,
   type ServiceRuntime,
 } from '@countersign/service-runtime';
 import { decodeCustodyIndex, emptyCustodyIndex, encodeCustodyIndex, RETIRED_MEMORY, type CustodyIndex } from './custody.index';
@@ -31,8 +31,8 @@ const at = (millis: number) => new Date(millis).toISOString();
 /** Indexed events between two saved snapshots of the index (about 770 auto-approved requests; at most one a minute). */
 const SNAPSHOT_EVERY = 10_000;
 
-/** The index written down as ScheduleSnapshots keeps it; a stored one that does not decode is not used. */
-const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyIndex) => void): ScheduleStateCodec<CustodyIndex> => ({
+/** The index written down as IndexSnapshots keeps it; a stored one that does not decode is not used. */
+const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyIndex) => void): IndexStateCodec<CustodyIndex> => ({
   name: '$schedule-custody',
   version: 1,
   every: SNAPSHOT_EVERY,
@@ -53,7 +53,7 @@ const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyInd
  * credential's revocation, the executed notification) are not indexed again.
  *
  * Replaying it reads nearly every record of the log, so the index is written down every
- * SNAPSHOT_EVERY events and at each stop (signed; see ScheduleSnapshots), and a start goes on from
+ * SNAPSHOT_EVERY events and at each stop (signed; see IndexSnapshots), and a start goes on from
  * there: the index as the running service had it at that point. Its size is bounded by what it
  * holds: about 2 MB with RETIRED_MEMORY ids, plus the envelopes of the requests open then.
  */

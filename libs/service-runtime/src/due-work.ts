@@ -2,7 +2,7 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import type { Subscription } from '@countersign/event-store';
 import { toDomainEvent, type DomainEvent } from './domain-events';
 import type { ServiceRuntime } from './runtime';
-import { ScheduleSnapshots, type IndexedEvent, type RestoredSchedule, type ScheduleStateCodec } from './schedule-snapshots';
+import { IndexSnapshots, type IndexedEvent, type RestoredIndex, type IndexStateCodec } from './index-snapshots';
 
 /** What an event means for the schedule: `dueAt` schedules the key, `null` clears it. */
 export type ScheduleChange = { key: string; dueAt: string | null } | undefined;
@@ -20,9 +20,9 @@ export interface Schedule {
    * Writes the index down (due keys and this state) so a start goes on from there instead of
    * replaying the store from its start: for a schedule whose replay grows with history (audit's
    * custody index reads nearly every record). Needs a store with snapshots (SQLite); see
-   * ScheduleSnapshots for when one is used.
+   * IndexSnapshots for when one is used.
    */
-  readonly snapshots?: ScheduleStateCodec;
+  readonly snapshots?: IndexStateCodec;
 }
 
 /**
@@ -56,7 +56,7 @@ export class DueWork {
   private stopped = false;
   /** The last event indexed, so a failed subscription resumes where it was. */
   private indexed: IndexedEvent | undefined;
-  private snapshots: ScheduleSnapshots<unknown> | undefined;
+  private snapshots: IndexSnapshots<unknown> | undefined;
 
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'store' | 'clock' | 'logger' | 'config'> & Partial<Pick<ServiceRuntime, 'signer'>>,
@@ -66,7 +66,7 @@ export class DueWork {
 
   /**
    * Follows the store from the last event indexed. At the first start, that is where the index's
-   * snapshot was taken if there is a usable one (see ScheduleSnapshots), else the store's start; a
+   * snapshot was taken if there is a usable one (see IndexSnapshots), else the store's start; a
    * later start (after a stop) goes on from the index it holds.
    */
   async start(): Promise<void> {
@@ -81,7 +81,7 @@ export class DueWork {
     this.wakeForEarliest();
   }
 
-  private adopt({ from, due, state }: RestoredSchedule): void {
+  private adopt({ from, due, state }: RestoredIndex): void {
     this.schedule.snapshots?.adopt(state);
     this.indexed = from;
     for (const [key, dueAt] of due) this.due.set(key, dueAt);
@@ -97,11 +97,11 @@ export class DueWork {
     this.snapshots?.save(this.indexed, this.due);
   }
 
-  private snapshotsOf(codec: ScheduleStateCodec | undefined): ScheduleSnapshots<unknown> | undefined {
+  private snapshotsOf(codec: IndexStateCodec | undefined): IndexSnapshots<unknown> | undefined {
     const { store, signer, logger } = this.runtime;
     const snapshotStore = store.snapshots?.();
     if (!codec || !snapshotStore || !signer) return undefined;
-    return new ScheduleSnapshots(store, snapshotStore, signer, codec, logger);
+    return new IndexSnapshots(store, snapshotStore, signer, codec, logger);
   }
 
   private resume: NodeJS.Timeout | undefined;

@@ -28,8 +28,14 @@ export async function startServiceOperations(
 ): Promise<ServiceOperations> {
   const { config, metrics, nc, store, clock } = runtime;
   let consuming = false;
-  const projection = new StoreMetricsProjection(store, config.identity, metrics, clock, (error) =>
-    runtime.logger.warn(`metrics projection stopped: ${String(error)}`),
+  const snapshots = store.snapshots?.();
+  const projection = new StoreMetricsProjection(
+    store,
+    config.identity,
+    metrics,
+    clock,
+    (error) => runtime.logger.warn(`metrics projection stopped: ${String(error)}`),
+    snapshots && { snapshots, signer: runtime.signer, log: runtime.logger },
   );
   projection.start();
   collectConsumers(metrics, nc, consumers);

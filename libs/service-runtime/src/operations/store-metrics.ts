@@ -1,7 +1,16 @@
 import { EventTypes, isEventType, shortEventType, type Envelope } from '@countersign/contracts';
-import { readAllOfTypes, WrongExpectedRevisionError, type EventStore, type StoredEvent } from '@countersign/event-store';
+import {
+  readAllOfTypes,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type SnapshotStore,
+  type StoredEvent,
+} from '@countersign/event-store';
+import type { EnvelopeSigner } from '@countersign/identity';
 import { isOwnEnvelope } from '@countersign/messaging';
+import { IndexSnapshots, type IndexedEvent, type IndexStateCodec } from '../index-snapshots';
 import type { ServiceMetrics } from './metrics';
+import { decodeMetricsState, emptyMetricsState, encodeMetricsState, refusalKey, type MetricsState } from './store-metrics.snapshot';
 
 const SHORT_TYPES = new Map<string, string>();
 
@@ -44,13 +53,6 @@ export function instrumentStore(store: EventStore, metrics: ServiceMetrics): Eve
   });
 }
 
-interface PendingApproval {
-  tier: string;
-  requestedAt: number;
-  expiresAt: number;
-  votes: number;
-}
-
 const EXECUTION_OUTCOMES: Readonly<Record<string, string>> = {
   [EventTypes.ExecutionSucceeded]: 'succeeded',
   [EventTypes.ExecutionFailed]: 'failed',
@@ -88,6 +90,17 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 /** Store positions read per page when the projection catches up. */
 const PAGE = 1_000;
 
+/** Where the projection's state is written down (IndexSnapshots), and by whom. */
+export interface MetricsSnapshots {
+  snapshots: SnapshotStore;
+  signer: EnvelopeSigner;
+  log: { log(message: string): void; warn(message: string): void };
+}
+
+/** Projected events between two saves of the projection's state (at most one a minute; one at every stop). */
+const SNAPSHOT_EVERY = 10_000;
+const NO_DUE_KEYS: ReadonlyMap<string, number> = new Map();
+
 /**
  * The business gauges and counters, read from the service's own store: it reads the store from
  * its start (like the relay) and looks only at envelopes this service signed, so a copy of another
@@ -97,14 +110,20 @@ const PAGE = 1_000;
  * It reads once at start and then at each scrape, from where it left off: metrics are only looked
  * at when scraped, so it does not follow the store live (a live subscription would be woken, and
  * read a page, on every commit of the hot path).
+ *
+ * Given a snapshot store, its state (counts included) is written down every SNAPSHOT_EVERY
+ * projected events and at each stop, and a start goes on from there (IndexSnapshots) instead of
+ * reading the store's whole history again.
  */
 export class StoreMetricsProjection {
-  private readonly approvals = new Map<string, PendingApproval>();
-  private readonly tiers = new Set<string>();
-  private readonly credentials = new Map<string, number>();
+  private state: MetricsState = emptyMetricsState();
   private position = -1;
+  /** The last projected event read: where a snapshot is taken. */
+  private lastRead: IndexedEvent | undefined;
   private reading: Promise<void> | undefined;
   private stopped = false;
+  private readonly snapshots: IndexSnapshots<MetricsState> | undefined;
+  private restoring: Promise<void> | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -112,7 +131,29 @@ export class StoreMetricsProjection {
     private readonly metrics: ServiceMetrics,
     private readonly clock: () => Date,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    kept?: MetricsSnapshots,
+  ) {
+    if (kept) this.snapshots = new IndexSnapshots(store, kept.snapshots, kept.signer, this.codec(), kept.log);
+  }
+
+  private codec(): IndexStateCodec<MetricsState> {
+    return {
+      name: '$index-metrics',
+      version: 1,
+      every: SNAPSHOT_EVERY,
+      capture: () => encodeMetricsState(this.state),
+      decode: decodeMetricsState,
+      adopt: (state) => this.adopt(state),
+    };
+  }
+
+  /** A restored state, its counts added to the counters (which start at zero in a new process). */
+  private adopt(state: MetricsState): void {
+    this.state = state;
+    for (const [outcome, count] of state.executions) this.metrics.executions.inc({ outcome }, count);
+    for (const { type, reason, count } of state.refused.values()) this.metrics.messagesRefused.inc({ type, reason }, count);
+    this.metrics.custodyViolations.inc(state.violations);
+  }
 
   start(): void {
     void this.catchUp();
@@ -125,6 +166,7 @@ export class StoreMetricsProjection {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.reading;
+    this.snapshots?.save(this.lastRead, NO_DUE_KEYS);
   }
 
   /** Applies everything stored since the last read; one read at a time, errors to `onError`. */
@@ -136,9 +178,14 @@ export class StoreMetricsProjection {
   }
 
   private async readToHead(): Promise<void> {
+    await (this.restoring ??= this.restore());
     while (!this.stopped) {
       const page = await readAllOfTypes(this.store, this.position, PAGE, { types: PROJECTED_TYPES });
-      for (const event of page.events) this.apply(event);
+      for (const event of page.events) {
+        this.apply(event);
+        this.lastRead = { position: event.position, id: event.id };
+        this.snapshots?.indexedOne(this.lastRead, NO_DUE_KEYS);
+      }
       this.position = page.until;
       if (page.end) return;
       // A long history is read in pages with a turn of the event loop between them.
@@ -146,40 +193,66 @@ export class StoreMetricsProjection {
     }
   }
 
+  /** At the first read only: the state written down at the last stop or save, if it may be used. */
+  private async restore(): Promise<void> {
+    const restored = await this.snapshots?.restore();
+    if (!restored) return;
+    this.adopt(restored.state);
+    this.position = restored.from.position;
+    this.lastRead = restored.from;
+  }
+
   apply(event: StoredEvent): void {
     if (!isOwnEnvelope(event.data, this.identity)) return;
     const envelope = event.data as Envelope<Data>;
     const { type, data } = envelope;
     const outcome = EXECUTION_OUTCOMES[type];
-    if (outcome) this.metrics.executions.inc({ outcome });
-    if (REFUSALS.includes(type)) this.metrics.messagesRefused.inc({ type: shortType(type), reason: reasonOf(type, data) });
-    if (type === EventTypes.AuditViolation) this.metrics.custodyViolations.inc();
-    if (type === EventTypes.CredentialIssued) this.credentials.set(text(data.credentialId), Date.parse(text(data.expiresAt)));
-    if (type === EventTypes.CredentialRevoked) this.credentials.delete(text(data.credentialId));
+    if (outcome) {
+      this.state.executions.set(outcome, (this.state.executions.get(outcome) ?? 0) + 1);
+      this.metrics.executions.inc({ outcome });
+    }
+    if (REFUSALS.includes(type)) this.countRefusal(shortType(type), reasonOf(type, data));
+    if (type === EventTypes.AuditViolation) {
+      this.state.violations += 1;
+      this.metrics.custodyViolations.inc();
+    }
+    const { credentials } = this.state;
+    if (type === EventTypes.CredentialIssued) credentials.set(text(data.credentialId), Date.parse(text(data.expiresAt)));
+    if (type === EventTypes.CredentialRevoked) credentials.delete(text(data.credentialId));
     this.applyApproval(type, data, envelope.time);
+  }
+
+  private countRefusal(type: string, reason: string): void {
+    const key = refusalKey(type, reason);
+    const counted = this.state.refused.get(key) ?? { type, reason, count: 0 };
+    counted.count += 1;
+    this.state.refused.set(key, counted);
+    this.metrics.messagesRefused.inc({ type, reason });
   }
 
   private applyApproval(type: string, data: Data, time: string): void {
     const requestId = text(data.requestId);
+    const { approvals, tiers } = this.state;
     if (type === EventTypes.ApprovalRequested) {
       const tier = text((data.policy as Data | undefined)?.tier) || 'unknown';
-      this.tiers.add(tier);
-      this.approvals.set(requestId, { tier, requestedAt: Date.parse(time), expiresAt: Date.parse(text(data.expiresAt)), votes: 0 });
+      tiers.add(tier);
+      approvals.set(requestId, { tier, requestedAt: Date.parse(time), expiresAt: Date.parse(text(data.expiresAt)), votes: 0 });
     }
-    const pending = this.approvals.get(requestId);
+    const pending = approvals.get(requestId);
     if (type === EventTypes.VoteRecorded && pending) pending.votes += 1;
-    if (CLOSING_APPROVAL.includes(type)) this.approvals.delete(requestId);
+    if (CLOSING_APPROVAL.includes(type)) approvals.delete(requestId);
   }
 
   /** Scrape time: the gauges that depend on the clock. */
   refresh(): void {
     const now = this.clock().getTime();
-    for (const [id, expiresAt] of this.credentials) if (!(expiresAt > now)) this.credentials.delete(id);
-    this.metrics.credentialsLive.set(this.credentials.size);
+    const { credentials, approvals, tiers } = this.state;
+    for (const [id, expiresAt] of credentials) if (!(expiresAt > now)) credentials.delete(id);
+    this.metrics.credentialsLive.set(credentials.size);
     const { approvalsPending, approvalsOldestAge, approvalsUnvotedExpiry } = this.metrics;
     approvalsUnvotedExpiry.reset();
-    for (const tier of this.tiers) {
-      const waiting = [...this.approvals.values()].filter((approval) => approval.tier === tier);
+    for (const tier of tiers) {
+      const waiting = [...approvals.values()].filter((approval) => approval.tier === tier);
       approvalsPending.set({ tier }, waiting.length);
       const oldest = Math.min(...waiting.map((approval) => approval.requestedAt));
       approvalsOldestAge.set({ tier }, waiting.length ? Math.max(0, (now - oldest) / 1_000) : 0);

@@ -5,18 +5,18 @@ import type { EnvelopeSigner } from '@countersign/identity';
 import { saveSigned, snapshotRefusal } from './stream-snapshots';
 
 /**
- * What a schedule holds besides its due keys (e.g. audit's custody index: the evidence of open
- * requests), so that its index can be written down and a start can go on from there instead of
- * replaying the store from its beginning.
+ * What a store-wide index holds besides due keys (audit's custody index: the evidence of open
+ * requests; the business metrics: pending approvals, live credentials, counts), so that it can be
+ * written down and a start can go on from there instead of replaying the store from its beginning.
  */
-export interface ScheduleStateCodec<State = unknown> {
+export interface IndexStateCodec<State = unknown> {
   /** The snapshot's key in the store's snapshot table; starting with `$`, so it names no stream. */
   readonly name: string;
   /** The encoding's version: a snapshot written under another one is not used. */
   readonly version: number;
   /** Indexed events between two saves (one is saved at every stop too). */
   readonly every: number;
-  /** The schedule's own state as JSON-able data. */
+  /** The index's own state as JSON-able data. */
   capture(): unknown;
   /** The state `json` holds, or undefined when it is not one `capture` could have written. Changes nothing. */
   decode(json: unknown): State | undefined;
@@ -33,7 +33,7 @@ const DUE_KEYS_EVERY = 10_000;
  * its types since the store began (approval's deadlines read each request's settling event; the
  * broker's revocations each credential's issue and revocation).
  */
-export function dueKeysOnly(name: string): ScheduleStateCodec<true> {
+export function dueKeysOnly(name: string): IndexStateCodec<true> {
   return {
     name,
     version: 1,
@@ -44,21 +44,21 @@ export function dueKeysOnly(name: string): ScheduleStateCodec<true> {
   };
 }
 
-/** The last event a schedule index folded: its store position and id. */
+/** The last event an index folded: its store position and id. */
 export interface IndexedEvent {
   position: number;
   id: string;
 }
 
 /** A snapshot that may be used: where the index was, its due keys, and the schedule's decoded state. */
-export interface RestoredSchedule<State = unknown> {
+export interface RestoredIndex<State = unknown> {
   from: IndexedEvent;
   due: Array<[string, number]>;
   state: State;
 }
 
 /** Due keys as saved: a key and its time (epoch milliseconds). */
-const EncodedScheduleState = z.strictObject({
+const EncodedIndexState = z.strictObject({
   due: z.array(z.tuple([z.string().min(1).max(512), z.number().finite()])),
   state: z.unknown(),
 });
@@ -71,9 +71,10 @@ const EncodedScheduleState = z.strictObject({
 export const MIN_SAVE_INTERVAL_MS = 60_000;
 
 /**
- * A schedule index written down (`DueWork`): its due keys and the schedule's own state after the
- * store event at `position`, in the store's snapshot table under the codec's name (the row's
- * `revision` holds the position). Used at a start only when
+ * An index over the whole store written down (a `DueWork` schedule's, with its due keys; the
+ * business metrics', with none): its state after the store event at `position`, in the store's
+ * snapshot table under the codec's name (the row's `revision` holds the position). Used at a start
+ * only when
  * - this service signed it with its current key (whoever can write the store file but cannot read
  *   the key cannot slip in an index that forgets a pending deadline or a custody check);
  * - the store still holds, at that position, the very event it was taken after (a store rebuilt or
@@ -83,7 +84,7 @@ export const MIN_SAVE_INTERVAL_MS = 60_000;
  * and a warning says why. An older genuine snapshot is correct too: replaying on from it gives what
  * the running service had at that point and then did.
  */
-export class ScheduleSnapshots<State> {
+export class IndexSnapshots<State> {
   /** Position of the last snapshot restored or saved, events indexed since, and when it was saved. */
   private saved = -1;
   private sinceSave = 0;
@@ -93,13 +94,13 @@ export class ScheduleSnapshots<State> {
     private readonly store: EventStore,
     private readonly snapshots: SnapshotStore,
     private readonly signer: EnvelopeSigner,
-    private readonly codec: ScheduleStateCodec<State>,
+    private readonly codec: IndexStateCodec<State>,
     private readonly log: { log(message: string): void; warn(message: string): void },
     private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
   /** The saved index if it may be used; undefined to replay from the start. Changes no state of the schedule. */
-  async restore(): Promise<RestoredSchedule<State> | undefined> {
+  async restore(): Promise<RestoredIndex<State> | undefined> {
     const { name, version } = this.codec;
     try {
       const snapshot = await this.snapshots.load(name);
@@ -114,12 +115,12 @@ export class ScheduleSnapshots<State> {
       const [there] = await this.store.readAll(position - 1, 1);
       if (there?.position !== position || there.id !== id) return refuse('the store does not hold its event there');
       const json = parseJson(snapshot.state);
-      const decoded = json.ok ? EncodedScheduleState.safeParse(json.value) : undefined;
+      const decoded = json.ok ? EncodedIndexState.safeParse(json.value) : undefined;
       const state = decoded?.success ? this.codec.decode(decoded.data.state) : undefined;
       if (!decoded?.success || state === undefined) return refuse('its state does not decode');
       this.saved = position;
       this.savedAt = this.monotonicMs();
-      this.log.log(`schedule index ${name} restored at position ${position} (${decoded.data.due.length} due keys)`);
+      this.log.log(`index ${name} restored at position ${position} (${decoded.data.due.length} due keys)`);
       return { from: { position, id }, due: decoded.data.due, state };
     } catch (error) {
       this.log.warn(`snapshot ${name} not read (${errorMessage(error)}); replaying the store from its start`);
@@ -159,6 +160,6 @@ export class ScheduleSnapshots<State> {
     );
     if (failedNow) return;
     const ms = (this.monotonicMs() - started).toFixed(1);
-    this.log.log(`schedule index ${name} written down at position ${position} (${bytes} characters, ${ms} ms)`);
+    this.log.log(`index ${name} written down at position ${position} (${bytes} characters, ${ms} ms)`);
   }
 }

@@ -6,7 +6,7 @@ import { SqliteEventStore, type EventStore, type StreamSnapshot } from '@counter
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { DueWork } from './due-work';
 import type { ServiceRuntime } from './runtime';
-import { dueKeysOnly, type ScheduleStateCodec } from './schedule-snapshots';
+import { dueKeysOnly, type IndexStateCodec } from './index-snapshots';
 import { signedSnapshot } from './stream-snapshots';
 
 /** A local event that schedules `key` at `dueAt`. */
@@ -20,7 +20,7 @@ const otherService = new EnvelopeSigner('service:executor', generateKeyPair('ed2
 /** A schedule whose own state is every key it has seen, written down under SNAPSHOT. */
 function testSchedule(every: number) {
   let seen: string[] = [];
-  const codec: ScheduleStateCodec<string[]> = {
+  const codec: IndexStateCodec<string[]> = {
     name: SNAPSHOT,
     version: 1,
     every,
@@ -47,7 +47,7 @@ function testSchedule(every: number) {
 const works: DueWork[] = [];
 
 /** A DueWork over the real store, with the positions it subscribes from, the keys it fires and its warnings. */
-function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: ScheduleStateCodec<unknown>) {
+function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: IndexStateCodec<unknown>) {
   const subscribedFrom: number[] = [];
   const watched = Object.create(store) as EventStore;
   watched.subscribeToAll = (from, ...rest) => {
@@ -81,7 +81,7 @@ const until = async (condition: () => boolean) => {
   }
 };
 
-describe('a schedule index written down (ScheduleSnapshots) on a real SQLite store', () => {
+describe('an index written down (IndexSnapshots) on a real SQLite store', () => {
   jest.setTimeout(20_000);
   let dir: string;
   let store: SqliteEventStore;
@@ -92,7 +92,7 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
   };
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cs-schedule-snapshots-'));
+    dir = mkdtempSync(join(tmpdir(), 'cs-index-snapshots-'));
     store = SqliteEventStore.open(join(dir, 'events.db'));
   });
   afterEach(async () => {
@@ -116,9 +116,9 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
     expect(saved).toMatchObject({ revision: all[24]!.position, eventId: all[24]!.id, version: 1 });
     expect(first.logs).toEqual([
       expect.stringMatching(
-        new RegExp(`^schedule index \\$schedule-test written down at position ${all[9]!.position} \\(\\d+ characters, [\\d.]+ ms\\)$`),
+        new RegExp(`^index \\$schedule-test written down at position ${all[9]!.position} \\(\\d+ characters, [\\d.]+ ms\\)$`),
       ),
-      expect.stringMatching(new RegExp(`^schedule index \\$schedule-test written down at position ${all[24]!.position} `)),
+      expect.stringMatching(new RegExp(`^index \\$schedule-test written down at position ${all[24]!.position} `)),
     ]);
     expect(first.fired).toEqual([]);
     await schedule('late', new Date(Date.now() - 1_000).toISOString());
@@ -126,7 +126,7 @@ describe('a schedule index written down (ScheduleSnapshots) on a real SQLite sto
     const second = dueWork(store);
     await second.work.start();
     expect(second.subscribedFrom).toEqual([all[24]!.position]);
-    expect(second.logs).toEqual([`schedule index $schedule-test restored at position ${all[24]!.position} (25 due keys)`]);
+    expect(second.logs).toEqual([`index $schedule-test restored at position ${all[24]!.position} (25 due keys)`]);
     await until(() => second.fired.length === 2);
     // 'soon' was scheduled before the snapshot and not read again: its deadline came from the snapshot.
     expect(second.fired.sort()).toEqual(['late', 'soon']);
