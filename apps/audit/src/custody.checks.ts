@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
 import { checkCustody, custodyDecider, custodyStream, mayProveUnproven, requestIdOf, unprovenApproval } from '@countersign/audit-domain';
 import {
+  INDEX_SAVE_EVERY,
   RUNTIME,
   ScheduledWork,
   type DomainEvent,
@@ -28,14 +29,11 @@ export const CUSTODY_EVENT_TYPES: readonly string[] = [EventTypes.AuditRecord, .
 
 const at = (millis: number) => new Date(millis).toISOString();
 
-/** Indexed events between two saved snapshots of the index (about 770 auto-approved requests; at most one a minute). */
-const SNAPSHOT_EVERY = 10_000;
-
 /** The index written down as IndexSnapshots keeps it; a stored one that does not decode is not used. */
 const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyIndex) => void): IndexStateCodec<CustodyIndex> => ({
   name: '$schedule-custody',
   version: 1,
-  every: SNAPSHOT_EVERY,
+  every: INDEX_SAVE_EVERY,
   capture: () => encodeCustodyIndex(current()),
   decode: decodeCustodyIndex,
   adopt,
@@ -53,7 +51,7 @@ const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyInd
  * credential's revocation, the executed notification) are not indexed again.
  *
  * Replaying it reads nearly every record of the log, so the index is written down every
- * SNAPSHOT_EVERY events and at each stop (signed; see IndexSnapshots), and a start goes on from
+ * INDEX_SAVE_EVERY events (about 770 auto-approved requests; at most one a minute) and at each stop (signed; see IndexSnapshots), and a start goes on from
  * there: the index as the running service had it at that point. Its size is bounded by what it
  * holds: about 2 MB with RETIRED_MEMORY ids, plus the envelopes of the requests open then.
  */

@@ -1,3 +1,4 @@
+import { METRICS_INDEX } from '@countersign/service-runtime';
 import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
 import { BROKER_LOCAL_TYPES } from './testing/local-types';
 import { EventTypes } from '@countersign/contracts';
@@ -31,8 +32,9 @@ describe('the broker’s schedules for parked approvals', () => {
     for (const schedule of [parkedDeadline, windowOpening]) expectScheduleTypesComplete(schedule, BROKER_LOCAL_TYPES);
   });
 
-  it('write their indexes down under names of their own: the broker’s three share one store and one key', () => {
-    const names = [parkedDeadline, windowOpening, revocations].map((schedule) => schedule.snapshots?.name);
-    expect(names).toEqual(['$schedule-parked-approvals', '$schedule-window-openings', '$schedule-revocations']);
+  it('write their indexes down under names of their own: with the metrics’ index, four share one store and one key', () => {
+    const names = [...[parkedDeadline, windowOpening, revocations].map((schedule) => schedule.snapshots?.name), METRICS_INDEX];
+    expect(new Set(names).size).toBe(4);
+    for (const name of names) expect(name).toMatch(/^\$/);
   });
 });

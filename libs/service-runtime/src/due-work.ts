@@ -101,7 +101,7 @@ export class DueWork {
     const { store, signer, logger } = this.runtime;
     const snapshotStore = store.snapshots?.();
     if (!codec || !snapshotStore || !signer) return undefined;
-    return new IndexSnapshots(store, snapshotStore, signer, codec, logger);
+    return new IndexSnapshots(store, snapshotStore, signer, codec, this.schedule.types, logger);
   }
 
   private resume: NodeJS.Timeout | undefined;

@@ -189,13 +189,18 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
       ['its version is another', (s) => signedSnapshot(signer, { ...s, version: 2 }), /version 2, not 1/],
       [
         'its due keys do not decode',
-        (s) => signedSnapshot(signer, { ...s, state: '{"due":[["k",null]],"state":{"seen":[]}}' }),
+        (s) => signedSnapshot(signer, { ...s, state: '{"reads":["test.due"],"due":[["k",null]],"state":{"seen":[]}}' }),
         /does not decode/,
       ],
       [
         'the schedule refuses its state',
-        (s) => signedSnapshot(signer, { ...s, state: '{"due":[],"state":{"seen":[1]}}' }),
+        (s) => signedSnapshot(signer, { ...s, state: '{"reads":["test.due"],"due":[],"state":{"seen":[1]}}' }),
         /does not decode/,
+      ],
+      [
+        'it was built from other event types',
+        (s) => signedSnapshot(signer, { ...s, state: s.state.replace('"reads":["test.due"]', '"reads":["test.other"]') }),
+        /it was built from other event types/,
       ],
       ['it is not JSON', (s) => signedSnapshot(signer, { ...s, state: 'not json' }), /does not decode/],
     ];

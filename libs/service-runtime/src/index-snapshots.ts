@@ -12,7 +12,10 @@ import { saveSigned, snapshotRefusal } from './stream-snapshots';
 export interface IndexStateCodec<State = unknown> {
   /** The snapshot's key in the store's snapshot table; starting with `$`, so it names no stream. */
   readonly name: string;
-  /** The encoding's version: a snapshot written under another one is not used. */
+  /**
+   * The version of the encoding and of the rules that build the index from events: a snapshot
+   * written under another one is not used. (The event types read are checked on their own.)
+   */
   readonly version: number;
   /** Indexed events between two saves (one is saved at every stop too). */
   readonly every: number;
@@ -20,12 +23,12 @@ export interface IndexStateCodec<State = unknown> {
   capture(): unknown;
   /** The state `json` holds, or undefined when it is not one `capture` could have written. Changes nothing. */
   decode(json: unknown): State | undefined;
-  /** Takes a decoded state as the schedule's own (only at a first start, before anything was indexed). */
+  /** Takes a decoded state as the index's own (only at a first start, before anything was indexed). */
   adopt(state: State): void;
 }
 
-/** Indexed events between two saves of a schedule that keeps only due keys (and at most one a minute). */
-const DUE_KEYS_EVERY = 10_000;
+/** Indexed events between two saves of an index (and at most one a minute), whichever it is. */
+export const INDEX_SAVE_EVERY = 10_000;
 
 /**
  * For a schedule whose whole state is its due keys (its `change` keeps nothing of its own): the
@@ -33,11 +36,11 @@ const DUE_KEYS_EVERY = 10_000;
  * its types since the store began (approval's deadlines read each request's settling event; the
  * broker's revocations each credential's issue and revocation).
  */
-export function dueKeysOnly(name: string): IndexStateCodec<true> {
+export function dueKeysOnly(name: string, version = 1): IndexStateCodec<true> {
   return {
     name,
-    version: 1,
-    every: DUE_KEYS_EVERY,
+    version,
+    every: INDEX_SAVE_EVERY,
     capture: () => null,
     decode: (json) => (json === null ? true : undefined),
     adopt: () => undefined,
@@ -50,18 +53,21 @@ export interface IndexedEvent {
   id: string;
 }
 
-/** A snapshot that may be used: where the index was, its due keys, and the schedule's decoded state. */
+/** A snapshot that may be used: where the index was, its due keys (none for an index without), and its decoded state. */
 export interface RestoredIndex<State = unknown> {
   from: IndexedEvent;
   due: Array<[string, number]>;
   state: State;
 }
 
-/** Due keys as saved: a key and its time (epoch milliseconds). */
+/** As saved: the event types the index was built from (sorted), due keys with their times (epoch ms), and the index's own state. */
 const EncodedIndexState = z.strictObject({
+  reads: z.array(z.string()),
   due: z.array(z.tuple([z.string().min(1).max(512), z.number().finite()])),
   state: z.unknown(),
 });
+
+const NO_DUE_KEYS: ReadonlyMap<string, number> = new Map();
 
 /**
  * At least this long between two saves counted by `every` (not the one at a stop): a first start
@@ -79,7 +85,9 @@ export const MIN_SAVE_INTERVAL_MS = 60_000;
  *   the key cannot slip in an index that forgets a pending deadline or a custody check);
  * - the store still holds, at that position, the very event it was taken after (a store rebuilt or
  *   cut short is replayed from its start);
- * - its version is the codec's, and the due keys and the schedule's state decode.
+ * - its version is the codec's, it was built from the event types the index reads now (a type
+ *   added to a schedule would otherwise never be read for the events before the snapshot), and the
+ *   due keys and the index's state decode.
  * Otherwise, and whenever the snapshot store fails, the index is replayed from the store's start
  * and a warning says why. An older genuine snapshot is correct too: replaying on from it gives what
  * the running service had at that point and then did.
@@ -95,11 +103,13 @@ export class IndexSnapshots<State> {
     private readonly snapshots: SnapshotStore,
     private readonly signer: EnvelopeSigner,
     private readonly codec: IndexStateCodec<State>,
+    /** The event types the index reads (Schedule.types, the metrics' projected types). */
+    private readonly reads: readonly string[],
     private readonly log: { log(message: string): void; warn(message: string): void },
     private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
-  /** The saved index if it may be used; undefined to replay from the start. Changes no state of the schedule. */
+  /** The saved index if it may be used; undefined to replay from the start. Changes no state of the index's owner. */
   async restore(): Promise<RestoredIndex<State> | undefined> {
     const { name, version } = this.codec;
     try {
@@ -118,9 +128,11 @@ export class IndexSnapshots<State> {
       const decoded = json.ok ? EncodedIndexState.safeParse(json.value) : undefined;
       const state = decoded?.success ? this.codec.decode(decoded.data.state) : undefined;
       if (!decoded?.success || state === undefined) return refuse('its state does not decode');
+      if (decoded.data.reads.join() !== this.sortedReads().join()) return refuse('it was built from other event types');
       this.saved = position;
       this.savedAt = this.monotonicMs();
-      this.log.log(`index ${name} restored at position ${position} (${decoded.data.due.length} due keys)`);
+      const keys = decoded.data.due.length ? ` (${decoded.data.due.length} due keys)` : '';
+      this.log.log(`index ${name} restored at position ${position}${keys}`);
       return { from: { position, id }, due: decoded.data.due, state };
     } catch (error) {
       this.log.warn(`snapshot ${name} not read (${errorMessage(error)}); replaying the store from its start`);
@@ -129,13 +141,13 @@ export class IndexSnapshots<State> {
   }
 
   /** Counts one more event indexed, and saves the index when `every` were since the last save and the interval has passed. */
-  indexedOne(indexed: IndexedEvent, due: ReadonlyMap<string, number>): void {
+  indexedOne(indexed: IndexedEvent, due: ReadonlyMap<string, number> = NO_DUE_KEYS): void {
     if (++this.sinceSave < this.codec.every || this.monotonicMs() - this.savedAt < MIN_SAVE_INTERVAL_MS) return;
     this.save(indexed, due);
   }
 
   /** Saves the index as it is after `indexed` (at a stop: a restart then replays nothing); a failure is said, and the index goes on. */
-  save(indexed: IndexedEvent | undefined, due: ReadonlyMap<string, number>): void {
+  save(indexed: IndexedEvent | undefined, due: ReadonlyMap<string, number> = NO_DUE_KEYS): void {
     if (!indexed || indexed.position === this.saved) return;
     const { name, version } = this.codec;
     const { position, id } = indexed;
@@ -143,7 +155,7 @@ export class IndexSnapshots<State> {
     [this.saved, this.sinceSave, this.savedAt] = [position, 0, started];
     let [bytes, failedNow] = [0, false];
     const state = () => {
-      const text = JSON.stringify({ due: [...due], state: this.codec.capture() });
+      const text = JSON.stringify({ reads: this.sortedReads(), due: [...due], state: this.codec.capture() });
       bytes = text.length;
       return text;
     };
@@ -161,5 +173,9 @@ export class IndexSnapshots<State> {
     if (failedNow) return;
     const ms = (this.monotonicMs() - started).toFixed(1);
     this.log.log(`index ${name} written down at position ${position} (${bytes} characters, ${ms} ms)`);
+  }
+
+  private sortedReads(): string[] {
+    return [...this.reads].sort();
   }
 }

@@ -112,17 +112,20 @@ describe('StoreMetricsProjection on a real SQLite store', () => {
     it('goes on after a restart from where it was written down, to the figures a whole replay gives', async () => {
       const store = SqliteEventStore.open(join(dir, 'executor.sqlite'));
       for (let n = 0; n < 30; n += 1) await store.append(`request-${n}`, history(n), 'no_stream');
+      const lastCounted = (await store.readAll(-1, 1_000)).at(-1)!;
+      // After the last event it counts, one it does not read: the snapshot is taken at the last one read.
+      await store.append('request-started', [own(EventTypes.ExecutionStarted, {})], 'no_stream');
       const first = projectionOver(store);
       await first.projection.catchUp();
       await first.projection.stop();
       const saved = (await store.snapshots().load('$index-metrics'))!;
-      expect(saved.revision).toBe((await store.readAll(-1, 1_000)).at(-1)!.position);
+      expect(saved).toMatchObject({ revision: lastCounted.position, eventId: lastCounted.id });
       for (let n = 30; n < 35; n += 1) await store.append(`request-${n}`, history(n), 'no_stream');
 
       const second = projectionOver(store);
       await second.projection.catchUp();
       expect(second.readsFrom[0]).toBe(saved.revision);
-      expect(second.logs).toEqual([`index $index-metrics restored at position ${saved.revision} (0 due keys)`]);
+      expect(second.logs).toEqual([`index $index-metrics restored at position ${saved.revision}`]);
       const whole = projectionOver(store, false);
       await whole.projection.catchUp();
       expect(whole.readsFrom[0]).toBe(-1);

@@ -36,13 +36,14 @@ const Millis = z
   .number()
   .nullable()
   .transform((value) => value ?? Number.NaN);
-const Label = z.string().max(200);
+// No length limits: a refusal's reason is whatever code the refused message carried.
+const Label = z.string();
 const Count = z.number().int().min(0);
 
 const EncodedMetricsState = z.strictObject({
-  approvals: z.array(z.tuple([z.string().max(200), z.strictObject({ tier: Label, requestedAt: Millis, expiresAt: Millis, votes: Count })])),
+  approvals: z.array(z.tuple([z.string(), z.strictObject({ tier: Label, requestedAt: Millis, expiresAt: Millis, votes: Count })])),
   tiers: z.array(Label),
-  credentials: z.array(z.tuple([z.string().max(200), Millis])),
+  credentials: z.array(z.tuple([z.string(), Millis])),
   executions: z.array(z.tuple([Label, Count])),
   refused: z.array(z.tuple([Label, Label, Count])),
   violations: Count,

@@ -8,7 +8,7 @@ import {
 } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
 import { isOwnEnvelope } from '@countersign/messaging';
-import { IndexSnapshots, type IndexedEvent, type IndexStateCodec } from '../index-snapshots';
+import { INDEX_SAVE_EVERY, IndexSnapshots, type IndexedEvent, type IndexStateCodec } from '../index-snapshots';
 import type { ServiceMetrics } from './metrics';
 import { decodeMetricsState, emptyMetricsState, encodeMetricsState, refusalKey, type MetricsState } from './store-metrics.snapshot';
 
@@ -97,9 +97,8 @@ export interface MetricsSnapshots {
   log: { log(message: string): void; warn(message: string): void };
 }
 
-/** Projected events between two saves of the projection's state (at most one a minute; one at every stop). */
-const SNAPSHOT_EVERY = 10_000;
-const NO_DUE_KEYS: ReadonlyMap<string, number> = new Map();
+/** The projection's snapshot in the store's snapshot table (one per store: every service runs one projection). */
+export const METRICS_INDEX = '$index-metrics';
 
 /**
  * The business gauges and counters, read from the service's own store: it reads the store from
@@ -111,8 +110,8 @@ const NO_DUE_KEYS: ReadonlyMap<string, number> = new Map();
  * at when scraped, so it does not follow the store live (a live subscription would be woken, and
  * read a page, on every commit of the hot path).
  *
- * Given a snapshot store, its state (counts included) is written down every SNAPSHOT_EVERY
- * projected events and at each stop, and a start goes on from there (IndexSnapshots) instead of
+ * Given a snapshot store, its state (counts included) is written down every INDEX_SAVE_EVERY
+ * projected events (at most once a minute) and at each stop, and a start goes on from there (IndexSnapshots) instead of
  * reading the store's whole history again.
  */
 export class StoreMetricsProjection {
@@ -123,6 +122,14 @@ export class StoreMetricsProjection {
   private reading: Promise<void> | undefined;
   private stopped = false;
   private readonly snapshots: IndexSnapshots<MetricsState> | undefined;
+  private readonly codec: IndexStateCodec<MetricsState> = {
+    name: METRICS_INDEX,
+    version: 1,
+    every: INDEX_SAVE_EVERY,
+    capture: () => encodeMetricsState(this.state),
+    decode: decodeMetricsState,
+    adopt: (state) => this.adopt(state),
+  };
   private restoring: Promise<void> | undefined;
 
   constructor(
@@ -133,18 +140,7 @@ export class StoreMetricsProjection {
     private readonly onError: (error: unknown) => void,
     kept?: MetricsSnapshots,
   ) {
-    if (kept) this.snapshots = new IndexSnapshots(store, kept.snapshots, kept.signer, this.codec(), kept.log);
-  }
-
-  private codec(): IndexStateCodec<MetricsState> {
-    return {
-      name: '$index-metrics',
-      version: 1,
-      every: SNAPSHOT_EVERY,
-      capture: () => encodeMetricsState(this.state),
-      decode: decodeMetricsState,
-      adopt: (state) => this.adopt(state),
-    };
+    if (kept) this.snapshots = new IndexSnapshots(store, kept.snapshots, kept.signer, this.codec, PROJECTED_TYPES, kept.log);
   }
 
   /** A restored state, its counts added to the counters (which start at zero in a new process). */
@@ -166,7 +162,7 @@ export class StoreMetricsProjection {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.reading;
-    this.snapshots?.save(this.lastRead, NO_DUE_KEYS);
+    this.snapshots?.save(this.lastRead);
   }
 
   /** Applies everything stored since the last read; one read at a time, errors to `onError`. */
@@ -183,8 +179,10 @@ export class StoreMetricsProjection {
       const page = await readAllOfTypes(this.store, this.position, PAGE, { types: PROJECTED_TYPES });
       for (const event of page.events) {
         this.apply(event);
+        // Moved with each event, so a page that fails half-way is not applied twice when read again.
+        this.position = event.position;
         this.lastRead = { position: event.position, id: event.id };
-        this.snapshots?.indexedOne(this.lastRead, NO_DUE_KEYS);
+        this.snapshots?.indexedOne(this.lastRead);
       }
       this.position = page.until;
       if (page.end) return;
@@ -197,7 +195,7 @@ export class StoreMetricsProjection {
   private async restore(): Promise<void> {
     const restored = await this.snapshots?.restore();
     if (!restored) return;
-    this.adopt(restored.state);
+    this.codec.adopt(restored.state);
     this.position = restored.from.position;
     this.lastRead = restored.from;
   }
