@@ -22,6 +22,9 @@ import { auditRuntime, consume, request } from './testing/audit-requests';
 const SNAPSHOT = '$schedule-custody';
 const requestIdOf = (envelopes: Envelope[]) => envelopes[0]!.subject;
 const FINISHING = new Set<string>([EventTypes.ExecutionStarted, EventTypes.ExecutionSucceeded]);
+/** A request's links before its execution, and its execution. */
+const beforeExecution = (envelopes: Envelope[]) => envelopes.filter((envelope) => !FINISHING.has(envelope.type));
+const execution = (envelopes: Envelope[]) => envelopes.filter((envelope) => FINISHING.has(envelope.type));
 
 /** Every custody index a test started, stopped after it whatever it asserted. */
 const running: CustodyChecks[] = [];
@@ -76,7 +79,7 @@ describe("audit's custody index across a restart", () => {
     expect(first.subscribedFrom).toEqual([-1]);
     const finished = Array.from({ length: 3 }, request);
     const open = request();
-    await consume(store, first.audit, [...finished.flat(), ...open.filter((envelope) => !FINISHING.has(envelope.type))]);
+    await consume(store, first.audit, [...finished.flat(), ...beforeExecution(open)]);
     const checkedWhole = await custodyOf(store, requestIdOf(finished[0]!));
     expect(checkedWhole.codes).not.toContain('missing_event');
     for (const envelopes of finished) await expect(custodyOf(store, requestIdOf(envelopes))).resolves.toEqual(checkedWhole);
@@ -87,11 +90,7 @@ describe("audit's custody index across a restart", () => {
     const second = await startAudit(store);
     // From the snapshot's position, not from the store's start.
     expect(second.subscribedFrom).toEqual([snapshot!.revision]);
-    await consume(
-      store,
-      second.audit,
-      open.filter((envelope) => FINISHING.has(envelope.type)),
-    );
+    await consume(store, second.audit, execution(open));
     // Every link of the open request but its execution was recorded before the restart; the check finds them all.
     await expect(custodyOf(store, requestIdOf(open))).resolves.toEqual(checkedWhole);
     await second.custody.onApplicationShutdown();
@@ -100,7 +99,7 @@ describe("audit's custody index across a restart", () => {
   it('replays the log from its start when the snapshot is not its own, and checks the open request all the same', async () => {
     const first = await startAudit(store);
     const [control, open] = [request(), request()];
-    await consume(store, first.audit, [...control, ...open.filter((envelope) => !FINISHING.has(envelope.type))]);
+    await consume(store, first.audit, [...control, ...beforeExecution(open)]);
     const checkedWhole = await custodyOf(store, requestIdOf(control));
     await first.custody.onApplicationShutdown();
     const snapshot = (await store.snapshots().load(SNAPSHOT))!;
@@ -112,11 +111,7 @@ describe("audit's custody index across a restart", () => {
     expect(second.warnings).toEqual([
       `snapshot $schedule-custody at position ${snapshot.revision} not used (not signed with this service’s current key); replaying the store from its start`,
     ]);
-    await consume(
-      store,
-      second.audit,
-      open.filter((envelope) => FINISHING.has(envelope.type)),
-    );
+    await consume(store, second.audit, execution(open));
     await expect(custodyOf(store, requestIdOf(open))).resolves.toEqual(checkedWhole);
     await second.custody.onApplicationShutdown();
   }, 60_000);
