@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes, type AuditRecordV1, type Envelope } from '@countersign/contracts';
 import { checkCustody, custodyDecider, custodyStream, mayProveUnproven, requestIdOf, unprovenApproval } from '@countersign/audit-domain';
 import {
-  INDEX_SAVE_EVERY,
   RUNTIME,
   ScheduledWork,
   type DomainEvent,
@@ -33,7 +32,6 @@ const at = (millis: number) => new Date(millis).toISOString();
 const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyIndex) => void): IndexStateCodec<CustodyIndex> => ({
   name: '$schedule-custody',
   version: 1,
-  every: INDEX_SAVE_EVERY,
   capture: () => encodeCustodyIndex(current()),
   decode: decodeCustodyIndex,
   adopt,
@@ -51,9 +49,10 @@ const custodySnapshots = (current: () => CustodyIndex, adopt: (index: CustodyInd
  * credential's revocation, the executed notification) are not indexed again.
  *
  * Replaying it reads nearly every record of the log, so the index is written down every
- * INDEX_SAVE_EVERY events (about 770 auto-approved requests; at most one a minute) and at each stop (signed; see IndexSnapshots), and a start goes on from
- * there: the index as the running service had it at that point. Its size is bounded by what it
- * holds: about 2 MB with RETIRED_MEMORY ids, plus the envelopes of the requests open then.
+ * INDEX_SAVE_EVERY events (about 770 auto-approved requests; at most once a minute) and at each
+ * stop (signed; see IndexSnapshots), and a start goes on from there: the index as the running
+ * service had it at that point. Its size is bounded by what it holds: about 2 MB with
+ * RETIRED_MEMORY ids, plus the envelopes of the requests open then.
  */
 @Injectable()
 export class CustodyChecks extends ScheduledWork {

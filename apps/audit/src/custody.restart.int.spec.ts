@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EventTypes, type AuditViolationV1, type Envelope } from '@countersign/contracts';
 import { custodyStream } from '@countersign/audit-domain';
 import { SqliteEventStore, type EventStore } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { AuditService } from './audit.service';
 import { CustodyChecks } from './custody.checks';
 import { auditRuntime, consume, request } from './testing/audit-requests';
@@ -31,12 +32,7 @@ const running: CustodyChecks[] = [];
 
 /** Audit's shell over `store`, with the positions its store-wide subscriptions start from. */
 async function startAudit(store: SqliteEventStore) {
-  const subscribedFrom: number[] = [];
-  const watched = Object.create(store) as EventStore;
-  watched.subscribeToAll = (from, ...rest) => {
-    subscribedFrom.push(from);
-    return store.subscribeToAll(from, ...rest);
-  };
+  const { store: watched, subscriptionsFrom } = recordingReads(store);
   const runtime = auditRuntime(watched);
   const warnings: string[] = [];
   runtime.logger.warn = (message: unknown) => void warnings.push(String(message));
@@ -45,7 +41,7 @@ async function startAudit(store: SqliteEventStore) {
   running.push(custody);
   await audit.onApplicationBootstrap();
   await custody.onApplicationBootstrap();
-  return { audit, custody, subscribedFrom, warnings };
+  return { audit, custody, subscribedFrom: subscriptionsFrom(), warnings };
 }
 
 /** The custody decision for a request, once there is one: its type and its findings' codes. */

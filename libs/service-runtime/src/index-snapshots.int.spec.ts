@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, type EventStore, type StreamSnapshot } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { DueWork } from './due-work';
 import type { ServiceRuntime } from './runtime';
@@ -48,12 +49,7 @@ const works: DueWork[] = [];
 
 /** A DueWork over the real store, with the positions it subscribes from, the keys it fires and its warnings. */
 function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: IndexStateCodec<unknown>) {
-  const subscribedFrom: number[] = [];
-  const watched = Object.create(store) as EventStore;
-  watched.subscribeToAll = (from, ...rest) => {
-    subscribedFrom.push(from);
-    return store.subscribeToAll(from, ...rest);
-  };
+  const { store: watched, subscriptionsFrom } = recordingReads(store);
   const [logs, warnings, fired]: [string[], string[], string[]] = [[], [], []];
   const runtime = {
     store: watched,
@@ -71,7 +67,7 @@ function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: Index
   const { seen } = test;
   const work = new DueWork(runtime, schedule, (key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined));
   works.push(work);
-  return { work, subscribedFrom, logs, warnings, fired, seen };
+  return { work, subscribedFrom: subscriptionsFrom(), logs, warnings, fired, seen };
 }
 
 const until = async (condition: () => boolean) => {

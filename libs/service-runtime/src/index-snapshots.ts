@@ -17,8 +17,8 @@ export interface IndexStateCodec<State = unknown> {
    * written under another one is not used. (The event types read are checked on their own.)
    */
   readonly version: number;
-  /** Indexed events between two saves (one is saved at every stop too). */
-  readonly every: number;
+  /** Indexed events between two saves (INDEX_SAVE_EVERY unless said; one is saved at every stop too). */
+  readonly every?: number;
   /** The index's own state as JSON-able data. */
   capture(): unknown;
   /** The state `json` holds, or undefined when it is not one `capture` could have written. Changes nothing. */
@@ -40,7 +40,6 @@ export function dueKeysOnly(name: string, version = 1): IndexStateCodec<true> {
   return {
     name,
     version,
-    every: INDEX_SAVE_EVERY,
     capture: () => null,
     decode: (json) => (json === null ? true : undefined),
     adopt: () => undefined,
@@ -126,9 +125,11 @@ export class IndexSnapshots<State> {
       if (there?.position !== position || there.id !== id) return refuse('the store does not hold its event there');
       const json = parseJson(snapshot.state);
       const decoded = json.ok ? EncodedIndexState.safeParse(json.value) : undefined;
-      const state = decoded?.success ? this.codec.decode(decoded.data.state) : undefined;
-      if (!decoded?.success || state === undefined) return refuse('its state does not decode');
+      if (!decoded?.success) return refuse('its state does not decode');
+      // Before the index's own state, which can be large (custody: every open request's envelopes).
       if (decoded.data.reads.join() !== this.sortedReads().join()) return refuse('it was built from other event types');
+      const state = this.codec.decode(decoded.data.state);
+      if (state === undefined) return refuse('its state does not decode');
       this.saved = position;
       this.savedAt = this.monotonicMs();
       const keys = decoded.data.due.length ? ` (${decoded.data.due.length} due keys)` : '';
@@ -142,7 +143,7 @@ export class IndexSnapshots<State> {
 
   /** Counts one more event indexed, and saves the index when `every` were since the last save and the interval has passed. */
   indexedOne(indexed: IndexedEvent, due: ReadonlyMap<string, number> = NO_DUE_KEYS): void {
-    if (++this.sinceSave < this.codec.every || this.monotonicMs() - this.savedAt < MIN_SAVE_INTERVAL_MS) return;
+    if (++this.sinceSave < (this.codec.every ?? INDEX_SAVE_EVERY) || this.monotonicMs() - this.savedAt < MIN_SAVE_INTERVAL_MS) return;
     this.save(indexed, due);
   }
 

@@ -7,7 +7,7 @@ export * from './runtime';
 export * from './own-identity';
 export * from './service-runtime.module';
 export * from './due-work';
-export { dueKeysOnly, INDEX_SAVE_EVERY, type IndexStateCodec, type IndexedEvent } from './index-snapshots';
+export { dueKeysOnly, type IndexStateCodec, type IndexedEvent } from './index-snapshots';
 export * from './verification';
 export * from './http-errors';
 export * from './operations';

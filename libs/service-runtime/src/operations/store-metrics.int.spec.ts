@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { EventTypes } from '@countersign/contracts';
-import { SqliteEventStore, type EventStore, type UnreadableEvent } from '@countersign/event-store';
+import { SqliteEventStore, type UnreadableEvent } from '@countersign/event-store';
+import { recordingReads } from '@countersign/event-store/testing';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
 import { ServiceMetrics } from './metrics';
 import { StoreMetricsProjection } from './store-metrics';
@@ -87,12 +88,7 @@ describe('StoreMetricsProjection on a real SQLite store', () => {
 
     /** A projection over `store` that keeps snapshots, with the positions its reads start from. */
     function projectionOver(store: SqliteEventStore, kept = true) {
-      const readsFrom: number[] = [];
-      const watched = Object.create(store) as EventStore;
-      watched.readAllOfTypes = (from, ...rest) => {
-        readsFrom.push(from);
-        return store.readAllOfTypes(from, ...rest);
-      };
+      const { store: watched, typedReadsFrom } = recordingReads(store);
       const metrics = new ServiceMetrics('executor', false);
       const logs: string[] = [];
       const log = { log: (line: string) => void logs.push(line), warn: (line: string) => void logs.push(line) };
@@ -106,7 +102,7 @@ describe('StoreMetricsProjection on a real SQLite store', () => {
         },
         kept ? { snapshots: store.snapshots(), signer, log } : undefined,
       );
-      return { projection, metrics, readsFrom, logs };
+      return { projection, metrics, readsFrom: typedReadsFrom(), logs };
     }
 
     it('goes on after a restart from where it was written down, to the figures a whole replay gives', async () => {

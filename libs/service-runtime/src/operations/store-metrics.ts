@@ -8,7 +8,7 @@ import {
 } from '@countersign/event-store';
 import type { EnvelopeSigner } from '@countersign/identity';
 import { isOwnEnvelope } from '@countersign/messaging';
-import { INDEX_SAVE_EVERY, IndexSnapshots, type IndexedEvent, type IndexStateCodec } from '../index-snapshots';
+import { IndexSnapshots, type IndexedEvent, type IndexStateCodec } from '../index-snapshots';
 import type { ServiceMetrics } from './metrics';
 import { decodeMetricsState, emptyMetricsState, encodeMetricsState, refusalKey, type MetricsState } from './store-metrics.snapshot';
 
@@ -111,8 +111,8 @@ export const METRICS_INDEX = '$index-metrics';
  * read a page, on every commit of the hot path).
  *
  * Given a snapshot store, its state (counts included) is written down every INDEX_SAVE_EVERY
- * projected events (at most once a minute) and at each stop, and a start goes on from there (IndexSnapshots) instead of
- * reading the store's whole history again.
+ * projected events (at most once a minute) and at each stop, and a start goes on from there
+ * (IndexSnapshots) instead of reading the store's whole history again.
  */
 export class StoreMetricsProjection {
   private state: MetricsState = emptyMetricsState();
@@ -125,7 +125,6 @@ export class StoreMetricsProjection {
   private readonly codec: IndexStateCodec<MetricsState> = {
     name: METRICS_INDEX,
     version: 1,
-    every: INDEX_SAVE_EVERY,
     capture: () => encodeMetricsState(this.state),
     decode: decodeMetricsState,
     adopt: (state) => this.adopt(state),
