@@ -47,6 +47,8 @@ export interface CatchUpSource {
 export interface CatchUpOptions {
   batchSize: number;
   onFinished: () => void;
+  /** SubscriptionOptions.onCaughtUp. */
+  onCaughtUp?: () => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export interface CatchUpOptions {
  */
 export class CatchUpSubscription implements Subscription {
   private stopped = false;
+  private live = false;
   private wakeWaiter: (() => void) | undefined;
   private readonly finished: Promise<void>;
 
@@ -89,6 +92,8 @@ export class CatchUpSubscription implements Subscription {
         }
         // Past skipped rows too, so an unreadable last row is not read (and reported) again.
         this.cursor = Math.max(this.cursor, page.until);
+        // The read reached the end of the store, and every event it found has been handled.
+        if (!this.live && page.rows < this.options.batchSize && !this.stopped) this.becomeLive();
         const caughtUp = page.rows < this.options.batchSize && seenAppends === this.source.appendCount();
         if (caughtUp && !this.stopped) await this.waitForAppend();
         // Reads and handlers are synchronous work chained by microtasks: without a turn of the
@@ -100,6 +105,11 @@ export class CatchUpSubscription implements Subscription {
       this.stopped = true;
       reportErrorOrLog(this.onError, error);
     }
+  }
+
+  private becomeLive(): void {
+    this.live = true;
+    this.options.onCaughtUp?.();
   }
 
   private waitForAppend(): Promise<void> {

@@ -17,7 +17,7 @@ import {
   type AppendResult,
   type CheckpointStore,
   type EventStore,
-  type EventTypeFilter,
+  type SubscriptionOptions,
   type ExpectedRevision,
   type NewEvent,
   type ReadOptions,
@@ -143,7 +143,7 @@ export class KurrentDbEventStore implements EventStore {
     fromPosition: number,
     handler: (event: StoredEvent) => Promise<void>,
     onError?: (error: unknown) => void,
-    filter?: EventTypeFilter,
+    options: SubscriptionOptions = {},
   ): Subscription {
     const source = this.client.subscribeToAll({
       fromPosition: fromPosition < 0 ? START : toAllPosition(fromPosition),
@@ -152,10 +152,18 @@ export class KurrentDbEventStore implements EventStore {
     const own = (event: StoredEvent) => this.namespace.ownEvent(event);
     // The server filters by stream prefix (the namespace) or by type, not both: other types are
     // dropped here, after reading (an unreadable event is still reported, as without a filter).
-    const types = filter && new Set(filter.types);
+    const types = options.types && new Set(options.types);
     const deliver = types ? (event: StoredEvent) => (types.has(event.type) ? handler(event) : Promise.resolve()) : handler;
-    const subscription: Subscription = new KurrentSubscription(source, fromPosition, own, this.onUnreadable, deliver, onError, () =>
-      this.subscriptions.delete(subscription),
+    const finished = () => void this.subscriptions.delete(subscription);
+    const subscription: Subscription = new KurrentSubscription(
+      source,
+      fromPosition,
+      own,
+      this.onUnreadable,
+      deliver,
+      onError,
+      finished,
+      options.onCaughtUp,
     );
     this.subscriptions.add(subscription);
     return subscription;

@@ -4,6 +4,7 @@ import {
   END,
   StreamNotFoundError,
   jsonEvent,
+  type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type KurrentDBClient,
   type ReadStreamOptions,
@@ -51,6 +52,12 @@ export const placeholder: StoredEvent = {
 export class KurrentSubscription implements Subscription {
   private stopped = false;
   private readonly finished: Promise<void>;
+  /** Server events taken from the source, and those whose handling has ended. */
+  private taken = 0;
+  private handled = 0;
+  /** How many server events came before the server's caughtUp message (once it has come). */
+  private liveAfter: number | undefined;
+  private live = false;
 
   /** `own` maps a server event to the port's view, or drops it (undefined). */
   constructor(
@@ -61,8 +68,22 @@ export class KurrentSubscription implements Subscription {
     handler: (event: StoredEvent) => Promise<void>,
     onError: ((error: unknown) => void) | undefined,
     onFinished: () => void,
+    private readonly onCaughtUp?: () => void,
   ) {
+    // The client emits caughtUp as the server's message passes through its stream, ahead of the
+    // events still buffered before it: those are handled first (KurrentDB 23.10 and later send it).
+    if (onCaughtUp)
+      source.once('caughtUp', () => {
+        this.liveAfter = this.taken + source.readableLength;
+        this.goLiveWhenDue();
+      });
     this.finished = this.run(handler, onError).finally(onFinished);
+  }
+
+  private goLiveWhenDue(): void {
+    if (this.live || this.stopped || this.liveAfter === undefined || this.handled < this.liveAfter) return;
+    this.live = true;
+    this.onCaughtUp?.();
   }
 
   async stop(): Promise<void> {
@@ -75,22 +96,29 @@ export class KurrentSubscription implements Subscription {
     try {
       for await (const resolved of this.source) {
         if (this.stopped) return;
-        const decoded = decodeResolved(resolved);
-        // Skipped and reported, not fatal: a resubscription would meet the same event forever.
-        if (decoded && 'unreadable' in decoded) {
-          if (this.own({ ...placeholder, stream: decoded.unreadable.stream })) this.onUnreadable(decoded.unreadable);
-          continue;
-        }
-        // The server filter already drops the rest; the checks keep the port's guarantees if a server does not.
-        const event = decoded && this.own(decoded);
-        if (!event || event.position <= this.fromPosition) continue;
-        await callHandler(this, () => handler(event));
+        this.taken += 1;
+        await this.deliver(resolved, handler);
+        this.handled += 1;
+        this.goLiveWhenDue();
       }
       if (!this.stopped) throw new StoreUnavailableError('KurrentDB ended the $all subscription');
     } catch (error) {
       if (!this.stopped) reportErrorOrLog(onError, toPortError(error));
       this.stopped = true;
     }
+  }
+
+  private async deliver(resolved: AllStreamResolvedEvent, handler: (event: StoredEvent) => Promise<void>): Promise<void> {
+    const decoded = decodeResolved(resolved);
+    // Skipped and reported, not fatal: a resubscription would meet the same event forever.
+    if (decoded && 'unreadable' in decoded) {
+      if (this.own({ ...placeholder, stream: decoded.unreadable.stream })) this.onUnreadable(decoded.unreadable);
+      return;
+    }
+    // The server filter already drops the rest; the checks keep the port's guarantees if a server does not.
+    const event = decoded && this.own(decoded);
+    if (!event || event.position <= this.fromPosition) return;
+    await callHandler(this, () => handler(event));
   }
 }
 

@@ -111,15 +111,15 @@ export interface EventStore {
   /**
    * Catch-up subscription: delivers every event after `fromPosition` in order, then live ones.
    * The handler is awaited; one event at a time. A throwing handler stops the subscription and
-   * the error is passed to `onError`. With `filter`, only events of its types are delivered: SQLite
-   * then neither parses nor hands out the others (a start-up replay of a long history reads the
-   * few types it needs), KurrentDB drops them after reading.
+   * the error is passed to `onError`. With `options.types`, only events of those types are
+   * delivered: SQLite then neither parses nor hands out the others (a start-up replay of a long
+   * history reads the few types it needs), KurrentDB drops them after reading.
    */
   subscribeToAll(
     fromPosition: number,
     handler: (event: StoredEvent) => Promise<void>,
     onError?: (error: unknown) => void,
-    filter?: EventTypeFilter,
+    options?: SubscriptionOptions,
   ): Subscription;
   /**
    * The events of `filter`'s types among the store's next `span` positions after `fromPosition`
@@ -185,6 +185,18 @@ export const warnUnreadable: UnreadableEventReporter = (event) =>
 /** Event types a store-wide read is narrowed to. */
 export interface EventTypeFilter {
   readonly types: readonly string[];
+}
+
+/** What a catch-up subscription delivers, and what it reports besides events. */
+export interface SubscriptionOptions {
+  /** Only events of these types are delivered. */
+  readonly types?: readonly string[];
+  /**
+   * Called once, after the handler has returned for every event (of `types`) that the store held
+   * at some moment after the subscription began: from then on it is live. Work that must not act
+   * on a half-read history (due work deciding on an index still catching up) waits for it.
+   */
+  readonly onCaughtUp?: () => void;
 }
 
 /** A page of a store-wide read narrowed to some types (readAllOfTypes). */

@@ -26,6 +26,7 @@ import {
   headerOf,
   type StoredEventHeader,
   type Subscription,
+  type SubscriptionOptions,
   type TypedPage,
   type UnreadableEventReporter,
 } from './port';
@@ -170,9 +171,9 @@ export class SqliteEventStore implements EventStore {
     fromPosition: number,
     handler: (event: StoredEvent) => Promise<void>,
     onError?: (error: unknown) => void,
-    filter?: EventTypeFilter,
+    options: SubscriptionOptions = {},
   ): Subscription {
-    const types = filter && JSON.stringify(filter.types);
+    const types = options.types && JSON.stringify(options.types);
     const source = {
       readAfter: (position: number, maxCount: number) =>
         types === undefined ? this.readAfter(position, maxCount) : this.readOfTypesAfter(position, maxCount, types),
@@ -185,6 +186,7 @@ export class SqliteEventStore implements EventStore {
     this.foreignAppends.start();
     const subscription: Subscription = new CatchUpSubscription(source, fromPosition, handler, onError, {
       batchSize: SUBSCRIPTION_BATCH,
+      onCaughtUp: options.onCaughtUp,
       onFinished: () => {
         this.subscriptions.delete(subscription);
         if (this.subscriptions.size === 0) this.foreignAppends.stop();

@@ -1,4 +1,4 @@
-import type { EventStore, StoredEvent } from '@countersign/event-store';
+import type { EventStore, StoredEvent, SubscriptionOptions } from '@countersign/event-store';
 import { DueWork, MAX_SLEEP_MS } from './due-work';
 import type { ServiceRuntime } from './runtime';
 
@@ -17,13 +17,19 @@ const stored = (position: number, key: string, dueAt: string): StoredEvent => ({
 function hiccupStore(events: StoredEvent[]) {
   const starts: number[] = [];
   const store = {
-    subscribeToAll(from: number, handler: (event: StoredEvent) => Promise<void>, onError?: (error: unknown) => void) {
+    subscribeToAll(
+      from: number,
+      handler: (event: StoredEvent) => Promise<void>,
+      onError?: (error: unknown) => void,
+      options?: SubscriptionOptions,
+    ) {
       starts.push(from);
       const pending = events.filter((event) => event.position > from);
       const first = starts.length === 1;
       void (async () => {
         for (const event of first ? pending.slice(0, 1) : pending) await handler(event);
         if (first) onError?.(new Error('database is locked'));
+        else options?.onCaughtUp?.();
       })();
       return { stop: () => Promise.resolve() };
     },
@@ -75,8 +81,9 @@ describe('DueWork', () => {
       let deliver: (event: StoredEvent) => Promise<void> = () => Promise.resolve();
       let position = 0;
       const store = {
-        subscribeToAll(_from: number, handler: (event: StoredEvent) => Promise<void>) {
+        subscribeToAll(_from: number, handler: (event: StoredEvent) => Promise<void>, _onError: unknown, options?: SubscriptionOptions) {
           deliver = handler;
+          options?.onCaughtUp?.();
           return { stop: () => Promise.resolve() };
         },
       } as unknown as EventStore;

@@ -54,6 +54,12 @@ export class DueWork {
   private wakeAt = Infinity;
   private ticking = false;
   private stopped = false;
+  /**
+   * Whether the index has read the store up to a moment after its subscription began. Until then
+   * nothing fires: a key that looks due may be cleared by an event not read yet (after a restart,
+   * a custody check would find evidence missing that was recorded after the index was written down).
+   */
+  private caughtUp = false;
   /** The last event indexed, so a failed subscription resumes where it was. */
   private indexed: IndexedEvent | undefined;
   private snapshots: IndexSnapshots<unknown> | undefined;
@@ -67,7 +73,7 @@ export class DueWork {
   /**
    * Follows the store from the last event indexed. At the first start, that is where the index's
    * snapshot was taken if there is a usable one (see IndexSnapshots), else the store's start; a
-   * later start (after a stop) goes on from the index it holds.
+   * later start (after a stop) goes on from the index it holds. Due keys fire once it has caught up.
    */
   async start(): Promise<void> {
     this.stopped = false;
@@ -78,7 +84,6 @@ export class DueWork {
       if (restored) this.adopt(restored);
     }
     this.subscribe();
-    this.wakeForEarliest();
   }
 
   private adopt({ from, due, state }: RestoredIndex): void {
@@ -111,6 +116,7 @@ export class DueWork {
    * after a restart or a store hiccup), so a failed subscription resumes from the last event indexed.
    */
   private subscribe(): void {
+    this.caughtUp = false;
     this.subscription = this.runtime.store.subscribeToAll(
       this.indexed?.position ?? -1,
       (stored) => {
@@ -127,8 +133,13 @@ export class DueWork {
         this.runtime.logger.error(`schedule index stopped at ${this.indexed?.position ?? -1}, resuming: ${String(error)}`);
         this.resume = setTimeout(() => this.subscribe(), this.runtime.config.timerMs);
       },
-      { types: this.schedule.types },
+      { types: this.schedule.types, onCaughtUp: () => this.goLive() },
     );
+  }
+
+  private goLive(): void {
+    this.caughtUp = true;
+    this.wakeForEarliest();
   }
 
   private setDue(key: string, dueAt: number): void {
@@ -138,7 +149,7 @@ export class DueWork {
 
   /** Makes the timer fire by `dueAt` (at once if it is past, in MAX_SLEEP_MS at most); a later one is brought forward. */
   private wakeBy(dueAt: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.caughtUp) return;
     const now = this.runtime.clock().getTime();
     const at = Math.min(Math.max(dueAt, now), now + MAX_SLEEP_MS);
     if (at >= this.wakeAt) return;
@@ -157,8 +168,9 @@ export class DueWork {
   }
 
   private async tick(): Promise<void> {
-    // A tick already running sets the timer again when it ends, for whatever is due then.
-    if (this.ticking) return;
+    // A tick already running sets the timer again when it ends, for whatever is due then; a
+    // resubscription still catching up sets it when it has.
+    if (this.ticking || !this.caughtUp) return;
     this.ticking = true;
     try {
       const now = this.runtime.clock().getTime();

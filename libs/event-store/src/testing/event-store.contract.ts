@@ -1,4 +1,5 @@
 import { describeAppendContract } from './contract/append.contract';
+import { describeCaughtUpContract } from './contract/caught-up.contract';
 import type { ContractCapabilities, ContractContext, EventStoreUnderTest } from './contract/contract-helpers';
 import { describeForeignContract } from './contract/foreign.contract';
 import { describeIdentityContract } from './contract/identity.contract';
@@ -42,5 +43,6 @@ export function describeEventStoreContract(
     describeReadContract(context);
     describeForeignContract(context);
     describeLiveContract(context);
+    describeCaughtUpContract(context);
   });
 }

@@ -13,6 +13,7 @@ import {
   type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { FakeKurrentServer, type FakeRecord } from './kurrentdb-fake-server';
 import type { KurrentClient } from '../kurrentdb-reads';
 
@@ -54,9 +55,15 @@ export function iterate<T>(items: T[], failure?: Error): AsyncIterableIterator<T
   })();
 }
 
-/** A live subscription: yields what is pushed until unsubscribed. */
-export class FakeSubscription {
+/**
+ * A live subscription: yields what is pushed until unsubscribed. Like the client's stream it is an
+ * event emitter (`caughtUp`), and `readableLength` counts what is pushed but not yet taken.
+ */
+export class FakeSubscription extends EventEmitter {
   private queue: AllStreamResolvedEvent[] = [];
+  get readableLength(): number {
+    return this.queue.length;
+  }
   private wake: (() => void) | undefined;
   closed = false;
   readonly unsubscribe = jest.fn(() => {
@@ -226,9 +233,11 @@ export class FakeKurrentDb {
       wrappedPush(...events);
       if (failure) subscription.closed = true;
     };
-    // History first, then live appends, each once and in order, filtered server-side.
+    // History first, then live appends, each once and in order, filtered server-side. The server
+    // says it caught up once it has sent the history: a message the client emits when it reads it.
     for (const record of this.server.log)
       if (record.position.commit > from && matches(filter, record)) subscription.push(toResolved(record));
+    setImmediate(() => subscription.emit('caughtUp', {}));
     const unlisten = this.server.onAppended((record) => {
       if (matches(filter, record)) subscription.push(toResolved(record));
     });
