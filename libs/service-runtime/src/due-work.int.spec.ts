@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, type NewEvent } from '@countersign/event-store';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
+import { waitFor } from '@countersign/testing';
 import { DueWork } from './due-work';
 import { dueKeysOnly } from './index-snapshots';
 import type { ServiceRuntime } from './runtime';
@@ -47,13 +48,6 @@ function dueWork(store: SqliteEventStore, clockOffsetMs = 0) {
   return { work, fired };
 }
 
-const until = async (condition: () => boolean) => {
-  for (let waited = 0; !condition(); waited += 20) {
-    if (waited > 10_000) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('due work waits for its index to catch up (real SQLite store)', () => {
   jest.setTimeout(20_000);
   let dir: string;
@@ -78,7 +72,7 @@ describe('due work waits for its index to catch up (real SQLite store)', () => {
 
     const { work, fired } = dueWork(store);
     await work.start();
-    await until(() => fired.length > 0);
+    await waitFor(() => fired.length > 0, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(fired).toEqual(['last']);
   });
@@ -96,7 +90,7 @@ describe('due work waits for its index to catch up (real SQLite store)', () => {
 
     const second = dueWork(store);
     await second.work.start();
-    await until(() => second.fired.length > 0);
+    await waitFor(() => second.fired.length > 0, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(first.fired).toEqual([]);
     expect(second.fired).toEqual(['last']);

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, type EventStore, type StreamSnapshot } from '@countersign/event-store';
 import { recordingReads } from '@countersign/event-store/testing';
 import { EnvelopeSigner, generateKeyPair } from '@countersign/identity';
+import { waitFor } from '@countersign/testing';
 import { DueWork } from './due-work';
 import type { ServiceRuntime } from './runtime';
 import { dueKeysOnly, type IndexStateCodec } from './index-snapshots';
@@ -70,13 +71,6 @@ function dueWork(store: EventStore, every = 10, clockOffsetMs = 0, codec?: Index
   return { work, subscribedFrom: subscriptionsFrom(), logs, warnings, fired, seen };
 }
 
-const until = async (condition: () => boolean) => {
-  for (let waited = 0; !condition(); waited += 20) {
-    if (waited > 10_000) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('an index written down (IndexSnapshots) on a real SQLite store', () => {
   jest.setTimeout(20_000);
   let dir: string;
@@ -103,7 +97,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     // An hour behind, the first index never finds 'soon' due.
     const first = dueWork(store, 10, -3_600_000);
     await first.work.start();
-    await until(() => first.seen().length === 25);
+    await waitFor(() => first.seen().length === 25, 10_000);
     const all = await store.readAll(-1, 100);
     // Saved at the 10th event; not at the 20th, within a minute of it.
     expect((await store.snapshots().load(SNAPSHOT))?.revision).toBe(all[9]!.position);
@@ -123,7 +117,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     await second.work.start();
     expect(second.subscribedFrom).toEqual([all[24]!.position]);
     expect(second.logs).toEqual([`index $schedule-test restored at position ${all[24]!.position} (25 due keys)`]);
-    await until(() => second.fired.length === 2);
+    await waitFor(() => second.fired.length === 2, 10_000);
     // 'soon' was scheduled before the snapshot and not read again: its deadline came from the snapshot.
     expect(second.fired.sort()).toEqual(['late', 'soon']);
     expect(second.seen()).toEqual([...first.seen(), 'late']);
@@ -135,7 +129,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     await schedule('soon', new Date(Date.now() + 300).toISOString());
     const first = dueWork(store, 10, -3_600_000, dueKeysOnly(SNAPSHOT));
     await first.work.start();
-    await until(() => first.seen().length === 6);
+    await waitFor(() => first.seen().length === 6, 10_000);
     await first.work.stop();
     const saved = (await store.snapshots().load(SNAPSHOT))!;
     expect(JSON.parse(saved.state)).toMatchObject({ state: null });
@@ -143,7 +137,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     const second = dueWork(store, 10, 0, dueKeysOnly(SNAPSHOT));
     await second.work.start();
     expect(second.subscribedFrom).toEqual([saved.revision]);
-    await until(() => second.fired.length === 1);
+    await waitFor(() => second.fired.length === 1, 10_000);
     expect(second.fired).toEqual(['soon']);
     expect(second.seen()).toEqual([]);
   });
@@ -152,7 +146,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     await scheduleMany(15);
     const first = dueWork(store);
     await first.work.start();
-    await until(() => first.seen().length === 15);
+    await waitFor(() => first.seen().length === 15, 10_000);
     const older = (await store.snapshots().load(SNAPSHOT))!;
     await first.work.stop();
     await store.snapshots().save(older);
@@ -160,7 +154,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
     const second = dueWork(store);
     await second.work.start();
     expect(second.subscribedFrom).toEqual([older.revision]);
-    await until(() => second.seen().length === 15);
+    await waitFor(() => second.seen().length === 15, 10_000);
     expect(second.seen()).toEqual(first.seen());
   });
 
@@ -204,7 +198,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
       await scheduleMany(5);
       const first = dueWork(store);
       await first.work.start();
-      await until(() => first.seen().length === 5);
+      await waitFor(() => first.seen().length === 5, 10_000);
       await first.work.stop();
       const genuine = (await store.snapshots().load(SNAPSHOT))!;
       const { signature: _signature, ...unsigned } = genuine;
@@ -217,7 +211,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
       expect(second.warnings[0]).toMatch(
         new RegExp(`^snapshot \\$schedule-test at position \\d+ not used \\(.*${why.source}.*\\); replaying the store from its start$`),
       );
-      await until(() => second.seen().length === 5);
+      await waitFor(() => second.seen().length === 5, 10_000);
       expect(second.seen()).toEqual(first.seen());
       await second.work.stop();
     });
@@ -233,7 +227,7 @@ describe('an index written down (IndexSnapshots) on a real SQLite store', () => 
       }) as unknown as ReturnType<SqliteEventStore['snapshots']>;
     const work = dueWork(failing);
     await work.work.start();
-    await until(() => work.seen().length === 12);
+    await waitFor(() => work.seen().length === 12, 10_000);
     await work.work.stop();
     await new Promise((resolve) => setImmediate(resolve));
     expect(work.subscribedFrom).toEqual([-1]);
