@@ -68,6 +68,8 @@ export class CustodyChecks extends ScheduledWork {
           () => this.index,
           (index) => (this.index = index),
         ),
+        // A check decides on the evidence in the index: until it has caught up, some may be missing.
+        waitsForCatchUp: true,
       },
       (requestId) => this.fire(requestId),
     );

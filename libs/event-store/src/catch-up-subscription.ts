@@ -58,7 +58,7 @@ export interface CatchUpOptions {
  */
 export class CatchUpSubscription implements Subscription {
   private stopped = false;
-  private live = false;
+  private reportedCaughtUp = false;
   private wakeWaiter: (() => void) | undefined;
   private readonly finished: Promise<void>;
 
@@ -92,10 +92,11 @@ export class CatchUpSubscription implements Subscription {
         }
         // Past skipped rows too, so an unreadable last row is not read (and reported) again.
         this.cursor = Math.max(this.cursor, page.until);
+        const reachedEnd = page.rows < this.options.batchSize;
         // The read reached the end of the store, and every event it found has been handled.
-        if (!this.live && page.rows < this.options.batchSize && !this.stopped) this.becomeLive();
-        const caughtUp = page.rows < this.options.batchSize && seenAppends === this.source.appendCount();
-        if (caughtUp && !this.stopped) await this.waitForAppend();
+        if (reachedEnd && !this.reportedCaughtUp && !this.stopped) this.reportCaughtUp();
+        const idle = reachedEnd && seenAppends === this.source.appendCount();
+        if (idle && !this.stopped) await this.waitForAppend();
         // Reads and handlers are synchronous work chained by microtasks: without a turn of the
         // event loop between pages, catching up on a long history starves timers and sockets
         // (a service's start-up NATS requests then time out behind its own replay).
@@ -107,8 +108,8 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 
-  private becomeLive(): void {
-    this.live = true;
+  private reportCaughtUp(): void {
+    this.reportedCaughtUp = true;
     this.options.onCaughtUp?.();
   }
 

@@ -56,8 +56,8 @@ export class KurrentSubscription implements Subscription {
   private taken = 0;
   private handled = 0;
   /** How many server events came before the server's caughtUp message (once it has come). */
-  private liveAfter: number | undefined;
-  private live = false;
+  private caughtUpAfter: number | undefined;
+  private reportedCaughtUp = false;
 
   /** `own` maps a server event to the port's view, or drops it (undefined). */
   constructor(
@@ -74,16 +74,22 @@ export class KurrentSubscription implements Subscription {
     // events still buffered before it: those are handled first (KurrentDB 23.10 and later send it).
     if (onCaughtUp)
       source.once('caughtUp', () => {
-        this.liveAfter = this.taken + source.readableLength;
-        this.goLiveWhenDue();
+        this.caughtUpAfter = this.taken + source.readableLength;
+        this.reportCaughtUpWhenDue();
       });
     this.finished = this.run(handler, onError).finally(onFinished);
   }
 
-  private goLiveWhenDue(): void {
-    if (this.live || this.stopped || this.liveAfter === undefined || this.handled < this.liveAfter) return;
-    this.live = true;
-    this.onCaughtUp?.();
+  private reportCaughtUpWhenDue(): void {
+    if (this.reportedCaughtUp || this.stopped || this.caughtUpAfter === undefined || this.handled < this.caughtUpAfter) return;
+    this.reportedCaughtUp = true;
+    try {
+      this.onCaughtUp?.();
+    } catch (error) {
+      // Called from the client's stream (its `emit`) as well as from run(): ending the stream makes
+      // run() report the error to onError, as a throwing handler does, on either path.
+      this.source.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   async stop(): Promise<void> {
@@ -99,7 +105,7 @@ export class KurrentSubscription implements Subscription {
         this.taken += 1;
         await this.deliver(resolved, handler);
         this.handled += 1;
-        this.goLiveWhenDue();
+        this.reportCaughtUpWhenDue();
       }
       if (!this.stopped) throw new StoreUnavailableError('KurrentDB ended the $all subscription');
     } catch (error) {

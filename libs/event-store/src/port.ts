@@ -188,9 +188,7 @@ export interface EventTypeFilter {
 }
 
 /** What a catch-up subscription delivers, and what it reports besides events. */
-export interface SubscriptionOptions {
-  /** Only events of these types are delivered. */
-  readonly types?: readonly string[];
+export interface SubscriptionOptions extends Partial<EventTypeFilter> {
   /**
    * Called once, after the handler has returned for every event (of `types`) that the store held
    * at some moment after the subscription began: from then on it is live. Work that must not act

@@ -10,9 +10,10 @@ import { dueKeysOnly } from './index-snapshots';
 import type { ServiceRuntime } from './runtime';
 
 /**
- * Due work on a real SQLite store fires nothing until its index has caught up: a key that looks due
- * half-way through the history may be cleared further on. (Audit's custody check is the case that
- * hurts: fired early, it finds evidence missing that the log holds, and records a violation.)
+ * Due work that waits for catch-up (Schedule.waitsForCatchUp) fires nothing on a real SQLite store
+ * until its index has caught up: a key that looks due half-way through the history may be cleared
+ * further on. (Audit's custody check is the case: fired early, it finds evidence missing that the
+ * log holds, and records a violation.)
  */
 
 const DUE = 'test.due';
@@ -42,13 +43,14 @@ function dueWork(store: SqliteEventStore, clockOffsetMs = 0) {
     types: [DUE],
     change: (event: { data: unknown }) => event.data as { key: string; dueAt: string | null },
     snapshots: dueKeysOnly('$schedule-test'),
+    waitsForCatchUp: true,
   };
   const work = new DueWork(runtime, schedule, (key) => Promise.resolve(fired.push(key) > 0 ? ('done' as const) : undefined));
   works.push(work);
   return { work, fired };
 }
 
-describe('due work waits for its index to catch up (real SQLite store)', () => {
+describe('due work that waits for its index to catch up (real SQLite store)', () => {
   jest.setTimeout(20_000);
   let dir: string;
   let store: SqliteEventStore;

@@ -37,7 +37,48 @@ function hiccupStore(events: StoredEvent[]) {
   return { store, starts };
 }
 
+/** A store whose first subscription catches up, then fails a few ms later; the second delivers `later` and catches up. */
+function failsAfterCatchingUp(first: StoredEvent[], later: StoredEvent[]) {
+  let subscriptions = 0;
+  return {
+    subscribeToAll(
+      _from: number,
+      handler: (event: StoredEvent) => Promise<void>,
+      onError?: (error: unknown) => void,
+      options?: SubscriptionOptions,
+    ) {
+      const isFirst = subscriptions === 0;
+      subscriptions += 1;
+      void (async () => {
+        for (const event of isFirst ? first : later) await handler(event);
+        options?.onCaughtUp?.();
+        if (isFirst) setTimeout(() => onError?.(new Error('database is locked')), 5);
+      })();
+      return { stop: () => Promise.resolve() };
+    },
+  } as unknown as EventStore;
+}
+
 describe('DueWork', () => {
+  it('fires nothing for a schedule that waits for catch-up while its failed index resubscribes', async () => {
+    const soon = new Date(Date.now() + 40).toISOString();
+    const store = failsAfterCatchingUp([stored(3, 'k', soon)], [{ ...stored(4, 'k', soon), data: { key: 'k', dueAt: null } }]);
+    const runtime = {
+      store,
+      clock: () => new Date(),
+      logger: { log: () => undefined, error: () => undefined, warn: () => undefined },
+      config: { timerMs: 150 },
+    } as unknown as ServiceRuntime;
+    const fired: string[] = [];
+    const schedule = { types: ['local.due'], change: (event: { data: unknown }) => event.data as { key: string; dueAt: string | null } };
+    const work = new DueWork(runtime, { ...schedule, waitsForCatchUp: true }, (key) => Promise.resolve(void fired.push(key)));
+    await work.start();
+    // 'k' falls due at 40 ms, after the index failed (5 ms) and before it resubscribes (150 ms) and reads it cleared.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await work.stop();
+    expect(fired).toEqual([]);
+  });
+
   it('resumes a failed schedule index from the last event indexed, so later deadlines still fire', async () => {
     const now = new Date('2026-11-21T10:00:00.000Z');
     const { store, starts } = hiccupStore([stored(3, 'a', '2026-11-21T09:00:00.000Z'), stored(7, 'b', '2026-11-21T09:30:00.000Z')]);

@@ -23,6 +23,14 @@ export interface Schedule {
    * IndexSnapshots for when one is used.
    */
   readonly snapshots?: IndexStateCodec;
+  /**
+   * Nothing fires until the index has caught up with the store (its subscription's onCaughtUp):
+   * for work that decides on the index's own state, which is partial until then (audit's custody
+   * evidence: a check run half-way through the catch-up finds links missing that the log holds).
+   * Work that decides on its own stream (expiry, revocation) leaves it out and fires restored keys
+   * at once: held back through a long replay, a revocation would leave a credential alive longer.
+   */
+  readonly waitsForCatchUp?: boolean;
 }
 
 /**
@@ -54,11 +62,7 @@ export class DueWork {
   private wakeAt = Infinity;
   private ticking = false;
   private stopped = false;
-  /**
-   * Whether the index has read the store up to a moment after its subscription began. Until then
-   * nothing fires: a key that looks due may be cleared by an event not read yet (after a restart,
-   * a custody check would find evidence missing that was recorded after the index was written down).
-   */
+  /** Whether the index has read the store up to a moment after its subscription began (see Schedule.waitsForCatchUp). */
   private caughtUp = false;
   /** The last event indexed, so a failed subscription resumes where it was. */
   private indexed: IndexedEvent | undefined;
@@ -84,6 +88,7 @@ export class DueWork {
       if (restored) this.adopt(restored);
     }
     this.subscribe();
+    this.wakeForEarliest();
   }
 
   private adopt({ from, due, state }: RestoredIndex): void {
@@ -129,16 +134,22 @@ export class DueWork {
         return Promise.resolve();
       },
       (error) => {
+        // The index stops reading: a waiting schedule fires nothing until it has caught up again.
+        this.caughtUp = false;
         if (this.stopped) return;
         this.runtime.logger.error(`schedule index stopped at ${this.indexed?.position ?? -1}, resuming: ${String(error)}`);
         this.resume = setTimeout(() => this.subscribe(), this.runtime.config.timerMs);
       },
-      { types: this.schedule.types, onCaughtUp: () => this.goLive() },
+      { types: this.schedule.types, onCaughtUp: () => this.caughtUpWithStore() },
     );
   }
 
-  private goLive(): void {
+  private caughtUpWithStore(): void {
     this.caughtUp = true;
+    if (this.schedule.waitsForCatchUp)
+      this.runtime.logger.log(
+        `${this.schedule.snapshots?.name ?? 'schedule index'} caught up at position ${this.indexed?.position ?? -1} (${this.due.size} due keys): its due work fires from now on`,
+      );
     this.wakeForEarliest();
   }
 
@@ -149,7 +160,7 @@ export class DueWork {
 
   /** Makes the timer fire by `dueAt` (at once if it is past, in MAX_SLEEP_MS at most); a later one is brought forward. */
   private wakeBy(dueAt: number): void {
-    if (this.stopped || !this.caughtUp) return;
+    if (this.stopped || !this.mayFire()) return;
     const now = this.runtime.clock().getTime();
     const at = Math.min(Math.max(dueAt, now), now + MAX_SLEEP_MS);
     if (at >= this.wakeAt) return;
@@ -161,6 +172,10 @@ export class DueWork {
     }, at - now);
   }
 
+  private mayFire(): boolean {
+    return this.caughtUp || !this.schedule.waitsForCatchUp;
+  }
+
   private wakeForEarliest(): void {
     let earliest = Infinity;
     for (const dueAt of this.due.values()) earliest = Math.min(earliest, dueAt);
@@ -170,11 +185,12 @@ export class DueWork {
   private async tick(): Promise<void> {
     // A tick already running sets the timer again when it ends, for whatever is due then; a
     // resubscription still catching up sets it when it has.
-    if (this.ticking || !this.caughtUp) return;
+    if (this.ticking || !this.mayFire()) return;
     this.ticking = true;
     try {
       const now = this.runtime.clock().getTime();
       for (const [key, dueAt] of this.due) {
+        if (this.stopped || !this.mayFire()) break;
         if (dueAt > now) continue;
         // Until the clearing event arrives, try again timerMs later (not at once, again and again).
         this.due.set(key, now + this.runtime.config.timerMs);
