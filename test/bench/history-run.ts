@@ -5,7 +5,7 @@ import { round } from './driver';
 import { historyRatios, type CaseRuns } from './history-ratios';
 import { prefillHistory, restartTimed } from './history';
 import { currentRss, peakRss, stackPids, waitIdle } from './rss';
-import { pipelineTarget, run, type Target } from './targets';
+import { pipelineTarget, run, runWithCpu, type Target } from './targets';
 
 export interface HistorySizes {
   events: number;
@@ -19,7 +19,13 @@ export interface HistorySizes {
  * Pre-fills every store and stream, starts the services (timed), measures the pipeline again with the
  * reference chain interleaved, then stops and starts them once more (timed, from their snapshots).
  */
-export async function historyRun(stack: Stack, provisioner: NatsConnection, reference: Target, empty: CaseRuns, sizes: HistorySizes) {
+export async function historyRun(
+  stack: Stack,
+  provisioner: NatsConnection,
+  reference: { target: Target; pids: Record<string, number> },
+  empty: CaseRuns,
+  sizes: HistorySizes,
+) {
   const filled = await prefillHistory(stack, provisioner, sizes.events);
   const pids = stackPids(stack.home, SERVICE_NAMES);
   // Start-up replays (schedules, custody index) read the whole history once; measure after them.
@@ -28,12 +34,18 @@ export async function historyRun(stack: Stack, provisioner: NatsConnection, refe
   // The first request after a start folds what is first read lazily (the requester's budget ledger).
   const firstRequestMs = round((await run(target, 1, 1)).p50);
   await run(target, sizes.warmup, sizes.concurrency);
+  const loaded = await runWithCpu(target, sizes.requests, sizes.concurrency, pids);
+  const referenceLoaded = await runWithCpu(reference.target, sizes.requests, sizes.concurrency, reference.pids);
+  const single = await runWithCpu(target, sizes.singleRequests, 1, pids);
+  const referenceSingle = await runWithCpu(reference.target, sizes.singleRequests, 1, reference.pids);
   const runs: CaseRuns = {
-    loaded: await run(target, sizes.requests, sizes.concurrency),
-    referenceLoaded: await run(reference, sizes.requests, sizes.concurrency),
-    single: await run(target, sizes.singleRequests, 1),
-    referenceSingle: await run(reference, sizes.singleRequests, 1),
+    loaded: loaded.result,
+    referenceLoaded: referenceLoaded.result,
+    single: single.result,
+    referenceSingle: referenceSingle.result,
   };
+  // CPU per request with the history, to set beside the empty case's: more work, or more waiting?
+  const cpu = { loaded: loaded.cpu, referenceLoaded: referenceLoaded.cpu, single: single.cpu, referenceSingle: referenceSingle.cpu };
   await target.nc.close();
   // The peak since the start includes its replays; the resident size now is what the load holds.
   const peak = peakRss(pids);
@@ -42,6 +54,7 @@ export async function historyRun(stack: Stack, provisioner: NatsConnection, refe
   return {
     runs,
     ratios: historyRatios(empty, runs),
+    cpu,
     peak_rss_mb: peak,
     rss_after_runs_mb: resident,
     prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds), firstRequestMs },

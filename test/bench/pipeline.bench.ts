@@ -10,8 +10,8 @@ import { startReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
 import { HISTORY_FILE_STORE } from './history';
 import { historyRun } from './history-run';
-import { cpuMsPerRequest, cpuOf, peakRss, stackPids } from './rss';
-import { pipelineTarget, referenceTarget, REQUESTER, run } from './targets';
+import { peakRss, stackPids } from './rss';
+import { pipelineTarget, referenceTarget, REQUESTER, run, runWithCpu } from './targets';
 import { hopTimeline, streamHeads } from './hop-timeline';
 
 /**
@@ -93,23 +93,15 @@ async function main(): Promise<void> {
     const subjectsBefore = await subjectCounts(provisioner);
     const referenceSubjectsBefore = await subjectCounts(referenceProvisioner);
     const pipelinePids = stackPids(stack.home, SERVICE_NAMES);
-    const cpuBefore = cpuOf(pipelinePids);
     // Interleaved, so both see the same background load of a shared machine.
-    const loaded = await run(pipeline, N, CONCURRENCY);
-    const cpu = cpuMsPerRequest(cpuBefore, cpuOf(pipelinePids), N);
-    const referenceCpuBefore = cpuOf(chain.pids);
-    const referenceLoaded = await run(reference, N, CONCURRENCY);
-    const referenceCpu = cpuMsPerRequest(referenceCpuBefore, cpuOf(chain.pids), N);
+    const { result: loaded, cpu } = await runWithCpu(pipeline, N, CONCURRENCY, pipelinePids);
+    const { result: referenceLoaded, cpu: referenceCpu } = await runWithCpu(reference, N, CONCURRENCY, chain.pids);
     const work = perRequest(before, await settled(() => readCounters(provisioner, stack.home, siem)), N);
     const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
     const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
     const [singleHeads, referenceSingleHeads] = [await streamHeads(provisioner), await streamHeads(referenceProvisioner)];
-    const singleCpuBefore = cpuOf(pipelinePids);
-    const single = await run(pipeline, SINGLE_N, 1);
-    const singleCpu = cpuMsPerRequest(singleCpuBefore, cpuOf(pipelinePids), SINGLE_N);
-    const referenceSingleCpuBefore = cpuOf(chain.pids);
-    const referenceSingle = await run(reference, SINGLE_N, 1);
-    const referenceSingleCpu = cpuMsPerRequest(referenceSingleCpuBefore, cpuOf(chain.pids), SINGLE_N);
+    const { result: single, cpu: singleCpu } = await runWithCpu(pipeline, SINGLE_N, 1, pipelinePids);
+    const { result: referenceSingle, cpu: referenceSingleCpu } = await runWithCpu(reference, SINGLE_N, 1, chain.pids);
     const timeline = {
       pipeline: await hopTimeline(provisioner, singleHeads),
       reference: await hopTimeline(referenceProvisioner, referenceSingleHeads),
@@ -122,7 +114,7 @@ async function main(): Promise<void> {
         ? await historyRun(
             stack,
             provisioner,
-            reference,
+            { target: reference, pids: chain.pids },
             { loaded, single, referenceLoaded, referenceSingle },
             { events: HISTORY, warmup: WARMUP, requests: N, singleRequests: SINGLE_N, concurrency: CONCURRENCY },
           )
@@ -179,6 +171,9 @@ async function main(): Promise<void> {
         `  vs empty                    throughput ${figures.ratios.throughput}, one-at-a-time p50 ${figures.ratios.single_p50}x; as fractions of the reference run beside each: throughput ${relative.throughput}, p50 ${relative.single_p50}x (reference's own drift ${relative.reference_throughput_drift})`,
       );
       console.log(
+        `  CPU ms per request          loaded ${JSON.stringify(history.cpu.loaded)} reference ${JSON.stringify(history.cpu.referenceLoaded)}; one at a time ${JSON.stringify(history.cpu.single)} reference ${JSON.stringify(history.cpu.referenceSingle)}`,
+      );
+      console.log(
         `  RSS (MB)                    peak since the start ${JSON.stringify(figures.peak_rss_mb)}, after the runs ${JSON.stringify(figures.rss_after_runs_mb)}`,
       );
       console.log(
@@ -221,6 +216,7 @@ async function main(): Promise<void> {
                 single: figures(history.runs.single),
                 reference: { loaded: figures(history.runs.referenceLoaded), single: figures(history.runs.referenceSingle) },
                 ratios_to_empty: history.ratios,
+                cpu_ms_per_request: history.cpu,
                 peak_rss_mb: history.peak_rss_mb,
                 rss_after_runs_mb: history.rss_after_runs_mb,
                 prefill: history.prefill,

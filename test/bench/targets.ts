@@ -4,6 +4,7 @@ import { EnvelopeSigner, loadIdentity } from '@countersign/identity';
 import { connectAs, type Stack } from '@countersign/stack';
 import { drive, submissionData, type Run, type SubmissionSigner } from './driver';
 import type { ReferenceChain } from './reference-chain/chain';
+import { cpuMsPerRequest, cpuOf } from './rss';
 
 /** The requester every bench request comes from (auto-approved by the demo policy). */
 export const REQUESTER = 'deploy-bot';
@@ -37,3 +38,15 @@ export async function referenceTarget(chain: ReferenceChain): Promise<Target> {
 
 export const run = (target: Target, count: number, concurrency: number): Promise<Run> =>
   drive(target.nc, REQUESTER, target.sign, count, concurrency);
+
+/** A run, and the CPU milliseconds per request each of `pids` spent during it. */
+export async function runWithCpu(
+  target: Target,
+  count: number,
+  concurrency: number,
+  pids: Record<string, number>,
+): Promise<{ result: Run; cpu: Record<string, number> }> {
+  const before = cpuOf(pids);
+  const result = await run(target, count, concurrency);
+  return { result, cpu: cpuMsPerRequest(before, cpuOf(pids), count) };
+}
