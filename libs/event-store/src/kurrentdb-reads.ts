@@ -71,7 +71,8 @@ export class KurrentSubscription implements Subscription {
     private readonly onCaughtUp?: () => void,
   ) {
     // The client emits caughtUp as the server's message passes through its stream, ahead of the
-    // events still buffered before it: those are handled first (KurrentDB 23.10 and later send it).
+    // events still buffered before it: those are handled first. (Servers send it since 23.10; this
+    // path is tried over the fake client only, see docs/operations.md.)
     if (onCaughtUp)
       source.once('caughtUp', () => {
         this.caughtUpAfter = this.taken + source.readableLength;

@@ -77,7 +77,8 @@ export class DueWork {
   /**
    * Follows the store from the last event indexed. At the first start, that is where the index's
    * snapshot was taken if there is a usable one (see IndexSnapshots), else the store's start; a
-   * later start (after a stop) goes on from the index it holds. Due keys fire once it has caught up.
+   * later start (after a stop) goes on from the index it holds. A schedule that waitsForCatchUp
+   * fires nothing before the subscription has caught up; any other fires restored keys at once.
    */
   async start(): Promise<void> {
     this.stopped = false;
