@@ -4,7 +4,7 @@ import type { Stack } from '@countersign/stack';
 import { round } from './driver';
 import { historyRatios, type CaseRuns } from './history-ratios';
 import { prefillHistory, restartTimed } from './history';
-import { currentRss, peakRss, stackPids, waitIdle } from './rss';
+import { busPids, currentRss, peakRss, stackPids, waitIdle } from './rss';
 import { pipelineTarget, run, runWithCpu, type Target } from './targets';
 
 export interface HistorySizes {
@@ -22,6 +22,7 @@ export interface HistorySizes {
 export async function historyRun(
   stack: Stack,
   provisioner: NatsConnection,
+  /** The reference chain, and the processes (its hops and its bus) whose CPU is read. */
   reference: { target: Target; pids: Record<string, number> },
   empty: CaseRuns,
   sizes: HistorySizes,
@@ -34,9 +35,10 @@ export async function historyRun(
   // The first request after a start folds what is first read lazily (the requester's budget ledger).
   const firstRequestMs = round((await run(target, 1, 1)).p50);
   await run(target, sizes.warmup, sizes.concurrency);
-  const loaded = await runWithCpu(target, sizes.requests, sizes.concurrency, pids);
+  const cpuPids = { ...pids, ...busPids(stack.nats) };
+  const loaded = await runWithCpu(target, sizes.requests, sizes.concurrency, cpuPids);
   const referenceLoaded = await runWithCpu(reference.target, sizes.requests, sizes.concurrency, reference.pids);
-  const single = await runWithCpu(target, sizes.singleRequests, 1, pids);
+  const single = await runWithCpu(target, sizes.singleRequests, 1, cpuPids);
   const referenceSingle = await runWithCpu(reference.target, sizes.singleRequests, 1, reference.pids);
   const runs: CaseRuns = {
     loaded: loaded.result,

@@ -10,7 +10,7 @@ import { startReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
 import { HISTORY_FILE_STORE } from './history';
 import { historyRun } from './history-run';
-import { peakRss, stackPids } from './rss';
+import { busPids, peakRss, stackPids } from './rss';
 import { pipelineTarget, referenceTarget, REQUESTER, run, runWithCpu } from './targets';
 import { hopTimeline, streamHeads } from './hop-timeline';
 
@@ -92,16 +92,18 @@ async function main(): Promise<void> {
     const before = await readCounters(provisioner, stack.home, siem);
     const subjectsBefore = await subjectCounts(provisioner);
     const referenceSubjectsBefore = await subjectCounts(referenceProvisioner);
-    const pipelinePids = stackPids(stack.home, SERVICE_NAMES);
+    // CPU is read for each side's services and its nats-server.
+    const pipelinePids = { ...stackPids(stack.home, SERVICE_NAMES), ...busPids(stack.nats) };
+    const referencePids = { ...chain.pids, ...busPids(chain.bus) };
     // Interleaved, so both see the same background load of a shared machine.
     const { result: loaded, cpu } = await runWithCpu(pipeline, N, CONCURRENCY, pipelinePids);
-    const { result: referenceLoaded, cpu: referenceCpu } = await runWithCpu(reference, N, CONCURRENCY, chain.pids);
+    const { result: referenceLoaded, cpu: referenceCpu } = await runWithCpu(reference, N, CONCURRENCY, referencePids);
     const work = perRequest(before, await settled(() => readCounters(provisioner, stack.home, siem)), N);
     const events = subjectsPerRequest(subjectsBefore, await subjectCounts(provisioner), N);
     const referenceEvents = subjectsPerRequest(referenceSubjectsBefore, await subjectCounts(referenceProvisioner), N);
     const [singleHeads, referenceSingleHeads] = [await streamHeads(provisioner), await streamHeads(referenceProvisioner)];
     const { result: single, cpu: singleCpu } = await runWithCpu(pipeline, SINGLE_N, 1, pipelinePids);
-    const { result: referenceSingle, cpu: referenceSingleCpu } = await runWithCpu(reference, SINGLE_N, 1, chain.pids);
+    const { result: referenceSingle, cpu: referenceSingleCpu } = await runWithCpu(reference, SINGLE_N, 1, referencePids);
     const timeline = {
       pipeline: await hopTimeline(provisioner, singleHeads),
       reference: await hopTimeline(referenceProvisioner, referenceSingleHeads),
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
         ? await historyRun(
             stack,
             provisioner,
-            { target: reference, pids: chain.pids },
+            { target: reference, pids: referencePids },
             { loaded, single, referenceLoaded, referenceSingle },
             { events: HISTORY, warmup: WARMUP, requests: N, singleRequests: SINGLE_N, concurrency: CONCURRENCY },
           )

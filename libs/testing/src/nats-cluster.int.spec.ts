@@ -46,6 +46,7 @@ describe('nats-server cluster harness', () => {
     expect(cluster.nodes.map((node) => node.name)).toEqual(['n1', 'n2', 'n3']);
     expect(cluster.url.split(',')).toEqual(cluster.urls);
     expect(cluster.nodes.map((_, index) => cluster.isRunning(index))).toEqual([true, true, true]);
+    expect(new Set(cluster.pids()).size).toBe(3);
     expect(cluster.indexOf(await cluster.waitForMetaLeader())).toBeGreaterThanOrEqual(0);
   });
 

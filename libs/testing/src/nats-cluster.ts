@@ -115,6 +115,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       await stopAll();
       await Promise.all(nodes.map((_, index) => start(index)));
     },
+    pids: () => children.flatMap((child) => (child?.pid === undefined ? [] : [child.pid])),
   };
   return cluster;
 }

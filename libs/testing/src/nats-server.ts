@@ -24,6 +24,8 @@ export interface RunningNatsServer {
   stop(options?: { keep?: boolean }): Promise<void>;
   /** Stops and starts again on the same port and data directory. */
   restart(): Promise<void>;
+  /** Process ids of the running server process(es), e.g. for the bench to read their CPU time. */
+  pids(): number[];
 }
 
 export const NATS_INSTALL_HINT =
@@ -59,6 +61,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await stopChild();
       child = await launchNatsProcess(configPath);
     },
+    pids: () => (child.pid === undefined ? [] : [child.pid]),
   };
 }
 

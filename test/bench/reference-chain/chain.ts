@@ -18,6 +18,8 @@ export interface ReferenceChain {
   submitter: RefSigner;
   /** Process id of each hop, for its peak RSS. */
   pids: Record<string, number>;
+  /** The chain's nats-server. */
+  bus: RunningNatsServer;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startReferenceChain(requester = 'deploy-bot'): Promise<Ref
     requester,
     submitter: new RefSigner(`requester:${requester}`, keys[`requester:${requester}`]!),
     pids: Object.fromEntries(SERVICE_NAMES.map((service, index) => [service, children[index]!.pid!])),
+    bus: nats,
     async stop() {
       for (const child of children) {
         child.removeAllListeners('exit');
