@@ -10,10 +10,10 @@ export interface CaseRuns {
 
 /**
  * The history case against the empty one. Raw ratios compare runs taken about 15 minutes apart on a
- * shared machine, which can drift by more than the 10% goal; the reference chain (its own empty
- * stores) runs again beside the history case, so each case is also read as a fraction of the
- * reference measured in the same minutes, and the ratio of those two fractions is the machine's
- * drift taken out (`vs_reference`).
+ * shared machine, which can drift by more than the 10% goal; a reference chain (its own empty
+ * stores), started afresh and warmed up as the services are, runs again beside the history case, so
+ * each case is also read as a fraction of the reference measured in the same minutes, and the ratio
+ * of those two fractions is the machine's drift taken out (`vs_reference`).
  */
 export function historyRatios(empty: CaseRuns, history: CaseRuns) {
   const loadedShare = (runs: CaseRuns) => runs.loaded.throughput / runs.referenceLoaded.throughput;

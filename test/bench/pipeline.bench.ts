@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     ...(LOG_MATCH ? { log: printMatching } : {}),
     ...(HISTORY > 0 ? { natsMaxFileStore: HISTORY_FILE_STORE } : {}),
   });
-  const chain = await startReferenceChain(REQUESTER);
+  let chain = await startReferenceChain(REQUESTER);
   try {
     const provisioner = await connectAs(stack, 'provisioner');
     const referenceProvisioner = await connect({ servers: chain.natsUrl, noAsyncTraces: true });
@@ -110,18 +110,24 @@ async function main(): Promise<void> {
     };
     const rss = peakRss(stackPids(stack.home, ['demo-target', ...SERVICE_NAMES]));
     const referenceRss = peakRss(chain.pids);
-    await pipeline.nc.close();
+    await Promise.all([pipeline.nc.close(), reference.nc.close(), referenceProvisioner.close()]);
+    // The services start again after the pre-fill; so does the reference chain, to be as warm.
+    const freshReference = async () => {
+      await chain.stop();
+      chain = await startReferenceChain(REQUESTER);
+      return { target: await referenceTarget(chain), pids: { ...chain.pids, ...busPids(chain.bus) } };
+    };
     const history =
       HISTORY > 0
         ? await historyRun(
             stack,
             provisioner,
-            { target: reference, pids: referencePids },
+            freshReference,
             { loaded, single, referenceLoaded, referenceSingle },
             { events: HISTORY, warmup: WARMUP, requests: N, singleRequests: SINGLE_N, concurrency: CONCURRENCY },
           )
         : undefined;
-    await Promise.all([reference.nc.close(), provisioner.close(), referenceProvisioner.close()]);
+    await provisioner.close();
 
     const costs = await measureUnitCosts();
     const flow = flowWork();
