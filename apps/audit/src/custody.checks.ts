@@ -98,7 +98,9 @@ export class CustodyChecks extends ScheduledWork {
       this.index.checkBy.set(requestId, 0);
       return { key: requestId, dueAt: at(0) };
     }
-    if (this.index.checkBy.has(requestId)) return undefined;
+    // A check already due may have found its evidence incomplete (a vote recorded after the
+    // execution's result): whatever arrives for the request makes it due again, not a tick later.
+    if (this.index.checkBy.has(requestId)) return { key: requestId, dueAt: envelope.time };
     if (FINISHED.includes(envelope.type)) {
       this.index.checkBy.set(requestId, time + COMPLETION_GRACE_MS);
       return { key: requestId, dueAt: envelope.time };

@@ -1,6 +1,11 @@
-import type { ServiceRuntime } from '@countersign/service-runtime';
+import { EventTypes, type Envelope } from '@countersign/contracts';
+import { fullChain, REQUEST_ID } from '@countersign/audit-domain/testing';
+import type { DomainEvent, ServiceRuntime } from '@countersign/service-runtime';
 import { expectScheduleTypesComplete } from '@countersign/service-runtime/testing';
 import { CustodyChecks } from './custody.checks';
+
+/** What the index reads: the log's record of an observed event (only its `event` matters here). */
+const recordOf = (envelope: Envelope) => ({ type: EventTypes.AuditRecord, data: { event: envelope } }) as unknown as DomainEvent;
 
 describe("audit's custody index", () => {
   const { schedule } = new CustodyChecks({} as ServiceRuntime);
@@ -11,5 +16,18 @@ describe("audit's custody index", () => {
 
   it('runs no check until it has caught up with the log: a check decides on the evidence it holds', () => {
     expect(schedule.waitsForCatchUp).toBe(true);
+  });
+
+  it('makes a check that is already due due again whenever more of its evidence comes, until the custody is decided', () => {
+    const { schedule } = new CustodyChecks({} as ServiceRuntime);
+    const { vote, ...others } = fullChain();
+    const changes = Object.values(others).map((envelope) => schedule.change(recordOf(envelope)));
+    // The execution's result makes the check due: with the vote not recorded yet, it finds the evidence incomplete.
+    expect(changes.at(-1)).toEqual({ key: REQUEST_ID, dueAt: others.succeeded.time });
+    // The vote, recorded later (another consumer), must not wait for the timer's next try.
+    expect(schedule.change(recordOf(vote))).toEqual({ key: REQUEST_ID, dueAt: vote.time });
+    const decided = { type: EventTypes.CustodyVerified, data: { requestId: REQUEST_ID } } as unknown as DomainEvent;
+    expect(schedule.change(decided)).toEqual({ key: REQUEST_ID, dueAt: null });
+    expect(schedule.change(recordOf(vote))).toBeUndefined();
   });
 });

@@ -194,5 +194,16 @@ export function subjectFor(envelope: Pick<Envelope, 'type' | 'signer' | 'data'>)
   return Subjects.serviceEvent(name as ServiceName, type);
 }
 
+/** Whether a consumer's filter subject takes a subject, as NATS matches them: `*` one token, `>` one or more. */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const wanted = filter.split('.');
+  const tokens = subject.split('.');
+  for (const [index, token] of wanted.entries()) {
+    if (token === '>') return tokens.length > index;
+    if (index >= tokens.length || (token !== '*' && token !== tokens[index])) return false;
+  }
+  return wanted.length === tokens.length;
+}
+
 /** The NATS header that JetStream deduplicates on; we always set it to the event id. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';

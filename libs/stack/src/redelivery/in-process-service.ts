@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { JsMsg, NatsConnection } from 'nats';
-import { Consumers, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
+import { Consumers, subjectMatches, type ConsumerSpec, type Envelope, type ServiceName } from '@countersign/contracts';
 import { SqliteEventStore, type StoredEvent } from '@countersign/event-store';
 import { EnvelopeSigner, loadIdentity, loadRegistry, loadTrustStore, type Freshness, type Verification } from '@countersign/identity';
 import {
@@ -59,6 +59,9 @@ class DirectTransport extends Server implements CustomTransportStrategy {
 
 /** Timers (expiry, revocation, custody) must not act between deliveries: an hour never passes here. */
 const QUIET_TIMERS_MS = '3600000';
+/** How long the store's head must hold still before a run's events are read (see settled). */
+const SETTLE_QUIET_MS = 50;
+const SETTLE_LIMIT_MS = 10_000;
 /** The redelivery property test counts its own deliveries; the dead-letter limit has its own test. */
 const UNBOUNDED_DELIVERIES = 1_000_000;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -136,6 +139,26 @@ export class InProcessService {
     return settlement;
   }
 
+  /**
+   * Waits until the service's own background work (store subscriptions, due work such as audit's
+   * custody checks, which run after the delivery that triggered them has settled) has stopped
+   * adding events: the store's head holds still for SETTLE_QUIET_MS.
+   */
+  async settled(): Promise<void> {
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    for (let head = await this.head(); Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_QUIET_MS));
+      const now = await this.head();
+      if (now === head) return;
+      head = now;
+    }
+    throw new Error(`${this.runtime.config.service} kept adding events for ${SETTLE_LIMIT_MS} ms`);
+  }
+
+  private async head(): Promise<number> {
+    return (await this.events()).at(-1)?.position ?? -1;
+  }
+
   /** Every event in the service's store, in store order. */
   async events(): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
@@ -182,15 +205,4 @@ function noBus(): NatsConnection {
       throw new Error(`an in-process service touched the bus (${String(property)})`);
     },
   });
-}
-
-/** NATS subject matching: `*` one token, `>` the rest. */
-export function subjectMatches(filter: string, subject: string): boolean {
-  const wanted = filter.split('.');
-  const tokens = subject.split('.');
-  for (const [index, token] of wanted.entries()) {
-    if (token === '>') return tokens.length > index;
-    if (index >= tokens.length || (token !== '*' && token !== tokens[index])) return false;
-  }
-  return wanted.length === tokens.length;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Consumers, type ServiceName } from '@countersign/contracts';
+import { Consumers, subjectMatches, type ServiceName } from '@countersign/contracts';
 import type { StoredEvent } from '@countersign/event-store';
 import {
   deliverAll,
@@ -10,7 +10,7 @@ import {
   type DeliveryReport,
   type Inbound,
 } from '@countersign/testing/redelivery';
-import { InProcessService, subjectMatches, type InProcessServiceOptions } from './in-process-service';
+import { InProcessService, type InProcessServiceOptions } from './in-process-service';
 import { recordHonestFlows, type RecordedFlows, type RecordedMessage } from './recorded-flows';
 
 /** Effects outside the store (calls to a target), fresh for every run. */
@@ -112,6 +112,7 @@ export async function runDeliveries(
     const report = plan
       ? await deliverAll(inboundPlan(flows, testCase.service.service, messages, produced), plan, deliver)
       : await deliverInOrder(messages.length, deliver);
+    await service.settled();
     const raw = await service.events();
     testCase.check?.(raw, messages);
     const events = sortedJson(raw.map(testCase.normalize ?? comparable).filter((event) => event !== undefined));
@@ -147,9 +148,18 @@ export async function checkRedelivery(
       expect(result.events).toEqual(once.events);
       expect(result.effects).toEqual(once.effects);
     }),
-    { numRuns },
+    { numRuns, ...replayOf(process.env) },
   );
   return { once, runs, naks, deliveries };
+}
+
+/**
+ * A failing plan again: fast-check prints `seed` and `path` with its counterexample, and
+ * REDELIVERY_SEED and REDELIVERY_PATH given those run exactly that plan first.
+ */
+export function replayOf(env: NodeJS.ProcessEnv): { seed?: number; path?: string; endOnFailure?: boolean } {
+  if (!env.REDELIVERY_SEED) return {};
+  return { seed: Number(env.REDELIVERY_SEED), ...(env.REDELIVERY_PATH ? { path: env.REDELIVERY_PATH } : {}), endOnFailure: true };
 }
 
 /** Runs per flow; REDELIVERY_RUNS raises it for a longer search. */
