@@ -13,7 +13,8 @@ export interface CaseRuns {
  * shared machine, which can drift by more than the 10% goal; a reference chain (its own empty
  * stores), started afresh and warmed up as the services are, runs again beside the history case, so
  * each case is also read as a fraction of the reference measured in the same minutes, and the ratio
- * of those two fractions is the machine's drift taken out (`vs_reference`).
+ * of those two fractions is the machine's drift taken out (`vs_reference`), along with any change
+ * of the reference's own between the cases (docs/operations.md, round 15).
  */
 export function historyRatios(empty: CaseRuns, history: CaseRuns) {
   const loadedShare = (runs: CaseRuns) => runs.loaded.throughput / runs.referenceLoaded.throughput;

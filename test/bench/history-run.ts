@@ -4,7 +4,7 @@ import type { Stack } from '@countersign/stack';
 import { round } from './driver';
 import { historyRatios, type CaseRuns } from './history-ratios';
 import { prefillHistory, restartTimed } from './history';
-import { busPids, currentRss, peakRss, stackPids, waitIdle } from './rss';
+import { currentRss, peakRss, stackPids, waitIdle } from './rss';
 import { pipelineTarget, run, runWithCpu, type Target } from './targets';
 
 export interface HistorySizes {
@@ -40,7 +40,7 @@ export async function historyRun(
   // runs beside them are not taken after thousands more requests than in the empty case.
   const reference = await freshReference();
   await run(reference.target, sizes.warmup, sizes.concurrency);
-  const cpuPids = { ...pids, ...busPids(stack.nats) };
+  const cpuPids = { ...pids, ...stack.nats.pids() };
   const loaded = await runWithCpu(target, sizes.requests, sizes.concurrency, cpuPids);
   const referenceLoaded = await runWithCpu(reference.target, sizes.requests, sizes.concurrency, reference.pids);
   const single = await runWithCpu(target, sizes.singleRequests, 1, cpuPids);

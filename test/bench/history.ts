@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from 'nats';
-import { Consumers, SERVICE_NAMES, Streams } from '@countersign/contracts';
+import { Consumers, SERVICE_NAMES, Streams, type ConsumerSpec } from '@countersign/contracts';
 import { HomeLayout } from '@countersign/identity';
 import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS } from '@countersign/messaging';
 import { connectAs, REPO_ROOT, type Stack } from '@countersign/stack';
@@ -44,23 +44,27 @@ export async function prefillStreams(stack: Stack, provisioner: NatsConnection, 
     published += missing;
   }
   await Promise.all([...publishers.values()].map((connection) => connection.close()));
-  const settings = DEFAULT_JETSTREAM_SETTINGS;
   for (const spec of Object.values(Consumers).flat()) {
-    const last = (await jsm.streams.info(spec.stream)).state.last_seq;
     await jsm.consumers.delete(spec.stream, spec.durable);
-    await jsm.consumers.add(spec.stream, {
-      ...consumerConfigFor(spec, settings),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: last + 1,
-    });
+    await addConsumerAtEnd(jsm, spec);
   }
   return published;
 }
 
+/** Adds a durable consumer as provisioning configures it, starting after what its stream holds now: as if it had consumed that history. */
+export async function addConsumerAtEnd(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const last = (await jsm.streams.info(spec.stream)).state.last_seq;
+  await jsm.consumers.add(spec.stream, {
+    ...consumerConfigFor(spec, DEFAULT_JETSTREAM_SETTINGS),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: last + 1,
+  });
+}
+
 const CHUNK = 20_000;
 
-interface Sample {
+export interface Sample {
   connection: NatsConnection;
   subject: string;
   data: Uint8Array;
@@ -72,7 +76,13 @@ interface Sample {
  * hours), CHUNK at a time: flush, then wait until the stream holds them before the next chunk, so
  * the server is never asked to buffer more than one chunk.
  */
-async function publishInChunks(jsm: JetStreamManager, stream: string, before: number, missing: number, samples: Sample[]): Promise<void> {
+export async function publishInChunks(
+  jsm: JetStreamManager,
+  stream: string,
+  before: number,
+  missing: number,
+  samples: Sample[],
+): Promise<void> {
   for (let sent = 0; sent < missing;) {
     const connections = new Set<NatsConnection>();
     for (const end = Math.min(missing, sent + CHUNK); sent < end; sent += 1) {

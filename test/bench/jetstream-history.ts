@@ -1,23 +1,26 @@
-import { connect, DeliverPolicy, headers, type ConsumerMessages, type JetStreamClient, type NatsConnection } from 'nats';
-import { Consumers, EventTypes, MSG_ID_HEADER, Streams, Subjects } from '@countersign/contracts';
-import { consumerConfigFor, DEFAULT_JETSTREAM_SETTINGS, streamConfigFor } from '@countersign/messaging';
+import { connect, headers, type ConsumerMessages, type JetStreamClient, type NatsConnection } from 'nats';
+import { Consumers, EventTypes, MSG_ID_HEADER, Streams, Subjects, subjectMatches, type ConsumerSpec } from '@countersign/contracts';
+import { DEFAULT_JETSTREAM_SETTINGS, streamConfigFor } from '@countersign/messaging';
 import { startNatsServer, type RunningNatsServer } from '@countersign/testing';
 import { percentile } from './driver';
+import { addConsumerAtEnd, publishInChunks } from './history';
 
 /**
  * Does a JetStream stream holding STREAM_HISTORY messages (10^6 unless set) make a publish or a
  * delivery slower? Two nats-servers on free loopback ports, each with `CS_EVENTS` and every durable
- * consumer the services have on it (as provisioning configures them); one stream is filled first
- * with plain publishes spread over the subjects those consumers filter on, and its consumers are
- * moved past them, as the history bench does. Then, in alternating rounds, one message at a time on
- * each server: the time of a publish with an awaited PubAck, and from the publish until the
- * consumer filtering on its subject has it. Run: node scripts/run-ts.js test/bench/jetstream-history.ts.
- * docs/operations.md, "The history run at 10^6 events", records what it showed.
+ * consumer the services have on it (as provisioning configures them); one stream is first filled
+ * with plain publishes spread over the subjects those consumers filter on, and the consumers start
+ * after them, as the history bench does. Then, in rounds that alternate which server goes first, one
+ * message at a time on each: the time of a publish with an awaited PubAck, and from the publish
+ * until every consumer filtering on its subject has it. Run: node scripts/run-ts.js
+ * test/bench/jetstream-history.ts. docs/operations.md, "The history run at 10^6 events", records
+ * what it showed.
  */
 const HISTORY = Number(process.env.STREAM_HISTORY ?? 1_000_000);
 const MESSAGES = 1_000;
 const ROUNDS = 4;
-const CHUNK = 20_000;
+/** A delivery not seen by then is lost: the run fails instead of waiting forever. */
+const DELIVERY_TIMEOUT_MS = 10_000;
 /** About a signed envelope's size on the bus. */
 const PAYLOAD = new Uint8Array(1_200);
 /** One subject per producing service, each filtered on by a service's consumer. */
@@ -34,73 +37,84 @@ const EVENT_CONSUMERS = Object.values(Consumers)
 
 interface Side {
   server: RunningNatsServer;
-  connection: NatsConnection;
-  js: JetStreamClient;
+  connection?: NatsConnection;
   sent: number;
+}
+
+interface Timings {
+  publish: number[];
+  delivered: number[];
 }
 
 const config = ({ port, storeDir }: { port: number; storeDir: string }) =>
   `listen: 127.0.0.1:${port}\njetstream { store_dir: "${storeDir}", max_file_store: 64G }\n`;
 
-async function startSide(history: number): Promise<Side> {
-  const server = await startNatsServer({ config });
-  const connection = await connect({ servers: server.url });
+/** The stream and its consumers, after `history` plain messages when asked for. */
+async function prepare(side: Side, history: number): Promise<void> {
+  const connection = (side.connection = await connect({ servers: side.server.url }));
   const jsm = await connection.jetstreamManager();
   await jsm.streams.add(streamConfigFor(Streams.events, DEFAULT_JETSTREAM_SETTINGS));
-  for (let sent = 0; sent < history;) {
-    for (const end = Math.min(history, sent + CHUNK); sent < end; sent += 1) connection.publish(SUBJECTS[sent % SUBJECTS.length]!, PAYLOAD);
-    await connection.flush();
-    while ((await jsm.streams.info(Streams.events.name)).state.messages < sent) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const last = (await jsm.streams.info(Streams.events.name)).state.last_seq;
-  for (const spec of EVENT_CONSUMERS)
-    await jsm.consumers.add(spec.stream, {
-      ...consumerConfigFor(spec, DEFAULT_JETSTREAM_SETTINGS),
-      ...(last > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: last + 1 } : {}),
-    });
-  return { server, connection, js: connection.jetstream(), sent: 0 };
+  const samples = SUBJECTS.map((subject) => ({ connection, subject, data: PAYLOAD }));
+  if (history > 0) await publishInChunks(jsm, Streams.events.name, 0, history, samples);
+  for (const spec of EVENT_CONSUMERS) await addConsumerAtEnd(jsm, spec);
 }
 
-/** One message at a time: publish with a PubAck, then wait until every consumer filtering on it has it. */
-async function oneAtATime(side: Side): Promise<{ publish: number[]; delivered: number[] }> {
-  const waiting = new Map<string, () => void>();
+/** Every consumer pulling; `arrived(id, durable)` is told of each message as it comes. */
+async function readAll(js: JetStreamClient, arrived: (id: string, durable: string) => void): Promise<ConsumerMessages[]> {
   const readers: ConsumerMessages[] = [];
   for (const spec of EVENT_CONSUMERS) {
-    const messages = await (await side.js.consumers.get(spec.stream, spec.durable)).consume({ max_messages: 10 });
+    const messages = await (await js.consumers.get(spec.stream, spec.durable)).consume({ max_messages: 10 });
     readers.push(messages);
     void (async () => {
       for await (const message of messages) {
-        waiting.get(`${message.headers?.get(MSG_ID_HEADER) ?? ''} ${spec.durable}`)?.();
+        arrived(message.headers?.get(MSG_ID_HEADER) ?? '', spec.durable);
         message.ack();
       }
     })();
   }
-  const publish: number[] = [];
-  const delivered: number[] = [];
-  for (let n = 0; n < MESSAGES; n += 1) {
-    const subject = SUBJECTS[n % SUBJECTS.length]!;
-    const id = `bench-${(side.sent += 1)}`;
-    const readersOf = EVENT_CONSUMERS.filter((spec) => matches(spec.filterSubject, subject));
-    const arrivals = readersOf.map((spec) => new Promise<void>((resolve) => waiting.set(`${id} ${spec.durable}`, resolve)));
-    const header = headers();
-    header.set(MSG_ID_HEADER, id);
-    const started = performance.now();
-    await side.js.publish(subject, PAYLOAD, { headers: header });
-    publish.push(performance.now() - started);
-    await Promise.all(arrivals);
-    delivered.push(performance.now() - started);
-  }
-  readers.forEach((messages) => messages.stop());
-  return { publish, delivered };
+  return readers;
 }
 
-function matches(filter: string, subject: string): boolean {
-  const wanted = filter.split('.');
-  const tokens = subject.split('.');
-  return (
-    wanted.every((token, index) => token === '>' || token === '*' || token === tokens[index]) &&
-    (wanted.at(-1) === '>' || wanted.length === tokens.length)
-  );
+/** One message at a time: publish with a PubAck, then wait until every consumer filtering on it has it. */
+async function oneAtATime(side: Side): Promise<Timings> {
+  const js = side.connection!.jetstream();
+  const waiting = new Map<string, () => void>();
+  const readers = await readAll(js, (id, durable) => waiting.get(`${id} ${durable}`)?.());
+  const timings: Timings = { publish: [], delivered: [] };
+  try {
+    for (let n = 0; n < MESSAGES; n += 1) await timeOne(side, js, SUBJECTS[n % SUBJECTS.length]!, waiting, timings);
+  } finally {
+    readers.forEach((messages) => messages.stop());
+  }
+  return timings;
+}
+
+async function timeOne(
+  side: Side,
+  js: JetStreamClient,
+  subject: string,
+  waiting: Map<string, () => void>,
+  timings: Timings,
+): Promise<void> {
+  const id = `bench-${(side.sent += 1)}`;
+  const readers: ConsumerSpec[] = EVENT_CONSUMERS.filter((spec) => subjectMatches(spec.filterSubject, subject));
+  const arrivals = readers.map((spec) => new Promise<void>((resolve) => waiting.set(`${id} ${spec.durable}`, resolve)));
+  const header = headers();
+  header.set(MSG_ID_HEADER, id);
+  const started = performance.now();
+  await js.publish(subject, PAYLOAD, { headers: header });
+  timings.publish.push(performance.now() - started);
+  let timer: NodeJS.Timeout | undefined;
+  const lost = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${id} on ${subject} not delivered within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([Promise.all(arrivals), lost]);
+  } finally {
+    clearTimeout(timer);
+    readers.forEach((spec) => waiting.delete(`${id} ${spec.durable}`));
+  }
+  timings.delivered.push(performance.now() - started);
 }
 
 function figures(values: number[]): string {
@@ -109,26 +123,38 @@ function figures(values: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const filling = Date.now();
-  const [empty, full] = [await startSide(0), await startSide(HISTORY)];
-  console.log(
-    `filled CS_EVENTS with ${HISTORY} messages in ${((Date.now() - filling) / 1_000).toFixed(1)} s; ${EVENT_CONSUMERS.length} consumers`,
-  );
+  const sides: Side[] = [];
   try {
+    const [empty, full] = [
+      { server: await startNatsServer({ config }), sent: 0 },
+      { server: await startNatsServer({ config }), sent: 0 },
+    ];
+    sides.push(empty, full);
+    const filling = Date.now();
+    await prepare(empty, 0);
+    await prepare(full, HISTORY);
+    console.log(
+      `filled CS_EVENTS with ${HISTORY} messages in ${((Date.now() - filling) / 1_000).toFixed(1)} s; ${EVENT_CONSUMERS.length} consumers`,
+    );
     for (let n = 1; n <= ROUNDS; n += 1) {
-      const small = await oneAtATime(empty);
-      const large = await oneAtATime(full);
+      const [small, large] = n % 2 === 1 ? [await oneAtATime(empty), await oneAtATime(full)] : await reversed(empty, full);
       console.log(
         `round ${n}: publish+PubAck empty ${figures(small.publish)}, with ${HISTORY} ${figures(large.publish)}; ` +
           `until delivered empty ${figures(small.delivered)}, with ${HISTORY} ${figures(large.delivered)}`,
       );
     }
   } finally {
-    for (const side of [empty, full]) {
-      await side.connection.close();
+    for (const side of sides) {
+      await side.connection?.close();
       await side.server.stop();
     }
   }
+}
+
+/** The full stream's round first, returned in the usual order. */
+async function reversed(empty: Side, full: Side): Promise<[Timings, Timings]> {
+  const large = await oneAtATime(full);
+  return [await oneAtATime(empty), large];
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,7 @@ import { startReferenceChain } from './reference-chain/chain';
 import { flowWork } from './reference-chain/flow';
 import { HISTORY_FILE_STORE } from './history';
 import { historyRun } from './history-run';
-import { busPids, peakRss, stackPids } from './rss';
+import { peakRss, stackPids } from './rss';
 import { pipelineTarget, referenceTarget, REQUESTER, run, runWithCpu } from './targets';
 import { hopTimeline, streamHeads } from './hop-timeline';
 
@@ -93,8 +93,8 @@ async function main(): Promise<void> {
     const subjectsBefore = await subjectCounts(provisioner);
     const referenceSubjectsBefore = await subjectCounts(referenceProvisioner);
     // CPU is read for each side's services and its nats-server.
-    const pipelinePids = { ...stackPids(stack.home, SERVICE_NAMES), ...busPids(stack.nats) };
-    const referencePids = { ...chain.pids, ...busPids(chain.bus) };
+    const pipelinePids = { ...stackPids(stack.home, SERVICE_NAMES), ...stack.nats.pids() };
+    const referencePids = { ...chain.pids, ...chain.bus.pids() };
     // Interleaved, so both see the same background load of a shared machine.
     const { result: loaded, cpu } = await runWithCpu(pipeline, N, CONCURRENCY, pipelinePids);
     const { result: referenceLoaded, cpu: referenceCpu } = await runWithCpu(reference, N, CONCURRENCY, referencePids);
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const freshReference = async () => {
       await chain.stop();
       chain = await startReferenceChain(REQUESTER);
-      return { target: await referenceTarget(chain), pids: { ...chain.pids, ...busPids(chain.bus) } };
+      return { target: await referenceTarget(chain), pids: { ...chain.pids, ...chain.bus.pids() } };
     };
     const history =
       HISTORY > 0

@@ -11,15 +11,6 @@ export function stackPids(home: string, names: readonly string[]): Record<string
   return pids;
 }
 
-/**
- * The bus's processes by name (`nats-server`, or `nats-server-<n>` for a cluster's nodes): the bench
- * counts their CPU beside the services', since every publish, delivery and ack is work there too.
- */
-export function busPids(server: { pids(): number[] }): Record<string, number> {
-  const pids = server.pids();
-  return Object.fromEntries(pids.map((pid, index) => [pids.length === 1 ? 'nats-server' : `nats-server-${index + 1}`, pid]));
-}
-
 /** A line of a live process's /proc status in kB as MB (VmHWM: the peak; VmRSS: now); undefined once it is gone. */
 function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {

@@ -46,7 +46,7 @@ describe('nats-server cluster harness', () => {
     expect(cluster.nodes.map((node) => node.name)).toEqual(['n1', 'n2', 'n3']);
     expect(cluster.url.split(',')).toEqual(cluster.urls);
     expect(cluster.nodes.map((_, index) => cluster.isRunning(index))).toEqual([true, true, true]);
-    expect(new Set(cluster.pids()).size).toBe(3);
+    expect(Object.keys(cluster.pids())).toEqual(['nats-server-n1', 'nats-server-n2', 'nats-server-n3']);
     expect(cluster.indexOf(await cluster.waitForMetaLeader())).toBeGreaterThanOrEqual(0);
   });
 
@@ -84,6 +84,7 @@ describe('nats-server cluster harness', () => {
     const victim = cluster.indexOf(leader);
     await cluster.kill(victim);
     expect(cluster.isRunning(victim)).toBe(false);
+    expect(Object.keys(cluster.pids())).not.toContain(`nats-server-${cluster.nodes[victim]!.name}`);
 
     // A new stream leader takes over; publishes (same ids, as a client retrying would) keep working.
     await until(async () => {

@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { NATS_INSTALL_HINT, launchNatsProcess, natsServerAvailable, stopNatsProcess, type RunningNatsServer } from './nats-server';
+import {
+  NATS_INSTALL_HINT,
+  isRunning,
+  launchNatsProcess,
+  natsServerAvailable,
+  stopNatsProcess,
+  type RunningNatsServer,
+} from './nats-server';
 
 export interface NatsClusterOptions {
   /** Number of nodes; 3 by default (R3 streams tolerate the loss of one). */
@@ -115,7 +122,13 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       await stopAll();
       await Promise.all(nodes.map((_, index) => start(index)));
     },
-    pids: () => children.flatMap((child) => (child?.pid === undefined ? [] : [child.pid])),
+    pids: () =>
+      Object.fromEntries(
+        nodes.flatMap((node, index) => {
+          const child = children[index];
+          return isRunning(child) ? [[`nats-server-${node.name}`, child.pid]] : [];
+        }),
+      ),
   };
   return cluster;
 }

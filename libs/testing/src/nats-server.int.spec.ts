@@ -12,16 +12,17 @@ describe('nats-server harness', () => {
       let nc = await connect({ servers: server.url });
       expect(nc.info?.jetstream).toBe(true);
       await nc.close();
-      const [first] = server.pids();
-      expect(commandOf(first!)).toBe('nats-server');
+      const first = server.pids()['nats-server']!;
+      expect(commandOf(first)).toBe('nats-server');
       await server.restart();
-      const [second] = server.pids();
+      const second = server.pids()['nats-server']!;
       expect(second).not.toBe(first);
-      expect(commandOf(second!)).toBe('nats-server');
+      expect(commandOf(second)).toBe('nats-server');
       nc = await connect({ servers: server.url });
       await nc.close();
     } finally {
       await server.stop();
     }
+    expect(server.pids()).toEqual({});
   });
 });

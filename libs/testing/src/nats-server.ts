@@ -24,8 +24,8 @@ export interface RunningNatsServer {
   stop(options?: { keep?: boolean }): Promise<void>;
   /** Stops and starts again on the same port and data directory. */
   restart(): Promise<void>;
-  /** Process ids of the running server process(es), e.g. for the bench to read their CPU time. */
-  pids(): number[];
+  /** The running server process(es) by name (`nats-server`, a cluster's `nats-server-<node>`), e.g. for the bench to read their CPU time. */
+  pids(): Record<string, number>;
 }
 
 export const NATS_INSTALL_HINT =
@@ -61,8 +61,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await stopChild();
       child = await launchNatsProcess(configPath);
     },
-    pids: () => (child.pid === undefined ? [] : [child.pid]),
+    pids: (): Record<string, number> => (isRunning(child) ? { 'nats-server': child.pid } : {}),
   };
+}
+
+/** A spawned server that has not exited, with its process id. */
+export function isRunning(child: ChildProcess | undefined): child is ChildProcess & { pid: number } {
+  return child !== undefined && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
 /** Spawns nats-server with a configuration file; resolves once it logs that it is ready. */
