@@ -82,16 +82,20 @@ export class CustodyChecks extends ScheduledWork {
       return { key: requestId, dueAt: null };
     }
     // The log also holds audit's receipts; only records carry an event to observe.
-    return event.type === EventTypes.AuditRecord ? this.observe((event.data as AuditRecordV1).event as unknown as Envelope) : undefined;
+    return event.type === EventTypes.AuditRecord ? this.observe(event.data as AuditRecordV1) : undefined;
   }
 
-  private observe(envelope: Envelope): ScheduleChange {
+  private observe(record: AuditRecordV1): ScheduleChange {
+    const envelope = record.event as unknown as Envelope;
     const requestId = requestIdOf(envelope);
     if (!requestId || this.index.retired.has(requestId)) return undefined;
     const events = this.index.evidence.get(requestId) ?? new Map<string, Envelope>();
     events.set(envelope.id, envelope);
     this.index.evidence.set(requestId, events);
-    const time = Date.parse(envelope.time);
+    // The grace for late evidence runs from when audit recorded the event, if that is later than
+    // its signed time: after an outage audit's consumers drain their backlogs at their own pace,
+    // and a result read before its votes must not be judged on a grace spent while audit was down.
+    const graceFrom = Math.max(Date.parse(envelope.time), Date.parse(record.recordedAt));
     // An approval that cannot be sound (no signed votes behind it, or refused on re-check) is
     // flagged now: no execution will ever come to trigger the check.
     if (mayProveUnproven(envelope) && unprovenApproval([...events.values()]).length > 0) {
@@ -99,13 +103,14 @@ export class CustodyChecks extends ScheduledWork {
       return { key: requestId, dueAt: at(0) };
     }
     // A check already due may have found its evidence incomplete (a vote recorded after the
-    // execution's result): whatever arrives for the request makes it due again, not a tick later.
-    if (this.index.checkBy.has(requestId)) return { key: requestId, dueAt: envelope.time };
+    // execution's result): whatever arrives for the request makes it due again now, not a tick
+    // later. Now, not at the record's own time, which a signer's clock may put ahead of ours.
+    if (this.index.checkBy.has(requestId)) return { key: requestId, dueAt: at(0) };
     if (FINISHED.includes(envelope.type)) {
-      this.index.checkBy.set(requestId, time + COMPLETION_GRACE_MS);
+      this.index.checkBy.set(requestId, graceFrom + COMPLETION_GRACE_MS);
       return { key: requestId, dueAt: envelope.time };
     }
-    return ENDED_WITHOUT_EXECUTION.includes(envelope.type) ? { key: requestId, dueAt: at(time + COMPLETION_GRACE_MS) } : undefined;
+    return ENDED_WITHOUT_EXECUTION.includes(envelope.type) ? { key: requestId, dueAt: at(graceFrom + COMPLETION_GRACE_MS) } : undefined;
   }
 
   /** Checks a finished request, or forgets one that ended without an execution once its grace is over. */

@@ -159,7 +159,9 @@ export async function checkRedelivery(
  */
 export function replayOf(env: NodeJS.ProcessEnv): { seed?: number; path?: string; endOnFailure?: boolean } {
   if (!env.REDELIVERY_SEED) return {};
-  return { seed: Number(env.REDELIVERY_SEED), ...(env.REDELIVERY_PATH ? { path: env.REDELIVERY_PATH } : {}), endOnFailure: true };
+  const seed = Number(env.REDELIVERY_SEED);
+  if (!Number.isInteger(seed)) throw new Error(`REDELIVERY_SEED must be fast-check's integer seed, not ${env.REDELIVERY_SEED}`);
+  return { seed, ...(env.REDELIVERY_PATH ? { path: env.REDELIVERY_PATH } : {}), endOnFailure: true };
 }
 
 /** Runs per flow; REDELIVERY_RUNS raises it for a longer search. */
