@@ -41,18 +41,15 @@ export async function historyRun(
   const reference = await freshReference();
   await run(reference.target, sizes.warmup, sizes.concurrency);
   const cpuPids = { ...pids, ...stack.nats.pids() };
-  const loaded = await runWithCpu(target, sizes.requests, sizes.concurrency, cpuPids);
-  const referenceLoaded = await runWithCpu(reference.target, sizes.requests, sizes.concurrency, reference.pids);
-  const single = await runWithCpu(target, sizes.singleRequests, 1, cpuPids);
-  const referenceSingle = await runWithCpu(reference.target, sizes.singleRequests, 1, reference.pids);
-  const runs: CaseRuns = {
-    loaded: loaded.result,
-    referenceLoaded: referenceLoaded.result,
-    single: single.result,
-    referenceSingle: referenceSingle.result,
+  const measured = {
+    loaded: await runWithCpu(target, sizes.requests, sizes.concurrency, cpuPids),
+    referenceLoaded: await runWithCpu(reference.target, sizes.requests, sizes.concurrency, reference.pids),
+    single: await runWithCpu(target, sizes.singleRequests, 1, cpuPids),
+    referenceSingle: await runWithCpu(reference.target, sizes.singleRequests, 1, reference.pids),
   };
+  const runs = eachRun(measured, ({ result }) => result) satisfies CaseRuns;
   // CPU per request with the history, to set beside the empty case's: more work, or more waiting?
-  const cpu = { loaded: loaded.cpu, referenceLoaded: referenceLoaded.cpu, single: single.cpu, referenceSingle: referenceSingle.cpu };
+  const cpu = eachRun(measured, ({ cpu: perProcess }) => perProcess);
   await Promise.all([target.nc.close(), reference.target.nc.close()]);
   // The peak since the start includes its replays; the resident size now is what the load holds.
   const peak = peakRss(pids);
@@ -66,6 +63,16 @@ export async function historyRun(
     rss_after_runs_mb: resident,
     prefill: { ...filled, idleAfterSeconds: round(idleAfterSeconds), firstRequestMs },
     restart,
+  };
+}
+
+/** The same field of each of a case's four runs. */
+function eachRun<R, T>(runs: Record<keyof CaseRuns, R>, pick: (run: R) => T): Record<keyof CaseRuns, T> {
+  return {
+    loaded: pick(runs.loaded),
+    referenceLoaded: pick(runs.referenceLoaded),
+    single: pick(runs.single),
+    referenceSingle: pick(runs.referenceSingle),
   };
 }
 

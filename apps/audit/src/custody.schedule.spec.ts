@@ -20,18 +20,18 @@ describe("audit's custody index", () => {
   });
 
   it('makes a check that is already due due again whenever more of its evidence comes, until the custody is decided', () => {
-    const { schedule } = new CustodyChecks({} as ServiceRuntime);
+    const fresh = new CustodyChecks({} as ServiceRuntime).schedule;
     const { vote, ...others } = fullChain();
-    const changes = Object.values(others).map((envelope) => schedule.change(recordOf(envelope)));
+    const changes = Object.values(others).map((envelope) => fresh.change(recordOf(envelope)));
     // The execution's result makes the check due: with the vote not recorded yet, it finds the evidence incomplete.
     expect(changes.at(-1)).toEqual({ key: REQUEST_ID, dueAt: others.succeeded.time });
     // The vote, recorded later (another consumer), must not wait for the timer's next try; due now
     // even when its signer's clock is ahead of audit's.
     const late = { ...vote, time: '2099-01-01T00:00:00.000Z' };
-    expect(schedule.change(recordOf(late))).toEqual({ key: REQUEST_ID, dueAt: new Date(0).toISOString() });
+    expect(fresh.change(recordOf(late))).toEqual({ key: REQUEST_ID, dueAt: new Date(0).toISOString() });
     const decided = { type: EventTypes.CustodyVerified, data: { requestId: REQUEST_ID } } as unknown as DomainEvent;
-    expect(schedule.change(decided)).toEqual({ key: REQUEST_ID, dueAt: null });
-    expect(schedule.change(recordOf(vote))).toBeUndefined();
+    expect(fresh.change(decided)).toEqual({ key: REQUEST_ID, dueAt: null });
+    expect(fresh.change(recordOf(vote))).toBeUndefined();
   });
 
   it('gives late evidence its grace from when audit recorded the result, when that is later than its signed time (an outage)', () => {

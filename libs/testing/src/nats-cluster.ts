@@ -3,14 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import {
-  NATS_INSTALL_HINT,
-  isRunning,
-  launchNatsProcess,
-  natsServerAvailable,
-  stopNatsProcess,
-  type RunningNatsServer,
-} from './nats-server';
+import { NATS_INSTALL_HINT, launchNatsProcess, natsServerAvailable, stopNatsProcess, type RunningNatsServer } from './nats-server';
+import { hasExited, isRunning } from './ready';
 
 export interface NatsClusterOptions {
   /** Number of nodes; 3 by default (R3 streams tolerate the loss of one). */
@@ -203,7 +197,7 @@ function nodeAt(nodes: readonly ClusterNode[], index: number): ClusterNode {
 }
 
 function sigkill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');

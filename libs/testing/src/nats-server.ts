@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { untilReady } from './ready';
+import { hasExited, isRunning, untilReady } from './ready';
 
 export interface NatsServerOptions {
   /**
@@ -65,11 +65,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-/** A spawned server that has not exited, with its process id. */
-export function isRunning(child: ChildProcess | undefined): child is ChildProcess & { pid: number } {
-  return child !== undefined && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-}
-
 /** Spawns nats-server with a configuration file; resolves once it logs that it is ready. */
 export function launchNatsProcess(configPath: string, readyTimeoutMs = 10_000): Promise<ChildProcess> {
   const child = spawn('nats-server', ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -78,7 +73,7 @@ export function launchNatsProcess(configPath: string, readyTimeoutMs = 10_000): 
 
 /** SIGTERM, then SIGKILL after five seconds; resolves once the process is gone. */
 export function stopNatsProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
     child.once('exit', () => {

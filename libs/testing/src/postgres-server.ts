@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
-import { untilReady } from './ready';
+import { hasExited, untilReady } from './ready';
 
 /** The database, admin role and grants every harness server (and `npm start`'s demo) has. */
 export const POSTGRES_DEMO = {
@@ -123,7 +123,7 @@ function launchPostgres(binary: string, data: string, sockets: string, port: num
 
 /** Fast shutdown of the postmaster itself (its pid file), then of the runuser wrapper. */
 async function stopPostgres(child: ChildProcess, data: string): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (hasExited(child)) return;
   const pidFile = join(data, 'postmaster.pid');
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
   await new Promise<void>((resolve) => {

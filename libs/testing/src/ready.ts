@@ -1,5 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 
+/** Whether a spawned process has exited (by itself or by a signal): one rule for every server the harness stops. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** A spawned process that has not exited, with its process id. */
+export function isRunning(child: ChildProcess | undefined): child is ChildProcess & { pid: number } {
+  return child !== undefined && child.pid !== undefined && !hasExited(child);
+}
+
 export interface ReadyLine {
   /** What the server writes to stderr once it accepts connections. */
   marker: string;

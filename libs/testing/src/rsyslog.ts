@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { hasExited } from './ready';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
 const GTLS_MODULE = '/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so';
@@ -63,12 +64,12 @@ export async function startRsyslog(options: RsyslogOptions = {}): Promise<Runnin
     child = spawn(RSYSLOGD, ['-n', '-f', configFile, '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await waitForPort(port, () => (child?.exitCode !== null ? `rsyslogd exited: ${log}` : undefined));
+    await waitForPort(port, () => (child && hasExited(child) ? `rsyslogd exited: ${log}` : undefined));
   };
   const stop = async () => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || hasExited(running)) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGTERM');
     const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
